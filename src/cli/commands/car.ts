@@ -1,0 +1,70 @@
+import { CID } from 'multiformats/cid'
+import { exportCar, importCar, verifyCar } from '../../node/car.ts'
+import { resolveOrg } from '../../node/queries.ts'
+import { verifyStored } from '../../node/verify.ts'
+import { str, type Command } from '../command.ts'
+import { UsageError, VerificationFailedError } from '../errors.ts'
+import { withLocal } from '../session.ts'
+
+function summary (r: { accepted: number, duplicate: number, equivocation: number, rejected: number, reasons: Record<string, number> }): string {
+  const reasons = Object.entries(r.reasons).map(([k, v]) => `${k} ×${v}`).join(', ')
+  return `${r.accepted} accepted, ${r.duplicate} already held, ${r.equivocation} equivocation proofs, ${r.rejected} rejected${reasons !== '' ? ` (${reasons})` : ''}`
+}
+
+export const verify: Command = {
+  name: 'verify',
+  summary: 'verify signatures, chain and content addresses offline (a CID in the store, or a .car file)',
+  usage: 'verify CID|FILE.car',
+  help: 'Exit 0 when valid, 1 when not, with the reason\'s code.',
+  args: [1, 1],
+  async run (ctx) {
+    const target = ctx.positionals[0]
+    let report
+    if (/\.car$/i.test(target)) {
+      report = await verifyCar(target, { signal: ctx.signal })
+    } else {
+      let cid: CID
+      try { cid = CID.parse(target) } catch { throw new UsageError(`${JSON.stringify(target)} is neither a CID nor a .car file`) }
+      report = await withLocal(ctx, async ({ store }) => await verifyStored(store, cid, { signal: ctx.signal }))
+    }
+    const { results, ...rest } = report
+    const first = report.errors[0]
+    if (ctx.io.json) ctx.io.result({ ...rest, ...(first !== undefined ? { code: first.code } : {}) }, () => '')
+    else if (report.valid) ctx.io.out(`valid: ${summary(report)}`)
+    if (!report.valid) {
+      const why = first !== undefined ? `${first.cid}: ${first.message} [${first.code}]` : Object.keys(report.reasons).join(', ')
+      if (ctx.io.json) return 1
+      throw new VerificationFailedError(`invalid: ${why}`)
+    }
+  }
+}
+
+export const exportCmd: Command = {
+  name: 'export',
+  summary: 'write an organization\'s records (versions, rotations, binding, statements on its claims) to a CARv1 file',
+  usage: 'export ORG --out FILE.car',
+  options: { out: { type: 'string' } },
+  args: [1, 1],
+  async run (ctx) {
+    const out = str(ctx, 'out')
+    if (out === undefined) throw new UsageError('oos export needs --out FILE.car')
+    await withLocal(ctx, async ({ store }) => {
+      const org = await resolveOrg(store, ctx.positionals[0])
+      const r = await exportCar(store, org, out, { signal: ctx.signal, onProgress: (d, t) => { ctx.io.progress('exporting', d, t) } })
+      ctx.io.result({ org, file: out, root: r.root, blocks: r.blocks, bytes: r.bytes }, () => `wrote ${r.blocks} records (${r.bytes} bytes) of ${org} to ${out}\n  root ${r.root.toString()}`)
+    })
+  }
+}
+
+export const importCmd: Command = {
+  name: 'import',
+  summary: 'ingest every block of a CAR file through the ingest door; prints accepted / rejected with reasons',
+  usage: 'import FILE.car',
+  args: [1, 1],
+  async run (ctx) {
+    const r = await withLocal(ctx, async ({ ingest }) => await importCar(ingest, ctx.positionals[0], { signal: ctx.signal, onProgress: (d, t) => { ctx.io.progress('importing', d, t) } }))
+    const { results, ...rest } = r
+    ctx.io.result(rest, () => [summary(r), ...r.errors.slice(0, 5).map(e => `  rejected ${e.cid}: ${e.message} [${e.code}]`)].join('\n'))
+    return r.rejected > 0 ? 1 : 0
+  }
+}

@@ -1,0 +1,8 @@
+import type { Command } from '../command.ts'
+import { init, id } from './init.ts'
+import { starter } from './new.ts'
+import { publish } from './publish.ts'
+import { show, log, diff, claims } from './read.ts'
+import { verify, exportCmd, importCmd } from './car.ts'
+
+export const COMMANDS: Command[] = [init, id, starter, publish, show, log, diff, claims, verify, exportCmd, importCmd]

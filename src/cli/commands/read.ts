@@ -1,0 +1,100 @@
+import { diffBodies } from '../../oos/diff.ts'
+import { writeOosMarkdown } from '../../oos/index.ts'
+import { CONFIDENCE, EVIDENCE, type Confidence, type Evidence } from '../../oos/types.ts'
+import { claims as queryClaims, getVersion, log as queryLog, resolveOrg } from '../../node/queries.ts'
+import { str, type Command } from '../command.ts'
+import { UsageError } from '../errors.ts'
+import { clean, renderDiff, renderVersion } from '../render.ts'
+import { withLocal } from '../session.ts'
+
+function seqArg (v: string | undefined, what: string): number | undefined {
+  if (v === undefined) return undefined
+  if (!/^[1-9][0-9]{0,15}$/.test(v)) throw new UsageError(`${what} must be a version number (1, 2, …), not ${JSON.stringify(v)}`)
+  return Number(v)
+}
+
+export const show: Command = {
+  name: 'show',
+  summary: 'show one version: agents and their authority, escalation, claims with their CIDs',
+  usage: 'show ORG|CID [--seq N] [--format text|oos.md|json]',
+  help: 'ORG is a did:key, a unique prefix of one, or an org pseudonym. --format oos.md writes the document back in its Markdown form; --json (or --format json) gives the decoded record.',
+  options: { seq: { type: 'string' }, format: { type: 'string' } },
+  args: [1, 1],
+  async run (ctx) {
+    const format = str(ctx, 'format') ?? (ctx.io.json ? 'json' : 'text')
+    if (!['text', 'oos.md', 'json'].includes(format)) throw new UsageError('--format must be text, oos.md or json')
+    await withLocal(ctx, async ({ store }) => {
+      const v = await getVersion(store, ctx.positionals[0], seqArg(str(ctx, 'seq'), '--seq'))
+      if (format === 'oos.md') ctx.io.out(writeOosMarkdown(v.signed.rec.body))
+      else if (format === 'json') ctx.io.out(JSON.stringify((await import('../io.ts')).toJson({ cid: v.cid, ...v.signed, sig: undefined, signature: Buffer.from(v.signed.sig).toString('base64') }), null, 2))
+      else ctx.io.out(renderVersion(v.signed.rec, v.cid.toString()))
+    })
+  }
+}
+
+export const log: Command = {
+  name: 'log',
+  summary: 'the version chain of an organization, newest first',
+  usage: 'log ORG [--limit N]',
+  options: { limit: { type: 'string' } },
+  args: [1, 1],
+  async run (ctx) {
+    await withLocal(ctx, async ({ store }) => {
+      const org = await resolveOrg(store, ctx.positionals[0])
+      const entries = await queryLog(store, org, { limit: seqArg(str(ctx, 'limit'), '--limit') })
+      ctx.io.result(entries, () => entries.length === 0
+        ? `no versions of ${org} here`
+        : [`${clean(entries[0].name)} (${org})`, ...entries.map(e => `  ${String(e.seq).padStart(4)}  ${e.cid}  ${e.createdAt}  ${e.claims} claims`)].join('\n'))
+    })
+  }
+}
+
+export const diff: Command = {
+  name: 'diff',
+  summary: 'what changed between two versions: claims added, reworded, removed; confidence, evidence and authority changes',
+  usage: 'diff ORG A B',
+  args: [3, 3],
+  async run (ctx) {
+    const [ref, a, b] = ctx.positionals
+    const sa = seqArg(a, 'A') as number
+    const sb = seqArg(b, 'B') as number
+    await withLocal(ctx, async ({ store }) => {
+      const org = await resolveOrg(store, ref)
+      const va = await getVersion(store, org, sa)
+      const vb = await getVersion(store, org, sb)
+      const d = diffBodies(va.signed.rec.body, vb.signed.rec.body)
+      const json = {
+        org, from: { seq: sa, cid: va.cid }, to: { seq: sb, cid: vb.cid },
+        claims: {
+          added: d.claims.added.map(c => ({ claim_id: c.claim_id, rule: c.rule, confidence: c.confidence, evidence: c.evidence })),
+          removed: d.claims.removed.map(c => ({ claim_id: c.claim_id, rule: c.rule })),
+          changed: d.claims.changed.map(c => ({ claim_id: c.claim_id, reworded: c.reworded, confidence: c.confidence, evidence: c.evidence, before: { rule: c.before.rule }, after: { rule: c.after.rule } })),
+          unchanged: d.claims.unchanged
+        },
+        entities: d.entities
+      }
+      ctx.io.result(json, () => renderDiff(d, sa, sb))
+    })
+  }
+}
+
+export const claims: Command = {
+  name: 'claims',
+  summary: 'list claims (latest version of each org) with their CIDs, confidence and evidence',
+  usage: 'claims [ORG] [--search TEXT] [--section S] [--confidence C] [--evidence E]',
+  options: { search: { type: 'string' }, section: { type: 'string' }, confidence: { type: 'string' }, evidence: { type: 'string' } },
+  args: [0, 1],
+  async run (ctx) {
+    const confidence = str(ctx, 'confidence')?.toUpperCase()
+    const evidence = str(ctx, 'evidence')?.toUpperCase()
+    if (confidence !== undefined && !(CONFIDENCE as readonly string[]).includes(confidence)) throw new UsageError(`--confidence must be one of ${CONFIDENCE.join(', ')}`)
+    if (evidence !== undefined && !(EVIDENCE as readonly string[]).includes(evidence)) throw new UsageError(`--evidence must be one of ${EVIDENCE.join(', ')}`)
+    await withLocal(ctx, async ({ store }) => {
+      const org = ctx.positionals[0] === undefined ? undefined : await resolveOrg(store, ctx.positionals[0])
+      const rows = await queryClaims(store, { org, search: str(ctx, 'search'), section: str(ctx, 'section'), confidence: confidence as Confidence | undefined, evidence: evidence as Evidence | undefined })
+      ctx.io.result(rows.map(({ claim, ...r }) => r), () => rows.length === 0
+        ? 'no claims match'
+        : rows.map(r => `${r.cid}\n  ${clean(r.name)} ${r.claim_id} v${r.seq}  ${r.confidence} / ${r.evidence}  [${clean(r.section)}]\n  ${clean(r.rule)}`).join('\n'))
+    })
+  }
+}

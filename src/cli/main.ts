@@ -1,0 +1,87 @@
+/**
+ * `oos`: the oosnet command line. Every command takes --home DIR and --json; errors are one
+ * line with the cause; exit 2 for usage errors, 1 for verification failures and other
+ * errors, 0 on success.
+ */
+import { parseArgs } from 'node:util'
+import { OosError } from '../errors.ts'
+import { resolveHome } from '../node/home.ts'
+import type { Command, Context } from './command.ts'
+import { UsageError } from './errors.ts'
+import { terminalIo } from './io.ts'
+import { COMMANDS } from './commands/index.ts'
+
+const GLOBAL = {
+  home: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' }
+} as const
+
+function usage (): string {
+  const width = Math.max(...COMMANDS.map(c => c.name.length))
+  return [
+    'oos — publish, share and verify Organizational Operating Systems, peer to peer',
+    '',
+    'usage: oos <command> [options]   (oos <command> --help for more)',
+    '',
+    ...COMMANDS.map(c => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'global options: --home DIR (default $OOS_HOME, else ~/.oosnet), --json, --help',
+    'the passphrase comes from a prompt, or OOS_PASSPHRASE for scripts'
+  ].join('\n')
+}
+
+function commandHelp (c: Command): string {
+  const opts = Object.entries(c.options ?? {}).map(([k, o]) => `  --${k}${o.type === 'string' ? ' VALUE' : ''}${o.multiple === true ? ' (repeatable)' : ''}`)
+  return [`usage: oos ${c.usage}`, '', c.summary, ...(c.help !== undefined ? ['', c.help] : []), '', 'options:', ...opts, '  --home DIR', '  --json', '  --help'].join('\n')
+}
+
+export async function main (argv: string[]): Promise<number> {
+  const io = terminalIo(argv.includes('--json'))
+  const name = argv[0]
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(usage())
+    return name === undefined ? 2 : 0
+  }
+  if (name === '--version' || name === 'version') { io.out('oos 0.1.0 (protocol oosnet/v1)'); return 0 }
+  const command = COMMANDS.find(c => c.name === name)
+  try {
+    if (command === undefined) throw new UsageError(`unknown command ${JSON.stringify(name)} (see oos --help)`)
+    let parsed
+    try {
+      parsed = parseArgs({ args: argv.slice(1), options: { ...GLOBAL, ...command.options }, allowPositionals: true, strict: true })
+    } catch (err) {
+      throw new UsageError(`${(err as Error).message.split('\n')[0]} (see oos ${name} --help)`)
+    }
+    if (parsed.values.help === true) { io.out(commandHelp(command)); return 0 }
+    const [min, max] = command.args ?? [0, 0]
+    if (parsed.positionals.length < min || parsed.positionals.length > max) {
+      throw new UsageError(`usage: oos ${command.usage}`)
+    }
+    const ac = new AbortController()
+    const onSignal = (): void => { ac.abort() }
+    process.once('SIGINT', onSignal)
+    const ctx: Context = { io, home: resolveHome(parsed.values.home as string | undefined), values: parsed.values as Context['values'], positionals: parsed.positionals, signal: ac.signal }
+    try {
+      return (await command.run(ctx)) ?? 0
+    } finally {
+      process.off('SIGINT', onSignal)
+    }
+  } catch (err) {
+    return fail(io, err)
+  }
+}
+
+function fail (io: ReturnType<typeof terminalIo>, err: unknown): number {
+  if (err instanceof OosError) {
+    const where = err.path !== undefined && !err.message.includes(err.path) ? ` (at ${err.path})` : ''
+    io.err(`oos: ${err.message.split('\n')[0]}${where} [${err.code}]`)
+    return err.code === 'USAGE' ? 2 : 1
+  }
+  const e = err as Error
+  io.err(`oos: unexpected error: ${e?.message?.split('\n')[0] ?? String(err)}`)
+  if (process.env.DEBUG !== undefined) io.err(String(e?.stack))
+  return 1
+}
+
+process.exitCode = await main(process.argv.slice(2))

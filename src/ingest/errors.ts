@@ -1,0 +1,11 @@
+import { errorClass } from '../errors.ts'
+
+/** Chain and reference rules (SPEC §6, §9). */
+export class SeqGapError extends errorClass('SeqGapError', 'SEQ_GAP') {}
+export class WrongPrevError extends errorClass('WrongPrevError', 'WRONG_PREV') {}
+export class TimeRegressionError extends errorClass('TimeRegressionError', 'TIME_REGRESSION') {}
+export class UnauthorizedKeyError extends errorClass('UnauthorizedKeyError', 'UNAUTHORIZED_KEY') {}
+export class UnknownTargetError extends errorClass('UnknownTargetError', 'UNKNOWN_TARGET') {}
+export class NotAuthorError extends errorClass('NotAuthorError', 'NOT_AUTHOR') {}
+export class StaleRecordError extends errorClass('StaleRecordError', 'STALE_RECORD') {}
+export class AbortedError extends errorClass('AbortedError', 'ABORTED') {}

@@ -1,0 +1,209 @@
+/**
+ * The one door in (SPEC §6). Every record a node accepts — local publish, gossip, sync,
+ * DHT, CAR import — passes `ingest()`: size → canonical DAG-CBOR → decode → schema of its
+ * kind → signature(s) → chain and reference rules → one atomic store batch → index →
+ * `onRecord` listeners (the node announces from there). A rejection throws a typed error
+ * with a code from SPEC §9, is counted, and leaves the store untouched.
+ *
+ * Throughput: the CPU-bound checks run in a pool of worker threads (or inline), many at
+ * once; the rules then run strictly in call order on the main thread against an in-memory
+ * chain state, and the writes of everything decided in one turn of the event loop are
+ * committed as one LevelDB batch (group commit). A caller awaiting each call in turn gets
+ * exactly the sequential semantics.
+ */
+import type { CID } from 'multiformats/cid'
+import { OosError } from '../errors.ts'
+import { logger } from '../logger.ts'
+import { CidMismatchError } from '../records/errors.ts'
+import type { Kind } from '../records/constants.ts'
+import { verifyBytes, type Verified } from '../records/verified.ts'
+import type { Batch, Store } from '../store/store.ts'
+import { AbortedError } from './errors.ts'
+import { VerifyPool } from './pool.ts'
+import { plan, type Outcome } from './rules.ts'
+import { ChainState } from './state.ts'
+
+export type IngestStatus = Outcome
+
+export interface IngestResult {
+  status: IngestStatus
+  cid: CID
+  kind: Kind
+  org: string
+  seq?: number
+  /** for versions: the CIDs of its claims, in body order */
+  claims?: CID[]
+}
+
+export interface IngestOptions {
+  signal?: AbortSignal
+  /** the CID the bytes were fetched as; a different hash is CID_MISMATCH */
+  expectedCid?: CID
+  /** where the record came from, for logs and counters: 'local', 'gossip', 'sync', 'car', … */
+  source?: string
+}
+
+export interface IngestStats {
+  accepted: number
+  duplicate: number
+  equivocation: number
+  rejected: number
+  /** rejections by code */
+  rejections: Record<string, number>
+}
+
+export type IngestListener = (result: IngestResult, record: Verified, options: IngestOptions) => void
+
+export interface IngestComponents {
+  store: Store
+}
+
+export interface IngestInit {
+  /** clock for the future-timestamp check (default Date.now) */
+  now?: () => number
+  /** verification worker threads; 0 (default) verifies on the calling thread */
+  workers?: number
+  /** most records in one group commit (default 256) */
+  maxBatch?: number
+}
+
+interface OpenBatch { batch: Batch, records: number, done: Promise<void>, resolve: () => void, reject: (e: Error) => void }
+
+export class Ingest {
+  private readonly store: Store
+  private readonly now: () => number
+  private readonly pool?: VerifyPool
+  private readonly state: ChainState
+  private readonly maxBatch: number
+  private readonly listeners = new Set<IngestListener>()
+  private readonly log = logger('oosnet:ingest')
+  private readonly counts: IngestStats = { accepted: 0, duplicate: 0, equivocation: 0, rejected: 0, rejections: {} }
+  /** the rules stage: a FIFO chain in call order */
+  private tail: Promise<unknown> = Promise.resolve()
+  private open?: OpenBatch
+  private writing: Promise<void> = Promise.resolve()
+
+  constructor (components: IngestComponents, init: IngestInit = {}) {
+    this.store = components.store
+    this.now = init.now ?? Date.now
+    this.state = new ChainState(this.store)
+    this.maxBatch = init.maxBatch ?? 256
+    if ((init.workers ?? 0) > 0) this.pool = new VerifyPool({ workers: init.workers })
+  }
+
+  async start (): Promise<void> { await this.pool?.start() }
+
+  async stop (): Promise<void> {
+    await this.tail
+    await this.flush()
+    await this.pool?.stop()
+    this.listeners.clear()
+  }
+
+  /** Be told of every record that is accepted (or kept as an equivocation proof). */
+  onRecord (listener: IngestListener): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  stats (): IngestStats {
+    return { ...this.counts, rejections: { ...this.counts.rejections } }
+  }
+
+  async ingest (bytes: Uint8Array, options: IngestOptions = {}): Promise<IngestResult> {
+    try {
+      if (options.signal?.aborted === true) throw new AbortedError('ingest aborted')
+      const now = this.now()
+      const verifying = this.pool !== undefined
+        ? this.pool.verify(bytes, now)
+        : Promise.resolve().then(() => verifyBytes(bytes, now))
+      verifying.catch(() => {})
+      const decided = this.tail.then(async () => await this.decide(await verifying, options))
+      this.tail = decided.catch(() => {})
+      const { result, committed, verified } = await decided
+      await committed
+      this.counts[result.status]++
+      if (result.status !== 'duplicate') {
+        this.log('%s %s %s from %s', result.status, result.kind, result.cid, options.source ?? 'unknown')
+        for (const l of this.listeners) {
+          try { l(result, verified, options) } catch (err) { this.log.error('listener failed: %e', err) }
+        }
+      }
+      return result
+    } catch (err) {
+      const code = err instanceof OosError ? err.code : 'INTERNAL'
+      this.counts.rejected++
+      this.counts.rejections[code] = (this.counts.rejections[code] ?? 0) + 1
+      this.log('rejected from %s: %s %s', options.source ?? 'unknown', code, (err as Error).message)
+      throw err
+    }
+  }
+
+  /**
+   * Ingest many records: verification runs ahead (in parallel with workers), rules and
+   * writes follow in order. Resolves with one entry per input, never rejects.
+   */
+  async ingestMany (records: Iterable<Uint8Array>, options: IngestOptions & { window?: number } = {}): Promise<Array<IngestResult | OosError>> {
+    const window = options.window ?? 512
+    const out: Array<Promise<IngestResult | OosError>> = []
+    const inflight = new Set<Promise<unknown>>()
+    for (const bytes of records) {
+      const p = this.ingest(bytes, options).catch((e: unknown) => e instanceof OosError ? e : new OosError('INTERNAL', String(e)))
+      out.push(p)
+      inflight.add(p)
+      void p.finally(() => inflight.delete(p))
+      if (inflight.size >= window) await Promise.race(inflight)
+    }
+    return await Promise.all(out)
+  }
+
+  /** Rules stage for one verified record, in call order. */
+  private async decide (v: Verified, options: IngestOptions): Promise<{ result: IngestResult, committed: Promise<void>, verified: Verified }> {
+    const want = options.expectedCid?.toString()
+    if (want !== undefined && want !== v.cid.toString()) throw new CidMismatchError(`asked for ${want} but the bytes hash to ${v.cid.toString()}`)
+    if (options.signal?.aborted === true) throw new AbortedError('ingest aborted')
+    const rec = v.rec
+    const result: IngestResult = { status: 'accepted', cid: v.cid, kind: v.kind, org: rec.org }
+    if (rec.type === 'oos/version') result.seq = rec.seq
+    if (v.claims !== undefined) result.claims = v.claims.map(c => c.cid)
+    result.status = await plan(v, { store: this.store, state: this.state, batch: () => this.openBatch().batch, flush: async () => await this.flush() })
+    if (result.status === 'duplicate') return { result, committed: Promise.resolve(), verified: v }
+    // the rule wrote into the batch open now (a rule may flush before it writes)
+    const target = this.openBatch()
+    target.records++
+    if (target.records >= this.maxBatch) void this.flush()
+    return { result, committed: target.done, verified: v }
+  }
+
+  private openBatch (): OpenBatch {
+    if (this.open === undefined) {
+      const { promise, resolve, reject } = Promise.withResolvers<void>()
+      promise.catch(() => {})
+      this.open = { batch: this.store.batch(), records: 0, done: promise, resolve, reject }
+      setImmediate(() => { void this.flush() })
+    }
+    return this.open
+  }
+
+  /** Write the open batch (if any); resolves when everything planned so far is on disk. */
+  private async flush (): Promise<void> {
+    const b = this.open
+    this.open = undefined
+    if (b !== undefined) {
+      this.writing = this.writing.then(async () => {
+        try {
+          await b.batch.commit()
+          b.resolve()
+        } catch (err) {
+          this.state.clear() // the cache ran ahead of the disk: reload from disk
+          b.reject(err as Error)
+        }
+      })
+    }
+    await this.writing
+  }
+}
+
+export function ingest (init: IngestInit = {}): (components: IngestComponents) => Ingest {
+  return (components) => new Ingest(components, init)
+}

@@ -1,0 +1,149 @@
+/**
+ * Chain and reference rules per record kind (SPEC §6): given a checked record, decide
+ * whether it is accepted and which store entries it adds to the open batch. Throws a typed
+ * rejection, having added nothing.
+ */
+import { CID } from 'multiformats/cid'
+import * as dagCbor from '@ipld/dag-cbor'
+import type { KeyRotationRecord, SignedRecord } from '../records/types.ts'
+import type { RecordHead, Verified } from '../records/verified.ts'
+import { K } from '../store/keys.ts'
+import type { Batch, Store } from '../store/store.ts'
+import { currentKey, keyForSeq, keyValidAt } from './authority.ts'
+import type { ChainState } from './state.ts'
+import { NotAuthorError, SeqGapError, StaleRecordError, TimeRegressionError, UnauthorizedKeyError, UnknownTargetError, WrongPrevError } from './errors.ts'
+
+export type Outcome = 'accepted' | 'equivocation' | 'duplicate'
+
+export interface RuleContext {
+  store: Store
+  state: ChainState
+  /** the open batch to add writes to (call it after any flush) */
+  batch: () => Batch
+  /** write everything planned so far, so that store reads see it */
+  flush: () => Promise<void>
+}
+
+type Rec<T extends RecordHead['type']> = Extract<RecordHead, { type: T }>
+
+const signer = (rec: { org: string, key?: string }): string => rec.key ?? rec.org
+
+async function version (v: Verified, rec: Rec<'oos/version'>, ctx: RuleContext): Promise<Outcome> {
+  const { org, seq } = rec
+  const mustSign = keyForSeq(await ctx.state.keys(org), seq)
+  if (signer(rec) !== mustSign) throw new UnauthorizedKeyError(`version ${seq} of ${org} must be signed by ${mustSign}, not ${signer(rec)}`, { path: 'key' })
+  const head = await ctx.state.head(org)
+  if (head !== undefined && seq <= head.seq) {
+    await ctx.flush()
+    const existing = await ctx.store.versionCid(org, seq)
+    if (existing === undefined || existing.toString() === v.cid.toString() || await ctx.store.has(v.cid)) return 'duplicate'
+    // a second, validly signed version at the same seq: keep both as proof, flag the org
+    ctx.batch().putBlock(v.cid, v.bytes)
+      .put(K.equivocation(org, seq, existing.toString()), existing.bytes)
+      .put(K.equivocation(org, seq, v.cid.toString()), v.cid.bytes)
+    return 'equivocation'
+  }
+  const expected = (head?.seq ?? 0) + 1
+  if (seq > expected) throw new SeqGapError(`version ${seq} of ${org} arrived but the chain is at ${expected - 1}: fetch the missing versions first`, { path: 'seq' })
+  if (head === undefined) {
+    if (rec.prev !== null) throw new WrongPrevError('the first version must have prev null', { path: 'prev' })
+  } else {
+    if (rec.prev === null || !rec.prev.equals(head.cid)) throw new WrongPrevError(`prev must be ${head.cid.toString()} (version ${head.seq})`, { path: 'prev' })
+    if (rec.createdAt < head.createdAt) throw new TimeRegressionError(`createdAt ${rec.createdAt} is before version ${head.seq}'s ${head.createdAt}`, { path: 'createdAt' })
+  }
+  const next = { seq, cid: v.cid, createdAt: rec.createdAt }
+  ctx.batch().putBlock(v.cid, v.bytes).put(K.chain(org, seq), v.cid.bytes).setHead(org, next)
+  for (const c of v.claims ?? []) {
+    ctx.batch().put(K.claim(c.cid.toString(), org, seq), v.cid.bytes).put(K.lineage(org, c.id, seq), c.cid.bytes)
+  }
+  ctx.state.setHead(org, next)
+  return 'accepted'
+}
+
+async function statementSigner (rec: { org: string, key?: string, createdAt: number }, ctx: RuleContext): Promise<void> {
+  const epochs = await ctx.state.keys(rec.org)
+  const key = signer(rec)
+  if (key !== currentKey(epochs) && !keyValidAt(epochs, key, rec.createdAt)) {
+    throw new UnauthorizedKeyError(`${key} is not a key of ${rec.org} at ${new Date(rec.createdAt).toISOString()}`, { path: 'key' })
+  }
+}
+
+function indexStatement (v: Verified, rec: { org: string, target: CID }, ctx: RuleContext): void {
+  ctx.batch().putBlock(v.cid, v.bytes)
+    .put(K.statement(rec.target.toString(), v.cid.toString()), v.cid.bytes)
+    .put(K.authored(rec.org, v.cid.toString()), v.cid.bytes)
+}
+
+async function endorsement (v: Verified, rec: Rec<'oos/endorsement'>, ctx: RuleContext): Promise<Outcome> {
+  await statementSigner(rec, ctx)
+  const sightings = await ctx.store.claimSightings(rec.target)
+  if (sightings.length === 0) throw new UnknownTargetError(`claim ${rec.target.toString()} is not known here`, { path: 'target' })
+  if (!sightings.some(s => s.org === rec.targetOrg && s.version.equals(rec.version))) {
+    throw new UnknownTargetError(`claim ${rec.target.toString()} is not in version ${rec.version.toString()} of ${rec.targetOrg}`, { path: 'version' })
+  }
+  indexStatement(v, rec, ctx)
+  return 'accepted'
+}
+
+async function retraction (v: Verified, rec: Rec<'oos/retraction'>, ctx: RuleContext): Promise<Outcome> {
+  await statementSigner(rec, ctx)
+  const target = await ctx.store.get(rec.target)
+  const author = target !== undefined
+    ? dagCbor.decode<SignedRecord>(target).rec.org
+    : (await ctx.store.claimSightings(rec.target))[0]?.org
+  if (author === undefined) throw new UnknownTargetError(`${rec.target.toString()} is not known here`, { path: 'target' })
+  if (author !== rec.org) throw new NotAuthorError(`${rec.org} cannot retract ${rec.target.toString()}, which ${author} wrote`, { path: 'target' })
+  indexStatement(v, rec, ctx)
+  return 'accepted'
+}
+
+async function rotation (v: Verified, rec: KeyRotationRecord, ctx: RuleContext): Promise<Outcome> {
+  const epochs = await ctx.state.keys(rec.org)
+  const seq = epochs.length
+  if (rec.seq > seq) throw new SeqGapError(`rotation ${rec.seq} of ${rec.org} arrived but ${seq - 1} are known`, { path: 'seq' })
+  if (rec.seq < seq) throw new StaleRecordError(`rotation ${rec.seq} of ${rec.org} conflicts with one already known`, { path: 'seq' })
+  const prevCid = seq === 1 ? undefined : await ctx.store.getRaw(K.rotation(rec.org, seq - 1))
+  if ((prevCid === undefined) !== (rec.prev === null) || (rec.prev !== null && prevCid !== undefined && !rec.prev.equals(CID.decode(prevCid)))) {
+    throw new WrongPrevError('prev must be the org\'s previous rotation', { path: 'prev' })
+  }
+  if (rec.oldKey !== currentKey(epochs)) throw new UnauthorizedKeyError(`oldKey must be the org's current key ${currentKey(epochs)}`, { path: 'oldKey' })
+  const head = await ctx.state.head(rec.org)
+  if (rec.effectiveSeq <= (head?.seq ?? 0)) throw new StaleRecordError(`effectiveSeq ${rec.effectiveSeq} is not after the org's head ${head?.seq ?? 0}`, { path: 'effectiveSeq' })
+  ctx.batch().putBlock(v.cid, v.bytes).put(K.rotation(rec.org, rec.seq), v.cid.bytes)
+  const next = epochs.map(e => ({ ...e }))
+  next[next.length - 1].until = rec.createdAt
+  next.push({ key: rec.newKey, fromSeq: rec.effectiveSeq, since: rec.createdAt })
+  ctx.state.addRotation(rec.org, next)
+  return 'accepted'
+}
+
+async function binding (v: Verified, rec: Rec<'oos/node-binding'>, ctx: RuleContext): Promise<Outcome> {
+  await statementSigner(rec, ctx)
+  const cur = await ctx.store.getRaw(K.binding(rec.org))
+  if (cur !== undefined) {
+    const old = await ctx.store.get(CID.decode(cur))
+    if (old !== undefined && dagCbor.decode<SignedRecord>(old).rec.createdAt >= rec.createdAt) {
+      throw new StaleRecordError(`a newer node binding of ${rec.org} is already known`, { path: 'createdAt' })
+    }
+  }
+  ctx.batch().putBlock(v.cid, v.bytes).put(K.binding(rec.org), v.cid.bytes)
+  return 'accepted'
+}
+
+/**
+ * Plan one record into `ctx.batch`. Versions extending a chain are decided from the
+ * in-memory state alone (the hot path); everything else first flushes earlier writes so
+ * that the store reads below see them.
+ */
+export async function plan (v: Verified, ctx: RuleContext): Promise<Outcome> {
+  const rec = v.rec
+  if (rec.type === 'oos/version') return await version(v, rec, ctx)
+  await ctx.flush()
+  if (await ctx.store.has(v.cid)) return 'duplicate'
+  switch (rec.type) {
+    case 'oos/endorsement': return await endorsement(v, rec, ctx)
+    case 'oos/retraction': return await retraction(v, rec, ctx)
+    case 'oos/key-rotation': return await rotation(v, rec, ctx)
+    case 'oos/node-binding': return await binding(v, rec, ctx)
+  }
+}

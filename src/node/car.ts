@@ -1,0 +1,170 @@
+/**
+ * CARv1 files (https://ipld.io/specs/transport/car/carv1/): an org's records as one file any
+ * IPLD tool can read. Root: the org's head version. Blocks: every version, key rotation,
+ * node binding, and every statement about the org's claims, ordered by `createdAt` so a
+ * reader can ingest them front to back. Import runs every block through the ingest door.
+ */
+import { createReadStream, createWriteStream } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { CarBlockIterator, CarWriter } from '@ipld/car'
+import * as dagCbor from '@ipld/dag-cbor'
+import { CID } from 'multiformats/cid'
+import { OosError } from '../errors.ts'
+import { Ingest, type IngestResult } from '../ingest/ingest.ts'
+import type { SignedRecord } from '../records/types.ts'
+import { K } from '../store/keys.ts'
+import { Store } from '../store/store.ts'
+import { NotFoundError } from './errors.ts'
+import { errorClass } from '../errors.ts'
+
+export class CarInvalidError extends errorClass('CarInvalidError', 'CAR_INVALID') {}
+
+export type Progress = (done: number, total?: number) => void
+
+/** Every record CID belonging to an org's export, oldest first. */
+export async function orgRecords (store: Store, org: string): Promise<Array<{ cid: CID, bytes: Uint8Array, createdAt: number }>> {
+  const cids = new Map<string, CID>()
+  const add = (cid: CID): void => { cids.set(cid.toString(), cid) }
+  for await (const e of store.chain(org)) add(e.cid)
+  for await (const [, v] of store.scan(K.rotationPrefix(org))) add(CID.decode(v))
+  const binding = await store.getRaw(K.binding(org))
+  if (binding !== undefined) add(CID.decode(binding))
+  for await (const [, v] of store.scan(K.equivocationPrefix(org))) add(CID.decode(v))
+  // statements about its claims (any wording), and retractions of those statements
+  const claimCids = new Set<string>()
+  for await (const [, v] of store.scan(`l!${org}!`)) claimCids.add(CID.decode(v).toString())
+  const targets = [...claimCids]
+  while (targets.length > 0) {
+    const t = targets.pop() as string
+    for await (const [, v] of store.scan(K.statementPrefix(t))) {
+      const c = CID.decode(v)
+      if (!cids.has(c.toString())) { add(c); targets.push(c.toString()) }
+    }
+  }
+  const out: Array<{ cid: CID, bytes: Uint8Array, createdAt: number }> = []
+  for (const cid of cids.values()) {
+    const bytes = await store.get(cid)
+    if (bytes === undefined) continue
+    out.push({ cid, bytes, createdAt: dagCbor.decode<SignedRecord>(bytes).rec.createdAt })
+  }
+  return out.sort((a, b) => a.createdAt - b.createdAt)
+}
+
+export async function exportCar (store: Store, org: string, path: string, options: { onProgress?: Progress, signal?: AbortSignal } = {}): Promise<{ root: CID, blocks: number, bytes: number }> {
+  const head = await store.head(org)
+  if (head === undefined) throw new NotFoundError(`no versions of ${org} here to export`)
+  const records = await orgRecords(store, org)
+  const { writer, out } = CarWriter.create([head.cid])
+  const done = pipeline(Readable.from(out), createWriteStream(path, { mode: 0o644 }))
+  let bytes = 0
+  for (let i = 0; i < records.length; i++) {
+    options.signal?.throwIfAborted()
+    await writer.put({ cid: records[i].cid, bytes: records[i].bytes })
+    bytes += records[i].bytes.length
+    options.onProgress?.(i + 1, records.length)
+  }
+  await writer.close()
+  await done
+  return { root: head.cid, blocks: records.length, bytes }
+}
+
+export interface ImportReport {
+  roots: string[]
+  accepted: number
+  duplicate: number
+  equivocation: number
+  rejected: number
+  /** rejection codes with counts */
+  reasons: Record<string, number>
+  /** first few rejections in detail */
+  errors: Array<{ cid: string, code: string, message: string }>
+  results: IngestResult[]
+}
+
+/** Codes that can clear once an earlier block of the same file has been ingested. */
+const WAITS_ON_ANOTHER = new Set(['SEQ_GAP', 'UNKNOWN_TARGET', 'UNAUTHORIZED_KEY'])
+
+export async function readCar (path: string, options: { maxBlocks?: number } = {}): Promise<{ roots: CID[], blocks: Array<{ cid: CID, bytes: Uint8Array }> }> {
+  const max = options.maxBlocks ?? 1_000_000
+  try {
+    const it = await CarBlockIterator.fromIterable(createReadStream(path))
+    const roots = await it.getRoots()
+    const blocks: Array<{ cid: CID, bytes: Uint8Array }> = []
+    for await (const b of it) {
+      if (blocks.length >= max) throw new CarInvalidError(`${path} holds more than ${max} blocks`)
+      blocks.push({ cid: CID.asCID(b.cid) as CID, bytes: b.bytes })
+    }
+    return { roots: roots.map(r => CID.asCID(r) as CID), blocks }
+  } catch (err) {
+    if (err instanceof OosError) throw err
+    if ((err as any)?.code === 'ENOENT') throw new NotFoundError(`${path}: no such file`)
+    throw new CarInvalidError(`${path} is not a valid CAR file: ${(err as Error).message}`)
+  }
+}
+
+export async function importCar (ingest: Ingest, path: string, options: { onProgress?: Progress, signal?: AbortSignal } = {}): Promise<ImportReport> {
+  const { roots, blocks } = await readCar(path)
+  return await ingestBlocks(ingest, blocks, { ...options, roots: roots.map(String), source: 'car' })
+}
+
+/**
+ * Ingest a set of blocks in the given order; blocks that wait on another block of the set
+ * (a later version, a rotation, a claim) are retried while any progress is made.
+ */
+export async function ingestBlocks (ingest: Ingest, blocks: Array<{ cid: CID, bytes: Uint8Array }>, options: { onProgress?: Progress, signal?: AbortSignal, roots?: string[], source?: string } = {}): Promise<ImportReport> {
+  const report: ImportReport = { roots: options.roots ?? [], accepted: 0, duplicate: 0, equivocation: 0, rejected: 0, reasons: {}, errors: [], results: [] }
+  let pending = blocks
+  let done = 0
+  let waiting = new Map<string, OosError>()
+  while (pending.length > 0) {
+    const retry: typeof pending = []
+    waiting = new Map()
+    for (const b of pending) {
+      options.signal?.throwIfAborted()
+      try {
+        const r = await ingest.ingest(b.bytes, { expectedCid: b.cid, source: options.source ?? 'blocks', signal: options.signal })
+        report[r.status]++
+        report.results.push(r)
+        options.onProgress?.(++done, blocks.length)
+      } catch (err) {
+        const e = err instanceof OosError ? err : new OosError('INTERNAL', String(err))
+        if (WAITS_ON_ANOTHER.has(e.code)) { retry.push(b); waiting.set(b.cid.toString(), e); continue }
+        count(report, b.cid, e)
+        options.onProgress?.(++done, blocks.length)
+      }
+    }
+    if (retry.length === pending.length) break // no progress: what is left waits on nothing in this set
+    pending = retry
+  }
+  for (const [cid, e] of waiting) count(report, CID.parse(cid), e)
+  return report
+}
+
+function count (report: ImportReport, cid: CID, e: OosError): void {
+  report.rejected++
+  report.reasons[e.code] = (report.reasons[e.code] ?? 0) + 1
+  if (report.errors.length < 20) report.errors.push({ cid: cid.toString(), code: e.code, message: e.message })
+}
+
+/**
+ * Verify a CAR offline, through the same ingest door, into a throw-away store: every block
+ * re-hashed, decoded, schema-checked, signature-checked, and every chain rebuilt from seq 1.
+ */
+export async function verifyCar (path: string, options: { signal?: AbortSignal } = {}): Promise<ImportReport & { valid: boolean }> {
+  const dir = await mkdtemp(join(tmpdir(), 'oosnet-verify-'))
+  const store = new Store({ path: join(dir, 'db') })
+  await store.start()
+  try {
+    const report = await importCar(new Ingest({ store }), path, options)
+    const rootsOk = report.roots.length > 0 && await Promise.all(report.roots.map(async r => await store.has(CID.parse(r)))).then(x => x.every(Boolean))
+    if (!rootsOk) { report.reasons.ROOT_MISSING = 1; report.rejected++ }
+    return { ...report, valid: report.rejected === 0 && rootsOk }
+  } finally {
+    await store.stop()
+    await rm(dir, { recursive: true, force: true })
+  }
+}

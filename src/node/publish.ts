@@ -1,0 +1,42 @@
+/**
+ * Publishing the next version of our own org: seq and prev from the local head, version
+ * and derived fields set by `bodyForSeq`, signed, then through the one ingest door like
+ * any record from anywhere else.
+ */
+import * as dagCbor from '@ipld/dag-cbor'
+import { equals } from 'uint8arrays/equals'
+import type { Ingest, IngestResult } from '../ingest/ingest.ts'
+import { bodyForSeq, signVersion } from '../records/version.ts'
+import type { VersionRecord } from '../records/types.ts'
+import type { OosBody } from '../oos/types.ts'
+import type { Store } from '../store/store.ts'
+import { UnchangedBodyError } from './errors.ts'
+import { getRecord } from './queries.ts'
+
+export interface PublishOptions {
+  org: string
+  secretKey: Uint8Array
+  /** did of the signing key when it is not the inception key */
+  key?: string
+  now?: number
+  signal?: AbortSignal
+}
+
+/** Bodies compared for "unchanged": everything but the fields publishing sets. */
+function comparable (body: OosBody): Uint8Array {
+  return dagCbor.encode({ ...bodyForSeq(body, 1), frontmatter: { ...bodyForSeq(body, 1).frontmatter, generated_at: '', word_count: 0 } })
+}
+
+export async function publish (store: Store, ingest: Ingest, body: OosBody, options: PublishOptions): Promise<IngestResult> {
+  const head = await store.head(options.org)
+  if (head !== undefined) {
+    const prev = await getRecord(store, head.cid)
+    if (prev !== undefined && equals(comparable((prev.signed.rec as VersionRecord).body), comparable(body))) {
+      throw new UnchangedBodyError(`nothing to publish: the document is the same as version ${head.seq} (${head.cid.toString()})`)
+    }
+  }
+  const seq = (head?.seq ?? 0) + 1
+  const createdAt = Math.max(options.now ?? Date.now(), head?.createdAt ?? 0)
+  const v = signVersion(body, { org: options.org, seq, prev: head?.cid ?? null, createdAt, key: options.key }, options.secretKey)
+  return await ingest.ingest(v.bytes, { source: 'local', signal: options.signal })
+}

@@ -1,0 +1,119 @@
+/**
+ * Read-only questions over the store, shared by the CLI (offline) and the API (online).
+ * Records come out of the store already verified by the ingest door; decoding them again
+ * here is plain DAG-CBOR decoding.
+ */
+import * as dagCbor from '@ipld/dag-cbor'
+import { CID } from 'multiformats/cid'
+import { isDid } from '../identity/did.ts'
+import { claimCid } from '../records/claims.ts'
+import { tryParseCid } from '../records/cid.ts'
+import type { SignedRecord, UnsignedRecord, VersionRecord } from '../records/types.ts'
+import type { Claim, Confidence, Evidence } from '../oos/types.ts'
+import type { Store } from '../store/store.ts'
+import { InvalidArgumentError, NotFoundError } from './errors.ts'
+
+export interface StoredRecord<R extends UnsignedRecord = UnsignedRecord> {
+  cid: CID
+  bytes: Uint8Array
+  signed: SignedRecord<R>
+}
+
+export async function getRecord (store: Store, cid: CID): Promise<StoredRecord | undefined> {
+  const bytes = await store.get(cid)
+  if (bytes === undefined) return undefined
+  return { cid, bytes, signed: dagCbor.decode<SignedRecord>(bytes) }
+}
+
+/** Resolve an org reference: a did, or the unique org whose pseudonym or did starts with / equals it. */
+export async function resolveOrg (store: Store, ref: string): Promise<string> {
+  if (isDid(ref)) return ref
+  const matches: string[] = []
+  for await (const h of store.heads()) {
+    if (h.org.startsWith(ref)) { matches.push(h.org); continue }
+    const v = await getRecord(store, h.cid)
+    const name = (v?.signed.rec as VersionRecord | undefined)?.body.frontmatter.org_pseudonym
+    if (name !== undefined && name.toLowerCase() === ref.toLowerCase()) matches.push(h.org)
+  }
+  if (matches.length === 1) return matches[0]
+  if (matches.length === 0) throw new NotFoundError(`no organization known here matches ${JSON.stringify(ref)}`)
+  throw new InvalidArgumentError(`${JSON.stringify(ref)} matches ${matches.length} organizations; use the did`)
+}
+
+/** A version by CID, or by org reference and seq (default: the head). */
+export async function getVersion (store: Store, ref: string, seq?: number): Promise<StoredRecord<VersionRecord>> {
+  const cid = tryParseCid(ref)
+  let target: CID | undefined
+  if (cid !== undefined && !isDid(ref)) {
+    target = cid
+  } else {
+    const org = await resolveOrg(store, ref)
+    target = seq === undefined ? (await store.head(org))?.cid : await store.versionCid(org, seq)
+    if (target === undefined) throw new NotFoundError(`${org} has no version ${seq ?? ''} here`.replace(/ +here/, ' here'))
+  }
+  const r = await getRecord(store, target)
+  if (r === undefined) throw new NotFoundError(`${target.toString()} is not in the store`)
+  if (r.signed.rec.type !== 'oos/version') throw new InvalidArgumentError(`${target.toString()} is an ${r.signed.rec.type}, not a version`)
+  return r as StoredRecord<VersionRecord>
+}
+
+export interface LogEntry { seq: number, cid: string, createdAt: string, claims: number, name: string }
+
+export async function log (store: Store, org: string, options: { limit?: number } = {}): Promise<LogEntry[]> {
+  const out: LogEntry[] = []
+  for await (const e of store.chain(org, { reverse: true, limit: options.limit })) {
+    const r = await getRecord(store, e.cid)
+    const rec = r?.signed.rec as VersionRecord
+    out.push({ seq: e.seq, cid: e.cid.toString(), createdAt: new Date(rec.createdAt).toISOString(), claims: rec.body.claims.length, name: rec.body.frontmatter.org_pseudonym })
+  }
+  return out
+}
+
+export interface ClaimFilter {
+  org?: string
+  search?: string
+  section?: string
+  confidence?: Confidence
+  evidence?: Evidence
+}
+
+export interface ClaimRow {
+  cid: string
+  org: string
+  name: string
+  seq: number
+  version: string
+  claim_id: string
+  section: string
+  rule: string
+  confidence: Confidence
+  evidence: Evidence
+  claim: Claim
+}
+
+/** Claims of the latest version of every org (or one org), filtered. */
+export async function claims (store: Store, filter: ClaimFilter = {}): Promise<ClaimRow[]> {
+  const needle = filter.search?.toLowerCase()
+  const out: ClaimRow[] = []
+  const orgs: Array<{ org: string, cid: CID }> = []
+  if (filter.org !== undefined) {
+    const h = await store.head(filter.org)
+    if (h !== undefined) orgs.push({ org: filter.org, cid: h.cid })
+  } else {
+    for await (const h of store.heads()) orgs.push(h)
+  }
+  for (const { org, cid } of orgs) {
+    const r = await getRecord(store, cid)
+    const rec = r?.signed.rec as VersionRecord
+    for (const c of rec.body.claims) {
+      if (filter.section !== undefined && c.section !== filter.section) continue
+      if (filter.confidence !== undefined && c.confidence !== filter.confidence) continue
+      if (filter.evidence !== undefined && c.evidence !== filter.evidence) continue
+      if (needle !== undefined && ![c.rule, c.why, c.failure_mode, c.scope, c.section, c.claim_id].some(t => t.toLowerCase().includes(needle))) continue
+      out.push({ cid: claimCid(org, c).toString(), org, name: rec.body.frontmatter.org_pseudonym, seq: rec.seq, version: cid.toString(), claim_id: c.claim_id, section: c.section, rule: c.rule, confidence: c.confidence, evidence: c.evidence, claim: c })
+    }
+  }
+  return out
+}
+
+export { CID }

@@ -1,0 +1,14 @@
+/**
+ * Typed errors of the OOS document module (protocol/BODY.md §9). Callers switch on `code`.
+ *
+ * - `OosParseError` (`PARSE_ERROR`): a `.oos.md` / `.oos.json` text that cannot be read;
+ *   `path` is `line N` for Markdown (1-based line of the file) and a JSON path for JSON.
+ * - `BodySchemaError` (`SCHEMA_INVALID`): a body that breaks the body schema; `path` is a
+ *   JSON path such as `claims[3].confidence`.
+ * - `BodyLimitError` (`LIMIT_EXCEEDED`): a body over one of the size limits of BODY.md §7.
+ */
+import { errorClass } from '../errors.ts'
+
+export class OosParseError extends errorClass('OosParseError', 'PARSE_ERROR') {}
+export class BodySchemaError extends errorClass('BodySchemaError', 'SCHEMA_INVALID') {}
+export class BodyLimitError extends errorClass('BodyLimitError', 'LIMIT_EXCEEDED') {}

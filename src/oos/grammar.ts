@@ -1,0 +1,197 @@
+/**
+ * The line grammar of `.oos.md` (protocol/BODY.md §5), shared by the parser, the writer and
+ * the validator, so that what one accepts the other two agree on.
+ *
+ * "Canonical" values are the values the parser can produce; the writer can write exactly
+ * those, and the validator accepts only those, so every valid body survives
+ * body → .oos.md → body unchanged.
+ */
+import { CID } from 'multiformats/cid'
+import { EVIDENCE } from './types.ts'
+import type { Claim } from './types.ts'
+
+/** The front matter keys of the format's schema v1.1, in the order a published document writes them. */
+export const FRONTMATTER_KEYS = [
+  'oos_version', 'org_id', 'org_pseudonym', 'industry', 'org_size', 'template', 'agent_count',
+  'platforms', 'generated_at', 'version', 'parent_version', 'word_count', 'claim_count',
+  'confidence_distribution', 'evidence_distribution'
+] as const
+
+export type FieldKind = 'text' | 'number' | 'int' | 'list' | 'cids'
+
+export interface FieldSpec {
+  key: keyof Claim
+  /** the label the writer uses: `- **Failure mode:** …` */
+  label: string
+  kind: FieldKind
+  required: boolean
+}
+
+/** Claim fields in the order the writer emits them (format fields, then extension lines). */
+export const FIELDS: readonly FieldSpec[] = [
+  { key: 'rule', label: 'Rule', kind: 'text', required: true },
+  { key: 'why', label: 'Why', kind: 'text', required: true },
+  { key: 'failure_mode', label: 'Failure mode', kind: 'text', required: true },
+  { key: 'confidence', label: 'Confidence', kind: 'text', required: true },
+  { key: 'evidence', label: 'Evidence', kind: 'text', required: true },
+  { key: 'scope', label: 'Scope', kind: 'text', required: true },
+  { key: 'confidence_score', label: 'Confidence score', kind: 'number', required: false },
+  { key: 'evidence_reference', label: 'Evidence reference', kind: 'text', required: false },
+  { key: 'related_entities', label: 'Related entities', kind: 'list', required: false },
+  { key: 'supersedes', label: 'Supersedes', kind: 'text', required: false },
+  { key: 'display_order', label: 'Display order', kind: 'int', required: false },
+  { key: 'visibility', label: 'Visibility', kind: 'text', required: false },
+  { key: 'derived_from', label: 'Derived from', kind: 'cids', required: false }
+]
+
+/** Every key a claim may have, in the writer's order. */
+export const CLAIM_KEYS: readonly string[] = ['claim_id', 'section', ...FIELDS.map(f => f.key)]
+
+/** Labels the parser accepts (lower-cased, inner whitespace collapsed) → field. */
+export const LABELS: ReadonlyMap<string, FieldSpec> = new Map([
+  ...FIELDS.map(f => [f.label.toLowerCase(), f] as const),
+  // the format's README calls the evidence line "Evidence type"
+  ['evidence type', FIELDS.find(f => f.key === 'evidence') as FieldSpec]
+])
+
+export function normLabel (label: string): string {
+  return label.trim().replace(/[ \t]+/g, ' ').toLowerCase()
+}
+
+// The regexes below run on single lines (split at LF only). They use the `s` flag so that `.`
+// also matches U+2028/U+2029/CR, which are content here, not line ends.
+
+/** `---` (front matter delimiter) */
+export const FENCE_RE = /^---[ \t]*$/
+/** `## Heading` (a prose section starts); group 1 is the heading */
+export const HEADING_RE = /^##[ \t]+([^ \t].*?)[ \t]*$/s
+/** `**[C001]** section` (a claim block starts); group 1 the id, group 2 the rest */
+export const CLAIM_HEADER_RE = /^\*\*\[(C[0-9]+)\]\*\*(.*)$/s
+/** `- **Label:** value` or `- **Label**: value` inside a claim block */
+export const FIELD_RE = /^-[ \t]+\*\*([^*:\n]+?)(?::\*\*|\*\*:)(.*)$/s
+/** a blank line: only spaces and tabs */
+export const BLANK_RE = /^[ \t]*$/
+/** a continuation line of a claim field: indented, not blank */
+export const CONTINUATION_RE = /^[ \t]+[^ \t]/
+
+/** trim spaces and tabs (only those: other Unicode spaces are content) */
+export function trimST (s: string): string {
+  let a = 0
+  let b = s.length
+  while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++
+  while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--
+  return a === 0 && b === s.length ? s : s.slice(a, b)
+}
+
+// A claim field value: lines joined by LF, each line non-empty without leading/trailing space
+// or tab, no CR. The empty string is allowed.
+const BAD_TEXT_VALUE = /\r|^[ \t]|[ \t]$|[ \t]\n|\n[ \t]|\n\n|^\n|\n$/
+// One line without leading/trailing space or tab (claim section names, headings).
+const BAD_LINE_VALUE = /[\r\n]|^[ \t]|[ \t]$/
+// A text block line that would be read as a heading or a claim header.
+const STRUCTURAL_LINE = /(?:^|\n)(?:##[ \t]+[^ \t\n]|\*\*\[C[0-9]+\]\*\*)/
+
+function firstLineBlank (s: string): boolean {
+  let i = 0
+  while (i < s.length && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9)) i++
+  return i === s.length || s.charCodeAt(i) === 10
+}
+
+function lastLineBlank (s: string): boolean {
+  let i = s.length - 1
+  while (i >= 0 && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9)) i--
+  return i < 0 || s.charCodeAt(i) === 10
+}
+
+/** no lone surrogates: every string must survive UTF-8 (DAG-CBOR, files) unchanged */
+function wellFormed (s: string): boolean {
+  return (s as unknown as { isWellFormed: () => boolean }).isWellFormed()
+}
+const ILL_FORMED = 'must be well-formed Unicode (no lone surrogates)'
+
+export function textValueProblem (s: string): string | null {
+  // fast path (the common case, on the ingest hot path): one line, no CR, trimmed
+  const n = s.length
+  if (n === 0) return null
+  const a = s.charCodeAt(0)
+  const z = s.charCodeAt(n - 1)
+  if (a !== 32 && a !== 9 && z !== 32 && z !== 9 && s.indexOf('\n') === -1 && s.indexOf('\r') === -1) {
+    return wellFormed(s) ? null : ILL_FORMED
+  }
+  if (!wellFormed(s)) return ILL_FORMED
+  if (!BAD_TEXT_VALUE.test(s)) return null
+  if (s.includes('\r')) return 'must not contain a carriage return'
+  if (/\n\n|^\n|\n$/.test(s)) return 'must not contain empty lines'
+  return 'must not have spaces or tabs at the start or end of a line'
+}
+
+export function lineValueProblem (s: string): string | null {
+  if (s.length === 0) return 'must not be empty'
+  if (!wellFormed(s)) return ILL_FORMED
+  if (!BAD_LINE_VALUE.test(s)) return null
+  if (/[\r\n]/.test(s)) return 'must be a single line'
+  return 'must not start or end with a space or tab'
+}
+
+export function listItemProblem (s: string): string | null {
+  if (s.length === 0) return 'must not be empty'
+  if (s.includes(',')) return 'must not contain a comma (the list is written comma-separated)'
+  return lineValueProblem(s)
+}
+
+export function textBlockProblem (s: string): string | null {
+  if (s.length === 0) return 'must not be empty'
+  if (!wellFormed(s)) return ILL_FORMED
+  if (s.includes('\r')) return 'must not contain a carriage return'
+  if (firstLineBlank(s) || lastLineBlank(s)) return 'must not start or end with a blank line'
+  if ((s.includes('##') || s.includes('**[')) && STRUCTURAL_LINE.test(s)) return 'must not contain a line that starts a section (`## …`) or a claim block (`**[C…]**`)'
+  return null
+}
+
+/** The CIDs a body may carry in `derived_from`: claim CIDs, i.e. CIDv1, dag-cbor, sha2-256. */
+export function asClaimCid (v: unknown): CID | null {
+  const c = CID.asCID(v)
+  if (c === null) return null
+  if (c.version !== 1 || c.code !== 0x71 || c.multihash.code !== 0x12 || c.multihash.size !== 32) return null
+  return c
+}
+
+/** A path segment for a key: `.key` when it is an identifier, else `["key"]`. */
+export function keySeg (k: string): string {
+  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`
+}
+
+export function joinPath (base: string, k: string | number): string {
+  if (typeof k === 'number') return `${base}[${k}]`
+  const s = keySeg(k)
+  return base === '' && s.startsWith('.') ? s.slice(1) : base + s
+}
+
+export function isPlainObject (v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
+  const p = Object.getPrototypeOf(v)
+  return p === Object.prototype || p === null
+}
+
+/** A copy of `o` with the keys of `first` first (own data properties only; `undefined` dropped). */
+export function ordered (o: Record<string, unknown>, first: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  const put = (k: string): void => {
+    if (Object.hasOwn(o, k) && o[k] !== undefined && !Object.hasOwn(out, k)) {
+      Object.defineProperty(out, k, { value: o[k], enumerable: true, writable: true, configurable: true })
+    }
+  }
+  for (const k of first) put(k)
+  for (const k of Object.keys(o)) put(k)
+  return out
+}
+
+/** The front matter in the published key order (distribution keys ordered too). */
+export function orderedFrontmatter (frontmatter: unknown): Record<string, unknown> {
+  const fm = ordered(frontmatter as Record<string, unknown>, FRONTMATTER_KEYS)
+  if (isPlainObject(fm.confidence_distribution)) fm.confidence_distribution = ordered(fm.confidence_distribution, ['high', 'medium', 'low'])
+  if (isPlainObject(fm.evidence_distribution)) fm.evidence_distribution = ordered(fm.evidence_distribution, EVIDENCE_KEYS)
+  return fm
+}
+
+const EVIDENCE_KEYS = EVIDENCE.map(e => e.toLowerCase())

@@ -1,0 +1,13 @@
+/**
+ * The OOS document module: the body model, the `.oos.md` and `.oos.json` forms, derived
+ * fields and validation. See protocol/BODY.md.
+ */
+export * from './types.ts'
+export { OosParseError, BodySchemaError, BodyLimitError } from './errors.ts'
+export { parseOosMarkdown } from './markdown.ts'
+export type { ParseResult } from './markdown.ts'
+export { writeOosMarkdown, writeMarkdownPart, writeClaimBlock, checkWritable } from './write.ts'
+export { parseOosJson, toOosJson, toOosJsonValue } from './json.ts'
+export { deriveFields, deriveWordCount, wordCount, checkDerived, applyDerived } from './derive.ts'
+export type { DerivedFields, Mismatch, Correction } from './derive.ts'
+export { validateBody, BODY_LIMITS } from './validate.ts'

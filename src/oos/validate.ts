@@ -1,0 +1,201 @@
+/**
+ * Body validation (protocol/BODY.md §7). Runs on the ingest hot path for every `oos/version`
+ * record, so the schema is compiled once, at module load.
+ *
+ * 1. JSON Schema (Ajv, draft 2020-12): protocol/schema/oosnet-body-ext.v1.json, which
+ *    requires the format's document schema v1.1 and entities schema v1.0 (both copied
+ *    verbatim) and adds oosnet's fields, unknown-key rejection and size limits. CIDs in
+ *    `derived_from` are checked by the custom keyword `oosnetCid` (the decoded body holds CID
+ *    objects, which no standard keyword can describe).
+ * 2. Code, for what a schema cannot say: unique claim ids, section blocks naming existing
+ *    claims at most once, the line grammar of strings (so the body can be written as
+ *    `.oos.md` and read back unchanged), and plain-data entity values.
+ *
+ * Errors: BodySchemaError (SCHEMA_INVALID) or BodyLimitError (LIMIT_EXCEEDED), `path` a JSON
+ * path such as `claims[3].confidence`, message naming the path and what it must be.
+ */
+import _Ajv2020 from 'ajv/dist/2020.js'
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js'
+import _addFormats from 'ajv-formats'
+import formatSchema from '../../protocol/schema/oos-schema.v1.1.json' with { type: 'json' }
+import entitiesSchema from '../../protocol/schema/oos-entities-schema.v1.0.json' with { type: 'json' }
+import bodySchema from '../../protocol/schema/oosnet-body-ext.v1.json' with { type: 'json' }
+import type { OosBody } from './types.ts'
+import type { OosError } from '../errors.ts'
+import { BodyLimitError, BodySchemaError } from './errors.ts'
+import { CLAIM_KEYS, FRONTMATTER_KEYS, asClaimCid, isPlainObject, joinPath } from './grammar.ts'
+import { checkWritable } from './write.ts'
+
+// CJS default-export interop (the packages' `default` is module.exports under NodeNext).
+const Ajv2020 = ((_Ajv2020 as unknown as { default?: typeof _Ajv2020 }).default ?? _Ajv2020) as unknown as typeof _Ajv2020.default
+const addFormats = ((_addFormats as unknown as { default?: typeof _addFormats }).default ?? _addFormats) as unknown as typeof _addFormats.default
+
+/** Size limits of a body (BODY.md §7.3); rejections use LIMIT_EXCEEDED. */
+export const BODY_LIMITS = {
+  maxClaims: 1000,
+  maxClaimStringUnits: 8192,
+  maxSections: 200,
+  maxBlocksPerSection: 2001,
+  maxTextBlockUnits: 65536,
+  maxHeadingUnits: 1024,
+  maxFrontmatterStringUnits: 1024,
+  maxPlatforms: 100,
+  maxEntityItems: 500,
+  maxRelatedEntities: 500,
+  maxDerivedFrom: 100,
+  /** nesting depth of values inside `entities` (entities itself is depth 1) */
+  maxEntityDepth: 32
+} as const
+
+const ajv = new Ajv2020({
+  allErrors: false,
+  strict: true,
+  allowUnionTypes: true,
+  // count string lengths in UTF-16 code units (String#length): faster, and the unit of BODY.md
+  unicode: false,
+  logger: {
+    log: console.log,
+    warn: (...args: unknown[]) => { if (!String(args[0]).includes('option unicode')) console.warn(...args) },
+    error: console.error
+  }
+})
+addFormats(ajv, ['date-time', 'uuid'])
+ajv.addKeyword({
+  keyword: 'oosnetCid',
+  schemaType: 'boolean',
+  errors: false,
+  validate: (schema: boolean, data: unknown) => !schema || asClaimCid(data) !== null
+})
+ajv.addSchema(formatSchema)
+ajv.addSchema(entitiesSchema)
+const validateSchema: ValidateFunction = ajv.compile(bodySchema)
+
+const TYPE_WORDS: Record<string, string> = {
+  string: 'a string',
+  integer: 'an integer',
+  number: 'a number',
+  object: 'an object',
+  array: 'an array',
+  boolean: 'true or false',
+  null: 'null'
+}
+
+const ALLOWED: Array<[RegExp, readonly string[]]> = [
+  [/^$/, ['frontmatter', 'entities', 'claims', 'sections']],
+  [/^frontmatter$/, FRONTMATTER_KEYS],
+  [/^frontmatter\.confidence_distribution$/, ['high', 'medium', 'low']],
+  [/^claims\[\d+\]$/, CLAIM_KEYS],
+  [/^sections\[\d+\]$/, ['heading', 'blocks']],
+  [/^entities$/, ['agents', 'humans', 'systems', 'workflows', 'escalation_hierarchy', 'conflict_protocols', 'override_rules', 'decisions', 'dependencies']]
+]
+
+/** Resolve an Ajv instancePath (JSON pointer) on the data: our path notation and the value there. */
+function resolve (data: unknown, pointer: string): { path: string, value: unknown } {
+  let path = ''
+  let value: unknown = data
+  if (pointer === '') return { path, value }
+  for (const raw of pointer.slice(1).split('/')) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~')
+    if (Array.isArray(value)) {
+      path = joinPath(path, Number(seg))
+      value = value[Number(seg)]
+    } else {
+      path = joinPath(path, seg)
+      value = (value as Record<string, unknown> | undefined)?.[seg]
+    }
+  }
+  return { path, value }
+}
+
+function sizeOf (v: unknown): number {
+  return Array.isArray(v) || typeof v === 'string' ? v.length : 0
+}
+
+/** Turn Ajv's first error into our typed error with an actionable message. */
+function toError (e: ErrorObject, data: unknown): OosError {
+  const { path, value } = resolve(data, e.instancePath)
+  const p = e.params as Record<string, unknown>
+  const at = (extra: string): string => joinPath(path, extra)
+  const subject = path === '' ? 'the body' : path
+  const schemaErr = (where: string, message: string): BodySchemaError => new BodySchemaError(message, { path: where })
+  switch (e.keyword) {
+    case 'required':
+      return schemaErr(at(String(p.missingProperty)), `${at(String(p.missingProperty))} is required`)
+    case 'additionalProperties': {
+      const key = String(p.additionalProperty)
+      const allowed = ALLOWED.find(([re]) => re.test(path))?.[1]
+      return schemaErr(at(key), `${at(key)} is not a known field${allowed === undefined ? '' : ` (allowed: ${allowed.join(', ')})`}`)
+    }
+    case 'enum':
+      return schemaErr(path, `${subject} must be one of ${(p.allowedValues as unknown[]).join(', ')}`)
+    case 'type': {
+      const types = String(p.type).split(',').map(t => TYPE_WORDS[t] ?? t)
+      return schemaErr(path, `${subject} must be ${types.join(' or ')}`)
+    }
+    case 'pattern':
+      if (String(p.pattern) === '^C\\d{1,4}$') return schemaErr(path, `${subject} must be a claim id: C and 1 to 4 digits, e.g. C001 (it is ${JSON.stringify(value)})`)
+      return schemaErr(path, `${subject} must match the pattern ${String(p.pattern)} (it is ${JSON.stringify(value)})`)
+    case 'format':
+      if (p.format === 'date-time') return schemaErr(path, `${subject} must be an RFC 3339 date-time such as 2026-03-14T12:00:00Z (it is ${JSON.stringify(value)})`)
+      if (p.format === 'uuid') return schemaErr(path, `${subject} must be a UUID (it is ${JSON.stringify(value)})`)
+      return schemaErr(path, `${subject} must be a ${String(p.format)}`)
+    case 'minimum':
+      return schemaErr(path, `${subject} must be at least ${String(p.limit)} (it is ${String(value)})`)
+    case 'maximum':
+      return schemaErr(path, `${subject} must be at most ${String(p.limit)} (it is ${String(value)})`)
+    case 'minItems':
+      return schemaErr(path, `${subject} must have at least ${String(p.limit)} items (it has ${sizeOf(value)})`)
+    case 'minLength':
+      return schemaErr(path, p.limit === 1 ? `${subject} must not be empty` : `${subject} must be at least ${String(p.limit)} characters long`)
+    case 'maxItems':
+      return new BodyLimitError(`${subject} has ${sizeOf(value)} items; the limit is ${String(p.limit)}`, { path })
+    case 'maxLength':
+      return new BodyLimitError(`${subject} is ${sizeOf(value)} UTF-16 code units long; the limit is ${String(p.limit)}`, { path })
+    case 'minProperties':
+    case 'maxProperties':
+      return schemaErr(path, `${subject} must be either {"text": …} or {"claim": …}`)
+    case 'oosnetCid':
+      return schemaErr(path, `${subject} must be a claim CID (CIDv1, dag-cbor, sha2-256)`)
+    default:
+      return schemaErr(path, `${subject} ${e.message ?? 'is invalid'}`)
+  }
+}
+
+/** Entities hold plain JSON-model data: null, booleans, finite numbers, strings, arrays, maps. */
+function checkPlainData (v: unknown, path: string, depth: number): void {
+  if (depth > BODY_LIMITS.maxEntityDepth) throw new BodyLimitError(`${path} is nested deeper than ${BODY_LIMITS.maxEntityDepth} levels`, { path })
+  if (v === null || typeof v === 'boolean' || typeof v === 'string') return
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new BodySchemaError(`${path} must be a finite number`, { path })
+    if (Number.isInteger(v) && !Number.isSafeInteger(v)) throw new BodySchemaError(`${path} must be an integer of at most 2^53 - 1 in magnitude (it is ${v})`, { path })
+    return
+  }
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) checkPlainData(v[i], `${path}[${i}]`, depth + 1)
+    return
+  }
+  if (isPlainObject(v)) {
+    for (const k of Object.keys(v)) {
+      if (k === '__proto__') throw new BodySchemaError(`${path} must not have a key named __proto__`, { path })
+      checkPlainData(v[k], joinPath(path, k), depth + 1)
+    }
+    return
+  }
+  throw new BodySchemaError(`${path} must be plain data (null, boolean, number, string, list or map)`, { path })
+}
+
+/**
+ * Validate a decoded body (from DAG-CBOR, JSON or a parser) and return it typed. Throws
+ * BodySchemaError / BodyLimitError at the first problem. Does not compare derived fields:
+ * that is `checkDerived`.
+ */
+export function validateBody (body: unknown): OosBody {
+  if (!validateSchema(body)) {
+    const e = validateSchema.errors?.[0]
+    throw e === undefined ? new BodySchemaError('the body is invalid', { path: '' }) : toError(e, body)
+  }
+  const b = body as OosBody
+  checkWritable(b)
+  if (b.entities !== undefined) checkPlainData(b.entities, 'entities', 1)
+  return b
+}

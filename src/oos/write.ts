@@ -1,0 +1,234 @@
+/**
+ * Write an OOS body as a `.oos.md` document (protocol/BODY.md §5.4): YAML front matter in the
+ * key order of published documents, `entities:` last in the front matter, then the prose
+ * sections with the claim blocks where they stood. Claims that no section places are
+ * appended in a final `## Claims` section.
+ *
+ * For every canonical body (every body `validateBody` accepts, and every body the parser
+ * returns), `parseOosMarkdown(writeOosMarkdown(b)).body` deep-equals `b` (with `sections`
+ * present). Bodies the grammar cannot express exactly are refused with BodySchemaError.
+ */
+import YAML from 'yaml'
+import { CID } from 'multiformats/cid'
+import type { Claim, OosBody, SectionBlock } from './types.ts'
+import { BodySchemaError } from './errors.ts'
+import {
+  FENCE_RE, FIELDS, isPlainObject, orderedFrontmatter, type FieldSpec,
+  lineValueProblem, listItemProblem, textBlockProblem, textValueProblem
+} from './grammar.ts'
+
+const FIELD_BY_KEY = new Map<string, FieldSpec>(FIELDS.map(f => [f.key, f]))
+const REQUIRED_COUNT = FIELDS.filter(f => f.required).length
+
+function fail (path: string, must: string): never {
+  throw new BodySchemaError(`${path} ${must}`, { path })
+}
+
+/** The text of a number in a claim field: JS shortest round-trip form (`0.8`, `1e-7`). */
+function numberText (n: number): string {
+  return Object.is(n, -0) ? '0' : String(n)
+}
+
+function fieldText (kind: string, v: unknown): string {
+  switch (kind) {
+    case 'number': return typeof v === 'number' ? numberText(v) : String(v)
+    case 'list': return Array.isArray(v) ? v.map(String).join(', ') : String(v)
+    case 'cids': return Array.isArray(v) ? v.map(x => String(CID.asCID(x) ?? x)).join(', ') : String(v)
+    default: return String(v)
+  }
+}
+
+/** One claim block: header line, then one `- **Label:** value` line per present field. */
+export function writeClaimBlock (c: Claim): string {
+  const lines = [`**[${c.claim_id}]** ${c.section}`]
+  const rec = c as unknown as Record<string, unknown>
+  for (const f of FIELDS) {
+    const v = rec[f.key]
+    if (v === undefined) continue
+    const text = fieldText(f.kind, v)
+    const nl = text.indexOf('\n')
+    const first = nl === -1 ? text : text.slice(0, nl)
+    lines.push(first === '' ? `- **${f.label}:**` : `- **${f.label}:** ${first}`)
+    if (nl !== -1) for (const more of text.slice(nl + 1).split('\n')) lines.push(`  ${more}`)
+  }
+  return lines.join('\n')
+}
+
+/**
+ * The Markdown part of the canonical document (what follows the front matter, without the
+ * blank line after `---` and the final newline). Total on any structurally plausible body:
+ * `word_count` is defined as the words of this text (derive.ts).
+ */
+export function writeMarkdownPart (body: OosBody): string {
+  const claims: Claim[] = Array.isArray(body.claims) ? body.claims.filter(isPlainObject) as unknown as Claim[] : []
+  const byId = new Map<string, Claim>()
+  for (const c of claims) if (!byId.has(c.claim_id)) byId.set(c.claim_id, c)
+  const placed = new Set<string>()
+  const parts: string[] = []
+  const sections = Array.isArray(body.sections) ? body.sections : []
+  sections.forEach((s, i) => {
+    if (!isPlainObject(s)) return
+    const out: string[] = []
+    if (!(i === 0 && s.heading === '')) out.push(`## ${String(s.heading)}`)
+    for (const b of Array.isArray(s.blocks) ? s.blocks as SectionBlock[] : []) {
+      if (!isPlainObject(b)) continue
+      if ('claim' in b) {
+        const c = byId.get(b.claim)
+        if (c !== undefined) { out.push(writeClaimBlock(c)); placed.add(b.claim) }
+      } else if (typeof b.text === 'string') {
+        out.push(b.text)
+      }
+    }
+    if (out.length > 0) parts.push(out.join('\n\n'))
+  })
+  const rest = claims.filter(c => !placed.has(c.claim_id))
+  if (rest.length > 0) parts.push(['## Claims', ...rest.map(writeClaimBlock)].join('\n\n'))
+  return parts.join('\n\n')
+}
+
+const CLAIM_ID_RE = /^C[0-9]+$/
+
+/** [path suffix, problem] of a claim field value, or null when the writer can write it exactly */
+function fieldProblem (kind: string, v: unknown): [string, string] | null {
+  switch (kind) {
+    case 'text': {
+      if (typeof v !== 'string') return ['', 'must be a string']
+      const e = textValueProblem(v)
+      return e === null ? null : ['', e]
+    }
+    case 'number':
+      return typeof v === 'number' && Number.isFinite(v) ? null : ['', 'must be a finite number']
+    case 'int':
+      return typeof v === 'number' && Number.isSafeInteger(v) ? null : ['', 'must be an integer']
+    case 'list':
+      if (!Array.isArray(v)) return ['', 'must be an array of strings']
+      for (let j = 0; j < v.length; j++) {
+        const x: unknown = v[j]
+        if (typeof x !== 'string') return [`[${j}]`, 'must be a string']
+        const e = listItemProblem(x)
+        if (e !== null) return [`[${j}]`, e]
+      }
+      return null
+    case 'cids':
+      if (!Array.isArray(v)) return ['', 'must be an array of CIDs']
+      for (let j = 0; j < v.length; j++) if (CID.asCID(v[j]) === null) return [`[${j}]`, 'must be a CID']
+      return null
+    default:
+      return null
+  }
+}
+
+/**
+ * Check that the writer can express a body exactly (BODY.md §5.5). Throws BodySchemaError
+ * naming the first offending value. The validator runs this too, so every valid body can
+ * be exported to `.oos.md` and read back unchanged.
+ */
+export function checkWritable (body: OosBody): void {
+  if (!isPlainObject(body)) fail('body', 'must be an object')
+  if (!isPlainObject(body.frontmatter)) fail('frontmatter', 'must be an object')
+  if ('entities' in body.frontmatter) fail('frontmatter.entities', 'is not allowed (entities belong in body.entities)')
+  if (!Array.isArray(body.claims)) fail('claims', 'must be an array')
+  const ids = new Map<string, number>()
+  const claims = body.claims
+  for (let i = 0; i < claims.length; i++) {
+    const c = claims[i]
+    if (!isPlainObject(c)) fail(`claims[${i}]`, 'must be an object')
+    const rec = c as unknown as Record<string, unknown>
+    if (typeof c.claim_id !== 'string' || !CLAIM_ID_RE.test(c.claim_id)) fail(`claims[${i}].claim_id`, 'must be C followed by digits')
+    const prev = ids.get(c.claim_id)
+    if (prev !== undefined) fail(`claims[${i}].claim_id`, `repeats ${c.claim_id} (also claims[${prev}]); claim ids must be unique`)
+    ids.set(c.claim_id, i)
+    if (typeof c.section !== 'string') fail(`claims[${i}].section`, 'must be a string')
+    const sp = lineValueProblem(c.section)
+    if (sp !== null) fail(`claims[${i}].section`, sp)
+    // one pass over the keys present (faster than probing every optional field)
+    let required = 0
+    for (const k in rec) {
+      const f = FIELD_BY_KEY.get(k)
+      if (f === undefined) {
+        if (k === 'claim_id' || k === 'section') continue
+        fail(`claims[${i}].${k}`, 'is not a known claim field')
+      }
+      const v = rec[k]
+      if (v === undefined) continue
+      if (f.required) required++
+      const e = fieldProblem(f.kind, v)
+      if (e !== null) fail(`claims[${i}].${k}${e[0]}`, e[1])
+    }
+    if (required !== REQUIRED_COUNT) {
+      const missing = FIELDS.find(f => f.required && rec[f.key] === undefined) as FieldSpec
+      fail(`claims[${i}].${missing.key}`, 'is required')
+    }
+  }
+  if (body.sections === undefined) return
+  if (!Array.isArray(body.sections)) fail('sections', 'must be an array')
+  const placed = new Map<string, string>()
+  const sections = body.sections
+  for (let i = 0; i < sections.length; i++) {
+    const s = sections[i]
+    if (!isPlainObject(s)) fail(`sections[${i}]`, 'must be an object')
+    if (typeof s.heading !== 'string') fail(`sections[${i}].heading`, 'must be a string')
+    if (!Array.isArray(s.blocks)) fail(`sections[${i}].blocks`, 'must be an array')
+    if (s.heading === '' && i === 0) {
+      if (s.blocks.length === 0) fail(`sections[${i}].blocks`, 'must not be empty in the preamble (the section with heading "")')
+    } else {
+      const e = lineValueProblem(s.heading)
+      if (e !== null) fail(`sections[${i}].heading`, s.heading === '' ? 'must not be empty (only sections[0], the preamble, has heading "")' : e)
+    }
+    let prevText = false
+    const blocks = s.blocks as unknown[]
+    for (let j = 0; j < blocks.length; j++) {
+      const b = blocks[j]
+      const bp = (): string => `sections[${i}].blocks[${j}]`
+      if (!isPlainObject(b)) fail(bp(), 'must be {text} or {claim}')
+      let n = 0
+      for (const k in b) { n++; if (k !== 'text' && k !== 'claim') n = 2 }
+      if (n !== 1) fail(bp(), 'must be {text} or {claim}')
+      if (b.text !== undefined) {
+        if (typeof b.text !== 'string') fail(`${bp()}.text`, 'must be a string')
+        const e = textBlockProblem(b.text)
+        if (e !== null) fail(`${bp()}.text`, e)
+        if (prevText) fail(bp(), 'follows another text block (adjacent text blocks must be one block)')
+        prevText = true
+      } else {
+        const id = b.claim
+        if (typeof id !== 'string' || !ids.has(id)) fail(`${bp()}.claim`, `must name a claim of this body (no claim_id ${JSON.stringify(id)})`)
+        const first = placed.get(id)
+        if (first !== undefined) fail(`${bp()}.claim`, `places ${id} a second time (first at ${first})`)
+        const at = ids.get(id) as number
+        if (at !== placed.size) {
+          fail(`${bp()}.claim`, `places ${id} (claims[${at}]) where claims[${placed.size}] (${claims[placed.size].claim_id}) is due: claims must be listed in the order the sections place them, unplaced claims last`)
+        }
+        placed.set(id, `sections[${i}].blocks[${j}]`)
+        prevText = false
+      }
+    }
+  }
+}
+
+const YAML_OPTIONS = {
+  defaultStringType: 'QUOTE_DOUBLE',
+  defaultKeyType: 'PLAIN',
+  lineWidth: 0,
+  minContentWidth: 0,
+  aliasDuplicateObjects: false
+} as const
+
+
+/** The front matter YAML (without the `---` lines), entities last. */
+export function writeFrontmatter (body: OosBody): string {
+  const fm = orderedFrontmatter(body.frontmatter)
+  if (body.entities !== undefined) fm.entities = body.entities
+  const yaml = YAML.stringify(fm, YAML_OPTIONS)
+  if (yaml.split('\n').some(l => FENCE_RE.test(l) || /^\.\.\.[ \t]*$/.test(l))) {
+    throw new BodySchemaError('frontmatter: a key or value would be written as a document marker line (--- or ...)', { path: 'frontmatter' })
+  }
+  return yaml
+}
+
+/** Write a body as a `.oos.md` document. Throws BodySchemaError if it cannot be written exactly. */
+export function writeOosMarkdown (body: OosBody): string {
+  checkWritable(body)
+  const md = writeMarkdownPart(body)
+  return `---\n${writeFrontmatter(body)}---\n${md === '' ? '' : `\n${md}\n`}`
+}

@@ -1,0 +1,102 @@
+/**
+ * Signed records on the wire (SPEC §3): the DAG-CBOR map `{ rec, sig }`.
+ *
+ * Because DAG-CBOR sorts map keys length-first then bytewise, `rec` comes before `sig`
+ * and the canonical bytes of `rec` sit contiguously inside the record's bytes. The
+ * signature therefore covers `prefix(kind) || recBytes`, sliced straight out of what
+ * arrived: no re-encoding on the verification path.
+ */
+import * as dagCbor from '@ipld/dag-cbor'
+import { sign as edSign, verify as edVerify } from '../identity/keys.ts'
+import { didToPublicKey } from '../identity/did.ts'
+import { cidOf } from './cid.ts'
+import { MAX_RECORD_BYTES, LIMITS, signatureCount, signaturePrefix, type Kind } from './constants.ts'
+import { BadSignatureError, DecodeFailedError, RecordTooLargeError, RecordSchemaError } from './errors.ts'
+import { canonicalSpans } from './canonical.ts'
+import { claimCidFromBytes } from './claims.ts'
+import { checkRecord } from './kinds.ts'
+import type { Decoded, SignedRecord, UnsignedRecord } from './types.ts'
+
+/** The encoding of the `{rec, sig}` header: map(2), text(3) "rec". `rec` bytes start right after. */
+const HEAD = Uint8Array.from([0xa2, 0x63, 0x72, 0x65, 0x63])
+
+export function maxBytesFor (kind: Kind): number {
+  return kind === 'oos/version' ? LIMITS.maxVersionBytes : LIMITS.maxStatementBytes
+}
+
+/** The bytes a signature covers: domain prefix, then the DAG-CBOR of the unsigned record. */
+export function signingBytes (kind: Kind, recBytes: Uint8Array): Uint8Array {
+  const prefix = signaturePrefix(kind)
+  const out = new Uint8Array(prefix.length + recBytes.length)
+  out.set(prefix, 0)
+  out.set(recBytes, prefix.length)
+  return out
+}
+
+/** The key that must have signed a record (before chain rules): `key` if present, else the org's inception key. */
+export function signerOf (rec: UnsignedRecord): string[] {
+  if (rec.type === 'oos/key-rotation') return [rec.oldKey, rec.newKey]
+  return [rec.key ?? rec.org]
+}
+
+/**
+ * Sign an unsigned record with the secret key(s) its kind requires (two for key-rotation:
+ * old, then new) and return the encoded record. Checks the record's shape first: we never
+ * sign what we would reject.
+ */
+export function encodeSigned<R extends UnsignedRecord> (rec: R, secretKeys: Uint8Array[], now?: number): Decoded<R> {
+  checkRecord(rec, now)
+  const kind = rec.type
+  if (secretKeys.length !== signatureCount(kind)) throw new TypeError(`${kind} needs ${signatureCount(kind)} signing key(s)`)
+  const recBytes = dagCbor.encode(rec)
+  const msg = signingBytes(kind, recBytes)
+  const sig = new Uint8Array(64 * secretKeys.length)
+  secretKeys.forEach((sk, i) => sig.set(edSign(sk, msg), 64 * i))
+  const signed: SignedRecord<R> = { rec, sig }
+  const bytes = dagCbor.encode(signed)
+  if (bytes.length > maxBytesFor(kind)) throw new RecordTooLargeError(`${kind} record is ${bytes.length} bytes, the limit is ${maxBytesFor(kind)}`)
+  return { cid: cidOf(bytes), bytes, kind, signed, recBytes: bytes.subarray(HEAD.length, HEAD.length + recBytes.length) }
+}
+
+/**
+ * Decode and check a record that arrived from anywhere: size → canonical DAG-CBOR (one
+ * linear pass, which also finds where `rec` and each claim sit in the bytes) → decode →
+ * envelope → schema of its kind → signature(s) over the slice that is `rec`. Throws a typed
+ * error (SPEC §9) at the first failure. Chain rules (seq, prev, key authority) are the
+ * ingest pipeline's.
+ */
+export function decodeRecord (bytes: Uint8Array, options: { now?: number } = {}): Decoded {
+  if (!(bytes instanceof Uint8Array)) throw new DecodeFailedError('a record must be bytes')
+  if (bytes.length > MAX_RECORD_BYTES) throw new RecordTooLargeError(`record is ${bytes.length} bytes, the limit is ${MAX_RECORD_BYTES}`)
+  const [recSpans, claimSpans] = canonicalSpans(bytes, SPAN_PATHS, { strict: true })
+  let value: unknown
+  try {
+    value = dagCbor.decode(bytes)
+  } catch (err) {
+    throw new DecodeFailedError(`not DAG-CBOR: ${(err as Error).message}`.slice(0, 200), { cause: err })
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || recSpans.length !== 1 || recSpans[0].start !== HEAD.length) {
+    throw new RecordSchemaError('a record must be the map {rec, sig}', { path: '' })
+  }
+  const env = value as Record<string, unknown>
+  if (Object.keys(env).length !== 2 || !('sig' in env)) throw new RecordSchemaError('a record must be the map {rec, sig} and nothing else', { path: '' })
+  if (!(env.sig instanceof Uint8Array)) throw new RecordSchemaError('sig must be bytes', { path: 'sig' })
+  const rec = checkRecord(env.rec, options.now)
+  const kind = rec.type
+  if (bytes.length > maxBytesFor(kind)) throw new RecordTooLargeError(`${kind} record is ${bytes.length} bytes, the limit is ${maxBytesFor(kind)}`)
+  const recBytes = bytes.subarray(recSpans[0].start, recSpans[0].end)
+  const sig = env.sig
+  const signers = signerOf(rec)
+  if (sig.length !== 64 * signers.length) throw new BadSignatureError(`${kind} needs ${signers.length} signature(s) of 64 bytes, got ${sig.length} bytes`, { path: 'sig' })
+  const msg = signingBytes(kind, recBytes)
+  signers.forEach((signer, i) => {
+    if (!edVerify(didToPublicKey(signer), msg, sig.subarray(64 * i, 64 * (i + 1)))) {
+      throw new BadSignatureError(`signature ${i + 1} of ${signers.length} does not verify under ${signer}`, { path: 'sig' })
+    }
+  })
+  const d: Decoded = { cid: cidOf(bytes), bytes, kind, signed: { rec, sig }, recBytes }
+  if (kind === 'oos/version') d.claimCids = claimSpans.map(sp => claimCidFromBytes(rec.org, bytes.subarray(sp.start, sp.end)))
+  return d
+}
+
+const SPAN_PATHS = [['rec'], ['rec', 'body', 'claims', '*']]

@@ -1,0 +1,8 @@
+export { KINDS, LIMITS, MAX_RECORD_BYTES, PROTOCOL_VERSION, signaturePrefix, signatureCount, type Kind } from './constants.ts'
+export { cidOf, sha256, tryParseCid, isRecordCid, CID, DAG_CBOR_CODE, SHA2_256_CODE } from './cid.ts'
+export { encodeSigned, decodeRecord, signingBytes, signerOf, maxBytesFor } from './codec.ts'
+export { checkRecord, isKind, DerivedMismatchError, VersionMismatchError } from './kinds.ts'
+export { claimBlock, claimCid, CLAIM_TYPE, type ClaimBlock } from './claims.ts'
+export * from './errors.ts'
+export type * from './types.ts'
+export { bodyForSeq, signVersion, type NextVersion } from './version.ts'

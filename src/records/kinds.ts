@@ -1,0 +1,115 @@
+/**
+ * One schema check per record kind (SPEC §4). Runs on every decoded record before any
+ * signature is checked; unknown fields are rejected so that a record has exactly one meaning.
+ */
+import { isDid } from '../identity/did.ts'
+import { EVIDENCE } from '../oos/types.ts'
+import { validateBody } from '../oos/validate.ts'
+import { checkDerived } from '../oos/derive.ts'
+import { errorClass } from '../errors.ts'
+import { KINDS, LIMITS, type Kind } from './constants.ts'
+import { UnknownKindError } from './errors.ts'
+import { cid, fail, int, obj, onlyKeys, oneOf, optional, str, type Obj } from './shape.ts'
+import type { UnsignedRecord } from './types.ts'
+
+export class DerivedMismatchError extends errorClass('DerivedMismatchError', 'DERIVED_MISMATCH') {}
+export class VersionMismatchError extends errorClass('VersionMismatchError', 'VERSION_MISMATCH') {}
+
+function did (v: unknown, path: string): string {
+  if (typeof v !== 'string' || !isDid(v)) fail(path, 'must be an Ed25519 did:key')
+  return v
+}
+
+const keys = (...k: string[]): ReadonlySet<string> => new Set(['type', 'org', 'createdAt', ...k])
+
+const CHECKS: Record<Kind, { keys: ReadonlySet<string>, check: (r: Obj) => void }> = {
+  'oos/version': {
+    keys: keys('key', 'seq', 'prev', 'body'),
+    check (r) {
+      const seq = int(r.seq, 'seq', 1)
+      if (r.prev !== null) cid(r.prev, 'prev')
+      if (seq === 1 && r.prev !== null) fail('prev', 'must be null when seq is 1')
+      if (seq > 1 && r.prev === null) fail('prev', 'must be the CID of version seq - 1')
+      const body = validateBody(r.body)
+      const fm = body.frontmatter
+      if (fm.version !== seq || fm.parent_version !== (seq === 1 ? null : seq - 1)) {
+        throw new VersionMismatchError(`body.frontmatter.version must be ${seq} and parent_version ${seq === 1 ? 'null' : seq - 1} (the record's seq)`, { path: 'body.frontmatter.version' })
+      }
+      const bad = checkDerived(body)
+      if (bad.length > 0) {
+        const m = bad[0]
+        throw new DerivedMismatchError(`body.${m.field} is ${JSON.stringify(m.declared)} but the claims give ${JSON.stringify(m.actual)}`, { path: `body.${m.field}` })
+      }
+    }
+  },
+  'oos/endorsement': {
+    keys: keys('key', 'target', 'targetOrg', 'version', 'stance', 'note', 'evidence', 'expiresAt'),
+    check (r) {
+      cid(r.target, 'target')
+      did(r.targetOrg, 'targetOrg')
+      cid(r.version, 'version')
+      oneOf(r.stance, ['endorse', 'dispute'], 'stance')
+      optional(r, 'note', str, '')
+      optional(r, 'evidence', (v, p) => {
+        const e = obj(v, p)
+        onlyKeys(e, new Set(['type', 'text']), p)
+        oneOf(e.type, EVIDENCE, `${p}.type`)
+        str(e.text, `${p}.text`)
+      }, '')
+      optional(r, 'expiresAt', int, '')
+    }
+  },
+  'oos/retraction': {
+    keys: keys('key', 'target', 'reason'),
+    check (r) {
+      cid(r.target, 'target')
+      str(r.reason, 'reason')
+    }
+  },
+  'oos/key-rotation': {
+    keys: keys('seq', 'prev', 'oldKey', 'newKey', 'effectiveSeq', 'nextKeyDigest', 'reason'),
+    check (r) {
+      const seq = int(r.seq, 'seq', 1)
+      if (r.prev !== null) cid(r.prev, 'prev')
+      if ((seq === 1) !== (r.prev === null)) fail('prev', 'must be null exactly when seq is 1')
+      did(r.oldKey, 'oldKey')
+      did(r.newKey, 'newKey')
+      if (r.oldKey === r.newKey) fail('newKey', 'must differ from oldKey')
+      int(r.effectiveSeq, 'effectiveSeq', 1)
+      optional(r, 'nextKeyDigest', (v, p) => {
+        if (!(v instanceof Uint8Array) || v.length !== 32) fail(p, 'must be 32 bytes (sha2-256)')
+      }, '')
+      str(r.reason, 'reason')
+    }
+  },
+  'oos/node-binding': {
+    keys: keys('key', 'peers'),
+    check (r) {
+      if (!Array.isArray(r.peers) || r.peers.length < 1 || r.peers.length > LIMITS.maxPeers) fail('peers', `must be a list of 1 to ${LIMITS.maxPeers} peer ids`)
+      const seen = new Set<string>()
+      r.peers.forEach((p, i) => {
+        str(p, `peers[${i}]`, 128)
+        if (seen.has(p as string)) fail(`peers[${i}]`, 'is listed twice')
+        seen.add(p as string)
+      })
+    }
+  }
+}
+
+export function isKind (t: unknown): t is Kind {
+  return typeof t === 'string' && (KINDS as readonly string[]).includes(t)
+}
+
+/** Check an unsigned record's shape for its kind; returns it typed. */
+export function checkRecord (value: unknown, now: number = Date.now()): UnsignedRecord {
+  const r = obj(value, 'rec')
+  if (!isKind(r.type)) throw new UnknownKindError(`unknown record kind ${JSON.stringify(String(r.type)).slice(0, 80)}`, { path: 'type' })
+  const spec = CHECKS[r.type]
+  onlyKeys(r, spec.keys, '')
+  did(r.org, 'org')
+  const createdAt = int(r.createdAt, 'createdAt', 0)
+  if (createdAt > now + LIMITS.maxClockSkewMs) fail('createdAt', 'is in the future')
+  if ('key' in r) did(r.key, 'key')
+  spec.check(r)
+  return r as unknown as UnsignedRecord
+}

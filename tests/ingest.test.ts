@@ -1,0 +1,104 @@
+import { describe, it, expect } from 'vitest'
+import { join } from 'node:path'
+import { testKey } from '../protocol/vectors/generate.ts'
+import { smallBody } from '../protocol/vectors/bodies.ts'
+import { signVersion } from '../src/records/version.ts'
+import { Store } from '../src/store/store.ts'
+import { Ingest } from '../src/ingest/ingest.ts'
+import { K } from '../src/store/keys.ts'
+import type { CID } from 'multiformats/cid'
+import { dump, openNode, tempDir } from './helpers.ts'
+
+const alice = testKey('alice')
+const T0 = Date.UTC(2026, 10, 1)
+
+function chain (n: number, key = alice): Array<ReturnType<typeof signVersion>> {
+  const out: Array<ReturnType<typeof signVersion>> = []
+  let prev: CID | null = null
+  for (let seq = 1; seq <= n; seq++) {
+    const v = signVersion(smallBody('Alice', seq), { org: key.did, seq, prev, createdAt: T0 + seq * 1000 }, key.secretKey)
+    out.push(v)
+    prev = v.cid
+  }
+  return out
+}
+
+describe('ingest pipeline and store', () => {
+  it('stores a chain, indexes head, chain and claims, and survives close/reopen', async () => {
+    const dir = await tempDir()
+    const versions = chain(5)
+    let store = new Store({ path: join(dir.path, 'db') })
+    await store.start()
+    const ingest = new Ingest({ store })
+    for (const v of versions) expect((await ingest.ingest(v.bytes, { source: 'test' })).status).toBe('accepted')
+    await store.stop()
+    store = new Store({ path: join(dir.path, 'db') })
+    await store.start()
+    const head = await store.head(alice.did)
+    expect(head?.seq).toBe(5)
+    expect(head?.cid.toString()).toBe(versions[4].cid.toString())
+    const entries = []
+    for await (const e of store.chain(alice.did, { reverse: true })) entries.push(e)
+    expect(entries.map(e => e.seq)).toEqual([5, 4, 3, 2, 1])
+    // C001 is unchanged across all versions: one claim CID, five sightings
+    const r = await new Ingest({ store }).ingest(versions[4].bytes)
+    expect(r.status).toBe('duplicate')
+    const c001 = (await import('../src/records/claims.ts')).claimCid(alice.did, versions[0].signed.rec.body.claims[0])
+    expect((await store.claimSightings(c001)).map(s => s.seq)).toEqual([1, 2, 3, 4, 5])
+    await store.stop()
+    await dir.cleanup()
+  })
+
+  it('serialises concurrent arrivals of one org in order of arrival and rejects what jumps ahead', async () => {
+    const node = await openNode()
+    try {
+      const versions = chain(3)
+      const results = await Promise.allSettled([versions[0], versions[1], versions[2]].map(v => node.ingest.ingest(v.bytes)))
+      expect(results.map(r => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled'])
+      const gap = await node.ingest.ingest(chain(5)[4].bytes).catch(e => e)
+      expect(gap.code).toBe('SEQ_GAP')
+    } finally { await node.close() }
+  })
+
+  it('keeps both records of an equivocation as proof and flags the org', async () => {
+    const node = await openNode()
+    try {
+      const [v1] = chain(1)
+      const other = signVersion({ ...smallBody('Alice', 1), claims: smallBody('Alice', 2).claims }, { org: alice.did, seq: 1, prev: null, createdAt: T0 + 5 }, alice.secretKey)
+      expect((await node.ingest.ingest(v1.bytes)).status).toBe('accepted')
+      const r = await node.ingest.ingest(other.bytes)
+      expect(r.status).toBe('equivocation')
+      expect(await node.store.get(other.cid)).toEqual(other.bytes)
+      expect((await node.store.head(alice.did))?.cid.toString()).toBe(v1.cid.toString())
+      expect(await node.store.count(K.equivocationPrefix(alice.did))).toBe(2)
+      expect(node.ingest.stats().equivocation).toBe(1)
+    } finally { await node.close() }
+  })
+
+  it('tells listeners of accepted records and honours an aborted signal', async () => {
+    const node = await openNode()
+    try {
+      const seen: string[] = []
+      node.ingest.onRecord(r => seen.push(r.cid.toString()))
+      const [v1, v2] = chain(2)
+      await node.ingest.ingest(v1.bytes)
+      const ac = new AbortController()
+      ac.abort()
+      const before = await dump(node.store)
+      const err = await node.ingest.ingest(v2.bytes, { signal: ac.signal }).catch(e => e)
+      expect(err.code).toBe('ABORTED')
+      expect(await dump(node.store)).toEqual(before)
+      expect(seen).toEqual([v1.cid.toString()])
+    } finally { await node.close() }
+  })
+
+  it('rejects bytes that do not hash to the CID they were fetched as', async () => {
+    const node = await openNode()
+    try {
+      const [v1, v2] = chain(2)
+      const err = await node.ingest.ingest(v1.bytes, { expectedCid: v2.cid }).catch(e => e)
+      expect(err.code).toBe('CID_MISMATCH')
+      expect(await node.store.has(v1.cid)).toBe(false)
+    } finally { await node.close() }
+  })
+})
