@@ -44,7 +44,10 @@ describe('ingest pipeline and store', () => {
     const r = await new Ingest({ store }).ingest(versions[4].bytes)
     expect(r.status).toBe('duplicate')
     const c001 = (await import('../src/records/claims.ts')).claimCid(alice.did, versions[0].signed.rec.body.claims[0])
-    expect((await store.claimSightings(c001)).map(s => s.seq)).toEqual([1, 2, 3, 4, 5])
+    expect(await store.claimSightings(c001)).toEqual([{ org: alice.did, from: 1 }])
+    // C002 is reworded in version 2: its first wording's run is closed at 2
+    const c002v1 = (await import('../src/records/claims.ts')).claimCid(alice.did, versions[0].signed.rec.body.claims[1])
+    expect(await store.claimSightings(c002v1)).toEqual([{ org: alice.did, from: 1, until: 2 }])
     await store.stop()
     await dir.cleanup()
   })

@@ -146,13 +146,16 @@ export class Ingest {
   async ingestMany (records: Iterable<Uint8Array>, options: IngestOptions & { window?: number } = {}): Promise<Array<IngestResult | OosError>> {
     const window = options.window ?? 512
     const out: Array<Promise<IngestResult | OosError>> = []
-    const inflight = new Set<Promise<unknown>>()
+    let inflight = 0
+    let wake: (() => void) | undefined
     for (const bytes of records) {
-      const p = this.ingest(bytes, options).catch((e: unknown) => e instanceof OosError ? e : new OosError('INTERNAL', String(e)))
-      out.push(p)
-      inflight.add(p)
-      void p.finally(() => inflight.delete(p))
-      if (inflight.size >= window) await Promise.race(inflight)
+      inflight++
+      out.push(this.ingest(bytes, options).then(r => r, (e: unknown) => e instanceof OosError ? e : new OosError('INTERNAL', String(e))).finally(() => {
+        inflight--
+        wake?.()
+      }))
+      // refill in chunks, so that work reaches the verify workers in batches
+      if (inflight >= window) while (inflight > window / 2) await new Promise<void>(resolve => { wake = resolve })
     }
     return await Promise.all(out)
   }

@@ -2,27 +2,32 @@
  * A pool of verification workers (worker_threads). Signature checks and decoding dominate
  * the ingest door's cost; spreading them over cores lets a node keep up with a burst (a
  * catch-up sync of a thousand versions) while the main thread runs chain rules and writes
- * the store. Requests queued in the same tick go to a worker as one message.
+ * the store. Requests queued in the same tick go to a worker as one transferred buffer.
  */
 import { Worker } from 'node:worker_threads'
 import { availableParallelism } from 'node:os'
+import * as dagCbor from '@ipld/dag-cbor'
 import { errorFromCode } from '../errors.ts'
 import { logger } from '../logger.ts'
 import { fromWire, type Verified } from '../records/verified.ts'
-import type { VerifyReply, VerifyRequest } from './worker.ts'
+import type { VerifyBatch, VerifyResult } from './worker.ts'
 
 export interface VerifyPoolInit {
   /** worker threads (default: available cores, at most 4) */
   workers?: number
+  /** most records per message to a worker (default 16: small enough to keep replies flowing) */
+  batch?: number
 }
 
 interface Pending { resolve: (v: Verified) => void, reject: (e: Error) => void, bytes: Uint8Array }
+interface Queued { id: number, bytes: Uint8Array, now: number }
 
 export class VerifyPool {
   private readonly size: number
+  private readonly batchSize: number
   private workers: Worker[] = []
   private readonly pending = new Map<number, Pending>()
-  private readonly outbox: VerifyRequest[][] = []
+  private queue: Queued[] = []
   private nextId = 0
   private next = 0
   private scheduled = false
@@ -30,19 +35,23 @@ export class VerifyPool {
 
   constructor (init: VerifyPoolInit = {}) {
     this.size = Math.max(1, init.workers ?? Math.min(4, availableParallelism()))
+    this.batchSize = Math.max(1, init.batch ?? 16)
   }
 
   async start (): Promise<void> {
     if (this.workers.length > 0) return
     const url = new URL('./worker.ts', import.meta.url)
+    const ready: Array<Promise<void>> = []
     this.workers = Array.from({ length: this.size }, () => {
       const w = new Worker(url)
-      w.on('message', (replies: VerifyReply[]) => { this.settle(replies) })
-      w.on('error', (err) => { this.log.error('verify worker failed: %e', err) })
-      w.unref()
+      const { promise, resolve, reject } = Promise.withResolvers<void>()
+      ready.push(promise)
+      w.on('message', (msg: ArrayBuffer | 'ready') => { if (msg === 'ready') resolve(); else this.settle(msg) })
+      w.on('error', (err) => { reject(err); this.log.error('verify worker failed: %e', err) })
       return w
     })
-    for (let i = 0; i < this.size; i++) this.outbox.push([])
+    await Promise.all(ready) // the workers have loaded their modules
+    for (const w of this.workers) w.unref()
     this.log('started %d verify workers', this.size)
   }
 
@@ -54,37 +63,46 @@ export class VerifyPool {
     this.pending.clear()
   }
 
-  verify (bytes: Uint8Array, now: number): Promise<Verified> {
-    if (this.workers.length === 0) return Promise.reject(new Error('verify pool not started'))
+  async verify (bytes: Uint8Array, now: number): Promise<Verified> {
+    if (this.workers.length === 0) throw new Error('verify pool not started')
     const id = this.nextId++
+    // workers keep the process alive only while they have work
+    if (this.pending.size === 0) for (const w of this.workers) w.ref()
     const { promise, resolve, reject } = Promise.withResolvers<Verified>()
     this.pending.set(id, { resolve, reject, bytes })
-    this.outbox[this.next].push({ id, bytes, now })
-    this.next = (this.next + 1) % this.size
+    this.queue.push({ id, bytes, now })
     if (!this.scheduled) {
       this.scheduled = true
       queueMicrotask(() => { this.flush() })
     }
-    return promise
+    return await promise
   }
 
   private flush (): void {
     this.scheduled = false
-    this.workers.forEach((w, i) => {
-      if (this.outbox[i].length > 0) {
-        w.postMessage(this.outbox[i])
-        this.outbox[i] = []
-      }
-    })
+    const q = this.queue
+    this.queue = []
+    for (let i = 0; i < q.length; i += this.batchSize) {
+      const part = q.slice(i, i + this.batchSize)
+      const total = part.reduce((n, r) => n + r.bytes.length, 0)
+      const buf = new Uint8Array(total)
+      const ends: number[] = []
+      let at = 0
+      for (const r of part) { buf.set(r.bytes, at); at += r.bytes.length; ends.push(at) }
+      const msg: VerifyBatch = { ids: part.map(r => r.id), ends, buf: buf.buffer, now: part[0].now }
+      this.workers[this.next].postMessage(msg, [buf.buffer])
+      this.next = (this.next + 1) % this.size
+    }
   }
 
-  private settle (replies: VerifyReply[]): void {
-    for (const r of replies) {
-      const p = this.pending.get(r.id)
+  private settle (buf: ArrayBuffer): void {
+    for (const r of dagCbor.decode<VerifyResult[]>(new Uint8Array(buf))) {
+      const p = this.pending.get(r[0])
       if (p === undefined) continue
-      this.pending.delete(r.id)
-      if (r.ok) p.resolve(fromWire(r.v, p.bytes))
-      else p.reject(errorFromCode(r.code, r.message, r.path))
+      this.pending.delete(r[0])
+      if (r[1] === 1) p.resolve(fromWire(r[2], p.bytes))
+      else p.reject(errorFromCode(r[2], r[3], r[4]))
     }
+    if (this.pending.size === 0) for (const w of this.workers) w.unref()
   }
 }

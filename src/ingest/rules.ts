@@ -8,9 +8,9 @@ import * as dagCbor from '@ipld/dag-cbor'
 import type { KeyRotationRecord, SignedRecord } from '../records/types.ts'
 import type { RecordHead, Verified } from '../records/verified.ts'
 import { K } from '../store/keys.ts'
-import type { Batch, Store } from '../store/store.ts'
+import { chainValue, type Batch, type Store } from '../store/store.ts'
 import { currentKey, keyForSeq, keyValidAt } from './authority.ts'
-import type { ChainState } from './state.ts'
+import { cidKey, fromCidKey, type ChainState } from './state.ts'
 import { NotAuthorError, SeqGapError, StaleRecordError, TimeRegressionError, UnauthorizedKeyError, UnknownTargetError, WrongPrevError } from './errors.ts'
 
 export type Outcome = 'accepted' | 'equivocation' | 'duplicate'
@@ -51,12 +51,23 @@ async function version (v: Verified, rec: Rec<'oos/version'>, ctx: RuleContext):
     if (rec.prev === null || !rec.prev.equals(head.cid)) throw new WrongPrevError(`prev must be ${head.cid.toString()} (version ${head.seq})`, { path: 'prev' })
     if (rec.createdAt < head.createdAt) throw new TimeRegressionError(`createdAt ${rec.createdAt} is before version ${head.seq}'s ${head.createdAt}`, { path: 'createdAt' })
   }
-  const next = { seq, cid: v.cid, createdAt: rec.createdAt }
-  ctx.batch().putBlock(v.cid, v.bytes).put(K.chain(org, seq), v.cid.bytes).setHead(org, next)
-  for (const c of v.claims ?? []) {
-    ctx.batch().put(K.claim(c.cid.toString(), org, seq), v.cid.bytes).put(K.lineage(org, c.id, seq), c.cid.bytes)
+  // claim index: open a run for each claim new in this version, close the runs of claims it dropped
+  const before = await ctx.state.headClaims(org)
+  const after = new Map<string, number>()
+  const claims = v.claims ?? []
+  const batch = ctx.batch()
+  for (const c of claims) {
+    const k = cidKey(c.cid)
+    const from = before.get(k)
+    after.set(k, from ?? seq)
+    if (from === undefined) batch.put(K.claim(c.cid.toString(), org, seq), dagCbor.encode({ from: seq }))
   }
-  ctx.state.setHead(org, next)
+  for (const [k, from] of before) {
+    if (!after.has(k)) batch.put(K.claim(CID.decode(fromCidKey(k)).toString(), org, from), dagCbor.encode({ from, until: seq }))
+  }
+  const next = { seq, cid: v.cid, createdAt: rec.createdAt }
+  batch.putBlock(v.cid, v.bytes).put(K.chain(org, seq), chainValue(v.cid, claims.map(c => c.cid))).setHead(org, next)
+  ctx.state.setHead(org, { ...next, claims: after })
   return 'accepted'
 }
 
@@ -78,7 +89,9 @@ async function endorsement (v: Verified, rec: Rec<'oos/endorsement'>, ctx: RuleC
   await statementSigner(rec, ctx)
   const sightings = await ctx.store.claimSightings(rec.target)
   if (sightings.length === 0) throw new UnknownTargetError(`claim ${rec.target.toString()} is not known here`, { path: 'target' })
-  if (!sightings.some(s => s.org === rec.targetOrg && s.version.equals(rec.version))) {
+  const seen = await ctx.store.get(rec.version)
+  const version = seen === undefined ? undefined : dagCbor.decode<SignedRecord>(seen).rec
+  if (version?.type !== 'oos/version' || version.org !== rec.targetOrg || !sightings.some(s => s.org === rec.targetOrg && s.from <= version.seq && (s.until === undefined || version.seq < s.until))) {
     throw new UnknownTargetError(`claim ${rec.target.toString()} is not in version ${rec.version.toString()} of ${rec.targetOrg}`, { path: 'version' })
   }
   indexStatement(v, rec, ctx)

@@ -4,11 +4,23 @@
  * it updates it when it plans a write and clears it if a write fails.
  */
 import type { Head, Store } from '../store/store.ts'
+import { K } from '../store/keys.ts'
+import * as dagCbor from '@ipld/dag-cbor'
+
+/**
+ * A cheap map key for a CID (its bytes as a latin1 string): building the base32 string of
+ * every claim CID of every version would cost more than the rest of the rules together.
+ */
+export const cidKey = (cid: { bytes: Uint8Array }): string => Buffer.from(cid.bytes.buffer, cid.bytes.byteOffset, cid.bytes.byteLength).toString('latin1')
+export const fromCidKey = (key: string): Uint8Array => new Uint8Array(Buffer.from(key, 'latin1'))
+
+/** A head with the claims of the head version: claim CID key → first seq of its current run. */
+export interface HeadState extends Head { claims?: Map<string, number> }
 import { keyHistory, type KeyEpoch } from './authority.ts'
 
 export class ChainState {
   private readonly store: Store
-  private readonly heads = new Map<string, Head | null>()
+  private readonly heads = new Map<string, HeadState | null>()
   private readonly epochs = new Map<string, KeyEpoch[]>()
   private readonly max: number
 
@@ -17,7 +29,7 @@ export class ChainState {
     this.max = max
   }
 
-  async head (org: string): Promise<Head | undefined> {
+  async head (org: string): Promise<HeadState | undefined> {
     let h = this.heads.get(org)
     if (h === undefined) {
       h = (await this.store.head(org)) ?? null
@@ -26,7 +38,22 @@ export class ChainState {
     return h ?? undefined
   }
 
-  setHead (org: string, head: Head): void { this.remember(this.heads, org, head) }
+  setHead (org: string, head: HeadState): void { this.remember(this.heads, org, head) }
+
+  /** The claims of the org's head version, with the first seq of each one's current run. */
+  async headClaims (org: string): Promise<Map<string, number>> {
+    const head = await this.head(org)
+    if (head === undefined) return new Map()
+    if (head.claims !== undefined) return head.claims
+    const claims = new Map<string, number>()
+    for (const c of await this.store.versionClaims(org, head.seq) ?? []) {
+      for await (const [, v] of this.store.scan(K.claimOrgPrefix(c.toString(), org), { reverse: true, limit: 1 })) {
+        claims.set(cidKey(c), dagCbor.decode<{ from: number }>(v).from)
+      }
+    }
+    head.claims = claims
+    return claims
+  }
 
   async keys (org: string): Promise<KeyEpoch[]> {
     let e = this.epochs.get(org)

@@ -29,14 +29,16 @@ export type Progress = (done: number, total?: number) => void
 export async function orgRecords (store: Store, org: string): Promise<Array<{ cid: CID, bytes: Uint8Array, createdAt: number }>> {
   const cids = new Map<string, CID>()
   const add = (cid: CID): void => { cids.set(cid.toString(), cid) }
-  for await (const e of store.chain(org)) add(e.cid)
+  const claimCids = new Set<string>()
+  for await (const e of store.chain(org)) {
+    add(e.cid)
+    for (const c of e.claims) claimCids.add(c.toString())
+  }
   for await (const [, v] of store.scan(K.rotationPrefix(org))) add(CID.decode(v))
   const binding = await store.getRaw(K.binding(org))
   if (binding !== undefined) add(CID.decode(binding))
   for await (const [, v] of store.scan(K.equivocationPrefix(org))) add(CID.decode(v))
   // statements about its claims (any wording), and retractions of those statements
-  const claimCids = new Set<string>()
-  for await (const [, v] of store.scan(`l!${org}!`)) claimCids.add(CID.decode(v).toString())
   const targets = [...claimCids]
   while (targets.length > 0) {
     const t = targets.pop() as string

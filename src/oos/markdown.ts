@@ -41,8 +41,8 @@ const TIMESTAMP_TAG = 'tag:yaml.org,2002:timestamp'
 function parseFrontmatter (src: string, firstLine: number): Record<string, unknown> {
   let doc: YAML.Document.Parsed
   try {
-    // YAML 1.2 core schema, whatever the document's %YAML directive says: timestamps stay
-    // strings exactly as written, and there are no binary/set/omap types.
+    // YAML 1.2 core schema: timestamps stay strings exactly as written; explicit 1.1 tags
+    // (!!binary, !!set, …) are refused below.
     doc = YAML.parseDocument(src, { schema: 'core', uniqueKeys: true, prettyErrors: true, strict: true })
   } catch (err) {
     fail(firstLine, `invalid YAML front matter: ${(err as Error).message}`)
@@ -53,31 +53,32 @@ function parseFrontmatter (src: string, firstLine: number): Record<string, unkno
     const msg = problem.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')
     fail(firstLine + line - 1, `invalid YAML front matter: ${msg}`)
   }
-  YAML.visit(doc, {
-    Node (_key, node) {
-      const tag = (node as { tag?: string }).tag
-      if (tag === undefined || CORE_TAGS.has(tag)) return
-      if (tag === TIMESTAMP_TAG && YAML.isScalar(node)) {
-        // an explicit !!timestamp would become a Date: keep the string as written
-        node.value = node.source ?? String(node.value)
-        return
-      }
-      fail(firstLine + lineAt(src, node.range?.[0] ?? 0) - 1, `the YAML tag ${tag.replace('tag:yaml.org,2002:', '!!')} is not supported`)
-    },
-    Alias (_key, node) {
-      fail(firstLine + lineAt(src, node.range?.[0] ?? 0) - 1, 'YAML aliases (*name) are not allowed in the front matter')
-    },
-    Pair (_key, pair) {
-      if (!YAML.isScalar(pair.key)) {
-        const at = (pair.key as { range?: [number] } | null)?.range?.[0] ?? (pair.value as { range?: [number] } | null)?.range?.[0] ?? 0
-        fail(firstLine + lineAt(src, at) - 1, 'YAML keys must be plain scalars')
-      }
-    }
-  })
   let value: unknown
   try {
+    YAML.visit(doc, {
+      Node (_key, node) {
+        const tag = (node as { tag?: string }).tag
+        if (tag === undefined || CORE_TAGS.has(tag)) return
+        if (tag === TIMESTAMP_TAG && YAML.isScalar(node)) {
+          // an explicit !!timestamp would become a Date: keep the string as written
+          node.value = node.source ?? String(node.value)
+          return
+        }
+        fail(firstLine + lineAt(src, node.range?.[0] ?? 0) - 1, `the YAML tag ${tag.replace('tag:yaml.org,2002:', '!!')} is not supported`)
+      },
+      Alias (_key, node) {
+        fail(firstLine + lineAt(src, node.range?.[0] ?? 0) - 1, 'YAML aliases (*name) are not allowed in the front matter')
+      },
+      Pair (_key, pair) {
+        if (!YAML.isScalar(pair.key)) {
+          const at = (pair.key as { range?: [number] } | null)?.range?.[0] ?? (pair.value as { range?: [number] } | null)?.range?.[0] ?? 0
+          fail(firstLine + lineAt(src, at) - 1, 'YAML keys must be plain scalars')
+        }
+      }
+    })
     value = doc.toJS({ maxAliasCount: 0 })
   } catch (err) {
+    if (err instanceof OosParseError) throw err
     fail(firstLine, `invalid YAML front matter: ${(err as Error).message}`)
   }
   if (!isPlainObject(value)) fail(firstLine, 'the front matter must be a YAML mapping (key: value lines)')

@@ -8,10 +8,8 @@
 import * as dagCbor from '@ipld/dag-cbor'
 import type { CID } from 'multiformats/cid'
 import type { Claim } from '../oos/types.ts'
-import { createHash } from 'node:crypto'
 import { CID as CIDClass } from 'multiformats/cid'
-import * as Digest from 'multiformats/hashes/digest'
-import { cidOf, DAG_CBOR_CODE, SHA2_256_CODE } from './cid.ts'
+import { cidBytesOf, cidOf } from './cid.ts'
 
 export const CLAIM_TYPE = 'oos/claim'
 
@@ -53,6 +51,14 @@ function blockPrefix (org: string): Uint8Array {
 }
 
 export function claimCidFromBytes (org: string, claimBytes: Uint8Array): CID {
-  const h = createHash('sha256').update(blockPrefix(org)).update(claimBytes).digest()
-  return CIDClass.createV1(DAG_CBOR_CODE, Digest.create(SHA2_256_CODE, new Uint8Array(h.buffer, h.byteOffset, h.byteLength)))
+  return CIDClass.decode(claimCidBytes(org, claimBytes))
+}
+
+/** The binary claim CID, without building a CID object (the ingest hot path). */
+export function claimCidBytes (org: string, claimBytes: Uint8Array): Uint8Array {
+  const prefix = blockPrefix(org)
+  const block = Buffer.allocUnsafe(prefix.length + claimBytes.length)
+  block.set(prefix, 0)
+  block.set(claimBytes, prefix.length)
+  return cidBytesOf(block)
 }

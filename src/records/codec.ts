@@ -13,7 +13,7 @@ import { cidOf } from './cid.ts'
 import { MAX_RECORD_BYTES, LIMITS, signatureCount, signaturePrefix, type Kind } from './constants.ts'
 import { BadSignatureError, DecodeFailedError, RecordTooLargeError, RecordSchemaError } from './errors.ts'
 import { canonicalSpans } from './canonical.ts'
-import { claimCidFromBytes } from './claims.ts'
+import { claimCidBytes } from './claims.ts'
 import { checkRecord } from './kinds.ts'
 import type { Decoded, SignedRecord, UnsignedRecord } from './types.ts'
 
@@ -95,7 +95,7 @@ export function decodeRecord (bytes: Uint8Array, options: { now?: number } = {})
     }
   })
   const d: Decoded = { cid: cidOf(bytes), bytes, kind, signed: { rec, sig }, recBytes }
-  if (kind === 'oos/version') d.claimCids = claimSpans.map(sp => claimCidFromBytes(rec.org, bytes.subarray(sp.start, sp.end)))
+  if (kind === 'oos/version') d.claimCidBytes = claimSpans.map(sp => claimCidBytes(rec.org, bytes.subarray(sp.start, sp.end)))
   return d
 }
 

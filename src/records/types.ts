@@ -81,6 +81,6 @@ export interface Decoded<R extends UnsignedRecord = UnsignedRecord> {
   signed: SignedRecord<R>
   /** the exact DAG-CBOR bytes of `rec` inside `bytes` (what the signature covers after the prefix) */
   recBytes: Uint8Array
-  /** for versions: the claim CIDs (SPEC §5), in body order */
-  claimCids?: CID[]
+  /** for versions: the binary claim CIDs (SPEC §5), in body order */
+  claimCidBytes?: Uint8Array[]
 }

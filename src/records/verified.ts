@@ -1,7 +1,7 @@
 /**
  * The part of a checked record that the ingest pipeline's chain rules need: everything but
  * the (large) body of a version, plus the claim ids and claim CIDs. It crosses the
- * worker-thread boundary as plain bytes (`toWire` / `fromWire`).
+ * worker-thread boundary as plain bytes (`checkBytes` / `fromWire`).
  */
 import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
@@ -23,12 +23,16 @@ export interface Verified {
 
 /** Decode and fully check one record (size, canonical form, schema, signatures). Pure, CPU-bound. */
 export function verifyBytes (bytes: Uint8Array, now?: number): Verified {
+  return fromWire(checkBytes(bytes, now), bytes)
+}
+
+/** The check, in the form that crosses thread boundaries (no CID objects built). */
+export function checkBytes (bytes: Uint8Array, now?: number): WireVerified {
   const d = decodeRecord(bytes, { now })
   const rec = d.signed.rec
-  if (rec.type !== 'oos/version') return { cid: d.cid, bytes, kind: d.kind, rec }
+  if (rec.type !== 'oos/version') return { cid: d.cid.bytes, kind: d.kind, head: dagCbor.encode(rec) }
   const { body, ...head } = rec
-  const cids = d.claimCids ?? []
-  return { cid: d.cid, bytes, kind: d.kind, rec: head, claims: body.claims.map((c, i) => ({ id: c.claim_id, cid: cids[i] })) }
+  return { cid: d.cid.bytes, kind: d.kind, head: dagCbor.encode(head), ids: body.claims.map(c => c.claim_id), claimCids: d.claimCidBytes ?? [] }
 }
 
 export interface WireVerified {
@@ -37,15 +41,6 @@ export interface WireVerified {
   head: Uint8Array
   ids?: string[]
   claimCids?: Uint8Array[]
-}
-
-export function toWire (v: Verified): WireVerified {
-  return {
-    cid: v.cid.bytes,
-    kind: v.kind,
-    head: dagCbor.encode(v.rec),
-    ...(v.claims !== undefined ? { ids: v.claims.map(c => c.id), claimCids: v.claims.map(c => c.cid.bytes) } : {})
-  }
 }
 
 export function fromWire (w: WireVerified, bytes: Uint8Array): Verified {

@@ -12,15 +12,17 @@ export const K = {
   /** head of an org's chain: {seq, cid, createdAt} */
   head: (org: string) => `h!${org}`,
   headPrefix: 'h!',
-  /** an org's chain: seq → version CID */
+  /** an org's chain: seq → version CID bytes ‖ the version's claim CID bytes, in body order */
   chain: (org: string, seq: number) => `v!${org}!${seqKey(seq)}`,
   chainPrefix: (org: string) => `v!${org}!`,
-  /** claim index: claim CID → versions containing it */
-  claim: (claimCid: string, org: string, seq: number) => `c!${claimCid}!${org}!${seqKey(seq)}`,
+  /**
+   * claim index: a claim CID's runs of consecutive versions, keyed by the run's first seq →
+   * {from, until?} (until: the first version without it). Written only when a claim appears
+   * or disappears, so an unchanged claim costs nothing per version.
+   */
+  claim: (claimCid: string, org: string, from: number) => `c!${claimCid}!${org}!${seqKey(from)}`,
   claimPrefix: (claimCid: string) => `c!${claimCid}!`,
-  /** lineage index: (org, claim_id) → claim CID per version */
-  lineage: (org: string, claimId: string, seq: number) => `l!${org}!${claimId}!${seqKey(seq)}`,
-  lineagePrefix: (org: string, claimId: string) => `l!${org}!${claimId}!`,
+  claimOrgPrefix: (claimCid: string, org: string) => `c!${claimCid}!${org}!`,
   /** equivocation proofs: the conflicting version CIDs of an org at a seq */
   equivocation: (org: string, seq: number, cid: string) => `e!${org}!${seqKey(seq)}!${cid}`,
   equivocationPrefix: (org: string) => `e!${org}!`,

@@ -12,13 +12,39 @@ import { K, prefixEnd } from './keys.ts'
 import { StoreLockedError, StoreNotStartedError } from './errors.ts'
 
 export interface Head { seq: number, cid: CID, createdAt: number }
-export interface ChainEntry { seq: number, cid: CID }
-export interface ClaimSighting { org: string, seq: number, version: CID }
+export interface ChainEntry { seq: number, cid: CID, claims: CID[] }
+/** A run of consecutive versions of `org` that contain a claim: seqs from ≤ seq < until (open if absent). */
+export interface ClaimSighting { org: string, from: number, until?: number }
+
+/** The value of a chain entry: the version CID, then its claim CIDs. */
+export function chainValue (version: CID, claims: CID[]): Uint8Array {
+  const out = new Uint8Array(version.bytes.length + claims.reduce((n, c) => n + c.bytes.length, 0))
+  let at = 0
+  for (const c of [version, ...claims]) { out.set(c.bytes, at); at += c.bytes.length }
+  return out
+}
+
+function decodeChainValue (v: Uint8Array): { cid: CID, claims: CID[] } {
+  let [cid, rest] = CID.decodeFirst(v)
+  const claims: CID[] = []
+  while (rest.length > 0) {
+    const [c, r] = CID.decodeFirst(rest)
+    claims.push(c)
+    rest = r
+  }
+  return { cid, claims }
+}
 
 export interface StoreInit {
   /** directory of the LevelDB database */
   path: string
 }
+
+/**
+ * LevelDB tuning: records are small, already-dense DAG-CBOR; a larger write buffer means
+ * fewer, larger compactions during a burst of ingest (a catch-up sync).
+ */
+const LEVEL_OPTIONS = { writeBufferSize: 16 * 1024 * 1024, compression: (process.env.OOS_LEVEL_COMPRESSION ?? '1') === '1' }
 
 type Op = { type: 'put', key: string, value: Uint8Array } | { type: 'del', key: string }
 
@@ -56,7 +82,7 @@ export class Store {
 
   async start (): Promise<void> {
     if (this.db !== undefined) return
-    const db = new Level<string, Uint8Array>(this.path, { keyEncoding: 'utf8', valueEncoding: 'view' })
+    const db = new Level<string, Uint8Array>(this.path, { keyEncoding: 'utf8', valueEncoding: 'view', ...LEVEL_OPTIONS })
     try {
       await db.open()
     } catch (err: any) {
@@ -103,7 +129,13 @@ export class Store {
 
   async versionCid (org: string, seq: number): Promise<CID | undefined> {
     const v = await this.getRaw(K.chain(org, seq))
-    return v === undefined ? undefined : CID.decode(v)
+    return v === undefined ? undefined : CID.decodeFirst(v)[0]
+  }
+
+  /** The claim CIDs of version `seq` of `org`, in body order. */
+  async versionClaims (org: string, seq: number): Promise<CID[] | undefined> {
+    const v = await this.getRaw(K.chain(org, seq))
+    return v === undefined ? undefined : decodeChainValue(v).claims
   }
 
   async meta<T> (name: string): Promise<T | undefined> {
@@ -134,7 +166,7 @@ export class Store {
     const upper = options.to !== undefined ? K.chain(org, options.to) + '\x00' : prefixEnd(prefix)
     const it = this.level.iterator({ gte: lower, lt: upper, reverse: options.reverse ?? false, limit: options.limit ?? -1 })
     try {
-      for await (const [k, v] of it) yield { seq: parseInt(k.slice(prefix.length), 16), cid: CID.decode(v) }
+      for await (const [k, v] of it) yield { seq: parseInt(k.slice(prefix.length), 16), ...decodeChainValue(view(v)) }
     } finally {
       await it.close()
     }
@@ -145,13 +177,13 @@ export class Store {
     for await (const [k, v] of this.scan(K.headPrefix)) yield { org: k.slice(K.headPrefix.length), ...dagCbor.decode<Head>(v) }
   }
 
-  /** The versions a claim CID appears in, oldest first. */
+  /** The runs of versions a claim CID appears in, oldest first. */
   async claimSightings (claimCid: CID): Promise<ClaimSighting[]> {
     const prefix = K.claimPrefix(claimCid.toString())
     const out: ClaimSighting[] = []
     for await (const [k, v] of this.scan(prefix)) {
-      const [org, seq] = k.slice(prefix.length).split('!')
-      out.push({ org, seq: parseInt(seq, 16), version: CID.decode(v) })
+      const run = dagCbor.decode<{ from: number, until?: number }>(v)
+      out.push({ org: k.slice(prefix.length).split('!')[0], ...run })
     }
     return out
   }
