@@ -3,7 +3,6 @@
  * stderr, progress on a TTY only, and the passphrase from OOS_PASSPHRASE or a hidden prompt.
  * Nothing secret is ever printed.
  */
-import * as dagJson from '@ipld/dag-json'
 import { CID } from 'multiformats/cid'
 import { NoPassphraseError } from './errors.ts'
 
@@ -17,20 +16,20 @@ export interface Io {
   passphrase: (prompt: string, options?: { confirm?: boolean }) => Promise<string>
 }
 
-/** Plain JSON of a value that may hold CIDs / bytes: `{"/": "bafy…"}` links as in DAG-JSON. */
+/** Plain JSON of a value that may hold CIDs (as their string form) and bytes (as base64). */
 export function toJson (value: unknown): unknown {
-  return JSON.parse(new TextDecoder().decode(dagJson.encode(strip(value))))
-}
-
-function strip (v: unknown): unknown {
-  if (v === undefined) return null
-  if (Array.isArray(v)) return v.map(strip)
-  if (v !== null && typeof v === 'object' && !(v instanceof Uint8Array) && CID.asCID(v) === null) {
+  if (value === undefined || value === null) return null
+  const cid = CID.asCID(value)
+  if (cid !== null) return cid.toString()
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64')
+  if (Array.isArray(value)) return value.map(toJson)
+  if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [String(k), toJson(v)]))
+  if (typeof value === 'object') {
     const o: Record<string, unknown> = {}
-    for (const [k, x] of Object.entries(v)) if (x !== undefined) o[k] = strip(x)
+    for (const [k, x] of Object.entries(value)) if (x !== undefined) o[k] = toJson(x)
     return o
   }
-  return v
+  return value
 }
 
 export function terminalIo (json: boolean): Io {

@@ -11,7 +11,8 @@
  * committed as one LevelDB batch (group commit). A caller awaiting each call in turn gets
  * exactly the sequential semantics.
  */
-import type { CID } from 'multiformats/cid'
+import { CID } from 'multiformats/cid'
+import { cidBytesOf } from '../records/cid.ts'
 import { OosError } from '../errors.ts'
 import { logger } from '../logger.ts'
 import { CidMismatchError } from '../records/errors.ts'
@@ -113,6 +114,11 @@ export class Ingest {
   async ingest (bytes: Uint8Array, options: IngestOptions = {}): Promise<IngestResult> {
     try {
       if (options.signal?.aborted === true) throw new AbortedError('ingest aborted')
+      // bytes fetched by CID must hash to it: checked first, it is the cheapest and most telling check
+      if (options.expectedCid !== undefined) {
+        const got = CID.decode(cidBytesOf(bytes))
+        if (!got.equals(options.expectedCid)) throw new CidMismatchError(`asked for ${String(options.expectedCid)} but the bytes hash to ${got.toString()}`)
+      }
       const now = this.now()
       const verifying = this.pool !== undefined
         ? this.pool.verify(bytes, now)
@@ -162,8 +168,6 @@ export class Ingest {
 
   /** Rules stage for one verified record, in call order. */
   private async decide (v: Verified, options: IngestOptions): Promise<{ result: IngestResult, committed: Promise<void>, verified: Verified }> {
-    const want = options.expectedCid?.toString()
-    if (want !== undefined && want !== v.cid.toString()) throw new CidMismatchError(`asked for ${want} but the bytes hash to ${v.cid.toString()}`)
     if (options.signal?.aborted === true) throw new AbortedError('ingest aborted')
     const rec = v.rec
     const result: IngestResult = { status: 'accepted', cid: v.cid, kind: v.kind, org: rec.org }

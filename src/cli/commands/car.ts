@@ -1,4 +1,5 @@
 import { CID } from 'multiformats/cid'
+import { OosError } from '../../errors.ts'
 import { exportCar, importCar, verifyCar } from '../../node/car.ts'
 import { resolveOrg } from '../../node/queries.ts'
 import { verifyStored } from '../../node/verify.ts'
@@ -32,9 +33,9 @@ export const verify: Command = {
     if (ctx.io.json) ctx.io.result({ ...rest, ...(first !== undefined ? { code: first.code } : {}) }, () => '')
     else if (report.valid) ctx.io.out(`valid: ${summary(report)}`)
     if (!report.valid) {
-      const why = first !== undefined ? `${first.cid}: ${first.message} [${first.code}]` : Object.keys(report.reasons).join(', ')
       if (ctx.io.json) return 1
-      throw new VerificationFailedError(`invalid: ${why}`)
+      if (first !== undefined) throw new OosError(first.code, `invalid: ${first.cid}: ${first.message}`)
+      throw new VerificationFailedError(`invalid: ${Object.keys(report.reasons).join(', ')}`)
     }
   }
 }

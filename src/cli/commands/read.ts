@@ -5,6 +5,7 @@ import { claims as queryClaims, getVersion, log as queryLog, resolveOrg } from '
 import { str, type Command } from '../command.ts'
 import { UsageError } from '../errors.ts'
 import { clean, renderDiff, renderVersion } from '../render.ts'
+import { toJson } from '../io.ts'
 import { withLocal } from '../session.ts'
 
 function seqArg (v: string | undefined, what: string): number | undefined {
@@ -26,7 +27,7 @@ export const show: Command = {
     await withLocal(ctx, async ({ store }) => {
       const v = await getVersion(store, ctx.positionals[0], seqArg(str(ctx, 'seq'), '--seq'))
       if (format === 'oos.md') ctx.io.out(writeOosMarkdown(v.signed.rec.body))
-      else if (format === 'json') ctx.io.out(JSON.stringify((await import('../io.ts')).toJson({ cid: v.cid, ...v.signed, sig: undefined, signature: Buffer.from(v.signed.sig).toString('base64') }), null, 2))
+      else if (format === 'json') ctx.io.out(JSON.stringify(toJson({ cid: v.cid, rec: v.signed.rec, sig: v.signed.sig }), null, 2))
       else ctx.io.out(renderVersion(v.signed.rec, v.cid.toString()))
     })
   }
