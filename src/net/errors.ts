@@ -1,0 +1,4 @@
+import { errorClass } from '../errors.ts'
+
+export class BadAnnouncementError extends errorClass('BadAnnouncementError', 'BAD_ANNOUNCEMENT') {}
+export class BadGossipError extends errorClass('BadGossipError', 'BAD_GOSSIP') {}

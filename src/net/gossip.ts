@@ -1,0 +1,149 @@
+/**
+ * Gossip (protocol/NETWORK.md §2): one gossipsub topic per org, `/oos/1/org/<did>`.
+ * A message is DAG-CBOR with exactly one key:
+ *   { announce: <signed announcement> }  a new head of the org (announce.ts)
+ *   { record: <record bytes> }           a statement about the org's claims (endorsement,
+ *                                        retraction, node binding, key rotation), ≤ 16 KiB
+ * The topic validator checks form and signatures before gossipsub forwards anything:
+ * `reject` (the sender is at fault: bad bytes, bad signature, wrong topic) is counted against
+ * the peer that forwarded it; `ignore` is for what is valid but not wanted.
+ */
+import * as dagCbor from '@ipld/dag-cbor'
+import { TopicValidatorResult, type Message } from '@libp2p/gossipsub'
+import type { PeerId } from '@libp2p/interface'
+import { logger } from '../logger.ts'
+import { LIMITS } from '../records/constants.ts'
+import { verifyBytes, type Verified } from '../records/verified.ts'
+import { decodeAnnouncement, type Announcement } from './announce.ts'
+import type { OosLibp2p } from './libp2p.ts'
+
+export const TOPIC_PREFIX = '/oos/1/org/'
+export const MAX_GOSSIP_BYTES = LIMITS.maxStatementBytes + 1024
+const GOSSIP_KINDS = new Set(['oos/endorsement', 'oos/retraction', 'oos/node-binding', 'oos/key-rotation'])
+
+export const topicOf = (org: string): string => TOPIC_PREFIX + org
+
+export type GossipItem = { type: 'announce', announcement: Announcement, bytes: Uint8Array } | { type: 'record', verified: Verified, bytes: Uint8Array }
+
+export interface GossipInit {
+  onItem: (item: GossipItem, from: PeerId) => void
+  onViolation?: (peer: PeerId, reason: string) => void
+}
+
+export interface GossipComponents { libp2p: OosLibp2p }
+
+export interface GossipStats { received: number, accepted: number, rejected: number, ignored: number, published: number }
+
+/** Decode and check one gossip message for a topic; throws on anything invalid. */
+export function checkGossip (topic: string, data: Uint8Array): GossipItem {
+  if (data.length > MAX_GOSSIP_BYTES) throw new Error(`message of ${data.length} bytes`)
+  const m = dagCbor.decode<Record<string, unknown>>(data)
+  const keys = Object.keys(m ?? {})
+  if (keys.length !== 1 || !(m[keys[0]] instanceof Uint8Array)) throw new Error('not {announce} or {record}')
+  const org = topic.slice(TOPIC_PREFIX.length)
+  const bytes = m[keys[0]] as Uint8Array
+  if (keys[0] === 'announce') {
+    const announcement = decodeAnnouncement(bytes)
+    if (announcement.org !== org) throw new Error('announcement of another org on this topic')
+    return { type: 'announce', announcement, bytes }
+  }
+  if (keys[0] === 'record') {
+    const verified = verifyBytes(bytes)
+    if (!GOSSIP_KINDS.has(verified.kind)) throw new Error(`${verified.kind} is not gossiped`)
+    const about = verified.rec.type === 'oos/endorsement' ? verified.rec.targetOrg : verified.rec.org
+    if (about !== org && verified.rec.org !== org) throw new Error('record about another org on this topic')
+    return { type: 'record', verified, bytes }
+  }
+  throw new Error(`unknown message ${keys[0]}`)
+}
+
+export class Gossip {
+  private readonly libp2p: OosLibp2p
+  private readonly init: GossipInit
+  private readonly topics = new Set<string>()
+  private readonly checked = new Map<string, GossipItem>()
+  private readonly log = logger('oosnet:net:gossip')
+  private readonly counts: GossipStats = { received: 0, accepted: 0, rejected: 0, ignored: 0, published: 0 }
+  private readonly onMessage = (evt: CustomEvent<Message>): void => { this.deliver(evt.detail) }
+
+  constructor (components: GossipComponents, init: GossipInit) {
+    this.libp2p = components.libp2p
+    this.init = init
+  }
+
+  async start (): Promise<void> {
+    this.libp2p.services.pubsub.addEventListener('message', this.onMessage)
+  }
+
+  async stop (): Promise<void> {
+    this.libp2p.services.pubsub.removeEventListener('message', this.onMessage)
+    for (const t of this.topics) this.unsubscribe(t.slice(TOPIC_PREFIX.length))
+  }
+
+  stats (): GossipStats { return { ...this.counts } }
+
+  subscribe (org: string): void {
+    const topic = topicOf(org)
+    if (this.topics.has(topic)) return
+    this.topics.add(topic)
+    const pubsub = this.libp2p.services.pubsub
+    pubsub.topicValidators.set(topic, (from: PeerId, msg: Message) => this.validate(from, msg))
+    pubsub.subscribe(topic)
+  }
+
+  unsubscribe (org: string): void {
+    const topic = topicOf(org)
+    if (!this.topics.delete(topic)) return
+    this.libp2p.services.pubsub.unsubscribe(topic)
+    this.libp2p.services.pubsub.topicValidators.delete(topic)
+  }
+
+  async announce (org: string, announcement: Uint8Array): Promise<void> {
+    await this.publish(org, dagCbor.encode({ announce: announcement }))
+  }
+
+  async publishRecord (org: string, record: Uint8Array): Promise<void> {
+    await this.publish(org, dagCbor.encode({ record }))
+  }
+
+  private async publish (org: string, data: Uint8Array): Promise<void> {
+    this.counts.published++
+    await this.libp2p.services.pubsub.publish(topicOf(org), data).catch((err: Error) => {
+      this.log('publish on %s: %s', org, err.message)
+    })
+  }
+
+  private validate (from: PeerId, msg: Message): TopicValidatorResult {
+    this.counts.received++
+    try {
+      const item = checkGossip(msg.topic, msg.data)
+      this.checked.set(key(msg), item)
+      if (this.checked.size > 1024) this.checked.delete(this.checked.keys().next().value as string)
+      return TopicValidatorResult.Accept
+    } catch (err) {
+      this.counts.rejected++
+      this.log('rejected gossip from %p on %s: %s', from, msg.topic, (err as Error).message)
+      this.init.onViolation?.(from, 'BAD_GOSSIP')
+      return TopicValidatorResult.Reject
+    }
+  }
+
+  private deliver (msg: Message): void {
+    if (!this.topics.has(msg.topic)) return
+    const k = key(msg)
+    const item = this.checked.get(k)
+    this.checked.delete(k)
+    if (item === undefined) return
+    this.counts.accepted++
+    const from = msg.type === 'signed' ? msg.from : undefined
+    if (from !== undefined) this.init.onItem(item, from)
+  }
+}
+
+function key (msg: Message): string {
+  return msg.topic + ':' + Buffer.from(msg.data.subarray(-64)).toString('base64')
+}
+
+export function gossip (init: GossipInit): (components: GossipComponents) => Gossip {
+  return (components) => new Gossip(components, init)
+}

@@ -1,0 +1,91 @@
+/**
+ * The libp2p stack of an oosnet node: TCP, Noise, Yamux, identify, ping, gossipsub, a
+ * Kademlia DHT of our own (`/oos/kad/1.0.0`, so it never mixes with the IPFS DHT), bootstrap
+ * and optional mDNS. Connection limits and a gater that blocks misbehaving peers.
+ */
+import { createLibp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import { ping } from '@libp2p/ping'
+import { bootstrap } from '@libp2p/bootstrap'
+import { mdns } from '@libp2p/mdns'
+import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
+import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
+import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
+import { HEAD_NAMESPACE, headSelector, headValidator } from './dht.ts'
+
+export const DHT_PROTOCOL = '/oos/kad/1.0.0'
+export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/4710']
+
+export type NetServices = {
+  identify: ReturnType<ReturnType<typeof identify>>
+  ping: ReturnType<ReturnType<typeof ping>>
+  pubsub: GossipSub
+  dht: KadDHT
+}
+
+export type OosLibp2p = Libp2p<NetServices>
+
+export interface NetInit {
+  privateKey: PrivateKey
+  /** multiaddrs to listen on (default /ip4/0.0.0.0/tcp/4710) */
+  listen?: string[]
+  /** multiaddrs (with /p2p/<id>) to connect to at start */
+  bootstrap?: string[]
+  /** LAN discovery (default false) */
+  mdns?: boolean
+  /** peers refused at the gater (ids as strings); the set is live */
+  blocked?: Set<string>
+  /** most connections (default 200) */
+  maxConnections?: number
+  /** gossipsub heartbeat in ms (default 700) */
+  heartbeatInterval?: number
+}
+
+export async function createNet (init: NetInit): Promise<OosLibp2p> {
+  const blocked = init.blocked ?? new Set<string>()
+  const denied = (p: PeerId): boolean => blocked.has(p.toString())
+  const peerDiscovery = []
+  if ((init.bootstrap ?? []).length > 0) peerDiscovery.push(bootstrap({ list: init.bootstrap as string[] }))
+  if (init.mdns === true) peerDiscovery.push(mdns())
+  return await createLibp2p({
+    privateKey: init.privateKey,
+    addresses: { listen: init.listen ?? DEFAULT_LISTEN },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux({ maxInboundStreams: 256 })],
+    peerDiscovery,
+    connectionGater: {
+      denyDialPeer: denied,
+      denyInboundEncryptedConnection: denied,
+      denyOutboundEncryptedConnection: denied
+    },
+    connectionManager: {
+      maxConnections: init.maxConnections ?? 200,
+      // many peers on one host (a federation on one machine, tests) share an address
+      inboundConnectionThreshold: 100
+    },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      pubsub: gossipsub({
+        emitSelf: false,
+        allowPublishToZeroTopicPeers: true,
+        heartbeatInterval: init.heartbeatInterval ?? 700,
+        // a frame carries one or more messages; ours are ≤ 16 KiB, the cap leaves room
+        maxInboundDataLength: 1024 * 1024
+      }),
+      dht: kadDHT({
+        protocol: DHT_PROTOCOL,
+        clientMode: false,
+        // our DHT is our own network: federations on a LAN or one host are first-class
+        peerInfoMapper: passthroughMapper,
+        initialQuerySelfInterval: 0,
+        validators: { [HEAD_NAMESPACE]: headValidator },
+        selectors: { [HEAD_NAMESPACE]: headSelector }
+      })
+    }
+  })
+}
