@@ -32,8 +32,8 @@ export interface IngestResult {
   kind: Kind
   org: string
   seq?: number
-  /** for versions: the CIDs of its claims, in body order */
-  claims?: CID[]
+  /** for versions: the binary CIDs of its claims, in body order */
+  claims?: Uint8Array[]
 }
 
 export interface IngestOptions {

@@ -60,13 +60,13 @@ async function version (v: Verified, rec: Rec<'oos/version'>, ctx: RuleContext):
     const k = cidKey(c.cid)
     const from = before.get(k)
     after.set(k, from ?? seq)
-    if (from === undefined) batch.put(K.claim(c.cid.toString(), org, seq), dagCbor.encode({ from: seq }))
+    if (from === undefined) batch.put(K.claim(CID.decode(c.cid).toString(), org, seq), dagCbor.encode({ from: seq }))
   }
   for (const [k, from] of before) {
     if (!after.has(k)) batch.put(K.claim(CID.decode(fromCidKey(k)).toString(), org, from), dagCbor.encode({ from, until: seq }))
   }
   const next = { seq, cid: v.cid, createdAt: rec.createdAt }
-  batch.putBlock(v.cid, v.bytes).put(K.chain(org, seq), chainValue(v.cid, claims.map(c => c.cid))).setHead(org, next)
+  batch.putBlock(v.cid, v.bytes).put(K.chain(org, seq), chainValue(v.cid.bytes, claims.map(c => c.cid))).setHead(org, next)
   ctx.state.setHead(org, { ...next, claims: after })
   return 'accepted'
 }

@@ -11,7 +11,7 @@ import * as dagCbor from '@ipld/dag-cbor'
  * A cheap map key for a CID (its bytes as a latin1 string): building the base32 string of
  * every claim CID of every version would cost more than the rest of the rules together.
  */
-export const cidKey = (cid: { bytes: Uint8Array }): string => Buffer.from(cid.bytes.buffer, cid.bytes.byteOffset, cid.bytes.byteLength).toString('latin1')
+export const cidKey = (cid: Uint8Array): string => Buffer.from(cid.buffer, cid.byteOffset, cid.byteLength).toString('latin1')
 export const fromCidKey = (key: string): Uint8Array => new Uint8Array(Buffer.from(key, 'latin1'))
 
 /** A head with the claims of the head version: claim CID key → first seq of its current run. */
@@ -48,7 +48,7 @@ export class ChainState {
     const claims = new Map<string, number>()
     for (const c of await this.store.versionClaims(org, head.seq) ?? []) {
       for await (const [, v] of this.store.scan(K.claimOrgPrefix(c.toString(), org), { reverse: true, limit: 1 })) {
-        claims.set(cidKey(c), dagCbor.decode<{ from: number }>(v).from)
+        claims.set(cidKey(c.bytes), dagCbor.decode<{ from: number }>(v).from)
       }
     }
     head.claims = claims

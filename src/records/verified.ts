@@ -17,8 +17,8 @@ export interface Verified {
   bytes: Uint8Array
   kind: Kind
   rec: RecordHead
-  /** for versions: claim ids and claim CIDs, in body order */
-  claims?: Array<{ id: string, cid: CID }>
+  /** for versions: claim ids and binary claim CIDs, in body order (CID objects are built only where needed) */
+  claims?: Array<{ id: string, cid: Uint8Array }>
 }
 
 /** Decode and fully check one record (size, canonical form, schema, signatures). Pure, CPU-bound. */
@@ -47,7 +47,7 @@ export function fromWire (w: WireVerified, bytes: Uint8Array): Verified {
   const v: Verified = { cid: CID.decode(w.cid), bytes, kind: w.kind, rec: dagCbor.decode<RecordHead>(w.head) }
   if (w.ids !== undefined && w.claimCids !== undefined) {
     const cids = w.claimCids
-    v.claims = w.ids.map((id, i) => ({ id, cid: CID.decode(cids[i]) }))
+    v.claims = w.ids.map((id, i) => ({ id, cid: cids[i] }))
   }
   return v
 }

@@ -17,10 +17,11 @@ export interface ChainEntry { seq: number, cid: CID, claims: CID[] }
 export interface ClaimSighting { org: string, from: number, until?: number }
 
 /** The value of a chain entry: the version CID, then its claim CIDs. */
-export function chainValue (version: CID, claims: CID[]): Uint8Array {
-  const out = new Uint8Array(version.bytes.length + claims.reduce((n, c) => n + c.bytes.length, 0))
-  let at = 0
-  for (const c of [version, ...claims]) { out.set(c.bytes, at); at += c.bytes.length }
+export function chainValue (version: Uint8Array, claims: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(version.length + claims.reduce((n, c) => n + c.length, 0))
+  out.set(version, 0)
+  let at = version.length
+  for (const c of claims) { out.set(c, at); at += c.length }
   return out
 }
 
