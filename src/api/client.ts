@@ -1,0 +1,223 @@
+/**
+ * The CLI's side of the local API: while a node runs it holds the store, so commands go
+ * through its API. The node writes `<home>/api.json` (`{ url, token, pid }`, mode 0600)
+ * when its API starts and removes it when it stops; `ApiClient.fromHome` finds a live node
+ * from it. Error answers are rebuilt into the same typed errors (`errorFromCode`) the
+ * command would have thrown offline, so the CLI prints the same one-line error.
+ */
+import { request } from 'node:http'
+import { readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { errorFromCode, OosError } from '../errors.ts'
+import { homePaths } from '../node/home.ts'
+import { AbortedError } from '../ingest/errors.ts'
+// the modules whose error codes can come back from the API: importing them registers
+// their classes with errorFromCode
+import '../oos/errors.ts'
+import '../node/errors.ts'
+import '../records/errors.ts'
+import '../records/kinds.ts'
+import '../identity/errors.ts'
+import '../store/errors.ts'
+import { ApiUnavailableError } from './errors.ts'
+import { isLoopbackHost } from './server.ts'
+import type {
+  ApiHandlers, ApiStatus, CallOptions, ClaimResult, ClaimsInput, FollowInput, FollowResult, LogInput, PublishInput,
+  PublishResult, ShowInput, ShowResult, UnfollowResult, VerifyResult
+} from './types.ts'
+import type { LogEntry } from '../node/queries.ts'
+
+/** What `<home>/api.json` holds. */
+export interface ApiInfo {
+  /** `http://127.0.0.1:PORT` */
+  url: string
+  /** the bearer token */
+  token: string
+  /** the node's process id */
+  pid: number
+}
+
+/** The most a response body may be (a claims listing of many orgs can be large). */
+const MAX_RESPONSE_BYTES = 256 * 1024 * 1024
+
+/** Write `<home>/api.json` with mode 0600 (written aside, then renamed over: readers never see half a file). */
+export async function writeApiFile (home: string, info: ApiInfo): Promise<void> {
+  const path = homePaths(home).api
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`
+  await writeFile(tmp, JSON.stringify({ url: info.url, token: info.token, pid: info.pid }, null, 2) + '\n', { mode: 0o600, flag: 'wx' })
+  try {
+    await rename(tmp, path)
+  } catch (err) {
+    await rm(tmp, { force: true })
+    throw err
+  }
+}
+
+/**
+ * Remove `<home>/api.json` if it is ours: by default only when it names this process (a
+ * second node that failed to start must not remove the running one's); `force` removes it
+ * whatever it says. Returns whether a file was removed.
+ */
+export async function removeApiFile (home: string, options: { pid?: number, force?: boolean } = {}): Promise<boolean> {
+  const path = homePaths(home).api
+  if (options.force !== true) {
+    const info = await readApiFile(home)
+    if (info === undefined || info.pid !== (options.pid ?? process.pid)) return false
+  }
+  try {
+    await rm(path)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** `<home>/api.json` if it exists and is well formed, else undefined. */
+export async function readApiFile (home: string): Promise<ApiInfo | undefined> {
+  let text: string
+  try {
+    text = await readFile(homePaths(home).api, 'utf8')
+  } catch {
+    return undefined
+  }
+  try {
+    const v = JSON.parse(text)
+    if (typeof v?.url !== 'string' || typeof v.token !== 'string' || !Number.isSafeInteger(v.pid) || v.pid <= 0) return undefined
+    return { url: v.url, token: v.token, pid: v.pid }
+  } catch {
+    return undefined
+  }
+}
+
+/** Whether a process with this id exists (`kill(pid, 0)`; EPERM: it exists, owned by someone else). */
+export function processAlive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+export interface ApiClientInit {
+  url: string
+  token: string
+  /** per-request time limit in ms (default: none; following an org can take a while) */
+  timeoutMs?: number
+}
+
+export class ApiClient implements ApiHandlers {
+  readonly url: string
+  private readonly token: string
+  private readonly timeoutMs?: number
+
+  constructor (init: ApiClientInit) {
+    const u = new URL(init.url)
+    // the token goes to loopback only, whatever api.json says
+    if (u.protocol !== 'http:' || !isLoopbackHost(u.hostname)) throw new ApiUnavailableError(`the API address ${init.url} is not a loopback http:// address`)
+    this.url = u.origin
+    this.token = init.token
+    this.timeoutMs = init.timeoutMs
+  }
+
+  /**
+   * The client of the node running on `home`, or undefined when none is: no api.json, a
+   * stale one (its process is gone), or a node that does not answer `GET /v1/status` in
+   * time (default 1 s).
+   */
+  static async fromHome (home: string, options: { probeMs?: number, timeoutMs?: number } = {}): Promise<ApiClient | undefined> {
+    const info = await readApiFile(home)
+    if (info === undefined || !processAlive(info.pid)) return undefined
+    let client: ApiClient
+    try {
+      client = new ApiClient({ url: info.url, token: info.token, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) })
+      await client.call('GET', '/v1/status', undefined, { signal: AbortSignal.timeout(options.probeMs ?? 1000) })
+    } catch {
+      return undefined
+    }
+    return client
+  }
+
+  async status (options?: CallOptions): Promise<ApiStatus> {
+    return await this.call('GET', '/v1/status', undefined, options)
+  }
+
+  async publish (input: PublishInput, options?: CallOptions): Promise<PublishResult> {
+    return await this.call('POST', '/v1/publish', { document: input.document, format: input.format }, options)
+  }
+
+  async follow (input: FollowInput, options?: CallOptions): Promise<FollowResult> {
+    return await this.call('POST', '/v1/follow', { org: input.org, ...(input.via !== undefined ? { via: input.via } : {}) }, options)
+  }
+
+  async unfollow (input: { org: string }, options?: CallOptions): Promise<UnfollowResult> {
+    return await this.call('POST', '/v1/unfollow', { org: input.org }, options)
+  }
+
+  async show (input: ShowInput, options?: CallOptions): Promise<ShowResult> {
+    return await this.call('GET', `/v1/versions/${encodeURIComponent(input.ref)}${query({ seq: input.seq })}`, undefined, options)
+  }
+
+  async log (input: LogInput, options?: CallOptions): Promise<LogEntry[]> {
+    return await this.call('GET', `/v1/log/${encodeURIComponent(input.org)}${query({ limit: input.limit })}`, undefined, options)
+  }
+
+  async claims (input: ClaimsInput = {}, options?: CallOptions): Promise<ClaimResult[]> {
+    return await this.call('GET', `/v1/claims${query({ ...input })}`, undefined, options)
+  }
+
+  async verify (input: { cid: string }, options?: CallOptions): Promise<VerifyResult> {
+    return await this.call('GET', `/v1/verify/${encodeURIComponent(input.cid)}`, undefined, options)
+  }
+
+  /** One request; a non-2xx answer throws the typed error it names. */
+  async call<T> (method: 'GET' | 'POST', path: string, body?: unknown, options: CallOptions = {}): Promise<T> {
+    const signals = [options.signal, this.timeoutMs !== undefined ? AbortSignal.timeout(this.timeoutMs) : undefined].filter(s => s !== undefined)
+    const signal = signals.length === 0 ? undefined : AbortSignal.any(signals)
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body))
+    const headers: Record<string, string | number> = { authorization: `Bearer ${this.token}`, accept: 'application/json' }
+    if (payload !== undefined) {
+      headers['content-type'] = 'application/json'
+      headers['content-length'] = payload.length
+    }
+    let status: number
+    let text: string
+    try {
+      ({ status, text } = await new Promise<{ status: number, text: string }>((resolve, reject) => {
+        const req = request(this.url + path, { method, headers, ...(signal !== undefined ? { signal } : {}) }, (res) => {
+          const chunks: Buffer[] = []
+          let size = 0
+          res.on('data', (c: Buffer) => {
+            size += c.length
+            if (size > MAX_RESPONSE_BYTES) { res.destroy(new Error(`response over ${MAX_RESPONSE_BYTES} bytes`)); return }
+            chunks.push(c)
+          })
+          res.on('end', () => { resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }) })
+          res.on('error', reject)
+        })
+        req.on('error', reject)
+        req.end(payload)
+      }))
+    } catch (err) {
+      if (options.signal?.aborted === true) throw new AbortedError(`${method} ${path} aborted`)
+      if (signal?.aborted === true) throw new ApiUnavailableError(`the node's API at ${this.url} did not answer ${method} ${path} in time`)
+      throw new ApiUnavailableError(`the node's API at ${this.url} did not answer: ${(err as Error).message}`, { cause: err })
+    }
+    let value: any
+    try {
+      value = JSON.parse(text)
+    } catch {
+      throw new ApiUnavailableError(`the node's API at ${this.url} answered ${status} with a body that is not JSON`)
+    }
+    if (status >= 200 && status < 300) return value as T
+    const e = value?.error
+    if (typeof e?.code === 'string' && typeof e.message === 'string') throw errorFromCode(e.code, e.message, typeof e.path === 'string' ? e.path : undefined)
+    throw new OosError('API_UNAVAILABLE', `the node's API at ${this.url} answered ${status} without an error code`)
+  }
+}
+
+function query (params: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams()
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v))
+  const s = q.toString()
+  return s === '' ? '' : `?${s}`
+}

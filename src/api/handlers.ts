@@ -1,0 +1,78 @@
+/**
+ * The handlers of the local API that need only the store, the ingest door and the org key:
+ * publish, show, log, claims, verify (the node adds status, follow and unfollow). They are
+ * the same queries the CLI runs offline (node/queries.ts, publish.ts, verify.ts), with
+ * results as plain JSON.
+ */
+import type { Ingest } from '../ingest/ingest.ts'
+import { InvalidArgumentError } from '../node/errors.ts'
+import type { HomeConfig } from '../node/home.ts'
+import { publish as publishVersion } from '../node/publish.ts'
+import { claims as queryClaims, getVersion, log as queryLog, resolveOrg } from '../node/queries.ts'
+import { verifyStored } from '../node/verify.ts'
+import { parseOosJson, parseOosMarkdown, validateBody } from '../oos/index.ts'
+import { CONFIDENCE, EVIDENCE } from '../oos/types.ts'
+import { tryParseCid } from '../records/cid.ts'
+import type { Store } from '../store/store.ts'
+import { toJson } from '../cli/io.ts'
+import { NoOrgKeyError, PublishConflictError } from './errors.ts'
+import type { ClaimResult, LocalHandlers, ShowResult, VerifyResult } from './types.ts'
+
+/** The org's signing key: its 32-byte seed, and its did when it is not the inception key. */
+export interface OrgSigner {
+  secretKey: Uint8Array
+  key?: string
+}
+
+export function localHandlers (store: Store, ingest: Ingest, config: Pick<HomeConfig, 'org'>, signer?: OrgSigner): LocalHandlers {
+  // publishes run one at a time: each reads the head it builds on, and two running at once
+  // would sign two different versions of the same seq (an equivocation of our own)
+  let publishing: Promise<unknown> = Promise.resolve()
+
+  return {
+    async publish ({ document, format }, options = {}) {
+      if (signer === undefined) throw new NoOrgKeyError('this node was started without the org key, so it cannot publish')
+      if (typeof document !== 'string') throw new InvalidArgumentError('document must be a string', { path: 'document' })
+      if (format !== 'md' && format !== 'json') throw new InvalidArgumentError('format must be "md" or "json"', { path: 'format' })
+      const parsed = format === 'json' ? parseOosJson(document) : parseOosMarkdown(document)
+      const body = validateBody(parsed.body)
+      const run = publishing.then(async () => await publishVersion(store, ingest, body, { org: config.org, secretKey: signer.secretKey, key: signer.key, signal: options.signal }))
+      publishing = run.catch(() => {})
+      const r = await run
+      if (r.status === 'equivocation') {
+        throw new PublishConflictError(`version ${r.seq ?? '?'} (${r.cid.toString()}) conflicts with another version ${r.seq ?? '?'} of ${r.org} held here; it was kept only as an equivocation proof`)
+      }
+      return {
+        org: r.org,
+        seq: r.seq ?? 0,
+        cid: r.cid.toString(),
+        claims: r.claims?.length ?? 0,
+        corrections: parsed.corrections.map(c => ({ field: c.field, declared: toJson(c.declared), actual: toJson(c.actual) }))
+      }
+    },
+
+    async show ({ ref, seq }) {
+      const v = await getVersion(store, ref, seq)
+      return toJson({ cid: v.cid, rec: v.signed.rec, sig: v.signed.sig }) as ShowResult
+    },
+
+    async log ({ org, limit }) {
+      return await queryLog(store, await resolveOrg(store, org), { limit })
+    },
+
+    async claims ({ org, search, section, confidence, evidence }) {
+      if (confidence !== undefined && !(CONFIDENCE as readonly string[]).includes(confidence)) throw new InvalidArgumentError(`confidence must be one of ${CONFIDENCE.join(', ')}`, { path: 'confidence' })
+      if (evidence !== undefined && !(EVIDENCE as readonly string[]).includes(evidence)) throw new InvalidArgumentError(`evidence must be one of ${EVIDENCE.join(', ')}`, { path: 'evidence' })
+      const rows = await queryClaims(store, { org: org === undefined ? undefined : await resolveOrg(store, org), search, section, confidence, evidence })
+      return toJson(rows) as ClaimResult[]
+    },
+
+    async verify ({ cid }, options = {}) {
+      const parsed = tryParseCid(cid)
+      if (parsed === undefined) throw new InvalidArgumentError(`${JSON.stringify(cid)} is not a CID`, { path: 'cid' })
+      const { results, ...report } = await verifyStored(store, parsed, { signal: options.signal })
+      const first = report.errors[0]
+      return toJson({ ...report, ...(first !== undefined ? { code: first.code } : {}) }) as VerifyResult
+    }
+  }
+}

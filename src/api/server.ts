@@ -1,0 +1,470 @@
+/**
+ * The node's local HTTP API (protocol/openapi.yaml): how CLI commands reach a running node,
+ * which holds the store (LevelDB allows one process).
+ *
+ * Defences, in the order they are checked:
+ * - it listens on loopback only (127.0.0.0/8, ::1, localhost), checked before and after
+ *   binding (`ApiNotLoopbackError` otherwise);
+ * - 403 for a request with an `Origin` header (a browser) or with a `Host` header that is
+ *   not our loopback address and port (DNS rebinding);
+ * - 401 unless `Authorization: Bearer <token>` carries the token made at start (32 random
+ *   bytes, base64url), compared in constant time;
+ * - request bodies: JSON only (415), 2 MiB for publish and 64 KiB otherwise (413);
+ * - errors: an `OosError` becomes `{ error: { code, message, path? } }` with the status of
+ *   `httpStatusFor(code)`; anything else is a 500 with a generic message (the detail is
+ *   logged, never sent).
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { isIP } from 'node:net'
+import { OosError } from '../errors.ts'
+import { logger } from '../logger.ts'
+import { NotFoundError, InvalidArgumentError } from '../node/errors.ts'
+import { toJson } from '../cli/io.ts'
+import {
+  ApiNotLoopbackError, ApiNotStartedError, BadRequestError, ForbiddenError, InternalError, MethodNotAllowedError,
+  PayloadTooLargeError, UnauthorizedError, UnsupportedMediaTypeError
+} from './errors.ts'
+import type { ApiHandlers, ApiStats, CallOptions, ClaimsInput } from './types.ts'
+
+export const KiB = 1024
+export const MiB = 1024 * KiB
+/** body limit of `POST /v1/publish` */
+export const PUBLISH_BODY_LIMIT = 2 * MiB
+/** body limit of every other route */
+export const BODY_LIMIT = 64 * KiB
+
+/**
+ * HTTP status of an error code. Codes not listed: 400 (an `OosError` is a problem with
+ * the request); a thrown value that is not an `OosError`: 500.
+ */
+export const ERROR_STATUS: Readonly<Record<string, number>> = {
+  // 400: the request or the document in it
+  BAD_REQUEST: 400,
+  INVALID_ARGUMENT: 400,
+  INVALID_DID: 400,
+  PARSE_ERROR: 400,
+  SCHEMA_INVALID: 400,
+  LIMIT_EXCEEDED: 400,
+  UNCHANGED_BODY: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  // 409: the node's state does not allow it
+  NO_ORG_KEY: 409,
+  PUBLISH_CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  // 422: the ingest door rejected the record (SPEC §9)
+  RECORD_TOO_LARGE: 422,
+  DECODE_FAILED: 422,
+  NON_CANONICAL: 422,
+  UNKNOWN_KIND: 422,
+  VERSION_MISMATCH: 422,
+  DERIVED_MISMATCH: 422,
+  BAD_SIGNATURE: 422,
+  CID_MISMATCH: 422,
+  SEQ_GAP: 422,
+  WRONG_PREV: 422,
+  TIME_REGRESSION: 422,
+  UNAUTHORIZED_KEY: 422,
+  UNKNOWN_TARGET: 422,
+  NOT_AUTHOR: 422,
+  STALE_RECORD: 422,
+  INTERNAL: 500,
+  // the store is closing or closed: the node is stopping
+  STORE_NOT_STARTED: 503
+}
+
+export function httpStatusFor (code: string): number {
+  return ERROR_STATUS[code] ?? 400
+}
+
+/** Whether a host name or address is loopback: 127.0.0.0/8, ::1 or `localhost`. */
+export function isLoopbackHost (host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1')
+  if (h === 'localhost') return true
+  const v = isIP(h)
+  if (v === 4) return h.split('.')[0] === '127'
+  if (v === 6) {
+    try { return new URL(`http://[${h}]/`).hostname === '[::1]' } catch { return false }
+  }
+  return false
+}
+
+interface Request {
+  params: Record<string, string>
+  query: URLSearchParams
+  body: Record<string, unknown>
+}
+
+interface Route {
+  method: 'GET' | 'POST'
+  /** OpenAPI path template, e.g. `/v1/versions/{ref}` */
+  path: string
+  /** allowed query parameters */
+  query?: readonly string[]
+  /** body limit in bytes (POST) */
+  limit?: number
+  run: (h: ApiHandlers, r: Request, o: CallOptions) => Promise<unknown>
+}
+
+// ---- request validation -------------------------------------------------------------
+
+function fields (body: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const k of Object.keys(body)) if (!allowed.includes(k)) throw new BadRequestError(`unknown field ${JSON.stringify(k)}`, { path: k })
+}
+
+function reqString (body: Record<string, unknown>, name: string): string {
+  const v = body[name]
+  if (typeof v !== 'string' || v === '') throw new BadRequestError(`${name} must be a non-empty string`, { path: name })
+  return v
+}
+
+function optStrings (body: Record<string, unknown>, name: string): string[] | undefined {
+  const v = body[name]
+  if (v === undefined) return undefined
+  if (!Array.isArray(v) || v.some(x => typeof x !== 'string')) throw new BadRequestError(`${name} must be an array of strings`, { path: name })
+  return v as string[]
+}
+
+function optQuery (q: URLSearchParams, name: string): string | undefined {
+  const all = q.getAll(name)
+  if (all.length > 1) throw new BadRequestError(`query parameter ${name} is given ${all.length} times`, { path: name })
+  return all[0] === '' ? undefined : all[0]
+}
+
+function optPositive (q: URLSearchParams, name: string): number | undefined {
+  const v = optQuery(q, name)
+  if (v === undefined) return undefined
+  if (!/^[1-9][0-9]{0,15}$/.test(v) || !Number.isSafeInteger(Number(v))) throw new InvalidArgumentError(`${name} must be a positive integer, not ${JSON.stringify(v)}`, { path: name })
+  return Number(v)
+}
+
+/** The routes, in the order they are matched. Exported so tests can hold them against openapi.yaml. */
+export const ROUTES: readonly Route[] = [
+  {
+    method: 'GET',
+    path: '/v1/status',
+    run: async (h, _r, o) => await h.status(o)
+  },
+  {
+    method: 'POST',
+    path: '/v1/publish',
+    limit: PUBLISH_BODY_LIMIT,
+    run: async (h, { body }, o) => {
+      fields(body, ['document', 'format'])
+      const format = body.format ?? 'md'
+      if (format !== 'md' && format !== 'json') throw new BadRequestError('format must be "md" or "json"', { path: 'format' })
+      return await h.publish({ document: reqString(body, 'document'), format }, o)
+    }
+  },
+  {
+    method: 'POST',
+    path: '/v1/follow',
+    run: async (h, { body }, o) => {
+      fields(body, ['org', 'via'])
+      const via = optStrings(body, 'via')
+      return await h.follow({ org: reqString(body, 'org'), ...(via !== undefined ? { via } : {}) }, o)
+    }
+  },
+  {
+    method: 'POST',
+    path: '/v1/unfollow',
+    run: async (h, { body }, o) => {
+      fields(body, ['org'])
+      return await h.unfollow({ org: reqString(body, 'org') }, o)
+    }
+  },
+  {
+    method: 'GET',
+    path: '/v1/versions/{ref}',
+    query: ['seq'],
+    run: async (h, { params, query }, o) => {
+      const seq = optPositive(query, 'seq')
+      return await h.show({ ref: params.ref, ...(seq !== undefined ? { seq } : {}) }, o)
+    }
+  },
+  {
+    method: 'GET',
+    path: '/v1/log/{org}',
+    query: ['limit'],
+    run: async (h, { params, query }, o) => {
+      const limit = optPositive(query, 'limit')
+      return await h.log({ org: params.org, ...(limit !== undefined ? { limit } : {}) }, o)
+    }
+  },
+  {
+    method: 'GET',
+    path: '/v1/claims',
+    query: ['org', 'search', 'section', 'confidence', 'evidence'],
+    run: async (h, { query }, o) => {
+      const input: Record<string, string> = {}
+      for (const k of ['org', 'search', 'section', 'confidence', 'evidence']) {
+        const v = optQuery(query, k)
+        if (v !== undefined) input[k] = k === 'confidence' || k === 'evidence' ? v.toUpperCase() : v
+      }
+      return await h.claims(input as ClaimsInput, o)
+    }
+  },
+  {
+    method: 'GET',
+    path: '/v1/verify/{cid}',
+    run: async (h, { params }, o) => await h.verify({ cid: params.cid }, o)
+  }
+]
+
+/** `[{ method, path }]` of every route, for documentation checks. */
+export const API_ROUTES: ReadonlyArray<{ method: string, path: string }> = ROUTES.map(r => ({ method: r.method, path: r.path }))
+
+interface Compiled { route: Route, re: RegExp, names: string[] }
+
+const COMPILED: Compiled[] = ROUTES.map(route => {
+  const names: string[] = []
+  const re = new RegExp('^' + route.path.split('/').map(seg => {
+    const m = /^\{(\w+)\}$/.exec(seg)
+    if (m === null) return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    names.push(m[1])
+    return '([^/]+)'
+  }).join('/') + '$')
+  return { route, re, names }
+})
+
+function match (method: string, pathname: string): { route: Route, params: Record<string, string> } {
+  const allowed: string[] = []
+  for (const c of COMPILED) {
+    const m = c.re.exec(pathname)
+    if (m === null) continue
+    if (c.route.method !== method) { allowed.push(c.route.method); continue }
+    const params: Record<string, string> = {}
+    for (const [i, name] of c.names.entries()) {
+      try { params[name] = decodeURIComponent(m[i + 1]) } catch { throw new BadRequestError(`bad percent-encoding in the path: ${JSON.stringify(m[i + 1])}`) }
+    }
+    return { route: c.route, params }
+  }
+  if (allowed.length > 0) throw Object.assign(new MethodNotAllowedError(`${method} is not allowed on ${pathname} (allowed: ${allowed.join(', ')})`), { allow: allowed.join(', ') })
+  throw new NotFoundError(`no such API route: ${method} ${pathname}`)
+}
+
+// ---- the server ---------------------------------------------------------------------
+
+export interface ApiServerInit {
+  /** default 127.0.0.1; must be loopback */
+  host?: string
+  /** default 0: any free port */
+  port?: number
+  /** how long stop() lets requests in flight finish before closing their connections (ms, default 2000) */
+  graceMs?: number
+}
+
+export interface ApiServerComponents {
+  handlers: ApiHandlers
+}
+
+export class ApiServer {
+  private readonly handlers: ApiHandlers
+  private readonly host: string
+  private readonly port: number
+  private readonly graceMs: number
+  private readonly log = logger('oosnet:api')
+  private server?: Server
+  private bound?: { host: string, port: number }
+  private hosts = new Set<string>()
+  private tokenValue?: string
+  private tokenHash?: Buffer
+  private readonly inflight = new Set<AbortController>()
+  private counts: ApiStats = { requests: 0, errors: 0, byStatus: {}, byCode: {} }
+
+  constructor (components: ApiServerComponents, init: ApiServerInit = {}) {
+    this.handlers = components.handlers
+    this.host = init.host ?? '127.0.0.1'
+    this.port = init.port ?? 0
+    this.graceMs = init.graceMs ?? 2000
+  }
+
+  /** The bearer token of this run (made at start). */
+  get token (): string {
+    if (this.tokenValue === undefined) throw new ApiNotStartedError('the API server is not running')
+    return this.tokenValue
+  }
+
+  /** The bound address. */
+  address (): { host: string, port: number } {
+    if (this.bound === undefined) throw new ApiNotStartedError('the API server is not running')
+    return { ...this.bound }
+  }
+
+  /** `http://127.0.0.1:PORT` (IPv6 in brackets) */
+  get url (): string {
+    const { host, port } = this.address()
+    return `http://${isIP(host) === 6 ? `[${host}]` : host}:${port}`
+  }
+
+  stats (): ApiStats {
+    return { ...this.counts, byStatus: { ...this.counts.byStatus }, byCode: { ...this.counts.byCode } }
+  }
+
+  async start (): Promise<void> {
+    if (this.server !== undefined) return
+    if (!isLoopbackHost(this.host)) throw new ApiNotLoopbackError(`the API listens on loopback only (127.0.0.0/8, ::1, localhost), not ${JSON.stringify(this.host)}`)
+    if (!Number.isInteger(this.port) || this.port < 0 || this.port > 65535) throw new InvalidArgumentError(`bad API port ${this.port}`)
+    const server = createServer({ requestTimeout: 60_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, (req, res) => { void this.handle(req, res) })
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen({ host: this.host.replace(/^\[(.*)\]$/, '$1'), port: this.port, exclusive: true }, () => { server.off('error', reject); resolve() })
+    })
+    const a = server.address() as AddressInfo
+    if (!isLoopbackHost(a.address)) {
+      // `localhost` resolved to something else
+      await new Promise<void>(resolve => { server.close(() => { resolve() }) })
+      throw new ApiNotLoopbackError(`${this.host} resolved to ${a.address}, which is not loopback; refusing to serve the API there`)
+    }
+    server.on('error', (err) => { this.log.error('server error: %e', err) })
+    this.server = server
+    this.bound = { host: a.address, port: a.port }
+    const literal = isIP(a.address) === 6 ? `[${a.address}]` : a.address
+    const names = new Set(['localhost', literal.toLowerCase()])
+    if (isIP(this.host) !== 0) names.add((isIP(this.host) === 6 && !this.host.startsWith('[') ? `[${this.host}]` : this.host).toLowerCase())
+    this.hosts = new Set([...names].flatMap(n => a.port === 80 ? [n, `${n}:80`] : [`${n}:${a.port}`]))
+    this.tokenValue = randomBytes(32).toString('base64url')
+    this.tokenHash = createHash('sha256').update(this.tokenValue).digest()
+    this.log('API listening on %s', this.url)
+  }
+
+  async stop (): Promise<void> {
+    const server = this.server
+    if (server === undefined) return
+    this.server = undefined
+    this.bound = undefined
+    this.tokenValue = undefined
+    this.tokenHash = undefined
+    for (const ac of this.inflight) ac.abort()
+    const closed = new Promise<void>(resolve => { server.close(() => { resolve() }) })
+    server.closeIdleConnections()
+    const timer = setTimeout(() => { server.closeAllConnections() }, this.graceMs)
+    try {
+      await closed
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  private async handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.counts.requests++
+    const ac = new AbortController()
+    this.inflight.add(ac)
+    res.on('close', () => {
+      this.inflight.delete(ac)
+      if (!res.writableFinished) ac.abort()
+    })
+    const method = req.method ?? ''
+    let pathname = '?'
+    try {
+      // 403 before 401: a browser or a rebound name learns nothing, not even that a token is needed
+      if (req.headers.origin !== undefined) throw new ForbiddenError('requests from browsers (with an Origin header) are refused')
+      const host = req.headers.host?.toLowerCase()
+      if (host === undefined || !this.hosts.has(host)) throw new ForbiddenError(`Host ${JSON.stringify(req.headers.host ?? '')} is not this API's loopback address`)
+      if (!this.authorized(req.headers.authorization)) throw new UnauthorizedError('a valid bearer token is required (Authorization: Bearer <token> from api.json)')
+      const url = new URL(req.url ?? '/', 'http://api.invalid')
+      pathname = url.pathname
+      const { route, params } = match(method, pathname)
+      for (const k of new Set(url.searchParams.keys())) {
+        if (!(route.query ?? []).includes(k)) throw new BadRequestError(`unknown query parameter ${JSON.stringify(k)}`, { path: k })
+      }
+      let body: Record<string, unknown> = {}
+      if (route.method === 'POST') {
+        const type = req.headers['content-type'] ?? ''
+        if (!/^application\/json\s*(;\s*charset=("?)utf-8\2\s*)?$/i.test(type)) throw new UnsupportedMediaTypeError('the request body must be application/json')
+        body = parseJson(await readBody(req, route.limit ?? BODY_LIMIT))
+      } else {
+        await readBody(req, BODY_LIMIT) // ignored, but limited like any other
+      }
+      const result = await route.run(this.handlers, { params, query: url.searchParams, body }, { signal: ac.signal })
+      const value = route.path === '/v1/status' ? { ...(result as object), api: this.stats() } : result
+      this.send(res, 200, toJson(value))
+    } catch (err) {
+      this.fail(req, res, method, pathname, err)
+    }
+  }
+
+  private authorized (header: string | undefined): boolean {
+    const m = /^Bearer +([A-Za-z0-9_-]{1,512})\s*$/i.exec(header ?? '')
+    if (m === null || this.tokenHash === undefined) return false
+    // hashing first makes both sides 32 bytes, so the comparison leaks not even the length
+    return timingSafeEqual(createHash('sha256').update(m[1]).digest(), this.tokenHash)
+  }
+
+  private fail (req: IncomingMessage, res: ServerResponse, method: string, pathname: string, err: unknown): void {
+    let status: number
+    let error: { code: string, message: string, path?: string }
+    if (err instanceof OosError) {
+      status = httpStatusFor(err.code)
+      error = { code: err.code, message: err.message, ...(err.path !== undefined ? { path: err.path } : {}) }
+      if (status >= 500) this.log.error('%s %s: %s %s', method, pathname, err.code, err.message)
+      else this.log('%s %s: %d %s', method, pathname, status, err.code)
+    } else {
+      status = 500
+      const e = new InternalError('internal error in the node (see its log)')
+      error = { code: e.code, message: e.message }
+      this.log.error('%s %s failed: %e', method, pathname, err)
+    }
+    const headers: Record<string, string> = {}
+    if (status === 401) headers['www-authenticate'] = 'Bearer'
+    const allow = (err as { allow?: unknown } | undefined)?.allow
+    if (status === 405 && typeof allow === 'string') headers.allow = allow
+    // whatever of the request body is still unread is read and discarded, so the client sees this answer
+    if (!req.complete) req.resume()
+    this.send(res, status, { error }, headers)
+  }
+
+  private send (res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+    this.counts.byStatus[status] = (this.counts.byStatus[status] ?? 0) + 1
+    if (status >= 400) {
+      this.counts.errors++
+      const code = (value as { error?: { code?: string } }).error?.code ?? 'UNKNOWN'
+      this.counts.byCode[code] = (this.counts.byCode[code] ?? 0) + 1
+    }
+    if (res.headersSent || res.destroyed) return
+    const text = JSON.stringify(value)
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      ...headers
+    })
+    res.end(text)
+  }
+}
+
+async function readBody (req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = req.headers['content-length']
+  if (declared !== undefined && Number(declared) > limit) throw new PayloadTooLargeError(`the request body is ${declared} bytes; the limit here is ${limit}`)
+  const chunks: Buffer[] = []
+  let size = 0
+  // not destroyed on an early exit: the rest is drained so that the client reads our 413
+  for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > limit) throw new PayloadTooLargeError(`the request body is over the limit of ${limit} bytes here`)
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks)
+}
+
+function parseJson (bytes: Buffer): Record<string, unknown> {
+  let value: unknown
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+  } catch {
+    throw new BadRequestError('the request body is not valid JSON')
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BadRequestError('the request body must be a JSON object')
+  return value as Record<string, unknown>
+}
+
+/** `apiServer({ host, port })({ handlers })`: the API server of a node (not started). */
+export function apiServer (init: ApiServerInit = {}): (components: ApiServerComponents) => ApiServer {
+  return (components) => new ApiServer(components, init)
+}

@@ -1,0 +1,126 @@
+/**
+ * What a running node offers over its local HTTP API (server.ts), and what the CLI calls
+ * through `ApiClient` (client.ts): one interface, so the client mirrors the handlers.
+ * Every result is plain JSON (CIDs as their string form, bytes as base64), see `Jsonified`.
+ */
+import type { CID } from 'multiformats/cid'
+import type { IngestStats } from '../ingest/ingest.ts'
+import type { ClaimRow, LogEntry } from '../node/queries.ts'
+import type { VerifyReport } from '../node/verify.ts'
+import type { Confidence, Evidence } from '../oos/types.ts'
+import type { VersionRecord } from '../records/types.ts'
+
+/** The JSON form of a value as `toJson` (src/cli/io.ts) makes it: CIDs and bytes become strings. */
+export type Jsonified<T> =
+  T extends CID ? string
+    : T extends Uint8Array ? string
+      : T extends Array<infer U> ? Array<Jsonified<U>>
+        : T extends object ? { [K in keyof T]: Jsonified<T[K]> }
+          : T
+
+export interface CallOptions {
+  /** aborted when the HTTP client goes away (server side) or by the caller (client side) */
+  signal?: AbortSignal
+}
+
+/** Request and response counters of the API server. */
+export interface ApiStats {
+  requests: number
+  /** responses with a status ≥ 400 */
+  errors: number
+  /** responses by HTTP status */
+  byStatus: Record<string, number>
+  /** error responses by code */
+  byCode: Record<string, number>
+}
+
+/** What `GET /v1/status` answers; the node fills it, the server adds `api`. */
+export interface ApiStatus {
+  org: string
+  name: string
+  peerId: string
+  multiaddrs: string[]
+  peers: string[]
+  following: Array<{ org: string, seq: number, since: string }>
+  /** seq of our own head (0: nothing published) */
+  head: number
+  ingest?: IngestStats
+  gossip?: unknown
+  reqresp?: unknown
+  sync?: unknown
+  violations?: unknown
+  /** added by the API server */
+  api?: ApiStats
+}
+
+export type DocumentFormat = 'md' | 'json'
+
+export interface PublishInput {
+  /** the text of a `.oos.md` (format `md`) or `.oos.json` (format `json`) document */
+  document: string
+  format: DocumentFormat
+}
+
+export interface PublishResult {
+  org: string
+  seq: number
+  cid: string
+  /** number of claims in the version */
+  claims: number
+  /** front matter fields the parser corrected (declared: null when the document had none) */
+  corrections: Array<{ field: string, declared: unknown, actual: unknown }>
+}
+
+export interface FollowInput {
+  /** the org's did:key */
+  org: string
+  /** multiaddrs of peers to fetch it from (else the DHT) */
+  via?: string[]
+}
+
+export interface FollowResult { org: string, seq: number }
+export interface UnfollowResult { org: string, removed: boolean }
+
+export interface ShowInput {
+  /** a version CID, a did, a unique did prefix or an org pseudonym */
+  ref: string
+  /** the version number (default: the head); ignored when ref is a CID */
+  seq?: number
+}
+
+export interface ShowResult {
+  cid: string
+  rec: Jsonified<VersionRecord>
+  /** the signature(s), base64 */
+  sig: string
+}
+
+export interface LogInput { org: string, limit?: number }
+
+export interface ClaimsInput {
+  org?: string
+  search?: string
+  section?: string
+  confidence?: Confidence
+  evidence?: Evidence
+}
+
+export type ClaimResult = Jsonified<ClaimRow>
+
+/** A verification report (no per-record results); `code` is the first rejection's. */
+export type VerifyResult = Omit<VerifyReport, 'results'> & { code?: string }
+
+/** Everything the API serves. The node wires `{ ...localHandlers(...), status, follow, unfollow }`. */
+export interface ApiHandlers {
+  status: (options?: CallOptions) => Promise<ApiStatus>
+  publish: (input: PublishInput, options?: CallOptions) => Promise<PublishResult>
+  follow: (input: FollowInput, options?: CallOptions) => Promise<FollowResult>
+  unfollow: (input: { org: string }, options?: CallOptions) => Promise<UnfollowResult>
+  show: (input: ShowInput, options?: CallOptions) => Promise<ShowResult>
+  log: (input: LogInput, options?: CallOptions) => Promise<LogEntry[]>
+  claims: (input: ClaimsInput, options?: CallOptions) => Promise<ClaimResult[]>
+  verify: (input: { cid: string }, options?: CallOptions) => Promise<VerifyResult>
+}
+
+/** The handlers a store, an ingest door and the org key can provide (handlers.ts). */
+export type LocalHandlers = Pick<ApiHandlers, 'publish' | 'show' | 'log' | 'claims' | 'verify'>

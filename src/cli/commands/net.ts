@@ -1,0 +1,69 @@
+import { ApiClient } from '../../api/client.ts'
+import { loadHome } from '../../node/home.ts'
+import { Follows } from '../../node/follows.ts'
+import { NotFoundError } from '../../node/errors.ts'
+import { type Command, type Context } from '../command.ts'
+import { clean } from '../render.ts'
+
+async function running (ctx: Context): Promise<ApiClient | undefined> {
+  await loadHome(ctx.home)
+  return await ApiClient.fromHome(ctx.home)
+}
+
+export const status: Command = {
+  name: 'status',
+  summary: 'the running node: peer id, addresses, connected peers, followed orgs and their latest seq, counters',
+  usage: 'status',
+  async run (ctx) {
+    const api = await running(ctx)
+    if (api === undefined) throw new NotFoundError(`no node is running for ${ctx.home} (start one with oos start)`)
+    const s = await api.status({ signal: ctx.signal })
+    ctx.io.result(s, () => [
+      `${clean(s.name)}  ${s.org}`,
+      `  peer id    ${s.peerId}`,
+      ...s.multiaddrs.map(a => `  listen     ${a}`),
+      `  peers      ${s.peers.length}`,
+      `  head       ${s.head}`,
+      ...s.following.map(f => `  following  ${f.org}  seq ${f.seq}`),
+      `  ingest     ${s.ingest?.accepted ?? 0} accepted, ${s.ingest?.rejected ?? 0} rejected`
+    ].join('\n'))
+  }
+}
+
+export const follow: Command = {
+  name: 'follow',
+  summary: 'follow an organization: subscribe to its updates and fetch its whole chain',
+  usage: 'follow ORG [--via MULTIADDR...]',
+  help: 'ORG is a did:key. Without --via the node finds peers that serve the org through the DHT. With no node running, the follow is recorded and takes effect when the node starts.',
+  options: { via: { type: 'string', multiple: true } },
+  args: [1, 1],
+  async run (ctx) {
+    const org = ctx.positionals[0]
+    const via = (ctx.values.via as string[] | undefined) ?? []
+    const api = await running(ctx)
+    if (api !== undefined) {
+      const r = await api.follow({ org, ...(via.length > 0 ? { via } : {}) }, { signal: ctx.signal })
+      ctx.io.result(r, () => `following ${r.org}: ${r.seq} version(s) held`)
+      return
+    }
+    const follows = new Follows(ctx.home)
+    await follows.load()
+    const f = await follows.add(org, via)
+    ctx.io.result({ org: f.org, seq: 0, pending: true }, () => `following ${f.org}: no node is running; it syncs when the node starts`)
+  }
+}
+
+export const unfollow: Command = {
+  name: 'unfollow',
+  summary: 'stop following an organization (what is stored stays)',
+  usage: 'unfollow ORG',
+  args: [1, 1],
+  async run (ctx) {
+    const org = ctx.positionals[0]
+    const api = await running(ctx)
+    const removed = api !== undefined
+      ? (await api.unfollow({ org }, { signal: ctx.signal })).removed
+      : await (async () => { const f = new Follows(ctx.home); await f.load(); return await f.remove(org) })()
+    ctx.io.result({ org, removed }, () => removed ? `no longer following ${org}` : `${org} was not followed`)
+  }
+}

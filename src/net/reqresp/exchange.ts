@@ -1,0 +1,223 @@
+/**
+ * One request/response exchange, both sides (protocol/NETWORK-reqresp.md §2): the requester
+ * sends one request frame and half-closes; the responder sends zero or more response frames
+ * and closes. Here: timeouts, caps, limits, the mapping of failures to violation codes and
+ * the counters; the protocols (fetch.ts, sync.ts, heads.ts) supply the bodies.
+ */
+import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
+import { OosError } from '../../errors.ts'
+import type { Logger } from '../../logger.ts'
+import type { Ingest } from '../../ingest/ingest.ts'
+import type { Store } from '../../store/store.ts'
+import { BadRequestError, DialFailedError, DialTimeoutError, OverloadedError, RateLimitedError, ReqRespTimeoutError, RequestAbortedError, SlowReaderError } from './errors.ts'
+import { frameError, readFrames, readOneFrame, writeFrame } from './frames.ts'
+import type { InboundLimiter, OutboundGate } from './limits.ts'
+
+export type ProtocolName = 'fetch' | 'sync' | 'heads'
+
+export const PROTOCOLS: Record<ProtocolName, string> = {
+  fetch: '/oos/fetch/1.0.0',
+  sync: '/oos/sync/1.0.0',
+  heads: '/oos/heads/1.0.0'
+}
+
+/** the largest request frame (the length prefix excluded) per protocol */
+export const MAX_REQUEST_BYTES: Record<ProtocolName, number> = { fetch: 16 * 1024, sync: 1024, heads: 16 * 1024 }
+/** the largest response frame: one record of the largest kind (1 MiB) plus room */
+export const MAX_RESPONSE_FRAME_BYTES = 1024 * 1024 + 1024
+
+export const VIOLATION_CODES = ['RATE_LIMITED', 'BAD_REQUEST', 'FRAME_TOO_LARGE', 'UNEXPECTED_BLOCK', 'TIMEOUT'] as const
+export type ViolationCode = typeof VIOLATION_CODES[number]
+
+export interface Timeouts {
+  /** opening a stream (dial + protocol negotiation), ms */
+  dial: number
+  /** request sent → first response byte (requester); stream opened → whole request (responder), ms */
+  firstByte: number
+  /** request sent → end of the response (requester); request read → response written and closed (responder), ms */
+  response: number
+}
+
+export interface ProtocolCounters { inbound: number, served: number, refused: number, outbound: number, failed: number }
+
+/** What the protocols need of the service. */
+export interface Context {
+  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol'>
+  store: Pick<Store, 'get' | 'head' | 'chain' | 'scan'>
+  ingest: Pick<Ingest, 'ingest'>
+  timeouts: Timeouts
+  gate: OutboundGate
+  limiters: Record<ProtocolName, InboundLimiter>
+  counters: Record<ProtocolName, ProtocolCounters>
+  failures: Record<string, number>
+  /** count a violation and tell the node */
+  violation: (peer: PeerId, code: ViolationCode) => void
+  /** register an exchange to be aborted by stop(); returns the unregister function */
+  track: (abort: (err: Error) => void) => () => void
+  logs: Record<ProtocolName, Logger>
+}
+
+/** a response (or request) timeout, as seen by a consumer of the frames */
+export const isTimeout = (err: unknown): boolean => err instanceof OosError && err.code === 'TIMEOUT'
+
+/** The violation a failed exchange counts against the remote peer, if any. */
+function violationOf (err: Error, side: 'requester' | 'responder'): ViolationCode | undefined {
+  const code = err instanceof OosError ? err.code : undefined
+  switch (code) {
+    case 'FRAME_TOO_LARGE': case 'TIMEOUT': case 'UNEXPECTED_BLOCK': case 'BAD_REQUEST': return code
+    case 'MALFORMED_FRAME': return side === 'responder' ? 'BAD_REQUEST' : 'UNEXPECTED_BLOCK'
+    // a request cut short by the requester's own close; a response cut short may be a peer shutting down
+    case 'TRUNCATED_FRAME': return side === 'responder' ? 'BAD_REQUEST' : undefined
+    default: return undefined
+  }
+}
+
+/** A request's stream-level state: one abort reason for timers, the caller's signal and stop(). */
+class Exchange {
+  readonly controller = new AbortController()
+  stream?: Stream
+  /** the response was read to its end */
+  ended = false
+  private readonly timers: NodeJS.Timeout[] = []
+
+  get signal (): AbortSignal { return this.controller.signal }
+
+  fail = (err: Error): void => {
+    if (this.controller.signal.aborted) return
+    this.controller.abort(err)
+    this.stream?.abort(err)
+  }
+
+  timer (ms: number, err: () => Error): NodeJS.Timeout {
+    const t = setTimeout(() => { this.fail(err()) }, ms)
+    this.timers.push(t)
+    return t
+  }
+
+  /** the error to report: the abort reason if the exchange was aborted, else `err` */
+  reason (err: unknown, maxLength: number): Error {
+    return this.signal.aborted ? this.signal.reason as Error : frameError(err, maxLength)
+  }
+
+  done (): void { for (const t of this.timers) clearTimeout(t) }
+}
+
+export interface RequestSpec { name: ProtocolName, body: Uint8Array, maxFrame?: number }
+
+/**
+ * Requester side: send `body` to `peer` and hand the response frames to `consume`. Any
+ * failure — of the exchange or thrown by `consume` — aborts the stream, is counted, and
+ * (if it is the peer's fault) reported as a violation; then it is thrown.
+ */
+export async function request<T> (ctx: Context, peer: PeerId, spec: RequestSpec, consume: (frames: AsyncIterable<Uint8Array>, signal: AbortSignal) => Promise<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
+  const { name } = spec
+  const maxFrame = spec.maxFrame ?? MAX_RESPONSE_FRAME_BYTES
+  const x = new Exchange()
+  const onAbort = (): void => { x.fail(new RequestAbortedError(`${name} request aborted`, { cause: options.signal?.reason })) }
+  options.signal?.addEventListener('abort', onAbort, { once: true })
+  const untrack = ctx.track(x.fail)
+  ctx.counters[name].outbound++
+  let release: (() => void) | undefined
+  let complete = false
+  try {
+    if (options.signal?.aborted === true) onAbort()
+    release = await ctx.gate.acquire(`${peer.toString()}/${name}`, x.signal)
+    x.timer(ctx.timeouts.dial, () => new DialTimeoutError(`no ${PROTOCOLS[name]} stream to ${peer.toString()} within ${ctx.timeouts.dial} ms`))
+    try {
+      x.stream = await ctx.libp2p.dialProtocol(peer, PROTOCOLS[name], { signal: x.signal })
+    } catch (err) {
+      throw x.signal.aborted ? x.signal.reason : new DialFailedError(`${PROTOCOLS[name]} to ${peer.toString()}: ${(err as Error).message}`, { cause: err })
+    }
+    if (x.signal.aborted) x.stream.abort(x.signal.reason)
+    x.done()
+    const stream = x.stream
+    const ttfb = x.timer(ctx.timeouts.firstByte, () => new ReqRespTimeoutError(`${peer.toString()} sent no ${name} response within ${ctx.timeouts.firstByte} ms`))
+    x.timer(ctx.timeouts.response, () => new ReqRespTimeoutError(`${peer.toString()} did not complete its ${name} response within ${ctx.timeouts.response} ms`))
+    let frames: AsyncIterable<Uint8Array>
+    try {
+      await writeFrame(stream, spec.body, x.signal)
+      await stream.close({ signal: x.signal })
+      frames = readFrames(stream, { maxLength: maxFrame, onFirstByte: () => { clearTimeout(ttfb) } })
+    } catch (err) {
+      throw x.reason(err, maxFrame)
+    }
+    const result = await consume(guard(frames, x, maxFrame), x.signal)
+    complete = true
+    return result
+  } catch (err) {
+    const e = x.signal.aborted ? x.signal.reason as Error : err as Error
+    ctx.counters[name].failed++
+    const code = e instanceof OosError ? e.code : 'INTERNAL'
+    ctx.failures[code] = (ctx.failures[code] ?? 0) + 1
+    const v = violationOf(e, 'requester')
+    if (v !== undefined) ctx.violation(peer, v)
+    ctx.logs[name]('%s request to %p failed: %s %s', name, peer, code, e.message)
+    throw e
+  } finally {
+    x.done()
+    // a consumer that failed or stopped early: reset, so the responder stops sending
+    if (!complete || !x.ended) x.stream?.abort(new RequestAbortedError(complete ? 'response not wanted further' : 'exchange failed'))
+    options.signal?.removeEventListener('abort', onAbort)
+    untrack()
+    release?.()
+  }
+}
+
+/** Frames as the consumer sees them: errors of the stream become the exchange's reason. */
+async function * guard (frames: AsyncIterable<Uint8Array>, x: Exchange, maxFrame: number): AsyncGenerator<Uint8Array> {
+  try {
+    yield * frames
+    x.ended = true
+  } catch (err) {
+    throw x.reason(err, maxFrame)
+  }
+}
+
+/**
+ * Responder side of one inbound stream: admit (rate limits), read and decode the request,
+ * then let `respond` write the response frames; close. Never throws: failures reset the
+ * stream and are counted (and reported, if the requester is at fault).
+ */
+export async function serve<Req> (ctx: Context, name: ProtocolName, stream: Stream, connection: Connection, decode: (bytes: Uint8Array) => Req, respond: (req: Req, write: (frame: Uint8Array) => Promise<void>, signal: AbortSignal) => Promise<void>): Promise<void> {
+  const peer = connection.remotePeer
+  const counters = ctx.counters[name]
+  const log = ctx.logs[name]
+  counters.inbound++
+  const verdict = ctx.limiters[name].admit(peer.toString())
+  if (verdict !== 'ok') {
+    counters.refused++
+    if (verdict === 'peer') ctx.violation(peer, 'RATE_LIMITED')
+    stream.abort(verdict === 'peer' ? new RateLimitedError(`${peer.toString()} is over its ${name} rate`) : new OverloadedError(`${name} is over its total rate`))
+    log('refused %s request of %p: %s', name, peer, verdict === 'peer' ? 'RATE_LIMITED' : 'OVERLOADED')
+    return
+  }
+  const x = new Exchange()
+  x.stream = stream
+  const untrack = ctx.track(x.fail)
+  const maxRequest = MAX_REQUEST_BYTES[name]
+  try {
+    x.timer(ctx.timeouts.firstByte, () => new ReqRespTimeoutError(`${peer.toString()} sent no complete ${name} request within ${ctx.timeouts.firstByte} ms`))
+    let req: Req
+    try {
+      const bytes = await readOneFrame(stream, maxRequest)
+      if (bytes === undefined) throw new BadRequestError('the stream ended before a request')
+      x.done()
+      req = decode(bytes)
+    } catch (err) {
+      throw x.signal.aborted ? x.signal.reason : err instanceof OosError ? err : new BadRequestError(`bad ${name} request: ${(err as Error).message}`, { cause: err })
+    }
+    x.timer(ctx.timeouts.response, () => new SlowReaderError(`${peer.toString()} did not take the ${name} response within ${ctx.timeouts.response} ms`))
+    await respond(req, async (frame) => { await writeFrame(stream, frame, x.signal) }, x.signal)
+    await stream.close({ signal: x.signal })
+    counters.served++
+  } catch (err) {
+    const e = x.reason(err, maxRequest)
+    const v = violationOf(e, 'responder')
+    if (v !== undefined) ctx.violation(peer, v)
+    log('%s request of %p failed: %s %s', name, peer, e instanceof OosError ? e.code : 'INTERNAL', e.message)
+    stream.abort(e)
+  } finally {
+    x.done()
+    untrack()
+  }
+}

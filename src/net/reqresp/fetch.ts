@@ -1,0 +1,114 @@
+/**
+ * `/oos/fetch/1.0.0` (protocol/NETWORK-reqresp.md §3): records by CID.
+ * Request `{ cids: [CID, …] }` (1..64 distinct record CIDs); response: one frame per
+ * requested record the responder holds — the record bytes as stored — in request order,
+ * missing ones skipped. The requester accepts a frame only if it hashes to a requested CID
+ * not yet received; anything else is UNEXPECTED_BLOCK and ends the exchange.
+ */
+import * as dagCbor from '@ipld/dag-cbor'
+import type { PeerId } from '@libp2p/interface'
+import { CID } from 'multiformats/cid'
+import { cidBytesOf, isRecordCid } from '../../records/cid.ts'
+import { BadRequestError, UnexpectedBlockError } from './errors.ts'
+import { isTimeout, request, type Context } from './exchange.ts'
+import { decodeCanonical, isMap } from './frames.ts'
+import { emptyTransfer, Pipeline, tally, type TransferResult } from './results.ts'
+
+export const MAX_FETCH_CIDS = 64
+
+export interface FetchResult extends TransferResult {
+  /** requested CIDs the peer did not send */
+  missing: CID[]
+}
+
+export function encodeFetchRequest (cids: CID[]): Uint8Array {
+  return dagCbor.encode({ cids })
+}
+
+export function decodeFetchRequest (bytes: Uint8Array): CID[] {
+  const v = decodeCanonical(bytes)
+  if (!isMap(v, ['cids']) || !Array.isArray(v.cids)) throw new BadRequestError('a fetch request is { cids: [CID, …] }')
+  const cids = v.cids as unknown[]
+  if (cids.length < 1 || cids.length > MAX_FETCH_CIDS) throw new BadRequestError(`a fetch request names 1..${MAX_FETCH_CIDS} CIDs, not ${cids.length}`)
+  const seen = new Set<string>()
+  return cids.map((c, i) => {
+    const cid = CID.asCID(c)
+    if (cid === null || !isRecordCid(cid)) throw new BadRequestError(`cids[${i}] is not a record CID (v1, dag-cbor, sha2-256)`)
+    const k = cid.toString()
+    if (seen.has(k)) throw new BadRequestError(`cids[${i}] is named twice`)
+    seen.add(k)
+    return cid
+  })
+}
+
+/** Responder: the held records, in request order. */
+export async function respondFetch (ctx: Context, cids: CID[], write: (frame: Uint8Array) => Promise<void>): Promise<void> {
+  await writeBlocks(ctx, cids, write)
+}
+
+/** Write the blocks of `cids` that the store holds, in order, reading a few ahead of the writes. */
+export async function writeBlocks (ctx: Context, cids: CID[], write: (frame: Uint8Array) => Promise<void>, readAhead = 8): Promise<void> {
+  const reads: Array<Promise<Uint8Array | undefined>> = []
+  const read = (i: number): void => {
+    if (i < cids.length) {
+      const p = ctx.store.get(cids[i])
+      p.catch(() => {})
+      reads.push(p)
+    }
+  }
+  for (let i = 0; i < readAhead; i++) read(i)
+  for (let i = 0; i < cids.length; i++) {
+    const bytes = await reads[i]
+    reads[i] = Promise.resolve(undefined) // drop the reference
+    read(i + readAhead)
+    if (bytes !== undefined) await write(bytes)
+  }
+}
+
+const key = (cidBytes: Uint8Array): string => Buffer.from(cidBytes.buffer, cidBytes.byteOffset, cidBytes.byteLength).toString('base64')
+
+/**
+ * Requester: fetch `cids` from `peer` (64 per request) and ingest what arrives. A response
+ * cut by the whole-response timeout after some records arrived is kept, not counted against
+ * the peer; the rest is asked again, fewer at a time.
+ */
+export async function fetchRecords (ctx: Context, peer: PeerId, cids: CID[], options: { signal?: AbortSignal } = {}): Promise<FetchResult> {
+  const wanted = new Map<string, CID>()
+  for (const cid of cids) {
+    if (!isRecordCid(cid)) throw new BadRequestError(`${cid.toString()} is not a record CID (v1, dag-cbor, sha2-256)`)
+    wanted.set(key(cid.bytes), cid)
+  }
+  const result: FetchResult = { ...emptyTransfer(), missing: [] }
+  const queue = [...wanted.values()]
+  let size = MAX_FETCH_CIDS
+  while (queue.length > 0) {
+    const chunk = queue.splice(0, size)
+    const open = new Map(chunk.map(c => [key(c.bytes), c]))
+    let cut = false
+    await request(ctx, peer, { name: 'fetch', body: encodeFetchRequest(chunk) }, async (frames) => {
+      const pipeline = new Pipeline()
+      try {
+        for await (const frame of frames) {
+          const k = key(cidBytesOf(frame))
+          const cid = open.get(k)
+          if (cid === undefined) throw new UnexpectedBlockError(`${peer.toString()} sent a block that was not asked for, or twice (${frame.length} bytes)`)
+          open.delete(k)
+          result.received++
+          await pipeline.add(ctx.ingest.ingest(frame, { expectedCid: cid, source: 'fetch', signal: options.signal }).then(r => { tally(result, r) }, e => { tally(result, e) }))
+        }
+      } catch (err) {
+        if (!(open.size < chunk.length && isTimeout(err))) throw err
+        cut = true
+      } finally {
+        await pipeline.drain()
+      }
+    }, options)
+    if (cut) {
+      queue.unshift(...open.values())
+      size = Math.max(1, Math.floor((chunk.length - open.size) * 0.8))
+    } else {
+      result.missing.push(...open.values())
+    }
+  }
+  return result
+}

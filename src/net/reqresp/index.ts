@@ -1,0 +1,176 @@
+/**
+ * The request/response protocols of oosnet (protocol/NETWORK-reqresp.md): `/oos/fetch/1.0.0`
+ * (records by CID), `/oos/sync/1.0.0` (an org's chain from a seq) and `/oos/heads/1.0.0`
+ * (head hints). A js-libp2p style service: `reqResp(init)(components)`, then `start()`
+ * registers the handlers and `stop()` removes them and aborts exchanges in flight.
+ *
+ * Abuse handling after Lodestar's reqresp: per-peer and total rate limits per protocol
+ * (GCRA), `maxInboundStreams` per connection and protocol, caps on every frame, timeouts on
+ * every exchange. A peer at fault is counted in `stats().violations` and reported through
+ * `onViolation`; the node decides what to do (score, disconnect). The requester paces itself
+ * below the default limits, so that an honest node never trips a peer's limits.
+ */
+import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
+import type { Ingest } from '../../ingest/ingest.ts'
+import { logger } from '../../logger.ts'
+import type { Store } from '../../store/store.ts'
+import { NotStartedError, RequestAbortedError } from './errors.ts'
+import { PROTOCOLS, VIOLATION_CODES, serve, type Context, type ProtocolCounters, type ProtocolName, type Timeouts, type ViolationCode } from './exchange.ts'
+import { decodeFetchRequest, fetchRecords, respondFetch, type FetchResult } from './fetch.ts'
+import { decodeHeadsRequest, headsOf, respondHeads, type HeadHint } from './heads.ts'
+import { InboundLimiter, OutboundGate, type Rate } from './limits.ts'
+import { decodeSyncRequest, respondSync, syncOrg, type SyncOptions, type SyncResult } from './sync.ts'
+
+export { PROTOCOLS, MAX_REQUEST_BYTES, MAX_RESPONSE_FRAME_BYTES, VIOLATION_CODES } from './exchange.ts'
+export type { ProtocolName, ViolationCode, Timeouts, ProtocolCounters } from './exchange.ts'
+export { MAX_FETCH_CIDS, encodeFetchRequest, decodeFetchRequest, type FetchResult } from './fetch.ts'
+export { MAX_SYNC_LIMIT, MAX_SYNC_ROTATIONS, encodeSyncRequest, decodeSyncRequest, type SyncOptions, type SyncResult, type SyncRequest } from './sync.ts'
+export { MAX_HEADS_ORGS, encodeHeadsRequest, decodeHeadsRequest, encodeHeadsResponse, decodeHeadsResponse, type HeadHint } from './heads.ts'
+export type { TransferResult } from './results.ts'
+export type { Rate } from './limits.ts'
+export * from './errors.ts'
+
+/** Defaults (documented in protocol/NETWORK-reqresp.md §6). */
+export const DEFAULTS = {
+  timeouts: { dial: 5_000, firstByte: 5_000, response: 10_000 } satisfies Timeouts,
+  /** per remote peer and protocol */
+  perPeer: { rate: 20, burst: 40 } satisfies Rate,
+  /** over all peers, per protocol */
+  total: { rate: 200, burst: 400 } satisfies Rate,
+  /** inbound streams per connection and protocol (libp2p resets the ones above) */
+  maxInboundStreams: 8,
+  /** our own requests at once per peer and protocol */
+  maxOutboundStreams: 4,
+  /** our own pace per peer and protocol: under the default per-peer limit, with margin for jitter */
+  outboundRate: { rate: 16, burst: 20 } satisfies Rate
+}
+
+export interface ReqRespInit {
+  /** timeouts in ms (default dial 5 s, first response byte 5 s, whole response 10 s) */
+  timeouts?: Partial<Timeouts>
+  /** inbound requests per remote peer, per protocol (default 20/s, burst 40) */
+  perPeer?: Rate
+  /** inbound requests over all peers, per protocol (default 200/s, burst 400) */
+  total?: Rate
+  /** per-protocol overrides of `perPeer` / `total` */
+  protocols?: Partial<Record<ProtocolName, { perPeer?: Rate, total?: Rate }>>
+  /** inbound streams per connection and protocol (default 8) */
+  maxInboundStreams?: number
+  /** own requests in flight per peer and protocol (default 4) */
+  maxOutboundStreams?: number
+  /** own request pace per peer and protocol (default 16/s, burst 20) */
+  outboundRate?: Rate
+  /** a peer broke the rules (the node scores / disconnects) */
+  onViolation?: (peer: PeerId, code: ViolationCode) => void
+}
+
+export interface ReqRespComponents {
+  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol'>
+  /** read only */
+  store: Pick<Store, 'get' | 'head' | 'chain' | 'scan'>
+  ingest: Pick<Ingest, 'ingest'>
+}
+
+export interface ReqRespStats {
+  /** peers at fault, by code (either role) */
+  violations: Record<ViolationCode, number>
+  /** per protocol: inbound requests, served, refused by a rate limit; outbound requests, failed */
+  protocols: Record<ProtocolName, ProtocolCounters>
+  /** outbound failures by error code */
+  failures: Record<string, number>
+}
+
+const NAMES: ProtocolName[] = ['fetch', 'sync', 'heads']
+const zero = (): ProtocolCounters => ({ inbound: 0, served: 0, refused: 0, outbound: 0, failed: 0 })
+
+export class ReqResp {
+  private readonly ctx: Context
+  private readonly init: ReqRespInit
+  private readonly inflight = new Set<(err: Error) => void>()
+  private readonly violations = Object.fromEntries(VIOLATION_CODES.map(c => [c, 0])) as Record<ViolationCode, number>
+  private readonly log = logger('oosnet:net:reqresp')
+  private started = false
+
+  constructor (components: ReqRespComponents, init: ReqRespInit = {}) {
+    this.init = init
+    const limits = (name: ProtocolName): { perPeer: Rate, total: Rate } => ({
+      perPeer: init.protocols?.[name]?.perPeer ?? init.perPeer ?? DEFAULTS.perPeer,
+      total: init.protocols?.[name]?.total ?? init.total ?? DEFAULTS.total
+    })
+    this.ctx = {
+      ...components,
+      timeouts: { ...DEFAULTS.timeouts, ...init.timeouts },
+      gate: new OutboundGate({ concurrency: init.maxOutboundStreams ?? DEFAULTS.maxOutboundStreams, rate: init.outboundRate ?? DEFAULTS.outboundRate }),
+      limiters: { fetch: new InboundLimiter(limits('fetch')), sync: new InboundLimiter(limits('sync')), heads: new InboundLimiter(limits('heads')) },
+      counters: { fetch: zero(), sync: zero(), heads: zero() },
+      failures: {},
+      violation: (peer, code) => { this.violation(peer, code) },
+      track: (abort) => { this.inflight.add(abort); return () => { this.inflight.delete(abort) } },
+      logs: { fetch: logger('oosnet:net:fetch'), sync: logger('oosnet:net:sync'), heads: logger('oosnet:net:heads') }
+    }
+  }
+
+  async start (): Promise<void> {
+    if (this.started) return
+    const ctx = this.ctx
+    // libp2p's own per-connection caps; our requests stay below a peer's default inbound cap (OutboundGate)
+    const streams = this.init.maxInboundStreams ?? DEFAULTS.maxInboundStreams
+    const options = { maxInboundStreams: streams, maxOutboundStreams: Math.max(streams, this.init.maxOutboundStreams ?? DEFAULTS.maxOutboundStreams) }
+    const handlers: Record<ProtocolName, (stream: Stream, connection: Connection) => Promise<void>> = {
+      fetch: async (s, c) => { await serve(ctx, 'fetch', s, c, decodeFetchRequest, async (cids, write) => { await respondFetch(ctx, cids, write) }) },
+      sync: async (s, c) => { await serve(ctx, 'sync', s, c, decodeSyncRequest, async (req, write) => { await respondSync(ctx, req, write) }) },
+      heads: async (s, c) => { await serve(ctx, 'heads', s, c, decodeHeadsRequest, async (orgs, write) => { await respondHeads(ctx, orgs, write) }) }
+    }
+    for (const name of NAMES) await ctx.libp2p.handle(PROTOCOLS[name], handlers[name], options)
+    this.started = true
+    this.log('serving %s', NAMES.map(n => PROTOCOLS[n]).join(', '))
+  }
+
+  async stop (): Promise<void> {
+    if (!this.started) return
+    this.started = false
+    await this.ctx.libp2p.unhandle(NAMES.map(n => PROTOCOLS[n]))
+    const stopped = new RequestAbortedError('the reqresp service stopped')
+    for (const abort of [...this.inflight]) abort(stopped)
+  }
+
+  isStarted (): boolean { return this.started }
+
+  /** Fetch records by CID from `peer` and ingest them (64 CIDs per request). */
+  async fetch (peer: PeerId, cids: CID[], options: { signal?: AbortSignal } = {}): Promise<FetchResult> {
+    this.ensureStarted()
+    return await fetchRecords(this.ctx, peer, cids, options)
+  }
+
+  /** Catch `org` up from `peer`: rotations, then versions from `options.from` (default head + 1) on. */
+  async sync (peer: PeerId, org: string, options: SyncOptions = {}): Promise<SyncResult> {
+    this.ensureStarted()
+    return await syncOrg(this.ctx, peer, org, options)
+  }
+
+  /** `peer`'s heads of `orgs` (hints: verify what you then sync). */
+  async heads (peer: PeerId, orgs: string[], options: { signal?: AbortSignal } = {}): Promise<HeadHint[]> {
+    this.ensureStarted()
+    return await headsOf(this.ctx, peer, orgs, options)
+  }
+
+  stats (): ReqRespStats {
+    const protocols = Object.fromEntries(NAMES.map(n => [n, { ...this.ctx.counters[n] }])) as Record<ProtocolName, ProtocolCounters>
+    return { violations: { ...this.violations }, protocols, failures: { ...this.ctx.failures } }
+  }
+
+  private violation (peer: PeerId, code: ViolationCode): void {
+    this.violations[code]++
+    this.log('violation %s by %p', code, peer)
+    try { this.init.onViolation?.(peer, code) } catch (err) { this.log.error('onViolation threw: %e', err) }
+  }
+
+  private ensureStarted (): void {
+    if (!this.started) throw new NotStartedError('the reqresp service is not started')
+  }
+}
+
+export function reqResp (init: ReqRespInit = {}): (components: ReqRespComponents) => ReqResp {
+  return (components) => new ReqResp(components, init)
+}

@@ -1,0 +1,85 @@
+/**
+ * A glance at a record's `type`, `org` and `seq` without decoding it: walks the CBOR
+ * structure of `{ rec: {…}, sig }` and reads only those three fields (a few µs for a 10 KB
+ * version, against ~50 µs for a full decode). Used by the sync requester to refuse a frame
+ * that is not what it asked for before the frame reaches the ingest door, which then checks
+ * everything. Returns undefined for anything that does not look like a record.
+ */
+export interface RecordGlance { type: string, org: string, seq?: number }
+
+const MAX_DEPTH = 64
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+class Reader {
+  at = 0
+  readonly b: Uint8Array
+  constructor (b: Uint8Array) { this.b = b }
+
+  /** an item's major type and argument */
+  head (): [number, number] {
+    const b = this.b
+    if (this.at >= b.length) throw new Error('truncated')
+    const ib = b[this.at++]
+    const major = ib >> 5
+    const ai = ib & 31
+    if (ai < 24) return [major, ai]
+    const n = ai === 24 ? 1 : ai === 25 ? 2 : ai === 26 ? 4 : ai === 27 ? 8 : 0
+    if (n === 0 || this.at + n > b.length) throw new Error('unsupported or truncated head')
+    let v = 0
+    for (let i = 0; i < n; i++) v = v * 256 + b[this.at++]
+    if (!Number.isSafeInteger(v)) throw new Error('argument too large')
+    return [major, v]
+  }
+
+  skip (depth = 0): void {
+    if (depth > MAX_DEPTH) throw new Error('too deep')
+    const [major, v] = this.head()
+    switch (major) {
+      case 2: case 3: this.bytes(v); return
+      case 4: for (let i = 0; i < v; i++) this.skip(depth + 1); return
+      case 5: for (let i = 0; i < 2 * v; i++) this.skip(depth + 1); return
+      case 6: this.skip(depth + 1); return
+      default: // 0, 1: integers; 7: simple values and floats (their bytes were read as the argument)
+    }
+  }
+
+  bytes (n: number): Uint8Array {
+    if (this.at + n > this.b.length) throw new Error('truncated')
+    const out = this.b.subarray(this.at, this.at + n)
+    this.at += n
+    return out
+  }
+
+  text (): string {
+    const [major, n] = this.head()
+    if (major !== 3) throw new Error('not a text string')
+    return utf8.decode(this.bytes(n))
+  }
+}
+
+export function glance (bytes: Uint8Array): RecordGlance | undefined {
+  try {
+    const r = new Reader(bytes)
+    const [m0, n0] = r.head()
+    if (m0 !== 5 || n0 !== 2 || r.text() !== 'rec') return undefined
+    const [m1, n1] = r.head()
+    if (m1 !== 5) return undefined
+    let type: string | undefined
+    let org: string | undefined
+    let seq: number | undefined
+    for (let i = 0; i < n1 && (type === undefined || org === undefined || (seq === undefined && type !== 'oos/version' && type !== 'oos/key-rotation')); i++) {
+      const k = r.text()
+      if (k === 'type') type = r.text()
+      else if (k === 'org') org = r.text()
+      else if (k === 'seq') {
+        const [m, v] = r.head()
+        if (m !== 0) return undefined
+        seq = v
+      } else r.skip()
+    }
+    if (type === undefined || org === undefined) return undefined
+    return seq === undefined ? { type, org } : { type, org, seq }
+  } catch {
+    return undefined
+  }
+}

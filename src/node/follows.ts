@@ -1,0 +1,48 @@
+/**
+ * The orgs a node follows: local settings, not records, kept in `<home>/follows.json`
+ * (mode 0600). A node stores only what it follows (plus what its own claims reference).
+ */
+import { readFile, writeFile, rename } from 'node:fs/promises'
+import { join } from 'node:path'
+import { isDid } from '../identity/did.ts'
+import { InvalidArgumentError } from './errors.ts'
+
+export interface Follow { org: string, since: string, via?: string[] }
+
+export class Follows {
+  private readonly path: string
+  private readonly map = new Map<string, Follow>()
+
+  constructor (home: string) {
+    this.path = join(home, 'follows.json')
+  }
+
+  async load (): Promise<void> {
+    const text = await readFile(this.path, 'utf8').catch(() => '[]')
+    this.map.clear()
+    for (const f of JSON.parse(text) as Follow[]) if (isDid(f.org)) this.map.set(f.org, f)
+  }
+
+  has (org: string): boolean { return this.map.has(org) }
+  list (): Follow[] { return [...this.map.values()] }
+
+  async add (org: string, via?: string[]): Promise<Follow> {
+    if (!isDid(org)) throw new InvalidArgumentError(`${org} is not an org did (did:key:z…)`)
+    const f: Follow = { org, since: new Date().toISOString(), ...(via !== undefined && via.length > 0 ? { via } : {}) }
+    this.map.set(org, f)
+    await this.save()
+    return f
+  }
+
+  async remove (org: string): Promise<boolean> {
+    const had = this.map.delete(org)
+    if (had) await this.save()
+    return had
+  }
+
+  private async save (): Promise<void> {
+    const tmp = `${this.path}.${process.pid}.tmp`
+    await writeFile(tmp, JSON.stringify(this.list(), null, 2) + '\n', { mode: 0o600 })
+    await rename(tmp, this.path)
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * An oosnet node: one organization's store, ingest door, libp2p stack, gossip, request /
+ * response protocols, replication of followed orgs, DHT records and the local API. It owns
+ * the lifecycle: `start()` brings everything up in order, `stop()` takes it down in reverse
+ * (peers told, store closed).
+ */
+import type { PeerId, PrivateKey } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import { logger } from '../logger.ts'
+import { Ingest, type IngestResult } from '../ingest/ingest.ts'
+import { Store } from '../store/store.ts'
+import { K } from '../store/keys.ts'
+import { createNet, type OosLibp2p } from '../net/libp2p.ts'
+import { Gossip, type GossipItem } from '../net/gossip.ts'
+import { encodeAnnouncement, newer, type Announcement, decodeAnnouncement } from '../net/announce.ts'
+import { headKey, orgProviderCid } from '../net/dht.ts'
+import { reqResp, type ReqResp } from '../net/reqresp/index.ts'
+import { encodeSigned } from '../records/codec.ts'
+import type { NodeBindingRecord, SignedRecord } from '../records/types.ts'
+import * as dagCbor from '@ipld/dag-cbor'
+import { CID } from 'multiformats/cid'
+import type { OosBody } from '../oos/types.ts'
+import { publish as publishVersion } from './publish.ts'
+import { Follows } from './follows.ts'
+import { Replicator } from './replicator.ts'
+import { homePaths, type HomeConfig } from './home.ts'
+import { Violations } from './violations.ts'
+
+export interface OosNodeInit {
+  home: string
+  config: HomeConfig
+  /** the org's signing key (32-byte seed); without it the node serves and follows but cannot publish */
+  orgKey?: Uint8Array
+  nodeKey: PrivateKey
+  listen?: string[]
+  bootstrap?: string[]
+  mdns?: boolean
+  /** anti-entropy period in ms (default 30 s) */
+  antiEntropyMs?: number
+  /** verification worker threads (default 0: inline) */
+  workers?: number
+}
+
+export class OosNode {
+  readonly config: HomeConfig
+  readonly store: Store
+  readonly ingest: Ingest
+  readonly follows: Follows
+  readonly violations: Violations
+  libp2p!: OosLibp2p
+  gossip!: Gossip
+  reqresp!: ReqResp
+  replicator!: Replicator
+  private readonly init: OosNodeInit
+  private readonly announcements = new Map<string, { a: Announcement, bytes: Uint8Array }>()
+  private readonly blocked = new Set<string>()
+  private readonly log = logger('oosnet:node')
+  private started = false
+
+  constructor (init: OosNodeInit) {
+    this.init = init
+    this.config = init.config
+    this.store = new Store({ path: homePaths(init.home).db })
+    this.ingest = new Ingest({ store: this.store }, { workers: init.workers ?? 0 })
+    this.follows = new Follows(init.home)
+    this.violations = new Violations({ blocked: this.blocked, hangUp: async (p) => { await this.libp2p.hangUp(p) } })
+  }
+
+  get org (): string { return this.config.org }
+  get peerId (): PeerId { return this.libp2p.peerId }
+
+  /** The orgs whose records this node keeps up to date: its own and those it follows. */
+  orgs (): string[] { return [this.org, ...this.follows.list().map(f => f.org)] }
+
+  async start (): Promise<void> {
+    await this.follows.load()
+    await this.store.start()
+    await this.ingest.start()
+    this.libp2p = await createNet({ privateKey: this.init.nodeKey, listen: this.init.listen, bootstrap: this.init.bootstrap, mdns: this.init.mdns, blocked: this.blocked })
+    this.gossip = new Gossip({ libp2p: this.libp2p }, {
+      onItem: (item, from) => { void this.onGossip(item, from) },
+      onViolation: (peer, code) => { this.violations.report(peer, code) }
+    })
+    this.reqresp = reqResp({ onViolation: (peer: PeerId, code: string) => { this.violations.report(peer, code) } })({ libp2p: this.libp2p, store: this.store, ingest: this.ingest })
+    this.replicator = new Replicator({ libp2p: this.libp2p, store: this.store, api: this.reqresp }, { orgs: () => this.orgs(), intervalMs: this.init.antiEntropyMs })
+    await this.gossip.start()
+    await this.reqresp.start()
+    await this.replicator.start()
+    for (const org of this.orgs()) this.gossip.subscribe(org)
+    this.ingest.onRecord((r, v, options) => { if (options.source === 'local') void this.onLocal(r, v.bytes) })
+    this.started = true
+    await this.bindNode()
+    void this.advertise()
+    // follows recorded while the node was down (oos follow offline) and any with addresses
+    for (const f of this.follows.list()) void this.reach(f.org, f.via ?? [])
+    this.log('started %p for %s', this.libp2p.peerId, this.org)
+  }
+
+  async stop (): Promise<void> {
+    if (!this.started) return
+    this.started = false
+    await this.replicator.stop()
+    await this.reqresp.stop()
+    await this.gossip.stop()
+    const hb = (this.libp2p.services.pubsub as any).status?.heartbeatTimeout
+    await this.libp2p.stop()
+    clearTimeout(hb) // gossipsub 17 leaves its pending heartbeat timer behind
+    await this.ingest.stop()
+    await this.store.stop()
+  }
+
+  /** Publish the next version of our own OOS. */
+  async publish (body: OosBody, options: { signal?: AbortSignal } = {}): Promise<IngestResult> {
+    if (this.init.orgKey === undefined) throw new Error('this node was started without the org key')
+    return await publishVersion(this.store, this.ingest, body, { org: this.org, secretKey: this.init.orgKey, signal: options.signal })
+  }
+
+  /** Follow an org: remember it, subscribe to its topic, find it (via addresses or the DHT), fetch its whole chain. */
+  async follow (org: string, options: { via?: string[], signal?: AbortSignal } = {}): Promise<{ org: string, seq: number }> {
+    await this.follows.add(org, options.via)
+    this.gossip.subscribe(org)
+    const peers: PeerId[] = []
+    for (const addr of options.via ?? []) {
+      const conn = await this.libp2p.dial(multiaddr(addr), { signal: options.signal })
+      peers.push(conn.remotePeer)
+    }
+    if (peers.length === 0) peers.push(...await this.findProviders(org, options))
+    await this.replicator.update(org, peers)
+    return { org, seq: (await this.store.head(org))?.seq ?? 0 }
+  }
+
+  private async reach (org: string, via: string[]): Promise<void> {
+    const peers: PeerId[] = []
+    for (const addr of via) {
+      try { peers.push((await this.libp2p.dial(multiaddr(addr), { signal: AbortSignal.timeout(10_000) })).remotePeer) } catch (err) { this.log('dial %s: %s', addr, (err as Error).message) }
+    }
+    if (peers.length === 0 && (await this.store.head(org)) === undefined) peers.push(...await this.findProviders(org))
+    if (peers.length > 0) await this.replicator.update(org, peers)
+  }
+
+  async unfollow (org: string): Promise<boolean> {
+    this.gossip.unsubscribe(org)
+    return await this.follows.remove(org)
+  }
+
+  /** Peers that provide an org's records, found through the DHT, dialled. */
+  async findProviders (org: string, options: { signal?: AbortSignal } = {}): Promise<PeerId[]> {
+    const out: PeerId[] = []
+    const signal = options.signal ?? AbortSignal.timeout(10_000)
+    try {
+      for await (const p of this.libp2p.contentRouting.findProviders(orgProviderCid(org), { signal })) {
+        if (p.id.equals(this.libp2p.peerId) || out.some(q => q.equals(p.id))) continue
+        if (p.multiaddrs.length > 0) await this.libp2p.peerStore.merge(p.id, { multiaddrs: p.multiaddrs })
+        out.push(p.id)
+        if (out.length >= 5) break
+      }
+    } catch (err) {
+      this.log('no providers of %s: %s', org, (err as Error).message)
+    }
+    return out
+  }
+
+  /** An org's latest signed head from the DHT (highest seq wins). */
+  async findHead (org: string, options: { signal?: AbortSignal } = {}): Promise<Announcement | undefined> {
+    try {
+      const v = await this.libp2p.contentRouting.get(headKey(org), { signal: options.signal ?? AbortSignal.timeout(10_000) })
+      return decodeAnnouncement(v)
+    } catch {
+      return undefined
+    }
+  }
+
+  private async onLocal (r: IngestResult, bytes: Uint8Array): Promise<void> {
+    if (r.kind === 'oos/version' && r.org === this.org && this.init.orgKey !== undefined) {
+      const rec = dagCbor.decode<SignedRecord>(bytes).rec
+      const ann = encodeAnnouncement({ org: this.org, seq: r.seq as number, cid: r.cid, createdAt: rec.createdAt }, this.init.orgKey)
+      this.announcements.set(this.org, { a: decodeAnnouncement(ann), bytes: ann })
+      await this.gossip.announce(this.org, ann)
+      void this.advertise()
+    } else if (r.kind !== 'oos/version') {
+      const rec = dagCbor.decode<SignedRecord>(bytes).rec
+      const topicOrg = rec.type === 'oos/endorsement' ? rec.targetOrg : rec.org
+      await this.gossip.publishRecord(topicOrg, bytes)
+    }
+  }
+
+  private async onGossip (item: GossipItem, from: PeerId): Promise<void> {
+    if (item.type === 'announce') {
+      const { announcement: a } = item
+      if (!this.orgs().includes(a.org) || a.org === this.org) return
+      const known = this.announcements.get(a.org)
+      if (known === undefined || newer(a, known.a)) this.announcements.set(a.org, { a, bytes: item.bytes })
+      const mine = (await this.store.head(a.org))?.seq ?? 0
+      if (a.seq > mine) await this.replicator.update(a.org, [from])
+      return
+    }
+    await this.ingest.ingest(item.bytes, { source: 'gossip' }).catch((err: Error & { code?: string }) => {
+      this.log('gossiped record from %p not ingested: %s', from, err.code ?? err.message)
+    })
+  }
+
+  /** Sign and publish an oos/node-binding naming this node, unless the latest one does. */
+  private async bindNode (): Promise<void> {
+    if (this.init.orgKey === undefined) return
+    const me = this.libp2p.peerId.toString()
+    const cur = await this.store.getRaw(K.binding(this.org))
+    const old = cur === undefined ? undefined : await this.store.get(CID.decode(cur))
+    const peers = old === undefined ? [] : (dagCbor.decode<SignedRecord<NodeBindingRecord>>(old).rec.peers)
+    if (peers.includes(me)) return
+    const rec: NodeBindingRecord = { type: 'oos/node-binding', org: this.org, createdAt: Date.now(), peers: [me, ...peers].slice(0, 16) }
+    const d = encodeSigned(rec, [this.init.orgKey])
+    await this.ingest.ingest(d.bytes, { source: 'local' })
+  }
+
+  /** Provide every org we serve in the DHT and put our own signed head there. */
+  private async advertise (): Promise<void> {
+    const signal = AbortSignal.timeout(20_000)
+    for (const org of this.orgs()) {
+      if (!this.started) return
+      if ((await this.store.head(org)) === undefined) continue
+      await this.libp2p.contentRouting.provide(orgProviderCid(org), { signal }).catch((err: Error) => { this.log('provide %s: %s', org, err.message) })
+    }
+    const own = this.announcements.get(this.org) ?? await this.ownAnnouncement()
+    if (own !== undefined && this.started) {
+      await this.libp2p.contentRouting.put(headKey(this.org), own.bytes, { signal }).catch((err: Error) => { this.log('put head: %s', err.message) })
+    }
+  }
+
+  private async ownAnnouncement (): Promise<{ a: Announcement, bytes: Uint8Array } | undefined> {
+    const head = await this.store.head(this.org)
+    if (head === undefined || this.init.orgKey === undefined) return undefined
+    const bytes = encodeAnnouncement({ org: this.org, seq: head.seq, cid: head.cid, createdAt: head.createdAt }, this.init.orgKey)
+    const v = { a: decodeAnnouncement(bytes), bytes }
+    this.announcements.set(this.org, v)
+    return v
+  }
+
+  async status (): Promise<NodeStatus> {
+    const following = []
+    for (const f of this.follows.list()) following.push({ org: f.org, seq: (await this.store.head(f.org))?.seq ?? 0, since: f.since })
+    return {
+      org: this.org,
+      name: this.config.name,
+      peerId: this.libp2p.peerId.toString(),
+      multiaddrs: this.libp2p.getMultiaddrs().map(String),
+      peers: this.libp2p.getPeers().map(String),
+      following,
+      head: (await this.store.head(this.org))?.seq ?? 0,
+      ingest: this.ingest.stats(),
+      gossip: this.gossip.stats(),
+      reqresp: this.reqresp.stats(),
+      sync: { ...this.replicator.counts },
+      violations: this.violations.stats()
+    }
+  }
+}
+
+export interface NodeStatus {
+  org: string
+  name: string
+  peerId: string
+  multiaddrs: string[]
+  peers: string[]
+  following: Array<{ org: string, seq: number, since: string }>
+  head: number
+  ingest: ReturnType<Ingest['stats']>
+  gossip: ReturnType<Gossip['stats']>
+  reqresp: unknown
+  sync: Replicator['counts']
+  violations: ReturnType<Violations['stats']>
+}
