@@ -2,10 +2,10 @@ import { CID } from 'multiformats/cid'
 import { OosError } from '../../errors.ts'
 import { exportCar, importCar, verifyCar } from '../../node/car.ts'
 import { resolveOrg } from '../../node/queries.ts'
-import { verifyStored } from '../../node/verify.ts'
 import { str, type Command } from '../command.ts'
 import { UsageError, VerificationFailedError } from '../errors.ts'
 import { withLocal } from '../session.ts'
+import { withBackend } from '../backend.ts'
 
 function summary (r: { accepted: number, duplicate: number, equivocation: number, rejected: number, reasons: Record<string, number> }): string {
   const reasons = Object.entries(r.reasons).map(([k, v]) => `${k} ×${v}`).join(', ')
@@ -26,7 +26,7 @@ export const verify: Command = {
     } else {
       let cid: CID
       try { cid = CID.parse(target) } catch { throw new UsageError(`${JSON.stringify(target)} is neither a CID nor a .car file`) }
-      report = await withLocal(ctx, async ({ store }) => await verifyStored(store, cid, { signal: ctx.signal }))
+      report = { ...await withBackend(ctx, async (h) => await h.verify({ cid: cid.toString() }, { signal: ctx.signal })), results: [] }
     }
     const { results, ...rest } = report
     const first = report.errors[0]

@@ -1,12 +1,10 @@
 import { diffBodies } from '../../oos/diff.ts'
 import { writeOosMarkdown } from '../../oos/index.ts'
 import { CONFIDENCE, EVIDENCE, type Confidence, type Evidence } from '../../oos/types.ts'
-import { claims as queryClaims, getVersion, log as queryLog, resolveOrg } from '../../node/queries.ts'
 import { str, type Command } from '../command.ts'
 import { UsageError } from '../errors.ts'
 import { clean, renderDiff, renderVersion } from '../render.ts'
-import { toJson } from '../io.ts'
-import { withLocal } from '../session.ts'
+import { hydrate, withBackend } from '../backend.ts'
 
 function seqArg (v: string | undefined, what: string): number | undefined {
   if (v === undefined) return undefined
@@ -24,12 +22,10 @@ export const show: Command = {
   async run (ctx) {
     const format = str(ctx, 'format') ?? (ctx.io.json ? 'json' : 'text')
     if (!['text', 'oos.md', 'json'].includes(format)) throw new UsageError('--format must be text, oos.md or json')
-    await withLocal(ctx, async ({ store }) => {
-      const v = await getVersion(store, ctx.positionals[0], seqArg(str(ctx, 'seq'), '--seq'))
-      if (format === 'oos.md') ctx.io.out(writeOosMarkdown(v.signed.rec.body))
-      else if (format === 'json') ctx.io.out(JSON.stringify(toJson({ cid: v.cid, rec: v.signed.rec, sig: v.signed.sig }), null, 2))
-      else ctx.io.out(renderVersion(v.signed.rec, v.cid.toString()))
-    })
+    const shown = await withBackend(ctx, async (h) => await h.show({ ref: ctx.positionals[0], seq: seqArg(str(ctx, 'seq'), '--seq') }, { signal: ctx.signal }))
+    if (format === 'oos.md') ctx.io.out(writeOosMarkdown(hydrate(shown).body))
+    else if (format === 'json') ctx.io.out(JSON.stringify(shown, null, 2))
+    else ctx.io.out(renderVersion(hydrate(shown), shown.cid))
   }
 }
 
@@ -40,13 +36,11 @@ export const log: Command = {
   options: { limit: { type: 'string' } },
   args: [1, 1],
   async run (ctx) {
-    await withLocal(ctx, async ({ store }) => {
-      const org = await resolveOrg(store, ctx.positionals[0])
-      const entries = await queryLog(store, org, { limit: seqArg(str(ctx, 'limit'), '--limit') })
-      ctx.io.result(entries, () => entries.length === 0
-        ? `no versions of ${org} here`
-        : [`${clean(entries[0].name)} (${org})`, ...entries.map(e => `  ${String(e.seq).padStart(4)}  ${e.cid}  ${e.createdAt}  ${e.claims} claims`)].join('\n'))
-    })
+    const org = ctx.positionals[0]
+    const entries = await withBackend(ctx, async (h) => await h.log({ org, limit: seqArg(str(ctx, 'limit'), '--limit') }, { signal: ctx.signal }))
+    ctx.io.result(entries, () => entries.length === 0
+      ? `no versions of ${org} here`
+      : [`${clean(entries[0].name)}`, ...entries.map(e => `  ${String(e.seq).padStart(4)}  ${e.cid}  ${e.createdAt}  ${e.claims} claims`)].join('\n'))
   }
 }
 
@@ -59,11 +53,12 @@ export const diff: Command = {
     const [ref, a, b] = ctx.positionals
     const sa = seqArg(a, 'A') as number
     const sb = seqArg(b, 'B') as number
-    await withLocal(ctx, async ({ store }) => {
-      const org = await resolveOrg(store, ref)
-      const va = await getVersion(store, org, sa)
-      const vb = await getVersion(store, org, sb)
-      const d = diffBodies(va.signed.rec.body, vb.signed.rec.body)
+    {
+      const [sva, svb] = await withBackend(ctx, async (h) => await Promise.all([h.show({ ref, seq: sa }), h.show({ ref, seq: sb })]))
+      const va = { cid: sva.cid, rec: hydrate(sva) }
+      const vb = { cid: svb.cid, rec: hydrate(svb) }
+      const org = va.rec.org
+      const d = diffBodies(va.rec.body, vb.rec.body)
       const json = {
         org, from: { seq: sa, cid: va.cid }, to: { seq: sb, cid: vb.cid },
         claims: {
@@ -75,7 +70,7 @@ export const diff: Command = {
         entities: d.entities
       }
       ctx.io.result(json, () => renderDiff(d, sa, sb))
-    })
+    }
   }
 }
 
@@ -90,12 +85,9 @@ export const claims: Command = {
     const evidence = str(ctx, 'evidence')?.toUpperCase()
     if (confidence !== undefined && !(CONFIDENCE as readonly string[]).includes(confidence)) throw new UsageError(`--confidence must be one of ${CONFIDENCE.join(', ')}`)
     if (evidence !== undefined && !(EVIDENCE as readonly string[]).includes(evidence)) throw new UsageError(`--evidence must be one of ${EVIDENCE.join(', ')}`)
-    await withLocal(ctx, async ({ store }) => {
-      const org = ctx.positionals[0] === undefined ? undefined : await resolveOrg(store, ctx.positionals[0])
-      const rows = await queryClaims(store, { org, search: str(ctx, 'search'), section: str(ctx, 'section'), confidence: confidence as Confidence | undefined, evidence: evidence as Evidence | undefined })
-      ctx.io.result(rows.map(({ claim, ...r }) => r), () => rows.length === 0
-        ? 'no claims match'
-        : rows.map(r => `${r.cid}\n  ${clean(r.name)} ${r.claim_id} v${r.seq}  ${r.confidence} / ${r.evidence}  [${clean(r.section)}]\n  ${clean(r.rule)}`).join('\n'))
-    })
+    const rows = await withBackend(ctx, async (h) => await h.claims({ org: ctx.positionals[0], search: str(ctx, 'search'), section: str(ctx, 'section'), confidence: confidence as Confidence | undefined, evidence: evidence as Evidence | undefined }, { signal: ctx.signal }))
+    ctx.io.result(rows.map(({ claim, ...r }) => r), () => rows.length === 0
+      ? 'no claims match'
+      : rows.map(r => `${r.cid}\n  ${clean(r.name)} ${r.claim_id} v${r.seq}  ${r.confidence} / ${r.evidence}  [${clean(r.section)}]\n  ${clean(r.rule)}`).join('\n'))
   }
 }

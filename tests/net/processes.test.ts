@@ -1,0 +1,87 @@
+import { describe, it, expect, afterAll } from 'vitest'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { tempDir } from '../helpers.ts'
+import { BIN, ROOT, oos } from '../cli/run.ts'
+import { until } from './nodes.ts'
+
+const ENV = { ...process.env, OOS_PASSPHRASE: 'correct horse battery staple', OOS_SCRYPT_N: '1024' }
+
+/** `oos start` as a separate process; resolves with what it printed (--json) once it runs. */
+async function startNode (home: string, extra: string[] = []): Promise<{ child: ChildProcess, info: any, stop: () => Promise<number> }> {
+  const child = spawn(process.execPath, [BIN, 'start', '--home', home, '--listen', '/ip4/127.0.0.1/tcp/0', '--sync-interval', '1', '--json', ...extra], { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stderr?.on('data', (d: Buffer) => { err += d.toString() })
+  const info = await new Promise<any>((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString()
+      try { resolve(JSON.parse(out)) } catch {}
+    })
+    child.on('exit', (code) => { reject(new Error(`oos start exited ${code}: ${err}`)) })
+  })
+  const stop = async (): Promise<number> => await new Promise(resolve => {
+    if (child.exitCode !== null) { resolve(child.exitCode); return }
+    child.once('exit', (code) => { resolve(code ?? -1) })
+    child.kill('SIGTERM')
+  })
+  return { child, info, stop }
+}
+
+describe('separate oos start processes', () => {
+  const running: Array<{ stop: () => Promise<number> }> = []
+  let dir: Awaited<ReturnType<typeof tempDir>>
+  afterAll(async () => {
+    await Promise.all(running.map(async r => await r.stop()))
+    await dir?.cleanup()
+  })
+
+  it('B follows A, A publishes, B has it; B stops, A publishes 20 more, B restarts and catches up without a new announcement', async () => {
+    dir = await tempDir()
+    const a = join(dir.path, 'a')
+    const b = join(dir.path, 'b')
+    expect((await oos(['init', '--name', 'Ledgerline', '--home', a])).code).toBe(0)
+    expect((await oos(['init', '--name', 'Carepath', '--home', b])).code).toBe(0)
+    const na = await startNode(a)
+    running.push(na)
+    let nb = await startNode(b)
+    running.push(nb)
+    const org = na.info.org
+    const addr = na.info.multiaddrs[0]
+    expect(addr).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/12D3Koo/)
+    // the CLI talks to the running nodes through their APIs (the stores are locked)
+    const f = await oos(['follow', org, '--via', addr, '--home', b, '--json'])
+    expect(f.code, f.stderr).toBe(0)
+    const p1 = await oos(['publish', join(ROOT, 'examples/orgs/ledgerline/v1.oos.md'), '--home', a, '--json'], { env: { OOS_PASSPHRASE: undefined } })
+    expect(p1.code, p1.stderr).toBe(0)
+    const seqAt = async (home: string): Promise<number> => {
+      const r = await oos(['log', org, '--home', home, '--json'])
+      return r.code === 0 ? (r.json()[0]?.seq ?? 0) : 0
+    }
+    await until(async () => await seqAt(b) === 1, 20_000, 'B has version 1')
+    const st = await oos(['status', '--home', b, '--json'])
+    expect(st.json()).toMatchObject({ peerId: nb.info.peerId, following: [{ org, seq: 1 }] })
+    expect(st.json().multiaddrs.length).toBeGreaterThan(0)
+    expect(st.json().peers).toContain(na.info.peerId)
+
+    expect(await nb.stop()).toBe(0)
+    // B's API file is gone: commands open its store directly again
+    expect(await seqAt(b)).toBe(1)
+    const base = await readFile(join(ROOT, 'examples/orgs/ledgerline/v1.oos.md'), 'utf8')
+    for (let i = 2; i <= 21; i++) {
+      const file = join(dir.path, `v${i}.oos.md`)
+      await writeFile(file, base.replace('## Purpose\n', `## Purpose\n\nRevision ${i} of this document.\n`))
+      const r = await oos(['publish', file, '--home', a], { env: { OOS_PASSPHRASE: undefined } })
+      expect(r.code, r.stderr).toBe(0)
+    }
+    expect(await seqAt(a)).toBe(21)
+    nb = await startNode(b)
+    running.push(nb)
+    await until(async () => await seqAt(b) === 21, 30_000, 'B caught up to 21')
+    const v = await oos(['verify', (await oos(['log', org, '--home', b, '--json'])).json()[0].cid, '--home', b, '--json'])
+    expect(v.json()).toMatchObject({ valid: true })
+    expect(await nb.stop()).toBe(0)
+    expect(await na.stop()).toBe(0)
+  })
+})
