@@ -5,6 +5,7 @@ import { publish } from './publish.ts'
 import { show, log, diff, claims } from './read.ts'
 import { verify, exportCmd, importCmd } from './car.ts'
 import { start } from './start.ts'
+import { demo } from './demo.ts'
 import { status, follow, unfollow } from './net.ts'
 
-export const COMMANDS: Command[] = [init, id, starter, publish, show, log, diff, claims, verify, exportCmd, importCmd, start, status, follow, unfollow]
+export const COMMANDS: Command[] = [init, id, starter, publish, show, log, diff, claims, verify, exportCmd, importCmd, start, status, follow, unfollow, demo]
