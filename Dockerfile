@@ -29,4 +29,4 @@ EXPOSE 4710
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "bin/oos.js", "status", "--json"]
 # `oos init` runs once (when /data holds no home), then the node runs in the foreground
-ENTRYPOINT ["sh", "-c", "[ -f /data/config.json ] || node bin/oos.js init --name \"${OOS_NAME:-oosnet node}\"; exec node bin/oos.js start --listen \"$OOS_LISTEN\" --api \"$OOS_API\" ${OOS_BOOTSTRAP:+--bootstrap \"$OOS_BOOTSTRAP\"}"]
+ENTRYPOINT ["sh", "-c", "[ -f /data/config.json ] || node bin/oos.js init --name \"${OOS_NAME:-oosnet node}\"; exec node bin/oos.js start --listen \"$OOS_LISTEN\" --api \"$OOS_API\" ${OOS_BOOTSTRAP:+--bootstrap \"$OOS_BOOTSTRAP\"} ${OOS_MDNS:+--mdns}"]

@@ -23,11 +23,8 @@ describe('three organizations on loopback, in process', () => {
     // wait until the gossip mesh on A's topic reaches B and C
     const topic = `/oos/1/org/${a.org}`
     await until(() => a.libp2p.services.pubsub.getSubscribers(topic).length >= 1, 10_000, 'subscribers')
-    const t0 = Date.now()
     const r = await a.publish(await doc('ledgerline', 2))
     await until(async () => (await b.store.head(a.org))?.seq === 2 && (await c.store.head(a.org))?.seq === 2, 15_000, 'B and C at seq 2')
-    const took = Date.now() - t0
-    expect(took).toBeLessThan(15_000)
     for (const n of [b, c]) {
       expect((await n.store.head(a.org))?.cid.toString()).toBe(r.cid.toString())
       const report = await verifyStored(n.store, r.cid)

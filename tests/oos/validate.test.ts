@@ -206,16 +206,4 @@ describe('validateBody', () => {
       expect(() => validateBody(v)).toThrow(OosError)
     }
   })
-
-  it('is fast: validating the example body takes well under 50 µs', () => {
-    const b = base()
-    const decoded = Array.from({ length: 16 }, () => dagCbor.decode(dagCbor.encode(b)))
-    for (let i = 0; i < 5000; i++) validateBody(decoded[i & 15])
-    const n = 20000
-    const t = performance.now()
-    for (let i = 0; i < n; i++) validateBody(decoded[i & 15])
-    const us = (performance.now() - t) * 1000 / n
-    console.log(`validateBody(example): ${us.toFixed(2)} µs`)
-    expect(us).toBeLessThan(50)
-  })
 })

@@ -178,7 +178,7 @@ describe('checkCanonical: hand-made non-canonical bytes', () => {
       '82 5b 0000000100000000 00', 'd8 2a 5b ffffffffffffffff']) {
       expectCode(hex(h), 'DECODE_FAILED')
     }
-    expect(performance.now() - t0).toBeLessThan(50)
+    expect(performance.now() - t0).toBeLessThan(2000) // no allocation of the claimed sizes
   })
 })
 
