@@ -4,11 +4,17 @@
  *   { announce: <signed announcement> }  a new head of the org (announce.ts)
  *   { record: <record bytes> }           a statement about the org's claims (endorsement,
  *                                        retraction, node binding, key rotation), ≤ 16 KiB
+ *   { equivocation: <dag-cbor {org, seq, cids: [a, b]}> }
+ *                                        two different signed versions of the org at one seq are
+ *                                        held by the sender: fetch both (by CID, re-hashed, through
+ *                                        the ingest door) and see for yourself
  * The topic validator checks form and signatures before gossipsub forwards anything:
  * `reject` (the sender is at fault: bad bytes, bad signature, wrong topic) is counted against
  * the peer that forwarded it; `ignore` is for what is valid but not wanted.
  */
 import * as dagCbor from '@ipld/dag-cbor'
+import { CID } from 'multiformats/cid'
+import { isRecordCid } from '../records/cid.ts'
 import { TopicValidatorResult, type Message } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
 import { logger } from '../logger.ts'
@@ -23,7 +29,11 @@ const GOSSIP_KINDS = new Set(['oos/endorsement', 'oos/retraction', 'oos/node-bin
 
 export const topicOf = (org: string): string => TOPIC_PREFIX + org
 
-export type GossipItem = { type: 'announce', announcement: Announcement, bytes: Uint8Array } | { type: 'record', verified: Verified, bytes: Uint8Array }
+export interface EquivocationHint { org: string, seq: number, cids: [CID, CID] }
+
+export type GossipItem = { type: 'announce', announcement: Announcement, bytes: Uint8Array }
+  | { type: 'record', verified: Verified, bytes: Uint8Array }
+  | { type: 'equivocation', hint: EquivocationHint }
 
 export interface GossipInit {
   onItem: (item: GossipItem, from: PeerId) => void
@@ -53,6 +63,14 @@ export function checkGossip (topic: string, data: Uint8Array): GossipItem {
     const about = verified.rec.type === 'oos/endorsement' ? verified.rec.targetOrg : verified.rec.org
     if (about !== org && verified.rec.org !== org) throw new Error('record about another org on this topic')
     return { type: 'record', verified, bytes }
+  }
+  if (keys[0] === 'equivocation') {
+    const h = dagCbor.decode<Record<string, unknown>>(bytes)
+    const cids = Array.isArray(h?.cids) ? h.cids.map(c => CID.asCID(c)) : []
+    if (Object.keys(h).length !== 3 || h.org !== org || !Number.isSafeInteger(h.seq) || (h.seq as number) < 1 || cids.length !== 2 || cids.some(c => c === null || !isRecordCid(c)) || cids[0]?.equals(cids[1])) {
+      throw new Error('malformed equivocation hint')
+    }
+    return { type: 'equivocation', hint: { org, seq: h.seq as number, cids: cids as [CID, CID] } }
   }
   throw new Error(`unknown message ${keys[0]}`)
 }
@@ -100,6 +118,10 @@ export class Gossip {
 
   async announce (org: string, announcement: Uint8Array): Promise<void> {
     await this.publish(org, dagCbor.encode({ announce: announcement }))
+  }
+
+  async publishEquivocation (hint: EquivocationHint): Promise<void> {
+    await this.publish(hint.org, dagCbor.encode({ equivocation: dagCbor.encode(hint) }))
   }
 
   async publishRecord (org: string, record: Uint8Array): Promise<void> {

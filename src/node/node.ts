@@ -54,6 +54,7 @@ export class OosNode {
   private readonly init: OosNodeInit
   private readonly announcements = new Map<string, { a: Announcement, bytes: Uint8Array }>()
   private readonly blocked = new Set<string>()
+  private readonly proofsSent = new Set<string>()
   private readonly log = logger('oosnet:node')
   private started = false
 
@@ -87,7 +88,10 @@ export class OosNode {
     await this.reqresp.start()
     await this.replicator.start()
     for (const org of this.orgs()) this.gossip.subscribe(org)
-    this.ingest.onRecord((r, v, options) => { if (options.source === 'local') void this.onLocal(r, v.bytes) })
+    this.ingest.onRecord((r, v, options) => {
+      if (options.source === 'local') void this.onLocal(r, v.bytes)
+      if (r.status === 'equivocation') void this.onEquivocation(r)
+    })
     this.started = true
     await this.bindNode()
     void this.advertise()
@@ -184,7 +188,27 @@ export class OosNode {
     }
   }
 
+  /** We hold two signed versions of one org at one seq: tell everyone who follows it. */
+  private async onEquivocation (r: IngestResult): Promise<void> {
+    const seq = r.seq as number
+    const first = await this.store.versionCid(r.org, seq)
+    const key = `${r.org}/${seq}`
+    if (first === undefined || this.proofsSent.has(key)) return
+    this.proofsSent.add(key)
+    this.log('equivocation by %s at seq %d: %s and %s', r.org, seq, first, r.cid)
+    await this.gossip.publishEquivocation({ org: r.org, seq, cids: [first, r.cid] })
+  }
+
   private async onGossip (item: GossipItem, from: PeerId): Promise<void> {
+    if (item.type === 'equivocation') {
+      if (!this.orgs().includes(item.hint.org)) return
+      const missing = []
+      for (const c of item.hint.cids) if (!await this.store.has(c)) missing.push(c)
+      // the chain first (the versions before the conflict), then the two conflicting records
+      await this.replicator.update(item.hint.org, [from])
+      if (missing.length > 0) await this.reqresp.fetch(from, missing, { signal: AbortSignal.timeout(20_000) }).catch((err: Error) => { this.log('fetching proof from %p: %s', from, err.message) })
+      return
+    }
     if (item.type === 'announce') {
       const { announcement: a } = item
       if (!this.orgs().includes(a.org) || a.org === this.org) return

@@ -6,7 +6,7 @@ import { tempDir } from '../helpers.ts'
 
 const PASS = 'test passphrase'
 
-export async function makeNode (name: string, options: Partial<OosNodeInit> = {}): Promise<OosNode & { cleanup: () => Promise<void> }> {
+export async function makeNode (name: string, options: Partial<OosNodeInit> = {}): Promise<OosNode & { cleanup: () => Promise<void>, orgSecret: () => Promise<Uint8Array> }> {
   const dir = await tempDir(`oosnet-${name.toLowerCase()}-`)
   const home = join(dir.path, 'home')
   const config = await initHome(home, { name, passphrase: PASS, scryptN: 1024 })
@@ -20,7 +20,7 @@ export async function makeNode (name: string, options: Partial<OosNodeInit> = {}
     ...options
   })
   await node.start()
-  return Object.assign(node, { cleanup: async () => { await node.stop(); await dir.cleanup() } })
+  return Object.assign(node, { cleanup: async () => { await node.stop(); await dir.cleanup() }, orgSecret: async () => await unlockOrgKey(home, PASS) })
 }
 
 /** Poll until `fn` is true (or fail after `ms`). */
