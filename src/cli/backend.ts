@@ -10,6 +10,7 @@ import { loadHome } from '../node/home.ts'
 import { CID } from 'multiformats/cid'
 import type { VersionRecord } from '../records/types.ts'
 import type { Context } from './command.ts'
+import { keyPairFromSeed, publicKeyToDid } from '../identity/index.ts'
 import { orgSecret, withLocal } from './session.ts'
 
 export async function withBackend<T> (ctx: Context, fn: (h: LocalHandlers, online: boolean) => Promise<T>, options: { sign?: boolean } = {}): Promise<T> {
@@ -18,10 +19,16 @@ export async function withBackend<T> (ctx: Context, fn: (h: LocalHandlers, onlin
   if (api !== undefined) return await fn(api, true)
   const secretKey = options.sign === true ? await orgSecret(ctx) : undefined
   try {
-    return await withLocal(ctx, async (l) => await fn(localHandlers(l.store, l.ingest, l.config, secretKey !== undefined ? { secretKey } : undefined), false))
+    return await withLocal(ctx, async (l) => await fn(localHandlers(l.store, l.ingest, l.config, secretKey !== undefined ? orgSigner(secretKey, l.config.org) : undefined), false))
   } finally {
     secretKey?.fill(0)
   }
+}
+
+/** The signer for a secret key: it names itself (`key`) when it is not the inception key (after a rotation). */
+export function orgSigner (secretKey: Uint8Array, org: string): { secretKey: Uint8Array, key?: string } {
+  const did = publicKeyToDid(keyPairFromSeed(secretKey).publicKey)
+  return did === org ? { secretKey } : { secretKey, key: did }
 }
 
 /** A shown version with its links as CIDs again (claim CIDs hash the exact claim). */

@@ -3,6 +3,11 @@
  * `oos/key-rotation` (signed by the old and the new key) hands authority to a new key for
  * versions from `effectiveSeq` on. Versions signed by a rotated-out key at or above the
  * rotation's effectiveSeq are rejected (UNAUTHORIZED_KEY).
+ *
+ * Pre-rotation (protocol/TRUST.md §5): a rotation may carry `nextKeyDigest`, sha2-256 of the
+ * public key of the org's *next* key. Once an org has committed, its next rotation MUST
+ * rotate to exactly that key and MUST commit again, so a thief of the current key cannot
+ * rotate to a key of their own; the owner recovers by rotating to the pre-committed key.
  */
 import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
@@ -18,6 +23,8 @@ export interface KeyEpoch {
   since: number
   /** when it was rotated out (ms), if it was */
   until?: number
+  /** the pre-rotation commitment made with this key: sha2-256 of the next key's public key */
+  next?: Uint8Array
 }
 
 /** The org's keys in order, the inception key first. */
@@ -28,9 +35,14 @@ export async function keyHistory (store: Store, org: string): Promise<KeyEpoch[]
     if (bytes === undefined) continue
     const rot = dagCbor.decode<SignedRecord<KeyRotationRecord>>(bytes).rec
     epochs[epochs.length - 1].until = rot.createdAt
-    epochs.push({ key: rot.newKey, fromSeq: rot.effectiveSeq, since: rot.createdAt })
+    epochs.push({ key: rot.newKey, fromSeq: rot.effectiveSeq, since: rot.createdAt, ...(rot.nextKeyDigest !== undefined ? { next: rot.nextKeyDigest } : {}) })
   }
   return epochs
+}
+
+/** The org's outstanding pre-rotation commitment (digest of the next key), if it made one. */
+export function committedNextKey (epochs: KeyEpoch[]): Uint8Array | undefined {
+  return epochs[epochs.length - 1].next
 }
 
 /** The key that must sign version `seq` of the org. */

@@ -5,11 +5,14 @@
  */
 import { CID } from 'multiformats/cid'
 import * as dagCbor from '@ipld/dag-cbor'
-import type { KeyRotationRecord, SignedRecord } from '../records/types.ts'
+import { equals } from 'uint8arrays/equals'
+import { didToPublicKey } from '../identity/did.ts'
+import { sha256 } from '../records/cid.ts'
+import type { KeyRotationRecord, SignedRecord, VersionRecord } from '../records/types.ts'
 import type { RecordHead, Verified } from '../records/verified.ts'
 import { K } from '../store/keys.ts'
 import { chainValue, type Batch, type Store } from '../store/store.ts'
-import { currentKey, keyForSeq, keyValidAt } from './authority.ts'
+import { committedNextKey, currentKey, keyForSeq, keyValidAt } from './authority.ts'
 import { cidKey, fromCidKey, type ChainState } from './state.ts'
 import { NotAuthorError, SeqGapError, StaleRecordError, TimeRegressionError, UnauthorizedKeyError, UnknownTargetError, WrongPrevError } from './errors.ts'
 
@@ -51,6 +54,7 @@ async function version (v: Verified, rec: Rec<'oos/version'>, ctx: RuleContext):
     if (rec.prev === null || !rec.prev.equals(head.cid)) throw new WrongPrevError(`prev must be ${head.cid.toString()} (version ${head.seq})`, { path: 'prev' })
     if (rec.createdAt < head.createdAt) throw new TimeRegressionError(`createdAt ${rec.createdAt} is before version ${head.seq}'s ${head.createdAt}`, { path: 'createdAt' })
   }
+  await derivedFromKnown(v, ctx)
   // claim index: open a run for each claim new in this version, close the runs of claims it dropped
   const before = await ctx.state.headClaims(org)
   const after = new Map<string, number>()
@@ -69,6 +73,34 @@ async function version (v: Verified, rec: Rec<'oos/version'>, ctx: RuleContext):
   batch.putBlock(v.cid, v.bytes).put(K.chain(org, seq), chainValue(v.cid.bytes, claims.map(c => c.cid))).setHead(org, next)
   ctx.state.setHead(org, { ...next, claims: after })
   return 'accepted'
+}
+
+/** The DAG-CBOR text string "derived_from" (a map key): only bodies holding it need decoding. */
+const DERIVED_FROM_KEY = Buffer.from(dagCbor.encode('derived_from'))
+
+/**
+ * Every `derived_from` CID of the version's claims must be a known claim (the claim index),
+ * or one of this version's own claims (protocol/TRUST.md §4). The body is decoded only when
+ * its bytes contain the key, so versions without adopted claims stay on the hot path.
+ */
+async function derivedFromKnown (v: Verified, ctx: RuleContext): Promise<void> {
+  if (Buffer.from(v.bytes.buffer, v.bytes.byteOffset, v.bytes.byteLength).indexOf(DERIVED_FROM_KEY) === -1) return
+  const claims = dagCbor.decode<SignedRecord<VersionRecord>>(v.bytes).rec.body.claims
+  const own = new Set((v.claims ?? []).map(c => cidKey(c.cid)))
+  const known = new Set<string>()
+  let flushed = false
+  for (let i = 0; i < claims.length; i++) {
+    const sources = claims[i].derived_from ?? []
+    for (const source of sources) {
+      const k = cidKey(source.bytes)
+      if (own.has(k) || known.has(k)) continue
+      if (!flushed) { await ctx.flush(); flushed = true }
+      if ((await ctx.store.claimSightings(source)).length === 0) {
+        throw new UnknownTargetError(`claims[${i}] (${claims[i].claim_id}) is derived from ${source.toString()}, which is not a claim known here`, { path: `body.claims[${i}].derived_from` })
+      }
+      known.add(k)
+    }
+  }
 }
 
 async function statementSigner (rec: { org: string, key?: string, createdAt: number }, ctx: RuleContext): Promise<void> {
@@ -120,12 +152,22 @@ async function rotation (v: Verified, rec: KeyRotationRecord, ctx: RuleContext):
     throw new WrongPrevError('prev must be the org\'s previous rotation', { path: 'prev' })
   }
   if (rec.oldKey !== currentKey(epochs)) throw new UnauthorizedKeyError(`oldKey must be the org's current key ${currentKey(epochs)}`, { path: 'oldKey' })
+  // pre-rotation (protocol/TRUST.md §5): a committed org rotates only to the committed key, and commits again
+  const committed = committedNextKey(epochs)
+  if (committed !== undefined) {
+    if (!equals(sha256(didToPublicKey(rec.newKey)), committed)) {
+      throw new UnauthorizedKeyError(`newKey ${rec.newKey} is not the key ${rec.org} committed to in its previous rotation (nextKeyDigest)`, { path: 'newKey' })
+    }
+    if (rec.nextKeyDigest === undefined) {
+      throw new UnauthorizedKeyError(`${rec.org} uses pre-rotation: a rotation must commit to the next key (nextKeyDigest)`, { path: 'nextKeyDigest' })
+    }
+  }
   const head = await ctx.state.head(rec.org)
   if (rec.effectiveSeq <= (head?.seq ?? 0)) throw new StaleRecordError(`effectiveSeq ${rec.effectiveSeq} is not after the org's head ${head?.seq ?? 0}`, { path: 'effectiveSeq' })
   ctx.batch().putBlock(v.cid, v.bytes).put(K.rotation(rec.org, rec.seq), v.cid.bytes)
   const next = epochs.map(e => ({ ...e }))
   next[next.length - 1].until = rec.createdAt
-  next.push({ key: rec.newKey, fromSeq: rec.effectiveSeq, since: rec.createdAt })
+  next.push({ key: rec.newKey, fromSeq: rec.effectiveSeq, since: rec.createdAt, ...(rec.nextKeyDigest !== undefined ? { next: rec.nextKeyDigest } : {}) })
   ctx.state.addRotation(rec.org, next)
   return 'accepted'
 }

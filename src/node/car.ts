@@ -1,8 +1,8 @@
 /**
  * CARv1 files (https://ipld.io/specs/transport/car/carv1/): an org's records as one file any
  * IPLD tool can read. Root: the org's head version. Blocks: every version, key rotation,
- * node binding, and every statement about the org's claims, ordered by `createdAt` so a
- * reader can ingest them front to back. Import runs every block through the ingest door.
+ * node binding, and every statement about the org's claims — and the same for the orgs its
+ * claims were adopted from — ordered by `createdAt` so a reader can ingest them front to back. Import runs every block through the ingest door.
  */
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -56,10 +56,46 @@ export async function orgRecords (store: Store, org: string): Promise<Array<{ ci
   return out.sort((a, b) => a.createdAt - b.createdAt)
 }
 
+/**
+ * The org and, transitively, every org its claims were adopted from (`derived_from`): a
+ * version naming a source claim is accepted only where the source is known, so a file or a
+ * replay that stands on its own must carry the sources' chains too. Bounded.
+ */
+export async function withSources (store: Store, org: string, max = 64): Promise<string[]> {
+  const out = [org]
+  for (let i = 0; i < out.length && out.length < max; i++) {
+    for await (const e of store.chain(out[i])) {
+      const bytes = await store.get(e.cid)
+      if (bytes === undefined || !Buffer.from(bytes).includes('derived_from')) continue
+      const rec = dagCbor.decode<SignedRecord>(bytes).rec
+      if (rec.type !== 'oos/version') continue
+      for (const c of rec.body.claims) {
+        for (const d of c.derived_from ?? []) {
+          const source = (await store.claimSightings(d))[0]?.org
+          if (source !== undefined && !out.includes(source) && out.length < max) out.push(source)
+        }
+      }
+    }
+  }
+  return out
+}
+
+/** The records of an org and of the orgs it derived claims from, oldest first, deduplicated. */
+export async function recordsWithSources (store: Store, org: string): Promise<Array<{ cid: CID, bytes: Uint8Array, createdAt: number }>> {
+  const seen = new Set<string>()
+  const all: Array<{ cid: CID, bytes: Uint8Array, createdAt: number }> = []
+  for (const o of await withSources(store, org)) {
+    for (const r of await orgRecords(store, o)) {
+      if (!seen.has(r.cid.toString())) { seen.add(r.cid.toString()); all.push(r) }
+    }
+  }
+  return all.sort((a, b) => a.createdAt - b.createdAt)
+}
+
 export async function exportCar (store: Store, org: string, path: string, options: { onProgress?: Progress, signal?: AbortSignal } = {}): Promise<{ root: CID, blocks: number, bytes: number }> {
   const head = await store.head(org)
   if (head === undefined) throw new NotFoundError(`no versions of ${org} here to export`)
-  const records = await orgRecords(store, org)
+  const records = await recordsWithSources(store, org)
   const { writer, out } = CarWriter.create([head.cid])
   const done = pipeline(Readable.from(out), createWriteStream(path, { mode: 0o644 }))
   let bytes = 0

@@ -25,6 +25,7 @@ import { Follows } from './follows.ts'
 import { Replicator } from './replicator.ts'
 import { homePaths, type HomeConfig } from './home.ts'
 import { Violations } from './violations.ts'
+import { keyPairFromSeed, publicKeyToDid } from '../identity/index.ts'
 
 export interface OosNodeInit {
   home: string
@@ -68,6 +69,13 @@ export class OosNode {
   }
 
   get org (): string { return this.config.org }
+
+  /** The did of the signing key when it is not the inception key (after a rotation). */
+  private get signingKey (): string | undefined {
+    if (this.init.orgKey === undefined) return undefined
+    const did = publicKeyToDid(keyPairFromSeed(this.init.orgKey).publicKey)
+    return did === this.org ? undefined : did
+  }
   get peerId (): PeerId { return this.libp2p.peerId }
 
   /** The orgs whose records this node keeps up to date: its own and those it follows. */
@@ -116,7 +124,7 @@ export class OosNode {
   /** Publish the next version of our own OOS. */
   async publish (body: OosBody, options: { signal?: AbortSignal } = {}): Promise<IngestResult> {
     if (this.init.orgKey === undefined) throw new Error('this node was started without the org key')
-    return await publishVersion(this.store, this.ingest, body, { org: this.org, secretKey: this.init.orgKey, signal: options.signal })
+    return await publishVersion(this.store, this.ingest, body, { org: this.org, secretKey: this.init.orgKey, key: this.signingKey, signal: options.signal })
   }
 
   /** Follow an org: remember it, subscribe to its topic, find it (via addresses or the DHT), fetch its whole chain. */
@@ -177,7 +185,7 @@ export class OosNode {
   private async onLocal (r: IngestResult, bytes: Uint8Array): Promise<void> {
     if (r.kind === 'oos/version' && r.org === this.org && this.init.orgKey !== undefined) {
       const rec = dagCbor.decode<SignedRecord>(bytes).rec
-      const ann = encodeAnnouncement({ org: this.org, seq: r.seq as number, cid: r.cid, createdAt: rec.createdAt }, this.init.orgKey)
+      const ann = encodeAnnouncement({ org: this.org, seq: r.seq as number, cid: r.cid, createdAt: rec.createdAt, key: this.signingKey }, this.init.orgKey)
       this.announcements.set(this.org, { a: decodeAnnouncement(ann), bytes: ann })
       await this.gossip.announce(this.org, ann)
       void this.advertise()
@@ -231,7 +239,7 @@ export class OosNode {
     const old = cur === undefined ? undefined : await this.store.get(CID.decode(cur))
     const peers = old === undefined ? [] : (dagCbor.decode<SignedRecord<NodeBindingRecord>>(old).rec.peers)
     if (peers.includes(me)) return
-    const rec: NodeBindingRecord = { type: 'oos/node-binding', org: this.org, createdAt: Date.now(), peers: [me, ...peers].slice(0, 16) }
+    const rec: NodeBindingRecord = { type: 'oos/node-binding', org: this.org, createdAt: Date.now(), peers: [me, ...peers].slice(0, 16), ...(this.signingKey !== undefined ? { key: this.signingKey } : {}) }
     const d = encodeSigned(rec, [this.init.orgKey])
     await this.ingest.ingest(d.bytes, { source: 'local' })
   }
@@ -253,7 +261,7 @@ export class OosNode {
   private async ownAnnouncement (): Promise<{ a: Announcement, bytes: Uint8Array } | undefined> {
     const head = await this.store.head(this.org)
     if (head === undefined || this.init.orgKey === undefined) return undefined
-    const bytes = encodeAnnouncement({ org: this.org, seq: head.seq, cid: head.cid, createdAt: head.createdAt }, this.init.orgKey)
+    const bytes = encodeAnnouncement({ org: this.org, seq: head.seq, cid: head.cid, createdAt: head.createdAt, key: this.signingKey }, this.init.orgKey)
     const v = { a: decodeAnnouncement(bytes), bytes }
     this.announcements.set(this.org, v)
     return v

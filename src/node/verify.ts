@@ -11,7 +11,7 @@ import type { CID } from 'multiformats/cid'
 import { Ingest } from '../ingest/ingest.ts'
 import type { SignedRecord } from '../records/types.ts'
 import { Store } from '../store/store.ts'
-import { ingestBlocks, orgRecords, type ImportReport } from './car.ts'
+import { ingestBlocks, recordsWithSources, type ImportReport } from './car.ts'
 import { NotFoundError } from './errors.ts'
 
 export interface VerifyReport extends ImportReport {
@@ -30,7 +30,12 @@ export async function verifyStored (store: Store, cid: CID, options: { signal?: 
   const orgs = new Set<string>([rec.org])
   if (rec.type === 'oos/endorsement') orgs.add(rec.targetOrg)
   const blocks: Array<{ cid: CID, bytes: Uint8Array, createdAt: number }> = []
-  for (const org of orgs) blocks.push(...await orgRecords(store, org))
+  const seen = new Set<string>()
+  for (const org of orgs) {
+    for (const r of await recordsWithSources(store, org)) {
+      if (!seen.has(r.cid.toString())) { seen.add(r.cid.toString()); blocks.push(r) }
+    }
+  }
   blocks.sort((a, b) => a.createdAt - b.createdAt)
   if (!blocks.some(b => b.cid.equals(cid))) blocks.push({ cid, bytes, createdAt: rec.createdAt })
   const seq = rec.type === 'oos/version' ? rec.seq : undefined

@@ -6,6 +6,7 @@ import { OosNode } from '../../node/node.ts'
 import { toJson } from '../io.ts'
 import { str, type Command, type Context } from '../command.ts'
 import { UsageError } from '../errors.ts'
+import { orgSigner } from '../backend.ts'
 import { clean } from '../render.ts'
 
 const list = (ctx: Context, name: string): string[] => {
@@ -55,7 +56,7 @@ export const start: Command = {
     await node.start()
     const server = apiServer(api)({
       handlers: {
-        ...localHandlers(node.store, node.ingest, config, { secretKey: orgKey }),
+        ...localHandlers(node.store, node.ingest, config, orgSigner(orgKey, config.org)),
         status: async () => toJson(await node.status()) as any,
         follow: async ({ org, via }, o) => await node.follow(org, { via, signal: o?.signal }),
         unfollow: async ({ org }) => ({ org, removed: await node.unfollow(org) })

@@ -1,0 +1,308 @@
+/**
+ * The trust layer on the command line (protocol/TRUST.md), offline against the home's
+ * store: endorse / dispute a claim, retract a statement, adopt a claim into a draft, the
+ * provenance report of a claim, whom we trust, key rotation with pre-rotation. Text from
+ * other organizations (claims, notes, names) is printed through `clean()`.
+ */
+import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { CID } from 'multiformats/cid'
+import { generateKeyPair, isDid, readKeystore, writeKeystore } from '../../identity/index.ts'
+import { homePaths, loadHome } from '../../node/home.ts'
+import { InvalidArgumentError, NotFoundError } from '../../node/errors.ts'
+import { Follows } from '../../node/follows.ts'
+import { getVersion, resolveOrg } from '../../node/queries.ts'
+import { parseOosMarkdown, writeOosMarkdown } from '../../oos/index.ts'
+import { EVIDENCE, type Evidence } from '../../oos/types.ts'
+import { adopt as adoptClaim } from '../../trust/adopt.ts'
+import { keyDigest, keyState, makeRotation } from '../../trust/keys.ts'
+import { provenance as provenanceOf, type DerivationNode, type ProvenanceReport } from '../../trust/provenance.ts'
+import { loadTrustSettings, saveTrustSettings, setTrust, trustedSetOf, trustView, type TrustLevel } from '../../trust/settings.ts'
+import { makeEndorsement, makeRetraction } from '../../trust/statements.ts'
+import { str, type Command, type Context } from '../command.ts'
+import { UsageError } from '../errors.ts'
+import { clean } from '../render.ts'
+import { orgSecret, withLocal } from '../session.ts'
+
+const DAY = 86_400_000
+
+function cidArg (s: string | undefined, what = 'CID'): CID {
+  try {
+    return CID.parse(String(s))
+  } catch {
+    throw new UsageError(`${what} must be a CID (bafy…), not ${JSON.stringify(s)}`)
+  }
+}
+
+/** `2027-03-01`, an ISO time, or a number of days from now: `90d`. */
+export function parseExpiry (s: string, now = Date.now()): number {
+  const days = /^([1-9][0-9]{0,4})d$/.exec(s)
+  if (days !== null) return now + Number(days[1]) * DAY
+  const t = /^\d{4}-\d{2}-\d{2}/.test(s) ? Date.parse(s) : NaN
+  if (!Number.isFinite(t)) throw new UsageError(`--expires must be a date (2027-03-01), an ISO time or a number of days (90d), not ${JSON.stringify(s)}`)
+  if (t <= now) throw new UsageError('--expires must be in the future')
+  return t
+}
+
+async function withSecret<T> (ctx: Context, fn: (secretKey: Uint8Array) => Promise<T>): Promise<T> {
+  const secretKey = await orgSecret(ctx)
+  try {
+    return await fn(secretKey)
+  } finally {
+    secretKey.fill(0)
+  }
+}
+
+export const endorse: Command = {
+  name: 'endorse',
+  summary: 'sign an endorsement (or with --dispute, a dispute) of another organization\'s claim',
+  usage: 'endorse CLAIM_CID [--dispute] [--note TEXT] [--evidence-type T --evidence TEXT] [--expires DATE|Nd]',
+  help: `The statement names the latest version of the author that holds the claim. Evidence types: ${EVIDENCE.join(', ')}. --expires takes a date (2027-03-01) or a number of days (90d); after it the endorsement is shown expired.`,
+  options: { dispute: { type: 'boolean' }, note: { type: 'string' }, 'evidence-type': { type: 'string' }, evidence: { type: 'string' }, expires: { type: 'string' } },
+  args: [1, 1],
+  async run (ctx) {
+    const target = cidArg(ctx.positionals[0], 'CLAIM_CID')
+    const type = str(ctx, 'evidence-type')?.toUpperCase()
+    const text = str(ctx, 'evidence')
+    if ((type === undefined) !== (text === undefined)) throw new UsageError('--evidence-type and --evidence go together')
+    if (type !== undefined && !(EVIDENCE as readonly string[]).includes(type)) throw new UsageError(`--evidence-type must be one of ${EVIDENCE.join(', ')}`)
+    const expires = str(ctx, 'expires')
+    const expiresAt = expires === undefined ? undefined : parseExpiry(expires)
+    const stance = ctx.values.dispute === true ? 'dispute' : 'endorse'
+    await loadHome(ctx.home)
+    const r = await withSecret(ctx, async (secretKey) => await withLocal(ctx, async ({ config, store, ingest }) => {
+      const bytes = await makeEndorsement({
+        org: config.org,
+        secretKey,
+        target,
+        stance,
+        note: str(ctx, 'note'),
+        ...(type !== undefined && text !== undefined ? { evidence: { type: type as Evidence, text } } : {}),
+        expiresAt
+      }, store)
+      return await ingest.ingest(bytes, { source: 'local', signal: ctx.signal })
+    }))
+    ctx.io.result({ cid: r.cid, status: r.status, stance, target }, () => `${stance === 'dispute' ? 'disputed' : 'endorsed'} ${target.toString()}\n  statement ${r.cid.toString()}`)
+  }
+}
+
+export const retract: Command = {
+  name: 'retract',
+  summary: 'retract one of our own endorsements, disputes or claims (it stays visible, shown as retracted)',
+  usage: 'retract CID [--reason TEXT]',
+  options: { reason: { type: 'string' } },
+  args: [1, 1],
+  async run (ctx) {
+    const target = cidArg(ctx.positionals[0])
+    const reason = str(ctx, 'reason') ?? 'retracted by its author'
+    await loadHome(ctx.home)
+    const r = await withSecret(ctx, async (secretKey) => await withLocal(ctx, async ({ config, store, ingest }) =>
+      await ingest.ingest(await makeRetraction({ org: config.org, secretKey, target, reason }, store), { source: 'local', signal: ctx.signal })))
+    ctx.io.result({ cid: r.cid, status: r.status, target }, () => `retracted ${target.toString()}\n  retraction ${r.cid.toString()}`)
+  }
+}
+
+export const adopt: Command = {
+  name: 'adopt',
+  summary: 'copy another organization\'s claim into our draft (LOW confidence, provenance kept); conflicts are reported, not merged',
+  usage: 'adopt CLAIM_CID [--into FILE.oos.md]',
+  help: 'The draft defaults to draft.oos.md in the home directory, started from our latest published version when it does not exist. The claim gets the next free claim id, derived_from the source claim, confidence LOW and an evidence reference naming the source organization, the date and the original evidence type. Exit 1 when a conflict (already adopted, another wording adopted, disputed by us, the same rule) leaves the draft unchanged.',
+  options: { into: { type: 'string' } },
+  args: [1, 1],
+  async run (ctx) {
+    const source = cidArg(ctx.positionals[0], 'CLAIM_CID')
+    const file = resolve(str(ctx, 'into') ?? join(ctx.home, 'draft.oos.md'))
+    const existing = await readFile(file, 'utf8').catch((err) => { if (err.code === 'ENOENT') return undefined; throw err })
+    const r = await withLocal(ctx, async ({ config, store }) => {
+      let draft
+      if (existing !== undefined) {
+        draft = parseOosMarkdown(existing).body
+      } else {
+        if (await store.head(config.org) === undefined) throw new NotFoundError(`${file} does not exist and we have published nothing to start it from (oos new --out ${file} writes a starter)`)
+        draft = (await getVersion(store, config.org)).signed.rec.body
+      }
+      return await adoptClaim(store, source, draft, { self: config.org })
+    })
+    if (r.added !== undefined) await writeFile(file, writeOosMarkdown(r.body), { mode: 0o644 })
+    ctx.io.result({ file, added: r.added === undefined ? null : { claim_id: r.added.claim_id, derived_from: r.added.derived_from, evidence_reference: r.added.evidence_reference }, conflicts: r.conflicts }, () => r.added !== undefined
+      ? `adopted ${source.toString()} into ${file} as ${r.added.claim_id} (confidence LOW)\n  rule: ${clean(r.added.rule)}\n  review the draft, then oos publish ${file}`
+      : ['not adopted: a person has to decide', ...r.conflicts.map(c => `  ${c.kind}${c.claim_id !== undefined ? ` (${c.claim_id})` : ''}: ${clean(c.message)}`)].join('\n'))
+    return r.added !== undefined ? 0 : 1
+  }
+}
+
+function renderTree (nodes: DerivationNode[], indent: string, out: string[]): void {
+  for (const n of nodes) {
+    const mark = n.verified ? 'ok' : n.known ? 'chain invalid' : 'unknown here'
+    out.push(`${indent}${n.cid}  [${n.cycle === true ? 'cycle' : mark}]${n.known ? `  ${clean(n.name ?? n.org)} ${clean(n.claim_id)}: ${clean(n.rule)}` : ''}${n.truncated === true ? '  (not followed further)' : ''}`)
+    renderTree(n.derived_from, indent + '    ', out)
+  }
+}
+
+export function renderProvenance (p: ProvenanceReport): string {
+  const out: string[] = []
+  out.push(`${p.verdict.toUpperCase()}  ${p.claim.cid}`)
+  for (const r of p.reasons) out.push(`  - ${clean(r)}`)
+  out.push('', `[${clean(p.claim.claim_id)}] ${clean(p.claim.section)}  ${p.claim.confidence} / ${p.claim.evidence}`)
+  out.push(`  rule:         ${clean(p.claim.rule)}`)
+  out.push(`  why:          ${clean(p.claim.why)}`)
+  out.push(`  failure mode: ${clean(p.claim.failure_mode)}`)
+  out.push(`  scope:        ${clean(p.claim.scope)}`)
+  if (p.claim.evidence_reference !== undefined) out.push(`  evidence ref: ${clean(p.claim.evidence_reference)}`)
+  if (p.claim.retracted !== undefined) out.push(`  RETRACTED by its author ${p.claim.retracted.createdAt}: ${clean(p.claim.retracted.reason)}`)
+  const a = p.author
+  out.push('', `author  ${clean(a.name ?? '(no version held)')}  ${a.org}${a.self ? '  (us)' : a.trusted ? '  (trusted)' : ''}`)
+  out.push(`  chain    ${a.chain.valid ? `verifies from seq 1 to ${a.chain.head}` : `DOES NOT VERIFY${a.chain.errors[0] !== undefined ? `: ${a.chain.errors[0].code} ${clean(a.chain.errors[0].message)}` : ''}`}`)
+  out.push(`  binding  ${a.binding.present ? `${a.binding.signed ? 'signed' : 'NOT validly signed'}, ${a.binding.peers?.length ?? 0} peer(s), ${a.binding.createdAt ?? ''}` : 'none held'}`)
+  out.push(`  keys     current ${a.keys.current}, ${a.keys.rotations.length} rotation(s)${a.keys.preRotation ? ', next key pre-committed' : ''}`)
+  for (const r of a.keys.rotations) out.push(`           #${r.seq} ${r.createdAt} → ${r.newKey} from version ${r.effectiveSeq}: ${clean(r.reason)}`)
+  if (p.equivocation.flagged) for (const e of p.equivocation.proofs) out.push(`  EQUIVOCATION at seq ${e.seq}: ${e.cids.join(', ')}`)
+  const v = p.versions
+  out.push('', `versions  first seen in ${v.firstSeen.seq} (${v.firstSeen.createdAt}), last in ${v.lastSeen.seq} (${v.lastSeen.createdAt})${v.retired ? `, dropped in ${v.retiredAt ?? '?'}` : ', current'}`)
+  out.push('', `endorsements  ${p.confirmations.length} trusted confirmation(s)${p.confirmed ? ' (confirmed)' : ''}, ${p.disputes.length} trusted dispute(s), ${p.endorsements.length} listed`)
+  for (const e of p.endorsements) {
+    out.push(`  ${e.stance === 'dispute' ? 'DISPUTE ' : 'endorse '} ${e.status.padEnd(15)} ${e.trusted ? 'trusted  ' : 'untrusted'} ${clean(e.name ?? '')} ${e.org}  ${e.createdAt}${e.counted ? '' : `  (not counted: ${clean(e.notCounted)})`}`)
+    if (e.note !== undefined) out.push(`      note: ${clean(e.note)}`)
+    if (e.evidence !== undefined) out.push(`      evidence: ${e.evidence.type}: ${clean(e.evidence.text)}`)
+    if (e.retraction !== undefined) out.push(`      retracted ${e.retraction.createdAt}: ${clean(e.retraction.reason)}`)
+  }
+  if (p.derivation.sources.length > 0) {
+    out.push('', `derived from${p.derivation.verified ? '' : '  (NOT fully verified)'}`)
+    renderTree(p.derivation.sources, '  ', out)
+  }
+  return out.join('\n')
+}
+
+export const provenance: Command = {
+  name: 'provenance',
+  summary: 'who wrote a claim, whether its chain verifies, who endorsed or disputed it, what it derives from, and a verdict',
+  usage: 'provenance CLAIM_CID [--json]',
+  help: 'Statements count only from trusted organizations: those we follow, plus `oos trust set ORG trusted`, minus `untrusted`. Three trusted confirmations make a claim confirmed; a claim neither re-published nor endorsed for 90 days is stale.',
+  args: [1, 1],
+  async run (ctx) {
+    const cid = cidArg(ctx.positionals[0], 'CLAIM_CID')
+    const config = await loadHome(ctx.home)
+    const trusted = await trustedSetOf(ctx.home, config.org)
+    const p = await withLocal(ctx, async ({ store }) => await provenanceOf(store, cid, { trusted, self: config.org, signal: ctx.signal }))
+    ctx.io.result(p, () => renderProvenance(p))
+  }
+}
+
+export const trust: Command = {
+  name: 'trust',
+  summary: 'the organizations known here and whether we trust them; `trust set ORG trusted|untrusted|neutral` changes it',
+  usage: 'trust [set ORG trusted|untrusted|neutral]',
+  help: 'The trusted set is the organizations we follow, plus those set trusted, minus those set untrusted (kept in trust.json in the home). Only statements of trusted organizations count in provenance reports.',
+  args: [0, 3],
+  async run (ctx) {
+    const config = await loadHome(ctx.home)
+    const [verb, ref, level] = ctx.positionals
+    if (verb !== undefined) {
+      if (verb !== 'set' || ref === undefined || level === undefined) throw new UsageError('usage: oos trust [set ORG trusted|untrusted|neutral]')
+      if (!['trusted', 'untrusted', 'neutral'].includes(level)) throw new UsageError('the level is trusted, untrusted or neutral')
+      const org = isDid(ref) ? ref : await withLocal(ctx, async ({ store }) => await resolveOrg(store, ref))
+      if (org === config.org) throw new InvalidArgumentError('we always trust ourselves')
+      const settings = setTrust(await loadTrustSettings(ctx.home), org, level as TrustLevel)
+      await saveTrustSettings(ctx.home, settings)
+      ctx.io.result({ org, level }, () => `${org} is now ${level}`)
+      return
+    }
+    const follows = new Follows(ctx.home)
+    await follows.load()
+    const settings = await loadTrustSettings(ctx.home)
+    const rows = await withLocal(ctx, async ({ store }) => await trustView(store, settings, follows, config.org))
+    ctx.io.result(rows, () => rows.length === 0
+      ? 'no organizations known here'
+      : rows.map(r => {
+        const flags = [
+          ...(r.self ? ['us'] : []),
+          r.trusted ? 'trusted' : 'not trusted',
+          ...(r.followed ? ['followed'] : []),
+          ...(r.explicit !== undefined ? [`set ${r.explicit}`] : []),
+          ...(r.flags.equivocation.length > 0 ? [`EQUIVOCATION at seq ${r.flags.equivocation.join(', ')}`] : []),
+          ...(r.flags.rotations > 0 ? [`${r.flags.rotations} key rotation(s)`] : []),
+          ...(r.flags.preRotation ? ['next key pre-committed'] : [])
+        ]
+        return `${clean(r.name ?? '(no version held)')}  ${r.org}\n  ${flags.join(', ')}; ${r.seq} version(s); gave ${r.given.endorse} endorsement(s), ${r.given.dispute} dispute(s); received ${r.received.endorse} endorsement(s), ${r.received.dispute} dispute(s)`
+      }).join('\n'))
+  }
+}
+
+async function exists (path: string): Promise<boolean> {
+  return await stat(path).then(() => true, () => false)
+}
+
+export const rotateKey: Command = {
+  name: 'rotate-key',
+  summary: 'rotate the organization key, pre-committing to the next one (kept offline) so a stolen key cannot take the org over',
+  usage: 'rotate-key [--next-key FILE] [--next-key-out FILE] [--reason TEXT] [--effective-seq N]',
+  help: [
+    'Each rotation commits to the key after it (protocol/TRUST.md §5). The first rotation generates the new key; every later one, and the recovery after a compromise, MUST rotate to the key committed last time: pass its keystore with --next-key FILE.',
+    'The newly committed next key is written encrypted to --next-key-out (default next.key in the home): move that file offline (a USB stick in a safe). org.key is replaced by the new key.',
+    '--effective-seq is the first version the new key signs (default: the next one).'
+  ].join('\n'),
+  options: { 'next-key': { type: 'string' }, 'next-key-out': { type: 'string' }, reason: { type: 'string' }, 'effective-seq': { type: 'string' } },
+  async run (ctx) {
+    const config = await loadHome(ctx.home)
+    const paths = homePaths(ctx.home)
+    const reason = str(ctx, 'reason') ?? 'scheduled rotation'
+    const eff = str(ctx, 'effective-seq')
+    if (eff !== undefined && !/^[1-9][0-9]{0,15}$/.test(eff)) throw new UsageError('--effective-seq must be a version number')
+    const nextIn = str(ctx, 'next-key') === undefined ? undefined : resolve(str(ctx, 'next-key') as string)
+    const nextOut = resolve(str(ctx, 'next-key-out') ?? join(ctx.home, 'next.key'))
+    if (await exists(nextOut) && nextOut !== nextIn) throw new UsageError(`${nextOut} exists (a committed next key?): move it offline or pass --next-key ${nextOut}, or choose --next-key-out FILE`)
+    const n = process.env.OOS_SCRYPT_N
+    const ks = n !== undefined ? { scryptN: Number(n) } : {}
+    const passphrase = await ctx.io.passphrase('Passphrase for the organization key: ')
+    const current = await readKeystore(paths.orgKey, passphrase)
+    const secrets: Uint8Array[] = [current.secretKey]
+    const newOrgKey = `${paths.orgKey}.new`
+    const newNext = `${nextOut}.new`
+    try {
+      const result = await withLocal(ctx, async ({ store, ingest }) => {
+        const state = await keyState(store, config.org)
+        if (current.did !== state.current) throw new InvalidArgumentError(`org.key holds ${current.did}, but the org's current key is ${state.current}`)
+        let newSecret: Uint8Array
+        if (nextIn !== undefined) {
+          const pass = await ctx.io.passphrase(`Passphrase for the pre-committed key ${nextIn}: `)
+          const committed = await readKeystore(nextIn, pass)
+          secrets.push(committed.secretKey)
+          if (state.committedNextKey !== undefined && Buffer.from(keyDigest(committed.publicKey)).toString('hex') !== state.committedNextKey) {
+            throw new InvalidArgumentError(`${nextIn} holds ${committed.did}, which is not the key this org committed to`)
+          }
+          newSecret = committed.secretKey
+        } else {
+          if (state.committedNextKey !== undefined) throw new UsageError('this org committed to its next key in its last rotation: pass that key with --next-key FILE (the file rotate-key wrote last time)')
+          newSecret = generateKeyPair().secretKey
+          secrets.push(newSecret)
+        }
+        const next = generateKeyPair()
+        secrets.push(next.secretKey)
+        const nextPass = await ctx.io.passphrase('Passphrase for the new next key (kept offline): ', { confirm: true })
+        // the keys go to disk first, the rotation is ingested, then the files are put in place
+        await writeKeystore(newOrgKey, { secretKey: newSecret, meta: { purpose: 'org', name: config.name } }, passphrase, { ...ks, overwrite: true })
+        await writeKeystore(newNext, { secretKey: next.secretKey, meta: { purpose: 'org-next', org: config.org } }, nextPass, { ...ks, overwrite: true })
+        const bytes = await makeRotation({ org: config.org, oldSecret: current.secretKey, newSecret, nextKeyDigest: keyDigest(next.publicKey), ...(eff !== undefined ? { effectiveSeq: Number(eff) } : {}), reason }, store)
+        const r = await ingest.ingest(bytes, { source: 'local', signal: ctx.signal })
+        await rename(newOrgKey, paths.orgKey)
+        await rename(newNext, nextOut)
+        const after = await keyState(store, config.org)
+        return { cid: r.cid, rotation: after.rotations[after.rotations.length - 1], committedNextKey: after.committedNextKey }
+      })
+      ctx.io.result({ org: config.org, ...result.rotation, nextKeyDigest: result.committedNextKey, nextKeyFile: nextOut }, () => [
+        `rotated ${config.org}`,
+        `  rotation  #${result.rotation.seq} ${result.cid.toString()}`,
+        `  new key   ${result.rotation.newKey} (signs from version ${result.rotation.effectiveSeq}; org.key replaced)`,
+        `  next key  committed (sha2-256 ${result.committedNextKey ?? ''})`,
+        '',
+        `Move ${nextOut} offline now. It is the only key that can rotate this org next, including to recover from a stolen org.key.`
+      ].join('\n'))
+    } finally {
+      for (const s of secrets) s.fill(0)
+      await unlink(newOrgKey).catch(() => {})
+      await unlink(newNext).catch(() => {})
+    }
+  }
+}
+
+export const TRUST_COMMANDS: Command[] = [endorse, retract, adopt, provenance, trust, rotateKey]
