@@ -60,8 +60,11 @@ export function checkGossip (topic: string, data: Uint8Array): GossipItem {
   if (keys[0] === 'record') {
     const verified = verifyBytes(bytes)
     if (!GOSSIP_KINDS.has(verified.kind)) throw new Error(`${verified.kind} is not gossiped`)
+    // an endorsement travels on the claim author's topic; a retraction on the topic of what it
+    // withdraws (its own org's, or the author's of the claim it had endorsed), which only a
+    // store can tell: the receiver's ingest door checks it
     const about = verified.rec.type === 'oos/endorsement' ? verified.rec.targetOrg : verified.rec.org
-    if (about !== org && verified.rec.org !== org) throw new Error('record about another org on this topic')
+    if (verified.rec.type !== 'oos/retraction' && about !== org && verified.rec.org !== org) throw new Error('record about another org on this topic')
     return { type: 'record', verified, bytes }
   }
   if (keys[0] === 'equivocation') {

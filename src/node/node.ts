@@ -56,6 +56,14 @@ export class OosNode {
   private readonly announcements = new Map<string, { a: Announcement, bytes: Uint8Array }>()
   private readonly blocked = new Set<string>()
   private readonly proofsSent = new Set<string>()
+  private lastWelcome = 0
+  /** A peer joined our org's topic: tell it our node binding and head (throttled; receivers dedupe). */
+  private readonly onSubscription = (evt: CustomEvent<{ subscriptions: Array<{ topic: string, subscribe: boolean }> }>): void => {
+    if (!evt.detail.subscriptions.some(s => s.subscribe && s.topic === `/oos/1/org/${this.org}`)) return
+    if (Date.now() - this.lastWelcome < 2000) return
+    this.lastWelcome = Date.now()
+    void this.welcome()
+  }
   private readonly log = logger('oosnet:node')
   private started = false
 
@@ -100,6 +108,7 @@ export class OosNode {
       if (options.source === 'local') void this.onLocal(r, v.bytes)
       if (r.status === 'equivocation') void this.onEquivocation(r)
     })
+    this.libp2p.services.pubsub.addEventListener('subscription-change', this.onSubscription)
     this.started = true
     await this.bindNode()
     void this.advertise()
@@ -111,6 +120,7 @@ export class OosNode {
   async stop (): Promise<void> {
     if (!this.started) return
     this.started = false
+    this.libp2p.services.pubsub.removeEventListener('subscription-change', this.onSubscription)
     await this.replicator.stop()
     await this.reqresp.stop()
     await this.gossip.stop()
@@ -191,7 +201,13 @@ export class OosNode {
       void this.advertise()
     } else if (r.kind !== 'oos/version') {
       const rec = dagCbor.decode<SignedRecord>(bytes).rec
-      const topicOrg = rec.type === 'oos/endorsement' ? rec.targetOrg : rec.org
+      let topicOrg = rec.type === 'oos/endorsement' ? rec.targetOrg : rec.org
+      if (rec.type === 'oos/retraction') {
+        // withdrawing an endorsement: tell the followers of the claim's author, who hold it
+        const target = await this.store.get(rec.target)
+        const t = target === undefined ? undefined : dagCbor.decode<SignedRecord>(target).rec
+        if (t?.type === 'oos/endorsement') topicOrg = t.targetOrg
+      }
       await this.gossip.publishRecord(topicOrg, bytes)
     }
   }
@@ -229,6 +245,16 @@ export class OosNode {
     await this.ingest.ingest(item.bytes, { source: 'gossip' }).catch((err: Error & { code?: string }) => {
       this.log('gossiped record from %p not ingested: %s', from, err.code ?? err.message)
     })
+  }
+
+  private async welcome (): Promise<void> {
+    await new Promise(resolve => setTimeout(resolve, 200)) // let the mesh take the new peer in
+    if (!this.started) return
+    const cur = await this.store.getRaw(K.binding(this.org))
+    const binding = cur === undefined ? undefined : await this.store.get(CID.decode(cur))
+    if (binding !== undefined) await this.gossip.publishRecord(this.org, binding)
+    const own = this.announcements.get(this.org) ?? await this.ownAnnouncement()
+    if (own !== undefined) await this.gossip.announce(this.org, own.bytes)
   }
 
   /** Sign and publish an oos/node-binding naming this node, unless the latest one does. */

@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises'
 import { parseOosMarkdown } from '../../src/oos/index.ts'
 import { signVersion } from '../../src/records/version.ts'
 import { K } from '../../src/store/keys.ts'
+import { provenance } from '../../src/trust/provenance.ts'
+import { claimCid } from '../../src/records/claims.ts'
 import { makeNode, until } from './nodes.ts'
 
 describe('equivocation proofs travel', () => {
@@ -28,5 +30,11 @@ describe('equivocation proofs travel', () => {
     expect(await c.store.has(forged.cid)).toBe(true)
     expect((await c.store.head(a.org))?.cid.toString()).toBe(v1.cid.toString()) // the chain is untouched
     expect(c.ingest.stats().equivocation).toBe(1)
+    // both flag A: provenance of any of A's claims says so
+    for (const n of [b, c]) {
+      const report = await provenance(n.store, claimCid(a.org, body.claims[0]), { self: n.org })
+      expect(report.equivocation.flagged).toBe(true)
+      expect(report.verdict).toBe('compromised')
+    }
   })
 })
