@@ -65,6 +65,13 @@ export function generate (): { keys: unknown[], valid: any[], invalid: any[] } {
   const rotation = encodeSigned({ type: 'oos/key-rotation', org: alice.did, createdAt: T0 + 200_000, seq: 1, prev: null, oldKey: alice.did, newKey: alice2.did, effectiveSeq: 3, nextKeyDigest: sha256(testKey('alice-3').publicKey), reason: 'scheduled rotation' } as UnsignedRecord, [alice.secretKey, alice2.secretKey], T0)
   const a3 = signVersion(smallBody('Alice Logistics', 3), { org: alice.did, seq: 3, prev: a2.cid, createdAt: T0 + 300_000, key: alice2.did }, alice2.secretKey)
 
+  const alice3 = testKey('alice-3')
+  const rotation2 = encodeSigned({ type: 'oos/key-rotation', org: alice.did, createdAt: T0 + 400_000, seq: 2, prev: rotation.cid, oldKey: alice2.did, newKey: alice3.did, effectiveSeq: 4, nextKeyDigest: sha256(testKey('alice-4').publicKey), reason: 'rotating to the pre-committed key' } as UnsignedRecord, [alice2.secretKey, alice3.secretKey], T0)
+  const carolBody = smallBody('Carol Freight', 1)
+  carolBody.claims[0] = { ...carolBody.claims[0], confidence: 'LOW', derived_from: [c0], evidence_reference: `adopted from ${alice.did} C001` }
+  carolBody.frontmatter.confidence_distribution = { high: 0, medium: 1, low: 2 }
+  const derived = signVersion(carolBody, { org: carol.did, seq: 1, prev: null, createdAt: T0 + 500_000 }, carol.secretKey)
+
   const valid = [
     describe('version-1', 'first version of a small org: seq 1, prev null', a1, []),
     describe('version-2', 'second version: prev = version-1; claim C001 unchanged (same claim CID), C002 reworded', a2, ['version-1']),
@@ -74,7 +81,9 @@ export function generate (): { keys: unknown[], valid: any[], invalid: any[] } {
     describe('retraction', 'carol retracts her endorsement', retract, ['version-1', 'version-2', 'endorsement']),
     describe('node-binding', 'alice binds one libp2p peer id', binding, []),
     describe('key-rotation', 'alice rotates to alice-2 from version 3 on, pre-committing to alice-3 (sig = old ‖ new)', rotation, ['version-1', 'version-2']),
-    describe('version-3-rotated', 'version 3 signed by the rotated-in key, named in `key`', a3, ['version-1', 'version-2', 'key-rotation'])
+    describe('version-3-rotated', 'version 3 signed by the rotated-in key, named in `key`', a3, ['version-1', 'version-2', 'key-rotation']),
+    describe('key-rotation-2', 'alice rotates again, to the key committed by key-rotation (alice-3), committing to alice-4 (TRUST.md §5)', rotation2, ['version-1', 'version-2', 'key-rotation']),
+    describe('version-derived', 'carol adopts alice\'s C001: derived_from names its claim CID, confidence LOW (TRUST.md §4)', derived, ['version-1', 'version-2'])
   ]
 
   const invalid: any[] = []
@@ -133,7 +142,11 @@ export function generate (): { keys: unknown[], valid: any[], invalid: any[] } {
   const notAuthor = encodeSigned({ type: 'oos/retraction', org: bob.did, createdAt: T0 + 200_000, target: endorse.cid, reason: 'not mine' } as UnsignedRecord, [bob.secretKey], T0)
   bad('retract-not-author', 'bob retracts carol\'s endorsement', notAuthor.bytes, 'NOT_AUTHOR', ['version-1', 'version-2', 'endorsement'])
 
-  const keys = [alice, bob, carol, alice2, testKey('alice-3')].map(k => ({ name: k.name, seedHex: hex(k.seed), publicKeyHex: hex(k.publicKey), did: k.did }))
+  const uncommitted = encodeSigned({ type: 'oos/key-rotation', org: alice.did, createdAt: T0 + 400_000, seq: 2, prev: rotation.cid, oldKey: alice2.did, newKey: carol.did, effectiveSeq: 4, nextKeyDigest: sha256(testKey('alice-4').publicKey), reason: 'a thief of alice-2 rotates to a key of its own' } as UnsignedRecord, [alice2.secretKey, carol.secretKey], T0)
+  bad('rotation-uncommitted-key', 'a rotation to a key other than the one key-rotation committed to (pre-rotation)', uncommitted.bytes, 'UNAUTHORIZED_KEY', ['version-1', 'version-2', 'key-rotation'])
+  bad('derived-from-unknown', 'carol\'s version whose claim is derived from a claim not known to the receiver', derived.bytes, 'UNKNOWN_TARGET', [])
+
+  const keys = [alice, bob, carol, alice2, alice3, testKey('alice-4')].map(k => ({ name: k.name, seedHex: hex(k.seed), publicKeyHex: hex(k.publicKey), did: k.did }))
   return { keys, valid, invalid }
 }
 
