@@ -1,15 +1,35 @@
 /**
  * `npm run bench` — prints figures as ratios against baselines measured in the same run.
  * `npm run bench -- --json` prints one JSON object.
+ * `npm run bench -- --net` adds the network figures (propagation, catch-up);
+ * `--only=ingest|propagation|catchup` runs one of them. Network settings: BENCH_NODES=10,30,50,
+ * BENCH_ROUNDS=10, BENCH_VERSIONS=1000, BENCH_DOCS=examples|fixture, BENCH_VERBOSE=1 (progress on stderr).
  */
-import { benchIngest } from './ingest.ts'
+import { benchIngest, type IngestBench } from './ingest.ts'
+import { benchPropagation, type DocSet, type PropagationFigure } from './propagation.ts'
+import { benchCatchup, type CatchupBench } from './catchup.ts'
 
 const json = process.argv.includes('--json')
+const onlyArg = process.argv.find(a => a.startsWith('--only='))?.slice('--only='.length)
+if (onlyArg !== undefined && !['ingest', 'propagation', 'catchup'].includes(onlyArg)) {
+  console.error(`--only=${onlyArg}: expected ingest, propagation or catchup`)
+  process.exit(2)
+}
+const net = process.argv.includes('--net')
+const run = (name: string): boolean => onlyArg !== undefined ? onlyArg === name : name === 'ingest' || net
+const docs = (process.env.BENCH_DOCS ?? 'examples') as DocSet
+const verbose = process.env.BENCH_VERBOSE === '1' ? (line: string) => { console.error(line) } : undefined
 const records = Number(process.env.BENCH_RECORDS ?? 3000)
-const ingest = await benchIngest({ records })
+const ingest: IngestBench | undefined = run('ingest') ? await benchIngest({ records }) : undefined
+const propagation: PropagationFigure[] | undefined = run('propagation')
+  ? await benchPropagation({ sizes: (process.env.BENCH_NODES ?? '10,30,50').split(',').map(Number), rounds: Number(process.env.BENCH_ROUNDS ?? 10), docs, log: verbose })
+  : undefined
+const catchup: CatchupBench | undefined = run('catchup')
+  ? await benchCatchup({ versions: Number(process.env.BENCH_VERSIONS ?? 1000), docs, log: verbose })
+  : undefined
 if (json) {
-  console.log(JSON.stringify({ ...ingest }, null, 2))
-} else {
+  console.log(JSON.stringify({ ...ingest, ...(propagation !== undefined ? { propagation } : {}), ...(catchup !== undefined ? { catchup } : {}) }, null, 2))
+} else if (ingest !== undefined) {
   console.log(`ingest: ${ingest.records} distinct signed versions of ${ingest.recordBytes} bytes (${ingest.claimsPerRecord} claims, the published example document)`)
   console.log(`  whole ingest door, bulk (${ingest.workers} verify workers, group commit)            ${ingest.ingestPerSec}/s`)
   console.log(`  whole ingest door, one record at a time on the main thread             ${ingest.inlinePerSec}/s`)
@@ -18,3 +38,21 @@ if (json) {
   console.log(`  raw @noble/ed25519 verify over the same bytes                            ${ingest.noblePerSec}/s`)
   console.log(`  ingest (bulk) / raw verify = ${ingest.ingestVsVerify}   ingest (one at a time) / raw verify = ${Math.round(ingest.inlinePerSec / ingest.verifyPerSec * 100) / 100}   crypto.verify / noble = ${ingest.verifyVsNoble}`)
 }
+if (!json && propagation !== undefined) {
+  const p0 = propagation[0]
+  console.log(`propagation: publish on node 1 → version stored by every follower (real nodes in one process on 127.0.0.1; ${p0?.rounds ?? 0} rounds; versions of ≤ ${Math.max(...propagation.map(p => p.recordBytes))} bytes)`)
+  console.log('  baseline: raw gossipsub message of the same size on the same node graph, publish → every node\'s message event')
+  console.log('  nodes  degree   oosnet p50     p99   raw p50     p99   ratio p50    p99   (announcement p50, missed)')
+  for (const p of propagation) {
+    const c = (x: number, w: number): string => String(x).padStart(w)
+    console.log(`  ${c(p.nodes, 5)}  ${c(p.degree, 6)}  ${c(p.p50, 8)} ms ${c(p.p99, 7)}  ${c(p.rawP50, 6)} ms ${c(p.rawP99, 7)}  ${c(p.ratioP50, 10)} ${c(p.ratioP99, 6)}   (${p.announceP50} ms, ${p.missed + p.rawMissed})`)
+  }
+}
+if (!json && catchup !== undefined) {
+  console.log(`catchup: B follows A and syncs ${catchup.versions} versions (${(catchup.bytes / 1e6).toFixed(1)} MB, ${catchup.recordBytes} bytes each) through its ingest door`)
+  console.log(`  follow → all stored                    ${catchup.ms} ms (${catchup.versionsPerSec}/s, ${catchup.syncRequests} sync requests)`)
+  console.log(`  raw libp2p stream of the same bytes     ${catchup.rawMs} ms (${catchup.rawVersionsPerSec}/s)`)
+  console.log(`  catch-up / raw transfer = ${catchup.ratio}`)
+}
+if (!json && !net && onlyArg === undefined) console.log('(network figures — propagation over 10/30/50 nodes, catch-up of 1,000 versions: npm run bench -- --net)')
+

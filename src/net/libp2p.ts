@@ -75,7 +75,11 @@ export async function createNet (init: NetInit): Promise<OosLibp2p> {
         allowPublishToZeroTopicPeers: true,
         heartbeatInterval: init.heartbeatInterval ?? 700,
         // a frame carries one or more messages; ours are ≤ 16 KiB, the cap leaves room
-        maxInboundDataLength: 1024 * 1024
+        maxInboundDataLength: 1024 * 1024,
+        // the IP-colocation penalty (P6) would graylist peers of a federation that shares one
+        // host (all 127.0.0.1): at ~15 such peers nothing propagates. Loopback is exempt;
+        // distinct hosts keep the Sybil protection.
+        scoreParams: { IPColocationFactorWhitelist: new Set(['127.0.0.1', '::1']) }
       }),
       dht: kadDHT({
         protocol: DHT_PROTOCOL,
