@@ -13,10 +13,8 @@
 import type { Stream } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { readFrames, writeFrame } from '../src/net/reqresp/frames.ts'
-import { unlockOrgKey } from '../src/node/home.ts'
 import { signVersion } from '../src/records/version.ts'
 import { documents, sleep, startNode, stopNodes, until, type BenchNode, type DocSet } from './propagation.ts'
-import { join } from 'node:path'
 
 const RAW_PROTOCOL = '/oosnet-bench/raw-chain/1.0.0'
 
@@ -59,7 +57,7 @@ export async function benchCatchup (options: CatchupOptions = {}): Promise<Catch
     const b = await startNode('catchup-b', { workers })
     nodes.push(b)
     // A's chain: signed with A's org key, ingested in bulk
-    const orgKey = await unlockOrgKey(join(a.dir, 'home'), 'bench passphrase')
+    const orgKey = await a.orgSecret()
     const records: Uint8Array[] = []
     let prev: CID | null = null
     const t0 = Date.now() - N - 1000

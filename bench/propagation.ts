@@ -14,48 +14,25 @@
  * ratios oosnet / raw.
  */
 import { readFileSync, readdirSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Message } from '@libp2p/gossipsub'
-import { initHome, unlockNodeKey, unlockOrgKey } from '../src/node/home.ts'
-import { OosNode, type OosNodeInit } from '../src/node/node.ts'
+import { ephemeralNode, type EphemeralNode } from '../src/node/ephemeral.ts'
+import type { OosNodeInit } from '../src/node/node.ts'
 import { topicOf } from '../src/net/gossip.ts'
 import { parseOosMarkdown } from '../src/oos/index.ts'
 import type { OosBody } from '../src/oos/types.ts'
 
-const PASS = 'bench passphrase'
 const RAW_TOPIC = '/oosnet-bench/raw/1'
 
-export type BenchNode = OosNode & { dir: string }
+export type BenchNode = EphemeralNode
 
 /** A real node with a temp home on 127.0.0.1 (low scrypt cost, no anti-entropy timer). */
 export async function startNode (name: string, options: Partial<OosNodeInit> = {}): Promise<BenchNode> {
-  const dir = await mkdtemp(join(tmpdir(), `oosnet-bench-${name.toLowerCase()}-`))
-  try {
-    const home = join(dir, 'home')
-    const config = await initHome(home, { name, passphrase: PASS, scryptN: 1024 })
-    const node = new OosNode({
-      home,
-      config,
-      orgKey: await unlockOrgKey(home, PASS),
-      nodeKey: await unlockNodeKey(home, PASS),
-      listen: ['/ip4/127.0.0.1/tcp/0'],
-      antiEntropyMs: 0,
-      ...options
-    })
-    await node.start()
-    return Object.assign(node, { dir })
-  } catch (err) {
-    await rm(dir, { recursive: true, force: true })
-    throw err
-  }
+  return await ephemeralNode(name, options)
 }
 
 /** Stop nodes and remove their homes; never throws. */
 export async function stopNodes (nodes: BenchNode[]): Promise<void> {
-  await Promise.allSettled(nodes.map(async n => { await n.stop() }))
-  await Promise.allSettled(nodes.map(async n => { await rm(n.dir, { recursive: true, force: true }) }))
+  await Promise.allSettled(nodes.map(async n => { await n.cleanup() }))
 }
 
 export const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }

@@ -1,9 +1,7 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { initHome, unlockNodeKey, unlockOrgKey } from '../../node/home.ts'
-import { OosNode } from '../../node/node.ts'
+import { ephemeralNode, type EphemeralNode } from '../../node/ephemeral.ts'
 import { verifyStored } from '../../node/verify.ts'
 import { getVersion } from '../../node/queries.ts'
 import { diffBodies } from '../../oos/diff.ts'
@@ -21,20 +19,15 @@ export const demo: Command = {
   help: 'Starts three nodes on 127.0.0.1 in temporary homes (examples/orgs), tells what happens, and stops and removes everything. Nothing is left behind.',
   async run (ctx) {
     const say = (s: string): void => { if (!ctx.io.json) ctx.io.out(s) }
-    const dir = await mkdtemp(join(tmpdir(), 'oosnet-demo-'))
-    const nodes: OosNode[] = []
+    const nodes: EphemeralNode[] = []
     const doc = async (slug: string, v: number) => parseOosMarkdown(await readFile(join(EXAMPLES, slug, `v${v}.oos.md`), 'utf8')).body
     const story: Record<string, unknown> = {}
     try {
       say('1. Three organizations each create a signing key (encrypted at rest) and start a node on 127.0.0.1.')
-      for (const [name, slug] of ORGS) {
-        const home = join(dir, slug)
-        const pass = `demo-${slug}`
-        const config = await initHome(home, { name, passphrase: pass, scryptN: 1024 })
-        const node = new OosNode({ home, config, orgKey: await unlockOrgKey(home, pass), nodeKey: await unlockNodeKey(home, pass), listen: ['/ip4/127.0.0.1/tcp/0'], antiEntropyMs: 5000 })
-        await node.start()
+      for (const [name] of ORGS) {
+        const node = await ephemeralNode(name, { antiEntropyMs: 5000 })
         nodes.push(node)
-        say(`   ${name.padEnd(12)} ${config.org}  peer ${node.peerId.toString().slice(0, 16)}…`)
+        say(`   ${name.padEnd(12)} ${node.org}  peer ${node.peerId.toString().slice(0, 16)}…`)
       }
       const [ledger, care, parcel] = nodes
       say('\n2. Each publishes version 1 of its Organizational Operating System: signed, hash-chained, content-addressed.')
@@ -70,8 +63,7 @@ export const demo: Command = {
       if (ctx.io.json) ctx.io.result(story, () => '')
       return report.valid ? 0 : 1
     } finally {
-      await Promise.allSettled(nodes.map(async n => await n.stop()))
-      await rm(dir, { recursive: true, force: true })
+      await Promise.allSettled(nodes.map(async n => await n.cleanup()))
     }
   }
 }
