@@ -114,6 +114,8 @@ export class OosNode {
     void this.advertise()
     // follows recorded while the node was down (oos follow offline) and any with addresses
     for (const f of this.follows.list()) void this.reach(f.org, f.via ?? [])
+    // statements signed while the node was down (oos endorse offline) reach the network now
+    setTimeout(() => { void this.regossipStatements() }, 3000).unref()
     this.log('started %p for %s', this.libp2p.peerId, this.org)
   }
 
@@ -245,6 +247,19 @@ export class OosNode {
     await this.ingest.ingest(item.bytes, { source: 'gossip' }).catch((err: Error & { code?: string }) => {
       this.log('gossiped record from %p not ingested: %s', from, err.code ?? err.message)
     })
+  }
+
+  /** Gossip our latest statements again (at most `max`): receivers that hold them ignore them. */
+  async regossipStatements (max = 200): Promise<number> {
+    let n = 0
+    for await (const [, v] of this.store.scan(K.authoredPrefix(this.org), { limit: max })) {
+      if (!this.started) break
+      const bytes = await this.store.get(CID.decode(v))
+      if (bytes === undefined) continue
+      await this.onLocal({ status: 'accepted', cid: CID.decode(v), kind: dagCbor.decode<SignedRecord>(bytes).rec.type, org: this.org }, bytes)
+      n++
+    }
+    return n
   }
 
   private async welcome (): Promise<void> {

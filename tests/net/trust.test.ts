@@ -71,5 +71,13 @@ describe('endorsements across the network', () => {
     const r = await makeRetraction({ org: c.org, secretKey: secret, target: (await import('multiformats/cid')).CID.parse(e1), reason: 'endorsed by mistake' }, c.store)
     await c.ingest.ingest(r, { source: 'local' })
     await until(async () => (await statusOf(c001)).c?.status === 'retracted', 15_000, 'retraction at B')
+
+    // a statement signed while the node was down (ingested without gossip) reaches B when C re-gossips at start
+    const c002 = claimCid(a.org, v2.body.claims.find(x => x.claim_id === 'C002')!)
+    const offline = await makeEndorsement({ org: c.org, secretKey: secret, target: c002, stance: 'dispute', note: 'did not hold for us' }, c.store)
+    await c.ingest.ingest(offline, { source: 'cli' })
+    expect((await statusOf(c002)).c).toBeUndefined()
+    expect(await c.regossipStatements()).toBeGreaterThanOrEqual(5)
+    await until(async () => (await statusOf(c002)).c?.stance === 'dispute', 15_000, 'offline dispute at B')
   })
 })
