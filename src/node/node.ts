@@ -56,13 +56,14 @@ export class OosNode {
   private readonly announcements = new Map<string, { a: Announcement, bytes: Uint8Array }>()
   private readonly blocked = new Set<string>()
   private readonly proofsSent = new Set<string>()
+  private regossipTimer?: NodeJS.Timeout
   private lastWelcome = 0
   /** A peer joined our org's topic: tell it our node binding and head (throttled; receivers dedupe). */
   private readonly onSubscription = (evt: CustomEvent<{ subscriptions: Array<{ topic: string, subscribe: boolean }> }>): void => {
     if (!evt.detail.subscriptions.some(s => s.subscribe && s.topic === `/oos/1/org/${this.org}`)) return
     if (Date.now() - this.lastWelcome < 2000) return
     this.lastWelcome = Date.now()
-    void this.welcome()
+    this.welcome().catch((err: Error) => { this.log('welcome: %s', err.message) })
   }
   private readonly log = logger('oosnet:node')
   private started = false
@@ -77,6 +78,11 @@ export class OosNode {
   }
 
   get org (): string { return this.config.org }
+
+  /** Run background work: a failure (e.g. during shutdown) is logged, never an unhandled rejection. */
+  private bg (work: Promise<unknown>, what: string): void {
+    work.catch((err: Error) => { this.log('%s: %s', what, err?.message ?? err) })
+  }
 
   /** The did of the signing key when it is not the inception key (after a rotation). */
   private get signingKey (): string | undefined {
@@ -95,7 +101,7 @@ export class OosNode {
     await this.ingest.start()
     this.libp2p = await createNet({ privateKey: this.init.nodeKey, listen: this.init.listen, bootstrap: this.init.bootstrap, mdns: this.init.mdns, blocked: this.blocked })
     this.gossip = new Gossip({ libp2p: this.libp2p }, {
-      onItem: (item, from) => { void this.onGossip(item, from) },
+      onItem: (item, from) => { this.bg(this.onGossip(item, from), 'onGossip') },
       onViolation: (peer, code) => { this.violations.report(peer, code) }
     })
     this.reqresp = reqResp({ onViolation: (peer: PeerId, code: string) => { this.violations.report(peer, code) } })({ libp2p: this.libp2p, store: this.store, ingest: this.ingest })
@@ -105,23 +111,25 @@ export class OosNode {
     await this.replicator.start()
     for (const org of this.orgs()) this.gossip.subscribe(org)
     this.ingest.onRecord((r, v, options) => {
-      if (options.source === 'local') void this.onLocal(r, v.bytes)
-      if (r.status === 'equivocation') void this.onEquivocation(r)
+      if (options.source === 'local') this.bg(this.onLocal(r, v.bytes), 'onLocal')
+      if (r.status === 'equivocation') this.bg(this.onEquivocation(r), 'onEquivocation')
     })
     this.libp2p.services.pubsub.addEventListener('subscription-change', this.onSubscription)
     this.started = true
     await this.bindNode()
-    void this.advertise()
+    this.bg(this.advertise(), 'advertise')
     // follows recorded while the node was down (oos follow offline) and any with addresses
-    for (const f of this.follows.list()) void this.reach(f.org, f.via ?? [])
+    for (const f of this.follows.list()) this.bg(this.reach(f.org, f.via ?? []), 'reach')
     // statements signed while the node was down (oos endorse offline) reach the network now
-    setTimeout(() => { void this.regossipStatements() }, 3000).unref()
+    this.regossipTimer = setTimeout(() => { this.regossipStatements().catch((err: Error) => { this.log('re-gossip: %s', err.message) }) }, 3000)
+    this.regossipTimer.unref()
     this.log('started %p for %s', this.libp2p.peerId, this.org)
   }
 
   async stop (): Promise<void> {
     if (!this.started) return
     this.started = false
+    clearTimeout(this.regossipTimer)
     this.libp2p.services.pubsub.removeEventListener('subscription-change', this.onSubscription)
     await this.replicator.stop()
     await this.reqresp.stop()
@@ -200,7 +208,7 @@ export class OosNode {
       const ann = encodeAnnouncement({ org: this.org, seq: r.seq as number, cid: r.cid, createdAt: rec.createdAt, key: this.signingKey }, this.init.orgKey)
       this.announcements.set(this.org, { a: decodeAnnouncement(ann), bytes: ann })
       await this.gossip.announce(this.org, ann)
-      void this.advertise()
+      this.bg(this.advertise(), 'advertise')
     } else if (r.kind !== 'oos/version') {
       const rec = dagCbor.decode<SignedRecord>(bytes).rec
       let topicOrg = rec.type === 'oos/endorsement' ? rec.targetOrg : rec.org

@@ -73,7 +73,7 @@ export class Replicator {
       const next = this.again.get(org)
       if (next !== undefined) {
         this.again.delete(org)
-        void this.update(org, next)
+        this.update(org, next).catch((err: Error) => { this.log('sync of %s: %s', org, err.message) })
       }
     })
     this.running.set(org, run)
@@ -113,7 +113,7 @@ export class Replicator {
       for (const h of heads) {
         if (!orgs.includes(h.org)) continue
         const mine = (await this.store.head(h.org))?.seq ?? 0
-        if (h.seq > mine) void this.update(h.org, [peer])
+        if (h.seq > mine) this.update(h.org, [peer]).catch((err: Error) => { this.log('sync of %s: %s', h.org, err.message) })
       }
     } catch (err) {
       this.log('heads from %p failed: %s', peer, (err as Error).message)

@@ -53,6 +53,9 @@ export const start: Command = {
       workers: Number(str(ctx, 'workers') ?? 0),
       ...(interval !== undefined ? { antiEntropyMs: Number(interval) * 1000 } : {})
     })
+    // a stray failure of background work must not take the node down: log it, keep serving
+    const onStray = (err: unknown): void => { ctx.io.err(`oos: background error (node keeps running): ${String((err as Error)?.message ?? err).split('\n')[0]}`) }
+    process.on('unhandledRejection', onStray)
     await node.start()
     const server = apiServer(api)({
       handlers: {
@@ -85,6 +88,7 @@ export const start: Command = {
     await server.stop()
     await removeApiFile(ctx.home, { pid: process.pid })
     await node.stop()
+    process.off('unhandledRejection', onStray)
     orgKey.fill(0)
     if (!ctx.io.json) ctx.io.err('stopped')
     return 0
