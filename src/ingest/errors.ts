@@ -1,3 +1,4 @@
+import type { CID } from 'multiformats/cid'
 import { errorClass } from '../errors.ts'
 
 /** Chain and reference rules (SPEC §6, §9). */
@@ -9,3 +10,11 @@ export class UnknownTargetError extends errorClass('UnknownTargetError', 'UNKNOW
 export class NotAuthorError extends errorClass('NotAuthorError', 'NOT_AUTHOR') {}
 export class StaleRecordError extends errorClass('StaleRecordError', 'STALE_RECORD') {}
 export class AbortedError extends errorClass('AbortedError', 'ABORTED') {}
+
+/**
+ * A version whose claims are derived from claims not known here (code UNKNOWN_TARGET):
+ * carries the missing source CIDs, so a syncing node can fetch their authors' chains first.
+ */
+export class UnknownSourceError extends errorClass('UnknownSourceError', 'UNKNOWN_TARGET') {
+  missing: CID[] = []
+}

@@ -14,7 +14,7 @@ import { K } from '../store/keys.ts'
 import { chainValue, type Batch, type Store } from '../store/store.ts'
 import { committedNextKey, currentKey, keyForSeq, keyValidAt } from './authority.ts'
 import { cidKey, fromCidKey, type ChainState } from './state.ts'
-import { NotAuthorError, SeqGapError, StaleRecordError, TimeRegressionError, UnauthorizedKeyError, UnknownTargetError, WrongPrevError } from './errors.ts'
+import { NotAuthorError, SeqGapError, StaleRecordError, TimeRegressionError, UnauthorizedKeyError, UnknownTargetError, UnknownSourceError, WrongPrevError } from './errors.ts'
 
 export type Outcome = 'accepted' | 'equivocation' | 'duplicate'
 
@@ -89,6 +89,7 @@ async function derivedFromKnown (v: Verified, ctx: RuleContext): Promise<void> {
   const own = new Set((v.claims ?? []).map(c => cidKey(c.cid)))
   const known = new Set<string>()
   let flushed = false
+  let unknown: UnknownSourceError | undefined
   for (let i = 0; i < claims.length; i++) {
     const sources = claims[i].derived_from ?? []
     for (const source of sources) {
@@ -96,11 +97,13 @@ async function derivedFromKnown (v: Verified, ctx: RuleContext): Promise<void> {
       if (own.has(k) || known.has(k)) continue
       if (!flushed) { await ctx.flush(); flushed = true }
       if ((await ctx.store.claimSightings(source)).length === 0) {
-        throw new UnknownTargetError(`claims[${i}] (${claims[i].claim_id}) is derived from ${source.toString()}, which is not a claim known here`, { path: `body.claims[${i}].derived_from` })
+        unknown ??= new UnknownSourceError(`claims[${i}] (${claims[i].claim_id}) is derived from ${source.toString()}, which is not a claim known here`, { path: `body.claims[${i}].derived_from` })
+        unknown.missing.push(source)
       }
       known.add(k)
     }
   }
+  if (unknown !== undefined) throw unknown
 }
 
 async function statementSigner (rec: { org: string, key?: string, createdAt: number }, ctx: RuleContext): Promise<void> {

@@ -7,12 +7,14 @@
  * remembered and run after it.
  */
 import type { PeerId } from '@libp2p/interface'
+import type { CID } from 'multiformats/cid'
 import { logger } from '../logger.ts'
 import type { Store } from '../store/store.ts'
 import type { OosLibp2p } from '../net/libp2p.ts'
 
 export interface SyncApi {
-  sync: (peer: PeerId, org: string, options: { from: number, signal?: AbortSignal }) => Promise<{ accepted: number }>
+  sync: (peer: PeerId, org: string, options: { from: number, signal?: AbortSignal }) => Promise<{ accepted: number, missingSources?: CID[] }>
+  authors: (peer: PeerId, claims: CID[], options: { signal?: AbortSignal }) => Promise<Array<{ org: string, seq: number }>>
   heads: (peer: PeerId, orgs: string[], options: { signal?: AbortSignal }) => Promise<Array<{ org: string, seq: number }>>
 }
 
@@ -85,7 +87,7 @@ export class Replicator {
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()])
   }
 
-  private async run (org: string, peers: PeerId[]): Promise<void> {
+  private async run (org: string, peers: PeerId[], depth = 0): Promise<void> {
     const candidates = [...peers, ...this.libp2p.getPeers().filter(p => !peers.some(q => q.equals(p)))]
     for (const peer of candidates) {
       if (this.abort.signal.aborted) return
@@ -93,8 +95,16 @@ export class Replicator {
       try {
         this.counts.syncs++
         const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(60_000)])
-        const r = await this.api.sync(peer, org, { from, signal })
+        let r = await this.api.sync(peer, org, { from, signal })
         this.counts.accepted += r.accepted
+        if ((r.missingSources?.length ?? 0) > 0 && depth < 4) {
+          // a version adopts claims we do not hold: fetch their authors' chains first, then retry
+          for (const a of await this.api.authors(peer, r.missingSources as CID[], { signal })) {
+            if (a.org !== org) await this.run(a.org, [peer], depth + 1)
+          }
+          r = await this.api.sync(peer, org, { from: ((await this.store.head(org))?.seq ?? 0) + 1, signal })
+          this.counts.accepted += r.accepted
+        }
         if (r.accepted > 0 || peers.some(p => p.equals(peer))) return
       } catch (err) {
         this.counts.failures++

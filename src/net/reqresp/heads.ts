@@ -3,6 +3,11 @@
  * Request `{ orgs: [did, …] }` (1..256 distinct); response: exactly one frame, a DAG-CBOR
  * array of `{ org, seq, cid }` for the requested orgs the responder has a head for, in
  * request order. Hints only: whatever the requester then syncs passes the ingest door.
+ *
+ * Second form, `{ claims: [CID, …] }` (1..64 claim CIDs): the heads of the orgs that authored
+ * those claims, as far as the responder knows them (at most one entry per claim). A node
+ * whose sync stopped at a version adopting claims it does not know asks this of the peer it
+ * synced from, then syncs those authors' chains first.
  */
 import * as dagCbor from '@ipld/dag-cbor'
 import type { PeerId } from '@libp2p/interface'
@@ -12,6 +17,7 @@ import { isRecordCid } from '../../records/cid.ts'
 import { BadRequestError, UnexpectedBlockError } from './errors.ts'
 import { request, type Context } from './exchange.ts'
 import { decodeCanonical, isMap, isSafeInt } from './frames.ts'
+import { K } from '../../store/keys.ts'
 
 export const MAX_HEADS_ORGS = 256
 
@@ -27,9 +33,18 @@ function distinctDids (v: unknown, max: number, what: string): string[] {
   return v as string[]
 }
 
-export function decodeHeadsRequest (bytes: Uint8Array): string[] {
+export const MAX_AUTHOR_CLAIMS = 64
+
+export type HeadsRequest = string[] | { claims: CID[] }
+
+export function decodeHeadsRequest (bytes: Uint8Array): HeadsRequest {
   const v = decodeCanonical(bytes)
-  if (!isMap(v, ['orgs'])) throw new BadRequestError('a heads request is { orgs: [did, …] }')
+  if (isMap(v, ['claims'])) {
+    const claims = Array.isArray(v.claims) ? v.claims.map(c => CID.asCID(c)) : []
+    if (claims.length < 1 || claims.length > MAX_AUTHOR_CLAIMS || claims.some(c => c === null || !isRecordCid(c))) throw new BadRequestError(`a claim-authors request lists 1..${MAX_AUTHOR_CLAIMS} claim CIDs`)
+    return { claims: claims as CID[] }
+  }
+  if (!isMap(v, ['orgs'])) throw new BadRequestError('a heads request is { orgs: [did, …] } or { claims: [CID, …] }')
   return distinctDids(v.orgs, MAX_HEADS_ORGS, 'a heads request')
 }
 
@@ -52,8 +67,20 @@ export function decodeHeadsResponse (bytes: Uint8Array, asked: string[]): HeadHi
   })
 }
 
-export async function respondHeads (ctx: Context, orgs: string[], write: (frame: Uint8Array) => Promise<void>): Promise<void> {
+export async function respondHeads (ctx: Context, req: HeadsRequest, write: (frame: Uint8Array) => Promise<void>): Promise<void> {
   const heads: HeadHint[] = []
+  let orgs: string[]
+  if (Array.isArray(req)) {
+    orgs = req
+  } else {
+    orgs = []
+    for (const c of req.claims) {
+      for await (const [k] of ctx.store.scan(K.claimPrefix(c.toString()), { limit: 1 })) {
+        const org = k.slice(K.claimPrefix(c.toString()).length).split('!')[0]
+        if (!orgs.includes(org)) orgs.push(org)
+      }
+    }
+  }
   for (const org of orgs) {
     const h = await ctx.store.head(org)
     if (h !== undefined) heads.push({ org, seq: h.seq, cid: h.cid })
@@ -79,4 +106,29 @@ export async function headsOf (ctx: Context, peer: PeerId, orgs: string[], optio
     }, options))
   }
   return out
+}
+
+/** Requester: the heads of the orgs that authored `claims`, as `peer` knows them. */
+export async function authorsOf (ctx: Context, peer: PeerId, claims: CID[], options: { signal?: AbortSignal } = {}): Promise<HeadHint[]> {
+  const asked = claims.slice(0, MAX_AUTHOR_CLAIMS)
+  return await request(ctx, peer, { name: 'heads', body: dagCbor.encode({ claims: asked }) }, async (frames) => {
+    let heads: HeadHint[] | undefined
+    for await (const frame of frames) {
+      if (heads !== undefined) throw new UnexpectedBlockError(`${peer.toString()} sent more than one heads frame`)
+      let v: unknown
+      try { v = decodeCanonical(frame) } catch (err) { throw new UnexpectedBlockError(`authors response: ${(err as Error).message}`) }
+      if (!Array.isArray(v) || v.length > asked.length) throw new UnexpectedBlockError('an authors response is an array of at most as many entries as claims asked')
+      const seen = new Set<string>()
+      heads = v.map((h: unknown, i) => {
+        const cid = isMap(h, ['org', 'seq', 'cid']) ? CID.asCID(h.cid) : null
+        if (!isMap(h, ['org', 'seq', 'cid']) || !isDid(h.org) || seen.has(h.org as string) || !isSafeInt(h.seq, 1) || cid === null || !isRecordCid(cid)) {
+          throw new UnexpectedBlockError(`authors response entry ${i} is not { org, seq, cid } (each org once)`)
+        }
+        seen.add(h.org as string)
+        return { org: h.org as string, seq: h.seq as number, cid }
+      })
+    }
+    if (heads === undefined) throw new UnexpectedBlockError(`${peer.toString()} closed without a heads frame`)
+    return heads
+  }, options)
 }

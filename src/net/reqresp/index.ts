@@ -18,7 +18,7 @@ import type { Store } from '../../store/store.ts'
 import { NotStartedError, RequestAbortedError } from './errors.ts'
 import { PROTOCOLS, VIOLATION_CODES, serve, type Context, type ProtocolCounters, type ProtocolName, type Timeouts, type ViolationCode } from './exchange.ts'
 import { decodeFetchRequest, fetchRecords, respondFetch, type FetchResult } from './fetch.ts'
-import { decodeHeadsRequest, headsOf, respondHeads, type HeadHint } from './heads.ts'
+import { authorsOf, decodeHeadsRequest, headsOf, respondHeads, type HeadHint } from './heads.ts'
 import { InboundLimiter, OutboundGate, type Rate } from './limits.ts'
 import { decodeSyncRequest, respondSync, syncOrg, type SyncOptions, type SyncResult } from './sync.ts'
 
@@ -120,7 +120,7 @@ export class ReqResp {
     const handlers: Record<ProtocolName, (stream: Stream, connection: Connection) => Promise<void>> = {
       fetch: async (s, c) => { await serve(ctx, 'fetch', s, c, decodeFetchRequest, async (cids, write) => { await respondFetch(ctx, cids, write) }) },
       sync: async (s, c) => { await serve(ctx, 'sync', s, c, decodeSyncRequest, async (req, write) => { await respondSync(ctx, req, write) }) },
-      heads: async (s, c) => { await serve(ctx, 'heads', s, c, decodeHeadsRequest, async (orgs, write) => { await respondHeads(ctx, orgs, write) }) }
+      heads: async (s, c) => { await serve(ctx, 'heads', s, c, decodeHeadsRequest, async (req, write) => { await respondHeads(ctx, req, write) }) }
     }
     for (const name of NAMES) await ctx.libp2p.handle(PROTOCOLS[name], handlers[name], options)
     this.started = true
@@ -153,6 +153,12 @@ export class ReqResp {
   async heads (peer: PeerId, orgs: string[], options: { signal?: AbortSignal } = {}): Promise<HeadHint[]> {
     this.ensureStarted()
     return await headsOf(this.ctx, peer, orgs, options)
+  }
+
+  /** The heads of the orgs that authored `claims`, as `peer` knows them (hints). */
+  async authors (peer: PeerId, claims: CID[], options: { signal?: AbortSignal } = {}): Promise<HeadHint[]> {
+    this.ensureStarted()
+    return await authorsOf(this.ctx, peer, claims, options)
   }
 
   stats (): ReqRespStats {

@@ -41,6 +41,8 @@ export interface SyncResult extends TransferResult {
   requests: number
   /** pages cut short by the whole-response timeout after progress (then asked again, smaller) */
   cut: number
+  /** claims the org's versions were derived from that are not known here (their authors' chains are needed first) */
+  missingSources: CID[]
 }
 
 export function encodeSyncRequest (req: SyncRequest): Uint8Array {
@@ -76,7 +78,7 @@ export async function syncOrg (ctx: Context, peer: PeerId, org: string, options:
   if (!isSafeInt(limit, 1, MAX_SYNC_LIMIT)) throw new BadRequestError(`limit must be an integer in 1..${MAX_SYNC_LIMIT}`)
   let from = options.from ?? ((await ctx.store.head(org))?.seq ?? 0) + 1
   if (!isSafeInt(from, 1)) throw new BadRequestError('from must be an integer ≥ 1')
-  const result: SyncResult = { ...emptyTransfer(), requests: 0, cut: 0 }
+  const result: SyncResult = { ...emptyTransfer(), requests: 0, cut: 0, missingSources: [] }
   const who = peer.toString()
   for (;;) {
     let versions = 0
@@ -102,6 +104,7 @@ export async function syncOrg (ctx: Context, peer: PeerId, org: string, options:
           result.received++
           await pipeline.add(ctx.ingest.ingest(frame, { source: 'sync', signal: options.signal }).then(r => { tally(result, r) }, e => {
             tally(result, e)
+            if (Array.isArray(e?.missing)) result.missingSources.push(...e.missing)
             if (isVersion) stop = true // the versions after it cannot follow
           }))
           if (stop) break
