@@ -21,10 +21,13 @@ import '../store/errors.ts'
 import { ApiUnavailableError } from './errors.ts'
 import { isLoopbackHost } from './server.ts'
 import type {
-  ApiHandlers, ApiStatus, CallOptions, ClaimResult, ClaimsInput, FollowInput, FollowResult, LogInput, PublishInput,
-  PublishResult, ShowInput, ShowResult, UnfollowResult, VerifyResult
+  AdoptApiResult, AdoptInput, ApiHandlers, ApiStatus, CallOptions, ClaimResult, ClaimsInput, EndorseInput, FollowInput,
+  FollowResult, LogInput, PublishInput, PublishResult, RetractInput, ShowInput, ShowResult, StatementResult, TrustSetInput,
+  UnfollowResult, VerifyResult
 } from './types.ts'
 import type { LogEntry } from '../node/queries.ts'
+import type { ProvenanceReport } from '../trust/provenance.ts'
+import type { TrustRow } from '../trust/settings.ts'
 
 /** What `<home>/api.json` holds. */
 export interface ApiInfo {
@@ -167,6 +170,30 @@ export class ApiClient implements ApiHandlers {
 
   async verify (input: { cid: string }, options?: CallOptions): Promise<VerifyResult> {
     return await this.call('GET', `/v1/verify/${encodeURIComponent(input.cid)}`, undefined, options)
+  }
+
+  async endorse (input: EndorseInput, options?: CallOptions): Promise<StatementResult> {
+    return await this.call('POST', '/v1/endorse', input, options)
+  }
+
+  async retract (input: RetractInput, options?: CallOptions): Promise<StatementResult> {
+    return await this.call('POST', '/v1/retract', input, options)
+  }
+
+  async adopt (input: AdoptInput, options?: CallOptions): Promise<AdoptApiResult> {
+    return await this.call('POST', '/v1/adopt', input, options)
+  }
+
+  async provenance (input: { cid: string }, options?: CallOptions): Promise<ProvenanceReport> {
+    return await this.call('GET', `/v1/provenance/${encodeURIComponent(input.cid)}`, undefined, options)
+  }
+
+  async trust (options?: CallOptions): Promise<TrustRow[]> {
+    return await this.call('GET', '/v1/trust', undefined, options)
+  }
+
+  async trustSet (input: TrustSetInput, options?: CallOptions): Promise<TrustSetInput> {
+    return await this.call('POST', '/v1/trust', { org: input.org, level: input.level }, options)
   }
 
   /** One request; a non-2xx answer throws the typed error it names. */

@@ -1,8 +1,8 @@
 /**
- * The handlers of the local API that need only the store, the ingest door and the org key:
- * publish, show, log, claims, verify (the node adds status, follow and unfollow). They are
- * the same queries the CLI runs offline (node/queries.ts, publish.ts, verify.ts), with
- * results as plain JSON.
+ * The handlers of the local API that need only the store, the ingest door, the home and the
+ * org key: publish, show, log, claims, verify, and the trust layer's (trust-handlers.ts);
+ * the node adds status, follow and unfollow. They are the same queries the CLI runs offline
+ * (node/queries.ts, publish.ts, verify.ts, trust/), with results as plain JSON.
  */
 import type { Ingest } from '../ingest/ingest.ts'
 import { InvalidArgumentError } from '../node/errors.ts'
@@ -16,6 +16,7 @@ import { tryParseCid } from '../records/cid.ts'
 import type { Store } from '../store/store.ts'
 import { toJson } from '../cli/io.ts'
 import { NoOrgKeyError, PublishConflictError } from './errors.ts'
+import { trustHandlers } from './trust-handlers.ts'
 import type { ClaimResult, LocalHandlers, ShowResult, VerifyResult } from './types.ts'
 
 /** The org's signing key: its 32-byte seed, and its did when it is not the inception key. */
@@ -24,12 +25,18 @@ export interface OrgSigner {
   key?: string
 }
 
-export function localHandlers (store: Store, ingest: Ingest, config: Pick<HomeConfig, 'org'>, signer?: OrgSigner): LocalHandlers {
+/**
+ * `home` holds follows.json and trust.json (whom provenance reports count as trusted);
+ * without it only our own org is trusted and `trustSet` refuses.
+ */
+export function localHandlers (store: Store, ingest: Ingest, config: Pick<HomeConfig, 'org'>, signer?: OrgSigner, home?: string): LocalHandlers {
   // publishes run one at a time: each reads the head it builds on, and two running at once
   // would sign two different versions of the same seq (an equivocation of our own)
   let publishing: Promise<unknown> = Promise.resolve()
 
   return {
+    ...trustHandlers(store, ingest, { org: config.org, home, signer }),
+
     async publish ({ document, format }, options = {}) {
       if (signer === undefined) throw new NoOrgKeyError('this node was started without the org key, so it cannot publish')
       if (typeof document !== 'string') throw new InvalidArgumentError('document must be a string', { path: 'document' })

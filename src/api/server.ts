@@ -20,20 +20,16 @@ import type { AddressInfo } from 'node:net'
 import { isIP } from 'node:net'
 import { OosError } from '../errors.ts'
 import { logger } from '../logger.ts'
-import { NotFoundError, InvalidArgumentError } from '../node/errors.ts'
+import { InvalidArgumentError } from '../node/errors.ts'
 import { toJson } from '../cli/io.ts'
 import {
-  ApiNotLoopbackError, ApiNotStartedError, BadRequestError, ForbiddenError, InternalError, MethodNotAllowedError,
+  ApiNotLoopbackError, ApiNotStartedError, BadRequestError, ForbiddenError, InternalError,
   PayloadTooLargeError, UnauthorizedError, UnsupportedMediaTypeError
 } from './errors.ts'
-import type { ApiHandlers, ApiStats, CallOptions, ClaimsInput } from './types.ts'
+import { BODY_LIMIT, match } from './routes.ts'
+import type { ApiHandlers, ApiStats } from './types.ts'
 
-export const KiB = 1024
-export const MiB = 1024 * KiB
-/** body limit of `POST /v1/publish` */
-export const PUBLISH_BODY_LIMIT = 2 * MiB
-/** body limit of every other route */
-export const BODY_LIMIT = 64 * KiB
+export { API_ROUTES, BODY_LIMIT, KiB, MiB, PUBLISH_BODY_LIMIT, ROUTES } from './routes.ts'
 
 /**
  * HTTP status of an error code. Codes not listed: 400 (an `OosError` is a problem with
@@ -92,160 +88,6 @@ export function isLoopbackHost (host: string): boolean {
     try { return new URL(`http://[${h}]/`).hostname === '[::1]' } catch { return false }
   }
   return false
-}
-
-interface Request {
-  params: Record<string, string>
-  query: URLSearchParams
-  body: Record<string, unknown>
-}
-
-interface Route {
-  method: 'GET' | 'POST'
-  /** OpenAPI path template, e.g. `/v1/versions/{ref}` */
-  path: string
-  /** allowed query parameters */
-  query?: readonly string[]
-  /** body limit in bytes (POST) */
-  limit?: number
-  run: (h: ApiHandlers, r: Request, o: CallOptions) => Promise<unknown>
-}
-
-// ---- request validation -------------------------------------------------------------
-
-function fields (body: Record<string, unknown>, allowed: readonly string[]): void {
-  for (const k of Object.keys(body)) if (!allowed.includes(k)) throw new BadRequestError(`unknown field ${JSON.stringify(k)}`, { path: k })
-}
-
-function reqString (body: Record<string, unknown>, name: string): string {
-  const v = body[name]
-  if (typeof v !== 'string' || v === '') throw new BadRequestError(`${name} must be a non-empty string`, { path: name })
-  return v
-}
-
-function optStrings (body: Record<string, unknown>, name: string): string[] | undefined {
-  const v = body[name]
-  if (v === undefined) return undefined
-  if (!Array.isArray(v) || v.some(x => typeof x !== 'string')) throw new BadRequestError(`${name} must be an array of strings`, { path: name })
-  return v as string[]
-}
-
-function optQuery (q: URLSearchParams, name: string): string | undefined {
-  const all = q.getAll(name)
-  if (all.length > 1) throw new BadRequestError(`query parameter ${name} is given ${all.length} times`, { path: name })
-  return all[0] === '' ? undefined : all[0]
-}
-
-function optPositive (q: URLSearchParams, name: string): number | undefined {
-  const v = optQuery(q, name)
-  if (v === undefined) return undefined
-  if (!/^[1-9][0-9]{0,15}$/.test(v) || !Number.isSafeInteger(Number(v))) throw new InvalidArgumentError(`${name} must be a positive integer, not ${JSON.stringify(v)}`, { path: name })
-  return Number(v)
-}
-
-/** The routes, in the order they are matched. Exported so tests can hold them against openapi.yaml. */
-export const ROUTES: readonly Route[] = [
-  {
-    method: 'GET',
-    path: '/v1/status',
-    run: async (h, _r, o) => await h.status(o)
-  },
-  {
-    method: 'POST',
-    path: '/v1/publish',
-    limit: PUBLISH_BODY_LIMIT,
-    run: async (h, { body }, o) => {
-      fields(body, ['document', 'format'])
-      const format = body.format ?? 'md'
-      if (format !== 'md' && format !== 'json') throw new BadRequestError('format must be "md" or "json"', { path: 'format' })
-      return await h.publish({ document: reqString(body, 'document'), format }, o)
-    }
-  },
-  {
-    method: 'POST',
-    path: '/v1/follow',
-    run: async (h, { body }, o) => {
-      fields(body, ['org', 'via'])
-      const via = optStrings(body, 'via')
-      return await h.follow({ org: reqString(body, 'org'), ...(via !== undefined ? { via } : {}) }, o)
-    }
-  },
-  {
-    method: 'POST',
-    path: '/v1/unfollow',
-    run: async (h, { body }, o) => {
-      fields(body, ['org'])
-      return await h.unfollow({ org: reqString(body, 'org') }, o)
-    }
-  },
-  {
-    method: 'GET',
-    path: '/v1/versions/{ref}',
-    query: ['seq'],
-    run: async (h, { params, query }, o) => {
-      const seq = optPositive(query, 'seq')
-      return await h.show({ ref: params.ref, ...(seq !== undefined ? { seq } : {}) }, o)
-    }
-  },
-  {
-    method: 'GET',
-    path: '/v1/log/{org}',
-    query: ['limit'],
-    run: async (h, { params, query }, o) => {
-      const limit = optPositive(query, 'limit')
-      return await h.log({ org: params.org, ...(limit !== undefined ? { limit } : {}) }, o)
-    }
-  },
-  {
-    method: 'GET',
-    path: '/v1/claims',
-    query: ['org', 'search', 'section', 'confidence', 'evidence'],
-    run: async (h, { query }, o) => {
-      const input: Record<string, string> = {}
-      for (const k of ['org', 'search', 'section', 'confidence', 'evidence']) {
-        const v = optQuery(query, k)
-        if (v !== undefined) input[k] = k === 'confidence' || k === 'evidence' ? v.toUpperCase() : v
-      }
-      return await h.claims(input as ClaimsInput, o)
-    }
-  },
-  {
-    method: 'GET',
-    path: '/v1/verify/{cid}',
-    run: async (h, { params }, o) => await h.verify({ cid: params.cid }, o)
-  }
-]
-
-/** `[{ method, path }]` of every route, for documentation checks. */
-export const API_ROUTES: ReadonlyArray<{ method: string, path: string }> = ROUTES.map(r => ({ method: r.method, path: r.path }))
-
-interface Compiled { route: Route, re: RegExp, names: string[] }
-
-const COMPILED: Compiled[] = ROUTES.map(route => {
-  const names: string[] = []
-  const re = new RegExp('^' + route.path.split('/').map(seg => {
-    const m = /^\{(\w+)\}$/.exec(seg)
-    if (m === null) return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-    names.push(m[1])
-    return '([^/]+)'
-  }).join('/') + '$')
-  return { route, re, names }
-})
-
-function match (method: string, pathname: string): { route: Route, params: Record<string, string> } {
-  const allowed: string[] = []
-  for (const c of COMPILED) {
-    const m = c.re.exec(pathname)
-    if (m === null) continue
-    if (c.route.method !== method) { allowed.push(c.route.method); continue }
-    const params: Record<string, string> = {}
-    for (const [i, name] of c.names.entries()) {
-      try { params[name] = decodeURIComponent(m[i + 1]) } catch { throw new BadRequestError(`bad percent-encoding in the path: ${JSON.stringify(m[i + 1])}`) }
-    }
-    return { route: c.route, params }
-  }
-  if (allowed.length > 0) throw Object.assign(new MethodNotAllowedError(`${method} is not allowed on ${pathname} (allowed: ${allowed.join(', ')})`), { allow: allowed.join(', ') })
-  throw new NotFoundError(`no such API route: ${method} ${pathname}`)
 }
 
 // ---- the server ---------------------------------------------------------------------

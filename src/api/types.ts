@@ -9,6 +9,9 @@ import type { ClaimRow, LogEntry } from '../node/queries.ts'
 import type { VerifyReport } from '../node/verify.ts'
 import type { Confidence, Evidence } from '../oos/types.ts'
 import type { VersionRecord } from '../records/types.ts'
+import type { AdoptConflict } from '../trust/adopt.ts'
+import type { ProvenanceReport } from '../trust/provenance.ts'
+import type { TrustLevel, TrustRow } from '../trust/settings.ts'
 
 /** The JSON form of a value as `toJson` (src/cli/io.ts) makes it: CIDs and bytes become strings. */
 export type Jsonified<T> =
@@ -110,6 +113,49 @@ export type ClaimResult = Jsonified<ClaimRow>
 /** A verification report (no per-record results); `code` is the first rejection's. */
 export type VerifyResult = Omit<VerifyReport, 'results'> & { code?: string }
 
+export interface EndorseInput {
+  /** the claim CID endorsed or disputed */
+  target: string
+  /** default `endorse` */
+  stance?: 'endorse' | 'dispute'
+  note?: string
+  evidence?: { type: Evidence, text: string }
+  /** ms since the epoch; must be in the future */
+  expiresAt?: number
+}
+
+export interface RetractInput {
+  /** one of our own statements, claims or versions */
+  target: string
+  /** default "retracted by its author" */
+  reason?: string
+}
+
+/** A statement we signed and ingested (then gossiped on the target author's topic). */
+export interface StatementResult {
+  cid: string
+  /** what the ingest door said: `accepted`, or `duplicate` */
+  status: string
+  target: string
+  stance?: 'endorse' | 'dispute'
+}
+
+export interface AdoptInput {
+  /** the source claim's CID */
+  cid: string
+  /** our draft, `.oos.md` text; default: our latest published version */
+  draft?: string
+}
+
+export interface AdoptApiResult {
+  /** the draft with the claim added (`.oos.md`), absent when a conflict left it unchanged */
+  document?: string
+  added: { claim_id: string, derived_from: string[], evidence_reference?: string, rule: string } | null
+  conflicts: AdoptConflict[]
+}
+
+export interface TrustSetInput { org: string, level: TrustLevel }
+
 /** Everything the API serves. The node wires `{ ...localHandlers(...), status, follow, unfollow }`. */
 export interface ApiHandlers {
   status: (options?: CallOptions) => Promise<ApiStatus>
@@ -120,7 +166,13 @@ export interface ApiHandlers {
   log: (input: LogInput, options?: CallOptions) => Promise<LogEntry[]>
   claims: (input: ClaimsInput, options?: CallOptions) => Promise<ClaimResult[]>
   verify: (input: { cid: string }, options?: CallOptions) => Promise<VerifyResult>
+  endorse: (input: EndorseInput, options?: CallOptions) => Promise<StatementResult>
+  retract: (input: RetractInput, options?: CallOptions) => Promise<StatementResult>
+  adopt: (input: AdoptInput, options?: CallOptions) => Promise<AdoptApiResult>
+  provenance: (input: { cid: string }, options?: CallOptions) => Promise<ProvenanceReport>
+  trust: (options?: CallOptions) => Promise<TrustRow[]>
+  trustSet: (input: TrustSetInput, options?: CallOptions) => Promise<TrustSetInput>
 }
 
-/** The handlers a store, an ingest door and the org key can provide (handlers.ts). */
-export type LocalHandlers = Pick<ApiHandlers, 'publish' | 'show' | 'log' | 'claims' | 'verify'>
+/** The handlers a store, an ingest door, the home and the org key can provide (handlers.ts, trust-handlers.ts). */
+export type LocalHandlers = Omit<ApiHandlers, 'status' | 'follow' | 'unfollow'>

@@ -189,20 +189,30 @@ function count (report: ImportReport, cid: CID, e: OosError): void {
 }
 
 /**
- * Verify a CAR offline, through the same ingest door, into a throw-away store: every block
- * re-hashed, decoded, schema-checked, signature-checked, and every chain rebuilt from seq 1.
+ * Import a CAR into a throw-away store through a fresh ingest door, run `fn` on that store,
+ * then delete it: a CAR is read exactly as records arriving from a peer.
  */
-export async function verifyCar (path: string, options: { signal?: AbortSignal } = {}): Promise<ImportReport & { valid: boolean }> {
-  const dir = await mkdtemp(join(tmpdir(), 'oosnet-verify-'))
+export async function withCarStore<T> (path: string, fn: (store: Store, report: ImportReport) => Promise<T>, options: { signal?: AbortSignal, onProgress?: Progress } = {}): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'oosnet-car-'))
   const store = new Store({ path: join(dir, 'db') })
   await store.start()
   try {
     const report = await importCar(new Ingest({ store }), path, options)
-    const rootsOk = report.roots.length > 0 && await Promise.all(report.roots.map(async r => await store.has(CID.parse(r)))).then(x => x.every(Boolean))
-    if (!rootsOk) { report.reasons.ROOT_MISSING = 1; report.rejected++ }
-    return { ...report, valid: report.rejected === 0 && rootsOk }
+    return await fn(store, report)
   } finally {
     await store.stop()
     await rm(dir, { recursive: true, force: true })
   }
+}
+
+/**
+ * Verify a CAR offline, through the same ingest door, into a throw-away store: every block
+ * re-hashed, decoded, schema-checked, signature-checked, and every chain rebuilt from seq 1.
+ */
+export async function verifyCar (path: string, options: { signal?: AbortSignal } = {}): Promise<ImportReport & { valid: boolean }> {
+  return await withCarStore(path, async (store, report) => {
+    const rootsOk = report.roots.length > 0 && await Promise.all(report.roots.map(async r => await store.has(CID.parse(r)))).then(x => x.every(Boolean))
+    if (!rootsOk) { report.reasons.ROOT_MISSING = 1; report.rejected++ }
+    return { ...report, valid: report.rejected === 0 && rootsOk }
+  }, options)
 }

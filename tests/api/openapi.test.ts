@@ -11,6 +11,10 @@ import { API_ROUTES, ERROR_STATUS, ROUTES, apiServer, type ApiServer } from '../
 import type { ApiHandlers } from '../../src/api/types.ts'
 import { generateKeyPair, publicKeyToDid } from '../../src/identity/index.ts'
 import { openNode } from '../helpers.ts'
+import { testKey } from '../../protocol/vectors/generate.ts'
+import { smallBody } from '../../protocol/vectors/bodies.ts'
+import { signVersion } from '../../src/records/version.ts'
+import { claimCid } from '../../src/records/claims.ts'
 
 const Ajv2020 = ((_Ajv2020 as unknown as { default?: typeof _Ajv2020 }).default ?? _Ajv2020) as unknown as typeof _Ajv2020.default
 const addFormats = ((_addFormats as unknown as { default?: typeof _addFormats }).default ?? _addFormats) as unknown as typeof _addFormats.default
@@ -119,7 +123,7 @@ describe('the API answers as documented', () => {
     const keys = generateKeyPair()
     org = publicKeyToDid(keys.publicKey)
     const handlers: ApiHandlers = {
-      ...localHandlers(node.store, node.ingest, { org }, { secretKey: keys.secretKey }),
+      ...localHandlers(node.store, node.ingest, { org }, { secretKey: keys.secretKey }, node.path),
       status: async () => ({ org, name: 'Ledgerline', peerId: '12D3KooWFake', multiaddrs: ['/ip4/127.0.0.1/tcp/4710'], peers: [], following: [], head: (await node.store.head(org))?.seq ?? 0, ingest: node.ingest.stats() }),
       follow: async ({ org }) => ({ org, seq: 0 }),
       unfollow: async ({ org }) => ({ org, removed: false })
@@ -152,8 +156,40 @@ describe('the API answers as documented', () => {
     check('get', '/v1/verify/{cid}', '200', await client.verify({ cid: p2.cid }))
   })
 
+  it('the trust routes answer as documented: endorse, provenance, trust, trust set, retract, adopt', async () => {
+    const alice = testKey('alice')
+    const v1 = signVersion(smallBody('Alice Logistics', 1), { org: alice.did, seq: 1, prev: null, createdAt: Date.now() - 1000 }, alice.secretKey)
+    await node.ingest.ingest(v1.bytes)
+    const claim = claimCid(alice.did, v1.signed.rec.body.claims[0]).toString()
+    const e = await client.endorse({ target: claim, stance: 'dispute', note: 'not in our depots', evidence: { type: 'OBSERVED_ONCE', text: 'one depot' }, expiresAt: Date.now() + 86_400_000 })
+    check('post', '/v1/endorse', '200', e)
+    expect(e).toMatchObject({ status: 'accepted', stance: 'dispute', target: claim })
+    const p = await client.provenance({ cid: claim })
+    check('get', '/v1/provenance/{cid}', '200', p)
+    expect(p.endorsements).toMatchObject([{ org, stance: 'dispute', status: 'valid', trusted: true }])
+    const set = await client.trustSet({ org: 'Alice Logistics', level: 'untrusted' })
+    check('post', '/v1/trust', '200', set)
+    expect(set).toEqual({ org: alice.did, level: 'untrusted' })
+    const rows = await client.trust()
+    check('get', '/v1/trust', '200', rows)
+    expect(rows.find(r => r.org === alice.did)).toMatchObject({ explicit: 'untrusted', trusted: false, received: { endorse: 0, dispute: 1 } })
+    const r = await client.retract({ target: e.cid })
+    check('post', '/v1/retract', '200', r)
+    expect((await client.provenance({ cid: claim })).endorsements[0].status).toBe('retracted')
+    const a = await client.adopt({ cid: claim })
+    check('post', '/v1/adopt', '200', a)
+    expect(a.added).toMatchObject({ derived_from: [claim] })
+    expect(a.document).toContain(claim)
+  })
+
   it('errors match the error schema and the documented statuses', async () => {
     const cases: Array<[string, string, () => Promise<unknown>, string]> = [
+      ['post', '/v1/endorse', async () => await client.endorse({ target: 'bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy' }), '422'],
+      ['post', '/v1/endorse', async () => await client.call('POST', '/v1/endorse', { target: 'x', stance: 'maybe' }), '400'],
+      ['post', '/v1/retract', async () => await client.retract({ target: 'bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy' }), '422'],
+      ['get', '/v1/provenance/{cid}', async () => await client.provenance({ cid: 'bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy' }), '404'],
+      ['post', '/v1/trust', async () => await client.call('POST', '/v1/trust', { org: 'x', level: 'maybe' }), '400'],
+      ['post', '/v1/adopt', async () => await client.adopt({ cid: 'not-a-cid' }), '400'],
       ['post', '/v1/publish', async () => await client.publish({ document: '---\nx: [\n---\n', format: 'md' }), '400'],
       ['get', '/v1/versions/{ref}', async () => await client.show({ ref: 'nobody-here' }), '404'],
       ['get', '/v1/verify/{cid}', async () => await client.verify({ cid: 'nope' }), '400'],

@@ -85,3 +85,76 @@ describe('separate oos start processes', () => {
     expect(await na.stop()).toBe(0)
   })
 })
+
+describe('trust commands through running oos start processes', () => {
+  const running: Array<{ stop: () => Promise<number> }> = []
+  let dir: Awaited<ReturnType<typeof tempDir>>
+  afterAll(async () => {
+    await Promise.all(running.map(async r => await r.stop()))
+    await dir?.cleanup()
+  })
+
+  it('C endorses A\'s claim through its node; B sees it in provenance, trusts C, sees the retraction; adopt via the API; rotate-key refused; provenance offline from a CAR', async () => {
+    dir = await tempDir()
+    const [a, b, c] = ['a', 'b', 'c'].map(n => join(dir.path, n))
+    for (const [home, name] of [[a, 'Ledgerline'], [b, 'Carepath'], [c, 'Parcelworks']]) expect((await oos(['init', '--name', name, '--home', home])).code).toBe(0)
+    const [na, nb, nc] = [await startNode(a), await startNode(b), await startNode(c)]
+    running.push(na, nb, nc)
+    const org = na.info.org
+    const cOrg = nc.info.org
+    const addr = na.info.multiaddrs[0]
+    for (const home of [b, c]) expect((await oos(['follow', org, '--via', addr, '--home', home])).code).toBe(0)
+    // no passphrase anywhere below: the running nodes hold the keys
+    const noPass = { env: { OOS_PASSPHRASE: undefined } }
+    expect((await oos(['publish', join(ROOT, 'examples/orgs/ledgerline/v1.oos.md'), '--home', a], noPass)).code).toBe(0)
+    const claimsAt = async (home: string): Promise<any[]> => {
+      const r = await oos(['claims', org, '--home', home, '--json'])
+      return r.code === 0 ? r.json() : []
+    }
+    await until(async () => (await claimsAt(b)).length > 0 && (await claimsAt(c)).length > 0, 20_000, 'B and C hold version 1')
+    const claim = (await claimsAt(c))[0].cid
+
+    const e = await oos(['endorse', claim, '--note', 'Held in our depots.', '--expires', '30d', '--home', c, '--json'], noPass)
+    expect(e.code, e.stderr).toBe(0)
+    expect(e.json()).toMatchObject({ status: 'accepted', stance: 'endorse', target: claim })
+    const mineOn = async (home: string): Promise<any> => {
+      const r = await oos(['provenance', claim, '--home', home, '--json'])
+      return r.code === 0 ? r.json().endorsements.find((x: any) => x.org === cOrg) : undefined
+    }
+    await until(async () => await mineOn(b) !== undefined, 20_000, 'B received C\'s endorsement')
+    expect(await mineOn(b)).toMatchObject({ stance: 'endorse', status: 'valid', trusted: false, counted: false, note: 'Held in our depots.' })
+
+    const t = await oos(['trust', 'set', cOrg, 'trusted', '--home', b, '--json'])
+    expect(t.json()).toEqual({ org: cOrg, level: 'trusted' })
+    expect(await mineOn(b)).toMatchObject({ status: 'valid', trusted: true, counted: true })
+    const rows = (await oos(['trust', '--home', b, '--json'])).json()
+    expect(rows.find((r: any) => r.org === cOrg)).toMatchObject({ trusted: true, explicit: 'trusted', given: { endorse: 1, dispute: 0 } })
+    expect(rows.find((r: any) => r.org === org)).toMatchObject({ followed: true, received: { endorse: 1 } })
+
+    const r = await oos(['retract', e.json().cid, '--reason', 'wrong depot', '--home', c, '--json'], noPass)
+    expect(r.code, r.stderr).toBe(0)
+    await until(async () => (await mineOn(b))?.status === 'retracted', 20_000, 'B shows the retraction')
+
+    const draft = join(dir.path, 'draft.oos.md')
+    await writeFile(draft, await readFile(join(ROOT, 'examples/orgs/parcelworks/v1.oos.md'), 'utf8'))
+    const ad = await oos(['adopt', claim, '--into', draft, '--home', c, '--json'])
+    expect(ad.code, ad.stderr).toBe(0)
+    expect(ad.json().added).toMatchObject({ derived_from: [claim] })
+    expect(await readFile(draft, 'utf8')).toContain(claim)
+
+    const rk = await oos(['rotate-key', '--home', c])
+    expect(rk.code).not.toBe(0)
+    expect(rk.stderr).toMatch(/STORE_LOCKED/)
+
+    // offline, from a CAR exported by B: the claim, its version and the statements about it
+    expect(await nb.stop()).toBe(0)
+    const car = join(dir.path, 'a.car')
+    expect((await oos(['export', org, '--out', car, '--home', b])).code).toBe(0)
+    const off = await oos(['provenance', claim, '--car', car, '--home', join(dir.path, 'nobody'), '--json'])
+    expect(off.code, off.stderr).toBe(0)
+    expect(off.json()).toMatchObject({ claim: { cid: claim }, author: { org, chain: { valid: true } } })
+    expect(off.json().endorsements.find((x: any) => x.org === cOrg)).toMatchObject({ status: 'retracted', trusted: false })
+    expect(await nc.stop()).toBe(0)
+    expect(await na.stop()).toBe(0)
+  })
+})

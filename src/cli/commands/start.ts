@@ -59,7 +59,7 @@ export const start: Command = {
     await node.start()
     const server = apiServer(api)({
       handlers: {
-        ...localHandlers(node.store, node.ingest, config, orgSigner(orgKey, config.org)),
+        ...localHandlers(node.store, node.ingest, config, orgSigner(orgKey, config.org), ctx.home),
         status: async () => toJson(await node.status()) as any,
         follow: async ({ org, via }, o) => await node.follow(org, { via, signal: o?.signal }),
         unfollow: async ({ org }) => ({ org, removed: await node.unfollow(org) })

@@ -1,28 +1,28 @@
 /**
- * The trust layer on the command line (protocol/TRUST.md), offline against the home's
- * store: endorse / dispute a claim, retract a statement, adopt a claim into a draft, the
- * provenance report of a claim, whom we trust, key rotation with pre-rotation. Text from
- * other organizations (claims, notes, names) is printed through `clean()`.
+ * The trust layer on the command line (protocol/TRUST.md): endorse / dispute a claim,
+ * retract a statement, adopt a claim into a draft, the provenance report of a claim (also
+ * of a CAR file), whom we trust — through the running node's API when there is one, else
+ * against the home's store (backend.ts) — and key rotation with pre-rotation (node
+ * stopped). Text from other organizations (claims, notes, names) is printed through `clean()`.
  */
 import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { CID } from 'multiformats/cid'
-import { generateKeyPair, isDid, readKeystore, writeKeystore } from '../../identity/index.ts'
+import { ApiClient } from '../../api/client.ts'
+import { withCarStore } from '../../node/car.ts'
+import { StoreLockedError } from '../../store/errors.ts'
+import { withBackend } from '../backend.ts'
+import { generateKeyPair, readKeystore, writeKeystore } from '../../identity/index.ts'
 import { homePaths, loadHome } from '../../node/home.ts'
-import { InvalidArgumentError, NotFoundError } from '../../node/errors.ts'
-import { Follows } from '../../node/follows.ts'
-import { getVersion, resolveOrg } from '../../node/queries.ts'
-import { parseOosMarkdown, writeOosMarkdown } from '../../oos/index.ts'
+import { InvalidArgumentError } from '../../node/errors.ts'
 import { EVIDENCE, type Evidence } from '../../oos/types.ts'
-import { adopt as adoptClaim } from '../../trust/adopt.ts'
 import { keyDigest, keyState, makeRotation } from '../../trust/keys.ts'
 import { provenance as provenanceOf, type DerivationNode, type ProvenanceReport } from '../../trust/provenance.ts'
-import { loadTrustSettings, saveTrustSettings, setTrust, trustedSetOf, trustView, type TrustLevel } from '../../trust/settings.ts'
-import { makeEndorsement, makeRetraction } from '../../trust/statements.ts'
+import { trustedSetOf, type TrustLevel } from '../../trust/settings.ts'
 import { str, type Command, type Context } from '../command.ts'
 import { UsageError } from '../errors.ts'
 import { clean } from '../render.ts'
-import { orgSecret, withLocal } from '../session.ts'
+import { withLocal } from '../session.ts'
 
 const DAY = 86_400_000
 
@@ -44,15 +44,6 @@ export function parseExpiry (s: string, now = Date.now()): number {
   return t
 }
 
-async function withSecret<T> (ctx: Context, fn: (secretKey: Uint8Array) => Promise<T>): Promise<T> {
-  const secretKey = await orgSecret(ctx)
-  try {
-    return await fn(secretKey)
-  } finally {
-    secretKey.fill(0)
-  }
-}
-
 export const endorse: Command = {
   name: 'endorse',
   summary: 'sign an endorsement (or with --dispute, a dispute) of another organization\'s claim',
@@ -69,20 +60,15 @@ export const endorse: Command = {
     const expires = str(ctx, 'expires')
     const expiresAt = expires === undefined ? undefined : parseExpiry(expires)
     const stance = ctx.values.dispute === true ? 'dispute' : 'endorse'
-    await loadHome(ctx.home)
-    const r = await withSecret(ctx, async (secretKey) => await withLocal(ctx, async ({ config, store, ingest }) => {
-      const bytes = await makeEndorsement({
-        org: config.org,
-        secretKey,
-        target,
-        stance,
-        note: str(ctx, 'note'),
-        ...(type !== undefined && text !== undefined ? { evidence: { type: type as Evidence, text } } : {}),
-        expiresAt
-      }, store)
-      return await ingest.ingest(bytes, { source: 'local', signal: ctx.signal })
-    }))
-    ctx.io.result({ cid: r.cid, status: r.status, stance, target }, () => `${stance === 'dispute' ? 'disputed' : 'endorsed'} ${target.toString()}\n  statement ${r.cid.toString()}`)
+    const note = str(ctx, 'note')
+    const r = await withBackend(ctx, async (h) => await h.endorse({
+      target: target.toString(),
+      stance,
+      ...(note !== undefined ? { note } : {}),
+      ...(type !== undefined && text !== undefined ? { evidence: { type: type as Evidence, text } } : {}),
+      ...(expiresAt !== undefined ? { expiresAt } : {})
+    }, { signal: ctx.signal }), { sign: true })
+    ctx.io.result(r, () => `${stance === 'dispute' ? 'disputed' : 'endorsed'} ${r.target}\n  statement ${r.cid}`)
   }
 }
 
@@ -94,11 +80,9 @@ export const retract: Command = {
   args: [1, 1],
   async run (ctx) {
     const target = cidArg(ctx.positionals[0])
-    const reason = str(ctx, 'reason') ?? 'retracted by its author'
-    await loadHome(ctx.home)
-    const r = await withSecret(ctx, async (secretKey) => await withLocal(ctx, async ({ config, store, ingest }) =>
-      await ingest.ingest(await makeRetraction({ org: config.org, secretKey, target, reason }, store), { source: 'local', signal: ctx.signal })))
-    ctx.io.result({ cid: r.cid, status: r.status, target }, () => `retracted ${target.toString()}\n  retraction ${r.cid.toString()}`)
+    const reason = str(ctx, 'reason')
+    const r = await withBackend(ctx, async (h) => await h.retract({ target: target.toString(), ...(reason !== undefined ? { reason } : {}) }, { signal: ctx.signal }), { sign: true })
+    ctx.io.result(r, () => `retracted ${r.target}\n  retraction ${r.cid}`)
   }
 }
 
@@ -113,21 +97,12 @@ export const adopt: Command = {
     const source = cidArg(ctx.positionals[0], 'CLAIM_CID')
     const file = resolve(str(ctx, 'into') ?? join(ctx.home, 'draft.oos.md'))
     const existing = await readFile(file, 'utf8').catch((err) => { if (err.code === 'ENOENT') return undefined; throw err })
-    const r = await withLocal(ctx, async ({ config, store }) => {
-      let draft
-      if (existing !== undefined) {
-        draft = parseOosMarkdown(existing).body
-      } else {
-        if (await store.head(config.org) === undefined) throw new NotFoundError(`${file} does not exist and we have published nothing to start it from (oos new --out ${file} writes a starter)`)
-        draft = (await getVersion(store, config.org)).signed.rec.body
-      }
-      return await adoptClaim(store, source, draft, { self: config.org })
-    })
-    if (r.added !== undefined) await writeFile(file, writeOosMarkdown(r.body), { mode: 0o644 })
-    ctx.io.result({ file, added: r.added === undefined ? null : { claim_id: r.added.claim_id, derived_from: r.added.derived_from, evidence_reference: r.added.evidence_reference }, conflicts: r.conflicts }, () => r.added !== undefined
+    const r = await withBackend(ctx, async (h) => await h.adopt({ cid: source.toString(), ...(existing !== undefined ? { draft: existing } : {}) }, { signal: ctx.signal }))
+    if (r.document !== undefined) await writeFile(file, r.document, { mode: 0o644 })
+    ctx.io.result({ file, added: r.added === null ? null : { claim_id: r.added.claim_id, derived_from: r.added.derived_from, evidence_reference: r.added.evidence_reference }, conflicts: r.conflicts }, () => r.added !== null
       ? `adopted ${source.toString()} into ${file} as ${r.added.claim_id} (confidence LOW)\n  rule: ${clean(r.added.rule)}\n  review the draft, then oos publish ${file}`
       : ['not adopted: a person has to decide', ...r.conflicts.map(c => `  ${c.kind}${c.claim_id !== undefined ? ` (${c.claim_id})` : ''}: ${clean(c.message)}`)].join('\n'))
-    return r.added !== undefined ? 0 : 1
+    return r.added !== null ? 0 : 1
   }
 }
 
@@ -176,14 +151,21 @@ export function renderProvenance (p: ProvenanceReport): string {
 export const provenance: Command = {
   name: 'provenance',
   summary: 'who wrote a claim, whether its chain verifies, who endorsed or disputed it, what it derives from, and a verdict',
-  usage: 'provenance CLAIM_CID [--json]',
-  help: 'Statements count only from trusted organizations: those we follow, plus `oos trust set ORG trusted`, minus `untrusted`. Three trusted confirmations make a claim confirmed; a claim neither re-published nor endorsed for 90 days is stale.',
+  usage: 'provenance CLAIM_CID [--car FILE.car] [--json]',
+  help: 'Statements count only from trusted organizations: those we follow, plus `oos trust set ORG trusted`, minus `untrusted`. Three trusted confirmations make a claim confirmed; a claim neither re-published nor endorsed for 90 days is stale. With --car the report is made offline from the records of a CAR file (oos export), each replayed through the ingest door into a throw-away store; the home is used only for whom we trust, and may be absent.',
+  options: { car: { type: 'string' } },
   args: [1, 1],
   async run (ctx) {
     const cid = cidArg(ctx.positionals[0], 'CLAIM_CID')
-    const config = await loadHome(ctx.home)
-    const trusted = await trustedSetOf(ctx.home, config.org)
-    const p = await withLocal(ctx, async ({ store }) => await provenanceOf(store, cid, { trusted, self: config.org, signal: ctx.signal }))
+    const car = str(ctx, 'car')
+    let p: ProvenanceReport
+    if (car !== undefined) {
+      const config = await loadHome(ctx.home).catch((err: { code?: string }) => { if (err.code === 'HOME_NOT_FOUND') return undefined; throw err })
+      const trusted = config === undefined ? new Set<string>() : await trustedSetOf(ctx.home, config.org)
+      p = await withCarStore(resolve(car), async (store) => await provenanceOf(store, cid, { trusted, self: config?.org, signal: ctx.signal }), { signal: ctx.signal })
+    } else {
+      p = await withBackend(ctx, async (h) => await h.provenance({ cid: cid.toString() }, { signal: ctx.signal }))
+    }
     ctx.io.result(p, () => renderProvenance(p))
   }
 }
@@ -195,22 +177,15 @@ export const trust: Command = {
   help: 'The trusted set is the organizations we follow, plus those set trusted, minus those set untrusted (kept in trust.json in the home). Only statements of trusted organizations count in provenance reports.',
   args: [0, 3],
   async run (ctx) {
-    const config = await loadHome(ctx.home)
     const [verb, ref, level] = ctx.positionals
     if (verb !== undefined) {
       if (verb !== 'set' || ref === undefined || level === undefined) throw new UsageError('usage: oos trust [set ORG trusted|untrusted|neutral]')
       if (!['trusted', 'untrusted', 'neutral'].includes(level)) throw new UsageError('the level is trusted, untrusted or neutral')
-      const org = isDid(ref) ? ref : await withLocal(ctx, async ({ store }) => await resolveOrg(store, ref))
-      if (org === config.org) throw new InvalidArgumentError('we always trust ourselves')
-      const settings = setTrust(await loadTrustSettings(ctx.home), org, level as TrustLevel)
-      await saveTrustSettings(ctx.home, settings)
-      ctx.io.result({ org, level }, () => `${org} is now ${level}`)
+      const r = await withBackend(ctx, async (h) => await h.trustSet({ org: ref, level: level as TrustLevel }, { signal: ctx.signal }))
+      ctx.io.result(r, () => `${r.org} is now ${r.level}`)
       return
     }
-    const follows = new Follows(ctx.home)
-    await follows.load()
-    const settings = await loadTrustSettings(ctx.home)
-    const rows = await withLocal(ctx, async ({ store }) => await trustView(store, settings, follows, config.org))
+    const rows = await withBackend(ctx, async (h) => await h.trust({ signal: ctx.signal }))
     ctx.io.result(rows, () => rows.length === 0
       ? 'no organizations known here'
       : rows.map(r => {
@@ -244,6 +219,8 @@ export const rotateKey: Command = {
   options: { 'next-key': { type: 'string' }, 'next-key-out': { type: 'string' }, reason: { type: 'string' }, 'effective-seq': { type: 'string' } },
   async run (ctx) {
     const config = await loadHome(ctx.home)
+    // the running node signs with the key in its memory: it would go on signing with the rotated-out key
+    if (await ApiClient.fromHome(ctx.home) !== undefined) throw new StoreLockedError(`a node is running for ${ctx.home}: stop it before rotating the key, then start it again with the new one`)
     const paths = homePaths(ctx.home)
     const reason = str(ctx, 'reason') ?? 'scheduled rotation'
     const eff = str(ctx, 'effective-seq')
