@@ -31,12 +31,14 @@ if (json) {
   console.log(JSON.stringify({ ...ingest, ...(propagation !== undefined ? { propagation } : {}), ...(catchup !== undefined ? { catchup } : {}) }, null, 2))
 } else if (ingest !== undefined) {
   console.log(`ingest: ${ingest.records} distinct signed versions of ${ingest.recordBytes} bytes (${ingest.claimsPerRecord} claims, the published example document)`)
-  console.log(`  whole ingest door, bulk (${ingest.workers} verify workers, group commit)            ${ingest.ingestPerSec}/s`)
+  console.log(`  whole ingest door, bulk (${ingest.workers} verify workers, group commit), steady state ${ingest.ingestPerSec}/s`)
+  console.log(`  the same, cold: timed from the door's start                            ${ingest.coldPerSec}/s`)
   console.log(`  whole ingest door, one record at a time on the main thread             ${ingest.inlinePerSec}/s`)
+  console.log(`  (steady state: after ${ingest.warmupRecords} versions of another org through the same door, untimed)`)
   console.log(`  decode + schema + verify, no store                                       ${ingest.decodeVerifyPerSec}/s`)
   console.log(`  raw Node crypto.verify (OpenSSL) over the same bytes                     ${ingest.verifyPerSec}/s`)
   console.log(`  raw @noble/ed25519 verify over the same bytes                            ${ingest.noblePerSec}/s`)
-  console.log(`  ingest (bulk) / raw verify = ${ingest.ingestVsVerify}   ingest (one at a time) / raw verify = ${Math.round(ingest.inlinePerSec / ingest.verifyPerSec * 100) / 100}   crypto.verify / noble = ${ingest.verifyVsNoble}`)
+  console.log(`  ingest (bulk) / raw verify = ${ingest.ingestVsVerify}   cold = ${Math.round(ingest.coldPerSec / ingest.verifyPerSec * 100) / 100}   ingest (one at a time) / raw verify = ${Math.round(ingest.inlinePerSec / ingest.verifyPerSec * 100) / 100}   crypto.verify / noble = ${ingest.verifyVsNoble}`)
 }
 if (!json && propagation !== undefined) {
   const p0 = propagation[0]

@@ -13,6 +13,7 @@ import { cidOf } from './cid.ts'
 import { MAX_RECORD_BYTES, LIMITS, signatureCount, signaturePrefix, type Kind } from './constants.ts'
 import { BadSignatureError, DecodeFailedError, RecordTooLargeError, RecordSchemaError } from './errors.ts'
 import { canonicalSpans } from './canonical.ts'
+import { decodeChecked } from './fastdecode.ts'
 import { claimCidBytes } from './claims.ts'
 import { checkRecord } from './kinds.ts'
 import type { Decoded, SignedRecord, UnsignedRecord } from './types.ts'
@@ -71,7 +72,8 @@ export function decodeRecord (bytes: Uint8Array, options: { now?: number } = {})
   const [recSpans, claimSpans] = canonicalSpans(bytes, SPAN_PATHS, { strict: true })
   let value: unknown
   try {
-    value = dagCbor.decode(bytes)
+    // the canonical pass accepted the bytes, so the fast decoder may trust them
+    value = decodeChecked(bytes)
   } catch (err) {
     throw new DecodeFailedError(`not DAG-CBOR: ${(err as Error).message}`.slice(0, 200), { cause: err })
   }
