@@ -4,7 +4,7 @@
  * Every result is plain JSON (CIDs as their string form, bytes as base64), see `Jsonified`.
  */
 import type { CID } from 'multiformats/cid'
-import type { IngestStats } from '../ingest/ingest.ts'
+import type { NodeStatus } from '../node/node.ts'
 import type { ClaimRow, LogEntry } from '../node/queries.ts'
 import type { VerifyReport } from '../node/verify.ts'
 import type { Confidence, Evidence } from '../oos/types.ts'
@@ -37,24 +37,13 @@ export interface ApiStats {
   byCode: Record<string, number>
 }
 
-/** What `GET /v1/status` answers; the node fills it, the server adds `api`. */
-export interface ApiStatus {
-  org: string
-  name: string
-  peerId: string
-  multiaddrs: string[]
-  peers: string[]
-  following: Array<{ org: string, seq: number, since: string }>
-  /** seq of our own head (0: nothing published) */
-  head: number
-  ingest?: IngestStats
-  gossip?: unknown
-  reqresp?: unknown
-  sync?: unknown
-  violations?: unknown
-  /** added by the API server */
-  api?: ApiStats
-}
+/**
+ * What `GET /v1/status` answers: the node's own status (node.ts `NodeStatus`) as JSON, its
+ * counters optional (a node may leave some out), and `api` added by the server.
+ */
+export type ApiStatus = Pick<NodeStatus, 'org' | 'name' | 'peerId' | 'multiaddrs' | 'peers' | 'following' | 'head'>
+  & Partial<Jsonified<Pick<NodeStatus, 'ingest' | 'gossip' | 'reqresp' | 'sync' | 'violations'>>>
+  & { api?: ApiStats }
 
 export type DocumentFormat = 'md' | 'json'
 

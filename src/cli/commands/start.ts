@@ -1,6 +1,7 @@
 import { apiServer } from '../../api/server.ts'
 import { localHandlers } from '../../api/handlers.ts'
 import { ApiClient, removeApiFile, writeApiFile } from '../../api/client.ts'
+import type { ApiStatus } from '../../api/types.ts'
 import { loadHome, unlockNodeKey, unlockOrgKey } from '../../node/home.ts'
 import { OosNode } from '../../node/node.ts'
 import { toJson } from '../io.ts'
@@ -60,7 +61,7 @@ export const start: Command = {
     const server = apiServer(api)({
       handlers: {
         ...localHandlers(node.store, node.ingest, config, orgSigner(orgKey, config.org), ctx.home),
-        status: async () => toJson(await node.status()) as any,
+        status: async () => toJson(await node.status()) as ApiStatus,
         follow: async ({ org, via }, o) => await node.follow(org, { via, signal: o?.signal }),
         unfollow: async ({ org }) => ({ org, removed: await node.unfollow(org) })
       }
