@@ -18,13 +18,14 @@ import type { Decoded, VersionRecord } from '../src/records/types.ts'
 import type { OosBody } from '../src/oos/types.ts'
 import { Store } from '../src/store/store.ts'
 import { Ingest } from '../src/ingest/ingest.ts'
+import { perItem, threadCpu } from './threads.ts'
 
 /**
  * The rate of a fresh door (new store, new workers) over `records`. With `warmup`, another
  * org's chain goes through the same door first, untimed: the steady state of a running node
  * (JIT-compiled code, warm workers), as opposed to the first seconds after start.
  */
-async function door (records: Uint8Array[], workers: number, bulk: boolean, warmup: Uint8Array[] = []): Promise<number> {
+async function door (records: Uint8Array[], workers: number, bulk: boolean, warmup: Uint8Array[] = []): Promise<{ perSec: number, cpu: Record<string, number> }> {
   const dir = await mkdtemp(join(tmpdir(), 'oosnet-bench-'))
   const store = new Store({ path: join(dir, 'db') })
   await store.start()
@@ -35,15 +36,17 @@ async function door (records: Uint8Array[], workers: number, bulk: boolean, warm
     else for (const r of rs) await ingest.ingest(r, { source: 'bench' })
   }
   await feed(warmup)
+  const before = threadCpu()
   const t = performance.now()
   await feed(records)
   const perSec = rate(records.length, performance.now() - t)
+  const cpu = perItem(before, threadCpu(), records.length)
   const accepted = ingest.stats().accepted
   await ingest.stop()
   await store.stop()
   await rm(dir, { recursive: true, force: true })
   if (accepted !== records.length + warmup.length) throw new Error(`only ${accepted} of ${records.length + warmup.length} accepted`)
-  return perSec
+  return { perSec, cpu }
 }
 
 /** `n` distinct versions of one chain of a new org (each a different seq, prev and createdAt). */
@@ -70,6 +73,8 @@ export interface IngestBench {
   coldPerSec: number
   /** versions of another org ingested, untimed, before the steady-state figures */
   warmupRecords: number
+  /** CPU µs per record of each thread (by name) during the steady-state bulk run (Linux; else empty) */
+  cpuUsPerRecord: Record<string, number>
   recordBytes: number
   claimsPerRecord: number
   records: number
@@ -108,14 +113,15 @@ export async function benchIngest (options: { records?: number, workers?: number
   // the whole door into a real LevelDB on disk: one record at a time on one thread, and
   // the bulk path (a catch-up sync) with the verification worker pool and group commit
   const bytes = versions.map(v => v.bytes)
-  const coldPerSec = await door(bytes, workers, true)
-  const inlinePerSec = await door(bytes, 0, false, warm)
-  const ingestPerSec = await door(bytes, workers, true, warm)
+  const coldPerSec = (await door(bytes, workers, true)).perSec
+  const inlinePerSec = (await door(bytes, 0, false, warm)).perSec
+  const { perSec: ingestPerSec, cpu: cpuUsPerRecord } = await door(bytes, workers, true, warm)
   return {
     workers,
     inlinePerSec,
     coldPerSec,
     warmupRecords: W,
+    cpuUsPerRecord,
     recordBytes: versions[0].bytes.length,
     claimsPerRecord: example.claims.length,
     records: N,

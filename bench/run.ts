@@ -35,6 +35,8 @@ if (json) {
   console.log(`  the same, cold: timed from the door's start                            ${ingest.coldPerSec}/s`)
   console.log(`  whole ingest door, one record at a time on the main thread             ${ingest.inlinePerSec}/s`)
   console.log(`  (steady state: after ${ingest.warmupRecords} versions of another org through the same door, untimed)`)
+  const cpu = Object.entries(ingest.cpuUsPerRecord).sort((a, b) => b[1] - a[1])
+  if (cpu.length > 0) console.log(`  CPU per record, steady-state bulk run: ${cpu.map(([k, v]) => `${k} ${v} µs`).join(', ')} (raw verify: ${Math.round(1e6 / ingest.verifyPerSec)} µs)`)
   console.log(`  decode + schema + verify, no store                                       ${ingest.decodeVerifyPerSec}/s`)
   console.log(`  raw Node crypto.verify (OpenSSL) over the same bytes                     ${ingest.verifyPerSec}/s`)
   console.log(`  raw @noble/ed25519 verify over the same bytes                            ${ingest.noblePerSec}/s`)
