@@ -172,7 +172,7 @@ export class Ingest {
     const rec = v.rec
     const result: IngestResult = { status: 'accepted', cid: v.cid, kind: v.kind, org: rec.org }
     if (rec.type === 'oos/version') result.seq = rec.seq
-    if (v.claims !== undefined) result.claims = v.claims.map(c => c.cid)
+    if (v.claims !== undefined) result.claims = v.claims
     result.status = await plan(v, { store: this.store, state: this.state, batch: () => this.openBatch().batch, flush: async () => await this.flush() })
     if (result.status === 'duplicate') return { result, committed: Promise.resolve(), verified: v }
     // the rule wrote into the batch open now (a rule may flush before it writes)

@@ -6,11 +6,12 @@
  */
 import { Worker } from 'node:worker_threads'
 import { availableParallelism } from 'node:os'
-import { decodeChecked } from '../records/fastdecode.ts'
 import { errorFromCode } from '../errors.ts'
 import { logger } from '../logger.ts'
-import { fromWire, type Verified } from '../records/verified.ts'
-import type { VerifyBatch, VerifyResult } from './worker.ts'
+import { skipVerified, unpackVerified, type Verified } from '../records/verified.ts'
+import type { VerifyBatch } from './worker.ts'
+
+const utf8 = new TextDecoder()
 
 export interface VerifyPoolInit {
   /** worker threads (default: available cores, at most 4) */
@@ -96,13 +97,26 @@ export class VerifyPool {
   }
 
   private settle (buf: ArrayBuffer): void {
-    // our own worker's DAG-CBOR (canonical by construction): the trusting decoder is enough
-    for (const r of decodeChecked<VerifyResult[]>(new Uint8Array(buf))) {
-      const p = this.pending.get(r[0])
-      if (p === undefined) continue
-      this.pending.delete(r[0])
-      if (r[1] === 1) p.resolve(fromWire(r[2], p.bytes))
-      else p.reject(errorFromCode(r[2], r[3], r[4]))
+    const w = new Uint8Array(buf)
+    const dv = new DataView(buf)
+    let at = 0
+    while (at < w.length) {
+      const id = dv.getUint32(at)
+      const ok = w[at + 4] === 1
+      at += 5
+      const p = this.pending.get(id)
+      if (p === undefined) { at = ok ? skipVerified(w, at) : at + 4 + dv.getUint32(at); continue } // abandoned (the pool stopped)
+      this.pending.delete(id)
+      if (ok) {
+        const { v, next } = unpackVerified(w, at, p.bytes)
+        at = next
+        p.resolve(v)
+      } else {
+        const n = dv.getUint32(at)
+        const [code, message, path] = JSON.parse(utf8.decode(w.subarray(at + 4, at + 4 + n))) as [string, string, string?]
+        at += 4 + n
+        p.reject(errorFromCode(code, message, path))
+      }
     }
     if (this.pending.size === 0) for (const w of this.workers) w.unref()
   }

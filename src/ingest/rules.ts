@@ -12,6 +12,7 @@ import type { KeyRotationRecord, SignedRecord, VersionRecord } from '../records/
 import type { RecordHead, Verified } from '../records/verified.ts'
 import { K } from '../store/keys.ts'
 import { chainValue, type Batch, type Store } from '../store/store.ts'
+import { encodeRun } from '../store/values.ts'
 import { committedNextKey, currentKey, keyForSeq, keyValidAt } from './authority.ts'
 import { cidKey, fromCidKey, type ChainState } from './state.ts'
 import { NotAuthorError, SeqGapError, StaleRecordError, TimeRegressionError, UnauthorizedKeyError, UnknownTargetError, UnknownSourceError, WrongPrevError } from './errors.ts'
@@ -61,16 +62,16 @@ async function version (v: Verified, rec: Rec<'oos/version'>, ctx: RuleContext):
   const claims = v.claims ?? []
   const batch = ctx.batch()
   for (const c of claims) {
-    const k = cidKey(c.cid)
+    const k = cidKey(c)
     const from = before.get(k)
     after.set(k, from ?? seq)
-    if (from === undefined) batch.put(K.claim(CID.decode(c.cid).toString(), org, seq), dagCbor.encode({ from: seq }))
+    if (from === undefined) batch.put(K.claim(CID.decode(c).toString(), org, seq), encodeRun(seq))
   }
   for (const [k, from] of before) {
-    if (!after.has(k)) batch.put(K.claim(CID.decode(fromCidKey(k)).toString(), org, from), dagCbor.encode({ from, until: seq }))
+    if (!after.has(k)) batch.put(K.claim(CID.decode(fromCidKey(k)).toString(), org, from), encodeRun(from, seq))
   }
   const next = { seq, cid: v.cid, createdAt: rec.createdAt }
-  batch.putBlock(v.cid, v.bytes).put(K.chain(org, seq), chainValue(v.cid.bytes, claims.map(c => c.cid))).setHead(org, next)
+  batch.putBlock(v.cid, v.bytes).put(K.chain(org, seq), chainValue(v.cid.bytes, claims)).setHead(org, next)
   ctx.state.setHead(org, { ...next, claims: after })
   return 'accepted'
 }
@@ -86,7 +87,7 @@ const DERIVED_FROM_KEY = Buffer.from(dagCbor.encode('derived_from'))
 async function derivedFromKnown (v: Verified, ctx: RuleContext): Promise<void> {
   if (Buffer.from(v.bytes.buffer, v.bytes.byteOffset, v.bytes.byteLength).indexOf(DERIVED_FROM_KEY) === -1) return
   const claims = dagCbor.decode<SignedRecord<VersionRecord>>(v.bytes).rec.body.claims
-  const own = new Set((v.claims ?? []).map(c => cidKey(c.cid)))
+  const own = new Set((v.claims ?? []).map(c => cidKey(c)))
   const known = new Set<string>()
   let flushed = false
   let unknown: UnknownSourceError | undefined

@@ -2,14 +2,15 @@
  * A verification worker: runs the CPU-bound part of the ingest door (canonical form,
  * decoding, schema, signatures, CIDs) off the main thread. Pure: no store, no network.
  *
- * Messages are packed into single transferred buffers (structured cloning of many small
- * objects costs more than the work itself): a request batch is one buffer of concatenated
- * records with their offsets; a reply is one DAG-CBOR buffer of results.
+ * Messages are single transferred buffers (structured cloning of many small objects costs
+ * more than the work itself): a request batch is one buffer of concatenated records with
+ * their offsets; a reply is one buffer of entries `u32 id ‖ u8 ok ‖ …`: for ok = 1 a
+ * `packVerified` entry (records/verified.ts), for ok = 0 `u32 n ‖ n bytes of JSON
+ * [code, message, path?]`.
  */
 import { parentPort } from 'node:worker_threads'
-import * as dagCbor from '@ipld/dag-cbor'
 import { OosError } from '../errors.ts'
-import { checkBytes, type WireVerified } from '../records/verified.ts'
+import { packVerified, Writer } from '../records/verified.ts'
 
 export interface VerifyBatch {
   ids: number[]
@@ -19,23 +20,35 @@ export interface VerifyBatch {
   now: number
 }
 
-/** One result: [id, 1, wire] or [id, 0, code, message, path?] */
-export type VerifyResult = [number, 1, WireVerified] | [number, 0, string, string, string?]
+const utf8 = new TextEncoder()
+const out = new Writer()
+
+/** Check every record of a batch; the reply buffer. */
+export function checkBatch (batch: VerifyBatch): ArrayBuffer {
+  const all = new Uint8Array(batch.buf)
+  for (let i = 0; i < batch.ids.length; i++) {
+    const bytes = all.subarray(i === 0 ? 0 : batch.ends[i - 1], batch.ends[i])
+    const head = out.reserve(5)
+    out.view.setUint32(head, batch.ids[i])
+    try {
+      packVerified(bytes, batch.now, out)
+      out.buf[head + 4] = 1
+    } catch (err) {
+      out.length = head + 5 // drop anything a failed check wrote
+      out.buf[head + 4] = 0
+      const e = err instanceof OosError ? err : new OosError('INTERNAL', String((err as Error)?.message ?? err))
+      const json = utf8.encode(JSON.stringify(e.path !== undefined ? [e.code, e.message, e.path] : [e.code, e.message]))
+      const at = out.reserve(4 + json.length)
+      out.view.setUint32(at, json.length)
+      out.buf.set(json, at + 4)
+    }
+  }
+  return out.take()
+}
 
 parentPort?.on('message', (batch: VerifyBatch) => {
-  const all = new Uint8Array(batch.buf)
-  const results: VerifyResult[] = batch.ids.map((id, i) => {
-    const bytes = all.subarray(i === 0 ? 0 : batch.ends[i - 1], batch.ends[i])
-    try {
-      return [id, 1, checkBytes(bytes, batch.now)]
-    } catch (err) {
-      const e = err instanceof OosError ? err : new OosError('INTERNAL', String((err as Error)?.message ?? err))
-      return e.path !== undefined ? [id, 0, e.code, e.message, e.path] : [id, 0, e.code, e.message]
-    }
-  })
-  const out = dagCbor.encode(results)
-  const buf = (out.buffer as ArrayBuffer).slice(out.byteOffset, out.byteOffset + out.byteLength)
-  parentPort?.postMessage(buf, [buf])
+  const reply = checkBatch(batch)
+  parentPort?.postMessage(reply, [reply])
 })
 
 parentPort?.postMessage('ready')

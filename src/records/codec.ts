@@ -69,7 +69,7 @@ export function encodeSigned<R extends UnsignedRecord> (rec: R, secretKeys: Uint
 export function decodeRecord (bytes: Uint8Array, options: { now?: number } = {}): Decoded {
   if (!(bytes instanceof Uint8Array)) throw new DecodeFailedError('a record must be bytes')
   if (bytes.length > MAX_RECORD_BYTES) throw new RecordTooLargeError(`record is ${bytes.length} bytes, the limit is ${MAX_RECORD_BYTES}`)
-  const [recSpans, claimSpans] = canonicalSpans(bytes, SPAN_PATHS, { strict: true })
+  const [recSpans, claimSpans, bodySpans] = canonicalSpans(bytes, SPAN_PATHS, { strict: true })
   let value: unknown
   try {
     // the canonical pass accepted the bytes, so the fast decoder may trust them
@@ -97,8 +97,11 @@ export function decodeRecord (bytes: Uint8Array, options: { now?: number } = {})
     }
   })
   const d: Decoded = { cid: cidOf(bytes), bytes, kind, signed: { rec, sig }, recBytes }
-  if (kind === 'oos/version') d.claimCidBytes = claimSpans.map(sp => claimCidBytes(rec.org, bytes.subarray(sp.start, sp.end)))
+  if (kind === 'oos/version') {
+    d.claimCidBytes = claimSpans.map(sp => claimCidBytes(rec.org, bytes.subarray(sp.start, sp.end)))
+    d.bodySpan = bodySpans[0]
+  }
   return d
 }
 
-const SPAN_PATHS = [['rec'], ['rec', 'body', 'claims', '*']]
+const SPAN_PATHS = [['rec'], ['rec', 'body', 'claims', '*'], ['rec', 'body']]

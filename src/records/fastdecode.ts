@@ -19,12 +19,22 @@ let b: Uint8Array = new Uint8Array(0)
 /** `b` as a Buffer, for Node's native UTF-8 slicing */
 let buf: Buffer = Buffer.alloc(0)
 let pos = 0
+/** the item starting here is skipped (left out of its map), up to `skipEnd` */
+let skipAt = -1
+let skipEnd = -1
+const SKIPPED = Symbol('skipped')
 
-/** Decode one canonical DAG-CBOR item that fills `bytes` (checked beforehand). */
-export function decodeChecked<T = unknown> (bytes: Uint8Array): T {
+/**
+ * Decode one canonical DAG-CBOR item that fills `bytes` (checked beforehand). With `skip`,
+ * the map value or array element encoded at exactly `[skip.start, skip.end)` is not decoded:
+ * a map leaves its key out, an array its element (a version's head without its body).
+ */
+export function decodeChecked<T = unknown> (bytes: Uint8Array, skip?: { start: number, end: number }): T {
   b = bytes
   buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   pos = 0
+  skipAt = skip?.start ?? -1
+  skipEnd = skip?.end ?? -1
   try {
     return item() as T
   } finally {
@@ -77,6 +87,7 @@ function text (len: number): string {
 }
 
 function item (): unknown {
+  if (pos === skipAt) { pos = skipEnd; return SKIPPED }
   const ib = b[pos++]
   const major = ib >>> 5
   const ai = ib & 0x1f
@@ -104,8 +115,11 @@ function item (): unknown {
     case 3:
       return text(n)
     case 4: {
-      const out = new Array(n)
-      for (let i = 0; i < n; i++) out[i] = item()
+      const out = []
+      for (let i = 0; i < n; i++) {
+        const v = item()
+        if (v !== SKIPPED) out.push(v)
+      }
       return out
     }
     case 5: {
@@ -114,6 +128,7 @@ function item (): unknown {
         const kib = b[pos++]
         const key = text(arg(kib & 0x1f))
         const value = item()
+        if (value === SKIPPED) continue
         // a key "__proto__" is data, never the object's prototype
         if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
         else out[key] = value

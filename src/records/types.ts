@@ -83,4 +83,6 @@ export interface Decoded<R extends UnsignedRecord = UnsignedRecord> {
   recBytes: Uint8Array
   /** for versions: the binary claim CIDs (SPEC §5), in body order */
   claimCidBytes?: Uint8Array[]
+  /** for versions: where the body's encoding sits in `bytes` */
+  bodySpan?: { start: number, end: number }
 }

@@ -1,12 +1,16 @@
 /**
  * The part of a checked record that the ingest pipeline's chain rules need: everything but
- * the (large) body of a version, plus the claim ids and claim CIDs. It crosses the
- * worker-thread boundary as plain data inside the worker's DAG-CBOR reply (`checkBytes` / `fromWire`).
+ * the (large) body of a version, plus its claim CIDs. A verification worker sends it back to
+ * the main thread in a compact binary form (`packVerified` / `unpackVerified`): the record
+ * CID, the claim CIDs and where the body sits; the main thread, which holds the bytes,
+ * decodes the record's head itself, skipping the body. No general-purpose encoder runs on
+ * this path (a polymorphic encoder kept V8's optimizing compiler busy on every record).
  */
 import { CID } from 'multiformats/cid'
 import { decodeRecord } from './codec.ts'
-import type { Kind } from './constants.ts'
-import type { UnsignedRecord } from './types.ts'
+import { KINDS, type Kind } from './constants.ts'
+import { decodeChecked } from './fastdecode.ts'
+import type { SignedRecord, UnsignedRecord } from './types.ts'
 
 /** An unsigned record without a version's body. */
 export type RecordHead = UnsignedRecord extends infer R ? R extends { type: 'oos/version' } ? Omit<R, 'body'> : R : never
@@ -16,8 +20,8 @@ export interface Verified {
   bytes: Uint8Array
   kind: Kind
   rec: RecordHead
-  /** for versions: claim ids and binary claim CIDs, in body order (CID objects are built only where needed) */
-  claims?: Array<{ id: string, cid: Uint8Array }>
+  /** for versions: the binary claim CIDs, in body order (CID objects are built only where needed) */
+  claims?: Uint8Array[]
 }
 
 /** Decode and fully check one record (size, canonical form, schema, signatures). Pure, CPU-bound. */
@@ -25,38 +29,82 @@ export function verifyBytes (bytes: Uint8Array, now?: number): Verified {
   const d = decodeRecord(bytes, { now })
   const rec = d.signed.rec
   if (rec.type !== 'oos/version') return { cid: d.cid, bytes, kind: d.kind, rec }
-  const { body, ...head } = rec
-  const cids = d.claimCidBytes ?? []
-  return { cid: d.cid, bytes, kind: d.kind, rec: head, claims: body.claims.map((c, i) => ({ id: c.claim_id, cid: cids[i] })) }
+  const { body: _, ...head } = rec
+  return { cid: d.cid, bytes, kind: d.kind, rec: head, claims: d.claimCidBytes ?? [] }
 }
+
+/** Every record and claim CID here is CIDv1 dag-cbor sha2-256: 36 bytes. */
+const CID_BYTES = 36
 
 /**
- * The check, in the form that crosses thread boundaries: plain data the worker's reply
- * encodes once (DAG-CBOR, CIDs as links), without the body.
+ * The check in its wire form, appended to `out`:
+ * `u8 kind index ‖ u32 body start ‖ u32 body end ‖ 36-byte record CID ‖ u16 n ‖ n × 36-byte claim CID`
+ * (big-endian; body start = end = 0 when the record is not a version).
  */
-export function checkBytes (bytes: Uint8Array, now?: number): WireVerified {
-  const v = verifyBytes(bytes, now)
-  const w: WireVerified = { cid: v.cid.bytes, kind: v.kind, head: v.rec }
-  if (v.claims !== undefined) {
-    w.ids = v.claims.map(c => c.id)
-    w.claimCids = v.claims.map(c => c.cid)
-  }
-  return w
+export function packVerified (bytes: Uint8Array, now: number | undefined, out: Writer): void {
+  const d = decodeRecord(bytes, { now })
+  const claims = d.claimCidBytes ?? []
+  const at = out.reserve(1 + 4 + 4 + CID_BYTES + 2 + claims.length * CID_BYTES)
+  const b = out.buf
+  const dv = out.view
+  b[at] = KINDS.indexOf(d.kind)
+  dv.setUint32(at + 1, d.bodySpan?.start ?? 0)
+  dv.setUint32(at + 5, d.bodySpan?.end ?? 0)
+  b.set(d.cid.bytes, at + 9)
+  dv.setUint16(at + 9 + CID_BYTES, claims.length)
+  let p = at + 11 + CID_BYTES
+  for (const c of claims) { b.set(c, p); p += CID_BYTES }
 }
 
-export interface WireVerified {
-  cid: Uint8Array
-  kind: Kind
-  head: RecordHead
-  ids?: string[]
-  claimCids?: Uint8Array[]
+/** Read one `packVerified` entry at `at` of `w`; returns the record and where the next entry starts. */
+export function unpackVerified (w: Uint8Array, at: number, bytes: Uint8Array): { v: Verified, next: number } {
+  const dv = new DataView(w.buffer, w.byteOffset, w.byteLength)
+  const kind = KINDS[w[at]]
+  const bodyStart = dv.getUint32(at + 1)
+  const bodyEnd = dv.getUint32(at + 5)
+  const cid = CID.decode(w.slice(at + 9, at + 9 + CID_BYTES))
+  const n = dv.getUint16(at + 9 + CID_BYTES)
+  let p = at + 11 + CID_BYTES
+  // the worker checked these bytes: the trusting decoder reads the head, skipping the body
+  const env = decodeChecked<SignedRecord>(bytes, bodyEnd > bodyStart ? { start: bodyStart, end: bodyEnd } : undefined)
+  const v: Verified = { cid, bytes, kind, rec: env.rec as RecordHead }
+  if (kind === 'oos/version') {
+    const claims: Uint8Array[] = new Array(n)
+    for (let i = 0; i < n; i++) { claims[i] = w.slice(p, p + CID_BYTES); p += CID_BYTES }
+    v.claims = claims
+  }
+  return { v, next: p }
 }
 
-export function fromWire (w: WireVerified, bytes: Uint8Array): Verified {
-  const v: Verified = { cid: CID.decode(w.cid), bytes, kind: w.kind, rec: w.head }
-  if (w.ids !== undefined && w.claimCids !== undefined) {
-    const cids = w.claimCids
-    v.claims = w.ids.map((id, i) => ({ id, cid: cids[i] }))
+/** Where the `packVerified` entry at `at` ends, without reading it. */
+export function skipVerified (w: Uint8Array, at: number): number {
+  const n = (w[at + 9 + CID_BYTES] << 8) | w[at + 10 + CID_BYTES]
+  return at + 11 + CID_BYTES + n * CID_BYTES
+}
+
+/** A growable byte buffer for replies. */
+export class Writer {
+  buf = new Uint8Array(4096)
+  view = new DataView(this.buf.buffer)
+  length = 0
+
+  /** Make room for `n` more bytes; returns their offset. */
+  reserve (n: number): number {
+    const at = this.length
+    if (at + n > this.buf.length) {
+      const b = new Uint8Array(Math.max(at + n, this.buf.length * 2))
+      b.set(this.buf.subarray(0, at))
+      this.buf = b
+      this.view = new DataView(b.buffer)
+    }
+    this.length = at + n
+    return at
   }
-  return v
+
+  /** The bytes written, as a transferable ArrayBuffer of their own; the writer starts over. */
+  take (): ArrayBuffer {
+    const out = this.buf.buffer.slice(0, this.length) as ArrayBuffer
+    this.length = 0
+    return out
+  }
 }

@@ -9,6 +9,7 @@ import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
 import { logger } from '../logger.ts'
 import { K, prefixEnd } from './keys.ts'
+import { encodeHead } from './values.ts'
 import { StoreLockedError, StoreNotStartedError } from './errors.ts'
 
 export interface Head { seq: number, cid: CID, createdAt: number }
@@ -64,7 +65,7 @@ export class Batch {
   put (key: string, value: Uint8Array = EMPTY): this { this.ops.push({ type: 'put', key, value }); return this }
   del (key: string): this { this.ops.push({ type: 'del', key }); return this }
   putBlock (cid: CID, bytes: Uint8Array): this { return this.put(K.block(cid.toString()), bytes) }
-  setHead (org: string, head: Head): this { return this.put(K.head(org), dagCbor.encode(head)) }
+  setHead (org: string, head: Head): this { return this.put(K.head(org), encodeHead(head)) }
   putMeta (name: string, value: unknown): this { return this.put(K.meta(name), dagCbor.encode(value)) }
 
   async commit (): Promise<void> {
