@@ -30,6 +30,15 @@ export interface RuleContext {
 
 type Rec<T extends RecordHead['type']> = Extract<RecordHead, { type: T }>
 
+function concat (parts: Uint8Array[]): Uint8Array {
+  let n = 0
+  for (const p of parts) n += p.length
+  const out = new Uint8Array(n)
+  let at = 0
+  for (const p of parts) { out.set(p, at); at += p.length }
+  return out
+}
+
 const signer = (rec: { org: string, key?: string }): string => rec.key ?? rec.org
 
 async function version (v: Verified, rec: Rec<'oos/version'>, ctx: RuleContext): Promise<Outcome> {
@@ -57,35 +66,39 @@ async function version (v: Verified, rec: Rec<'oos/version'>, ctx: RuleContext):
   }
   await derivedFromKnown(v, ctx)
   // claim index: open a run for each claim new in this version, close the runs of claims it dropped
-  const before = await ctx.state.headClaims(org)
-  const after = new Map<string, number>()
   const claims = v.claims ?? []
+  const list = concat(claims)
   const batch = ctx.batch()
-  for (const c of claims) {
-    const k = cidKey(c)
-    const from = before.get(k)
-    after.set(k, from ?? seq)
-    if (from === undefined) batch.put(K.claim(CID.decode(c).toString(), org, seq), encodeRun(seq))
-  }
-  for (const [k, from] of before) {
-    if (!after.has(k)) batch.put(K.claim(CID.decode(fromCidKey(k)).toString(), org, from), encodeRun(from, seq))
+  const before = await ctx.state.headClaims(org)
+  let after = before
+  // the common case, a version whose claims are those of the previous one: nothing changes
+  if (head?.claimList === undefined || !equals(head.claimList, list)) {
+    after = new Map<string, number>()
+    for (const c of claims) {
+      const k = cidKey(c)
+      const from = before.get(k)
+      after.set(k, from ?? seq)
+      if (from === undefined) batch.put(K.claim(CID.decode(c).toString(), org, seq), encodeRun(seq))
+    }
+    for (const [k, from] of before) {
+      if (!after.has(k)) batch.put(K.claim(CID.decode(fromCidKey(k)).toString(), org, from), encodeRun(from, seq))
+    }
   }
   const next = { seq, cid: v.cid, createdAt: rec.createdAt }
-  batch.putBlock(v.cid, v.bytes).put(K.chain(org, seq), chainValue(v.cid.bytes, claims)).setHead(org, next)
-  ctx.state.setHead(org, { ...next, claims: after })
+  batch.putBlock(v.cid, v.bytes).put(K.chain(org, seq), chainValue(v.cid.bytes, [list])).setHead(org, next)
+  ctx.state.setHead(org, { ...next, claims: after, claimList: list })
   return 'accepted'
 }
 
-/** The DAG-CBOR text string "derived_from" (a map key): only bodies holding it need decoding. */
-const DERIVED_FROM_KEY = Buffer.from(dagCbor.encode('derived_from'))
 
 /**
  * Every `derived_from` CID of the version's claims must be a known claim (the claim index),
  * or one of this version's own claims (protocol/TRUST.md §4). The body is decoded only when
- * its bytes contain the key, so versions without adopted claims stay on the hot path.
+ * the check said a claim has `derived_from` (`Verified.derived`), so versions without adopted
+ * claims stay on the hot path.
  */
 async function derivedFromKnown (v: Verified, ctx: RuleContext): Promise<void> {
-  if (Buffer.from(v.bytes.buffer, v.bytes.byteOffset, v.bytes.byteLength).indexOf(DERIVED_FROM_KEY) === -1) return
+  if (v.derived !== true) return
   const claims = dagCbor.decode<SignedRecord<VersionRecord>>(v.bytes).rec.body.claims
   const own = new Set((v.claims ?? []).map(c => cidKey(c)))
   const known = new Set<string>()

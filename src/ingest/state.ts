@@ -15,7 +15,11 @@ export const cidKey = (cid: Uint8Array): string => Buffer.from(cid.buffer, cid.b
 export const fromCidKey = (key: string): Uint8Array => new Uint8Array(Buffer.from(key, 'latin1'))
 
 /** A head with the claims of the head version: claim CID key → first seq of its current run. */
-export interface HeadState extends Head { claims?: Map<string, number> }
+export interface HeadState extends Head {
+  claims?: Map<string, number>
+  /** the head version's claim CIDs, concatenated (set when the version was ingested here) */
+  claimList?: Uint8Array
+}
 import { keyHistory, type KeyEpoch } from './authority.ts'
 
 export class ChainState {

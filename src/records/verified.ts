@@ -22,7 +22,11 @@ export interface Verified {
   rec: RecordHead
   /** for versions: the binary claim CIDs, in body order (CID objects are built only where needed) */
   claims?: Uint8Array[]
+  /** for versions: whether a claim has `derived_from` (the rules then check the sources) */
+  derived?: boolean
 }
+
+const hasDerived = (rec: UnsignedRecord): boolean => rec.type === 'oos/version' && rec.body.claims.some(c => c.derived_from !== undefined)
 
 /** Decode and fully check one record (size, canonical form, schema, signatures). Pure, CPU-bound. */
 export function verifyBytes (bytes: Uint8Array, now?: number): Verified {
@@ -30,29 +34,33 @@ export function verifyBytes (bytes: Uint8Array, now?: number): Verified {
   const rec = d.signed.rec
   if (rec.type !== 'oos/version') return { cid: d.cid, bytes, kind: d.kind, rec }
   const { body: _, ...head } = rec
-  return { cid: d.cid, bytes, kind: d.kind, rec: head, claims: d.claimCidBytes ?? [] }
+  return { cid: d.cid, bytes, kind: d.kind, rec: head, claims: d.claimCidBytes ?? [], derived: hasDerived(rec) }
 }
 
 /** Every record and claim CID here is CIDv1 dag-cbor sha2-256: 36 bytes. */
 const CID_BYTES = 36
+/** kind, flags, body start, body end, record CID, claim count */
+const HEAD_BYTES = 1 + 1 + 4 + 4 + CID_BYTES + 2
 
 /**
  * The check in its wire form, appended to `out`:
- * `u8 kind index ‖ u32 body start ‖ u32 body end ‖ 36-byte record CID ‖ u16 n ‖ n × 36-byte claim CID`
- * (big-endian; body start = end = 0 when the record is not a version).
+ * `u8 kind index ‖ u8 flags ‖ u32 body start ‖ u32 body end ‖ 36-byte record CID ‖ u16 n ‖ n × 36-byte claim CID`
+ * (big-endian; flags bit 0: a claim has `derived_from`; body start = end = 0 when the record
+ * is not a version).
  */
 export function packVerified (bytes: Uint8Array, now: number | undefined, out: Writer): void {
   const d = decodeRecord(bytes, { now })
   const claims = d.claimCidBytes ?? []
-  const at = out.reserve(1 + 4 + 4 + CID_BYTES + 2 + claims.length * CID_BYTES)
+  const at = out.reserve(HEAD_BYTES + claims.length * CID_BYTES)
   const b = out.buf
   const dv = out.view
   b[at] = KINDS.indexOf(d.kind)
-  dv.setUint32(at + 1, d.bodySpan?.start ?? 0)
-  dv.setUint32(at + 5, d.bodySpan?.end ?? 0)
-  b.set(d.cid.bytes, at + 9)
-  dv.setUint16(at + 9 + CID_BYTES, claims.length)
-  let p = at + 11 + CID_BYTES
+  b[at + 1] = hasDerived(d.signed.rec) ? 1 : 0
+  dv.setUint32(at + 2, d.bodySpan?.start ?? 0)
+  dv.setUint32(at + 6, d.bodySpan?.end ?? 0)
+  b.set(d.cid.bytes, at + 10)
+  dv.setUint16(at + 10 + CID_BYTES, claims.length)
+  let p = at + HEAD_BYTES
   for (const c of claims) { b.set(c, p); p += CID_BYTES }
 }
 
@@ -60,11 +68,11 @@ export function packVerified (bytes: Uint8Array, now: number | undefined, out: W
 export function unpackVerified (w: Uint8Array, at: number, bytes: Uint8Array): { v: Verified, next: number } {
   const dv = new DataView(w.buffer, w.byteOffset, w.byteLength)
   const kind = KINDS[w[at]]
-  const bodyStart = dv.getUint32(at + 1)
-  const bodyEnd = dv.getUint32(at + 5)
-  const cid = CID.decode(w.slice(at + 9, at + 9 + CID_BYTES))
-  const n = dv.getUint16(at + 9 + CID_BYTES)
-  let p = at + 11 + CID_BYTES
+  const bodyStart = dv.getUint32(at + 2)
+  const bodyEnd = dv.getUint32(at + 6)
+  const cid = CID.decode(w.slice(at + 10, at + 10 + CID_BYTES))
+  const n = dv.getUint16(at + 10 + CID_BYTES)
+  let p = at + HEAD_BYTES
   // the worker checked these bytes: the trusting decoder reads the head, skipping the body
   const env = decodeChecked<SignedRecord>(bytes, bodyEnd > bodyStart ? { start: bodyStart, end: bodyEnd } : undefined)
   const v: Verified = { cid, bytes, kind, rec: env.rec as RecordHead }
@@ -72,14 +80,15 @@ export function unpackVerified (w: Uint8Array, at: number, bytes: Uint8Array): {
     const claims: Uint8Array[] = new Array(n)
     for (let i = 0; i < n; i++) { claims[i] = w.slice(p, p + CID_BYTES); p += CID_BYTES }
     v.claims = claims
+    v.derived = (w[at + 1] & 1) === 1
   }
   return { v, next: p }
 }
 
 /** Where the `packVerified` entry at `at` ends, without reading it. */
 export function skipVerified (w: Uint8Array, at: number): number {
-  const n = (w[at + 9 + CID_BYTES] << 8) | w[at + 10 + CID_BYTES]
-  return at + 11 + CID_BYTES + n * CID_BYTES
+  const n = (w[at + 10 + CID_BYTES] << 8) | w[at + 11 + CID_BYTES]
+  return at + HEAD_BYTES + n * CID_BYTES
 }
 
 /** A growable byte buffer for replies. */
