@@ -24,6 +24,30 @@ function chain (n: number, key = alice): Array<ReturnType<typeof signVersion>> {
 }
 
 describe('ingest pipeline and store', () => {
+  it('after a reopen (head and its claims read from disk), the next version is stored, one record at a time and in bulk', async () => {
+    const dir = await tempDir()
+    const versions = chain(6)
+    for (const bulk of [false, true]) {
+      const path = join(dir.path, bulk ? 'bulk' : 'one')
+      for (const [from, to] of [[0, 2], [2, 3], [3, 6]]) {
+        const store = new Store({ path })
+        await store.start()
+        const ingest = new Ingest({ store })
+        const part = versions.slice(from, to).map(v => v.bytes)
+        const results = bulk ? await ingest.ingestMany(part) : await Promise.all(part.map(async b => await ingest.ingest(b)))
+        expect(results.map(r => (r as { status?: string }).status)).toEqual(part.map(() => 'accepted'))
+        await ingest.stop()
+        await store.stop()
+        const check = new Store({ path })
+        await check.start()
+        expect((await check.head(alice.did))?.seq).toBe(to)
+        expect((await check.versionCid(alice.did, to))?.toString()).toBe(versions[to - 1].cid.toString())
+        await check.stop()
+      }
+    }
+    await dir.cleanup()
+  })
+
   it('stores a chain, indexes head, chain and claims, and survives close/reopen', async () => {
     const dir = await tempDir()
     const versions = chain(5)

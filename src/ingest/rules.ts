@@ -68,8 +68,9 @@ async function version (v: Verified, rec: Rec<'oos/version'>, ctx: RuleContext):
   // claim index: open a run for each claim new in this version, close the runs of claims it dropped
   const claims = v.claims ?? []
   const list = concat(claims)
-  const batch = ctx.batch()
   const before = await ctx.state.headClaims(org)
+  // the open batch only now: an await above may have flushed the one open before
+  const batch = ctx.batch()
   let after = before
   // the common case, a version whose claims are those of the previous one: nothing changes
   if (head?.claimList === undefined || !equals(head.claimList, list)) {
