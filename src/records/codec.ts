@@ -13,7 +13,8 @@ import { cidOf } from './cid.ts'
 import { MAX_RECORD_BYTES, LIMITS, signatureCount, signaturePrefix, type Kind } from './constants.ts'
 import { BadSignatureError, DecodeFailedError, RecordTooLargeError, RecordSchemaError } from './errors.ts'
 import { canonicalSpans } from './canonical.ts'
-import { decodeChecked } from './fastdecode.ts'
+import { decodeChecked, type Substitution } from './fastdecode.ts'
+import type { ClaimEntry, ClaimMemo } from './claim-memo.ts'
 import { claimCidBytes } from './claims.ts'
 import { checkRecord } from './kinds.ts'
 import type { Decoded, SignedRecord, UnsignedRecord } from './types.ts'
@@ -66,14 +67,34 @@ export function encodeSigned<R extends UnsignedRecord> (rec: R, secretKeys: Uint
  * error (SPEC §9) at the first failure. Chain rules (seq, prev, key authority) are the
  * ingest pipeline's.
  */
-export function decodeRecord (bytes: Uint8Array, options: { now?: number } = {}): Decoded {
+export function decodeRecord (bytes: Uint8Array, options: { now?: number, memo?: ClaimMemo } = {}): Decoded {
   if (!(bytes instanceof Uint8Array)) throw new DecodeFailedError('a record must be bytes')
   if (bytes.length > MAX_RECORD_BYTES) throw new RecordTooLargeError(`record is ${bytes.length} bytes, the limit is ${MAX_RECORD_BYTES}`)
-  const [recSpans, claimSpans, bodySpans] = canonicalSpans(bytes, SPAN_PATHS, { strict: true })
+  const [recSpans, claimSpans, bodySpans, arraySpans] = canonicalSpans(bytes, SPAN_PATHS, { strict: true })
+  // claims decoded before (the memo) are not decoded again
+  const memo = options.memo
+  let keys: string[] | undefined
+  let hits: Array<ClaimEntry | undefined> | undefined
+  let subs: Substitution[] | undefined
+  const arraySpan = arraySpans.length === 1 ? arraySpans[0] : undefined
+  const arrayBytes = memo !== undefined && arraySpan !== undefined ? bytes.subarray(arraySpan.start, arraySpan.end) : undefined
+  const arrayHit = arrayBytes !== undefined ? memo?.array(arrayBytes) : undefined
+  if (arrayHit !== undefined && arraySpan !== undefined) {
+    // a copy of the array, so the body's own array is not the shared one (its claims are)
+    subs = [{ start: arraySpan.start, end: arraySpan.end, value: arrayHit.claims.slice() }]
+  } else if (memo !== undefined && claimSpans.length > 0) {
+    keys = claimSpans.map(sp => memo.key(bytes.subarray(sp.start, sp.end)))
+    hits = keys.map(k => memo.get(k))
+    subs = []
+    for (let i = 0; i < claimSpans.length; i++) {
+      const e = hits[i]
+      if (e !== undefined) subs.push({ start: claimSpans[i].start, end: claimSpans[i].end, value: e.claim })
+    }
+  }
   let value: unknown
   try {
     // the canonical pass accepted the bytes, so the fast decoder may trust them
-    value = decodeChecked(bytes)
+    value = decodeChecked(bytes, subs)
   } catch (err) {
     throw new DecodeFailedError(`not DAG-CBOR: ${(err as Error).message}`.slice(0, 200), { cause: err })
   }
@@ -83,7 +104,7 @@ export function decodeRecord (bytes: Uint8Array, options: { now?: number } = {})
   const env = value as Record<string, unknown>
   if (Object.keys(env).length !== 2 || !('sig' in env)) throw new RecordSchemaError('a record must be the map {rec, sig} and nothing else', { path: '' })
   if (!(env.sig instanceof Uint8Array)) throw new RecordSchemaError('sig must be bytes', { path: 'sig' })
-  const rec = checkRecord(env.rec, options.now)
+  const rec = checkRecord(env.rec, options.now, { claimsChecked: arrayHit !== undefined })
   const kind = rec.type
   if (bytes.length > maxBytesFor(kind)) throw new RecordTooLargeError(`${kind} record is ${bytes.length} bytes, the limit is ${maxBytesFor(kind)}`)
   const recBytes = bytes.subarray(recSpans[0].start, recSpans[0].end)
@@ -97,11 +118,22 @@ export function decodeRecord (bytes: Uint8Array, options: { now?: number } = {})
     }
   })
   const d: Decoded = { cid: cidOf(bytes), bytes, kind, signed: { rec, sig }, recBytes }
-  if (kind === 'oos/version') {
-    d.claimCidBytes = claimSpans.map(sp => claimCidBytes(rec.org, bytes.subarray(sp.start, sp.end)))
+  if (kind === 'oos/version' && arrayHit !== undefined && arrayHit.org === rec.org) {
+    d.claimCidBytes = arrayHit.cids.slice()
     d.bodySpan = bodySpans[0]
+  } else if (kind === 'oos/version') {
+    d.claimCidBytes = claimSpans.map((sp, i) => {
+      const hit = hits?.[i]
+      if (hit !== undefined && hit.org === rec.org) return hit.cid
+      const cid = claimCidBytes(rec.org, bytes.subarray(sp.start, sp.end))
+      // remembered only now: the record passed every check
+      if (memo !== undefined && keys !== undefined) memo.set(keys[i], rec.body.claims[i], rec.org, cid)
+      return cid
+    })
+    d.bodySpan = bodySpans[0]
+    if (memo !== undefined && arrayBytes !== undefined) memo.setArray(arrayBytes, rec.body.claims, rec.org, d.claimCidBytes.slice())
   }
   return d
 }
 
-const SPAN_PATHS = [['rec'], ['rec', 'body', 'claims', '*'], ['rec', 'body']]
+const SPAN_PATHS = [['rec'], ['rec', 'body', 'claims', '*'], ['rec', 'body'], ['rec', 'body', 'claims']]

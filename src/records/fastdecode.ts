@@ -19,27 +19,33 @@ let b: Uint8Array = new Uint8Array(0)
 /** `b` as a Buffer, for Node's native UTF-8 slicing */
 let buf: Buffer = Buffer.alloc(0)
 let pos = 0
-/** the item starting here is skipped (left out of its map), up to `skipEnd` */
-let skipAt = -1
-let skipEnd = -1
-const SKIPPED = Symbol('skipped')
+/** A value known in advance for the item encoded at exactly `[start, end)`; `SKIP`: leave it out. */
+export interface Substitution { start: number, end: number, value: unknown }
+/** As a substitution's value: a map leaves the key out, an array the element. */
+export const SKIP: unknown = Symbol('skip')
+const NONE: Substitution[] = []
+let subs: readonly Substitution[] = NONE
+let subAt = -1 // start of the next substitution, -1 when none is left
+let subIndex = 0
 
 /**
- * Decode one canonical DAG-CBOR item that fills `bytes` (checked beforehand). With `skip`,
- * the map value or array element encoded at exactly `[skip.start, skip.end)` is not decoded:
- * a map leaves its key out, an array its element (a version's head without its body).
+ * Decode one canonical DAG-CBOR item that fills `bytes` (checked beforehand). `substitute`
+ * (in document order, not nested in one another) names items not to decode: each gives the
+ * value to use instead, or `SKIP` (a version's head without its body; a claim decoded before).
  */
-export function decodeChecked<T = unknown> (bytes: Uint8Array, skip?: { start: number, end: number }): T {
+export function decodeChecked<T = unknown> (bytes: Uint8Array, substitute: readonly Substitution[] = NONE): T {
   b = bytes
   buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   pos = 0
-  skipAt = skip?.start ?? -1
-  skipEnd = skip?.end ?? -1
+  subs = substitute
+  subIndex = 0
+  subAt = substitute.length > 0 ? substitute[0].start : -1
   try {
     return item() as T
   } finally {
     b = EMPTY
     buf = EMPTY_BUF
+    subs = NONE
   }
 }
 
@@ -87,7 +93,12 @@ function text (len: number): string {
 }
 
 function item (): unknown {
-  if (pos === skipAt) { pos = skipEnd; return SKIPPED }
+  if (pos === subAt) {
+    const s = subs[subIndex++]
+    pos = s.end
+    subAt = subIndex < subs.length ? subs[subIndex].start : -1
+    return s.value
+  }
   const ib = b[pos++]
   const major = ib >>> 5
   const ai = ib & 0x1f
@@ -118,7 +129,7 @@ function item (): unknown {
       const out = []
       for (let i = 0; i < n; i++) {
         const v = item()
-        if (v !== SKIPPED) out.push(v)
+        if (v !== SKIP) out.push(v)
       }
       return out
     }
@@ -128,7 +139,7 @@ function item (): unknown {
         const kib = b[pos++]
         const key = text(arg(kib & 0x1f))
         const value = item()
-        if (value === SKIPPED) continue
+        if (value === SKIP) continue
         // a key "__proto__" is data, never the object's prototype
         if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
         else out[key] = value

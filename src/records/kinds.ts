@@ -22,15 +22,15 @@ function did (v: unknown, path: string): string {
 
 const keys = (...k: string[]): ReadonlySet<string> => new Set(['type', 'org', 'createdAt', ...k])
 
-const CHECKS: Record<Kind, { keys: ReadonlySet<string>, check: (r: Obj) => void }> = {
+const CHECKS: Record<Kind, { keys: ReadonlySet<string>, check: (r: Obj, options: CheckOptions) => void }> = {
   'oos/version': {
     keys: keys('key', 'seq', 'prev', 'body'),
-    check (r) {
+    check (r, options) {
       const seq = int(r.seq, 'seq', 1)
       if (r.prev !== null) cid(r.prev, 'prev')
       if (seq === 1 && r.prev !== null) fail('prev', 'must be null when seq is 1')
       if (seq > 1 && r.prev === null) fail('prev', 'must be the CID of version seq - 1')
-      const body = validateBody(r.body)
+      const body = validateBody(r.body, options)
       const fm = body.frontmatter
       if (fm.version !== seq || fm.parent_version !== (seq === 1 ? null : seq - 1)) {
         throw new VersionMismatchError(`body.frontmatter.version must be ${seq} and parent_version ${seq === 1 ? 'null' : seq - 1} (the record's seq)`, { path: 'body.frontmatter.version' })
@@ -68,7 +68,7 @@ const CHECKS: Record<Kind, { keys: ReadonlySet<string>, check: (r: Obj) => void 
   },
   'oos/key-rotation': {
     keys: keys('seq', 'prev', 'oldKey', 'newKey', 'effectiveSeq', 'nextKeyDigest', 'reason'),
-    check (r) {
+    check (r, options) {
       const seq = int(r.seq, 'seq', 1)
       if (r.prev !== null) cid(r.prev, 'prev')
       if ((seq === 1) !== (r.prev === null)) fail('prev', 'must be null exactly when seq is 1')
@@ -101,7 +101,12 @@ export function isKind (t: unknown): t is Kind {
 }
 
 /** Check an unsigned record's shape for its kind; returns it typed. */
-export function checkRecord (value: unknown, now: number = Date.now()): UnsignedRecord {
+export interface CheckOptions {
+  /** a version's claims array passed these checks before, byte for byte (records/claim-memo.ts) */
+  claimsChecked?: boolean
+}
+
+export function checkRecord (value: unknown, now: number = Date.now(), options: CheckOptions = {}): UnsignedRecord {
   const r = obj(value, 'rec')
   if (!isKind(r.type)) throw new UnknownKindError(`unknown record kind ${JSON.stringify(String(r.type)).slice(0, 80)}`, { path: 'type' })
   const spec = CHECKS[r.type]
@@ -110,6 +115,6 @@ export function checkRecord (value: unknown, now: number = Date.now()): Unsigned
   const createdAt = int(r.createdAt, 'createdAt', 0)
   if (createdAt > now + LIMITS.maxClockSkewMs) fail('createdAt', 'is in the future')
   if ('key' in r) did(r.key, 'key')
-  spec.check(r)
+  spec.check(r, options)
   return r as unknown as UnsignedRecord
 }

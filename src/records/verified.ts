@@ -7,9 +7,10 @@
  * this path (a polymorphic encoder kept V8's optimizing compiler busy on every record).
  */
 import { CID } from 'multiformats/cid'
+import { ClaimMemo } from './claim-memo.ts'
 import { decodeRecord } from './codec.ts'
 import { KINDS, type Kind } from './constants.ts'
-import { decodeChecked } from './fastdecode.ts'
+import { decodeChecked, SKIP } from './fastdecode.ts'
 import type { SignedRecord, UnsignedRecord } from './types.ts'
 
 /** An unsigned record without a version's body. */
@@ -28,9 +29,15 @@ export interface Verified {
 
 const hasDerived = (rec: UnsignedRecord): boolean => rec.type === 'oos/version' && rec.body.claims.some(c => c.derived_from !== undefined)
 
+/**
+ * The claims this thread decoded lately (claim-memo.ts): on the ingest paths below only,
+ * which keep nothing of the body, so the shared, frozen claims never reach other code.
+ */
+const memo = new ClaimMemo()
+
 /** Decode and fully check one record (size, canonical form, schema, signatures). Pure, CPU-bound. */
 export function verifyBytes (bytes: Uint8Array, now?: number): Verified {
-  const d = decodeRecord(bytes, { now })
+  const d = decodeRecord(bytes, { now, memo })
   const rec = d.signed.rec
   if (rec.type !== 'oos/version') return { cid: d.cid, bytes, kind: d.kind, rec }
   const { body: _, ...head } = rec
@@ -49,7 +56,7 @@ const HEAD_BYTES = 1 + 1 + 4 + 4 + CID_BYTES + 2
  * is not a version).
  */
 export function packVerified (bytes: Uint8Array, now: number | undefined, out: Writer): void {
-  const d = decodeRecord(bytes, { now })
+  const d = decodeRecord(bytes, { now, memo })
   const claims = d.claimCidBytes ?? []
   const at = out.reserve(HEAD_BYTES + claims.length * CID_BYTES)
   const b = out.buf
@@ -74,7 +81,7 @@ export function unpackVerified (w: Uint8Array, at: number, bytes: Uint8Array): {
   const n = dv.getUint16(at + 10 + CID_BYTES)
   let p = at + HEAD_BYTES
   // the worker checked these bytes: the trusting decoder reads the head, skipping the body
-  const env = decodeChecked<SignedRecord>(bytes, bodyEnd > bodyStart ? { start: bodyStart, end: bodyEnd } : undefined)
+  const env = decodeChecked<SignedRecord>(bytes, bodyEnd > bodyStart ? [{ start: bodyStart, end: bodyEnd, value: SKIP }] : undefined)
   const v: Verified = { cid, bytes, kind, rec: env.rec as RecordHead }
   if (kind === 'oos/version') {
     const claims: Uint8Array[] = new Array(n)
