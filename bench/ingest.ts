@@ -49,7 +49,22 @@ async function door (records: Uint8Array[], workers: number, bulk: boolean, warm
   return { perSec, cpu }
 }
 
-/** `n` distinct versions of one chain of a new org (each a different seq, prev and createdAt). */
+/**
+ * Version `seq` of an evolving document: each version rewords one claim of the one before
+ * (claim (seq − 1) mod k), the others unchanged — a history, not one body re-signed.
+ */
+export function evolve (body: OosBody, seq: number): OosBody {
+  const k = body.claims.length
+  return {
+    ...body,
+    claims: body.claims.map((c, j) => {
+      const touches = seq > j ? Math.floor((seq - 1 - j) / k) + 1 : 0
+      return touches === 0 ? c : { ...c, rule: `${c.rule} (reworded ${touches} time${touches === 1 ? '' : 's'})` }
+    })
+  }
+}
+
+/** `n` versions of one chain of a new org, each `evolve`d from the one before. */
 function chain (body: OosBody, n: number): Array<Decoded<VersionRecord>> {
   const kp = generateKeyPair()
   const org = publicKeyToDid(kp.publicKey)
@@ -57,7 +72,7 @@ function chain (body: OosBody, n: number): Array<Decoded<VersionRecord>> {
   let prev: CID | null = null
   const t0 = Date.now() - n * 1000
   for (let seq = 1; seq <= n; seq++) {
-    const v = signVersion(body, { org, seq, prev, createdAt: t0 + seq }, kp.secretKey)
+    const v = signVersion(evolve(body, seq), { org, seq, prev, createdAt: t0 + seq }, kp.secretKey)
     out.push(v)
     prev = v.cid
   }
@@ -75,6 +90,7 @@ export interface IngestBench {
   warmupRecords: number
   /** CPU µs per record of each thread (by name) during the steady-state bulk run (Linux; else empty) */
   cpuUsPerRecord: Record<string, number>
+  /** size of the first version (later ones are a few bytes longer) */
   recordBytes: number
   claimsPerRecord: number
   records: number

@@ -30,7 +30,7 @@ const catchup: CatchupBench | undefined = run('catchup')
 if (json) {
   console.log(JSON.stringify({ ...ingest, ...(propagation !== undefined ? { propagation } : {}), ...(catchup !== undefined ? { catchup } : {}) }, null, 2))
 } else if (ingest !== undefined) {
-  console.log(`ingest: ${ingest.records} distinct signed versions of ${ingest.recordBytes} bytes (${ingest.claimsPerRecord} claims, the published example document)`)
+  console.log(`ingest: a chain of ${ingest.records} signed versions of the published example document (${ingest.recordBytes} bytes, ${ingest.claimsPerRecord} claims), each rewording one claim of the one before`)
   console.log(`  whole ingest door, bulk (${ingest.workers} verify workers, group commit), steady state ${ingest.ingestPerSec}/s`)
   console.log(`  the same, cold: timed from the door's start                            ${ingest.coldPerSec}/s`)
   console.log(`  whole ingest door, one record at a time on the main thread             ${ingest.inlinePerSec}/s`)

@@ -67,7 +67,7 @@ async function version (v: Verified, rec: Rec<'oos/version'>, ctx: RuleContext):
   await derivedFromKnown(v, ctx)
   // claim index: open a run for each claim new in this version, close the runs of claims it dropped
   const claims = v.claims ?? []
-  const list = concat(claims)
+  const list = v.claimList ?? concat(claims)
   const before = await ctx.state.headClaims(org)
   // the open batch only now: an await above may have flushed the one open before
   const batch = ctx.batch()

@@ -90,6 +90,14 @@ const bodyKnown = withoutClaimItems(bodySchema, (c) => {
 })
 ajv.addSchema(formatKnown)
 const validateKnownClaims: ValidateFunction = ajv.compile(bodyKnown)
+/** One claim against both item schemas (ours and the format's), for the claims not known. */
+const validateClaim: ValidateFunction = ajv.compile({
+  $id: 'urn:oosnet:schema:oos-claim:v1',
+  allOf: [{ $ref: `${bodySchema.$id}#/$defs/claim` }, { $ref: `${formatSchema.$id}#/properties/claims/items` }]
+})
+
+/** Claims known to pass (claim objects decoded from bytes that passed before), or `true`: all of them. */
+export type KnownClaims = ReadonlySet<unknown> | true
 
 const TYPE_WORDS: Record<string, string> = {
   string: 'a string',
@@ -208,14 +216,24 @@ function checkPlainData (v: unknown, path: string, depth: number): void {
 /**
  * Validate a decoded body (from DAG-CBOR, JSON or a parser) and return it typed. Throws
  * BodySchemaError / BodyLimitError at the first problem. Does not compare derived fields:
- * that is `checkDerived`. `claimsChecked`: the claims array is one that passed before (see
- * `validateKnownClaims`); only the rest of the body is checked, and the claims' ids.
+ * that is `checkDerived`. `knownClaims`: claims that passed before, byte for byte (see
+ * `validateKnownClaims`): only the other claims, the rest of the body and the claims' ids
+ * are checked.
  */
-export function validateBody (body: unknown, options: { claimsChecked?: boolean } = {}): OosBody {
-  const validate = options.claimsChecked === true ? validateKnownClaims : validateSchema
+export function validateBody (body: unknown, options: { knownClaims?: KnownClaims } = {}): OosBody {
+  const known = options.knownClaims
+  const validate = known === undefined ? validateSchema : validateKnownClaims
   if (!validate(body)) {
     const e = validate.errors?.[0]
     throw e === undefined ? new BodySchemaError('the body is invalid', { path: '' }) : toError(e, body)
+  }
+  if (known !== undefined && known !== true) {
+    const claims = (body as { claims: unknown[] }).claims
+    for (let i = 0; i < claims.length; i++) {
+      if (known.has(claims[i]) || validateClaim(claims[i])) continue
+      const e = validateClaim.errors?.[0]
+      throw e === undefined ? new BodySchemaError(`claims[${i}] is invalid`, { path: `claims[${i}]` }) : toError({ ...e, instancePath: `/claims/${i}${e.instancePath}` }, body)
+    }
   }
   const b = body as OosBody
   checkWritable(b, options)

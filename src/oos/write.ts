@@ -123,7 +123,8 @@ function fieldProblem (kind: string, v: unknown): [string, string] | null {
  * naming the first offending value. The validator runs this too, so every valid body can
  * be exported to `.oos.md` and read back unchanged.
  */
-export function checkWritable (body: OosBody, options: { claimsChecked?: boolean } = {}): void {
+export function checkWritable (body: OosBody, options: { knownClaims?: ReadonlySet<unknown> | true } = {}): void {
+  const known = options.knownClaims
   if (!isPlainObject(body)) fail('body', 'must be an object')
   if (!isPlainObject(body.frontmatter)) fail('frontmatter', 'must be an object')
   if ('entities' in body.frontmatter) fail('frontmatter.entities', 'is not allowed (entities belong in body.entities)')
@@ -138,8 +139,8 @@ export function checkWritable (body: OosBody, options: { claimsChecked?: boolean
     const prev = ids.get(c.claim_id)
     if (prev !== undefined) fail(`claims[${i}].claim_id`, `repeats ${c.claim_id} (also claims[${prev}]); claim ids must be unique`)
     ids.set(c.claim_id, i)
-    // a claims array that passed before: its claims' fields are as writable as they were then
-    if (options.claimsChecked === true) continue
+    // a claim that passed before: its fields are as writable as they were then
+    if (known === true || known?.has(c) === true) continue
     if (typeof c.section !== 'string') fail(`claims[${i}].section`, 'must be a string')
     const sp = lineValueProblem(c.section)
     if (sp !== null) fail(`claims[${i}].section`, sp)

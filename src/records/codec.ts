@@ -84,7 +84,7 @@ export function decodeRecord (bytes: Uint8Array, options: { now?: number, memo?:
     subs = [{ start: arraySpan.start, end: arraySpan.end, value: arrayHit.claims.slice() }]
   } else if (memo !== undefined && claimSpans.length > 0) {
     keys = claimSpans.map(sp => memo.key(bytes.subarray(sp.start, sp.end)))
-    hits = keys.map(k => memo.get(k))
+    hits = keys.map((k, i) => memo.get(k, bytes.subarray(claimSpans[i].start, claimSpans[i].end)))
     subs = []
     for (let i = 0; i < claimSpans.length; i++) {
       const e = hits[i]
@@ -104,7 +104,8 @@ export function decodeRecord (bytes: Uint8Array, options: { now?: number, memo?:
   const env = value as Record<string, unknown>
   if (Object.keys(env).length !== 2 || !('sig' in env)) throw new RecordSchemaError('a record must be the map {rec, sig} and nothing else', { path: '' })
   if (!(env.sig instanceof Uint8Array)) throw new RecordSchemaError('sig must be bytes', { path: 'sig' })
-  const rec = checkRecord(env.rec, options.now, { claimsChecked: arrayHit !== undefined })
+  const known = arrayHit !== undefined ? true : hits === undefined ? undefined : new Set(hits.filter(h => h !== undefined).map(h => h.claim))
+  const rec = checkRecord(env.rec, options.now, known === undefined ? {} : { knownClaims: known })
   const kind = rec.type
   if (bytes.length > maxBytesFor(kind)) throw new RecordTooLargeError(`${kind} record is ${bytes.length} bytes, the limit is ${maxBytesFor(kind)}`)
   const recBytes = bytes.subarray(recSpans[0].start, recSpans[0].end)
@@ -127,7 +128,7 @@ export function decodeRecord (bytes: Uint8Array, options: { now?: number, memo?:
       if (hit !== undefined && hit.org === rec.org) return hit.cid
       const cid = claimCidBytes(rec.org, bytes.subarray(sp.start, sp.end))
       // remembered only now: the record passed every check
-      if (memo !== undefined && keys !== undefined) memo.set(keys[i], rec.body.claims[i], rec.org, cid)
+      if (memo !== undefined && keys !== undefined) memo.set(keys[i], bytes.subarray(sp.start, sp.end), rec.body.claims[i], rec.org, cid)
       return cid
     })
     d.bodySpan = bodySpans[0]

@@ -25,6 +25,8 @@ export interface Verified {
   claims?: Uint8Array[]
   /** for versions: whether a claim has `derived_from` (the rules then check the sources) */
   derived?: boolean
+  /** for versions, when at hand: the claim CIDs concatenated (`claims` are views into it) */
+  claimList?: Uint8Array
 }
 
 const hasDerived = (rec: UnsignedRecord): boolean => rec.type === 'oos/version' && rec.body.claims.some(c => c.derived_from !== undefined)
@@ -84,9 +86,13 @@ export function unpackVerified (w: Uint8Array, at: number, bytes: Uint8Array): {
   const env = decodeChecked<SignedRecord>(bytes, bodyEnd > bodyStart ? [{ start: bodyStart, end: bodyEnd, value: SKIP }] : undefined)
   const v: Verified = { cid, bytes, kind, rec: env.rec as RecordHead }
   if (kind === 'oos/version') {
+    // one copy of all claim CIDs; each claim a view into it
+    const list = w.slice(p, p + n * CID_BYTES)
     const claims: Uint8Array[] = new Array(n)
-    for (let i = 0; i < n; i++) { claims[i] = w.slice(p, p + CID_BYTES); p += CID_BYTES }
+    for (let i = 0; i < n; i++) claims[i] = list.subarray(i * CID_BYTES, (i + 1) * CID_BYTES)
+    p += n * CID_BYTES
     v.claims = claims
+    v.claimList = list
     v.derived = (w[at + 1] & 1) === 1
   }
   return { v, next: p }

@@ -58,6 +58,8 @@ const view = (v: Uint8Array): Uint8Array => v.constructor === Uint8Array ? v : n
 /** An atomic group of writes; build it, then `commit()`. */
 export class Batch {
   readonly ops: Op[] = []
+  /** heads set in this batch: only the last per org is written (a bulk sync sets many) */
+  private readonly heads = new Map<string, Head>()
   private readonly db: Level<string, Uint8Array>
 
   constructor (db: Level<string, Uint8Array>) { this.db = db }
@@ -65,10 +67,12 @@ export class Batch {
   put (key: string, value: Uint8Array = EMPTY): this { this.ops.push({ type: 'put', key, value }); return this }
   del (key: string): this { this.ops.push({ type: 'del', key }); return this }
   putBlock (cid: CID, bytes: Uint8Array): this { return this.put(K.block(cid.toString()), bytes) }
-  setHead (org: string, head: Head): this { return this.put(K.head(org), encodeHead(head)) }
+  setHead (org: string, head: Head): this { this.heads.set(org, head); return this }
   putMeta (name: string, value: unknown): this { return this.put(K.meta(name), dagCbor.encode(value)) }
 
   async commit (): Promise<void> {
+    for (const [org, head] of this.heads) this.put(K.head(org), encodeHead(head))
+    this.heads.clear()
     if (this.ops.length > 0) await this.db.batch(this.ops)
   }
 }
