@@ -70,25 +70,23 @@ export function encodeSigned<R extends UnsignedRecord> (rec: R, secretKeys: Uint
 export function decodeRecord (bytes: Uint8Array, options: { now?: number, memo?: ClaimMemo } = {}): Decoded {
   if (!(bytes instanceof Uint8Array)) throw new DecodeFailedError('a record must be bytes')
   if (bytes.length > MAX_RECORD_BYTES) throw new RecordTooLargeError(`record is ${bytes.length} bytes, the limit is ${MAX_RECORD_BYTES}`)
-  const [recSpans, claimSpans, bodySpans, arraySpans] = canonicalSpans(bytes, SPAN_PATHS, { strict: true })
+  const [recSpans, claimSpans, bodySpans] = canonicalSpans(bytes, SPAN_PATHS, { strict: true })
   // claims decoded before (the memo) are not decoded again
   const memo = options.memo
-  let keys: string[] | undefined
+  let keys: number[] | undefined
   let hits: Array<ClaimEntry | undefined> | undefined
   let subs: Substitution[] | undefined
-  const arraySpan = arraySpans.length === 1 ? arraySpans[0] : undefined
-  const arrayBytes = memo !== undefined && arraySpan !== undefined ? bytes.subarray(arraySpan.start, arraySpan.end) : undefined
-  const arrayHit = arrayBytes !== undefined ? memo?.array(arrayBytes) : undefined
-  if (arrayHit !== undefined && arraySpan !== undefined) {
-    // a copy of the array, so the body's own array is not the shared one (its claims are)
-    subs = [{ start: arraySpan.start, end: arraySpan.end, value: arrayHit.claims.slice() }]
-  } else if (memo !== undefined && claimSpans.length > 0) {
-    keys = claimSpans.map(sp => memo.key(bytes.subarray(sp.start, sp.end)))
-    hits = keys.map((k, i) => memo.get(k, bytes.subarray(claimSpans[i].start, claimSpans[i].end)))
+  if (memo !== undefined && claimSpans.length > 0) {
+    keys = []
+    hits = []
     subs = []
-    for (let i = 0; i < claimSpans.length; i++) {
-      const e = hits[i]
-      if (e !== undefined) subs.push({ start: claimSpans[i].start, end: claimSpans[i].end, value: e.claim })
+    for (const sp of claimSpans) {
+      const claim = bytes.subarray(sp.start, sp.end)
+      const key = memo.key(claim)
+      const hit = memo.get(key, claim)
+      keys.push(key)
+      hits.push(hit)
+      if (hit !== undefined) subs.push({ start: sp.start, end: sp.end, value: hit.claim })
     }
   }
   let value: unknown
@@ -104,7 +102,7 @@ export function decodeRecord (bytes: Uint8Array, options: { now?: number, memo?:
   const env = value as Record<string, unknown>
   if (Object.keys(env).length !== 2 || !('sig' in env)) throw new RecordSchemaError('a record must be the map {rec, sig} and nothing else', { path: '' })
   if (!(env.sig instanceof Uint8Array)) throw new RecordSchemaError('sig must be bytes', { path: 'sig' })
-  const known = arrayHit !== undefined ? true : hits === undefined ? undefined : new Set(hits.filter(h => h !== undefined).map(h => h.claim))
+  const known = hits === undefined ? undefined : new Set(hits.filter(h => h !== undefined).map(h => h.claim))
   const rec = checkRecord(env.rec, options.now, known === undefined ? {} : { knownClaims: known })
   const kind = rec.type
   if (bytes.length > maxBytesFor(kind)) throw new RecordTooLargeError(`${kind} record is ${bytes.length} bytes, the limit is ${maxBytesFor(kind)}`)
@@ -119,10 +117,7 @@ export function decodeRecord (bytes: Uint8Array, options: { now?: number, memo?:
     }
   })
   const d: Decoded = { cid: cidOf(bytes), bytes, kind, signed: { rec, sig }, recBytes }
-  if (kind === 'oos/version' && arrayHit !== undefined && arrayHit.org === rec.org) {
-    d.claimCidBytes = arrayHit.cids.slice()
-    d.bodySpan = bodySpans[0]
-  } else if (kind === 'oos/version') {
+  if (kind === 'oos/version') {
     d.claimCidBytes = claimSpans.map((sp, i) => {
       const hit = hits?.[i]
       if (hit !== undefined && hit.org === rec.org) return hit.cid
@@ -132,9 +127,8 @@ export function decodeRecord (bytes: Uint8Array, options: { now?: number, memo?:
       return cid
     })
     d.bodySpan = bodySpans[0]
-    if (memo !== undefined && arrayBytes !== undefined) memo.setArray(arrayBytes, rec.body.claims, rec.org, d.claimCidBytes.slice())
   }
   return d
 }
 
-const SPAN_PATHS = [['rec'], ['rec', 'body', 'claims', '*'], ['rec', 'body'], ['rec', 'body', 'claims']]
+const SPAN_PATHS = [['rec'], ['rec', 'body', 'claims', '*'], ['rec', 'body']]
