@@ -7,6 +7,7 @@ import { CID } from 'multiformats/cid'
 import * as Digest from 'multiformats/hashes/digest'
 import { equals } from 'uint8arrays/equals'
 import { OosError } from '../../src/errors.ts'
+import { dagValueArb } from './arbitraries.ts'
 import { checkCanonical, canonicalSpans, NonCanonicalError, DecodeError, DecodeFailedError, type Span } from '../../src/records/canonical.ts'
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'))
@@ -261,21 +262,7 @@ describe('canonicalSpans', () => {
 // ---------------------------------------------------------------------------------------------
 // Property tests
 
-const cidArb = fc.constantFrom(...CIDS)
-const leafArb = fc.oneof(
-  fc.constant(null), fc.boolean(),
-  fc.integer(), fc.maxSafeInteger(), fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n - 1n }),
-  fc.double({ noNaN: true, noDefaultInfinity: true }),
-  fc.string({ unit: 'binary' }), fc.string(), fc.string({ unit: 'grapheme', minLength: 90, maxLength: 200 }),
-  fc.uint8Array({ maxLength: 40 }),
-  cidArb
-)
-const { value: valueArb } = fc.letrec<{ value: unknown }>((tie) => ({
-  value: fc.oneof({ depthSize: 'small', maxDepth: 5 },
-    leafArb,
-    fc.array(tie('value'), { maxLength: 5 }),
-    fc.dictionary(fc.oneof(fc.string(), fc.string({ unit: 'binary', maxLength: 30 })), tie('value'), { maxKeys: 6 }))
-}))
+const valueArb = dagValueArb(CIDS)
 /** fc.jsonValue plus byte arrays, as the brief asks; dag-cbor cannot encode undefined, and jsonValue never yields it */
 const jsonPlusBytesArb = fc.oneof(fc.jsonValue(), fc.dictionary(fc.string(), fc.oneof(fc.jsonValue(), fc.uint8Array({ maxLength: 20 }))))
 

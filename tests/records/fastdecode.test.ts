@@ -5,6 +5,7 @@ import { CID } from 'multiformats/cid'
 import { readFile } from 'node:fs/promises'
 import { checkCanonical } from '../../src/records/canonical.ts'
 import { decodeChecked } from '../../src/records/fastdecode.ts'
+import { dagValueArb } from './arbitraries.ts'
 
 /** A value with every type made explicit (number vs bigint, -0, bytes, CIDs), for exact comparison. */
 function typed (v: unknown): string {
@@ -24,20 +25,7 @@ const CIDS = [
   CID.parse('bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'),
   CID.parse('QmdfTbBqBPQ7VNxZEYEj14VmRuZBkqFbiwReogJgS1zR1n')
 ]
-const leafArb = fc.oneof(
-  fc.constant(null), fc.boolean(),
-  fc.integer(), fc.maxSafeInteger(), fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n - 1n }),
-  fc.double({ noNaN: true, noDefaultInfinity: true }),
-  fc.string({ unit: 'binary' }), fc.string(), fc.string({ unit: 'grapheme', minLength: 10, maxLength: 200 }),
-  fc.uint8Array({ maxLength: 40 }),
-  fc.constantFrom(...CIDS)
-)
-const { value: valueArb } = fc.letrec<{ value: unknown }>((tie) => ({
-  value: fc.oneof({ depthSize: 'small', maxDepth: 5 },
-    leafArb,
-    fc.array(tie('value'), { maxLength: 5 }),
-    fc.dictionary(fc.oneof(fc.string(), fc.string({ unit: 'binary', maxLength: 30 }), fc.constant('__proto__')), tie('value'), { maxKeys: 6 }))
-}))
+const valueArb = dagValueArb(CIDS, { longText: 10, keys: ['__proto__'] })
 
 /** @ipld/dag-cbor's decoder strips a leading U+FEFF of a text string (its TextDecoder); ours keeps it (the strict profile rejects it before). */
 const hasBom = (bytes: Uint8Array): boolean => Buffer.from(bytes).includes(Buffer.from([0xef, 0xbb, 0xbf]))
