@@ -21,7 +21,7 @@ import '../store/errors.ts'
 import { ApiUnavailableError } from './errors.ts'
 import { isLoopbackHost } from './server.ts'
 import type {
-  AdoptApiResult, AdoptInput, ApiHandlers, ApiStatus, CallOptions, ClaimResult, ClaimsInput, EndorseInput, FollowInput,
+  AdoptApiResult, AdoptInput, ApiHandlers, ApiStatus, CallOptions, ClaimResult, ClaimsInput, EndorseInput, ExportInput, ExportResult, FollowInput, ImportResult,
   FollowResult, LogInput, PublishInput, PublishResult, RetractInput, ShowInput, ShowResult, StatementResult, TrustSetInput,
   UnfollowResult, VerifyResult
 } from './types.ts'
@@ -194,6 +194,14 @@ export class ApiClient implements ApiHandlers {
 
   async trustSet (input: TrustSetInput, options?: CallOptions): Promise<TrustSetInput> {
     return await this.call('POST', '/v1/trust', { org: input.org, level: input.level }, options)
+  }
+
+  async exportCar (input: ExportInput, options?: CallOptions): Promise<ExportResult> {
+    return await this.call('POST', '/v1/export', { org: input.org, path: input.path }, options)
+  }
+
+  async importCar (input: { path: string }, options?: CallOptions): Promise<ImportResult> {
+    return await this.call('POST', '/v1/import', { path: input.path }, options)
   }
 
   /** One request; a non-2xx answer throws the typed error it names. */

@@ -1,10 +1,12 @@
 /**
  * The handlers of the local API that need only the store, the ingest door, the home and the
- * org key: publish, show, log, claims, verify, and the trust layer's (trust-handlers.ts);
+ * org key: publish, show, log, claims, verify, CAR export and import, and the trust layer's (trust-handlers.ts);
  * the node adds status, follow and unfollow. They are the same queries the CLI runs offline
  * (node/queries.ts, publish.ts, verify.ts, trust/), with results as plain JSON.
  */
+import { isAbsolute } from 'node:path'
 import type { Ingest } from '../ingest/ingest.ts'
+import { exportCar, importCar } from '../node/car.ts'
 import { InvalidArgumentError } from '../node/errors.ts'
 import type { HomeConfig } from '../node/home.ts'
 import { publish as publishVersion } from '../node/publish.ts'
@@ -72,6 +74,19 @@ export function localHandlers (store: Store, ingest: Ingest, config: Pick<HomeCo
       if (evidence !== undefined && !(EVIDENCE as readonly string[]).includes(evidence)) throw new InvalidArgumentError(`evidence must be one of ${EVIDENCE.join(', ')}`, { path: 'evidence' })
       const rows = await queryClaims(store, { org: org === undefined ? undefined : await resolveOrg(store, org), search, section, confidence, evidence })
       return toJson(rows) as ClaimResult[]
+    },
+
+    async exportCar ({ org, path }, options = {}) {
+      if (!isAbsolute(path)) throw new InvalidArgumentError('path must be absolute', { path: 'path' })
+      const did = await resolveOrg(store, org)
+      const r = await exportCar(store, did, path, { signal: options.signal, onProgress: options.onProgress })
+      return { org: did, file: path, root: r.root.toString(), blocks: r.blocks, bytes: r.bytes }
+    },
+
+    async importCar ({ path }, options = {}) {
+      if (!isAbsolute(path)) throw new InvalidArgumentError('path must be absolute', { path: 'path' })
+      const { results, ...report } = await importCar(ingest, path, { signal: options.signal, onProgress: options.onProgress })
+      return report
     },
 
     async verify ({ cid }, options = {}) {

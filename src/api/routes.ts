@@ -167,6 +167,22 @@ export const ROUTES: readonly Route[] = [
   },
   {
     method: 'POST',
+    path: '/v1/export',
+    run: async (h, { body }, o) => {
+      fields(body, ['org', 'path'])
+      return await h.exportCar({ org: reqString(body, 'org'), path: reqString(body, 'path') }, o)
+    }
+  },
+  {
+    method: 'POST',
+    path: '/v1/import',
+    run: async (h, { body }, o) => {
+      fields(body, ['path'])
+      return await h.importCar({ path: reqString(body, 'path') }, o)
+    }
+  },
+  {
+    method: 'POST',
     path: '/v1/endorse',
     run: async (h, { body }, o) => {
       fields(body, ['target', 'stance', 'note', 'evidence', 'expiresAt'])

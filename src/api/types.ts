@@ -4,6 +4,7 @@
  * Every result is plain JSON (CIDs as their string form, bytes as base64), see `Jsonified`.
  */
 import type { CID } from 'multiformats/cid'
+import type { ImportReport } from '../node/car.ts'
 import type { NodeStatus } from '../node/node.ts'
 import type { ClaimRow, LogEntry } from '../node/queries.ts'
 import type { VerifyReport } from '../node/verify.ts'
@@ -24,6 +25,8 @@ export type Jsonified<T> =
 export interface CallOptions {
   /** aborted when the HTTP client goes away (server side) or by the caller (client side) */
   signal?: AbortSignal
+  /** progress of a long call (CAR export and import), when the handler runs in this process; not sent over HTTP */
+  onProgress?: (done: number, total?: number) => void
 }
 
 /** Request and response counters of the API server. */
@@ -145,6 +148,18 @@ export interface AdoptApiResult {
 
 export interface TrustSetInput { org: string, level: TrustLevel }
 
+export interface ExportInput {
+  /** a did, a unique prefix of one, or a pseudonym */
+  org: string
+  /** absolute path of the CAR file the node writes (the node and the CLI share a filesystem) */
+  path: string
+}
+
+export interface ExportResult { org: string, file: string, root: string, blocks: number, bytes: number }
+
+/** A CAR import's report (node/car.ts `ImportReport` without the per-record results). */
+export type ImportResult = Omit<ImportReport, 'results'>
+
 /** Everything the API serves. The node wires `{ ...localHandlers(...), status, follow, unfollow }`. */
 export interface ApiHandlers {
   status: (options?: CallOptions) => Promise<ApiStatus>
@@ -161,6 +176,8 @@ export interface ApiHandlers {
   provenance: (input: { cid: string }, options?: CallOptions) => Promise<ProvenanceReport>
   trust: (options?: CallOptions) => Promise<TrustRow[]>
   trustSet: (input: TrustSetInput, options?: CallOptions) => Promise<TrustSetInput>
+  exportCar: (input: ExportInput, options?: CallOptions) => Promise<ExportResult>
+  importCar: (input: { path: string }, options?: CallOptions) => Promise<ImportResult>
 }
 
 /** The handlers a store, an ingest door, the home and the org key can provide (handlers.ts, trust-handlers.ts). */

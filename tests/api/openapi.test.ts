@@ -182,6 +182,18 @@ describe('the API answers as documented', () => {
     expect(a.document).toContain(claim)
   })
 
+  it('export and import answer as documented: the node writes and reads the CAR at the path given', async () => {
+    const file = join(node.path, 'out.car')
+    const e = await client.exportCar({ org, path: file })
+    check('post', '/v1/export', '200', e)
+    expect(e).toMatchObject({ org, file })
+    expect(e.blocks).toBeGreaterThan(0)
+    const i = await client.importCar({ path: file })
+    check('post', '/v1/import', '200', i)
+    expect(i).toMatchObject({ accepted: 0, rejected: 0, roots: [e.root] })
+    expect(i.duplicate).toBe(e.blocks)
+  })
+
   it('errors match the error schema and the documented statuses', async () => {
     const cases: Array<[string, string, () => Promise<unknown>, string]> = [
       ['post', '/v1/endorse', async () => await client.endorse({ target: 'bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy' }), '422'],
@@ -190,6 +202,9 @@ describe('the API answers as documented', () => {
       ['get', '/v1/provenance/{cid}', async () => await client.provenance({ cid: 'bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy' }), '404'],
       ['post', '/v1/trust', async () => await client.call('POST', '/v1/trust', { org: 'x', level: 'maybe' }), '400'],
       ['post', '/v1/adopt', async () => await client.adopt({ cid: 'not-a-cid' }), '400'],
+      ['post', '/v1/export', async () => await client.exportCar({ org, path: 'relative.car' }), '400'],
+      ['post', '/v1/export', async () => await client.exportCar({ org: 'nobody-here', path: '/tmp/x.car' }), '404'],
+      ['post', '/v1/import', async () => await client.importCar({ path: '/nonexistent/x.car' }), '404'],
       ['post', '/v1/publish', async () => await client.publish({ document: '---\nx: [\n---\n', format: 'md' }), '400'],
       ['get', '/v1/versions/{ref}', async () => await client.show({ ref: 'nobody-here' }), '404'],
       ['get', '/v1/verify/{cid}', async () => await client.verify({ cid: 'nope' }), '400'],

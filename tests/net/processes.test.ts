@@ -94,7 +94,7 @@ describe('trust commands through running oos start processes', () => {
     await dir?.cleanup()
   })
 
-  it('C endorses A\'s claim through its node; B sees it in provenance, trusts C, sees the retraction; adopt via the API; rotate-key refused; provenance offline from a CAR', async () => {
+  it('C endorses A\'s claim through its node; B sees it in provenance, trusts C, sees the retraction; adopt via the API; rotate-key refused; B\'s node exports a CAR; provenance offline from it', async () => {
     dir = await tempDir()
     const [a, b, c] = ['a', 'b', 'c'].map(n => join(dir.path, n))
     for (const [home, name] of [[a, 'Ledgerline'], [b, 'Carepath'], [c, 'Parcelworks']]) expect((await oos(['init', '--name', name, '--home', home])).code).toBe(0)
@@ -146,10 +146,12 @@ describe('trust commands through running oos start processes', () => {
     expect(rk.code).not.toBe(0)
     expect(rk.stderr).toMatch(/STORE_LOCKED/)
 
-    // offline, from a CAR exported by B: the claim, its version and the statements about it
-    expect(await nb.stop()).toBe(0)
+    // offline, from a CAR that B's running node exports: the claim, its version and the statements about it
     const car = join(dir.path, 'a.car')
-    expect((await oos(['export', org, '--out', car, '--home', b])).code).toBe(0)
+    const ex = await oos(['export', org, '--out', car, '--home', b, '--json'], noPass)
+    expect(ex.code, ex.stderr).toBe(0)
+    expect(ex.json()).toMatchObject({ org, file: car })
+    expect(await nb.stop()).toBe(0)
     const off = await oos(['provenance', claim, '--car', car, '--home', join(dir.path, 'nobody'), '--json'])
     expect(off.code, off.stderr).toBe(0)
     expect(off.json()).toMatchObject({ claim: { cid: claim }, author: { org, chain: { valid: true } } })

@@ -1,10 +1,9 @@
 import { CID } from 'multiformats/cid'
 import { OosError } from '../../errors.ts'
-import { exportCar, importCar, verifyCar } from '../../node/car.ts'
-import { resolveOrg } from '../../node/queries.ts'
+import { resolve } from 'node:path'
+import { verifyCar } from '../../node/car.ts'
 import { str, type Command } from '../command.ts'
 import { UsageError, VerificationFailedError } from '../errors.ts'
-import { withLocal } from '../session.ts'
 import { withBackend } from '../backend.ts'
 
 function summary (r: { accepted: number, duplicate: number, equivocation: number, rejected: number, reasons: Record<string, number> }): string {
@@ -49,11 +48,9 @@ export const exportCmd: Command = {
   async run (ctx) {
     const out = str(ctx, 'out')
     if (out === undefined) throw new UsageError('oos export needs --out FILE.car')
-    await withLocal(ctx, async ({ store }) => {
-      const org = await resolveOrg(store, ctx.positionals[0])
-      const r = await exportCar(store, org, out, { signal: ctx.signal, onProgress: (d, t) => { ctx.io.progress('exporting', d, t) } })
-      ctx.io.result({ org, file: out, root: r.root, blocks: r.blocks, bytes: r.bytes }, () => `wrote ${r.blocks} records (${r.bytes} bytes) of ${org} to ${out}\n  root ${r.root.toString()}`)
-    })
+    // through the running node if there is one (it writes the file), else from the store
+    const r = await withBackend(ctx, async (h) => await h.exportCar({ org: ctx.positionals[0], path: resolve(out) }, { signal: ctx.signal, onProgress: (d, t) => { ctx.io.progress('exporting', d, t) } }))
+    ctx.io.result(r, () => `wrote ${r.blocks} records (${r.bytes} bytes) of ${r.org} to ${r.file}\n  root ${r.root}`)
   }
 }
 
@@ -63,9 +60,8 @@ export const importCmd: Command = {
   usage: 'import FILE.car',
   args: [1, 1],
   async run (ctx) {
-    const r = await withLocal(ctx, async ({ ingest }) => await importCar(ingest, ctx.positionals[0], { signal: ctx.signal, onProgress: (d, t) => { ctx.io.progress('importing', d, t) } }))
-    const { results, ...rest } = r
-    ctx.io.result(rest, () => [summary(r), ...r.errors.slice(0, 5).map(e => `  rejected ${e.cid}: ${e.message} [${e.code}]`)].join('\n'))
+    const r = await withBackend(ctx, async (h) => await h.importCar({ path: resolve(ctx.positionals[0]) }, { signal: ctx.signal, onProgress: (d, t) => { ctx.io.progress('importing', d, t) } }))
+    ctx.io.result(r, () => [summary(r), ...r.errors.slice(0, 5).map(e => `  rejected ${e.cid}: ${e.message} [${e.code}]`)].join('\n'))
     return r.rejected > 0 ? 1 : 0
   }
 }
