@@ -30,7 +30,7 @@ export function tally (t: TransferResult, outcome: IngestResult | unknown): stri
 
 /** Ingest calls in flight, at most `window`, settled in call order (the ingest door is FIFO). */
 export class Pipeline {
-  private readonly pending: Array<Promise<void>> = []
+  private pending: Array<Promise<void>> = []
   private next = 0
   private readonly window: number
 
@@ -39,9 +39,16 @@ export class Pipeline {
   async add (work: Promise<void>): Promise<void> {
     this.pending.push(work)
     while (this.pending.length - this.next >= this.window) await this.pending[this.next++]
+    // drop what has been awaited, so a long transfer holds only its window
+    if (this.next >= this.window) {
+      this.pending = this.pending.slice(this.next)
+      this.next = 0
+    }
   }
 
   async drain (): Promise<void> {
     while (this.next < this.pending.length) await this.pending[this.next++]
+    this.pending = []
+    this.next = 0
   }
 }
