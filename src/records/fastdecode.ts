@@ -92,6 +92,27 @@ function text (len: number): string {
   return buf.toString('utf8', s, e)
 }
 
+// Map keys repeat in every record (the schema's field names): each distinct key is built
+// once and then found by a hash of its bytes, checked byte for byte — no new string to
+// build and intern per key. At most 4096 are kept.
+const keys = new Map<number, string>()
+
+function keyText (len: number): string {
+  if (len > 32) return text(len)
+  const s = pos
+  let h = 0x811c9dc5 ^ len
+  for (let i = s; i < s + len; i++) h = Math.imul(h ^ b[i], 0x01000193)
+  const hit = keys.get(h)
+  if (hit !== undefined && hit.length === len) {
+    let i = 0
+    while (i < len && hit.charCodeAt(i) === b[s + i]) i++
+    if (i === len) { pos = s + len; return hit }
+  }
+  const k = text(len)
+  if (keys.size < 4096) keys.set(h, k)
+  return k
+}
+
 function item (): unknown {
   if (pos === subAt) {
     const s = subs[subIndex++]
@@ -137,7 +158,7 @@ function item (): unknown {
       const out: Record<string, unknown> = {}
       for (let i = 0; i < n; i++) {
         const kib = b[pos++]
-        const key = text(arg(kib & 0x1f))
+        const key = keyText(arg(kib & 0x1f))
         const value = item()
         if (value === SKIP) continue
         // a key "__proto__" is data, never the object's prototype
