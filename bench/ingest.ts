@@ -109,7 +109,8 @@ export async function benchIngest (options: { records?: number, workers?: number
   const workers = options.workers ?? availableParallelism()
   const example = parseOosMarkdown(readFileSync(new URL('../tests/fixtures/example.oos.md', import.meta.url), 'utf8')).body
   const versions = chain(example, N)
-  const W = options.warmup ?? 1000
+  // 3,000: after 1,000 V8's optimizing compiler was still busy (per-thread CPU showed it)
+  const W = options.warmup ?? Number(process.env.BENCH_WARMUP ?? 3000)
   const warm = chain(example, W).map(v => v.bytes)
   const pub = didToPublicKey(versions[0].signed.rec.org)
   const msgs = versions.map(v => signingBytes('oos/version', v.recBytes))

@@ -4,6 +4,7 @@
  * `npm run bench -- --net` adds the network figures (propagation, catch-up);
  * `--only=ingest|propagation|catchup` runs one of them. Network settings: BENCH_NODES=10,30,50,
  * BENCH_ROUNDS=10, BENCH_VERSIONS=1000, BENCH_DOCS=examples|fixture, BENCH_VERBOSE=1 (progress on stderr).
+ * Ingest settings: BENCH_RECORDS=3000 (timed), BENCH_WARMUP=3000 (untimed, before the steady-state runs).
  */
 import { benchIngest, type IngestBench } from './ingest.ts'
 import { benchPropagation, type DocSet, type PropagationFigure } from './propagation.ts'
