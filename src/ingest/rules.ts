@@ -11,7 +11,7 @@ import { sha256 } from '../records/cid.ts'
 import type { KeyRotationRecord, SignedRecord, VersionRecord } from '../records/types.ts'
 import type { RecordHead, Verified } from '../records/verified.ts'
 import { K } from '../store/keys.ts'
-import { chainValue, type Batch, type Store } from '../store/store.ts'
+import { chainValue, concatBytes, type Batch, type Store } from '../store/store.ts'
 import { encodeRun } from '../store/values.ts'
 import { committedNextKey, currentKey, keyForSeq, keyValidAt } from './authority.ts'
 import { cidKey, fromCidKey, type ChainState } from './state.ts'
@@ -29,15 +29,6 @@ export interface RuleContext {
 }
 
 type Rec<T extends RecordHead['type']> = Extract<RecordHead, { type: T }>
-
-function concat (parts: Uint8Array[]): Uint8Array {
-  let n = 0
-  for (const p of parts) n += p.length
-  const out = new Uint8Array(n)
-  let at = 0
-  for (const p of parts) { out.set(p, at); at += p.length }
-  return out
-}
 
 const signer = (rec: { org: string, key?: string }): string => rec.key ?? rec.org
 
@@ -67,7 +58,7 @@ async function version (v: Verified, rec: Rec<'oos/version'>, ctx: RuleContext):
   await derivedFromKnown(v, ctx)
   // claim index: open a run for each claim new in this version, close the runs of claims it dropped
   const claims = v.claims ?? []
-  const list = v.claimList ?? concat(claims)
+  const list = v.claimList ?? concatBytes(claims)
   const before = await ctx.state.headClaims(org)
   // the open batch only now: an await above may have flushed the one open before
   const batch = ctx.batch()

@@ -71,11 +71,12 @@ ajv.addSchema(entitiesSchema)
 const validateSchema: ValidateFunction = ajv.compile(bodySchema)
 
 /**
- * The same schemas with the claim items left out (`items: true`), for a body whose `claims`
- * array is byte for byte one that passed this validation before (records/claim-memo.ts): a
- * claim's validity does not depend on the rest of the body (its item schemas, BODY.md §7.2
- * field rules); what does (unique ids, sections placing claims, derived counts) is still
- * checked. Copies under other ids; the published schemas themselves are untouched.
+ * The same schemas with the claim items left out (`items: true`), for a body some of whose
+ * claims are byte for byte ones that passed before (records/claim-memo.ts); the others are
+ * checked one by one (`validateClaim`). A claim's validity does not depend on the rest of
+ * the body (its item schemas, BODY.md §7.2 field rules); what does (unique ids, sections
+ * placing claims, derived counts) is still checked. Copies under other ids; the published
+ * schemas themselves are untouched.
  */
 function withoutClaimItems<T> (schema: T, edit: (copy: any) => void): T {
   const copy = JSON.parse(JSON.stringify(schema))
@@ -96,8 +97,8 @@ const validateClaim: ValidateFunction = ajv.compile({
   allOf: [{ $ref: `${bodySchema.$id}#/$defs/claim` }, { $ref: `${formatSchema.$id}#/properties/claims/items` }]
 })
 
-/** Claims known to pass (claim objects decoded from bytes that passed before), or `true`: all of them. */
-export type KnownClaims = ReadonlySet<unknown> | true
+/** Claims known to pass: claim objects decoded from bytes that passed before. */
+export type KnownClaims = ReadonlySet<unknown>
 
 const TYPE_WORDS: Record<string, string> = {
   string: 'a string',
@@ -227,7 +228,7 @@ export function validateBody (body: unknown, options: { knownClaims?: KnownClaim
     const e = validate.errors?.[0]
     throw e === undefined ? new BodySchemaError('the body is invalid', { path: '' }) : toError(e, body)
   }
-  if (known !== undefined && known !== true) {
+  if (known !== undefined) {
     const claims = (body as { claims: unknown[] }).claims
     for (let i = 0; i < claims.length; i++) {
       if (known.has(claims[i]) || validateClaim(claims[i])) continue

@@ -123,7 +123,7 @@ function fieldProblem (kind: string, v: unknown): [string, string] | null {
  * naming the first offending value. The validator runs this too, so every valid body can
  * be exported to `.oos.md` and read back unchanged.
  */
-export function checkWritable (body: OosBody, options: { knownClaims?: ReadonlySet<unknown> | true } = {}): void {
+export function checkWritable (body: OosBody, options: { knownClaims?: ReadonlySet<unknown> } = {}): void {
   const known = options.knownClaims
   if (!isPlainObject(body)) fail('body', 'must be an object')
   if (!isPlainObject(body.frontmatter)) fail('frontmatter', 'must be an object')
@@ -140,7 +140,7 @@ export function checkWritable (body: OosBody, options: { knownClaims?: ReadonlyS
     if (prev !== undefined) fail(`claims[${i}].claim_id`, `repeats ${c.claim_id} (also claims[${prev}]); claim ids must be unique`)
     ids.set(c.claim_id, i)
     // a claim that passed before: its fields are as writable as they were then
-    if (known === true || known?.has(c) === true) continue
+    if (known?.has(c) === true) continue
     if (typeof c.section !== 'string') fail(`claims[${i}].section`, 'must be a string')
     const sp = lineValueProblem(c.section)
     if (sp !== null) fail(`claims[${i}].section`, sp)

@@ -5,8 +5,8 @@
  * claim once, and computes each claim CID once per org.
  *
  * Looked up by a sample of the claim's bytes and confirmed on all of them (exact: nothing
- * is taken on a hash); a hit gives the decoded claim — deep-frozen, as it is shared by every record
- * that holds it — and the claim CID computed for an org. Only claims of records that passed
+ * is taken on a hash); a hit gives the decoded claim — deep-frozen, as it is shared by every
+ * record that holds it — and the claim CID computed for an org. Only claims of records that passed
  * every check are remembered, and the memo is bounded (`max` claims, dropped all at once
  * when full: a sync moves through an org's history, and old wordings do not come back).
  */
@@ -50,8 +50,6 @@ export class ClaimMemo {
   }
 
   get size (): number { return this.map.size }
-
-  clear (): void { this.map = new Map() }
 }
 
 /** Freeze plain objects and arrays, recursively (CIDs and bytes are left as they are). */
@@ -61,7 +59,7 @@ function deepFreeze<T> (v: T): T {
     for (const x of v) deepFreeze(x)
     return Object.freeze(v)
   }
-  if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+  if (Object.getPrototypeOf(v) === Object.prototype) {
     for (const x of Object.values(v)) deepFreeze(x)
     return Object.freeze(v)
   }

@@ -102,8 +102,8 @@ export function isKind (t: unknown): t is Kind {
 
 /** Check an unsigned record's shape for its kind; returns it typed. */
 export interface CheckOptions {
-  /** a version's claims that passed these checks before, byte for byte (records/claim-memo.ts); `true`: all */
-  knownClaims?: ReadonlySet<unknown> | true
+  /** a version's claims that passed these checks before, byte for byte (records/claim-memo.ts) */
+  knownClaims?: ReadonlySet<unknown>
 }
 
 export function checkRecord (value: unknown, now: number = Date.now(), options: CheckOptions = {}): UnsignedRecord {

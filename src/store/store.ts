@@ -19,10 +19,16 @@ export interface ClaimSighting { org: string, from: number, until?: number }
 
 /** The value of a chain entry: the version CID, then its claim CIDs. */
 export function chainValue (version: Uint8Array, claims: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(version.length + claims.reduce((n, c) => n + c.length, 0))
-  out.set(version, 0)
-  let at = version.length
-  for (const c of claims) { out.set(c, at); at += c.length }
+  return concatBytes([version, ...claims])
+}
+
+/** `parts` in one new array of its own (not a slice of Node's shared Buffer pool: values here may be kept long). */
+export function concatBytes (parts: Uint8Array[]): Uint8Array {
+  let n = 0
+  for (const p of parts) n += p.length
+  const out = new Uint8Array(n)
+  let at = 0
+  for (const p of parts) { out.set(p, at); at += p.length }
   return out
 }
 
