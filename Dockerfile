@@ -7,7 +7,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:24-slim
+# NODE_OPTIONS: the young-generation size bin/oos.js sets for itself (see its header)
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-semi-space-size=32 \
     OOS_HOME=/data \
     OOS_LISTEN=/ip4/0.0.0.0/tcp/4710 \
     OOS_API=127.0.0.1:4711
