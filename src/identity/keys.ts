@@ -88,8 +88,25 @@ export const VERIFY_CACHE_SIZE = 10_000
 // base64 of the raw key → KeyObject, or null for a key that is rejected outright.
 // Map iteration order is insertion order; a hit is moved to the end, so eviction is LRU.
 const keyCache = new Map<string, KeyObject | null>()
+// the key used last, compared byte for byte: a run of one org's records (a sync) then costs
+// neither a string nor a map update per signature
+let lastBytes = new Uint8Array(32)
+let lastKey: KeyObject | null | undefined
 
 function publicKeyObject (publicKey: Uint8Array): KeyObject | null {
+  if (lastKey !== undefined && sameKey(lastBytes, publicKey)) return lastKey
+  const key = cachedKeyObject(publicKey)
+  lastBytes = publicKey.slice(0, 32)
+  lastKey = key
+  return key
+}
+
+function sameKey (a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < 32; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+function cachedKeyObject (publicKey: Uint8Array): KeyObject | null {
   const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, 32).toString('base64')
   const hit = keyCache.get(id)
   if (hit !== undefined) {
@@ -148,4 +165,5 @@ export function verifyCacheSize (): number {
 /** Drop every cached public KeyObject. */
 export function clearVerifyCache (): void {
   keyCache.clear()
+  lastKey = undefined
 }

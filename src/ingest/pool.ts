@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os'
 import { errorFromCode } from '../errors.ts'
 import { logger } from '../logger.ts'
 import { skipVerified, unpackVerified, type Verified } from '../records/verified.ts'
-import type { VerifyBatch } from './worker.ts'
+import type { VerifyBatch, VerifyReply } from './worker.ts'
 
 const utf8 = new TextDecoder()
 
@@ -23,6 +23,9 @@ export interface VerifyPoolInit {
 interface Pending { resolve: (v: Verified) => void, reject: (e: Error) => void, bytes: Uint8Array }
 interface Queued { id: number, bytes: Uint8Array, now: number }
 
+/** Request buffers at least this large are kept for reuse (the size of a typical batch). */
+const SPARE_BYTES = 256 * 1024
+
 export class VerifyPool {
   private readonly size: number
   private readonly batchSize: number
@@ -32,6 +35,8 @@ export class VerifyPool {
   private nextId = 0
   private next = 0
   private scheduled = false
+  /** request buffers handed back by the workers, to be filled again */
+  private spares: ArrayBuffer[] = []
   private readonly log = logger('oosnet:ingest:pool')
 
   constructor (init: VerifyPoolInit = {}) {
@@ -47,7 +52,11 @@ export class VerifyPool {
       const w = new Worker(url)
       const { promise, resolve, reject } = Promise.withResolvers<void>()
       ready.push(promise)
-      w.on('message', (msg: ArrayBuffer | 'ready') => { if (msg === 'ready') resolve(); else this.settle(msg) })
+      w.on('message', (msg: VerifyReply | 'ready') => {
+        if (msg === 'ready') return resolve()
+        if (msg.spare.byteLength >= SPARE_BYTES && this.spares.length < 2 * this.size) this.spares.push(msg.spare)
+        this.settle(msg.reply)
+      })
       w.on('error', (err) => { reject(err); this.log.error('verify worker failed: %e', err) })
       return w
     })
@@ -62,6 +71,7 @@ export class VerifyPool {
     await Promise.all(ws.map(async w => await w.terminate()))
     for (const [, p] of this.pending) p.reject(new Error('verify pool stopped'))
     this.pending.clear()
+    this.spares = []
   }
 
   async verify (bytes: Uint8Array, now: number): Promise<Verified> {
@@ -86,7 +96,8 @@ export class VerifyPool {
     for (let i = 0; i < q.length; i += this.batchSize) {
       const part = q.slice(i, i + this.batchSize)
       const total = part.reduce((n, r) => n + r.bytes.length, 0)
-      const buf = new Uint8Array(total)
+      const spare = this.spares.pop()
+      const buf = spare !== undefined && spare.byteLength >= total ? new Uint8Array(spare) : new Uint8Array(Math.max(total, SPARE_BYTES))
       const ends: number[] = []
       let at = 0
       for (const r of part) { buf.set(r.bytes, at); at += r.bytes.length; ends.push(at) }

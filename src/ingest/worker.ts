@@ -6,7 +6,8 @@
  * more than the work itself): a request batch is one buffer of concatenated records with
  * their offsets; a reply is one buffer of entries `u32 id ‖ u8 ok ‖ …`: for ok = 1 a
  * `packVerified` entry (records/verified.ts), for ok = 0 `u32 n ‖ n bytes of JSON
- * [code, message, path?]`.
+ * [code, message, path?]`. The request buffer goes back with the reply (`spare`), for the
+ * pool to fill again.
  */
 import { parentPort } from 'node:worker_threads'
 import { OosError } from '../errors.ts'
@@ -18,6 +19,12 @@ export interface VerifyBatch {
   ends: number[]
   buf: ArrayBuffer
   now: number
+}
+
+export interface VerifyReply {
+  reply: ArrayBuffer
+  /** the request's buffer, handed back */
+  spare: ArrayBuffer
 }
 
 const utf8 = new TextEncoder()
@@ -48,7 +55,8 @@ export function checkBatch (batch: VerifyBatch): ArrayBuffer {
 
 parentPort?.on('message', (batch: VerifyBatch) => {
   const reply = checkBatch(batch)
-  parentPort?.postMessage(reply, [reply])
+  const msg: VerifyReply = { reply, spare: batch.buf }
+  parentPort?.postMessage(msg, [reply, batch.buf])
 })
 
 parentPort?.postMessage('ready')

@@ -12,7 +12,7 @@ import { didToPublicKey } from '../identity/did.ts'
 import { cidOf } from './cid.ts'
 import { MAX_RECORD_BYTES, LIMITS, signatureCount, signaturePrefix, type Kind } from './constants.ts'
 import { BadSignatureError, DecodeFailedError, RecordTooLargeError, RecordSchemaError } from './errors.ts'
-import { canonicalSpans } from './canonical.ts'
+import { canonicalSpans, type Span } from './canonical.ts'
 import { decodeChecked, type Substitution } from './fastdecode.ts'
 import type { ClaimEntry, ClaimMemo } from './claim-memo.ts'
 import { claimCidBytes } from './claims.ts'
@@ -33,6 +33,21 @@ export function signingBytes (kind: Kind, recBytes: Uint8Array): Uint8Array {
   out.set(prefix, 0)
   out.set(recBytes, prefix.length)
   return out
+}
+
+/**
+ * `signingBytes` written into one buffer this thread reuses, for a check that returns before
+ * the next call: a new 10 KB array per record cost more than copying into it (fresh memory is
+ * page-faulted in; on a virtual machine that costs as much as a third of the signature check).
+ */
+let scratch = new Uint8Array(0)
+function signingView (kind: Kind, recBytes: Uint8Array): Uint8Array {
+  const prefix = signaturePrefix(kind)
+  const n = prefix.length + recBytes.length
+  if (scratch.length < n) scratch = new Uint8Array(Math.max(n, Math.min(2 * scratch.length, MAX_RECORD_BYTES + 64)))
+  scratch.set(prefix, 0)
+  scratch.set(recBytes, prefix.length)
+  return scratch.subarray(0, n)
 }
 
 /** The key that must have signed a record (before chain rules): `key` if present, else the org's inception key. */
@@ -70,12 +85,13 @@ export function encodeSigned<R extends UnsignedRecord> (rec: R, secretKeys: Uint
 export function decodeRecord (bytes: Uint8Array, options: { now?: number, memo?: ClaimMemo } = {}): Decoded {
   if (!(bytes instanceof Uint8Array)) throw new DecodeFailedError('a record must be bytes')
   if (bytes.length > MAX_RECORD_BYTES) throw new RecordTooLargeError(`record is ${bytes.length} bytes, the limit is ${MAX_RECORD_BYTES}`)
-  const [recSpans, claimSpans, bodySpans] = canonicalSpans(bytes, SPAN_PATHS, { strict: true })
-  // claims decoded before (the memo) are not decoded again
+  const [recSpans, claimSpans, bodySpans, sectionSpans] = canonicalSpans(bytes, SPAN_PATHS, { strict: true })
+  // claims (and prose sections) decoded before — the memo — are not decoded again
   const memo = options.memo
   let keys: number[] | undefined
   let hits: Array<ClaimEntry | undefined> | undefined
   let subs: Substitution[] | undefined
+  let sections: { key: number, span: Span, hit?: ClaimEntry } | undefined
   if (memo !== undefined && claimSpans.length > 0) {
     keys = []
     hits = []
@@ -87,6 +103,17 @@ export function decodeRecord (bytes: Uint8Array, options: { now?: number, memo?:
       keys.push(key)
       hits.push(hit)
       if (hit !== undefined) subs.push({ start: sp.start, end: sp.end, value: hit.claim })
+    }
+  }
+  if (memo !== undefined && sectionSpans.length === 1) {
+    const span = sectionSpans[0]
+    const b = bytes.subarray(span.start, span.end)
+    const key = memo.key(b)
+    sections = { key, span, hit: memo.get(key, b) }
+    if (sections.hit !== undefined) {
+      subs ??= []
+      subs.push({ start: span.start, end: span.end, value: sections.hit.claim })
+      subs.sort((x, y) => x.start - y.start) // document order (DAG-CBOR: claims come before sections)
     }
   }
   let value: unknown
@@ -102,7 +129,7 @@ export function decodeRecord (bytes: Uint8Array, options: { now?: number, memo?:
   const env = value as Record<string, unknown>
   if (Object.keys(env).length !== 2 || !('sig' in env)) throw new RecordSchemaError('a record must be the map {rec, sig} and nothing else', { path: '' })
   if (!(env.sig instanceof Uint8Array)) throw new RecordSchemaError('sig must be bytes', { path: 'sig' })
-  const known = hits === undefined ? undefined : new Set(hits.filter(h => h !== undefined).map(h => h.claim))
+  const known = hits === undefined && sections?.hit === undefined ? undefined : new Set([...(hits ?? []), sections?.hit].filter(h => h !== undefined).map(h => h.claim))
   const rec = checkRecord(env.rec, options.now, known === undefined ? {} : { knownClaims: known })
   const kind = rec.type
   if (bytes.length > maxBytesFor(kind)) throw new RecordTooLargeError(`${kind} record is ${bytes.length} bytes, the limit is ${maxBytesFor(kind)}`)
@@ -110,7 +137,7 @@ export function decodeRecord (bytes: Uint8Array, options: { now?: number, memo?:
   const sig = env.sig
   const signers = signerOf(rec)
   if (sig.length !== 64 * signers.length) throw new BadSignatureError(`${kind} needs ${signers.length} signature(s) of 64 bytes, got ${sig.length} bytes`, { path: 'sig' })
-  const msg = signingBytes(kind, recBytes)
+  const msg = signingView(kind, recBytes) // verified right here, never kept
   signers.forEach((signer, i) => {
     if (!edVerify(didToPublicKey(signer), msg, sig.subarray(64 * i, 64 * (i + 1)))) {
       throw new BadSignatureError(`signature ${i + 1} of ${signers.length} does not verify under ${signer}`, { path: 'sig' })
@@ -127,8 +154,12 @@ export function decodeRecord (bytes: Uint8Array, options: { now?: number, memo?:
       return cid
     })
     d.bodySpan = bodySpans[0]
+    if (memo !== undefined && sections !== undefined && sections.hit === undefined) {
+      memo.set(sections.key, bytes.subarray(sections.span.start, sections.span.end), rec.body.sections, '', EMPTY)
+    }
   }
   return d
 }
 
-const SPAN_PATHS = [['rec'], ['rec', 'body', 'claims', '*'], ['rec', 'body']]
+const SPAN_PATHS = [['rec'], ['rec', 'body', 'claims', '*'], ['rec', 'body'], ['rec', 'body', 'sections']]
+const EMPTY = new Uint8Array(0)
