@@ -31,23 +31,27 @@ export interface Mismatch {
 export type Correction = Mismatch
 
 const EVIDENCE_KEYS = EVIDENCE.map(e => e.toLowerCase())
+/** evidence value → its key in the distribution; a Map, so only the six values themselves are found */
+const EVIDENCE_KEY = new Map<unknown, string>(EVIDENCE.map(e => [e, e.toLowerCase()]))
 
 /**
  * Count claims by confidence and evidence. Values outside the enums are not counted (the
  * validator rejects them anyway). The evidence distribution always has all six keys.
+ * (Runs for every version ingested: no strings built per claim.)
  */
 export function deriveFields (claims: readonly Claim[]): DerivedFields {
   const conf: ConfidenceDistribution = { high: 0, medium: 0, low: 0 }
-  const ev: EvidenceDistribution = {}
-  for (const k of EVIDENCE_KEYS) ev[k] = 0
+  const counts = new Map<string, number>()
   for (const c of claims) {
     const cv = (c as { confidence?: unknown } | null)?.confidence
     if (cv === 'HIGH') conf.high++
     else if (cv === 'MEDIUM') conf.medium++
     else if (cv === 'LOW') conf.low++
-    const evv = (c as { evidence?: unknown } | null)?.evidence
-    if (typeof evv === 'string' && (EVIDENCE as readonly string[]).includes(evv)) ev[evv.toLowerCase()]++
+    const k = EVIDENCE_KEY.get((c as { evidence?: unknown } | null)?.evidence)
+    if (k !== undefined) counts.set(k, (counts.get(k) ?? 0) + 1)
   }
+  const ev: EvidenceDistribution = {}
+  for (const k of EVIDENCE_KEYS) ev[k] = counts.get(k) ?? 0
   return { claim_count: claims.length, confidence_distribution: conf, evidence_distribution: ev }
 }
 

@@ -167,6 +167,9 @@ export function checkWritable (body: OosBody, options: { knownClaims?: ReadonlyS
   if (!Array.isArray(body.sections)) fail('sections', 'must be an array')
   const placed = new Map<string, string>()
   const sections = body.sections
+  // sections that passed before, byte for byte: their text is as writable as it was then;
+  // where they place claims depends on this body's claims, and is checked below
+  const knownText = known?.has(sections) === true
   for (let i = 0; i < sections.length; i++) {
     const s = sections[i]
     if (!isPlainObject(s)) fail(`sections[${i}]`, 'must be an object')
@@ -174,7 +177,7 @@ export function checkWritable (body: OosBody, options: { knownClaims?: ReadonlyS
     if (!Array.isArray(s.blocks)) fail(`sections[${i}].blocks`, 'must be an array')
     if (s.heading === '' && i === 0) {
       if (s.blocks.length === 0) fail(`sections[${i}].blocks`, 'must not be empty in the preamble (the section with heading "")')
-    } else {
+    } else if (!knownText) {
       const e = lineValueProblem(s.heading)
       if (e !== null) fail(`sections[${i}].heading`, s.heading === '' ? 'must not be empty (only sections[0], the preamble, has heading "")' : e)
     }
@@ -189,7 +192,7 @@ export function checkWritable (body: OosBody, options: { knownClaims?: ReadonlyS
       if (n !== 1) fail(bp(), 'must be {text} or {claim}')
       if (b.text !== undefined) {
         if (typeof b.text !== 'string') fail(`${bp()}.text`, 'must be a string')
-        const e = textBlockProblem(b.text)
+        const e = knownText ? null : textBlockProblem(b.text)
         if (e !== null) fail(`${bp()}.text`, e)
         if (prevText) fail(bp(), 'follows another text block (adjacent text blocks must be one block)')
         prevText = true

@@ -2,7 +2,8 @@
  * Claims already decoded, by their exact bytes. Consecutive versions of an org repeat most
  * of their claims byte for byte (an unchanged claim keeps its encoding and its CID, SPEC §5),
  * and a catch-up sync brings many versions at once: the ingest door decodes each distinct
- * claim once, and computes each claim CID once per org.
+ * claim once, and computes each claim CID once per org. A body's prose (its `sections`
+ * list) is remembered the same way: it changes less often still.
  *
  * Looked up by a sample of the claim's bytes and confirmed on all of them (exact: nothing
  * is taken on a hash); a hit gives the decoded claim — deep-frozen, as it is shared by every
@@ -15,7 +16,7 @@ export interface ClaimEntry {
   bytes: Uint8Array
   /** the decoded claim (frozen) */
   claim: unknown
-  /** the org its CID was computed for, and the CID */
+  /** the org its CID was computed for, and the CID (for a sections list: '' and no bytes) */
   org: string
   cid: Uint8Array
 }

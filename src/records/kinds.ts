@@ -102,7 +102,7 @@ export function isKind (t: unknown): t is Kind {
 
 /** Check an unsigned record's shape for its kind; returns it typed. */
 export interface CheckOptions {
-  /** a version's claims that passed these checks before, byte for byte (records/claim-memo.ts) */
+  /** a version's claims, and its sections list, that passed these checks before, byte for byte (records/claim-memo.ts) */
   knownClaims?: ReadonlySet<unknown>
 }
 
