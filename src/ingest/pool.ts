@@ -23,8 +23,8 @@ export interface VerifyPoolInit {
 interface Pending { resolve: (v: Verified) => void, reject: (e: Error) => void, bytes: Uint8Array }
 interface Queued { id: number, bytes: Uint8Array, now: number }
 
-/** Request buffers at least this large are kept for reuse (the size of a typical batch). */
-const SPARE_BYTES = 256 * 1024
+/** Request buffers are allocated in steps of this size, with room to spare, and kept for reuse. */
+const SPARE_STEP = 64 * 1024
 
 export class VerifyPool {
   private readonly size: number
@@ -54,7 +54,7 @@ export class VerifyPool {
       ready.push(promise)
       w.on('message', (msg: VerifyReply | 'ready') => {
         if (msg === 'ready') return resolve()
-        if (msg.spare.byteLength >= SPARE_BYTES && this.spares.length < 2 * this.size) this.spares.push(msg.spare)
+        if (this.spares.length < 2 * this.size) this.spares.push(msg.spare)
         this.settle(msg.reply)
       })
       w.on('error', (err) => { reject(err); this.log.error('verify worker failed: %e', err) })
@@ -84,7 +84,9 @@ export class VerifyPool {
     this.queue.push({ id, bytes, now })
     if (!this.scheduled) {
       this.scheduled = true
-      queueMicrotask(() => { this.flush() })
+      // after the current turn of the event loop, not its next microtask: a caller feeding
+      // records one `await` apart (a sync reading frames) still fills batches
+      setImmediate(() => { this.flush() })
     }
     return await promise
   }
@@ -96,8 +98,7 @@ export class VerifyPool {
     for (let i = 0; i < q.length; i += this.batchSize) {
       const part = q.slice(i, i + this.batchSize)
       const total = part.reduce((n, r) => n + r.bytes.length, 0)
-      const spare = this.spares.pop()
-      const buf = spare !== undefined && spare.byteLength >= total ? new Uint8Array(spare) : new Uint8Array(Math.max(total, SPARE_BYTES))
+      const buf = this.spare(total)
       const ends: number[] = []
       let at = 0
       for (const r of part) { buf.set(r.bytes, at); at += r.bytes.length; ends.push(at) }
@@ -105,6 +106,13 @@ export class VerifyPool {
       this.workers[this.next].postMessage(msg, [buf.buffer])
       this.next = (this.next + 1) % this.size
     }
+  }
+
+  /** A request buffer of at least `n` bytes: a spare one if one fits, else a new one with room to spare. */
+  private spare (n: number): Uint8Array<ArrayBuffer> {
+    const i = this.spares.findIndex(b => b.byteLength >= n)
+    if (i >= 0) return new Uint8Array(this.spares.splice(i, 1)[0])
+    return new Uint8Array(Math.ceil(n * 1.25 / SPARE_STEP) * SPARE_STEP)
   }
 
   private settle (buf: ArrayBuffer): void {

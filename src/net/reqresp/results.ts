@@ -28,7 +28,12 @@ export function tally (t: TransferResult, outcome: IngestResult | unknown): stri
   return undefined
 }
 
-/** Ingest calls in flight, at most `window`, settled in call order (the ingest door is FIFO). */
+/**
+ * Ingest calls in flight, at most `window`, settled in call order (the ingest door is FIFO).
+ * A full window drains to half before more are added: records then reach the verify workers
+ * in batches, not one per settled call (one worker message per record cost more than the
+ * checks).
+ */
 export class Pipeline {
   private pending: Array<Promise<void>> = []
   private next = 0
@@ -38,7 +43,9 @@ export class Pipeline {
 
   async add (work: Promise<void>): Promise<void> {
     this.pending.push(work)
-    while (this.pending.length - this.next >= this.window) await this.pending[this.next++]
+    if (this.pending.length - this.next >= this.window) {
+      while (this.pending.length - this.next > this.window >> 1) await this.pending[this.next++]
+    }
     // drop what has been awaited, so a long transfer holds only its window
     if (this.next >= this.window) {
       this.pending = this.pending.slice(this.next)
