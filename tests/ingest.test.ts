@@ -7,6 +7,8 @@ import { Store } from '../src/store/store.ts'
 import { Ingest } from '../src/ingest/ingest.ts'
 import { K } from '../src/store/keys.ts'
 import type { CID } from 'multiformats/cid'
+import { claimCid } from '../src/records/claims.ts'
+import { deriveFields, type Claim } from '../src/oos/index.ts'
 import { dump, openNode, tempDir } from './helpers.ts'
 
 const alice = testKey('alice')
@@ -126,6 +128,35 @@ describe('ingest pipeline and store', () => {
       const err = await node.ingest.ingest(v1.bytes, { expectedCid: v2.cid }).catch(e => e)
       expect(err.code).toBe('CID_MISMATCH')
       expect(await node.store.has(v1.cid)).toBe(false)
+    } finally { await node.close() }
+  })
+
+  it('indexes claim runs right when versions reorder, reword, replace, add and drop claims', async () => {
+    // each version a list of claims (id + wording); the expected runs follow from the lists alone
+    const lists = [['1a', '2a', '3a'], ['2a', '1a', '3a'], ['2a', '1b', '3a'], ['3a', '1b', '2a'], ['3a', '4a', '2a'],
+      ['3a', '4a', '2a', '5a'], ['5a', '4a', '6a'], ['1a', '4a', '6a'], ['4a', '1a', '6a'], ['4a', '1a', '6a']]
+    const claimOf = (w: string): Claim => ({ ...smallBody('Alice', 1).claims[0], claim_id: `C00${w[0]}`, rule: `Rule ${w}.` })
+    const node = await openNode()
+    try {
+      let prev: CID | null = null
+      for (const [i, list] of lists.entries()) {
+        const seq = i + 1
+        const claims = list.map(claimOf)
+        const body = { ...smallBody('Alice', seq), claims, sections: [{ heading: 'Purpose', blocks: [{ text: 'Claims in any order.' }] }] }
+        Object.assign(body.frontmatter, deriveFields(claims))
+        const v = signVersion(body, { org: alice.did, seq, prev, createdAt: T0 + seq * 1000 }, alice.secretKey)
+        expect((await node.ingest.ingest(v.bytes)).status).toBe('accepted')
+        prev = v.cid
+      }
+      for (const w of new Set(lists.flat())) {
+        const runs: Array<{ org: string, from: number, until?: number }> = []
+        lists.forEach((l, i) => {
+          const last = runs.at(-1)
+          if (!l.includes(w)) { if (last !== undefined && last.until === undefined) last.until = i + 1; return }
+          if (last === undefined || last.until !== undefined) runs.push({ org: alice.did, from: i + 1 })
+        })
+        expect(await node.store.claimSightings(claimCid(alice.did, claimOf(w))), w).toEqual(runs)
+      }
     } finally { await node.close() }
   })
 })

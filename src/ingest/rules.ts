@@ -10,7 +10,7 @@ import { didToPublicKey } from '../identity/did.ts'
 import { sha256 } from '../records/cid.ts'
 import type { KeyRotationRecord, SignedRecord, VersionRecord } from '../records/types.ts'
 import type { RecordHead, Verified } from '../records/verified.ts'
-import { K } from '../store/keys.ts'
+import { cidBytesText, K } from '../store/keys.ts'
 import { chainValue, concatBytes, type Batch, type Store } from '../store/store.ts'
 import { encodeRun } from '../store/values.ts'
 import { committedNextKey, currentKey, keyForSeq, keyValidAt } from './authority.ts'
@@ -62,26 +62,61 @@ async function version (v: Verified, rec: Rec<'oos/version'>, ctx: RuleContext):
   const before = await ctx.state.headClaims(org)
   // the open batch only now: an await above may have flushed the one open before
   const batch = ctx.batch()
-  let after = before
   // the common case, a version whose claims are those of the previous one: nothing changes
-  if (head?.claimList === undefined || !equals(head.claimList, list)) {
-    after = new Map<string, number>()
-    for (const c of claims) {
-      const k = cidKey(c)
-      const from = before.get(k)
-      after.set(k, from ?? seq)
-      if (from === undefined) batch.put(K.claim(CID.decode(c).toString(), org, seq), encodeRun(seq))
-    }
-    for (const [k, from] of before) {
-      if (!after.has(k)) batch.put(K.claim(CID.decode(fromCidKey(k)).toString(), org, from), encodeRun(from, seq))
-    }
-  }
+  const after = head?.claimList === undefined || !equals(head.claimList, list)
+    ? nextClaims(before, head?.claimList, claims, list, seq, (k, from, until) => batch.put(K.claim(cidBytesText(fromCidKey(k)), org, from), encodeRun(from, until)))
+    : before
   const next = { seq, cid: v.cid, createdAt: rec.createdAt }
   batch.putBlock(v.cid, v.bytes).put(K.chain(org, seq), chainValue(v.cid.bytes, [list])).setHead(org, next)
   ctx.state.setHead(org, { ...next, claims: after, claimList: list })
   return 'accepted'
 }
 
+/**
+ * The claims of a new head (claim key → first seq of its run), from those of the head
+ * before; `run` is told of each run opened (until undefined) or closed. When both versions
+ * have as many claims, only the positions whose CIDs differ are looked at (a new version
+ * usually rewords a claim or two of the last).
+ */
+function nextClaims (before: Map<string, number>, prevList: Uint8Array | undefined, claims: Uint8Array[], list: Uint8Array, seq: number,
+  run: (key: string, from: number, until?: number) => void): Map<string, number> {
+  if (prevList === undefined || prevList.length !== list.length) {
+    const after = new Map<string, number>()
+    for (const c of claims) {
+      const k = cidKey(c)
+      const from = before.get(k)
+      after.set(k, from ?? seq)
+      if (from === undefined) run(k, seq)
+    }
+    for (const [k, from] of before) if (!after.has(k)) run(k, from, seq)
+    return after
+  }
+  const after = new Map(before)
+  const added = new Set<string>()
+  const dropped: string[] = []
+  for (let i = 0, at = 0; i < claims.length; i++, at += claims[i - 1].length) {
+    if (sameBytesAt(prevList, list, at, claims[i].length)) continue
+    added.add(cidKey(claims[i]))
+    dropped.push(cidKey(prevList.subarray(at, at + claims[i].length)))
+  }
+  for (const k of added) {
+    if (before.has(k)) continue // moved, not new
+    after.set(k, seq)
+    run(k, seq)
+  }
+  // a claim at a changed position that is now at no position (a moved one is in `added`)
+  for (const k of dropped) {
+    if (added.has(k)) continue
+    after.delete(k)
+    run(k, before.get(k) as number, seq)
+  }
+  return after
+}
+
+function sameBytesAt (a: Uint8Array, b: Uint8Array, at: number, n: number): boolean {
+  for (let j = at; j < at + n; j++) if (a[j] !== b[j]) return false
+  return true
+}
 
 /**
  * Every `derived_from` CID of the version's claims must be a known claim (the claim index),

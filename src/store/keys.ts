@@ -3,7 +3,19 @@
  * Keys are UTF-8 strings; `!` separates parts (it occurs in no CID, did or number we write).
  * Sequence numbers are fixed-width hex so that keys sort in seq order.
  */
+import { base32 } from 'multiformats/bases/base32'
+import type { CID } from 'multiformats/cid'
+
 export const SEP = '!'
+
+/**
+ * The text of a CID in keys: its string form (base32 for CIDv1). Built from the bytes for v1
+ * CIDs: `CID#toString` also remembers every string in a WeakMap, which the garbage collector
+ * then walks for each of the thousands of CIDs a sync creates and drops.
+ */
+export const cidText = (cid: CID): string => cid.version === 1 ? base32.encode(cid.bytes) : cid.toString()
+/** `cidText` of a binary CIDv1 (a claim CID). */
+export const cidBytesText = (bytes: Uint8Array): string => base32.encode(bytes)
 export const seqKey = (seq: number): string => seq.toString(16).padStart(14, '0')
 
 export const K = {

@@ -8,7 +8,7 @@ import { Level } from 'level'
 import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
 import { logger } from '../logger.ts'
-import { K, prefixEnd } from './keys.ts'
+import { cidText, K, prefixEnd } from './keys.ts'
 import { encodeHead } from './values.ts'
 import { StoreLockedError, StoreNotStartedError } from './errors.ts'
 
@@ -75,7 +75,7 @@ export class Batch {
 
   put (key: string, value: Uint8Array = EMPTY): this { this.ops.push({ type: 'put', key, value }); return this }
   del (key: string): this { this.ops.push({ type: 'del', key }); return this }
-  putBlock (cid: CID, bytes: Uint8Array): this { return this.put(K.block(cid.toString()), bytes) }
+  putBlock (cid: CID, bytes: Uint8Array): this { return this.put(K.block(cidText(cid)), bytes) }
   setHead (org: string, head: Head): this { this.heads.set(org, head); return this }
   putMeta (name: string, value: unknown): this { return this.put(K.meta(name), dagCbor.encode(value)) }
 
@@ -130,7 +130,7 @@ export class Store {
   }
 
   async get (cid: CID): Promise<Uint8Array | undefined> {
-    return await this.getRaw(K.block(cid.toString()))
+    return await this.getRaw(K.block(cidText(cid)))
   }
 
   async has (cid: CID): Promise<boolean> {
