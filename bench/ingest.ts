@@ -24,7 +24,7 @@ import { perItem, threadCpu } from './threads.ts'
 export interface Run { perSec: number, cpu: Record<string, number> }
 
 /**
- * A fresh door (new store, new workers). With `warmup`, another org's chain goes through it
+ * A fresh door (new store, new workers). With `warmup`, other orgs' chains go through it
  * first, untimed: the steady state of a running node (JIT-compiled code, warm workers), as
  * opposed to the first seconds after start. Then each of `runs` (one chain each) is timed,
  * `before` called just ahead of each (to measure its baseline right beside it).
@@ -108,7 +108,7 @@ export interface IngestBench {
   inlinePerSec: number
   /** bulk, measured from the door's start: cold code and workers */
   coldPerSec: number
-  /** versions of another org ingested, untimed, before the steady-state figures */
+  /** versions of other orgs ingested, untimed, before the steady-state figures */
   warmupRecords: number
   /**
    * The steady-state bulk rounds: each a new org's chain through the same (warm) door, right
@@ -145,9 +145,10 @@ export async function benchIngest (options: { records?: number, workers?: number
   const example = parseOosMarkdown(readFileSync(new URL('../tests/fixtures/example.oos.md', import.meta.url), 'utf8')).body
   const chains = Array.from({ length: R }, () => chain(example, N))
   const versions = chains[0].versions
-  // 3,000: after 1,000 V8's optimizing compiler was still busy (per-thread CPU showed it)
-  const W = options.warmup ?? Number(process.env.BENCH_WARMUP ?? 3000)
-  const warm = chain(example, W).versions.map(v => v.bytes)
+  // 6,000 (of two orgs): after 3,000, V8 was still re-optimizing code (--trace-opt counted
+  // over 100 compilations in the next 3,000 records, and the compiler threads' CPU per record fell by a third after)
+  const W = options.warmup ?? Number(process.env.BENCH_WARMUP ?? 6000)
+  const warm = [chain(example, Math.ceil(W / 2)), chain(example, Math.floor(W / 2))].flatMap(c => c.versions.map(v => v.bytes))
   // raw verification over exactly the bytes ingest verifies
   const rawVerify = (i: number): number => {
     const { pub, versions } = chains[i]

@@ -4,7 +4,7 @@
  * `npm run bench -- --net` adds the network figures (propagation, catch-up);
  * `--only=ingest|propagation|catchup` runs one of them. Network settings: BENCH_NODES=10,30,50,
  * BENCH_ROUNDS=10, BENCH_VERSIONS=1000, BENCH_DOCS=examples|fixture, BENCH_VERBOSE=1 (progress on stderr).
- * Ingest settings: BENCH_RECORDS=3000 (per timed run), BENCH_WARMUP=3000 (untimed, before the steady-state
+ * Ingest settings: BENCH_RECORDS=3000 (per timed run), BENCH_WARMUP=6000 (untimed, before the steady-state
  * runs), BENCH_ROUNDS_INGEST=3 (steady-state rounds, each paired with its own raw verify baseline).
  */
 import { benchIngest, type IngestBench } from './ingest.ts'
@@ -36,7 +36,7 @@ if (json) {
   console.log(`  whole ingest door, bulk (${ingest.workers} verify workers, group commit), steady state ${ingest.ingestPerSec}/s  (median of ${ingest.rounds.length} rounds)`)
   console.log(`  the same, cold: timed from the door's start                            ${ingest.coldPerSec}/s`)
   console.log(`  whole ingest door, one record at a time on the main thread             ${ingest.inlinePerSec}/s`)
-  console.log(`  (steady state: after ${ingest.warmupRecords} versions of another org through the same door, untimed)`)
+  console.log(`  (steady state: after ${ingest.warmupRecords} versions of two other orgs through the same door, untimed)`)
   console.log(`  rounds, each a new org's chain right after raw verify over its bytes: ${ingest.rounds.map(r => `${r.ingestPerSec}/${r.verifyPerSec} = ${r.ratio}`).join(', ')}`)
   const cpu = Object.entries(ingest.cpuUsPerRecord).sort((a, b) => b[1] - a[1])
   if (cpu.length > 0) console.log(`  CPU per record, median round: ${cpu.map(([k, v]) => `${k} ${v} µs`).join(', ')} (raw verify: ${Math.round(1e6 / ingest.verifyPerSec)} µs)`)
