@@ -84,8 +84,14 @@ export function checkCanonical (bytes: Uint8Array, options?: CanonicalOptions): 
  * element of an array (against a map, `'*'` is just the key "*"). `[]` is the whole item.
  * A path that leads nowhere (missing key, wrong kind of container, through a scalar) yields [].
  * Each span slices out the canonical encoding of that sub-value.
+ *
+ * `known(bytes, at, path)`, when given, is asked at the start of each value found at a path:
+ * it returns the end of a data item known to be canonical whose exact bytes start at `at`
+ * (an item that passed this check before — same options, same place), or -1. A known item is
+ * not scanned again: its span is taken as it is. (Claims repeat byte for byte from version to
+ * version; records/claim-memo.ts.)
  */
-export function canonicalSpans (bytes: Uint8Array, paths: ReadonlyArray<ReadonlyArray<string>>, options?: CanonicalOptions): Span[][] {
+export function canonicalSpans (bytes: Uint8Array, paths: ReadonlyArray<ReadonlyArray<string>>, options?: CanonicalOptions & { known?: KnownItem }): Span[][] {
   const maxDepth = maxDepthOf(options)
   if (!Array.isArray(paths)) throw new TypeError('paths must be an array of arrays of strings')
   const keys: Uint8Array[][] = []
@@ -99,9 +105,12 @@ export function canonicalSpans (bytes: Uint8Array, paths: ReadonlyArray<Readonly
     all.push(i)
   }
   strictProfile = options?.strict === true
-  scan(bytes, maxDepth, { paths, keys, out, all, match: [], targets: [], starts: [], valueCands: [] })
+  scan(bytes, maxDepth, { paths, keys, out, all, match: [], targets: [], starts: [], valueCands: [], known: options?.known ?? null })
   return out
 }
+
+/** See `canonicalSpans`: the end of the known item at `at` (a value at `paths[path]`), or -1. */
+export type KnownItem = (bytes: Uint8Array, at: number, path: number) => number
 
 // UTF-8 of path steps: TextEncoder costs ~1 µs a call here, and callers reuse a few fixed keys
 const utf8 = new TextEncoder()
@@ -137,6 +146,7 @@ interface Tracker {
   starts: number[]
   /** in a map at level f: paths matched by the key just read, for the value that follows */
   valueCands: Array<number[] | null>
+  readonly known: KnownItem | null
 }
 
 // Per-level stacks, reused across calls and grown on demand (never beyond the real depth).
@@ -237,8 +247,11 @@ function scan (b: Uint8Array, maxDepth: number, tr: Tracker | null): void {
     const ai = ib & 0x1f
     const isKey = sp > 0 && kind[sp - 1] === MAP && (rem[sp - 1] & 1) === 0
     if (isKey && major !== 3) nonCanonical(`map key of major type ${major} (${hex(ib)}), keys must be text strings`, pos)
+    const knownEnd = tr !== null && tr.known !== null && !isKey && sp > 0 && tr.match[sp - 1] !== null ? knownItem(tr, b, sp, start) : -1
 
-    if (major === 7) {
+    if (knownEnd > start) {
+      pos = knownEnd // checked before, byte for byte: a complete item (its span is emitted below)
+    } else if (major === 7) {
       if (ib === 0xfb) {
         if (n - pos < 9) truncated('float64', pos, 8, n - pos - 1)
         // S5: exponent all ones ⇒ NaN or ±Infinity
@@ -506,6 +519,18 @@ function keyTracked (tr: Tracker, b: Uint8Array, f: number, ks: number, ke: numb
     }
   }
   tr.valueCands[f] = out
+}
+
+/** The end of a known item at `start` (a value at a path that ends here), or -1. */
+function knownItem (tr: Tracker, b: Uint8Array, sp: number, start: number): number {
+  const c = candidates(tr, sp, false)
+  if (c === null || tr.known === null) return -1
+  for (const i of c) {
+    if (tr.paths[i].length !== sp) continue
+    const end = tr.known(b, start, i)
+    if (end > start && end <= b.length) return end
+  }
+  return -1
 }
 
 function closeTracked (tr: Tracker, f: number, end: number): void {

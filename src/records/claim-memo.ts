@@ -5,13 +5,17 @@
  * claim once, and computes each claim CID once per org. A body's prose (its `sections`
  * list) is remembered the same way: it changes less often still.
  *
- * Looked up by a sample of the claim's bytes and confirmed on all of them (exact: nothing
- * is taken on a hash); a hit gives the decoded claim — deep-frozen, as it is shared by every
- * record that holds it — and the claim CID computed for an org. Only claims of records that passed
- * every check are remembered, and the memo is bounded (`max` claims, dropped all at once
- * when full: a sync moves through an org's history, and old wordings do not come back).
+ * Found where an item starts, by its first bytes, and confirmed on all of them (exact:
+ * nothing is taken on a hash), so the canonical pass skips a known claim as the decoder and
+ * the schema check do. A hit gives the decoded claim — deep-frozen, as it is shared by every
+ * record that holds it — and the claim CID computed for an org. Only claims of records that
+ * passed every check are remembered, and the memo is bounded (`max` entries, dropped all at
+ * once when full: a sync moves through an org's history, and old wordings do not come back).
  */
+export type MemoKind = 'claim' | 'sections'
+
 export interface ClaimEntry {
+  kind: MemoKind
   /** the claim's bytes (a copy) */
   bytes: Uint8Array
   /** the decoded claim (frozen) */
@@ -21,36 +25,59 @@ export interface ClaimEntry {
   cid: Uint8Array
 }
 
+/** Entries are indexed by their first bytes: found where an item starts, before its end is known. */
+const PREFIX = 24
+/**
+ * Entries kept per first bytes, newest first. A claim's wordings share their first bytes
+ * (keys sort `why` first, and a rewording rarely starts there): an org's history would
+ * otherwise pile them up under one index, each compared on every lookup.
+ */
+const PER_PREFIX = 4
+
 export class ClaimMemo {
   private readonly max: number
-  private map = new Map<number, ClaimEntry>()
+  private map = new Map<number, ClaimEntry[]>()
+  private count = 0
 
   constructor (max = 4096) { this.max = max }
 
   /**
-   * The key of a claim's bytes: FNV-1a over its length and 64 bytes sampled across it, cheap
-   * to compute; `get` compares the whole bytes, so two claims sharing a key only miss.
+   * The entry of `kind` whose bytes are exactly those starting at `at` of `b`, if remembered.
+   * Looked up by a hash of the first bytes, confirmed on all of its bytes: two entries sharing
+   * a hash only cost a comparison, and no entry is taken on a hash. (A data item is never a
+   * proper prefix of another, so at most one entry can match.)
    */
-  key (b: Uint8Array): number {
-    const n = b.length
-    let h = (0x811c9dc5 ^ n) >>> 0
-    const step = n > 64 ? n / 64 : 1
-    for (let i = 0, k = 0; k < 64 && i < n; k++, i = Math.floor(k * step)) h = Math.imul(h ^ b[i], 0x01000193)
-    return h >>> 0
+  find (b: Uint8Array, at: number, kind: MemoKind): ClaimEntry | undefined {
+    const list = this.map.get(prefixKey(b, at))
+    if (list === undefined) return undefined
+    for (const e of list) {
+      const n = e.bytes.length
+      if (e.kind === kind && at + n <= b.length && Buffer.compare(e.bytes, b.subarray(at, at + n)) === 0) return e
+    }
+    return undefined
   }
 
-  /** The entry of exactly these bytes, if remembered. */
-  get (key: number, bytes: Uint8Array): ClaimEntry | undefined {
-    const e = this.map.get(key)
-    return e !== undefined && e.bytes.length === bytes.length && Buffer.compare(e.bytes, bytes) === 0 ? e : undefined
+  /** Remember the item `bytes` (exactly one data item) as `claim`. */
+  set (kind: MemoKind, bytes: Uint8Array, claim: unknown, org: string, cid: Uint8Array): void {
+    if (this.count >= this.max) { this.map = new Map(); this.count = 0 }
+    const key = prefixKey(bytes, 0)
+    const entry: ClaimEntry = { kind, bytes: bytes.slice(), claim: deepFreeze(claim), org, cid }
+    const list = this.map.get(key)
+    if (list === undefined) this.map.set(key, [entry])
+    else if (list.unshift(entry) > PER_PREFIX) list.pop()
+    this.count++
   }
 
-  set (key: number, bytes: Uint8Array, claim: unknown, org: string, cid: Uint8Array): void {
-    if (this.map.size >= this.max && !this.map.has(key)) this.map = new Map()
-    this.map.set(key, { bytes: bytes.slice(), claim: deepFreeze(claim), org, cid })
-  }
+  /** entries added since the memo last started over (dropped ones included) */
+  get size (): number { return this.count }
+}
 
-  get size (): number { return this.map.size }
+/** FNV-1a over the first PREFIX bytes from `at` (fewer at the end of `b`). */
+function prefixKey (b: Uint8Array, at: number): number {
+  const end = Math.min(b.length, at + PREFIX)
+  let h = 0x811c9dc5
+  for (let i = at; i < end; i++) h = Math.imul(h ^ b[i], 0x01000193)
+  return h >>> 0
 }
 
 /** Freeze plain objects and arrays, recursively (CIDs and bytes are left as they are). */

@@ -12,7 +12,7 @@ import { didToPublicKey } from '../identity/did.ts'
 import { cidOf } from './cid.ts'
 import { MAX_RECORD_BYTES, LIMITS, signatureCount, signaturePrefix, type Kind } from './constants.ts'
 import { BadSignatureError, DecodeFailedError, RecordTooLargeError, RecordSchemaError } from './errors.ts'
-import { canonicalSpans, type Span } from './canonical.ts'
+import { canonicalSpans } from './canonical.ts'
 import { decodeChecked, type Substitution } from './fastdecode.ts'
 import type { ClaimEntry, ClaimMemo } from './claim-memo.ts'
 import { claimCidBytes } from './claims.ts'
@@ -85,41 +85,31 @@ export function encodeSigned<R extends UnsignedRecord> (rec: R, secretKeys: Uint
 export function decodeRecord (bytes: Uint8Array, options: { now?: number, memo?: ClaimMemo } = {}): Decoded {
   if (!(bytes instanceof Uint8Array)) throw new DecodeFailedError('a record must be bytes')
   if (bytes.length > MAX_RECORD_BYTES) throw new RecordTooLargeError(`record is ${bytes.length} bytes, the limit is ${MAX_RECORD_BYTES}`)
-  const [recSpans, claimSpans, bodySpans, sectionSpans] = canonicalSpans(bytes, SPAN_PATHS, { strict: true })
-  // claims (and prose sections) decoded before — the memo — are not decoded again
+  // claims (and prose sections) that passed before — the memo — are found where they start
+  // and are not scanned, decoded or checked again
   const memo = options.memo
-  let keys: number[] | undefined
-  let hits: Array<ClaimEntry | undefined> | undefined
-  let subs: Substitution[] | undefined
-  let sections: { key: number, span: Span, hit?: ClaimEntry } | undefined
-  if (memo !== undefined && claimSpans.length > 0) {
-    keys = []
-    hits = []
-    subs = []
-    for (const sp of claimSpans) {
-      const claim = bytes.subarray(sp.start, sp.end)
-      const key = memo.key(claim)
-      const hit = memo.get(key, claim)
-      keys.push(key)
-      hits.push(hit)
-      if (hit !== undefined) subs.push({ start: sp.start, end: sp.end, value: hit.claim })
-    }
+  const hitAt = new Map<number, ClaimEntry>()
+  const known = memo === undefined
+    ? undefined
+    : (b: Uint8Array, at: number, path: number): number => {
+        const e = path === CLAIMS || path === SECTIONS ? memo.find(b, at, path === CLAIMS ? 'claim' : 'sections') : undefined
+        if (e === undefined) return -1
+        hitAt.set(at, e)
+        return at + e.bytes.length
+      }
+  const [recSpans, claimSpans, bodySpans, sectionSpans] = canonicalSpans(bytes, SPAN_PATHS, { strict: true, known })
+  const hits = claimSpans.map(sp => hitAt.get(sp.start))
+  const sectionsHit = sectionSpans.length === 1 ? hitAt.get(sectionSpans[0].start) : undefined
+  const subs: Substitution[] = []
+  for (const sp of [...claimSpans, ...sectionSpans]) {
+    const hit = hitAt.get(sp.start)
+    if (hit !== undefined) subs.push({ start: sp.start, end: sp.end, value: hit.claim })
   }
-  if (memo !== undefined && sectionSpans.length === 1) {
-    const span = sectionSpans[0]
-    const b = bytes.subarray(span.start, span.end)
-    const key = memo.key(b)
-    sections = { key, span, hit: memo.get(key, b) }
-    if (sections.hit !== undefined) {
-      subs ??= []
-      subs.push({ start: span.start, end: span.end, value: sections.hit.claim })
-      subs.sort((x, y) => x.start - y.start) // document order (DAG-CBOR: claims come before sections)
-    }
-  }
+  subs.sort((x, y) => x.start - y.start) // document order (DAG-CBOR: claims come before sections)
   let value: unknown
   try {
     // the canonical pass accepted the bytes, so the fast decoder may trust them
-    value = decodeChecked(bytes, subs)
+    value = decodeChecked(bytes, subs.length > 0 ? subs : undefined)
   } catch (err) {
     throw new DecodeFailedError(`not DAG-CBOR: ${(err as Error).message}`.slice(0, 200), { cause: err })
   }
@@ -129,8 +119,7 @@ export function decodeRecord (bytes: Uint8Array, options: { now?: number, memo?:
   const env = value as Record<string, unknown>
   if (Object.keys(env).length !== 2 || !('sig' in env)) throw new RecordSchemaError('a record must be the map {rec, sig} and nothing else', { path: '' })
   if (!(env.sig instanceof Uint8Array)) throw new RecordSchemaError('sig must be bytes', { path: 'sig' })
-  const known = hits === undefined && sections?.hit === undefined ? undefined : new Set([...(hits ?? []), sections?.hit].filter(h => h !== undefined).map(h => h.claim))
-  const rec = checkRecord(env.rec, options.now, known === undefined ? {} : { knownClaims: known })
+  const rec = checkRecord(env.rec, options.now, hitAt.size === 0 ? {} : { knownClaims: new Set([...hitAt.values()].map(h => h.claim)) })
   const kind = rec.type
   if (bytes.length > maxBytesFor(kind)) throw new RecordTooLargeError(`${kind} record is ${bytes.length} bytes, the limit is ${maxBytesFor(kind)}`)
   const recBytes = bytes.subarray(recSpans[0].start, recSpans[0].end)
@@ -146,20 +135,22 @@ export function decodeRecord (bytes: Uint8Array, options: { now?: number, memo?:
   const d: Decoded = { cid: cidOf(bytes), bytes, kind, signed: { rec, sig }, recBytes }
   if (kind === 'oos/version') {
     d.claimCidBytes = claimSpans.map((sp, i) => {
-      const hit = hits?.[i]
+      const hit = hits[i]
       if (hit !== undefined && hit.org === rec.org) return hit.cid
       const cid = claimCidBytes(rec.org, bytes.subarray(sp.start, sp.end))
       // remembered only now: the record passed every check
-      if (memo !== undefined && keys !== undefined) memo.set(keys[i], bytes.subarray(sp.start, sp.end), rec.body.claims[i], rec.org, cid)
+      if (memo !== undefined && hit === undefined) memo.set('claim', bytes.subarray(sp.start, sp.end), rec.body.claims[i], rec.org, cid)
       return cid
     })
     d.bodySpan = bodySpans[0]
-    if (memo !== undefined && sections !== undefined && sections.hit === undefined) {
-      memo.set(sections.key, bytes.subarray(sections.span.start, sections.span.end), rec.body.sections, '', EMPTY)
+    if (memo !== undefined && sectionSpans.length === 1 && sectionsHit === undefined) {
+      memo.set('sections', bytes.subarray(sectionSpans[0].start, sectionSpans[0].end), rec.body.sections, '', EMPTY)
     }
   }
   return d
 }
 
 const SPAN_PATHS = [['rec'], ['rec', 'body', 'claims', '*'], ['rec', 'body'], ['rec', 'body', 'sections']]
+const CLAIMS = 1
+const SECTIONS = 3
 const EMPTY = new Uint8Array(0)

@@ -81,4 +81,27 @@ describe('the ingest door\'s claim memo', () => {
     const d = decodeRecord(bytes)
     expect(Object.isFrozen(d.signed.rec.type === 'oos/version' ? d.signed.rec.body.claims[0] : null)).toBe(false)
   })
+
+  it('skips only known claims in the canonical pass: a non-canonical byte beside them is still rejected', () => {
+    const memo = new ClaimMemo()
+    const body = smallBody('Org', 1)
+    const good = signVersion(body, { org: alice.did, seq: 1, prev: null, createdAt: T0 }, alice.secretKey).bytes
+    decodeRecord(good, { memo })
+    // agent_count: 2 written in two bytes (0x18 0x02) instead of one: well-formed, not canonical
+    const key = Buffer.from('agent_count')
+    const at = Buffer.from(good).indexOf(key) + key.length
+    expect(good[at]).toBe(0x02)
+    const bad = new Uint8Array([...good.subarray(0, at), 0x18, 0x02, ...good.subarray(at + 1)])
+    expect(() => decodeRecord(bad, { memo })).toThrow(expect.objectContaining({ code: 'NON_CANONICAL' }))
+    // and a known claim's bytes, changed by one byte, are scanned (and rejected) as new
+    const claim = dagCbor.encode(body.claims[0])
+    const c = Buffer.from(good).indexOf(Buffer.from(claim))
+    const flipped = good.slice()
+    flipped[c] = 0xbf // the claim's map head, now indefinite-length
+    expect(() => decodeRecord(flipped, { memo })).toThrow(expect.objectContaining({ code: 'NON_CANONICAL' }))
+    // past the bytes the memo is indexed by: found by its first bytes, confirmed on all of them
+    const late = good.slice()
+    late[c + claim.length - 2] = 0xff // inside the claim's last text: not UTF-8
+    expect(() => decodeRecord(late, { memo })).toThrow(expect.objectContaining({ code: 'DECODE_FAILED' }))
+  })
 })
