@@ -40,10 +40,12 @@
  * digest.
  */
 import { isUtf8 } from 'node:buffer'
+import { closeTracked, keyTracked, knownItem, leafTracked, openTracked, tracker, type KnownItem, type Tracker } from './canonical-paths.ts'
 import { DecodeFailedError, NonCanonicalError } from './errors.ts'
 
 export { DecodeFailedError, NonCanonicalError }
 export { DecodeFailedError as DecodeError }
+export type { KnownItem }
 
 /** `[start, end)` byte offsets into the input. */
 export interface Span { start: number, end: number }
@@ -93,60 +95,16 @@ export function checkCanonical (bytes: Uint8Array, options?: CanonicalOptions): 
  */
 export function canonicalSpans (bytes: Uint8Array, paths: ReadonlyArray<ReadonlyArray<string>>, options?: CanonicalOptions & { known?: KnownItem }): Span[][] {
   const maxDepth = maxDepthOf(options)
-  if (!Array.isArray(paths)) throw new TypeError('paths must be an array of arrays of strings')
-  const keys: Uint8Array[][] = []
-  const out: Span[][] = []
-  const all: number[] = []
-  for (let i = 0; i < paths.length; i++) {
-    const p = paths[i]
-    if (!Array.isArray(p) || !p.every((s) => typeof s === 'string')) throw new TypeError(`paths[${i}] must be an array of strings`)
-    keys.push(p.map(stepBytes))
-    out.push([])
-    all.push(i)
-  }
+  const tr = tracker(paths, options?.known ?? null)
   strictProfile = options?.strict === true
-  scan(bytes, maxDepth, { paths, keys, out, all, match: [], targets: [], starts: [], valueCands: [], known: options?.known ?? null })
-  return out
-}
-
-/** See `canonicalSpans`: the end of the known item at `at` (a value at `paths[path]`), or -1. */
-export type KnownItem = (bytes: Uint8Array, at: number, path: number) => number
-
-// UTF-8 of path steps: TextEncoder costs ~1 µs a call here, and callers reuse a few fixed keys
-const utf8 = new TextEncoder()
-const stepCache = new Map<string, Uint8Array>()
-function stepBytes (step: string): Uint8Array {
-  let k = stepCache.get(step)
-  if (k === undefined) {
-    if (stepCache.size >= 1024) stepCache.clear()
-    k = utf8.encode(step)
-    stepCache.set(step, k)
-  }
-  return k
+  scan(bytes, maxDepth, tr)
+  return tr.out
 }
 
 function maxDepthOf (options: CanonicalOptions | undefined): number {
   const d = options?.maxDepth ?? DEFAULT_MAX_DEPTH
   if (typeof d !== 'number' || !(d >= 0) || Math.floor(d) !== d) throw new TypeError(`maxDepth must be a non-negative integer, got ${String(d)}`)
   return d
-}
-
-/** Path-matching state of `canonicalSpans`; per open container level `f` (0 = top level). */
-interface Tracker {
-  readonly paths: ReadonlyArray<ReadonlyArray<string>>
-  /** UTF-8 of each step, to compare with key bytes in place */
-  readonly keys: Uint8Array[][]
-  readonly out: Span[][]
-  /** every path index (the candidates of the top-level item) */
-  readonly all: number[]
-  /** paths running through the container at level f, to be continued inside it */
-  match: Array<number[] | null>
-  /** paths ending at the container at level f: emit its span when it closes */
-  targets: Array<number[] | null>
-  starts: number[]
-  /** in a map at level f: paths matched by the key just read, for the value that follows */
-  valueCands: Array<number[] | null>
-  readonly known: KnownItem | null
 }
 
 // Per-level stacks, reused across calls and grown on demand (never beyond the real depth).
@@ -247,7 +205,8 @@ function scan (b: Uint8Array, maxDepth: number, tr: Tracker | null): void {
     const ai = ib & 0x1f
     const isKey = sp > 0 && kind[sp - 1] === MAP && (rem[sp - 1] & 1) === 0
     if (isKey && major !== 3) nonCanonical(`map key of major type ${major} (${hex(ib)}), keys must be text strings`, pos)
-    const knownEnd = tr !== null && tr.known !== null && !isKey && sp > 0 && tr.match[sp - 1] !== null ? knownItem(tr, b, sp, start) : -1
+    const inMap = sp > 0 && kind[sp - 1] === MAP // the item's container, if any, is a map
+    const knownEnd = tr !== null && tr.known !== null && !isKey && sp > 0 && tr.match[sp - 1] !== null ? knownItem(tr, b, sp, start, inMap) : -1
 
     if (knownEnd > start) {
       pos = knownEnd // checked before, byte for byte: a complete item (its span is emitted below)
@@ -312,7 +271,7 @@ function scan (b: Uint8Array, maxDepth: number, tr: Tracker | null): void {
             rem[sp] = isMap ? arg * 2 : arg
             kind[sp] = isMap ? MAP : ARRAY
             pkEnd[sp] = -1
-            if (tr !== null) openTracked(tr, sp, start, isKey)
+            if (tr !== null) openTracked(tr, sp, start, isKey, inMap)
             sp++
             continue // its first element is next
           }
@@ -326,7 +285,7 @@ function scan (b: Uint8Array, maxDepth: number, tr: Tracker | null): void {
     }
 
     // ---- the item [start, pos) is complete; close every container it completes
-    if (tr !== null && (sp === 0 || tr.match[sp - 1] !== null)) leafTracked(tr, sp, start, pos, isKey)
+    if (tr !== null && (sp === 0 || tr.match[sp - 1] !== null)) leafTracked(tr, sp, start, pos, isKey, inMap)
     if (isKey) { // a text string, so a leaf: check its order, remember it (S2)
       const f = sp - 1
       const pe = pkEnd[f]
@@ -459,83 +418,4 @@ function utf8Error (b: Uint8Array, s: number, e: number): number {
     i += need + 1
   }
   return -1
-}
-
-// ---- path tracking (canonicalSpans only) ----
-// An item at depth d (d containers open when its head is read) has a path of d steps. The
-// candidates of an item are the paths whose first d steps lead to it; those of length d end
-// there (emit its span), longer ones continue inside it if it is a container.
-
-/** candidate paths of the item whose head is being read with `sp` containers open */
-function candidates (tr: Tracker, sp: number, isKey: boolean): number[] | null {
-  if (sp === 0) return tr.all
-  if (isKey) return null
-  const f = sp - 1
-  if (kindS[f] === MAP) return tr.valueCands[f]
-  const m = tr.match[f]
-  if (m === null) return null
-  let out: number[] | null = null
-  for (const i of m) {
-    if (tr.paths[i][f] === '*') (out ??= []).push(i)
-  }
-  return out
-}
-
-function openTracked (tr: Tracker, f: number, start: number, isKey: boolean): void {
-  const c = f > 0 && tr.match[f - 1] === null ? null : candidates(tr, f, isKey)
-  let targets: number[] | null = null
-  let through: number[] | null = null
-  if (c !== null) {
-    for (const i of c) {
-      if (tr.paths[i].length === f) (targets ??= []).push(i)
-      else (through ??= []).push(i)
-    }
-  }
-  tr.match[f] = through
-  tr.targets[f] = targets
-  tr.starts[f] = start
-  tr.valueCands[f] = null
-}
-
-function leafTracked (tr: Tracker, sp: number, start: number, end: number, isKey: boolean): void {
-  const c = candidates(tr, sp, isKey)
-  if (c === null) return
-  for (const i of c) {
-    if (tr.paths[i].length === sp) tr.out[i].push({ start, end })
-  }
-}
-
-function keyTracked (tr: Tracker, b: Uint8Array, f: number, ks: number, ke: number): void {
-  const m = tr.match[f]
-  let out: number[] | null = null
-  if (m !== null) {
-    const len = ke - ks
-    for (const i of m) {
-      const k = tr.keys[i][f]
-      if (k.length !== len) continue
-      let j = 0
-      while (j < len && k[j] === b[ks + j]) j++
-      if (j === len) (out ??= []).push(i)
-    }
-  }
-  tr.valueCands[f] = out
-}
-
-/** The end of a known item at `start` (a value at a path that ends here), or -1. */
-function knownItem (tr: Tracker, b: Uint8Array, sp: number, start: number): number {
-  const c = candidates(tr, sp, false)
-  if (c === null || tr.known === null) return -1
-  for (const i of c) {
-    if (tr.paths[i].length !== sp) continue
-    const end = tr.known(b, start, i)
-    if (end > start && end <= b.length) return end
-  }
-  return -1
-}
-
-function closeTracked (tr: Tracker, f: number, end: number): void {
-  const t = tr.targets[f]
-  if (t === null) return
-  const start = tr.starts[f]
-  for (const i of t) tr.out[i].push({ start, end })
 }
