@@ -27,9 +27,9 @@ export interface Run { perSec: number, cpu: Record<string, number> }
  * A fresh door (new store, new workers). With `warmup`, other orgs' chains go through it
  * first, untimed: the steady state of a running node (JIT-compiled code, warm workers), as
  * opposed to the first seconds after start. Then each of `runs` (one chain each) is timed,
- * `before` called just ahead of each (to measure its baseline right beside it).
+ * `beside` called just before and just after each (to measure its baseline right beside it).
  */
-async function door (runs: Uint8Array[][], workers: number, bulk: boolean, warmup: Uint8Array[] = [], before: (i: number) => void = () => {}): Promise<Run[]> {
+async function door (runs: Uint8Array[][], workers: number, bulk: boolean, warmup: Uint8Array[] = [], beside: (i: number) => void = () => {}): Promise<Run[]> {
   const dir = await mkdtemp(join(tmpdir(), 'oosnet-bench-'))
   const store = new Store({ path: join(dir, 'db') })
   await store.start()
@@ -49,11 +49,12 @@ async function door (runs: Uint8Array[][], workers: number, bulk: boolean, warmu
   await feed(warmup)
   const out: Run[] = []
   for (const [i, records] of runs.entries()) {
-    before(i)
+    beside(i)
     const cpu0 = threadCpu()
     const t = performance.now()
     await feed(records)
     out.push({ perSec: rate(records.length, performance.now() - t), cpu: perItem(cpu0, threadCpu(), records.length) })
+    beside(i)
   }
   const accepted = tallied.accepted
   await ingest.stop()
@@ -111,9 +112,10 @@ export interface IngestBench {
   /** versions of other orgs ingested, untimed, before the steady-state figures */
   warmupRecords: number
   /**
-   * The steady-state bulk rounds: each a new org's chain through the same (warm) door, right
-   * after the raw verify rate over that chain's signed bytes. The ratio of each pair is taken
-   * side by side, so a slower spell of a shared machine weighs on both of its figures.
+   * The steady-state bulk rounds: each a new org's chain through the same (warm) door, with
+   * the raw verify rate over that chain's signed bytes measured just before and just after
+   * (their mean). The ratio of each pair is taken side by side, so a slower spell of a shared
+   * machine weighs on both of its figures.
    */
   rounds: Array<{ ingestPerSec: number, verifyPerSec: number, ratio: number, cpuUsPerRecord: Record<string, number> }>
   /** CPU µs per record of each thread (by name) in the median round (Linux; else empty) */
@@ -171,8 +173,10 @@ export async function benchIngest (options: { records?: number, workers?: number
   const bytes = chains.map(c => c.versions.map(v => v.bytes))
   const coldPerSec = (await door([bytes[0]], workers, true))[0].perSec
   const inlinePerSec = (await door([bytes[0]], 0, false, warm))[0].perSec
+  // the raw rate of each round: the mean of one measurement just before it and one just after
+  // (a shared machine's speed drifts over seconds; both sides of the pair see the same drift)
   const verifyRates: number[] = []
-  const runs = await door(bytes, workers, true, warm, i => { verifyRates.push(rawVerify(i)) })
+  const runs = await door(bytes, workers, true, warm, i => { verifyRates[i] = verifyRates[i] === undefined ? rawVerify(i) : Math.round((verifyRates[i] + rawVerify(i)) / 2) })
   const rounds = runs.map((r, i) => ({ ingestPerSec: r.perSec, verifyPerSec: verifyRates[i], ratio: round2(r.perSec / verifyRates[i]), cpuUsPerRecord: r.cpu }))
   const ratio = median(rounds.map(r => r.ratio))
   const verifyPerSec = median(verifyRates)

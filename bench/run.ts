@@ -37,7 +37,7 @@ if (json) {
   console.log(`  the same, cold: timed from the door's start                            ${ingest.coldPerSec}/s`)
   console.log(`  whole ingest door, one record at a time on the main thread             ${ingest.inlinePerSec}/s`)
   console.log(`  (steady state: after ${ingest.warmupRecords} versions of two other orgs through the same door, untimed)`)
-  console.log(`  rounds, each a new org's chain right after raw verify over its bytes: ${ingest.rounds.map(r => `${r.ingestPerSec}/${r.verifyPerSec} = ${r.ratio}`).join(', ')}`)
+  console.log(`  rounds, each a new org's chain / raw verify over its bytes just before and after: ${ingest.rounds.map(r => `${r.ingestPerSec}/${r.verifyPerSec} = ${r.ratio}`).join(', ')}`)
   const cpu = Object.entries(ingest.cpuUsPerRecord).sort((a, b) => b[1] - a[1])
   if (cpu.length > 0) console.log(`  CPU per record, median round: ${cpu.map(([k, v]) => `${k} ${v} µs`).join(', ')} (raw verify: ${Math.round(1e6 / ingest.verifyPerSec)} µs)`)
   console.log(`  decode + schema + verify, no store                                       ${ingest.decodeVerifyPerSec}/s`)
