@@ -52,7 +52,7 @@ export interface StoreInit {
  * LevelDB tuning: records are already-dense DAG-CBOR of about 10 KB (a version of a
  * realistic document). A larger write buffer means fewer, larger compactions during a burst
  * of ingest (a catch-up sync). Blocks of 16 KB rather than LevelDB's 4 KB hold a whole
- * record: writing (flushes and compactions) cost a quarter less CPU per record, random reads
+ * record: writing (flushes and compactions) cost a fifth less CPU per record, random reads
  * of records about a tenth more (measured with 10 KB versions; README, "Figures").
  */
 const LEVEL_OPTIONS = { writeBufferSize: 16 * 1024 * 1024, blockSize: 16 * 1024, compression: (process.env.OOS_LEVEL_COMPRESSION ?? '1') === '1' }
