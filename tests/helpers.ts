@@ -9,11 +9,12 @@ export async function tempDir (prefix = 'oosnet-test-'): Promise<{ path: string,
   return { path, cleanup: async () => { await rm(path, { recursive: true, force: true }) } }
 }
 
-export async function openNode (): Promise<{ store: Store, ingest: Ingest, path: string, close: () => Promise<void> }> {
+/** A store and its ingest door in a temporary directory; `workers` verify threads (default 0: inline). */
+export async function openNode (options: { workers?: number } = {}): Promise<{ store: Store, ingest: Ingest, path: string, close: () => Promise<void> }> {
   const dir = await tempDir()
   const store = new Store({ path: join(dir.path, 'db') })
   await store.start()
-  const ingest = new Ingest({ store })
+  const ingest = new Ingest({ store }, { workers: options.workers ?? 0 })
   await ingest.start()
   return {
     store,

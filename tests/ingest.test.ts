@@ -10,6 +10,12 @@ import type { CID } from 'multiformats/cid'
 import { claimCid } from '../src/records/claims.ts'
 import { deriveFields, type Claim } from '../src/oos/index.ts'
 import { dump, openNode, tempDir } from './helpers.ts'
+import { Pipeline } from '../src/net/reqresp/results.ts'
+import { VerifyPool } from '../src/ingest/pool.ts'
+import type { OosError } from '../src/errors.ts'
+import * as dagCbor from '@ipld/dag-cbor'
+import { sign } from '../src/identity/index.ts'
+import { signingBytes } from '../src/records/codec.ts'
 
 const alice = testKey('alice')
 const T0 = Date.UTC(2026, 10, 1)
@@ -158,5 +164,41 @@ describe('ingest pipeline and store', () => {
         expect(await node.store.claimSightings(claimCid(alice.did, claimOf(w))), w).toEqual(runs)
       }
     } finally { await node.close() }
+  })
+
+  it('verifies in worker threads as it does inline: a chain fed as a sync feeds it, and rejections with their code and path', async () => {
+    const versions = chain(40)
+    const bad = versions[40 - 1].bytes.slice()
+    bad[bad.length - 1] ^= 1 // the signature's last byte
+    // a validly signed version 1 whose claims[1] has no valid confidence (signed without the shape check)
+    const rec = { type: 'oos/version', org: alice.did, seq: 1, prev: null, createdAt: T0, body: { ...smallBody('Alice', 1), claims: smallBody('Alice', 1).claims.map((c, i) => i === 1 ? { ...c, confidence: 'SURE' } : c) } }
+    const invalid = dagCbor.encode({ rec, sig: sign(alice.secretKey, signingBytes('oos/version', dagCbor.encode(rec))) })
+    const outcomes = async (workers: number): Promise<{ results: string[], store: Map<string, string> }> => {
+      const node = await openNode({ workers })
+      try {
+        const results: string[] = []
+        const pipeline = new Pipeline(8)
+        for (const [i, b] of [...versions.slice(0, 39).map(v => v.bytes), bad, invalid].entries()) {
+          await pipeline.add(node.ingest.ingest(b, { source: 'sync' }).then(r => { results[i] = r.status }, (e: OosError) => { results[i] = `${e.code} ${e.path ?? ''}` }))
+        }
+        await pipeline.drain()
+        return { results, store: await dump(node.store) }
+      } finally { await node.close() }
+    }
+    const inline = await outcomes(0)
+    const pooled = await outcomes(2)
+    expect(pooled.results).toEqual(inline.results)
+    expect(pooled.results.slice(0, 39)).toEqual(Array(39).fill('accepted'))
+    expect(pooled.results.slice(39)).toEqual(['BAD_SIGNATURE sig', 'SCHEMA_INVALID claims[1].confidence'])
+    expect(pooled.store).toEqual(inline.store)
+  })
+
+  it('a verify pool stopped with records still queued rejects them, and the process carries on', async () => {
+    const pool = new VerifyPool({ workers: 2 })
+    await pool.start()
+    const pending = chain(5).map(v => pool.verify(v.bytes, Date.now()).then(() => 'verified', (e: Error) => e.message))
+    await pool.stop() // before the turn of the event loop that sends the queued records
+    await new Promise(resolve => setImmediate(resolve)) // that turn comes, finds the pool stopped
+    expect(await Promise.all(pending)).toEqual(Array(5).fill('verify pool stopped'))
   })
 })

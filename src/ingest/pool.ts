@@ -71,6 +71,7 @@ export class VerifyPool {
     await Promise.all(ws.map(async w => await w.terminate()))
     for (const [, p] of this.pending) p.reject(new Error('verify pool stopped'))
     this.pending.clear()
+    this.queue = []
     this.spares = []
   }
 
@@ -95,6 +96,7 @@ export class VerifyPool {
     this.scheduled = false
     const q = this.queue
     this.queue = []
+    if (this.workers.length === 0) return // stopped meanwhile: `stop` rejected these
     for (let i = 0; i < q.length; i += this.batchSize) {
       const part = q.slice(i, i + this.batchSize)
       const total = part.reduce((n, r) => n + r.bytes.length, 0)

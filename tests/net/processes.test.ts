@@ -83,7 +83,7 @@ describe('separate oos start processes', () => {
     expect(v.json()).toMatchObject({ valid: true })
     expect(await nb.stop()).toBe(0)
     expect(await na.stop()).toBe(0)
-  })
+  }, 150_000) // some 30 `oos` processes, each 1.5–3 s to start on a slow 2-core machine
 })
 
 describe('trust commands through running oos start processes', () => {

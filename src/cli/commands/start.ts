@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { apiServer } from '../../api/server.ts'
 import { localHandlers } from '../../api/handlers.ts'
 import { ApiClient, removeApiFile, writeApiFile } from '../../api/client.ts'
@@ -21,11 +22,22 @@ function hostPort (s: string): { host: string, port: number } {
   return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) }
 }
 
+/**
+ * `--workers N`: verification worker threads; by default one per core, at most 4 (a sync of
+ * a thousand versions is verified on every core while the main thread writes the store);
+ * 0 verifies on the main thread.
+ */
+function workerCount (s: string | undefined): number {
+  if (s === undefined) return Math.min(4, availableParallelism())
+  if (!/^\d{1,2}$/.test(s) || Number(s) > 64) throw new UsageError(`--workers must be a number of threads from 0 to 64, not ${JSON.stringify(s)}`)
+  return Number(s)
+}
+
 export const start: Command = {
   name: 'start',
   summary: 'run this organization\'s node in the foreground until SIGINT/SIGTERM',
   usage: 'start [--listen MULTIADDR...] [--bootstrap MULTIADDR...] [--api HOST:PORT] [--mdns] [--workers N] [--sync-interval SECONDS]',
-  help: 'Listens on /ip4/0.0.0.0/tcp/4710 by default; the local API on 127.0.0.1 (a free port unless --api), with a bearer token written to <home>/api.json (0600). While the node runs, the other commands go through its API.',
+  help: 'Listens on /ip4/0.0.0.0/tcp/4710 by default; the local API on 127.0.0.1 (a free port unless --api), with a bearer token written to <home>/api.json (0600). Records are verified in --workers threads (default: one per core, at most 4; 0: on the main thread). While the node runs, the other commands go through its API.',
   options: {
     listen: { type: 'string', multiple: true },
     bootstrap: { type: 'string', multiple: true },
@@ -51,7 +63,7 @@ export const start: Command = {
       listen: listen.length > 0 ? listen : undefined,
       bootstrap: list(ctx, 'bootstrap'),
       mdns: ctx.values.mdns === true,
-      workers: Number(str(ctx, 'workers') ?? 0),
+      workers: workerCount(str(ctx, 'workers')),
       ...(interval !== undefined ? { antiEntropyMs: Number(interval) * 1000 } : {})
     })
     // a stray failure of background work must not take the node down: log it, keep serving
