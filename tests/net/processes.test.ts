@@ -158,5 +158,5 @@ describe('trust commands through running oos start processes', () => {
     expect(off.json().endorsements.find((x: any) => x.org === cOrg)).toMatchObject({ status: 'retracted', trusted: false })
     expect(await nc.stop()).toBe(0)
     expect(await na.stop()).toBe(0)
-  })
+  }, 150_000) // three nodes and some 25 `oos` processes: 51 s in one CI run on 2 cores
 })
