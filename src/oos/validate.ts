@@ -1,6 +1,6 @@
 /**
  * Body validation (protocol/BODY.md §7). Runs on the ingest hot path for every `oos/version`
- * record, so the schema is compiled once, at module load.
+ * record, so the schemas are compiled once, on first use.
  *
  * 1. JSON Schema (Ajv, draft 2020-12): protocol/schema/oosnet-body-ext.v1.json, which
  *    requires the format's document schema v1.1 and entities schema v1.0 (both copied
@@ -47,33 +47,10 @@ export const BODY_LIMITS = {
   maxEntityDepth: 32
 } as const
 
-const ajv = new Ajv2020({
-  allErrors: false,
-  strict: true,
-  allowUnionTypes: true,
-  // count string lengths in UTF-16 code units (String#length): faster, and the unit of BODY.md
-  unicode: false,
-  logger: {
-    log: console.log,
-    warn: (...args: unknown[]) => { if (!String(args[0]).includes('option unicode')) console.warn(...args) },
-    error: console.error
-  }
-})
-addFormats(ajv, ['date-time', 'uuid'])
-ajv.addKeyword({
-  keyword: 'oosnetCid',
-  schemaType: 'boolean',
-  errors: false,
-  validate: (schema: boolean, data: unknown) => !schema || asClaimCid(data) !== null
-})
-ajv.addSchema(formatSchema)
-ajv.addSchema(entitiesSchema)
-const validateSchema: ValidateFunction = ajv.compile(bodySchema)
-
 /**
  * The same schemas with the claim items left out (`items: true`), for a body some of whose
  * claims are byte for byte ones that passed before (records/claim-memo.ts); the others are
- * checked one by one (`validateClaim`). A claim's validity does not depend on the rest of
+ * checked one by one (`Validators.claim`). A claim's validity does not depend on the rest of
  * the body (its item schemas, BODY.md §7.2 field rules); what does (unique ids, sections
  * placing claims, derived counts) is still checked. Copies under other ids; the published
  * schemas themselves are untouched.
@@ -84,18 +61,54 @@ function withoutClaimItems<T> (schema: T, edit: (copy: any) => void): T {
   edit(copy)
   return copy
 }
-const formatKnown = withoutClaimItems(formatSchema, (c) => { c.properties.claims.items = true })
-const bodyKnown = withoutClaimItems(bodySchema, (c) => {
-  c.$defs.oosnet.properties.claims.items = true
-  c.allOf[1].$ref = formatKnown.$id
-})
-ajv.addSchema(formatKnown)
-const validateKnownClaims: ValidateFunction = ajv.compile(bodyKnown)
-/** One claim against both item schemas (ours and the format's), for the claims not known. */
-const validateClaim: ValidateFunction = ajv.compile({
-  $id: 'urn:oosnet:schema:oos-claim:v1',
-  allOf: [{ $ref: `${bodySchema.$id}#/$defs/claim` }, { $ref: `${formatSchema.$id}#/properties/claims/items` }]
-})
+
+interface Validators { full: ValidateFunction, known: ValidateFunction, claim: ValidateFunction }
+let compiled: Validators | undefined
+
+/**
+ * The compiled schemas, built on first use (compiling takes a good part of a second: commands
+ * that never validate a body start without it). `known`: the schemas with the claim items
+ * left out (see `withoutClaimItems`); `claim`: one claim against both item schemas (ours and
+ * the format's), for the claims not known.
+ */
+function validators (): Validators {
+  if (compiled !== undefined) return compiled
+  const ajv = new Ajv2020({
+    allErrors: false,
+    strict: true,
+    allowUnionTypes: true,
+    // count string lengths in UTF-16 code units (String#length): faster, and the unit of BODY.md
+    unicode: false,
+    logger: {
+      log: console.log,
+      warn: (...args: unknown[]) => { if (!String(args[0]).includes('option unicode')) console.warn(...args) },
+      error: console.error
+    }
+  })
+  addFormats(ajv, ['date-time', 'uuid'])
+  ajv.addKeyword({
+    keyword: 'oosnetCid',
+    schemaType: 'boolean',
+    errors: false,
+    validate: (schema: boolean, data: unknown) => !schema || asClaimCid(data) !== null
+  })
+  ajv.addSchema(formatSchema)
+  ajv.addSchema(entitiesSchema)
+  const full = ajv.compile(bodySchema)
+  const formatKnown = withoutClaimItems(formatSchema, (c) => { c.properties.claims.items = true })
+  const bodyKnown = withoutClaimItems(bodySchema, (c) => {
+    c.$defs.oosnet.properties.claims.items = true
+    c.allOf[1].$ref = formatKnown.$id
+  })
+  ajv.addSchema(formatKnown)
+  const known = ajv.compile(bodyKnown)
+  const claim = ajv.compile({
+    $id: 'urn:oosnet:schema:oos-claim:v1',
+    allOf: [{ $ref: `${bodySchema.$id}#/$defs/claim` }, { $ref: `${formatSchema.$id}#/properties/claims/items` }]
+  })
+  compiled = { full, known, claim }
+  return compiled
+}
 
 /** Claims known to pass: claim objects decoded from bytes that passed before. */
 export type KnownClaims = ReadonlySet<unknown>
@@ -223,7 +236,8 @@ function checkPlainData (v: unknown, path: string, depth: number): void {
  */
 export function validateBody (body: unknown, options: { knownClaims?: KnownClaims } = {}): OosBody {
   const known = options.knownClaims
-  const validate = known === undefined ? validateSchema : validateKnownClaims
+  const v = validators()
+  const validate = known === undefined ? v.full : v.known
   if (!validate(body)) {
     const e = validate.errors?.[0]
     throw e === undefined ? new BodySchemaError('the body is invalid', { path: '' }) : toError(e, body)
@@ -231,8 +245,8 @@ export function validateBody (body: unknown, options: { knownClaims?: KnownClaim
   if (known !== undefined) {
     const claims = (body as { claims: unknown[] }).claims
     for (let i = 0; i < claims.length; i++) {
-      if (known.has(claims[i]) || validateClaim(claims[i])) continue
-      const e = validateClaim.errors?.[0]
+      if (known.has(claims[i]) || v.claim(claims[i])) continue
+      const e = v.claim.errors?.[0]
       throw e === undefined ? new BodySchemaError(`claims[${i}] is invalid`, { path: `claims[${i}]` }) : toError({ ...e, instancePath: `/claims/${i}${e.instancePath}` }, body)
     }
   }

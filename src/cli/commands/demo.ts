@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ephemeralNode, type EphemeralNode } from '../../node/ephemeral.ts'
+import type { EphemeralNode } from '../../node/ephemeral.ts'
 import { verifyStored } from '../../node/verify.ts'
 import { getVersion } from '../../node/queries.ts'
 import { diffBodies } from '../../oos/diff.ts'
@@ -22,6 +22,7 @@ export const demo: Command = {
     const nodes: EphemeralNode[] = []
     const doc = async (slug: string, v: number) => parseOosMarkdown(await readFile(join(EXAMPLES, slug, `v${v}.oos.md`), 'utf8')).body
     const story: Record<string, unknown> = {}
+    const { ephemeralNode } = await import('../../node/ephemeral.ts') // libp2p: loaded by the commands that run nodes only
     try {
       say('1. Three organizations each create a signing key (encrypted at rest) and start a node on 127.0.0.1.')
       for (const [name] of ORGS) {

@@ -4,7 +4,6 @@ import { localHandlers } from '../../api/handlers.ts'
 import { ApiClient, removeApiFile, writeApiFile } from '../../api/client.ts'
 import type { ApiStatus } from '../../api/types.ts'
 import { loadHome, unlockNodeKey, unlockOrgKey } from '../../node/home.ts'
-import { OosNode } from '../../node/node.ts'
 import { toJson } from '../io.ts'
 import { str, type Command, type Context } from '../command.ts'
 import { UsageError } from '../errors.ts'
@@ -55,6 +54,8 @@ export const start: Command = {
     const api = hostPort(str(ctx, 'api') ?? '127.0.0.1:0')
     const listen = list(ctx, 'listen')
     const interval = str(ctx, 'sync-interval')
+    // libp2p loads only for the command that runs a node: the others start in half the time
+    const { OosNode } = await import('../../node/node.ts')
     const node = new OosNode({
       home: ctx.home,
       config,
