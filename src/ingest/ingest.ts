@@ -92,6 +92,7 @@ export class Ingest {
     if ((init.workers ?? 0) > 0) this.pool = new VerifyPool({ workers: init.workers })
   }
 
+  /** Starts the verify workers, if any; each compiles the body schemas before it reports ready. */
   async start (): Promise<void> { await this.pool?.start() }
 
   async stop (): Promise<void> {

@@ -12,6 +12,7 @@
 import { parentPort } from 'node:worker_threads'
 import { OosError } from '../errors.ts'
 import { packVerified, Writer } from '../records/verified.ts'
+import { prepareValidation } from '../oos/validate.ts'
 
 export interface VerifyBatch {
   ids: number[]
@@ -59,4 +60,5 @@ parentPort?.on('message', (batch: VerifyBatch) => {
   parentPort?.postMessage(msg, [reply, batch.buf])
 })
 
+prepareValidation() // before 'ready': the first records do not wait for the schemas to compile
 parentPort?.postMessage('ready')

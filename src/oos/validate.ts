@@ -110,6 +110,9 @@ function validators (): Validators {
   return compiled
 }
 
+/** Compile the schemas now, not at the first body (an ingest door calls this as it starts). */
+export function prepareValidation (): void { validators() }
+
 /** Claims known to pass: claim objects decoded from bytes that passed before. */
 export type KnownClaims = ReadonlySet<unknown>
 
