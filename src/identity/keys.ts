@@ -19,6 +19,7 @@
 import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto'
 import * as ed from '@noble/ed25519'
 import { sha512 } from '@noble/hashes/sha2.js'
+import { equals } from 'uint8arrays/equals'
 
 // noble v3's synchronous API needs a synchronous SHA-512
 ed.hashes.sha512 = sha512
@@ -94,16 +95,11 @@ let lastBytes = new Uint8Array(32)
 let lastKey: KeyObject | null | undefined
 
 function publicKeyObject (publicKey: Uint8Array): KeyObject | null {
-  if (lastKey !== undefined && sameKey(lastBytes, publicKey)) return lastKey
+  if (lastKey !== undefined && equals(lastBytes, publicKey)) return lastKey
   const key = cachedKeyObject(publicKey)
   lastBytes = publicKey.slice(0, 32)
   lastKey = key
   return key
-}
-
-function sameKey (a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < 32; i++) if (a[i] !== b[i]) return false
-  return true
 }
 
 function cachedKeyObject (publicKey: Uint8Array): KeyObject | null {

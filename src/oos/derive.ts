@@ -41,17 +41,16 @@ const EVIDENCE_KEY = new Map<unknown, string>(EVIDENCE.map(e => [e, e.toLowerCas
  */
 export function deriveFields (claims: readonly Claim[]): DerivedFields {
   const conf: ConfidenceDistribution = { high: 0, medium: 0, low: 0 }
-  const counts = new Map<string, number>()
+  const ev: EvidenceDistribution = {}
+  for (const k of EVIDENCE_KEYS) ev[k] = 0
   for (const c of claims) {
     const cv = (c as { confidence?: unknown } | null)?.confidence
     if (cv === 'HIGH') conf.high++
     else if (cv === 'MEDIUM') conf.medium++
     else if (cv === 'LOW') conf.low++
     const k = EVIDENCE_KEY.get((c as { evidence?: unknown } | null)?.evidence)
-    if (k !== undefined) counts.set(k, (counts.get(k) ?? 0) + 1)
+    if (k !== undefined) ev[k]++
   }
-  const ev: EvidenceDistribution = {}
-  for (const k of EVIDENCE_KEYS) ev[k] = counts.get(k) ?? 0
   return { claim_count: claims.length, confidence_distribution: conf, evidence_distribution: ev }
 }
 

@@ -14,7 +14,7 @@ import { MAX_RECORD_BYTES, LIMITS, signatureCount, signaturePrefix, type Kind } 
 import { BadSignatureError, DecodeFailedError, RecordTooLargeError, RecordSchemaError } from './errors.ts'
 import { canonicalSpans } from './canonical.ts'
 import { decodeChecked, type Substitution } from './fastdecode.ts'
-import type { ClaimEntry, ClaimMemo } from './claim-memo.ts'
+import type { ClaimEntry, ClaimMemo, MemoKind } from './claim-memo.ts'
 import { claimCidBytes } from './claims.ts'
 import { checkRecord } from './kinds.ts'
 import type { Decoded, SignedRecord, UnsignedRecord } from './types.ts'
@@ -92,7 +92,8 @@ export function decodeRecord (bytes: Uint8Array, options: { now?: number, memo?:
   const known = memo === undefined
     ? undefined
     : (b: Uint8Array, at: number, path: number): number => {
-        const e = path === CLAIMS || path === SECTIONS ? memo.find(b, at, path === CLAIMS ? 'claim' : 'sections') : undefined
+        const kind = MEMO_KINDS[path]
+        const e = kind === undefined ? undefined : memo.find(b, at, kind)
         if (e === undefined) return -1
         hitAt.set(at, e)
         return at + e.bytes.length
@@ -100,12 +101,8 @@ export function decodeRecord (bytes: Uint8Array, options: { now?: number, memo?:
   const [recSpans, claimSpans, bodySpans, sectionSpans] = canonicalSpans(bytes, SPAN_PATHS, { strict: true, known })
   const hits = claimSpans.map(sp => hitAt.get(sp.start))
   const sectionsHit = sectionSpans.length === 1 ? hitAt.get(sectionSpans[0].start) : undefined
-  const subs: Substitution[] = []
-  for (const sp of [...claimSpans, ...sectionSpans]) {
-    const hit = hitAt.get(sp.start)
-    if (hit !== undefined) subs.push({ start: sp.start, end: sp.end, value: hit.claim })
-  }
-  subs.sort((x, y) => x.start - y.start) // document order (DAG-CBOR: claims come before sections)
+  // the scan found the hits in document order, as the decoder takes its substitutions
+  const subs: Substitution[] = [...hitAt].map(([start, e]) => ({ start, end: start + e.bytes.length, value: e.claim }))
   let value: unknown
   try {
     // the canonical pass accepted the bytes, so the fast decoder may trust them
@@ -151,6 +148,6 @@ export function decodeRecord (bytes: Uint8Array, options: { now?: number, memo?:
 }
 
 const SPAN_PATHS = [['rec'], ['rec', 'body', 'claims', '*'], ['rec', 'body'], ['rec', 'body', 'sections']]
-const CLAIMS = 1
-const SECTIONS = 3
+/** which of SPAN_PATHS the memo answers for, as what */
+const MEMO_KINDS: Partial<Record<number, MemoKind>> = { 1: 'claim', 3: 'sections' }
 const EMPTY = new Uint8Array(0)
