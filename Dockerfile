@@ -7,7 +7,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:24-slim
-# NODE_OPTIONS: the young-generation size bin/oos.js sets for itself (see its header)
+# NODE_OPTIONS: the young-generation size bin/oos.js sets for itself (see its header); its
+# other V8 flag, --single-threaded-gc, is not allowed in NODE_OPTIONS: the ENTRYPOINT passes it
 ENV NODE_ENV=production \
     NODE_OPTIONS=--max-semi-space-size=32 \
     OOS_HOME=/data \
@@ -31,4 +32,4 @@ EXPOSE 4710
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "bin/oos.js", "status", "--json"]
 # `oos init` runs once (when /data holds no home), then the node runs in the foreground
-ENTRYPOINT ["sh", "-c", "[ -f /data/config.json ] || node bin/oos.js init --name \"${OOS_NAME:-oosnet node}\"; exec node bin/oos.js start --listen \"$OOS_LISTEN\" --api \"$OOS_API\" ${OOS_BOOTSTRAP:+--bootstrap \"$OOS_BOOTSTRAP\"} ${OOS_MDNS:+--mdns}"]
+ENTRYPOINT ["sh", "-c", "[ -f /data/config.json ] || node bin/oos.js init --name \"${OOS_NAME:-oosnet node}\"; exec node --single-threaded-gc bin/oos.js start --listen \"$OOS_LISTEN\" --api \"$OOS_API\" ${OOS_BOOTSTRAP:+--bootstrap \"$OOS_BOOTSTRAP\"} ${OOS_MDNS:+--mdns}"]

@@ -142,7 +142,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length
 
 export async function benchIngest (options: { records?: number, workers?: number, warmup?: number, rounds?: number } = {}): Promise<IngestBench> {
   const N = options.records ?? 3000
-  const workers = options.workers ?? availableParallelism()
+  const workers = options.workers ?? Number(process.env.BENCH_WORKERS ?? availableParallelism())
   const R = Math.max(1, options.rounds ?? Number(process.env.BENCH_ROUNDS_INGEST ?? 3))
   const example = parseOosMarkdown(readFileSync(new URL('../tests/fixtures/example.oos.md', import.meta.url), 'utf8')).body
   const chains = Array.from({ length: R }, () => chain(example, N))

@@ -5,7 +5,8 @@
  * `--only=ingest|propagation|catchup` runs one of them. Network settings: BENCH_NODES=10,30,50,
  * BENCH_ROUNDS=10, BENCH_VERSIONS=1000, BENCH_DOCS=examples|fixture, BENCH_VERBOSE=1 (progress on stderr).
  * Ingest settings: BENCH_RECORDS=3000 (per timed run), BENCH_WARMUP=6000 (untimed, before the steady-state
- * runs), BENCH_ROUNDS_INGEST=3 (steady-state rounds, each paired with its own raw verify baseline).
+ * runs), BENCH_ROUNDS_INGEST=3 (steady-state rounds, each paired with its own raw verify baseline),
+ * BENCH_WORKERS (verify threads; default one per core, as `oos start` on a machine of up to 4 cores).
  */
 import { benchIngest, type IngestBench } from './ingest.ts'
 import { benchPropagation, type DocSet, type PropagationFigure } from './propagation.ts'
