@@ -91,7 +91,9 @@ function nextClaims (before: Map<string, number>, prevList: Uint8Array | undefin
     for (const [k, from] of before) if (!after.has(k)) run(k, from, seq)
     return after
   }
-  const after = new Map(before)
+  // updated in place: `before` is the cached head's, which this version replaces (and the
+  // cache is cleared if the batch then fails to commit)
+  const after = before
   const added = new Set<string>()
   const dropped: string[] = []
   for (let i = 0, at = 0; i < claims.length; i++, at += claims[i - 1].length) {
@@ -99,16 +101,16 @@ function nextClaims (before: Map<string, number>, prevList: Uint8Array | undefin
     added.add(cidKey(claims[i]))
     dropped.push(cidKey(prevList.subarray(at, at + claims[i].length)))
   }
-  for (const k of added) {
-    if (before.has(k)) continue // moved, not new
-    after.set(k, seq)
-    run(k, seq)
-  }
   // a claim at a changed position that is now at no position (a moved one is in `added`)
   for (const k of dropped) {
     if (added.has(k)) continue
+    run(k, after.get(k) as number, seq)
     after.delete(k)
-    run(k, before.get(k) as number, seq)
+  }
+  for (const k of added) {
+    if (after.has(k)) continue // moved, not new
+    after.set(k, seq)
+    run(k, seq)
   }
   return after
 }
