@@ -19,6 +19,7 @@ import { Store } from '../src/store/store.ts'
 import { Ingest } from '../src/ingest/ingest.ts'
 import { emptyTransfer, Pipeline, tally } from '../src/net/reqresp/results.ts'
 import { perItem, threadCpu } from './threads.ts'
+import { CoreVerify } from './core-verify.ts'
 
 /** One timed run through a door: its rate, and the CPU per record of each thread. */
 export interface Run { perSec: number, cpu: Record<string, number> }
@@ -29,7 +30,7 @@ export interface Run { perSec: number, cpu: Record<string, number> }
  * opposed to the first seconds after start. Then each of `runs` (one chain each) is timed,
  * `beside` called just before and just after each (to measure its baseline right beside it).
  */
-async function door (runs: Uint8Array[][], workers: number, bulk: boolean, warmup: Uint8Array[] = [], beside: (i: number) => void = () => {}): Promise<Run[]> {
+async function door (runs: Uint8Array[][], workers: number, bulk: boolean, warmup: Uint8Array[] = [], beside: (i: number) => Promise<void> = async () => {}): Promise<Run[]> {
   const dir = await mkdtemp(join(tmpdir(), 'oosnet-bench-'))
   const store = new Store({ path: join(dir, 'db') })
   await store.start()
@@ -49,12 +50,12 @@ async function door (runs: Uint8Array[][], workers: number, bulk: boolean, warmu
   await feed(warmup)
   const out: Run[] = []
   for (const [i, records] of runs.entries()) {
-    beside(i)
+    await beside(i)
     const cpu0 = threadCpu()
     const t = performance.now()
     await feed(records)
     out.push({ perSec: rate(records.length, performance.now() - t), cpu: perItem(cpu0, threadCpu(), records.length) })
-    beside(i)
+    await beside(i)
   }
   const accepted = tallied.accepted
   await ingest.stop()
@@ -117,7 +118,7 @@ export interface IngestBench {
    * (their mean). The ratio of each pair is taken side by side, so a slower spell of a shared
    * machine weighs on both of its figures.
    */
-  rounds: Array<{ ingestPerSec: number, verifyPerSec: number, ratio: number, cpuUsPerRecord: Record<string, number> }>
+  rounds: Array<{ ingestPerSec: number, verifyPerSec: number, ratio: number, coreVerifyPerSec: number[], coreRatio: number, cpuUsPerRecord: Record<string, number> }>
   /** CPU µs per record of each thread (by name) in the median round (Linux; else empty) */
   cpuUsPerRecord: Record<string, number>
   /** size of the first version (later ones are a few bytes longer) */
@@ -131,8 +132,15 @@ export interface IngestBench {
   verifyPerSec: number
   noblePerSec: number
   decodeVerifyPerSec: number
-  /** median of the rounds' ratios ingest / raw verify */
+  /** median of the rounds' ratios ingest / raw verify (one thread) */
   ingestVsVerify: number
+  /**
+   * raw verify with every core the door uses busy at once (one thread each, beside each round
+   * like the one-thread figure): the median round's rate of each thread
+   */
+  coreVerifyPerSec: number[]
+  /** median of the rounds' ratios ingest / the mean of those per-core rates */
+  ingestVsCoreVerify: number
   verifyVsNoble: number
 }
 
@@ -176,9 +184,26 @@ export async function benchIngest (options: { records?: number, workers?: number
   // the raw rate of each round: the mean of one measurement just before it and one just after
   // (a shared machine's speed drifts over seconds; both sides of the pair see the same drift)
   const verifyRates: number[] = []
-  const runs = await door(bytes, workers, true, warm, i => { verifyRates[i] = verifyRates[i] === undefined ? rawVerify(i) : Math.round((verifyRates[i] + rawVerify(i)) / 2) })
-  const rounds = runs.map((r, i) => ({ ingestPerSec: r.perSec, verifyPerSec: verifyRates[i], ratio: round2(r.perSec / verifyRates[i]), cpuUsPerRecord: r.cpu }))
+  const coreRates: number[][] = []
+  const cores = await CoreVerify.start(workers, chains)
+  const mean2 = (a: number | undefined, b: number): number => a === undefined ? b : Math.round((a + b) / 2)
+  const runs = await door(bytes, workers, true, warm, async i => {
+    verifyRates[i] = mean2(verifyRates[i], rawVerify(i))
+    const r = await cores.rates(i)
+    coreRates[i] = r.map((x, k) => mean2(coreRates[i]?.[k], x))
+  })
+  await cores.stop()
+  const perCore = (rs: number[]): number => rs.reduce((a, b) => a + b, 0) / rs.length
+  const rounds = runs.map((r, i) => ({
+    ingestPerSec: r.perSec,
+    verifyPerSec: verifyRates[i],
+    ratio: round2(r.perSec / verifyRates[i]),
+    coreVerifyPerSec: coreRates[i],
+    coreRatio: round2(r.perSec / perCore(coreRates[i])),
+    cpuUsPerRecord: r.cpu
+  }))
   const ratio = median(rounds.map(r => r.ratio))
+  const coreRatio = median(rounds.map(r => r.coreRatio))
   const verifyPerSec = median(verifyRates)
   return {
     workers,
@@ -195,6 +220,8 @@ export async function benchIngest (options: { records?: number, workers?: number
     noblePerSec,
     decodeVerifyPerSec,
     ingestVsVerify: ratio,
+    coreVerifyPerSec: rounds.find(r => r.coreRatio === coreRatio)?.coreVerifyPerSec ?? [],
+    ingestVsCoreVerify: coreRatio,
     verifyVsNoble: Math.round(verifyPerSec / noblePerSec * 10) / 10
   }
 }

@@ -39,12 +39,15 @@ if (json) {
   console.log(`  whole ingest door, one record at a time on the main thread             ${ingest.inlinePerSec}/s`)
   console.log(`  (steady state: after ${ingest.warmupRecords} versions of two other orgs through the same door, untimed)`)
   console.log(`  rounds, each a new org's chain / raw verify over its bytes just before and after: ${ingest.rounds.map(r => `${r.ingestPerSec}/${r.verifyPerSec} = ${r.ratio}`).join(', ')}`)
+  console.log(`  the same rounds / raw verify on all ${ingest.workers} cores at once, per core: ${ingest.rounds.map(r => `${r.ingestPerSec}/(${r.coreVerifyPerSec.join(' + ')})×${r.coreVerifyPerSec.length}⁻¹ = ${r.coreRatio}`).join(', ')}`)
   const cpu = Object.entries(ingest.cpuUsPerRecord).sort((a, b) => b[1] - a[1])
   if (cpu.length > 0) console.log(`  CPU per record, median round: ${cpu.map(([k, v]) => `${k} ${v} µs`).join(', ')} (raw verify: ${Math.round(1e6 / ingest.verifyPerSec)} µs)`)
   console.log(`  decode + schema + verify, no store                                       ${ingest.decodeVerifyPerSec}/s`)
   console.log(`  raw Node crypto.verify (OpenSSL) over the same bytes (median)            ${ingest.verifyPerSec}/s`)
   console.log(`  raw @noble/ed25519 verify over the same bytes                            ${ingest.noblePerSec}/s`)
+  console.log(`  raw crypto.verify, every core busy at once (one thread each, median round) ${ingest.coreVerifyPerSec.map(x => `${x}/s`).join(', ')}`)
   console.log(`  ingest (bulk) / raw verify = ${ingest.ingestVsVerify} (median of the rounds' ratios)   cold = ${Math.round(ingest.coldPerSec / ingest.verifyPerSec * 100) / 100}   ingest (one at a time) / raw verify = ${Math.round(ingest.inlinePerSec / ingest.verifyPerSec * 100) / 100}   crypto.verify / noble = ${ingest.verifyVsNoble}`)
+  console.log(`  ingest (bulk) / raw verify per core (all cores at once) = ${ingest.ingestVsCoreVerify} (median of the rounds' ratios)`)
 }
 if (!json && propagation !== undefined) {
   const p0 = propagation[0]
