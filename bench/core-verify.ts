@@ -5,6 +5,7 @@
  * toss: the development VM's two vCPUs verified at 11,800/s and 7,800/s (`taskset -c 0` and
  * `-c 1`), while the door, which keeps both busy, gets the two together.
  */
+import { once } from 'node:events'
 import { Worker } from 'node:worker_threads'
 
 interface Signed { msg: Uint8Array, sig: Uint8Array }
@@ -18,28 +19,18 @@ export class CoreVerify {
   static async start (threads: number, chains: Array<{ pub: Uint8Array, versions: Signed[] }>): Promise<CoreVerify> {
     const data = chains.map(c => ({ pub: c.pub, msgs: c.versions.map(v => v.msg), sigs: c.versions.map(v => v.sig) }))
     const workers = Array.from({ length: Math.max(1, threads) }, () => new Worker(new URL('./core-verify-worker.ts', import.meta.url), { workerData: data }))
-    await Promise.all(workers.map(async w => await once(w)))
+    await Promise.all(workers.map(async w => await once(w, 'message'))) // 'ready'
     return new CoreVerify(workers)
   }
 
   /** Each thread verifies every message of chain `i` at the same time; their rates, per second. */
   async rates (i: number): Promise<number[]> {
-    const replies = this.workers.map(async w => await once(w))
+    const replies = this.workers.map(async w => (await once(w, 'message'))[0] as number)
     for (const w of this.workers) w.postMessage(i)
-    return await Promise.all(replies) as number[]
+    return await Promise.all(replies)
   }
 
   async stop (): Promise<void> {
     await Promise.all(this.workers.map(async w => await w.terminate()))
   }
-}
-
-async function once (w: Worker): Promise<unknown> {
-  return await new Promise((resolve, reject) => {
-    const off = (): void => { w.off('message', ok); w.off('error', fail) }
-    const ok = (m: unknown): void => { off(); resolve(m) }
-    const fail = (e: Error): void => { off(); reject(e) }
-    w.on('message', ok)
-    w.on('error', fail)
-  })
 }

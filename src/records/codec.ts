@@ -28,11 +28,17 @@ export function maxBytesFor (kind: Kind): number {
 
 /** The bytes a signature covers: domain prefix, then the DAG-CBOR of the unsigned record. */
 export function signingBytes (kind: Kind, recBytes: Uint8Array): Uint8Array {
+  return writeSigning(kind, recBytes, new Uint8Array(signingLength(kind, recBytes)))
+}
+
+const signingLength = (kind: Kind, recBytes: Uint8Array): number => signaturePrefix(kind).length + recBytes.length
+
+/** The signing bytes into the start of `out` (long enough); returns that part of it. */
+function writeSigning (kind: Kind, recBytes: Uint8Array, out: Uint8Array): Uint8Array {
   const prefix = signaturePrefix(kind)
-  const out = new Uint8Array(prefix.length + recBytes.length)
   out.set(prefix, 0)
   out.set(recBytes, prefix.length)
-  return out
+  return out.subarray(0, prefix.length + recBytes.length)
 }
 
 /**
@@ -42,12 +48,9 @@ export function signingBytes (kind: Kind, recBytes: Uint8Array): Uint8Array {
  */
 let scratch = new Uint8Array(0)
 function signingView (kind: Kind, recBytes: Uint8Array): Uint8Array {
-  const prefix = signaturePrefix(kind)
-  const n = prefix.length + recBytes.length
+  const n = signingLength(kind, recBytes)
   if (scratch.length < n) scratch = new Uint8Array(Math.max(n, Math.min(2 * scratch.length, MAX_RECORD_BYTES + 64)))
-  scratch.set(prefix, 0)
-  scratch.set(recBytes, prefix.length)
-  return scratch.subarray(0, n)
+  return writeSigning(kind, recBytes, scratch)
 }
 
 /** The key that must have signed a record (before chain rules): `key` if present, else the org's inception key. */

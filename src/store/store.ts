@@ -55,7 +55,7 @@ export interface StoreInit {
  * record: writing (flushes and compactions) cost a fifth less CPU per record, random reads
  * of records about a tenth more (measured with 10 KB versions; README, "Figures").
  */
-const LEVEL_OPTIONS = { writeBufferSize: 16 * 1024 * 1024, blockSize: 16 * 1024, compression: (process.env.OOS_LEVEL_COMPRESSION ?? '1') === '1' }
+const LEVEL_OPTIONS = { writeBufferSize: 16 * 1024 * 1024, blockSize: 16 * 1024 }
 
 type Op = { type: 'put', key: string, value: Uint8Array } | { type: 'del', key: string }
 
