@@ -69,7 +69,7 @@ function fileReader (fh: FileHandle, size: number): Reader {
       return buf.subarray(pos - start, pos - start + want)
     },
     async exactly (n: number, seek = false) {
-      if (pos + n > size) throw new Error('unexpected end of data')
+      if (pos + n > size) throw new Error('Unexpected end of data')
       await fill(n)
       const out = buf.subarray(pos - start, pos - start + n)
       if (seek) pos += n
@@ -109,7 +109,8 @@ export async function openCar (path: string, options: { maxBlocks?: number, sign
       while (reader.pos < end) {
         options.signal?.throwIfAborted()
         const offset = reader.pos
-        const { length } = await readBlockHead(reader)
+        const { length, blockLength } = await readBlockHead(reader)
+        if (blockLength < 0) throw new Error(`the section at byte ${offset} is shorter than its CID`)
         if (offset + length > end) throw new Error(`the block at byte ${offset} runs past the end of the data (${length} bytes, ${end - offset} left)`)
         if (count >= max) throw new CarInvalidError(`${path} holds more than ${max} blocks`)
         if (count === offsets.length) { const more = new Float64Array(Math.min(offsets.length * 2, max)); more.set(offsets); offsets = more }
