@@ -12,7 +12,7 @@ import { CarBlockIterator } from '@ipld/car'
 import { readApiFile } from '../../src/api/client.ts'
 import { tempDir } from '../helpers.ts'
 import { writeVersionsCar } from '../carfile.ts'
-import { BIN, ROOT, oos } from './run.ts'
+import { BIN, ROOT, capture, oos, type Run } from './run.ts'
 
 const ENV = { ...process.env, OOS_PASSPHRASE: 'correct horse battery staple', OOS_SCRYPT_N: '1024' }
 
@@ -25,18 +25,10 @@ async function carSummary (path: string): Promise<{ roots: string[], blocks: num
 }
 
 /** Run `args` (a command) with a 64 KiB tmpfs mounted at `dir`, which first holds `old` as `name`; then list `dir` and print that file. */
-async function onFullDisk (dir: string, name: string, old: string, args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
+async function onFullDisk (dir: string, name: string, old: string, args: string[]): Promise<Run> {
   const script = 'mount -t tmpfs -o size=64k tmpfs "$1" || exit 99; printf %s "$3" > "$1/$2"; d=$1; n=$2; shift 3; "$@"; rc=$?; echo "ls: $(ls -A "$d")"; echo "content: $(cat "$d/$n")"; exit $rc'
   const ns = process.getuid?.() === 0 ? ['-m'] : ['-r', '-m']
-  return await new Promise((resolve, reject) => {
-    const child = spawn('unshare', [...ns, 'sh', '-c', script, 'sh', dir, name, old, ...args], { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-    child.on('error', reject)
-    child.on('close', (code) => { resolve({ code: code ?? -1, stdout, stderr }) })
-  })
+  return await capture('unshare', [...ns, 'sh', '-c', script, 'sh', dir, name, old, ...args], { env: ENV })
 }
 
 describe('oos export writes files safely', () => {
