@@ -8,6 +8,7 @@
  * door's code for it. Anything malformed (header, section length, CID, a truncated file) is
  * `CAR_INVALID`. Writing: the header and `varint | CID | bytes` sections, to a sink.
  */
+import { constants } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 import { readBlockHead, readHeader } from '@ipld/car/decoder'
 import * as dagCbor from '@ipld/dag-cbor'
@@ -86,7 +87,8 @@ export async function openCar (path: string, options: { maxBlocks?: number, sign
   const max = options.maxBlocks ?? CAR_READ_LIMITS.maxBlocks
   let fh: FileHandle
   try {
-    fh = await open(path, 'r')
+    // O_NONBLOCK: a FIFO or a device opens at once (and is refused below) instead of waiting for a writer
+    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`${path}: no such file`)
     if ((err as NodeJS.ErrnoException).code === 'EISDIR') throw new CarInvalidError(`${path} is a directory, not a CAR file`)

@@ -2,7 +2,8 @@
  * CARv1 files (https://ipld.io/specs/transport/car/carv1/): an org's records as one file any
  * IPLD tool can read. Root: the org's head version. Blocks: every version, key rotation,
  * node binding, and every statement about the org's claims — and the same for the orgs its
- * claims were adopted from — ordered by `createdAt` so a reader can ingest them front to back. Import runs every block through the ingest door.
+ * claims were adopted from — ordered by `createdAt` so a reader can ingest them front to back. Import runs every block through the ingest door,
+ * reading the file a block at a time (car-file.ts); export writes it through node/files.ts.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'

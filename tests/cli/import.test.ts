@@ -16,7 +16,7 @@ import { importCar } from '../../src/node/car.ts'
 import type { OosError } from '../../src/errors.ts'
 import { dump, openNode, tempDir } from '../helpers.ts'
 import { writeVersionsCar } from '../carfile.ts'
-import { oos } from './run.ts'
+import { capture, oos } from './run.ts'
 
 const MAXRSS = fileURLToPath(new URL('./maxrss.mjs', import.meta.url))
 /** versions of ~480 KB in the smaller of the two large files (OOS_TEST_IMPORT_VERSIONS; 62 ≈ 30 MB) */
@@ -146,6 +146,10 @@ describe('CAR reading (node/car-file.ts) through importCar', () => {
       expect(err?.message, name).toMatch(/is not a valid CAR file/)
     }
     expect((await importCar(node.ingest, dir.path).catch((e: OosError) => e) as OosError).code).toBe('CAR_INVALID')
+    // a FIFO nobody writes to: refused at once, not waited on
+    const fifo = join(dir.path, 'fifo.car')
+    expect((await capture('mkfifo', [fifo])).code).toBe(0)
+    expect((await importCar(node.ingest, fifo).catch((e: OosError) => e) as OosError).code).toBe('CAR_INVALID')
     expect((await importCar(node.ingest, join(dir.path, 'nope.car')).catch((e: OosError) => e) as OosError).code).toBe('NOT_FOUND')
     expect(await dump(node.store)).toEqual(before)
   })
