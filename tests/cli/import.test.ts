@@ -102,6 +102,22 @@ describe('CAR reading (node/car-file.ts) through importCar', () => {
     expect((await node.store.head(made.org))?.seq).toBe(6)
   })
 
+  it('reads a CARv2 file (its CARv1 payload; what follows it, e.g. an index, is not read)', async () => {
+    const v1 = join(dir.path, 'v1.car')
+    const made = await writeVersionsCar(v1, { versions: 3, sections: 1, chars: 200 })
+    const payload = await readFile(v1)
+    const pragma = new Uint8Array([0x0a, 0xa1, 0x67, 0x76, 0x65, 0x72, 0x73, 0x69, 0x6f, 0x6e, 0x02])
+    const header = Buffer.alloc(40)
+    header.writeBigUInt64LE(BigInt(pragma.length + 40), 16)
+    header.writeBigUInt64LE(BigInt(payload.length), 24)
+    const file = join(dir.path, 'v2.car')
+    await writeFile(file, cat(pragma, header, payload, new TextEncoder().encode('an index that is not CAR sections')))
+    const other = await openNode()
+    try {
+      expect(await importCar(other.ingest, file)).toMatchObject({ roots: [made.head.toString()], accepted: 3, rejected: 0 })
+    } finally { await other.close() }
+  })
+
   it('blocks that wait on nothing in the file are counted once, by code, after the last pass', async () => {
     const file = join(dir.path, 'gap.car')
     await writeVersionsCar(file, { versions: 4, sections: 1, chars: 200 })
