@@ -4,13 +4,14 @@
  * no API (and sees what a running node wrote up to its last flush, at most `flushMs` ago).
  *
  * Entries come oldest first. A reader and a rotation may meet: every file is opened before
- * any is read, newest first, and a file seen twice (same inode: renamed in between) is read
- * once, so a rotation during a read loses no line that existed when the read began. A line
- * that does not parse (a write in progress at the end of the current file) is skipped.
+ * any is read, and the opens are made again if a rotation renamed files meanwhile (an open
+ * file stays readable whatever its name becomes), so a read loses no line that existed
+ * when it began, except in a file dropped as the oldest. A line that does not parse (a
+ * write in progress at the end of the current file) is skipped.
  */
 import { createInterface } from 'node:readline'
 import type { FileHandle } from 'node:fs/promises'
-import { open, readdir } from 'node:fs/promises'
+import { open, readdir, stat } from 'node:fs/promises'
 import { auditFile, type AuditEntry, type AuditEvent } from './audit.ts'
 
 export interface AuditQuery {
@@ -51,22 +52,41 @@ async function fileNumbers (dir: string): Promise<number[]> {
   return ns.sort((a, b) => b - a)
 }
 
+interface Opened { n: number, file: FileHandle, ino: number, mtimeMs: number }
+
+/**
+ * Open every audit file, newest first. A rotation renames files while this runs; if the
+ * names and the files behind them are not the same after the opens as at them, the opens
+ * raced a rotation: they are tried again (a few times; then what was opened, each file once).
+ */
+async function openAll (dir: string): Promise<Opened[]> {
+  let opened: Opened[] = []
+  for (let attempt = 0; ; attempt++) {
+    for (const n of (await fileNumbers(dir)).reverse()) {
+      const file = await open(auditFile(dir, n), 'r').catch(() => undefined)
+      if (file === undefined) continue
+      const st = await file.stat()
+      opened.push({ n, file, ino: st.ino, mtimeMs: st.mtimeMs })
+    }
+    const now = await fileNumbers(dir)
+    const same = now.length === opened.length && (await Promise.all(opened.map(async o => await stat(auditFile(dir, o.n)).then(st => st.ino === o.ino, () => false)))).every(Boolean)
+    if (same) return opened
+    if (attempt === 4) {
+      const seen = new Set<number>()
+      return opened.filter(o => !seen.has(o.ino) && seen.add(o.ino) !== undefined)
+    }
+    await Promise.all(opened.map(async o => { await o.file.close().catch(() => {}) }))
+    opened = []
+  }
+}
+
 /** Every entry of the log in `dir` that matches `q`, oldest first. */
 export async function * readAudit (dir: string, q: AuditQuery = {}): AsyncGenerator<AuditEntry> {
-  const files: FileHandle[] = []
-  const seen = new Set<number>()
+  const opened = await openAll(dir)
   try {
-    for (const n of (await fileNumbers(dir)).reverse()) { // newest first: see the header
-      const f = await open(auditFile(dir, n), 'r').catch(() => undefined)
-      if (f === undefined) continue
-      files.push(f)
-      const st = await f.stat()
-      // a file last written before `since` holds nothing after it
-      if (seen.has(st.ino) || (q.since !== undefined && st.mtimeMs < q.since)) { await f.close(); files.pop(); continue }
-      seen.add(st.ino)
-    }
-    for (const f of files.reverse()) {
-      for await (const line of createInterface({ input: f.createReadStream({ autoClose: false }), crlfDelay: Infinity })) {
+    for (const { file, mtimeMs } of opened.reverse()) {
+      if (q.since !== undefined && mtimeMs < q.since) continue // last written before `since`: nothing after it
+      for await (const line of createInterface({ input: file.createReadStream({ autoClose: false }), crlfDelay: Infinity })) {
         let e: AuditEntry
         try { e = JSON.parse(line) } catch { continue }
         if (typeof e !== 'object' || e === null || typeof e.time !== 'string' || typeof e.event !== 'string') continue
@@ -74,7 +94,7 @@ export async function * readAudit (dir: string, q: AuditQuery = {}): AsyncGenera
       }
     }
   } finally {
-    await Promise.all(files.map(async f => { await f.close().catch(() => {}) }))
+    await Promise.all(opened.map(async o => { await o.file.close().catch(() => {}) }))
   }
 }
 
