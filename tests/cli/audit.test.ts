@@ -1,11 +1,12 @@
 import { describe, it, expect, afterAll } from 'vitest'
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseOosMarkdown } from '../../src/oos/index.ts'
 import type { AuditEntry } from '../../src/node/audit.ts'
 import { makeNode, until } from '../net/nodes.ts'
 import { breakSignature, writeCar } from '../audit/files.ts'
-import { oos } from './run.ts'
+import { tempDir } from '../helpers.ts'
+import { oos, ROOT } from './run.ts'
 
 const doc = async (v: number): Promise<ReturnType<typeof parseOosMarkdown>['body']> =>
   parseOosMarkdown(await readFile(new URL(`../../examples/orgs/ledgerline/v${v}.oos.md`, import.meta.url), 'utf8')).body
@@ -15,6 +16,20 @@ const lines = (stdout: string): AuditEntry[] => stdout.split('\n').filter(l => l
 describe('oos audit', () => {
   const cleanups: Array<() => Promise<void>> = []
   afterAll(async () => { for (const c of cleanups) await c() })
+
+  it('shows what a command with no node running offered the door, as from the cli', async () => {
+    const dir = await tempDir()
+    cleanups.push(dir.cleanup)
+    const home = join(dir.path, 'home')
+    const org = (await oos(['init', '--name', 'Ledgerline', '--home', home, '--json'])).json().org
+    expect(lines((await oos(['audit', '--json', '--home', home])).stdout)).toEqual([])
+    const v1 = (await oos(['publish', join(ROOT, 'examples/orgs/ledgerline/v1.oos.md'), '--home', home, '--json'])).json()
+    const r = await oos(['audit', '--json', '--home', home])
+    expect(r.code, r.stderr).toBe(0)
+    expect(lines(r.stdout)).toEqual([{ time: expect.any(String), event: 'accepted', kind: 'oos/version', org, seq: 1, cid: v1.cid, source: 'local', peer: 'cli' }])
+    expect(((await stat(join(home, 'audit', 'audit.log'))).mode & 0o777)).toBe(0o600)
+    expect(((await stat(join(home, 'audit'))).mode & 0o777)).toBe(0o700)
+  }, 120_000)
 
   it('reads the log a node wrote and an offline import added, filtered by code, peer, org, event and time', async () => {
     // B follows A (real nodes): B's log gets A's records, synced from A's peer id
@@ -43,9 +58,8 @@ describe('oos audit', () => {
       time: expect.any(String), event: 'rejected', code: 'BAD_SIGNATURE', kind: 'oos/version', org: a.org, seq: 1, cid: forged.cid.toString(), source: 'car', peer: `car:${car}`
     }])
     expect(Date.parse(lines(bad.stdout)[0].time)).toBeGreaterThan(t0)
-    expect(lines((await oos(['audit', '--code', 'bad_signature', '--json', '--home', home])).stdout)).toHaveLength(1)
 
-    const all = lines((await oos(['audit', '--json', '--home', home])).stdout)
+    const all = lines((await oos(['audit', '--since', '1h', '--json', '--home', home])).stdout)
     expect(all.length).toBeGreaterThanOrEqual(4) // B's binding, A's two versions, the forged copy (and A's binding by gossip)
     const times = all.map(e => Date.parse(e.time))
     expect(times).toEqual([...times].sort((x, y) => x - y)) // newest last
@@ -65,7 +79,6 @@ describe('oos audit', () => {
 
     const since = lines((await oos(['audit', '--since', new Date(t0).toISOString(), '--json', '--home', home])).stdout)
     expect(since.map(e => e.code)).toEqual(['BAD_SIGNATURE'])
-    expect(lines((await oos(['audit', '--since', '1h', '--json', '--home', home])).stdout)).toEqual(all)
     const none = await oos(['audit', '--since', '2999-01-01', '--home', home])
     expect(none).toMatchObject({ code: 0, stdout: '' })
     expect(none.stderr).toContain('no audit entries match')
@@ -76,13 +89,13 @@ describe('oos audit', () => {
     const text = await oos(['audit', '--home', home])
     expect(text.code).toBe(0)
     const rows = text.stdout.trimEnd().split('\n')
-    expect(rows).toHaveLength(all.length)
+    expect(rows).toHaveLength(all.length) // every entry is within the hour
     expect(rows[rows.length - 1]).toMatch(/^\S+Z {2}rejected {2}.*BAD_SIGNATURE .*oos\/version did:key:\S+ #1 bafy\S+ {2}car from car:\S+forged\.car$/)
 
-    for (const args of [['--since', 'yesterday'], ['--event', 'nope'], ['--limit', '0'], ['--code', 'BAD SIG']]) {
+    for (const args of [['--since', 'yesterday'], ['--limit', '0']]) {
       const r = await oos(['audit', ...args, '--home', home])
       expect(r.code, args.join(' ')).toBe(2)
       expect(r.stderr).toMatch(/\[USAGE\]/)
     }
-  })
+  }, 120_000)
 })

@@ -54,8 +54,11 @@ describe('a node\'s audit log', () => {
     expect(synced).toMatchObject({ kind: 'oos/version', org: a.org, cid: v1.cid.toString(), source: 'sync', peer: aid })
     const bound = await waitFor(b, 'A\'s binding by gossip', e => e.kind === 'oos/node-binding' && e.org === a.org)
     expect(bound).toMatchObject({ event: 'accepted', source: 'gossip', peer: aid })
-    const v2 = await a.publish(await doc('ledgerline', 2))
-    expect(await waitFor(b, 'v2', e => e.event === 'accepted' && e.seq === 2)).toMatchObject({ cid: v2.cid.toString(), peer: aid })
+    // v2 is published through A's API handlers (as `oos publish` with A's node running)
+    const api = localHandlers(a.store, a.ingest, { org: a.org }, { secretKey: await a.orgSecret() })
+    const v2 = await api.publish({ document: await readFile(new URL('../../examples/orgs/ledgerline/v2.oos.md', import.meta.url), 'utf8'), format: 'md' })
+    expect(await waitFor(a, 'v2 from the API', e => e.seq === 2)).toMatchObject({ event: 'accepted', cid: v2.cid, source: 'local', peer: 'api' })
+    expect(await waitFor(b, 'v2', e => e.event === 'accepted' && e.seq === 2)).toMatchObject({ cid: v2.cid, peer: aid })
 
     // a record A gossips that B's door rejects: a node binding older than the one B holds
     const stale = encodeSigned({ type: 'oos/node-binding', org: a.org, createdAt: 1_000_000, peers: [aid] }, [await a.orgSecret()])
