@@ -1,42 +1,38 @@
 import { describe, it, expect } from 'vitest'
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { CID } from 'multiformats/cid'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { testKey } from '../../protocol/vectors/generate.ts'
 import { smallBody } from '../../protocol/vectors/bodies.ts'
-import { signVersion } from '../../src/records/version.ts'
-import { auditLog, type AuditEntry } from '../../src/node/audit.ts'
+import { auditLog, type AuditEntry, type AuditInit, type AuditLog } from '../../src/node/audit.ts'
 import { readAudit } from '../../src/node/audit-read.ts'
 import { Violations } from '../../src/node/violations.ts'
-import { openNode } from '../helpers.ts'
+import { chain, openNode } from '../helpers.ts'
 import { until } from '../net/nodes.ts'
 import { auditEntries, auditFiles, breakSignature } from './files.ts'
 
 const alice = testKey('alice')
-const T0 = Date.UTC(2026, 10, 1)
 
-function chain (n: number): Array<ReturnType<typeof signVersion>> {
-  const out: Array<ReturnType<typeof signVersion>> = []
-  let prev: CID | null = null
-  for (let seq = 1; seq <= n; seq++) {
-    const v = signVersion(smallBody('Alice', seq), { org: alice.did, seq, prev, createdAt: T0 + seq * 1000 }, alice.secretKey)
-    out.push(v)
-    prev = v.cid
+/** A real store and ingest door, with an audit log in `<dir>/audit` started on them (and on `violations`); all closed after `fn`. */
+async function withAudit (init: Omit<AuditInit, 'dir'>, fn: (t: { node: Awaited<ReturnType<typeof openNode>>, dir: string, audit: AuditLog }) => Promise<void>, violations?: Violations): Promise<void> {
+  const node = await openNode()
+  const dir = join(node.path, 'audit')
+  const audit = auditLog({ dir, ...init })({ ingest: node.ingest, violations })
+  await audit.start()
+  try {
+    await fn({ node, dir, audit })
+  } finally {
+    await audit.stop()
+    await node.close()
   }
-  return out
 }
 
 const pick = (e: AuditEntry): string => `${e.event} ${e.code ?? '-'} ${e.seq ?? '-'} ${e.peer ?? '-'}`
 
 describe('the audit log', () => {
   it('writes one line per decision of the ingest door, rejections with their code, cid and what the record claims; no body, no message', async () => {
-    const node = await openNode()
-    const dir = join(node.path, 'audit')
-    const audit = auditLog({ dir })({ ingest: node.ingest })
-    await audit.start()
-    try {
+    await withAudit({}, async ({ node, dir, audit }) => {
       const [v1, v2, v3] = chain(3)
       await node.ingest.ingest(v1.bytes, { source: 'sync', from: '12D3KooWPeerOne' })
       await node.ingest.ingest(v1.bytes, { source: 'gossip', from: '12D3KooWPeerTwo' })
@@ -68,19 +64,12 @@ describe('the audit log', () => {
       const text = files[0].text
       expect(text).not.toContain(smallBody('Alice', 1).claims[0].rule) // no record body
       expect(text).not.toContain('"message"') // no messages (they may quote the record)
-    } finally {
-      await audit.stop()
-      await node.close()
-    }
+    })
   })
 
   it('rotates before a file would pass its bound: at most maxFiles files, none over the bound, no line split, the newest kept in order', async () => {
-    const node = await openNode()
-    const dir = join(node.path, 'audit')
     const maxFileBytes = 2048
-    const audit = auditLog({ dir, maxFileBytes, maxFiles: 3, flushMs: 1 })({ ingest: node.ingest })
-    await audit.start()
-    try {
+    await withAudit({ maxFileBytes, maxFiles: 3, flushMs: 1 }, async ({ node, dir, audit }) => {
       const versions = chain(40)
       const expected: string[] = []
       // lines reach the writer one at a time, in small batches, and in one batch of 40
@@ -115,18 +104,11 @@ describe('the audit log', () => {
       const read: AuditEntry[] = []
       for await (const e of readAudit(dir)) read.push(e)
       expect(read).toEqual(entries)
-    } finally {
-      await audit.stop()
-      await node.close()
-    }
+    })
   })
 
   it('a reader during writes and rotations sees every entry once, in order', async () => {
-    const node = await openNode()
-    const dir = join(node.path, 'audit')
-    const audit = auditLog({ dir, maxFileBytes: 4096, maxFiles: 50, flushMs: 1 })({ ingest: node.ingest })
-    await audit.start()
-    try {
+    await withAudit({ maxFileBytes: 4096, maxFiles: 50, flushMs: 1 }, async ({ node, dir, audit }) => {
       const versions = chain(60)
       let reads = 0
       const writing = (async () => {
@@ -153,21 +135,14 @@ describe('the audit log', () => {
       const all: AuditEntry[] = []
       for await (const e of readAudit(dir)) all.push(e)
       expect(all).toHaveLength(120)
-    } finally {
-      await audit.stop()
-      await node.close()
-    }
+    })
   })
 
   it('records violations, the ban they lead to and its end', async () => {
-    const node = await openNode()
-    const dir = join(node.path, 'audit')
     const blocked = new Set<string>()
     const hungUp: string[] = []
     const violations = new Violations({ blocked, hangUp: async (p) => { hungUp.push(p.toString()) }, threshold: 3, blockMs: 50 })
-    const audit = auditLog({ dir, flushMs: 1 })({ ingest: node.ingest, violations })
-    await audit.start()
-    try {
+    await withAudit({ flushMs: 1 }, async ({ dir, audit }) => {
       const peer = peerIdFromPrivateKey(await generateKeyPairFromSeed('Ed25519', new Uint8Array(32).fill(7)))
       violations.report(peer, 'BAD_GOSSIP')
       violations.report(peer, 'BAD_REQUEST')
@@ -183,9 +158,6 @@ describe('the audit log', () => {
         `unban - - ${id}`
       ])
       expect(blocked.has(id)).toBe(false)
-    } finally {
-      await audit.stop()
-      await node.close()
-    }
+    }, violations)
   })
 })
