@@ -27,6 +27,7 @@ import { mkdir, open, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { IngestDecision, Ingest } from '../ingest/ingest.ts'
 import { logger } from '../logger.ts'
+import { cidText } from '../store/keys.ts'
 import type { ViolationEvent, Violations } from './violations.ts'
 
 export const AUDIT_EVENTS = ['accepted', 'duplicate', 'equivocation', 'rejected', 'violation', 'ban', 'unban'] as const
@@ -190,7 +191,7 @@ export class AuditLog {
   }
 
   private decision (d: IngestDecision): void {
-    this.write({ event: d.status, code: d.code, kind: cut(d.kind), org: cut(d.org), seq: d.seq, cid: d.cid?.toString(), source: d.source, peer: cut(d.from) })
+    this.write({ event: d.status, code: d.code, kind: cut(d.kind), org: cut(d.org), seq: d.seq, cid: d.cid === undefined ? undefined : cidText(d.cid), source: d.source, peer: cut(d.from) })
   }
 
   private violation (e: ViolationEvent): void {
