@@ -138,6 +138,22 @@ describe('the audit log', () => {
     })
   })
 
+  it('holds at most maxPendingBytes of lines the disk has not taken yet: the rest are dropped and counted', async () => {
+    await withAudit({ maxPendingBytes: 2000, flushMs: 60_000 }, async ({ node, dir, audit }) => {
+      // a disk that takes nothing until the flush below: forty decisions wait in memory
+      const versions = chain(40)
+      const results = await node.ingest.ingestMany(versions.map(v => v.bytes), { source: 'sync', from: 'peer' })
+      expect(results.every(r => (r as { status?: string }).status === 'accepted')).toBe(true)
+      await audit.flush()
+      const { written, dropped } = audit.stats()
+      expect(written + dropped).toBe(40)
+      expect(dropped).toBeGreaterThan(0)
+      const entries = await auditEntries(dir)
+      expect(entries).toHaveLength(written)
+      expect(entries.reduce((n, e) => n + JSON.stringify(e).length + 1, 0)).toBeLessThanOrEqual(2000)
+    })
+  })
+
   it('records violations, the ban they lead to and its end', async () => {
     const blocked = new Set<string>()
     const hungUp: string[] = []
