@@ -40,9 +40,14 @@ describe('oos audit', () => {
     const v1 = await a.publish(await doc(1))
     await a.publish(await doc(2))
     await b.follow(a.org, { via: [a.libp2p.getMultiaddrs()[0].toString()] })
-    await b.stop()
     const home = b.home
     const aid = a.peerId.toString()
+    // while B runs (its store locked), the CLI reads what B wrote within its flush interval
+    await until(async () => {
+      const r = await oos(['audit', '--peer', aid, '--event', 'accepted', '--json', '--home', home])
+      return lines(r.stdout).filter(e => e.source === 'sync').map(e => e.seq).join() === '1,2'
+    }, 20_000, 'oos audit to show the synced versions while the node runs')
+    await b.stop()
     const t0 = Date.now()
     await until(() => Date.now() > t0 + 2, 1000, 'the clock to move on') // entries after t0 are strictly after it
 
