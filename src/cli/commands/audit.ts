@@ -1,4 +1,4 @@
-import { AUDIT_EVENTS, type AuditEntry, type AuditEvent } from '../../node/audit.ts'
+import { AUDIT_DEFAULTS, AUDIT_EVENTS, type AuditEntry, type AuditEvent } from '../../node/audit.ts'
 import { parseSince, readAudit, type AuditQuery } from '../../node/audit-read.ts'
 import { homePaths, loadHome } from '../../node/home.ts'
 import { str, type Command, type Context } from '../command.ts'
@@ -49,7 +49,7 @@ export const audit: Command = {
   summary: 'the audit log: every record offered to the ingest door (accepted or rejected, from whom), violations and bans',
   usage: 'audit [--peer P] [--org O] [--code C] [--event E] [--since T] [--limit N] [--json]',
   help: [
-    'Reads <home>/audit/ (audit.log, then audit.1.log … the older ones) directly, whether the node runs or not; a running node writes its lines within 200 ms.',
+    `Reads <home>/audit/ (audit.log, then audit.1.log … the older ones) directly, whether the node runs or not; a running node writes its lines within ${AUDIT_DEFAULTS.flushMs} ms.`,
     '--peer and --org match a prefix (of a peer id, or api, cli, node, car:FILE; of an org did); --code an exact code; --event one of ' + AUDIT_EVENTS.join(', ') + '.',
     '--since is an ISO date or a duration back from now (30s, 15m, 2h, 7d). --limit N keeps the newest N. Oldest first; --json prints one JSON object per line.'
   ].join(' '),
