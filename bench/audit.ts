@@ -4,7 +4,7 @@
  * log attached, in alternating rounds through one warm door, each round a new org's chain
  * of versions of the published example document; and the main thread's time per audit line.
  *
- *   node bench/audit.ts [--json]      (BENCH_RECORDS=2000 per round, BENCH_ROUNDS_AUDIT=6, BENCH_WORKERS)
+ *   npx node bench/audit.ts [--json]      (BENCH_RECORDS=2000 per round, BENCH_ROUNDS_AUDIT=6, BENCH_WORKERS)
  *
  * Not part of `npm run bench`: the door's figures there are without the audit log.
  */
