@@ -140,6 +140,8 @@ export interface IngestBlocksOptions {
   signal?: AbortSignal
   roots?: string[]
   source?: string
+  /** who offered the blocks, for the audit log (`car:<file>` for a CAR file) */
+  from?: string
 }
 
 /**
@@ -147,8 +149,8 @@ export interface IngestBlocksOptions {
  * the positions of blocks that wait on a later one are kept between passes, so memory does
  * not grow with the file.
  */
-export async function importCar (ingest: Ingest, path: string, options: Omit<IngestBlocksOptions, 'roots' | 'source'> = {}): Promise<ImportReport> {
-  return await withCar(path, async (car) => await ingestBlocks(ingest, car, { ...options, roots: car.roots.map(String), source: 'car' }), options)
+export async function importCar (ingest: Ingest, path: string, options: Omit<IngestBlocksOptions, 'roots' | 'source' | 'from'> = {}): Promise<ImportReport> {
+  return await withCar(path, async (car) => await ingestBlocks(ingest, car, { ...options, roots: car.roots.map(String), source: 'car', from: `car:${path}` }), options)
 }
 
 /**
@@ -174,7 +176,7 @@ export async function ingestBlocks (ingest: Ingest, blocks: BlockSource | CarBlo
       let b: CarBlock | undefined
       try {
         b = await source.read(i)
-        const r = await ingest.ingest(b.bytes, { expectedCid: b.cid, source: options.source ?? 'blocks', signal: options.signal })
+        const r = await ingest.ingest(b.bytes, { expectedCid: b.cid, source: options.source ?? 'blocks', from: options.from, signal: options.signal })
         report[r.status]++
         options.onResult?.(r)
         options.onProgress?.(++done, source.count)

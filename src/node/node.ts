@@ -25,6 +25,7 @@ import { Follows } from './follows.ts'
 import { Replicator } from './replicator.ts'
 import { homePaths, type HomeConfig } from './home.ts'
 import { Violations } from './violations.ts'
+import { auditLog, type AuditInit, type AuditLog } from './audit.ts'
 import { keyPairFromSeed, publicKeyToDid } from '../identity/index.ts'
 
 export interface OosNodeInit {
@@ -40,6 +41,8 @@ export interface OosNodeInit {
   antiEntropyMs?: number
   /** verification worker threads (default 0: inline) */
   workers?: number
+  /** the audit log's settings (default: audit.ts AUDIT_DEFAULTS, in `<home>/audit`) */
+  audit?: Partial<AuditInit>
 }
 
 export class OosNode {
@@ -48,6 +51,7 @@ export class OosNode {
   readonly ingest: Ingest
   readonly follows: Follows
   readonly violations: Violations
+  readonly audit: AuditLog
   libp2p!: OosLibp2p
   gossip!: Gossip
   reqresp!: ReqResp
@@ -75,6 +79,7 @@ export class OosNode {
     this.ingest = new Ingest({ store: this.store }, { workers: init.workers ?? 0 })
     this.follows = new Follows(init.home)
     this.violations = new Violations({ blocked: this.blocked, hangUp: async (p) => { await this.libp2p.hangUp(p) } })
+    this.audit = auditLog({ dir: homePaths(init.home).audit, ...init.audit })({ ingest: this.ingest, violations: this.violations })
   }
 
   get org (): string { return this.config.org }
@@ -98,6 +103,7 @@ export class OosNode {
   async start (): Promise<void> {
     await this.follows.load()
     await this.store.start()
+    await this.audit.start()
     await this.ingest.start()
     this.libp2p = await createNet({ privateKey: this.init.nodeKey, listen: this.init.listen, bootstrap: this.init.bootstrap, mdns: this.init.mdns, blocked: this.blocked })
     this.gossip = new Gossip({ libp2p: this.libp2p }, {
@@ -138,13 +144,14 @@ export class OosNode {
     await this.libp2p.stop()
     clearTimeout(hb) // gossipsub 17 leaves its pending heartbeat timer behind
     await this.ingest.stop()
+    await this.audit.stop()
     await this.store.stop()
   }
 
   /** Publish the next version of our own OOS. */
   async publish (body: OosBody, options: { signal?: AbortSignal } = {}): Promise<IngestResult> {
     if (this.init.orgKey === undefined) throw new Error('this node was started without the org key')
-    return await publishVersion(this.store, this.ingest, body, { org: this.org, secretKey: this.init.orgKey, key: this.signingKey, signal: options.signal })
+    return await publishVersion(this.store, this.ingest, body, { org: this.org, secretKey: this.init.orgKey, key: this.signingKey, signal: options.signal, from: 'node' })
   }
 
   /** Follow an org: remember it, subscribe to its topic, find it (via addresses or the DHT), fetch its whole chain. */
@@ -252,7 +259,7 @@ export class OosNode {
       if (a.seq > mine) await this.replicator.update(a.org, [from])
       return
     }
-    await this.ingest.ingest(item.bytes, { source: 'gossip' }).catch((err: Error & { code?: string }) => {
+    await this.ingest.ingest(item.bytes, { source: 'gossip', from: from.toString() }).catch((err: Error & { code?: string }) => {
       this.log('gossiped record from %p not ingested: %s', from, err.code ?? err.message)
     })
   }
@@ -290,7 +297,7 @@ export class OosNode {
     if (peers.includes(me)) return
     const rec: NodeBindingRecord = { type: 'oos/node-binding', org: this.org, createdAt: Date.now(), peers: [me, ...peers].slice(0, 16), ...(this.signingKey !== undefined ? { key: this.signingKey } : {}) }
     const d = encodeSigned(rec, [this.init.orgKey])
-    await this.ingest.ingest(d.bytes, { source: 'local' })
+    await this.ingest.ingest(d.bytes, { source: 'local', from: 'node' })
   }
 
   /** Provide every org we serve in the DHT and put our own signed head there. */

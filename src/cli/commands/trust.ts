@@ -260,7 +260,7 @@ export const rotateKey: Command = {
         await writeKeystore(newOrgKey, { secretKey: newSecret, meta: { purpose: 'org', name: config.name } }, passphrase, { ...ks, overwrite: true })
         await writeKeystore(newNext, { secretKey: next.secretKey, meta: { purpose: 'org-next', org: config.org } }, nextPass, { ...ks, overwrite: true })
         const bytes = await makeRotation({ org: config.org, oldSecret: current.secretKey, newSecret, nextKeyDigest: keyDigest(next.publicKey), ...(eff !== undefined ? { effectiveSeq: Number(eff) } : {}), reason }, store)
-        const r = await ingest.ingest(bytes, { source: 'local', signal: ctx.signal })
+        const r = await ingest.ingest(bytes, { source: 'local', from: 'cli', signal: ctx.signal })
         await rename(newOrgKey, paths.orgKey)
         await rename(newNext, nextOut)
         const after = await keyState(store, config.org)
