@@ -70,6 +70,8 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   NOT_AUTHOR: 422,
   STALE_RECORD: 422,
   INTERNAL: 500,
+  // a follow's --via peers did not answer (the follow is recorded and retried)
+  UNREACHABLE: 502,
   // the store is closing or closed: the node is stopping
   STORE_NOT_STARTED: 503
 }
