@@ -90,6 +90,8 @@ export class ConnectionPolicy {
   private readonly exempt = new BlockList()
   /** inbound raw connections admitted at the address check, until their socket closes */
   private readonly inbound = new Map<MultiaddrConnection, Entry>()
+  /** of those, the ones past the peer check: counted at once, before libp2p lists them */
+  private readonly admitted = new Set<MultiaddrConnection>()
   private readonly perIp = new Map<string, number>()
   private readonly perSubnet = new Map<string, number>()
   private readonly evicting = new Set<string>()
@@ -165,6 +167,7 @@ export class ConnectionPolicy {
     bump(this.perIp, entry.ip, 1)
     bump(this.perSubnet, entry.subnet, 1)
     maConn.addEventListener('close', () => {
+      this.admitted.delete(maConn)
       if (!this.inbound.delete(maConn)) return
       bump(this.perIp, entry.ip, -1)
       bump(this.perSubnet, entry.subnet, -1)
@@ -173,8 +176,10 @@ export class ConnectionPolicy {
 
   /** After the handshake, the peer known: the reserve, making room by evicting an idle peer. */
   private async admitPeer (peer: PeerId, maConn: MultiaddrConnection): Promise<boolean> {
-    if (this.libp2p === undefined || this.privileged(peer)) return true
-    if (this.libp2p.getConnections().length < this.init.maxConnections - this.init.reserve) return true
+    if (this.libp2p === undefined || this.privileged(peer)) return this.admit(maConn)
+    // inbound counted from our own set, so that handshakes finishing together cannot overshoot
+    const outbound = this.libp2p.getConnections().filter(c => c.direction === 'outbound').length
+    if (outbound + this.admitted.size < this.init.maxConnections - this.init.reserve) return this.admit(maConn)
     const victim = await this.idlest(peer)
     if (victim === undefined) return this.refuse('full', maConn)
     this.counts.evicted++
@@ -182,6 +187,11 @@ export class ConnectionPolicy {
     this.evicting.add(victim.id)
     victim.abort(new Error('evicted: an idle connection made room for a new peer'))
     setTimeout(() => this.evicting.delete(victim.id), 5_000).unref()
+    return this.admit(maConn)
+  }
+
+  private admit (maConn: MultiaddrConnection): true {
+    if (maConn.status === 'open') this.admitted.add(maConn)
     return true
   }
 

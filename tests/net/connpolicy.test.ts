@@ -1,0 +1,125 @@
+/**
+ * The connection policy (NETWORK.md §8) against throwaway identities on loopback. Linux
+ * routes all of 127.0.0.0/8 to lo, so each attacker dials from its own source address
+ * (@libp2p/tcp passes `dialOpts` to net.connect: `localAddress`); honest nodes dial from
+ * 127.0.0.1, which the default policy exempts from the per-address caps.
+ */
+import { describe, it, expect, afterAll } from 'vitest'
+import { readFile } from 'node:fs/promises'
+import { createLibp2p, type Libp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { parseOosMarkdown } from '../../src/oos/index.ts'
+import type { EphemeralNode } from '../../src/node/ephemeral.ts'
+import { makeNode, until } from './nodes.ts'
+
+/** A bare identity (TCP, Noise, Yamux, nothing else) that dials from `from` and then sits idle. */
+async function throwaway (from: string): Promise<Libp2p> {
+  return await createLibp2p({
+    privateKey: await generateKeyPair('Ed25519'),
+    addresses: { listen: [] },
+    transports: [tcp({ dialOpts: { localAddress: from } as object })],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()]
+  })
+}
+
+const example = async (): Promise<any> => parseOosMarkdown(await readFile(new URL('../../examples/orgs/ledgerline/v1.oos.md', import.meta.url), 'utf8')).body
+
+describe('connection policy', () => {
+  const cleanups: Array<() => Promise<void>> = []
+  afterAll(async () => { for (const c of cleanups.reverse()) await c().catch(() => {}) })
+
+  /**
+   * `n` throwaways from `addr(i)` dial `target`, `parallel` at a time. A dial refused after the
+   * handshake may look successful to the dialler for a moment, so what counts is the target's
+   * view: `heldBy`.
+   */
+  async function flood (target: EphemeralNode, n: number, addr: (i: number) => string, parallel = 8): Promise<Libp2p[]> {
+    const nodes = await Promise.all(Array.from({ length: n }, async (_, i) => await throwaway(addr(i))))
+    cleanups.push(async () => { await Promise.all(nodes.map(async x => { await x.stop() })) })
+    for (let i = 0; i < n; i += parallel) {
+      await Promise.all(nodes.slice(i, i + parallel).map(async x => await x.dial(target.libp2p.getMultiaddrs()[0], { signal: AbortSignal.timeout(10_000) }).catch(() => undefined)))
+    }
+    // settled: every inbound socket the policy let through is a connection or closed
+    await until(() => target.policy.stats().inbound === target.libp2p.getConnections().filter(c => c.direction === 'inbound').length, 10_000, 'inbound connections settled')
+    return nodes
+  }
+  const heldBy = (target: EphemeralNode, nodes: Libp2p[]): number => nodes.filter(x => target.libp2p.getConnections(x.peerId).length > 0).length
+
+  it('30 idle throwaways cannot fill a node with maxConnections 20: a new follower gets in, and a later wave evicts the first', async () => {
+    const a = await makeNode('Ledgerline', { connectionPolicy: { maxConnections: 20, reserve: 4, idleGraceMs: 500 } })
+    cleanups.push(a.cleanup)
+    await a.publish(await example())
+    const first = await flood(a, 30, i => `127.1.${i}.1`)
+    // unprivileged inbound stops at maxConnections − reserve; beyond it newcomers evict or are refused
+    expect(a.libp2p.getConnections().length).toBeLessThanOrEqual(16)
+    expect(heldBy(a, first)).toBeLessThanOrEqual(16)
+    const s1 = a.policy.stats()
+    expect(s1.refused.full + s1.evicted).toBeGreaterThanOrEqual(12)
+
+    // an honest follower arrives while A is full of idle strangers: it takes the oldest idle slot
+    await until(async () => (await a.policy.idlest()) !== undefined, 10_000, 'an idle connection older than the grace period')
+    const d = await makeNode('Carepath')
+    cleanups.push(d.cleanup)
+    const t0 = Date.now()
+    expect(await d.follow(a.org, { via: [a.libp2p.getMultiaddrs()[0].toString()] })).toEqual({ org: a.org, seq: 1 })
+    const followMs = Date.now() - t0
+    expect(a.policy.stats().evicted).toBeGreaterThan(s1.evicted)
+
+    // a peer that does something useful is scored (D joins A's gossip mesh): a later wave of
+    // idle strangers evicts the first wave, oldest first, and never D
+    await until(async () => ((await a.libp2p.peerStore.get(d.peerId)).tags.size ?? 0) > 0, 10_000, 'D scored by A (gossip mesh)')
+    await until(async () => (await a.policy.idlest()) !== undefined, 10_000, 'first wave past the grace period')
+    const firstHeld = heldBy(a, first)
+    const second = await flood(a, 16, i => `127.2.${i}.1`, 1)
+    await until(() => heldBy(a, first) === 0, 10_000, 'the first wave evicted')
+    expect(a.libp2p.getConnections(d.peerId).length).toBeGreaterThan(0)
+    expect(heldBy(a, second)).toBeGreaterThanOrEqual(firstHeld)
+    console.log(JSON.stringify({ scenario: 'idle throwaways vs maxConnections 20, reserve 4', firstWave: 30, firstHeldBeforeSecond: firstHeld, followMs, secondWave: 16, secondHeld: heldBy(a, second), firstWaveHeldAfter: heldBy(a, first), ...a.policy.stats() }))
+  })
+
+  it('the reserve: when full of fresh strangers, a peer A dialled for a follow still gets in and an unknown one does not', async () => {
+    const b = await makeNode('Carepath')
+    cleanups.push(b.cleanup)
+    await b.publish(await example())
+    const a = await makeNode('Ledgerline', { connectionPolicy: { maxConnections: 20, reserve: 4, idleGraceMs: 60_000 } })
+    cleanups.push(a.cleanup)
+    const crowd = await flood(a, 24, i => `127.3.${i}.1`)
+    expect(heldBy(a, crowd)).toBe(16) // nobody is past the grace period: no eviction, the rest refused
+    expect(a.policy.stats().refused.full).toBe(8)
+    // our own dial for a follow gets in (the reserve), and B is privileged on A from then on
+    expect(await a.follow(b.org, { via: [b.libp2p.getMultiaddrs()[0].toString()] })).toEqual({ org: b.org, seq: 1 })
+    await a.libp2p.hangUp(b.peerId)
+    // B dialling A is an inbound connection that only the reserve can take
+    await until(async () => (await b.libp2p.dial(a.libp2p.getMultiaddrs()[0], { signal: AbortSignal.timeout(10_000) }).catch(() => undefined)) !== undefined &&
+      a.libp2p.getConnections(b.peerId).some(c => c.direction === 'inbound' && c.status === 'open'), 10_000, 'B admitted into the reserve')
+    expect(a.policy.stats().refused.full).toBe(8)
+    // an unknown honest-looking node is not privileged: refused while nothing is evictable
+    const c = await makeNode('Parcelpoint')
+    cleanups.push(c.cleanup)
+    await c.libp2p.dial(a.libp2p.getMultiaddrs()[0], { signal: AbortSignal.timeout(10_000) }).catch(() => undefined)
+    await until(() => a.policy.stats().refused.full === 9, 10_000, 'C refused')
+    expect(a.libp2p.getConnections(c.peerId)).toEqual([])
+  })
+
+  it('per-address caps: excess connections from one IP and one /24 are refused and counted; 127.0.0.1 is exempt', async () => {
+    const a = await makeNode('Ledgerline', { connectionPolicy: { maxInboundPerIp: 3, maxInboundPerSubnet: 5 } })
+    cleanups.push(a.cleanup)
+    expect(heldBy(a, await flood(a, 6, () => '127.4.0.1', 1))).toBe(3)
+    expect(a.policy.stats().refused.ip).toBe(3)
+    expect(heldBy(a, await flood(a, 4, i => `127.4.0.${i + 2}`, 1))).toBe(2)
+    expect(a.policy.stats().refused.subnet).toBe(2)
+    // another /24 is not affected, nor is this host's own address
+    expect(heldBy(a, await flood(a, 3, () => '127.4.1.1', 1))).toBe(3)
+    expect(heldBy(a, await flood(a, 5, () => '127.0.0.1', 1))).toBe(5)
+    // a burst faster than the per-address rate (default 1/s after a burst of 10) is refused
+    const b = await makeNode('Carepath', { connectionPolicy: { maxInboundPerIp: 100, maxInboundPerSubnet: 100 } })
+    cleanups.push(b.cleanup)
+    expect(heldBy(b, await flood(b, 14, () => '127.5.0.1', 1))).toBeLessThanOrEqual(11)
+    expect(b.policy.stats().refused.rate).toBeGreaterThanOrEqual(3)
+    console.log(JSON.stringify({ scenario: 'per-address caps (ip 3, /24 5)', ...a.policy.stats(), rateBurst14: b.policy.stats().refused }))
+  })
+})
