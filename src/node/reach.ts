@@ -168,7 +168,8 @@ export class FollowReacher {
         errors.push(`${addr.toString()}: ${String((err as Error).message ?? err).split('\n')[0]}`)
       }
     }
-    if (peers.length === 0 && !signal.aborted) {
+    // the DHT is asked through connected peers: with none, a query could only time out
+    if (peers.length === 0 && !signal.aborted && this.c.libp2p.getPeers().length > 0) {
       for (const p of await this.c.findProviders(org, { signal: AbortSignal.any([signal, AbortSignal.timeout(this.init.dialTimeoutMs)]) })) {
         await this.protect(p, TAG_FOLLOW)
         peers.push(p)
