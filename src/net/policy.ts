@@ -35,7 +35,7 @@ export interface ConnectionPolicyInit {
   maxInboundPerSubnet?: number
   /** new inbound connections per address (default 1/s, burst 10) */
   inboundRate?: Rate
-  /** an inbound connection younger than this is never evicted (default 10 s: time to open its first stream) */
+  /** an inbound connection younger than this is never evicted (default 5 s: time for an honest peer to open its first stream over a slow link) */
   idleGraceMs?: number
   /** CIDRs exempt from the per-address caps and the rate (default 127.0.0.1/32 and ::1/128) */
   exempt?: string[]
@@ -47,7 +47,7 @@ export const CONNECTION_POLICY_DEFAULTS = {
   maxInboundPerIp: 8,
   maxInboundPerSubnet: 32,
   inboundRate: { rate: 1, burst: 10 },
-  idleGraceMs: 10_000,
+  idleGraceMs: 5_000,
   exempt: ['127.0.0.1/32', '::1/128']
 } as const satisfies Required<ConnectionPolicyInit>
 

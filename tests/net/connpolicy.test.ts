@@ -1,30 +1,14 @@
 /**
- * The connection policy (NETWORK.md §8) against throwaway identities on loopback. Linux
- * routes all of 127.0.0.0/8 to lo, so each attacker dials from its own source address
- * (@libp2p/tcp passes `dialOpts` to net.connect: `localAddress`); honest nodes dial from
+ * The connection policy (NETWORK.md §8) against throwaway identities on loopback, each
+ * dialling from its own 127.x source address (nodes.ts `throwaway`); honest nodes dial from
  * 127.0.0.1, which the default policy exempts from the per-address caps.
  */
 import { describe, it, expect, afterAll } from 'vitest'
 import { readFile } from 'node:fs/promises'
-import { createLibp2p, type Libp2p } from 'libp2p'
-import { tcp } from '@libp2p/tcp'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { Libp2p } from 'libp2p'
 import { parseOosMarkdown } from '../../src/oos/index.ts'
 import type { EphemeralNode } from '../../src/node/ephemeral.ts'
-import { makeNode, until } from './nodes.ts'
-
-/** A bare identity (TCP, Noise, Yamux, nothing else) that dials from `from` and then sits idle. */
-async function throwaway (from: string): Promise<Libp2p> {
-  return await createLibp2p({
-    privateKey: await generateKeyPair('Ed25519'),
-    addresses: { listen: [] },
-    transports: [tcp({ dialOpts: { localAddress: from } as object })],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()]
-  })
-}
+import { makeNode, throwaway, until } from './nodes.ts'
 
 const example = async (): Promise<any> => parseOosMarkdown(await readFile(new URL('../../examples/orgs/ledgerline/v1.oos.md', import.meta.url), 'utf8')).body
 
