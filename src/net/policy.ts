@@ -68,10 +68,20 @@ export function addressKeys (addr: Multiaddr): { ip: string, subnet: string, hos
   const c = addr.getComponents()[0]
   if (c === undefined || (c.name !== 'ip4' && c.name !== 'ip6') || c.value === undefined) return undefined
   let host = c.value
-  if (c.name === 'ip6' && /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(host)) host = host.slice(7)
+  if (c.name === 'ip6') host = unmapIPv4(host)
   if (isIPv4(host)) return { host, ip: host, subnet: host.split('.').slice(0, 3).join('.') + '.0/24' }
   const groups = expandIPv6(host)
   return { host, ip: groups.slice(0, 4).join(':') + '::/64', subnet: groups.slice(0, 3).join(':') + '::/48' }
+}
+
+/** An IPv4-mapped IPv6 address (::ffff:a.b.c.d, or its hex form ::ffff:XXXX:XXXX) as IPv4. */
+function unmapIPv4 (host: string): string {
+  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(host)
+  if (dotted !== null) return dotted[1]
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(host)
+  if (hex === null) return host
+  const [hi, lo] = [parseInt(hex[1], 16), parseInt(hex[2], 16)]
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`
 }
 
 function expandIPv6 (host: string): string[] {

@@ -8,6 +8,8 @@ import { readFile } from 'node:fs/promises'
 import type { Libp2p } from 'libp2p'
 import { parseOosMarkdown } from '../../src/oos/index.ts'
 import type { EphemeralNode } from '../../src/node/ephemeral.ts'
+import { multiaddr } from '@multiformats/multiaddr'
+import { addressKeys } from '../../src/net/policy.ts'
 import { makeNode, throwaway, until } from './nodes.ts'
 
 const example = async (): Promise<any> => parseOosMarkdown(await readFile(new URL('../../examples/orgs/ledgerline/v1.oos.md', import.meta.url), 'utf8')).body
@@ -88,6 +90,15 @@ describe('connection policy', () => {
     await c.libp2p.dial(a.libp2p.getMultiaddrs()[0], { signal: AbortSignal.timeout(10_000) }).catch(() => undefined)
     await until(() => a.policy.stats().refused.full === 9, 10_000, 'C refused')
     expect(a.libp2p.getConnections(c.peerId)).toEqual([])
+  })
+
+  it('counts IPv4 per address and /24, IPv6 per /64 and /48, an IPv4-mapped address as IPv4', () => {
+    expect(addressKeys(multiaddr('/ip4/203.0.113.7/tcp/4710'))).toMatchObject({ ip: '203.0.113.7', subnet: '203.0.113.0/24' })
+    expect(addressKeys(multiaddr('/ip6/2001:db8:a:b:1:2:3:4/tcp/4710'))).toMatchObject({ ip: '2001:db8:a:b::/64', subnet: '2001:db8:a::/48' })
+    expect(addressKeys(multiaddr('/ip6/2001:db8::1/tcp/4710'))).toMatchObject({ ip: '2001:db8:0:0::/64', subnet: '2001:db8:0::/48' })
+    expect(addressKeys(multiaddr('/ip6/2001:0db8:000a:0000:ffff::9/tcp/1'))?.ip).toBe(addressKeys(multiaddr('/ip6/2001:db8:a::1/tcp/1'))?.ip)
+    expect(addressKeys(multiaddr('/ip6/::ffff:198.51.100.2/tcp/1'))).toMatchObject({ ip: '198.51.100.2', subnet: '198.51.100.0/24' })
+    expect(addressKeys(multiaddr('/dns4/example.org/tcp/1'))).toBeUndefined()
   })
 
   it('per-address caps: excess connections from one IP and one /24 are refused and counted; 127.0.0.1 is exempt', async () => {
