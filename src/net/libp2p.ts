@@ -63,6 +63,7 @@ export async function createNet (init: NetInit): Promise<OosLibp2p> {
     connectionGater: policy.gater(),
     connectionManager: {
       maxConnections: policy.init.maxConnections,
+      maxIncomingPendingConnections: policy.init.maxPending,
       // the per-address rate is the policy's (with its exemptions); this is only a backstop,
       // high because many peers on one host (a federation on one machine, tests) share 127.0.0.1
       inboundConnectionThreshold: 100

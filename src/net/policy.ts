@@ -6,7 +6,9 @@
  * - per-address caps: at most `maxInboundPerIp` inbound connections from one IPv4 address
  *   (one IPv6 /64) and `maxInboundPerSubnet` from one IPv4 /24 (one IPv6 /48), checked on the
  *   remote address before any handshake;
- * - a rate: new inbound connections per address, a GCRA (`inboundRate`);
+ * - a rate: new inbound connections per address, a GCRA (`inboundRate`); and handshakes in
+ *   progress: at most `maxPendingPerIp` per address, `maxPending` in all, so that a few
+ *   addresses opening sockets that never finish the handshake cannot hold every pending slot;
  * - a reserve: unprivileged inbound connections are admitted only while the node holds fewer
  *   than `maxConnections − reserve`, so our own dials and privileged peers (followed orgs'
  *   bound peers, peers we dialled for a follow) always find a slot;
@@ -35,6 +37,10 @@ export interface ConnectionPolicyInit {
   maxInboundPerSubnet?: number
   /** new inbound connections per address (default 1/s, burst 10) */
   inboundRate?: Rate
+  /** inbound handshakes in progress from one address (default 2; an honest peer opens one) */
+  maxPendingPerIp?: number
+  /** inbound handshakes in progress in all (libp2p's maxIncomingPendingConnections; default 64) */
+  maxPending?: number
   /** an inbound connection younger than this is never evicted (default 5 s: time for an honest peer to open its first stream over a slow link) */
   idleGraceMs?: number
   /** CIDRs exempt from the per-address caps and the rate (default 127.0.0.1/32 and ::1/128) */
@@ -47,6 +53,8 @@ export const CONNECTION_POLICY_DEFAULTS = {
   maxInboundPerIp: 8,
   maxInboundPerSubnet: 32,
   inboundRate: { rate: 1, burst: 10 },
+  maxPendingPerIp: 2,
+  maxPending: 64,
   idleGraceMs: 5_000,
   exempt: ['127.0.0.1/32', '::1/128']
 } as const satisfies Required<ConnectionPolicyInit>
@@ -56,12 +64,12 @@ const BACKGROUND = /^\/(ipfs\/(id|id\/push|ping)\/|meshsub\/|floodsub\/|oos\/kad
 
 export interface PolicyStats {
   /** inbound connections refused, by reason */
-  refused: { rate: number, ip: number, subnet: number, full: number, blocked: number }
+  refused: { rate: number, pending: number, ip: number, subnet: number, full: number, blocked: number }
   /** idle inbound connections closed to make room for a newcomer */
   evicted: number
 }
 
-interface Entry { ip: string, subnet: string }
+interface Entry { ip: string, subnet: string, pending: boolean }
 
 /** The per-address keys of a remote address: its IP (v6: /64) and its subnet (v4 /24, v6 /48). */
 export function addressKeys (addr: Multiaddr): { ip: string, subnet: string, host: string } | undefined {
@@ -103,10 +111,11 @@ export class ConnectionPolicy {
   /** of those, the ones past the peer check: counted at once, before libp2p lists them */
   private readonly admitted = new Set<MultiaddrConnection>()
   private readonly perIp = new Map<string, number>()
+  private readonly pendingPerIp = new Map<string, number>()
   private readonly perSubnet = new Map<string, number>()
   private readonly evicting = new Set<string>()
   private libp2p?: OosLibp2p
-  private readonly counts: PolicyStats = { refused: { rate: 0, ip: 0, subnet: 0, full: 0, blocked: 0 }, evicted: 0 }
+  private readonly counts: PolicyStats = { refused: { rate: 0, pending: 0, ip: 0, subnet: 0, full: 0, blocked: 0 }, evicted: 0 }
   private readonly log = logger('oosnet:net:policy')
 
   /**
@@ -145,7 +154,10 @@ export class ConnectionPolicy {
       denyDialPeer: (p) => this.blocked.has(p.toString()),
       denyOutboundEncryptedConnection: (p) => this.blocked.has(p.toString()),
       denyInboundConnection: (maConn) => !this.admitAddress(maConn),
-      denyInboundEncryptedConnection: async (p, maConn) => blocked(p) || !await this.admitPeer(p, maConn)
+      denyInboundEncryptedConnection: async (p, maConn) => {
+        if (blocked(p)) { this.handshaken(maConn); return true }
+        return !await this.admitPeer(p, maConn)
+      }
     }
   }
 
@@ -153,10 +165,11 @@ export class ConnectionPolicy {
   private admitAddress (maConn: MultiaddrConnection): boolean {
     const keys = addressKeys(maConn.remoteAddr)
     if (keys === undefined) return true
-    const entry = { ip: keys.ip, subnet: keys.subnet }
+    const entry = { ip: keys.ip, subnet: keys.subnet, pending: true }
     if (!this.exempt.check(keys.host, isIPv4(keys.host) ? 'ipv4' : 'ipv6')) {
       if (!this.rate.allows(keys.ip)) return this.refuse('rate', maConn)
       this.rate.take(keys.ip)
+      if ((this.pendingPerIp.get(keys.ip) ?? 0) >= this.init.maxPendingPerIp) return this.refuse('pending', maConn)
       if ((this.perIp.get(keys.ip) ?? 0) >= this.init.maxInboundPerIp) return this.refuse('ip', maConn)
       if ((this.perSubnet.get(keys.subnet) ?? 0) >= this.init.maxInboundPerSubnet) return this.refuse('subnet', maConn)
     } else {
@@ -176,8 +189,10 @@ export class ConnectionPolicy {
     this.inbound.set(maConn, entry)
     bump(this.perIp, entry.ip, 1)
     bump(this.perSubnet, entry.subnet, 1)
+    bump(this.pendingPerIp, entry.ip, 1)
     maConn.addEventListener('close', () => {
       this.admitted.delete(maConn)
+      this.handshaken(maConn)
       if (!this.inbound.delete(maConn)) return
       bump(this.perIp, entry.ip, -1)
       bump(this.perSubnet, entry.subnet, -1)
@@ -191,7 +206,7 @@ export class ConnectionPolicy {
     const outbound = this.libp2p.getConnections().filter(c => c.direction === 'outbound').length
     if (outbound + this.admitted.size < this.init.maxConnections - this.init.reserve) return this.admit(maConn)
     const victim = await this.idlest(peer)
-    if (victim === undefined) return this.refuse('full', maConn)
+    if (victim === undefined) { this.handshaken(maConn); return this.refuse('full', maConn) }
     this.counts.evicted++
     this.log('evicting idle %p (%a) for %p', victim.remotePeer, victim.remoteAddr, peer)
     this.evicting.add(victim.id)
@@ -201,8 +216,17 @@ export class ConnectionPolicy {
   }
 
   private admit (maConn: MultiaddrConnection): true {
+    this.handshaken(maConn)
     if (maConn.status === 'open') this.admitted.add(maConn)
     return true
+  }
+
+  /** The handshake of `maConn` is over (admitted, refused or closed): no longer pending. */
+  private handshaken (maConn: MultiaddrConnection): void {
+    const entry = this.inbound.get(maConn)
+    if (entry?.pending !== true) return
+    entry.pending = false
+    bump(this.pendingPerIp, entry.ip, -1)
   }
 
   /** The oldest inbound connection that is idle and unscored, if any (never `newcomer`'s). */

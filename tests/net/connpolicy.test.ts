@@ -5,6 +5,7 @@
  */
 import { describe, it, expect, afterAll } from 'vitest'
 import { readFile } from 'node:fs/promises'
+import { connect, type Socket } from 'node:net'
 import type { Libp2p } from 'libp2p'
 import { parseOosMarkdown } from '../../src/oos/index.ts'
 import type { EphemeralNode } from '../../src/node/ephemeral.ts'
@@ -90,6 +91,26 @@ describe('connection policy', () => {
     await c.libp2p.dial(a.libp2p.getMultiaddrs()[0], { signal: AbortSignal.timeout(10_000) }).catch(() => undefined)
     await until(() => a.policy.stats().refused.full >= 9, 10_000, 'C refused')
     expect(a.libp2p.getConnections(c.peerId)).toEqual([])
+  })
+
+  it('sockets that never finish the handshake cannot hold every pending slot: at most 2 per address, and a follower still gets in', async () => {
+    const a = await makeNode('Ledgerline')
+    cleanups.push(a.cleanup)
+    await a.publish(await example())
+    const port = Number(a.libp2p.getMultiaddrs()[0].toString().split('/')[4])
+    // 6 addresses × 3 raw TCP sockets that say nothing (libp2p's old limit: 10 pending in all)
+    const sockets: Socket[] = []
+    cleanups.push(async () => { for (const x of sockets) x.destroy() })
+    for (let i = 0; i < 18; i++) {
+      const x = connect({ host: '127.0.0.1', port, localAddress: `127.6.${i % 6}.1` })
+      x.on('error', () => {})
+      sockets.push(x)
+    }
+    await until(() => a.policy === undefined || a.policy.stats().refused.pending === 6, 10_000, 'the third socket of each address refused')
+    const d = await makeNode('Carepath')
+    cleanups.push(d.cleanup)
+    expect(await d.follow(a.org, { via: [a.libp2p.getMultiaddrs()[0].toString()] })).toEqual({ org: a.org, seq: 1 })
+    expect(sockets.filter(x => !x.destroyed).length).toBe(12)
   })
 
   it('counts IPv4 per address and /24, IPv6 per /64 and /48, an IPv4-mapped address as IPv4', () => {
