@@ -179,6 +179,7 @@ export class OosNode {
     parseVia(via)
     await this.follows.add(org, via)
     this.gossip.subscribe(org)
+    this.reacher.cancel(org) // asked again: the backoff starts over
     const r = await this.reacher.attempt(org, via, options)
     if (via.length > 0 && r.peers.length === 0) {
       const s = this.reacher.state(org)
