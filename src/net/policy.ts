@@ -29,7 +29,7 @@ import type { OosLibp2p } from './libp2p.ts'
 export interface ConnectionPolicyInit {
   /** most connections in all (default 200); libp2p prunes the lowest-valued above it */
   maxConnections?: number
-  /** slots kept for outbound dials and privileged peers (default 40, a fifth of 200) */
+  /** slots kept for outbound dials and privileged peers (default a fifth of maxConnections: 40) */
   reserve?: number
   /** inbound connections from one IPv4 address or IPv6 /64 (default 8: a NAT with a few nodes behind it) */
   maxInboundPerIp?: number
@@ -124,7 +124,8 @@ export class ConnectionPolicy {
    */
   constructor (init: ConnectionPolicyInit = {}, components: { blocked?: Set<string>, privileged?: (peer: PeerId) => boolean } = {}) {
     const given = Object.fromEntries(Object.entries(init).filter(([, v]) => v !== undefined))
-    this.init = { ...CONNECTION_POLICY_DEFAULTS, ...given }
+    const max = (given.maxConnections as number | undefined) ?? CONNECTION_POLICY_DEFAULTS.maxConnections
+    this.init = { ...CONNECTION_POLICY_DEFAULTS, reserve: Math.floor(max / 5), ...given }
     if (!(this.init.reserve >= 0 && this.init.reserve < this.init.maxConnections)) throw new RangeError(`reserve must be from 0 to maxConnections - 1, not ${this.init.reserve}`)
     this.blocked = components.blocked ?? new Set()
     this.privileged = components.privileged ?? (() => false)
