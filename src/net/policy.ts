@@ -41,7 +41,11 @@ export interface ConnectionPolicyInit {
   maxPendingPerIp?: number
   /** inbound handshakes in progress in all (libp2p's maxIncomingPendingConnections; default 64) */
   maxPending?: number
-  /** an inbound connection younger than this is never evicted (default 5 s: time for an honest peer to open its first stream over a slow link) */
+  /**
+   * an inbound connection younger than this is never evicted (default 2 s: an honest newcomer
+   * opens its first stream within a round trip or two; a longer grace makes it cheaper to keep
+   * every slot fresh: holding N slots takes N / grace new connections a second)
+   */
   idleGraceMs?: number
   /** CIDRs exempt from the per-address caps and the rate (default 127.0.0.1/32 and ::1/128) */
   exempt?: string[]
@@ -55,7 +59,7 @@ export const CONNECTION_POLICY_DEFAULTS = {
   inboundRate: { rate: 1, burst: 10 },
   maxPendingPerIp: 2,
   maxPending: 64,
-  idleGraceMs: 5_000,
+  idleGraceMs: 2_000,
   exempt: ['127.0.0.1/32', '::1/128']
 } as const satisfies Required<ConnectionPolicyInit>
 

@@ -176,7 +176,11 @@ export class FollowReacher {
       }
     }
     if (peers.length > 0) await this.c.update(org, peers)
-    this.log('%s: reached %d peer(s)%s', org, peers.length, errors.length > 0 ? ` (${errors.join('; ')})` : '')
-    return { peers, errors, synced: peers.length > 0 && (await this.c.store.head(org)) !== undefined }
+    const synced = peers.length > 0 && (await this.c.store.head(org)) !== undefined
+    // a peer that is full accepts the handshake, then closes: not reached
+    const reached = synced ? peers : peers.filter(p => this.c.libp2p.getConnections(p).some(c => c.status === 'open'))
+    if (reached.length < peers.length) errors.push(`${peers.length - reached.length} peer(s) closed the connection (full?)`)
+    this.log('%s: reached %d peer(s)%s', org, reached.length, errors.length > 0 ? ` (${errors.join('; ')})` : '')
+    return { peers: reached, errors, synced }
   }
 }
