@@ -197,7 +197,7 @@ export class ApiClient implements ApiHandlers {
   }
 
   async exportCar (input: ExportInput, options?: CallOptions): Promise<ExportResult> {
-    return await this.call('POST', '/v1/export', { org: input.org, path: input.path }, options)
+    return await this.call('POST', '/v1/export', { org: input.org, path: input.path, ...(input.force === true ? { force: true } : {}) }, options)
   }
 
   async importCar (input: { path: string }, options?: CallOptions): Promise<ImportResult> {

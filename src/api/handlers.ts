@@ -76,23 +76,23 @@ export function localHandlers (store: Store, ingest: Ingest, config: Pick<HomeCo
       return toJson(rows) as ClaimResult[]
     },
 
-    async exportCar ({ org, path }, options = {}) {
+    async exportCar ({ org, path, force }, options = {}) {
       if (!isAbsolute(path)) throw new InvalidArgumentError('path must be absolute', { path: 'path' })
       const did = await resolveOrg(store, org)
-      const r = await exportCar(store, did, path, { signal: options.signal, onProgress: options.onProgress })
+      // the same checks for the CLI and the API (node/files.ts): never into the home, never over a file without force
+      const r = await exportCar(store, did, path, { force, home, signal: options.signal, onProgress: options.onProgress })
       return { org: did, file: path, root: r.root.toString(), blocks: r.blocks, bytes: r.bytes }
     },
 
     async importCar ({ path }, options = {}) {
       if (!isAbsolute(path)) throw new InvalidArgumentError('path must be absolute', { path: 'path' })
-      const { results, ...report } = await importCar(ingest, path, { signal: options.signal, onProgress: options.onProgress })
-      return report
+      return await importCar(ingest, path, { signal: options.signal, onProgress: options.onProgress })
     },
 
     async verify ({ cid }, options = {}) {
       const parsed = tryParseCid(cid)
       if (parsed === undefined) throw new InvalidArgumentError(`${JSON.stringify(cid)} is not a CID`, { path: 'cid' })
-      const { results, ...report } = await verifyStored(store, parsed, { signal: options.signal })
+      const report = await verifyStored(store, parsed, { signal: options.signal })
       const first = report.errors[0]
       return toJson({ ...report, ...(first !== undefined ? { code: first.code } : {}) }) as VerifyResult
     }

@@ -169,8 +169,9 @@ export const ROUTES: readonly Route[] = [
     method: 'POST',
     path: '/v1/export',
     run: async (h, { body }, o) => {
-      fields(body, ['org', 'path'])
-      return await h.exportCar({ org: reqString(body, 'org'), path: reqString(body, 'path') }, o)
+      fields(body, ['org', 'path', 'force'])
+      if (body.force !== undefined && typeof body.force !== 'boolean') throw new BadRequestError('force must be a boolean', { path: 'force' })
+      return await h.exportCar({ org: reqString(body, 'org'), path: reqString(body, 'path'), ...(body.force === true ? { force: true } : {}) }, o)
     }
   },
   {

@@ -44,6 +44,9 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   SCHEMA_INVALID: 400,
   LIMIT_EXCEEDED: 400,
   UNCHANGED_BODY: 400,
+  // a file path the node will not write (node/files.ts) or a file that is not a CAR
+  PATH_INVALID: 400,
+  CAR_INVALID: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
@@ -51,6 +54,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   // 409: the node's state does not allow it
   NO_ORG_KEY: 409,
   PUBLISH_CONFLICT: 409,
+  PATH_EXISTS: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   // 422: the ingest door rejected the record (SPEC §9)
@@ -72,6 +76,8 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   INTERNAL: 500,
   // a follow's --via peers did not answer (the follow is recorded and retried)
   UNREACHABLE: 502,
+  // the node's disk is full
+  NO_SPACE: 507,
   // the store is closing or closed: the node is stopping
   STORE_NOT_STARTED: 503
 }

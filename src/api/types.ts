@@ -153,12 +153,14 @@ export interface ExportInput {
   org: string
   /** absolute path of the CAR file the node writes (the node and the CLI share a filesystem) */
   path: string
+  /** replace an existing file (never a symlink or a directory); without it an existing file is PATH_EXISTS */
+  force?: boolean
 }
 
 export interface ExportResult { org: string, file: string, root: string, blocks: number, bytes: number }
 
-/** A CAR import's report (node/car.ts `ImportReport` without the per-record results). */
-export type ImportResult = Omit<ImportReport, 'results'>
+/** A CAR import's report (node/car.ts `ImportReport`). */
+export type ImportResult = ImportReport
 
 /** Everything the API serves. The node wires `{ ...localHandlers(...), status, follow, unfollow }`. */
 export interface ApiHandlers {
