@@ -74,6 +74,8 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   NOT_AUTHOR: 422,
   STALE_RECORD: 422,
   INTERNAL: 500,
+  // a follow's --via peers did not answer (the follow is recorded and retried)
+  UNREACHABLE: 502,
   // the node's disk is full
   NO_SPACE: 507,
   // the store is closing or closed: the node is stopping

@@ -6,6 +6,8 @@ export class HomeCorruptError extends errorClass('HomeCorruptError', 'HOME_CORRU
 export class UnchangedBodyError extends errorClass('UnchangedBodyError', 'UNCHANGED_BODY') {}
 export class NotFoundError extends errorClass('NotFoundError', 'NOT_FOUND') {}
 export class InvalidArgumentError extends errorClass('InvalidArgumentError', 'INVALID_ARGUMENT') {}
+/** A follow's --via addresses all failed and no other peer was found (the follow stays recorded and is retried). */
+export class UnreachableError extends errorClass('UnreachableError', 'UNREACHABLE') {}
 /** A file would be overwritten and `force` was not given (node/files.ts). */
 export class PathExistsError extends errorClass('PathExistsError', 'PATH_EXISTS') {}
 /** A path we will not write: a directory, a missing directory, a symlink, inside the node's home, not writable (node/files.ts). */

@@ -24,7 +24,7 @@ export const status: Command = {
       ...s.multiaddrs.map(a => `  listen     ${a}`),
       `  peers      ${s.peers.length}`,
       `  head       ${s.head}`,
-      ...s.following.map(f => `  following  ${f.org}  seq ${f.seq}`),
+      ...s.following.map(f => `  following  ${f.org}  seq ${f.seq}${f.state === 'following, not yet synced' ? `  not yet synced${f.lastError !== undefined ? ` (${clean(f.lastError)})` : ''}${f.nextRetry !== undefined ? `, next try ${f.nextRetry}` : ''}` : ''}`),
       `  ingest     ${s.ingest?.accepted ?? 0} accepted, ${s.ingest?.rejected ?? 0} rejected`
     ].join('\n'))
   }
@@ -34,7 +34,7 @@ export const follow: Command = {
   name: 'follow',
   summary: 'follow an organization: subscribe to its updates and fetch its whole chain',
   usage: 'follow ORG [--via MULTIADDR...]',
-  help: 'ORG is a did:key. Without --via the node finds peers that serve the org through the DHT. With no node running, the follow is recorded and takes effect when the node starts.',
+  help: 'ORG is a did:key. Without --via the node finds peers that serve the org through the DHT. With no node running, the follow is recorded and takes effect when the node starts. A follow that reaches no one is retried with backoff (status shows it as not yet synced); when no --via address answered, the command exits 1 with UNREACHABLE (the follow stays recorded).',
   options: { via: { type: 'string', multiple: true } },
   args: [1, 1],
   async run (ctx) {
@@ -43,7 +43,7 @@ export const follow: Command = {
     const api = await running(ctx)
     if (api !== undefined) {
       const r = await api.follow({ org, ...(via.length > 0 ? { via } : {}) }, { signal: ctx.signal })
-      ctx.io.result(r, () => `following ${r.org}: ${r.seq} version(s) held`)
+      ctx.io.result(r, () => r.seq > 0 ? `following ${r.org}: ${r.seq} version(s) held` : `following ${r.org}: not yet synced (no version held yet); retrying in the background`)
       return
     }
     const follows = new Follows(ctx.home)
