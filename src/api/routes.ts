@@ -130,6 +130,15 @@ export const ROUTES: readonly Route[] = [
     }
   },
   {
+    method: 'POST',
+    path: '/v1/stop',
+    run: async (h, { body }, o) => {
+      fields(body, [])
+      if (h.stop === undefined) throw new NotFoundError('this API cannot stop its node')
+      return await h.stop(o)
+    }
+  },
+  {
     method: 'GET',
     path: '/v1/versions/{ref}',
     query: ['seq'],

@@ -6,3 +6,7 @@ export class HomeCorruptError extends errorClass('HomeCorruptError', 'HOME_CORRU
 export class UnchangedBodyError extends errorClass('UnchangedBodyError', 'UNCHANGED_BODY') {}
 export class NotFoundError extends errorClass('NotFoundError', 'NOT_FOUND') {}
 export class InvalidArgumentError extends errorClass('InvalidArgumentError', 'INVALID_ARGUMENT') {}
+/** A port another process holds: the API's (`--api`) or a libp2p listen address (`--listen`). */
+export class AddressInUseError extends errorClass('AddressInUseError', 'ADDRESS_IN_USE') {}
+/** libp2p could not listen on an address for another reason (not an address of this host, no permission). */
+export class ListenFailedError extends errorClass('ListenFailedError', 'LISTEN_FAILED') {}

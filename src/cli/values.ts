@@ -1,0 +1,113 @@
+/**
+ * Values of command-line options, checked before a command does anything: a bad value is a
+ * `UsageError` (exit 2) with one line naming the option and what it takes, never a failure
+ * half-way through (README, "CLI reference"). Every option of every command goes through
+ * one of these, or through a check of its own set of words (`--format`, `--template`, …).
+ */
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { isLoopbackHost } from '../api/server.ts'
+import { LIMITS } from '../records/constants.ts'
+import type { Context } from './command.ts'
+import { UsageError } from './errors.ts'
+
+/** The longest organization name (`oos init --name`), in characters. */
+export const MAX_NAME_CHARS = 128
+
+const show = (s: string): string => JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s)
+
+/** The string value of an option (the last one if it was given more than once). */
+export function stringOption (ctx: Context, name: string): string | undefined {
+  const v = ctx.values[name]
+  return typeof v === 'string' ? v : Array.isArray(v) ? v[v.length - 1] : undefined
+}
+
+/** Every value of a repeatable option; commas separate values too (`--listen A,B`). */
+export function listOption (ctx: Context, name: string): string[] {
+  const v = ctx.values[name]
+  return (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []).flatMap(s => s.split(',')).map(s => s.trim()).filter(s => s !== '')
+}
+
+/** A decimal integer from `min` to `max`; `what` names it in the error (default `--NAME`). */
+export function parseInteger (s: string, range: { min: number, max: number }, what: string): number {
+  const n = /^(0|[1-9][0-9]{0,15})$/.test(s) ? Number(s) : NaN
+  if (!Number.isSafeInteger(n) || n < range.min || n > range.max) {
+    throw new UsageError(`${what} must be a whole number from ${range.min} to ${range.max}, not ${show(s)}`)
+  }
+  return n
+}
+
+/** `--NAME N`: an integer option, undefined when not given. */
+export function integerOption (ctx: Context, name: string, range: { min: number, max: number }): number | undefined {
+  const s = stringOption(ctx, name)
+  return s === undefined ? undefined : parseInteger(s, range, `--${name}`)
+}
+
+/** A version number (1, 2, …) as `--seq`, `--limit` or a positional take it. */
+export function seqValue (s: string | undefined, what: string): number | undefined {
+  return s === undefined ? undefined : parseInteger(s, { min: 1, max: LIMITS.maxInt }, what)
+}
+
+/**
+ * A multiaddr option's values, parsed. `peer`: whether the address must end in
+ * `/p2p/<peer id>` (an address to dial a known peer: --bootstrap), must not (an address to
+ * listen on: --listen), or may (--via). Only TCP is spoken (src/net/libp2p.ts), so an
+ * address names an IP or DNS host and a TCP port, or is a /dnsaddr/ name.
+ */
+export function multiaddrOption (ctx: Context, name: string, peer: 'required' | 'forbidden' | 'optional'): string[] {
+  return listOption(ctx, name).map(s => parseAddress(s, `--${name}`, peer).toString())
+}
+
+function parseAddress (s: string, what: string, peer: 'required' | 'forbidden' | 'optional'): Multiaddr {
+  const example = peer === 'forbidden' ? '/ip4/0.0.0.0/tcp/4710' : '/ip4/192.0.2.1/tcp/4710/p2p/12D3KooW…'
+  let ma: Multiaddr
+  try {
+    ma = multiaddr(s)
+  } catch (err) {
+    throw new UsageError(`${what} must be a multiaddr such as ${example}, not ${show(s)}: ${(err as Error).message.split('\n')[0]}`)
+  }
+  const parts = ma.getComponents()
+  const names = parts.map(c => c.name)
+  const host = ['ip4', 'ip6', 'dns', 'dns4', 'dns6'].includes(names[0]) && names[1] === 'tcp'
+  const dnsaddr = names[0] === 'dnsaddr' && peer !== 'forbidden'
+  const rest = names.slice(host ? 2 : 1)
+  const last = parts[parts.length - 1]
+  if (!(host || dnsaddr) || rest.length > 1 || (rest.length === 1 && rest[0] !== 'p2p')) {
+    throw new UsageError(`${what} must be a TCP multiaddr such as ${example}, not ${show(s)}`)
+  }
+  if (last.name === 'p2p') {
+    if (peer === 'forbidden') throw new UsageError(`${what} is an address of this node: it takes no /p2p/ part (${show(s)})`)
+    try { peerIdFromString(last.value ?? '') } catch { throw new UsageError(`${what}: ${show(last.value ?? '')} is not a peer id (12D3KooW…)`) }
+  } else if (peer === 'required' || dnsaddr) {
+    throw new UsageError(`${what} must end in /p2p/<peer id>: ${show(s)}`)
+  }
+  return ma
+}
+
+/** `--api HOST:PORT`, loopback only (the API has no other protection than its token). */
+export function apiOption (ctx: Context, name = 'api'): { host: string, port: number } {
+  const s = stringOption(ctx, name) ?? '127.0.0.1:0'
+  const m = /^(\[[^\]]+\]|[^:[\]]+):([0-9]{1,5})$/.exec(s)
+  if (m === null) throw new UsageError(`--${name} must be HOST:PORT (127.0.0.1:4711, [::1]:4711, localhost:0), not ${show(s)}`)
+  const host = m[1].replace(/^\[|\]$/g, '')
+  if (!isLoopbackHost(host)) throw new UsageError(`--${name} must be a loopback address (127.0.0.0/8, ::1, localhost), not ${show(host)}`)
+  return { host, port: parseInteger(m[2], { min: 0, max: 65535 }, `the port of --${name}`) }
+}
+
+// C0 and C1 controls, DEL, and the bidi embeddings, overrides and isolates
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
+
+/** A piece of text: at most `max` characters, well formed, optionally no control characters. */
+export function textValue (s: string, what: string, options: { max: number, printable?: boolean }): string {
+  if (s.length > options.max) throw new UsageError(`${what} is ${s.length} characters; at most ${options.max} are allowed`)
+  if (!s.isWellFormed()) throw new UsageError(`${what} is not well-formed text (a lone surrogate)`)
+  if (options.printable === true && UNPRINTABLE.test(s)) throw new UsageError(`${what} must not hold control or bidi-override characters`)
+  return s
+}
+
+/** A free-text option (a note, a reason): at most the record limit (SPEC §8). */
+export function noteOption (ctx: Context, name: string): string | undefined {
+  const s = stringOption(ctx, name)
+  return s === undefined ? undefined : textValue(s, `--${name}`, { max: LIMITS.maxNoteChars })
+}
