@@ -125,6 +125,19 @@ describe('the local API', () => {
     await s.stop()
   })
 
+  it('a port in use is ADDRESS_IN_USE, and the server is not running', async () => {
+    const first = apiServer()({ handlers: {} as ApiHandlers })
+    await first.start()
+    const second = apiServer({ port: first.address().port })({ handlers: {} as ApiHandlers })
+    await expect(second.start()).rejects.toMatchObject({ code: 'ADDRESS_IN_USE', message: `the API address 127.0.0.1:${first.address().port} is in use by another process` })
+    expect(() => second.address()).toThrow(/not running/)
+    await first.stop()
+  })
+
+  it('POST /v1/stop on a server without a stop handler (not a node of its own): NOT_FOUND', async () => {
+    await expect(client.stop()).rejects.toMatchObject({ code: 'NOT_FOUND' })
+  })
+
   it('401 without the token, or with a wrong one', async () => {
     const none = await raw(server.url, { path: '/v1/status' })
     expect(none.status).toBe(401)
