@@ -15,6 +15,7 @@
 // process are passed on to the child, so `kill <pid>` stops the node whichever pid it is
 // given. If this process dies without passing anything on (SIGKILL), the child sees its IPC
 // channel close and stops as on SIGTERM: it never lingers holding the store lock and ports.
+// Under npm (`npm run oos`, `npx oos`), a process orphaned by the death of npm's shell stops too.
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -52,6 +53,17 @@ if (major < 22 || (major === 22 && minor < 18)) {
     delete process.env.OOS_REEXEC_PARENT
     process.on('disconnect', () => { process.kill(process.pid, 'SIGTERM') })
     process.channel.unref() // the channel alone must not keep a finished command alive
+  } else if (process.env.npm_command !== undefined) {
+    // run by `npm run oos` or `npx oos`: npm passes a SIGTERM on to the shell it started us
+    // through, not to us, and the shell dies of it. Orphaned (our parent changed), we stop as
+    // on SIGTERM. Only under npm: `nohup oos start &` from a shell that then exits must live on.
+    const parent = process.ppid
+    const watch = setInterval(() => {
+      if (process.ppid === parent) return
+      clearInterval(watch)
+      process.kill(process.pid, 'SIGTERM')
+    }, 500)
+    watch.unref()
   }
   await import('../src/cli/main.ts')
 }

@@ -13,7 +13,7 @@ import { homePaths } from '../../src/node/home.ts'
 import { Store } from '../../src/store/store.ts'
 import { tempDir } from '../helpers.ts'
 import { until } from '../net/nodes.ts'
-import { oos, startOos, type Started } from './run.ts'
+import { BIN, oos, startOos, type Started } from './run.ts'
 
 /** A Node older than 22.18 on PATH runs bin/oos.js through its re-exec (this machine's Node 20); else this Node. */
 function machineNode (): { path: string, wrapped: boolean } {
@@ -123,12 +123,27 @@ describe('oos processes: values, failed starts, stop, signals', () => {
     expect(again.stderr).toMatch(/^oos: no node is running for .* \[NODE_NOT_RUNNING\]\n$/)
   }, 90_000)
 
+  it('npm run oos -- start: SIGTERM to npm (which passes it to its shell only) stops the node all the same', async () => {
+    const other = join(dir.path, 'c')
+    expect((await oos(['init', '--name', 'Parcelworks', '--home', other])).code).toBe(0)
+    const s = await startOos(['--home', other, '--listen', '/ip4/127.0.0.1/tcp/0'], { command: ['npm', 'run', '--silent', 'oos', '--'] })
+    started.push(s)
+    const pid = (await readApiFile(other))?.pid as number
+    pids.push(pid)
+    expect(pid).not.toBe(s.child.pid)
+    s.child.kill('SIGTERM')
+    await s.exit
+    await until(() => !processAlive(pid), 30_000, 'the node process exited')
+    expect(await storeFree(other)).toBe(true)
+    expect(await readApiFile(other)).toBeUndefined() // it stopped gracefully
+  }, 90_000)
+
   describe('under the Node-20 re-exec wrapper when the machine\'s Node is older than 22.18', () => {
     const node = machineNode()
 
     /** a node started by `node`'s bin/oos.js; `pid` is the process that runs the node (the child when wrapped) */
     async function startWrapped (home: string): Promise<Started & { pid: number }> {
-      const s = await startOos(['--home', home, '--listen', '/ip4/127.0.0.1/tcp/0'], { node: node.path })
+      const s = await startOos(['--home', home, '--listen', '/ip4/127.0.0.1/tcp/0'], { command: [node.path, BIN] })
       started.push(s)
       const pid = (await readApiFile(home))?.pid as number
       pids.push(pid)

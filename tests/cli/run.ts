@@ -40,9 +40,13 @@ export interface Started {
   stderr: () => string
 }
 
-/** `oos start --json ARGS` under `node` (default: this Node); resolves once the node runs. */
-export async function startOos (args: string[], options: { node?: string } = {}): Promise<Started> {
-  const child = spawn(options.node ?? process.execPath, [BIN, 'start', '--json', ...args], { cwd: ROOT, env: oosEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+/**
+ * `oos start --json ARGS`, run as `command` (default: this Node running bin/oos.js; e.g.
+ * another Node, or `npm run --silent oos --`); resolves once the node runs.
+ */
+export async function startOos (args: string[], options: { command?: string[] } = {}): Promise<Started> {
+  const [cmd, ...pre] = options.command ?? [process.execPath, BIN]
+  const child = spawn(cmd, [...pre, 'start', '--json', ...args], { cwd: ROOT, env: oosEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   child.stderr?.on('data', (d: Buffer) => { err += d.toString() })
