@@ -9,6 +9,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { isLoopbackHost } from '../api/server.ts'
 import { LIMITS } from '../records/constants.ts'
 import type { Context } from './command.ts'
+import { InvalidArgumentError, NotFoundError } from '../node/errors.ts'
 import { UsageError } from './errors.ts'
 
 /** The longest organization name (`oos init --name`), in characters. */
@@ -110,4 +111,17 @@ export function textValue (s: string, what: string, options: { max: number, prin
 export function noteOption (ctx: Context, name: string): string | undefined {
   const s = stringOption(ctx, name)
   return s === undefined ? undefined : textValue(s, `--${name}`, { max: LIMITS.maxNoteChars })
+}
+
+/**
+ * A file option's I/O failure as a typed error naming the option and the path: a missing
+ * directory (`NOT_FOUND`), a directory where a file belongs (`USAGE`), no permission
+ * (`INVALID_ARGUMENT`). Anything else is rethrown as it is.
+ */
+export function fileError (err: unknown, what: string, path: string): unknown {
+  const code = (err as NodeJS.ErrnoException)?.code
+  if (code === 'ENOENT') return new NotFoundError(`${what} ${path}: no such file or directory`, { cause: err })
+  if (code === 'EISDIR' || code === 'ENOTDIR') return new UsageError(`${what} must name a file; ${path} is ${code === 'EISDIR' ? 'a directory' : 'under something that is not a directory'}`, { cause: err })
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return new InvalidArgumentError(`${what} ${path}: permission denied`, { cause: err })
+  return err
 }

@@ -85,7 +85,8 @@ describe('oos processes: values, failed starts, stop, signals', () => {
       [['init', '--name', 'x'.repeat(129)], '--name'],
       [['follow', 'did:key:z6MkneyGoYCogRVu6ZxHfG7ZUyN7n5sv7KhfLxqdgd8Eax98', '--via', 'junk'], '--via'],
       [['endorse', 'bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', '--expires', '2027-02-31'], '--expires'],
-      [['rotate-key', '--effective-seq', '9999999999999999'], '--effective-seq']
+      [['rotate-key', '--effective-seq', '9999999999999999'], '--effective-seq'],
+      [['adopt', 'bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', '--into', dir.path], '--into'] // a directory
     ]
     // each must end by itself (a bad --sync-interval used to run a node with anti-entropy off)
     const runs = await Promise.all(cases.map(async ([args]) => await oos([...args, '--home', args[0] === 'init' ? join(dir.path, 'new') : home], { timeoutMs: 30_000 })))

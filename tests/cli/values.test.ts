@@ -1,7 +1,7 @@
 /** The checks of option values (src/cli/values.ts): each bad value is a usage error naming the option. */
 import { describe, it, expect } from 'vitest'
 import type { Context } from '../../src/cli/command.ts'
-import { apiOption, integerOption, multiaddrOption, noteOption, seqValue, textValue } from '../../src/cli/values.ts'
+import { apiOption, fileError, integerOption, multiaddrOption, noteOption, seqValue, textValue } from '../../src/cli/values.ts'
 import { parseExpiry } from '../../src/cli/commands/trust.ts'
 
 const PEER = '12D3KooWL7XsRxSS9yGQWysB1XfAN5wpmgauU7FU8Cd8ftyuEJQU'
@@ -54,5 +54,14 @@ describe('option values', () => {
     const now = Date.UTC(2026, 0, 1)
     expect(parseExpiry('2027-02-28', now)).toBe(Date.UTC(2027, 1, 28))
     for (const bad of ['2027-02-31', '2027-13-01', '2027-00-10', '2027-02-29']) usage(() => parseExpiry(bad, now), '--expires')
+  })
+
+  it('a file option\'s I/O failure is typed and names the option', () => {
+    const errno = (code: string): Error => Object.assign(new Error(code), { code })
+    expect(fileError(errno('ENOENT'), '--out', '/no/such/x.md')).toMatchObject({ code: 'NOT_FOUND', message: '--out /no/such/x.md: no such file or directory' })
+    expect(fileError(errno('EISDIR'), '--into', '/tmp')).toMatchObject({ code: 'USAGE', message: '--into must name a file; /tmp is a directory' })
+    expect(fileError(errno('EACCES'), '--out', '/root/x')).toMatchObject({ code: 'INVALID_ARGUMENT' })
+    const other = errno('EIO')
+    expect(fileError(other, '--out', '/x')).toBe(other)
   })
 })

@@ -23,7 +23,7 @@ import { str, type Command, type Context } from '../command.ts'
 import { UsageError } from '../errors.ts'
 import { clean } from '../render.ts'
 import { withLocal } from '../session.ts'
-import { noteOption, seqValue } from '../values.ts'
+import { fileError, noteOption, seqValue } from '../values.ts'
 
 const DAY = 86_400_000
 
@@ -100,9 +100,9 @@ export const adopt: Command = {
   async run (ctx) {
     const source = cidArg(ctx.positionals[0], 'CLAIM_CID')
     const file = resolve(str(ctx, 'into') ?? join(ctx.home, 'draft.oos.md'))
-    const existing = await readFile(file, 'utf8').catch((err) => { if (err.code === 'ENOENT') return undefined; throw err })
+    const existing = await readFile(file, 'utf8').catch((err) => { if (err.code === 'ENOENT') return undefined; throw fileError(err, '--into', file) })
     const r = await withBackend(ctx, async (h) => await h.adopt({ cid: source.toString(), ...(existing !== undefined ? { draft: existing } : {}) }, { signal: ctx.signal }))
-    if (r.document !== undefined) await writeFile(file, r.document, { mode: 0o644 })
+    if (r.document !== undefined) await writeFile(file, r.document, { mode: 0o644 }).catch((err) => { throw fileError(err, '--into', file) })
     ctx.io.result({ file, added: r.added === null ? null : { claim_id: r.added.claim_id, derived_from: r.added.derived_from, evidence_reference: r.added.evidence_reference }, conflicts: r.conflicts }, () => r.added !== null
       ? `adopted ${source.toString()} into ${file} as ${r.added.claim_id} (confidence LOW)\n  rule: ${clean(r.added.rule)}\n  review the draft, then oos publish ${file}`
       : ['not adopted: a person has to decide', ...r.conflicts.map(c => `  ${c.kind}${c.claim_id !== undefined ? ` (${c.claim_id})` : ''}: ${clean(c.message)}`)].join('\n'))
