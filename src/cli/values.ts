@@ -4,8 +4,7 @@
  * half-way through (README, "CLI reference"). Every option of every command goes through
  * one of these, or through a check of its own set of words (`--format`, `--template`, …).
  */
-import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import { peerIdFromString } from '@libp2p/peer-id'
+import { checkAddress, type PeerPart } from '../net/address.ts'
 import { isLoopbackHost } from '../api/server.ts'
 import { LIMITS } from '../records/constants.ts'
 import type { Context } from './command.ts'
@@ -50,39 +49,15 @@ export function seqValue (s: string | undefined, what: string): number | undefin
 }
 
 /**
- * A multiaddr option's values, parsed. `peer`: whether the address must end in
- * `/p2p/<peer id>` (an address to dial a known peer: --bootstrap), must not (an address to
- * listen on: --listen), or may (--via). Only TCP is spoken (src/net/libp2p.ts), so an
- * address names an IP or DNS host and a TCP port, or is a /dnsaddr/ name.
+ * A multiaddr option's values, parsed (src/net/address.ts): `peer` says whether an address
+ * must end in `/p2p/<peer id>` (--bootstrap), must not (--listen), or may (--via).
  */
-export function multiaddrOption (ctx: Context, name: string, peer: 'required' | 'forbidden' | 'optional'): string[] {
-  return listOption(ctx, name).map(s => parseAddress(s, `--${name}`, peer).toString())
-}
-
-function parseAddress (s: string, what: string, peer: 'required' | 'forbidden' | 'optional'): Multiaddr {
-  const example = peer === 'forbidden' ? '/ip4/0.0.0.0/tcp/4710' : '/ip4/192.0.2.1/tcp/4710/p2p/12D3KooW…'
-  let ma: Multiaddr
-  try {
-    ma = multiaddr(s)
-  } catch (err) {
-    throw new UsageError(`${what} must be a multiaddr such as ${example}, not ${show(s)}: ${(err as Error).message.split('\n')[0]}`)
-  }
-  const parts = ma.getComponents()
-  const names = parts.map(c => c.name)
-  const host = ['ip4', 'ip6', 'dns', 'dns4', 'dns6'].includes(names[0]) && names[1] === 'tcp'
-  const dnsaddr = names[0] === 'dnsaddr' && peer !== 'forbidden'
-  const rest = names.slice(host ? 2 : 1)
-  const last = parts[parts.length - 1]
-  if (!(host || dnsaddr) || rest.length > 1 || (rest.length === 1 && rest[0] !== 'p2p')) {
-    throw new UsageError(`${what} must be a TCP multiaddr such as ${example}, not ${show(s)}`)
-  }
-  if (last.name === 'p2p') {
-    if (peer === 'forbidden') throw new UsageError(`${what} is an address of this node: it takes no /p2p/ part (${show(s)})`)
-    try { peerIdFromString(last.value ?? '') } catch { throw new UsageError(`${what}: ${show(last.value ?? '')} is not a peer id (12D3KooW…)`) }
-  } else if (peer === 'required' || dnsaddr) {
-    throw new UsageError(`${what} must end in /p2p/<peer id>: ${show(s)}`)
-  }
-  return ma
+export function multiaddrOption (ctx: Context, name: string, peer: PeerPart): string[] {
+  return listOption(ctx, name).map(s => {
+    const r = checkAddress(s, peer)
+    if (typeof r === 'string') throw new UsageError(`--${name} ${r}`)
+    return r.toString()
+  })
 }
 
 /** `--api HOST:PORT`, loopback only (the API has no other protection than its token). */

@@ -190,7 +190,9 @@ describe('the local API', () => {
     const r4 = await raw(server.url, { method: 'GET', path: '/v1/status', headers: auth, body: 'x'.repeat(65 * 1024) })
     expect(r4.status).toBe(413)
     // under the limit, a follow is fine
-    const ok = await raw(server.url, { method: 'POST', path: '/v1/follow', headers: json, body: JSON.stringify({ org, via: ['x'.repeat(60 * 1024)] }) })
+    const body = JSON.stringify({ org, via: Array.from({ length: 2350 }, () => '/ip4/127.0.0.1/tcp/4710') })
+    expect(body.length).toBeGreaterThan(56 * 1024)
+    const ok = await raw(server.url, { method: 'POST', path: '/v1/follow', headers: json, body })
     expect(ok.status).toBe(200)
     await client.unfollow({ org })
   })
@@ -312,6 +314,9 @@ describe('the local API', () => {
     expect(await client.unfollow({ org: other })).toEqual({ org: other, removed: true })
     expect(await client.unfollow({ org: other })).toEqual({ org: other, removed: false })
     await expect(client.follow({ org: 'not a did' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', name: InvalidArgumentError.name, path: 'org' })
+    // an address that is not a multiaddr is refused before the node would dial it (it used to be a 500)
+    await expect(client.follow({ org: other, via: ['/ip4/127.0.0.1/tcp/4710', 'junk'] })).rejects.toMatchObject({ code: 'BAD_REQUEST', path: 'via[1]' })
+    expect(followed.has(other)).toBe(false)
   })
 
   it('a node without the org key cannot publish (NO_ORG_KEY, 409)', async () => {
