@@ -111,9 +111,12 @@ describe('oos processes: values, failed starts, stop, signals', () => {
     expect(await storeFree(home)).toBe(true)
   }, 90_000)
 
-  it('oos stop stops the running node through its API (exit 0, store free); with none running it says so, exit 1', async () => {
+  it('a second start is STORE_LOCKED; oos stop stops the running node through its API (exit 0, store free); with none running it says so, exit 1', async () => {
     const node = await startOos(['--home', home, '--listen', '/ip4/127.0.0.1/tcp/0'])
     started.push(node)
+    const second = await oos(['start', '--home', home, '--listen', '/ip4/127.0.0.1/tcp/0'], { timeoutMs: 40_000 })
+    expect(second.code).toBe(1)
+    expect(second.stderr).toMatch(/^oos: a node is already running for .* \[STORE_LOCKED\]\n$/)
     const r = await oos(['stop', '--home', home, '--json'])
     expect(r.code, r.stderr).toBe(0)
     expect(r.json()).toEqual({ stopped: true, pid: node.child.pid })

@@ -6,7 +6,7 @@ import type { ApiStatus } from '../../api/types.ts'
 import { loadHome, unlockNodeKey, unlockOrgKey } from '../../node/home.ts'
 import { toJson } from '../io.ts'
 import { type Command, type Context } from '../command.ts'
-import { UsageError } from '../errors.ts'
+import { StoreLockedError } from '../../store/errors.ts'
 import { stopTrigger } from '../lifecycle.ts'
 import { apiOption, integerOption, multiaddrOption } from '../values.ts'
 import { orgSigner } from '../backend.ts'
@@ -50,7 +50,7 @@ export const start: Command = {
   async run (ctx) {
     const options = startOptions(ctx)
     const config = await loadHome(ctx.home)
-    if (await ApiClient.fromHome(ctx.home) !== undefined) throw new UsageError(`a node is already running for ${ctx.home}`)
+    if (await ApiClient.fromHome(ctx.home) !== undefined) throw new StoreLockedError(`a node is already running for ${ctx.home} (oos stop stops it)`)
     const pass = await ctx.io.passphrase('Passphrase for the organization key: ')
     const orgKey = await unlockOrgKey(ctx.home, pass)
     const nodeKey = await unlockNodeKey(ctx.home, pass)
