@@ -4,23 +4,15 @@
  * half-way through (README, "CLI reference"). Every option of every command goes through
  * one of these, or through a check of its own set of words (`--format`, `--template`, …).
  */
-import { checkAddress, type PeerPart } from '../net/address.ts'
+import { checkAddress, quote, type PeerPart } from '../net/address.ts'
 import { isLoopbackHost } from '../api/server.ts'
 import { LIMITS } from '../records/constants.ts'
-import type { Context } from './command.ts'
+import { str, type Context } from './command.ts'
 import { InvalidArgumentError, NotFoundError } from '../node/errors.ts'
 import { UsageError } from './errors.ts'
 
 /** The longest organization name (`oos init --name`), in characters. */
 export const MAX_NAME_CHARS = 128
-
-const show = (s: string): string => JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s)
-
-/** The string value of an option (the last one if it was given more than once). */
-export function stringOption (ctx: Context, name: string): string | undefined {
-  const v = ctx.values[name]
-  return typeof v === 'string' ? v : Array.isArray(v) ? v[v.length - 1] : undefined
-}
 
 /** Every value of a repeatable option; commas separate values too (`--listen A,B`). */
 export function listOption (ctx: Context, name: string): string[] {
@@ -32,14 +24,14 @@ export function listOption (ctx: Context, name: string): string[] {
 export function parseInteger (s: string, range: { min: number, max: number }, what: string): number {
   const n = /^(0|[1-9][0-9]{0,15})$/.test(s) ? Number(s) : NaN
   if (!Number.isSafeInteger(n) || n < range.min || n > range.max) {
-    throw new UsageError(`${what} must be a whole number from ${range.min} to ${range.max}, not ${show(s)}`)
+    throw new UsageError(`${what} must be a whole number from ${range.min} to ${range.max}, not ${quote(s)}`)
   }
   return n
 }
 
 /** `--NAME N`: an integer option, undefined when not given. */
 export function integerOption (ctx: Context, name: string, range: { min: number, max: number }): number | undefined {
-  const s = stringOption(ctx, name)
+  const s = str(ctx, name)
   return s === undefined ? undefined : parseInteger(s, range, `--${name}`)
 }
 
@@ -62,11 +54,11 @@ export function multiaddrOption (ctx: Context, name: string, peer: PeerPart): st
 
 /** `--api HOST:PORT`, loopback only (the API has no other protection than its token). */
 export function apiOption (ctx: Context, name = 'api'): { host: string, port: number } {
-  const s = stringOption(ctx, name) ?? '127.0.0.1:0'
+  const s = str(ctx, name) ?? '127.0.0.1:0'
   const m = /^(\[[^\]]+\]|[^:[\]]+):([0-9]{1,5})$/.exec(s)
-  if (m === null) throw new UsageError(`--${name} must be HOST:PORT (127.0.0.1:4711, [::1]:4711, localhost:0), not ${show(s)}`)
+  if (m === null) throw new UsageError(`--${name} must be HOST:PORT (127.0.0.1:4711, [::1]:4711, localhost:0), not ${quote(s)}`)
   const host = m[1].replace(/^\[|\]$/g, '')
-  if (!isLoopbackHost(host)) throw new UsageError(`--${name} must be a loopback address (127.0.0.0/8, ::1, localhost), not ${show(host)}`)
+  if (!isLoopbackHost(host)) throw new UsageError(`--${name} must be a loopback address (127.0.0.0/8, ::1, localhost), not ${quote(host)}`)
   return { host, port: parseInteger(m[2], { min: 0, max: 65535 }, `the port of --${name}`) }
 }
 
@@ -84,7 +76,7 @@ export function textValue (s: string, what: string, options: { max: number, prin
 
 /** A free-text option (a note, a reason): at most the record limit (SPEC §8). */
 export function noteOption (ctx: Context, name: string): string | undefined {
-  const s = stringOption(ctx, name)
+  const s = str(ctx, name)
   return s === undefined ? undefined : textValue(s, `--${name}`, { max: LIMITS.maxNoteChars })
 }
 

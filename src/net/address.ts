@@ -10,7 +10,8 @@ import { peerIdFromString } from '@libp2p/peer-id'
 /** Whether an address must end in `/p2p/<peer id>` (a peer to dial), must not (ours to listen on), or may. */
 export type PeerPart = 'required' | 'forbidden' | 'optional'
 
-const show = (s: string): string => JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}…` : s)
+/** A value as quoted in an error message, cut at 60 characters (a value can be any size). */
+export const quote = (s: string): string => JSON.stringify(s.length > 60 ? `${s.slice(0, 60)}…` : s)
 
 /** The address parsed, or what is wrong with it (a phrase that follows the option's name). */
 export function checkAddress (s: string, peer: PeerPart): Multiaddr | string {
@@ -19,7 +20,7 @@ export function checkAddress (s: string, peer: PeerPart): Multiaddr | string {
   try {
     ma = multiaddr(s)
   } catch (err) {
-    return `must be a multiaddr such as ${example}, not ${show(s)}: ${(err as Error).message.split('\n')[0]}`
+    return `must be a multiaddr such as ${example}, not ${quote(s)}: ${(err as Error).message.split('\n')[0]}`
   }
   const parts = ma.getComponents()
   const names = parts.map(c => c.name)
@@ -27,14 +28,14 @@ export function checkAddress (s: string, peer: PeerPart): Multiaddr | string {
   const dnsaddr = names[0] === 'dnsaddr' && peer !== 'forbidden'
   const rest = names.slice(host ? 2 : 1)
   if (!(host || dnsaddr) || rest.length > 1 || (rest.length === 1 && rest[0] !== 'p2p')) {
-    return `must be a TCP multiaddr such as ${example}, not ${show(s)}`
+    return `must be a TCP multiaddr such as ${example}, not ${quote(s)}`
   }
   const last = parts[parts.length - 1]
   if (last.name === 'p2p') {
-    if (peer === 'forbidden') return `is an address of this node: it takes no /p2p/ part (${show(s)})`
-    try { peerIdFromString(last.value ?? '') } catch { return `names ${show(last.value ?? '')}, which is not a peer id (12D3KooW…)` }
+    if (peer === 'forbidden') return `is an address of this node: it takes no /p2p/ part (${quote(s)})`
+    try { peerIdFromString(last.value ?? '') } catch { return `names ${quote(last.value ?? '')}, which is not a peer id (12D3KooW…)` }
   } else if (peer === 'required' || dnsaddr) {
-    return `must end in /p2p/<peer id>: ${show(s)}`
+    return `must end in /p2p/<peer id>: ${quote(s)}`
   }
   return ma
 }
