@@ -20,7 +20,7 @@ import type { AddressInfo } from 'node:net'
 import { isIP } from 'node:net'
 import { OosError } from '../errors.ts'
 import { logger } from '../logger.ts'
-import { InvalidArgumentError } from '../node/errors.ts'
+import { AddressInUseError, InvalidArgumentError, ListenFailedError } from '../node/errors.ts'
 import { toJson } from '../cli/io.ts'
 import {
   ApiNotLoopbackError, ApiNotStartedError, BadRequestError, ForbiddenError, InternalError,
@@ -162,8 +162,9 @@ export class ApiServer {
     if (!Number.isInteger(this.port) || this.port < 0 || this.port > 65535) throw new InvalidArgumentError(`bad API port ${this.port}`)
     const server = createServer({ requestTimeout: 60_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, (req, res) => { void this.handle(req, res) })
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen({ host: this.host.replace(/^\[(.*)\]$/, '$1'), port: this.port, exclusive: true }, () => { server.off('error', reject); resolve() })
+      const onError = (err: NodeJS.ErrnoException): void => { reject(listenError(err, `${this.host}:${this.port}`)) }
+      server.once('error', onError)
+      server.listen({ host: this.host.replace(/^\[(.*)\]$/, '$1'), port: this.port, exclusive: true }, () => { server.off('error', onError); resolve() })
     })
     const a = server.address() as AddressInfo
     if (!isLoopbackHost(a.address)) {
@@ -287,6 +288,13 @@ export class ApiServer {
     })
     res.end(text)
   }
+}
+
+/** The typed error of a failed listen: the port is taken, or the address is not one of this host. */
+function listenError (err: NodeJS.ErrnoException, where: string): Error {
+  if (err.code === 'EADDRINUSE') return new AddressInUseError(`the API address ${where} is in use by another process`, { cause: err })
+  if (err.code === 'EADDRNOTAVAIL' || err.code === 'EACCES' || err.code === 'ENOTFOUND') return new ListenFailedError(`the API cannot listen on ${where}: ${err.code}`, { cause: err })
+  return err
 }
 
 async function readBody (req: IncomingMessage, limit: number): Promise<Buffer> {

@@ -75,6 +75,8 @@ export interface FollowInput {
 
 export interface FollowResult { org: string, seq: number }
 export interface UnfollowResult { org: string, removed: boolean }
+/** `POST /v1/stop`: the node stops once this answer is sent; `pid` is the process that exits. */
+export interface StopResult { stopping: true, pid: number }
 
 export interface ShowInput {
   /** a version CID, a did, a unique did prefix or an org pseudonym */
@@ -180,7 +182,9 @@ export interface ApiHandlers {
   trustSet: (input: TrustSetInput, options?: CallOptions) => Promise<TrustSetInput>
   exportCar: (input: ExportInput, options?: CallOptions) => Promise<ExportResult>
   importCar: (input: { path: string }, options?: CallOptions) => Promise<ImportResult>
+  /** stop the node gracefully (a node run by `oos start`; a server without it answers NOT_FOUND) */
+  stop?: (options?: CallOptions) => Promise<StopResult>
 }
 
 /** The handlers a store, an ingest door, the home and the org key can provide (handlers.ts, trust-handlers.ts). */
-export type LocalHandlers = Omit<ApiHandlers, 'status' | 'follow' | 'unfollow'>
+export type LocalHandlers = Omit<ApiHandlers, 'status' | 'follow' | 'unfollow' | 'stop'>

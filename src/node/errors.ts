@@ -14,3 +14,7 @@ export class PathExistsError extends errorClass('PathExistsError', 'PATH_EXISTS'
 export class PathInvalidError extends errorClass('PathInvalidError', 'PATH_INVALID') {}
 /** The filesystem is full, or the user's quota is (ENOSPC, EDQUOT). */
 export class NoSpaceError extends errorClass('NoSpaceError', 'NO_SPACE') {}
+/** A port another process holds: the API's (`--api`) or a libp2p listen address (`--listen`). */
+export class AddressInUseError extends errorClass('AddressInUseError', 'ADDRESS_IN_USE') {}
+/** libp2p could not listen on an address for another reason (not an address of this host, no permission). */
+export class ListenFailedError extends errorClass('ListenFailedError', 'LISTEN_FAILED') {}

@@ -26,6 +26,7 @@ import { Replicator } from './replicator.ts'
 import { homePaths, type HomeConfig } from './home.ts'
 import { Violations } from './violations.ts'
 import { auditLog, type AuditInit, type AuditLog } from './audit.ts'
+import { AddressInUseError, ListenFailedError } from './errors.ts'
 import { keyPairFromSeed, publicKeyToDid } from '../identity/index.ts'
 import { FollowReacher, boundPeers, parseVia, type FollowRetryInit } from './reach.ts'
 import { UnreachableError } from './errors.ts'
@@ -108,7 +109,22 @@ export class OosNode {
   /** The orgs whose records this node keeps up to date: its own and those it follows. */
   orgs (): string[] { return [this.org, ...this.follows.list().map(f => f.org)] }
 
+  /**
+   * Start every part in order. If one fails (the store locked by another process, a listen
+   * address in use), the parts already started are stopped again before the error is
+   * thrown: a failed start leaves no store open and no port bound.
+   */
   async start (): Promise<void> {
+    try {
+      await this.startParts()
+    } catch (err) {
+      this.started = true // stop() takes down whatever exists
+      await this.stop().catch((e: Error) => { this.log('stopping after a failed start: %s', e.message) })
+      throw listenError(err)
+    }
+  }
+
+  private async startParts (): Promise<void> {
     await this.follows.load()
     await this.store.start()
     await this.audit.start()
@@ -157,14 +173,18 @@ export class OosNode {
     if (!this.started) return
     this.started = false
     clearTimeout(this.regossipTimer)
-    this.libp2p.services.pubsub.removeEventListener('subscription-change', this.onSubscription)
-    await this.reacher.stop()
-    await this.replicator.stop()
-    await this.reqresp.stop()
-    await this.gossip.stop()
-    const hb = (this.libp2p.services.pubsub as any).status?.heartbeatTimeout
-    await this.libp2p.stop()
-    clearTimeout(hb) // gossipsub 17 leaves its pending heartbeat timer behind
+    // after a failed start, only the parts made before the failure exist
+    const parts = this as Partial<Pick<OosNode, 'libp2p' | 'gossip' | 'reqresp' | 'replicator' | 'reacher'>>
+    parts.libp2p?.services.pubsub.removeEventListener('subscription-change', this.onSubscription)
+    await parts.reacher?.stop()
+    await parts.replicator?.stop()
+    await parts.reqresp?.stop()
+    await parts.gossip?.stop()
+    if (parts.libp2p !== undefined) {
+      const hb = (parts.libp2p.services.pubsub as any).status?.heartbeatTimeout
+      await parts.libp2p.stop()
+      clearTimeout(hb) // gossipsub 17 leaves its pending heartbeat timer behind
+    }
     await this.ingest.stop()
     await this.audit.stop()
     await this.store.stop()
@@ -371,6 +391,17 @@ export class OosNode {
       connections: this.policy.stats()
     }
   }
+}
+
+/** libp2p's failure to listen as a typed error: the port is taken (`ADDRESS_IN_USE`), or another cause. */
+function listenError (err: unknown): unknown {
+  const e = err as Error
+  if (e?.name !== 'UnsupportedListenAddressesError') return err
+  // its message lists `  <address>: <cause>` for each address that failed
+  const first = /^\s*(\/\S+): (.*)$/m.exec(e.message)
+  const where = first?.[1] ?? 'a listen address'
+  if (/EADDRINUSE/.test(e.message)) return new AddressInUseError(`cannot listen on ${where}: the port is in use by another process`, { cause: err })
+  return new ListenFailedError(`cannot listen on ${where}: ${first?.[2] ?? e.message.split('\n')[0]}`, { cause: err })
 }
 
 export interface NodeStatus {

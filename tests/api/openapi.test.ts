@@ -128,7 +128,8 @@ describe('the API answers as documented', () => {
       ...localHandlers(node.store, node.ingest, { org }, { secretKey: keys.secretKey }, node.path),
       status: async () => ({ org, name: 'Ledgerline', peerId: '12D3KooWFake', multiaddrs: ['/ip4/127.0.0.1/tcp/4710'], peers: [], following: [], head: (await node.store.head(org))?.seq ?? 0, ingest: node.ingest.stats() }),
       follow: async ({ org }) => ({ org, seq: 0 }),
-      unfollow: async ({ org }) => ({ org, removed: false })
+      unfollow: async ({ org }) => ({ org, removed: false }),
+      stop: async () => ({ stopping: true, pid: process.pid })
     }
     server = apiServer()({ handlers })
     await server.start()
@@ -152,6 +153,7 @@ describe('the API answers as documented', () => {
     check('get', '/v1/status', '200', await client.status())
     check('post', '/v1/follow', '200', await client.follow({ org }))
     check('post', '/v1/unfollow', '200', await client.unfollow({ org }))
+    check('post', '/v1/stop', '200', await client.stop())
     check('get', '/v1/versions/{ref}', '200', await client.show({ ref: org, seq: 1 }))
     check('get', '/v1/versions/{ref}', '200', await client.show({ ref: p2.cid }))
     check('get', '/v1/log/{org}', '200', await client.log({ org }))

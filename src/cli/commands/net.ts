@@ -4,6 +4,9 @@ import { Follows } from '../../node/follows.ts'
 import { NotFoundError } from '../../node/errors.ts'
 import { type Command, type Context } from '../command.ts'
 import { clean } from '../render.ts'
+import { multiaddrOption } from '../values.ts'
+import { NodeNotRunningError } from '../errors.ts'
+import { exited } from '../lifecycle.ts'
 
 async function running (ctx: Context): Promise<ApiClient | undefined> {
   await loadHome(ctx.home)
@@ -39,7 +42,7 @@ export const follow: Command = {
   args: [1, 1],
   async run (ctx) {
     const org = ctx.positionals[0]
-    const via = (ctx.values.via as string[] | undefined) ?? []
+    const via = multiaddrOption(ctx, 'via', 'optional')
     const api = await running(ctx)
     if (api !== undefined) {
       const r = await api.follow({ org, ...(via.length > 0 ? { via } : {}) }, { signal: ctx.signal })
@@ -65,5 +68,19 @@ export const unfollow: Command = {
       ? (await api.unfollow({ org }, { signal: ctx.signal })).removed
       : await (async () => { const f = new Follows(ctx.home); await f.load(); return await f.remove(org) })()
     ctx.io.result({ org, removed }, () => removed ? `no longer following ${org}` : `${org} was not followed`)
+  }
+}
+
+export const stop: Command = {
+  name: 'stop',
+  summary: 'stop the node running for this home, through its API: it closes its store and exits',
+  usage: 'stop',
+  help: 'Returns once the node\'s process has exited (its store and ports are then free). Exit 1 with NODE_NOT_RUNNING when no node runs for the home.',
+  async run (ctx) {
+    const api = await running(ctx)
+    if (api === undefined) throw new NodeNotRunningError(`no node is running for ${ctx.home}`)
+    const r = await api.stop({ signal: ctx.signal })
+    await exited(r.pid, { signal: ctx.signal })
+    ctx.io.result({ stopped: true, pid: r.pid }, () => `stopped the node of ${ctx.home} (pid ${r.pid})`)
   }
 }

@@ -5,12 +5,7 @@ import { str, type Command } from '../command.ts'
 import { UsageError } from '../errors.ts'
 import { clean, renderDiff, renderVersion } from '../render.ts'
 import { hydrate, withBackend } from '../backend.ts'
-
-function seqArg (v: string | undefined, what: string): number | undefined {
-  if (v === undefined) return undefined
-  if (!/^[1-9][0-9]{0,15}$/.test(v)) throw new UsageError(`${what} must be a version number (1, 2, …), not ${JSON.stringify(v)}`)
-  return Number(v)
-}
+import { seqValue as seqArg } from '../values.ts'
 
 export const show: Command = {
   name: 'show',
