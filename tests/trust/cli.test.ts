@@ -27,6 +27,7 @@ async function run (cmd: Command, home: string, positionals: string[], values: C
   const io: Io = {
     json,
     out: (t) => { lines.push(t) },
+    document: (t) => { lines.push(t) },
     err: (t) => { lines.push(t) },
     result (v, text) { lines.push(json ? JSON.stringify(toJson(v)) : text()) },
     progress: () => {},
