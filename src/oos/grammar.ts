@@ -105,8 +105,9 @@ const MAY_BE_CLAIM_LIKE = /[*\uff0a]/
 const normalized = (line: string): string => line.replace(FORMAT_CHARS, '').normalize('NFKC')
 
 function quoteLine (line: string): string {
-  const s = escapeUnsafe(line, HIDDEN)
-  return JSON.stringify(s.length > 48 ? `${s.slice(0, 48)}…` : s)
+  const chars = [...line]
+  const s = escapeUnsafe(chars.length > 48 ? `${chars.slice(0, 48).join('')}…` : line, HIDDEN)
+  return `"${s}"`
 }
 
 /** What is wrong with a line that looks like a claim header and is not one, or null. */
