@@ -7,6 +7,7 @@
  * an escape character in it is a mistake (or an attack) to be reported where it is, never
  * silently replaced (U+FFFD) or kept.
  */
+import { utf8Error } from '../records/canonical.ts'
 import { InvalidUtf8Error, OosParseError } from './errors.ts'
 
 // ignoreBOM: keep a leading U+FEFF in the text, so that the readers' rule (remove one) is the
@@ -15,34 +16,11 @@ const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /**
  * Offset of the first byte that does not start a well-formed UTF-8 sequence (RFC 3629: no
- * overlong forms, no surrogates, nothing above U+10FFFF, nothing truncated), or -1.
+ * overlong forms, no surrogates, nothing above U+10FFFF, nothing truncated), or -1. The same
+ * check as DAG-CBOR text strings get (records/canonical.ts).
  */
 export function firstInvalidUtf8 (b: Uint8Array): number {
-  const n = b.length
-  let i = 0
-  while (i < n) {
-    const c = b[i]
-    if (c < 0x80) { i++; continue }
-    let need: number
-    let lo = 0x80
-    let hi = 0xbf
-    if (c >= 0xc2 && c <= 0xdf) need = 1
-    else if (c >= 0xe0 && c <= 0xef) {
-      need = 2
-      if (c === 0xe0) lo = 0xa0 // overlong
-      if (c === 0xed) hi = 0x9f // surrogates
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      need = 3
-      if (c === 0xf0) lo = 0x90 // overlong
-      if (c === 0xf4) hi = 0x8f // above U+10FFFF
-    } else return i
-    for (let k = 1; k <= need; k++) {
-      const d = i + k < n ? b[i + k] : -1
-      if (d < (k === 1 ? lo : 0x80) || d > (k === 1 ? hi : 0xbf)) return i
-    }
-    i += need + 1
-  }
-  return -1
+  return utf8Error(b, 0, b.length)
 }
 
 /** 1-based line and column of `offset` in `units`; lines end at LF, CRLF or a lone CR (§5.1). */
