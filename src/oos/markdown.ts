@@ -14,7 +14,7 @@ import { OosParseError } from './errors.ts'
 import { applyDerived, type Correction } from './derive.ts'
 import {
   BLANK_RE, CLAIM_HEADER_RE, CONTINUATION_RE, FENCE_RE, FIELD_RE, FIELDS, HEADING_RE, LABELS,
-  claimLikeProblem, isPlainObject, normLabel, trimST, type FieldSpec
+  claimLikeProblem, isPlainObject, normLabel, shown, trimST, type FieldSpec
 } from './grammar.ts'
 import { checkDocumentText } from './text.ts'
 
@@ -213,7 +213,7 @@ export function parseOosMarkdown (text: string): ParseResult {
       const m = FIELD_RE.exec(l)
       if (m !== null) {
         const spec = LABELS.get(normLabel(m[1]))
-        if (spec === undefined) fail(i + 1, `claim ${id} has an unknown field **${trimST(m[1])}:**`)
+        if (spec === undefined) fail(i + 1, `claim ${id} has an unknown field **${shown(trimST(m[1]))}:**`)
         const prev = fields.get(spec.key)
         if (prev !== undefined) fail(i + 1, `claim ${id} has a second **${spec.label}:** line (first at line ${prev.line})`)
         last = { spec, line: i + 1, parts: [trimST(m[2])] }

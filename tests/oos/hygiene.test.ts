@@ -136,7 +136,9 @@ describe('claim-like prose is an error, not prose (BODY.md §5.3 rule 3)', () =>
     ['a Cyrillic Es for the C', header.replace('C003', '\u0421003'), /looks like a claim header/],
     ['fullwidth letters and digits', header.replace('C003', 'Ｃ００３'), /looks like a claim header/],
     ['Arabic-Indic digits', header.replace('C003', 'C\u0660\u0660\u0663'), /looks like a claim header/],
-    ['the bold closed after the section', header.replace(']**', ']') + '**', /looks like a claim header/]
+    ['the bold closed after the section', header.replace(']**', ']') + '**', /looks like a claim header/],
+    ['small asterisks (NFKC: *)', header.replace(/\*/g, '\ufe61'), /looks like a claim header/],
+    ['a no-break space before it', '\u00a0' + header, /looks like a claim header/]
   ]
   for (const [what, line, message] of broken) {
     it(`${what}: PARSE_ERROR at the header's line`, () => {
@@ -155,6 +157,19 @@ describe('claim-like prose is an error, not prose (BODY.md §5.3 rule 3)', () =>
       expect(e.message).toMatch(/a paragraph with claim fields \(\*\*Rule:\*\*, \*\*Why:\*\*, \*\*Failure mode:\*\*\) but no claim header/)
     })
   }
+
+  it('field labels with invisible characters still count as claim fields', () => {
+    const text = withLine(n, 'C003 core_operating_rules').split('\n')
+    // every field line of the block gets an invisible character in its label
+    for (let i = n; i < n + 6; i++) text[i] = text[i].replace('- **', '- **\u200b')
+    const e = caught(() => parseOosMarkdown(text.join('\n')))
+    expect([e.code, e.path]).toEqual(['PARSE_ERROR', `line ${n}`])
+  })
+
+  it('inside a claim, a label with an invisible character is an unknown field, shown with the character spelled out', () => {
+    const e = caught(() => parseOosMarkdown(withLine(n + 1, LINES[n].replace('- **Rule:**', '- **Ru\u200ble:**'))))
+    expect([e.code, e.path, e.message]).toEqual(['PARSE_ERROR', `line ${n + 1}`, `line ${n + 1}: claim C003 has an unknown field **Ru\\u{200B}le:**`])
+  })
 
   it('a valid body cannot hold a claim-like text block (so every valid body still round-trips)', () => {
     expect(textBlockProblem('intro\n**[C0\u200b01]** x')).toMatch(/looks like a claim header/)
