@@ -11,14 +11,16 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { localHandlers } from '../../src/api/handlers.ts'
 import { apiServer, type ApiServer } from '../../src/api/server.ts'
-import { generateKeyPair, publicKeyToDid } from '../../src/identity/index.ts'
-import { openNode } from '../helpers.ts'
+import type { ApiStatus } from '../../src/api/types.ts'
+import { orgSigner } from '../../src/cli/backend.ts'
+import { toJson } from '../../src/cli/io.ts'
+import { ephemeralNode, type EphemeralNode } from '../../src/node/ephemeral.ts'
 
 const EXAMPLE = join(fileURLToPath(new URL('../../', import.meta.url)), 'examples', 'orgs', 'ledgerline', 'v1.oos.md')
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u
 
 describe('the API and hostile document text', () => {
-  let node: Awaited<ReturnType<typeof openNode>>
+  let node: EphemeralNode
   let server: ApiServer
   let org: string
   let lines: string[]
@@ -46,16 +48,23 @@ describe('the API and hostile document text', () => {
   }
 
   beforeAll(async () => {
-    node = await openNode()
-    const keys = generateKeyPair()
-    org = publicKeyToDid(keys.publicKey)
-    server = apiServer()({ handlers: localHandlers(node.store, node.ingest, { org }, { secretKey: keys.secretKey }) })
+    // a real node on loopback, served the way `oos start` serves it
+    node = await ephemeralNode('Hygiene')
+    org = node.config.org
+    server = apiServer()({
+      handlers: {
+        ...localHandlers(node.store, node.ingest, node.config, orgSigner(await node.orgSecret(), org), node.home),
+        status: async () => toJson(await node.status()) as ApiStatus,
+        follow: async ({ org, via }, o) => await node.follow(org, { via, signal: o?.signal }),
+        unfollow: async ({ org }) => ({ org, removed: await node.unfollow(org) })
+      }
+    })
     await server.start()
     lines = (await readFile(EXAMPLE, 'utf8')).split('\n')
   })
   afterAll(async () => {
     await server?.stop()
-    await node?.close()
+    await node?.cleanup()
   })
 
   it('POST /v1/publish with a lone surrogate on line N: 400 INVALID_UTF8 naming line N; nothing stored', async () => {
