@@ -5,13 +5,12 @@
  * characters, checked on a real pseudo-terminal (util-linux `script`).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { spawn } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseOosMarkdown } from '../../src/oos/index.ts'
 import { terminalIo } from '../../src/cli/io.ts'
 import { tempDir } from '../helpers.ts'
-import { BIN, ROOT, oos } from './run.ts'
+import { BIN, ROOT, capture, oos } from './run.ts'
 
 const EXAMPLE = join(ROOT, 'examples', 'orgs', 'ledgerline', 'v1.oos.md')
 /** what must never reach a terminal raw: C0 but LF/TAB (CR below), DEL, C1, bidi controls */
@@ -22,16 +21,8 @@ const quote = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`
 /** Run `oos` with stdout and stderr on a pseudo-terminal (script -q: no header; -e: the child's exit code). */
 async function oosOnTerminal (args: string[]): Promise<{ code: number, output: string }> {
   const command = [process.execPath, BIN, ...args].map(quote).join(' ')
-  const env: Record<string, string | undefined> = { ...process.env, OOS_PASSPHRASE: 'correct horse battery staple', DEBUG: undefined, TERM: 'xterm' }
-  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k]
-  return await new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: ROOT, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] })
-    let output = ''
-    child.stdout.on('data', (d: Buffer) => { output += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { output += d.toString() })
-    child.on('error', reject)
-    child.on('close', (code) => { resolve({ code: code ?? -1, output }) })
-  })
+  const r = await capture('script', ['-qec', command, '/dev/null'], { env: { ...process.env, TERM: 'xterm' } })
+  return { code: r.code, output: r.stdout + r.stderr }
 }
 
 describe('oos and hostile document text', () => {
