@@ -28,6 +28,7 @@ import {
 } from './errors.ts'
 import { BODY_LIMIT, match } from './routes.ts'
 import type { ApiHandlers, ApiStats } from './types.ts'
+import { escapeJsonText } from '../oos/text.ts'
 
 export { API_ROUTES, BODY_LIMIT, KiB, MiB, PUBLISH_BODY_LIMIT, ROUTES } from './routes.ts'
 
@@ -278,7 +279,8 @@ export class ApiServer {
       this.counts.byCode[code] = (this.counts.byCode[code] ?? 0) + 1
     }
     if (res.headersSent || res.destroyed) return
-    const text = JSON.stringify(value)
+    // DEL, C1 and bidi controls as \u escapes: the same JSON value, safe to print (BODY.md §5.6)
+    const text = escapeJsonText(JSON.stringify(value))
     res.writeHead(status, {
       'content-type': 'application/json; charset=utf-8',
       'content-length': Buffer.byteLength(text),

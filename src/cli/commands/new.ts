@@ -16,7 +16,7 @@ export const starter: Command = {
     if (!TEMPLATES.includes(template)) throw new UsageError(`--template must be one of ${TEMPLATES.join(', ')}`)
     const text = writeOosMarkdown(starterBody(template))
     const out = str(ctx, 'out')
-    if (out === undefined) { ctx.io.out(text); return }
+    if (out === undefined) { ctx.io.document(text); return }
     await writeFile(out, text, { flag: 'wx' }).catch((err) => {
       if (err.code === 'EEXIST') throw new UsageError(`${out} exists; refusing to overwrite it`)
       throw fileError(err, '--out', out)

@@ -16,6 +16,7 @@ import { generateKeyPair, readKeystore, writeKeystore } from '../../identity/ind
 import { homePaths, loadHome } from '../../node/home.ts'
 import { InvalidArgumentError } from '../../node/errors.ts'
 import { EVIDENCE, type Evidence } from '../../oos/types.ts'
+import { decodeDocument } from '../../oos/index.ts'
 import { keyDigest, keyState, makeRotation } from '../../trust/keys.ts'
 import { provenance as provenanceOf, type DerivationNode, type ProvenanceReport } from '../../trust/provenance.ts'
 import { trustedSetOf, type TrustLevel } from '../../trust/settings.ts'
@@ -100,7 +101,8 @@ export const adopt: Command = {
   async run (ctx) {
     const source = cidArg(ctx.positionals[0], 'CLAIM_CID')
     const file = resolve(str(ctx, 'into') ?? join(ctx.home, 'draft.oos.md'))
-    const existing = await readFile(file, 'utf8').catch((err) => { if (err.code === 'ENOENT') return undefined; throw fileError(err, '--into', file) })
+    const bytes = await readFile(file).catch((err) => { if (err.code === 'ENOENT') return undefined; throw fileError(err, '--into', file) })
+    const existing = bytes === undefined ? undefined : decodeDocument(bytes)
     const r = await withBackend(ctx, async (h) => await h.adopt({ cid: source.toString(), ...(existing !== undefined ? { draft: existing } : {}) }, { signal: ctx.signal }))
     if (r.document !== undefined) await writeFile(file, r.document, { mode: 0o644 }).catch((err) => { throw fileError(err, '--into', file) })
     ctx.io.result({ file, added: r.added === null ? null : { claim_id: r.added.claim_id, derived_from: r.added.derived_from, evidence_reference: r.added.evidence_reference }, conflicts: r.conflicts }, () => r.added !== null
