@@ -14,7 +14,7 @@ import { createNet, type OosLibp2p } from '../net/libp2p.ts'
 import { Gossip, type GossipItem } from '../net/gossip.ts'
 import { encodeAnnouncement, newer, type Announcement, decodeAnnouncement } from '../net/announce.ts'
 import { headKey, orgProviderCid } from '../net/dht.ts'
-import { reqResp, type ReqResp } from '../net/reqresp/index.ts'
+import { reqResp, type ReqResp, type ReqRespInit } from '../net/reqresp/index.ts'
 import { encodeSigned } from '../records/codec.ts'
 import type { NodeBindingRecord, SignedRecord } from '../records/types.ts'
 import * as dagCbor from '@ipld/dag-cbor'
@@ -40,6 +40,8 @@ export interface OosNodeInit {
   antiEntropyMs?: number
   /** verification worker threads (default 0: inline) */
   workers?: number
+  /** request/response limits, timeouts and serving budgets (defaults: NETWORK-reqresp.md §6) */
+  reqresp?: Omit<ReqRespInit, 'onViolation'>
 }
 
 export class OosNode {
@@ -104,7 +106,7 @@ export class OosNode {
       onItem: (item, from) => { this.bg(this.onGossip(item, from), 'onGossip') },
       onViolation: (peer, code) => { this.violations.report(peer, code) }
     })
-    this.reqresp = reqResp({ onViolation: (peer: PeerId, code: string) => { this.violations.report(peer, code) } })({ libp2p: this.libp2p, store: this.store, ingest: this.ingest })
+    this.reqresp = reqResp({ ...this.init.reqresp, onViolation: (peer: PeerId, code: string) => { this.violations.report(peer, code) } })({ libp2p: this.libp2p, store: this.store, ingest: this.ingest })
     this.replicator = new Replicator({ libp2p: this.libp2p, store: this.store, api: this.reqresp }, { orgs: () => this.orgs(), intervalMs: this.init.antiEntropyMs })
     await this.gossip.start()
     await this.reqresp.start()

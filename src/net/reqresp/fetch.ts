@@ -13,6 +13,7 @@ import { BadRequestError, UnexpectedBlockError } from './errors.ts'
 import { isTimeout, request, type Context } from './exchange.ts'
 import { decodeCanonical, isMap } from './frames.ts'
 import { emptyTransfer, Pipeline, tally, type TransferResult } from './results.ts'
+import type { ResponseOut } from './serving.ts'
 
 export const MAX_FETCH_CIDS = 64
 
@@ -42,26 +43,34 @@ export function decodeFetchRequest (bytes: Uint8Array): CID[] {
 }
 
 /** Responder: the held records, in request order. */
-export async function respondFetch (ctx: Context, cids: CID[], write: (frame: Uint8Array) => Promise<void>): Promise<void> {
-  await writeBlocks(ctx, cids, write)
+export async function respondFetch (ctx: Context, cids: CID[], out: ResponseOut): Promise<void> {
+  await writeBlocks(ctx, cids, out)
 }
 
-/** Write the blocks of `cids` that the store holds, in order, reading a few ahead of the writes. */
-export async function writeBlocks (ctx: Context, cids: CID[], write: (frame: Uint8Array) => Promise<void>, readAhead = 8): Promise<void> {
-  const reads: Array<Promise<Uint8Array | undefined>> = []
-  const read = (i: number): void => {
-    if (i < cids.length) {
-      const p = ctx.store.get(cids[i])
-      p.catch(() => {})
-      reads.push(p)
-    }
+/**
+ * Write the blocks of `cids` that the store holds, in order, straight from the store: a
+ * block is read, then written. Reads run ahead of the writes by at most `readAhead` blocks
+ * and only while the response is under its window (serving.ts), guessing a pending read's
+ * size from the last block's; a response holds at most its window plus one block.
+ */
+export async function writeBlocks (ctx: Context, cids: CID[], out: ResponseOut, readAhead = 4): Promise<void> {
+  const reads: Array<Promise<Uint8Array | undefined> | undefined> = []
+  let next = 0
+  let guess = 0
+  const read = (): void => {
+    const p = ctx.store.get(cids[next]).then(bytes => {
+      if (bytes !== undefined) { out.hold(bytes.length); guess = bytes.length }
+      return bytes
+    })
+    p.catch(() => {})
+    reads[next++] = p
   }
-  for (let i = 0; i < readAhead; i++) read(i)
   for (let i = 0; i < cids.length; i++) {
+    if (next === i) read()
+    while (next < cids.length && next - i < readAhead && out.room() > guess * (next - i)) read()
     const bytes = await reads[i]
-    reads[i] = Promise.resolve(undefined) // drop the reference
-    read(i + readAhead)
-    if (bytes !== undefined) await write(bytes)
+    reads[i] = undefined // drop the reference
+    if (bytes !== undefined) await out.write(bytes, true)
   }
 }
 

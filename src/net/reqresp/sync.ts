@@ -18,6 +18,7 @@ import { writeBlocks } from './fetch.ts'
 import { decodeCanonical, isMap, isSafeInt } from './frames.ts'
 import { glance } from './peek.ts'
 import { emptyTransfer, Pipeline, tally, type TransferResult } from './results.ts'
+import type { ResponseOut } from './serving.ts'
 
 /** most versions in one sync response, and the default `limit` */
 export const MAX_SYNC_LIMIT = 1000
@@ -59,11 +60,11 @@ export function decodeSyncRequest (bytes: Uint8Array): SyncRequest {
 }
 
 /** Responder: the org's rotations, then its versions from `from` on. */
-export async function respondSync (ctx: Context, req: SyncRequest, write: (frame: Uint8Array) => Promise<void>): Promise<void> {
+export async function respondSync (ctx: Context, req: SyncRequest, out: ResponseOut): Promise<void> {
   const cids: CID[] = []
   for await (const [, v] of ctx.store.scan(K.rotationPrefix(req.org), { limit: MAX_SYNC_ROTATIONS })) cids.push(CID.decode(v))
   for await (const e of ctx.store.chain(req.org, { from: req.from, limit: req.limit ?? MAX_SYNC_LIMIT })) cids.push(e.cid)
-  await writeBlocks(ctx, cids, write)
+  await writeBlocks(ctx, cids, out)
 }
 
 /**
