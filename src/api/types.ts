@@ -73,7 +73,8 @@ export interface FollowInput {
   via?: string[]
 }
 
-export interface FollowResult { org: string, seq: number }
+/** `synced: false`: no peer completed a sync (each refused, reset or timed out; or none was found); `error` says why */
+export interface FollowResult { org: string, seq: number, synced?: false, error?: { code: string, message: string } }
 export interface UnfollowResult { org: string, removed: boolean }
 
 export interface ShowInput {

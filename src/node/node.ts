@@ -20,6 +20,7 @@ import type { NodeBindingRecord, SignedRecord } from '../records/types.ts'
 import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
 import type { OosBody } from '../oos/types.ts'
+import type { FollowResult } from '../api/types.ts'
 import { publish as publishVersion } from './publish.ts'
 import { Follows } from './follows.ts'
 import { Replicator } from './replicator.ts'
@@ -150,7 +151,7 @@ export class OosNode {
   }
 
   /** Follow an org: remember it, subscribe to its topic, find it (via addresses or the DHT), fetch its whole chain. */
-  async follow (org: string, options: { via?: string[], signal?: AbortSignal } = {}): Promise<{ org: string, seq: number }> {
+  async follow (org: string, options: { via?: string[], signal?: AbortSignal } = {}): Promise<FollowResult> {
     await this.follows.add(org, options.via)
     this.gossip.subscribe(org)
     const peers: PeerId[] = []
@@ -159,8 +160,10 @@ export class OosNode {
       peers.push(conn.remotePeer)
     }
     if (peers.length === 0) peers.push(...await this.findProviders(org, options))
-    await this.replicator.update(org, peers)
-    return { org, seq: (await this.store.head(org))?.seq ?? 0 }
+    const r = await this.replicator.update(org, peers)
+    const seq = (await this.store.head(org))?.seq ?? 0
+    // a sync that every peer refused or cut is not "0 versions, done": say so (the node keeps trying)
+    return r.synced ? { org, seq } : { org, seq, synced: false, error: r.error ?? { code: 'NO_PEERS', message: `no peer to sync ${org} from` } }
   }
 
   private async reach (org: string, via: string[]): Promise<void> {

@@ -13,7 +13,7 @@ import { BadRequestError, UnexpectedBlockError } from './errors.ts'
 import { isTimeout, request, type Context } from './exchange.ts'
 import { decodeCanonical, isMap } from './frames.ts'
 import { emptyTransfer, Pipeline, tally, type TransferResult } from './results.ts'
-import type { ResponseOut } from './serving.ts'
+import { framed, type ResponseOut } from './serving.ts'
 
 export const MAX_FETCH_CIDS = 64
 
@@ -49,14 +49,15 @@ export async function respondFetch (ctx: Context, cids: CID[], out: ResponseOut)
 
 /**
  * Write the blocks of `cids` that the store holds, in order, straight from the store: a
- * block is read, then written. Reads run ahead of the writes by at most `readAhead` blocks
- * and only while the response is under its window (serving.ts), guessing a pending read's
- * size from the last block's; a response holds at most its window plus one block.
+ * block is read, then written. Reads run ahead of the writes by at most `readAhead` blocks,
+ * and only while the response stays under its window (serving.ts) — the size of a block not
+ * yet read is guessed from the last one, so a response holds at most its window plus the
+ * difference between a block and the one before it.
  */
 export async function writeBlocks (ctx: Context, cids: CID[], out: ResponseOut, readAhead = 4): Promise<void> {
   const reads: Array<Promise<Uint8Array | undefined> | undefined> = []
   let next = 0
-  let guess = 0
+  let guess = 16 * 1024
   const read = (): void => {
     const p = ctx.store.get(cids[next]).then(bytes => {
       if (bytes !== undefined) { out.hold(bytes.length); guess = bytes.length }
@@ -66,8 +67,11 @@ export async function writeBlocks (ctx: Context, cids: CID[], out: ResponseOut, 
     reads[next++] = p
   }
   for (let i = 0; i < cids.length; i++) {
-    if (next === i) read()
-    while (next < cids.length && next - i < readAhead && out.room() > guess * (next - i)) read()
+    if (next === i) {
+      await out.ready(guess)
+      read()
+    }
+    while (next < cids.length && next - i < readAhead && out.room() >= framed(guess) * (next - i + 1)) read()
     const bytes = await reads[i]
     reads[i] = undefined // drop the reference
     if (bytes !== undefined) await out.write(bytes, true)

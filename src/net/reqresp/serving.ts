@@ -153,13 +153,18 @@ export class ServingBudget {
 
 /** What a protocol's responder writes through: frames, and the bytes it reads ahead. */
 export interface ResponseOut {
-  /** write one frame; `held`: its bytes were counted with `hold` when read */
+  /** write one frame; `held`: it was counted with `hold` when read */
   write: (frame: Uint8Array, held?: boolean) => Promise<void>
-  /** count bytes read from the store that are not written yet */
-  hold: (bytes: number) => void
+  /** count a frame of `length` bytes read from the store and not written yet */
+  hold: (length: number) => void
   /** bytes the response may still read ahead before it is at its window */
   room: () => number
+  /** wait until a frame of `length` bytes fits under the window (or nothing else is held) */
+  ready: (length: number) => Promise<void>
 }
+
+/** bytes of a frame on the wire: the varint length prefix and the payload */
+export const framed = (length: number): number => length + (length < 0x80 ? 1 : length < 0x4000 ? 2 : length < 0x200000 ? 3 : 4)
 
 export class ResponseWriter implements ResponseOut {
   private readonly stream: Stream
@@ -178,18 +183,22 @@ export class ResponseWriter implements ResponseOut {
     this.describe = describe
   }
 
-  hold (bytes: number): void {
-    this.held += bytes
+  hold (length: number): void {
+    this.held += framed(length)
     this.report()
   }
 
   room (): number { return this.limits.window - this.held - this.stream.writeBufferLength }
 
+  async ready (length: number): Promise<void> {
+    await this.flush(Math.max(0, this.limits.window - this.held - framed(length)))
+  }
+
   async write (frame: Uint8Array, held = false): Promise<void> {
     this.signal.throwIfAborted()
     if (this.stream.writeBufferLength === 0) this.progressAt = Date.now()
     this.stream.send(lp.encode.single(frame))
-    if (held) this.held -= frame.length
+    if (held) this.held -= framed(frame.length)
     this.report()
     // room for what is read ahead: at most a window held in all
     await this.flush(Math.max(0, this.limits.window - this.held))
