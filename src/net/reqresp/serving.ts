@@ -4,8 +4,8 @@
  *
  * - `ServingBudget`: every response holds a lease of one window (default 128 KiB) from a
  *   per-peer budget (default 2 MiB: 16 responses) and a total budget (default 64 MiB: 512
- *   responses). A request that finds no room waits up to `queueMs`, then is refused (reset,
- *   `OVERLOADED`; the requester retries). The bytes a response actually holds are reported to
+ *   responses). A request that finds no room waits up to `queueMs` (the peer holding the fewest
+ *   responses first), then is refused (reset, `OVERLOADED`; the requester retries). The bytes a response actually holds are reported to
  *   its lease, so `stats()` shows the real figure and its peak beside the reservations.
  * - `ResponseWriter`: writes frames with backpressure. The bytes a response holds are those
  *   read from the store and not yet taken by the muxer (read ahead, plus the stream's write
@@ -56,6 +56,7 @@ export interface ServingStats {
 }
 
 interface Account { reserved: number, bytes: number }
+interface Waiter { peer: string, grant: (lease: Lease) => void }
 
 /** One response's share of the budgets. `set` reports what it holds; `release` once. */
 export interface Lease {
@@ -71,7 +72,7 @@ export class ServingBudget {
   private readonly peak = { responses: 0, bytes: 0, peerBytes: 0 }
   private queued = 0
   private busy = 0
-  private waiters = new Set<() => void>()
+  private readonly waiting: Waiter[] = []
 
   constructor (limits: Partial<ServingLimits> = {}) {
     this.limits = { ...SERVING_DEFAULTS, ...limits }
@@ -79,18 +80,28 @@ export class ServingBudget {
     if (!(window > 0) || perPeerBytes < window || totalBytes < perPeerBytes) throw new RangeError(`invalid serving budgets ${JSON.stringify(this.limits)}`)
   }
 
-  /** A lease for one response to `peer`, waiting up to `queueMs` for room; undefined: refused. */
+  /** A lease for one response to `peer`, waiting up to `queueMs` for room (see `pump`); undefined: refused. */
   async acquire (peer: string, signal: AbortSignal): Promise<Lease | undefined> {
-    if (!this.fits(peer)) {
-      this.queued++
-      const deadline = Date.now() + this.limits.queueMs
-      while (!this.fits(peer)) {
-        const left = deadline - Date.now()
-        if (left <= 0) { this.busy++; return undefined }
-        await this.wait(left, signal)
+    if (this.waiting.length === 0 && this.fits(peer)) return this.lease(peer)
+    signal.throwIfAborted()
+    this.queued++
+    return await new Promise<Lease | undefined>((resolve, reject) => {
+      const w: Waiter = {
+        peer,
+        grant: (lease) => { cleanup(); resolve(lease) }
       }
-    }
-    return this.lease(peer)
+      const cleanup = (): void => {
+        clearTimeout(t)
+        signal.removeEventListener('abort', onAbort)
+        const i = this.waiting.indexOf(w)
+        if (i >= 0) this.waiting.splice(i, 1)
+      }
+      const onAbort = (): void => { cleanup(); reject(signal.reason) }
+      const t = setTimeout(() => { cleanup(); this.busy++; resolve(undefined) }, this.limits.queueMs)
+      signal.addEventListener('abort', onAbort, { once: true })
+      this.waiting.push(w)
+      this.pump()
+    })
   }
 
   stats (): ServingStats {
@@ -131,23 +142,27 @@ export class ServingBudget {
         this.total.reserved -= w
         this.responses--
         if (acc.reserved === 0) this.peers.delete(peer)
-        const waiters = this.waiters
-        this.waiters = new Set()
-        for (const wake of waiters) wake()
+        this.pump()
       }
     }
   }
 
-  /** until a lease is released, `ms` pass, or `signal` fires (then throws its reason) */
-  private async wait (ms: number, signal: AbortSignal): Promise<void> {
-    signal.throwIfAborted()
-    await new Promise<void>((resolve, reject) => {
-      const done = (): void => { clearTimeout(t); this.waiters.delete(done); signal.removeEventListener('abort', onAbort); resolve() }
-      const onAbort = (): void => { done(); reject(signal.reason ?? new RequestAbortedError('aborted')) }
-      const t = setTimeout(done, ms)
-      this.waiters.add(done)
-      signal.addEventListener('abort', onAbort, { once: true })
-    })
+  /**
+   * Grant leases to the waiting requests that fit: first to the peer that holds the fewest
+   * responses, then in arrival order. A peer with many responses held does not starve a
+   * peer with none (an honest follower behind a crowd of slow readers).
+   */
+  private pump (): void {
+    for (;;) {
+      let best: Waiter | undefined
+      let least = Infinity
+      for (const w of this.waiting) {
+        const held = this.peers.get(w.peer)?.reserved ?? 0
+        if (held < least && this.fits(w.peer)) { best = w; least = held }
+      }
+      if (best === undefined) return
+      best.grant(this.lease(best.peer))
+    }
   }
 }
 
