@@ -82,8 +82,6 @@ describe('peers that never read their sync responses', () => {
     const budgets = { window: 64 * KiB, perPeerBytes: 256 * KiB, totalBytes: 1024 * KiB, stallMs: 1500 }
     const server = await serverWith(N, { serving: budgets })
     const addr = server.libp2p.getMultiaddrs()[0]
-    const idle = server.reqresp.stats().serving
-    expect(idle).toMatchObject({ responses: 0, bytes: 0 })
 
     // six strangers, eight paused sync requests each, kept up: 48 responses wanted, room for 16
     const attackers = await Promise.all(Array.from({ length: 6 }, stranger))

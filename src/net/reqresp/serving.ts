@@ -5,8 +5,9 @@
  * - `ServingBudget`: every response holds a lease of one window (default 128 KiB) from a
  *   per-peer budget (default 2 MiB: 16 responses) and a total budget (default 64 MiB: 512
  *   responses). A request that finds no room waits up to `queueMs` (the peer holding the fewest
- *   responses first), then is refused (reset, `OVERLOADED`; the requester retries). The bytes a response actually holds are reported to
- *   its lease, so `stats()` shows the real figure and its peak beside the reservations.
+ *   responses first), then is refused (reset, `OVERLOADED`; the requester retries). A quarter
+ *   of the total is kept for peers that hold no response yet. The bytes a response actually
+ *   holds are reported to its lease, so `stats()` shows the real figure and its peak beside the reservations.
  * - `ResponseWriter`: writes frames with backpressure. The bytes a response holds are those
  *   read from the store and not yet taken by the muxer (read ahead, plus the stream's write
  *   buffer); after each frame it waits until that is back under the window. It waits for the
@@ -108,9 +109,16 @@ export class ServingBudget {
     return { responses: this.responses, bytes: this.total.bytes, reserved: this.total.reserved, peakResponses: this.peak.responses, peakBytes: this.peak.bytes, peakPeerBytes: this.peak.peerBytes, queued: this.queued, busy: this.busy }
   }
 
+  /**
+   * Room for one more response to `peer`: under its per-peer budget and under the total. The
+   * last quarter of the total is kept for peers that hold no response yet, so that peers with
+   * many responses (slow readers among them) cannot shut a newcomer out.
+   */
   private fits (peer: string): boolean {
     const w = this.limits.window
-    return (this.peers.get(peer)?.reserved ?? 0) + w <= this.limits.perPeerBytes && this.total.reserved + w <= this.limits.totalBytes
+    const mine = this.peers.get(peer)?.reserved ?? 0
+    const total = mine === 0 ? this.limits.totalBytes : this.limits.totalBytes - Math.floor(this.limits.totalBytes / 4)
+    return mine + w <= this.limits.perPeerBytes && this.total.reserved + w <= total
   }
 
   private lease (peer: string): Lease {
