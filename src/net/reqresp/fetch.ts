@@ -48,33 +48,41 @@ export async function respondFetch (ctx: Context, cids: CID[], out: ResponseOut)
 }
 
 /**
- * Write the blocks of `cids` that the store holds, in order, straight from the store: a
- * block is read, then written. Reads run ahead of the writes by at most `readAhead` blocks,
- * and only while the response stays under its window (serving.ts) — the size of a block not
- * yet read is guessed from the last one, so a response holds at most its window plus the
- * difference between a block and the one before it.
+ * Write the blocks named by `cids` that the store holds, in order, straight from the store:
+ * a block is read, then written; `cids` may be a lazy source (a store iterator), so neither
+ * the blocks nor the list of a long response are ever in memory whole. Reads run ahead of
+ * the writes by at most `readAhead` blocks, and only while the response stays under its
+ * window (serving.ts) — the size of a block not yet read is guessed from the last one, so a
+ * response holds at most its window plus the difference between a block and the one before.
  */
-export async function writeBlocks (ctx: Context, cids: CID[], out: ResponseOut, readAhead = 4): Promise<void> {
-  const reads: Array<Promise<Uint8Array | undefined> | undefined> = []
-  let next = 0
+export async function writeBlocks (ctx: Context, cids: Iterable<CID> | AsyncIterable<CID>, out: ResponseOut, readAhead = 4): Promise<void> {
+  const source = Symbol.asyncIterator in cids ? cids[Symbol.asyncIterator]() : cids[Symbol.iterator]()
+  const reads: Array<Promise<Uint8Array | undefined>> = []
+  let ended = false
   let guess = 16 * 1024
-  const read = (): void => {
-    const p = ctx.store.get(cids[next]).then(bytes => {
+  const pull = async (): Promise<boolean> => {
+    const next = ended ? undefined : await source.next()
+    if (next === undefined || next.done === true) { ended = true; return false }
+    const p = ctx.store.get(next.value).then(bytes => {
       if (bytes !== undefined) { out.hold(bytes.length); guess = bytes.length }
       return bytes
     })
     p.catch(() => {})
-    reads[next++] = p
+    reads.push(p)
+    return true
   }
-  for (let i = 0; i < cids.length; i++) {
-    if (next === i) {
-      await out.ready(guess)
-      read()
+  try {
+    for (;;) {
+      if (reads.length === 0) {
+        await out.ready(guess)
+        if (!await pull()) return
+      }
+      while (!ended && reads.length < readAhead && out.room() >= framed(guess) * (reads.length + 1)) await pull()
+      const bytes = await reads.shift()
+      if (bytes !== undefined) await out.write(bytes, true)
     }
-    while (next < cids.length && next - i < readAhead && out.room() >= framed(guess) * (next - i + 1)) read()
-    const bytes = await reads[i]
-    reads[i] = undefined // drop the reference
-    if (bytes !== undefined) await out.write(bytes, true)
+  } finally {
+    if (!ended) await source.return?.()
   }
 }
 
