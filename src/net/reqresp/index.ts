@@ -6,7 +6,9 @@
  *
  * Abuse handling after Lodestar's reqresp: per-peer and total rate limits per protocol
  * (GCRA), `maxInboundStreams` per connection and protocol, caps on every frame, timeouts on
- * every exchange. A peer at fault is counted in `stats().violations` and reported through
+ * every exchange, and serving budgets (serving.ts): responses stream from the store under a
+ * window each, within per-peer and total budgets, and a requester that takes nothing for 5 s
+ * is cut (`SLOW_READER`). A peer at fault is counted in `stats().violations` and reported through
  * `onViolation`; the node decides what to do (score, disconnect). The requester paces itself
  * below the default limits, so that an honest node never trips a peer's limits.
  */
@@ -74,7 +76,7 @@ export interface ReqRespInit {
 export interface ReqRespComponents {
   libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol'>
   /** read only */
-  store: Pick<Store, 'get' | 'head' | 'chain' | 'scan'>
+  store: Pick<Store, 'get' | 'head' | 'scan'>
   ingest: Pick<Ingest, 'ingest'>
 }
 

@@ -7,7 +7,8 @@
  *   responses). A request that finds no room waits up to `queueMs` (the peer holding the fewest
  *   responses first), then is refused (reset, `OVERLOADED`; the requester retries). A quarter
  *   of the total is kept for peers that hold no response yet. The bytes a response actually
- *   holds are reported to its lease, so `stats()` shows the real figure and its peak beside the reservations.
+ *   holds are reported to its lease, so `stats()` shows them and their peak beside the
+ *   reservations.
  * - `ResponseWriter`: writes frames with backpressure. The bytes a response holds are those
  *   read from the store and not yet taken by the muxer (read ahead, plus the stream's write
  *   buffer); after each frame it waits until that is back under the window. It waits for the
