@@ -15,7 +15,6 @@
  * (the Node 24 in node_modules): `oos start` is spawned with the same Node, so the RSS read
  * is the node's own process (no re-exec wrapper).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
@@ -32,7 +31,8 @@ import { initHome, unlockOrgKey, homePaths } from '../src/node/home.ts'
 import { Store } from '../src/store/store.ts'
 import { Ingest } from '../src/ingest/ingest.ts'
 import { signVersion } from '../src/records/version.ts'
-import { BIN, ROOT, oos } from '../tests/cli/run.ts'
+import { oos } from '../tests/cli/run.ts'
+import { ENV, startNode, type NodeProcess } from '../tests/cli/start.ts'
 import { documents, sleep } from './propagation.ts'
 
 const { values } = parseArgs({ options: { versions: { type: 'string', default: '3000' }, peers: { type: 'string', default: '40' }, streams: { type: 'string', default: '8' }, mode: { type: 'string', default: 'pause' }, after: { type: 'string', default: '10' } } })
@@ -40,8 +40,9 @@ const N = Number(values.versions)
 const PEERS = Number(values.peers)
 const STREAMS = Number(values.streams)
 const MODE = values.mode as 'pause' | 'ignore'
-const PASS = 'correct horse battery staple'
-const env = { ...process.env, OOS_PASSPHRASE: PASS, OOS_SCRYPT_N: '1024' }
+const PASS = ENV.OOS_PASSPHRASE
+const log = (line: string): void => { if (process.env.BENCH_VERBOSE === '1') console.error(line) }
+const start = async (h: string): Promise<NodeProcess> => await startNode(h, [], text => { if (process.env.BENCH_VERBOSE === '1') process.stderr.write(text) })
 
 async function home (dir: string, name: string): Promise<string> {
   const h = join(dir, name.toLowerCase())
@@ -76,23 +77,6 @@ async function fill (h: string, org: string): Promise<number> {
   return Math.round(bytes / N)
 }
 
-async function start (h: string): Promise<{ child: ChildProcess, info: { org: string, multiaddrs: string[] } }> {
-  const child = spawn(process.execPath, [BIN, 'start', '--home', h, '--listen', '/ip4/127.0.0.1/tcp/0', '--json'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
-  // DEBUG=oosnet:* shows the node's log; read it so that a full pipe never blocks the node
-  child.stderr?.on('data', (d: Buffer) => { if (process.env.BENCH_VERBOSE === '1') process.stderr.write(d) })
-  let out = ''
-  const info = await new Promise<any>((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => { out += d.toString(); try { resolve(JSON.parse(out)) } catch {} })
-    child.on('exit', (code) => { reject(new Error(`oos start exited ${String(code)}`)) })
-  })
-  return { child, info }
-}
-
-async function stop (child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return
-  await new Promise(resolve => { child.once('exit', resolve); child.kill('SIGTERM') })
-}
-
 async function rssMB (pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8')
   return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024)
@@ -108,7 +92,7 @@ async function follow (dir: string, name: string, org: string, addr: string): Pr
     const ms = Math.round(performance.now() - t)
     return { ms, seq: r.code === 0 || r.code === 1 ? (JSON.parse(r.stdout || '{}').seq ?? 0) : 0, code: r.code, out: (r.stdout + r.stderr).trim().slice(0, 300) }
   } finally {
-    await stop(node.child)
+    await node.stop()
   }
 }
 
@@ -125,18 +109,16 @@ async function attacker (addr: string, org: string): Promise<OosLibp2p> {
   return net
 }
 
-const log = (line: string): void => { if (process.env.BENCH_VERBOSE === '1') console.error(line) }
 const dir = await mkdtemp(join(tmpdir(), 'oosnet-slow-readers-'))
-let a: ChildProcess | undefined
+let a: NodeProcess | undefined
 try {
   const ha = await home(dir, 'Ledgerline')
   const org = JSON.parse(await readFile(homePaths(ha).config, 'utf8')).org as string
   const recordBytes = await fill(ha, org)
   log(`A holds ${N} versions`)
-  const na = await start(ha)
-  a = na.child
-  const pid = a.pid as number
-  const addr = na.info.multiaddrs[0]
+  a = await start(ha)
+  const pid = a.child.pid as number
+  const addr = a.info.multiaddrs[0]
   await sleep(2000)
   const idle = await rssMB(pid)
   log(`A runs, ${idle} MB`)
@@ -178,7 +160,7 @@ try {
     server: { violations: status.violations, serving: status.reqresp?.serving, sync: status.reqresp?.protocols?.sync }
   }))
 } finally {
-  if (a !== undefined) await stop(a)
+  if (a !== undefined) await a.stop()
   await rm(dir, { recursive: true, force: true })
 }
 process.exit(0)

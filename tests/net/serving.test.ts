@@ -5,6 +5,7 @@
  */
 import { describe, it, expect, afterAll } from 'vitest'
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import * as dagCbor from '@ipld/dag-cbor'
 import * as lp from 'it-length-prefixed'
@@ -19,6 +20,9 @@ import type { EphemeralNode } from '../../src/node/ephemeral.ts'
 import type { OosNodeInit } from '../../src/node/node.ts'
 import { testKey } from '../../protocol/vectors/generate.ts'
 import { makeNode, until } from './nodes.ts'
+import { tempDir } from '../helpers.ts'
+import { oos } from '../cli/run.ts'
+import { startNode } from '../cli/start.ts'
 
 const KiB = 1024
 const cleanups: Array<() => Promise<void>> = []
@@ -60,13 +64,14 @@ async function slowReader (net: OosLibp2p, server: PeerId, org: string, streams:
     for (;;) {
       let s: Stream
       try { s = await net.dialProtocol(server, PROTOCOLS.sync) } catch { return }
-      s.pause()
+      if (s.status !== 'open') continue // refused at once
       const closed = new Promise(resolve => { s.addEventListener('close', resolve, { once: true }) })
       try {
+        s.pause()
         s.send(lp.encode.single(dagCbor.encode({ org, from: 1 })))
         await s.close()
-      } catch { /* reset already */ }
-      await closed
+      } catch { /* reset meanwhile */ }
+      if (s.status === 'open') await closed
     }
   }))
 }
@@ -139,5 +144,20 @@ describe('a follow whose syncs are all refused', () => {
     expect(r).toMatchObject({ org, seq: 0, synced: false, error: { code: 'STREAM_RESET' } })
     expect(asked).toBeGreaterThanOrEqual(5) // one try and four retries, not one
     expect(follower.follows.list().map(f => f.org)).toContain(org) // still followed: the node keeps trying
+  })
+
+  it('makes `oos follow` exit 1 and say why, against a real `oos start`', async () => {
+    const busy = await stranger()
+    await busy.handle([PROTOCOLS.sync, PROTOCOLS.heads], (stream) => { stream.abort(new Error('busy')) })
+    const dir = await tempDir()
+    cleanups.push(dir.cleanup)
+    const home = join(dir.path, 'b')
+    expect((await oos(['init', '--name', 'Carepath', '--home', home])).code).toBe(0)
+    const node = await startNode(home)
+    cleanups.push(async () => { await node.stop() })
+    const org = testKey('alice').did
+    const r = await oos(['follow', org, '--via', busy.getMultiaddrs()[0].toString(), '--home', home, '--json'])
+    expect(r.code, r.stderr).toBe(1)
+    expect(r.json()).toMatchObject({ org, seq: 0, synced: false, error: { code: 'STREAM_RESET' } })
   })
 })
