@@ -131,6 +131,24 @@ describe('peers that never read their sync responses', () => {
   })
 })
 
+describe('a requester that resets its stream while the response waits for it', () => {
+  it('is not a slow reader: the response ends at once, nothing is counted', async () => {
+    const server = await serverWith(100, { serving: { stallMs: 1000 } })
+    const peer = await stranger()
+    await peer.dial(server.libp2p.getMultiaddrs()[0])
+    const s = await peer.dialProtocol(server.peerId, PROTOCOLS.sync)
+    s.pause()
+    s.send(lp.encode.single(dagCbor.encode({ org: server.org, from: 1 })))
+    await s.close()
+    // the server's send window runs out: its response holds bytes, waiting for the reader
+    await until(() => server.reqresp.stats().serving.bytes > 0 && syncWriteBuffers(server) > 0, 10_000, 'the response waits')
+    s.abort(new Error('gone'))
+    await until(() => server.reqresp.stats().serving.responses === 0, 10_000, 'the response ended')
+    expect(server.reqresp.stats().violations.SLOW_READER).toBe(0)
+    expect(server.violations.stats().byCode).toEqual({})
+  })
+})
+
 describe('a follow whose syncs are all refused', () => {
   it('is not reported as a successful 0-version follow: synced false with the reason, after retrying', async () => {
     // a peer that refuses every request as a busy responder does: it resets the stream

@@ -20,7 +20,7 @@
  */
 import type { Stream } from '@libp2p/interface'
 import * as lp from 'it-length-prefixed'
-import { RequestAbortedError, SlowReaderError } from './errors.ts'
+import { RequestAbortedError, SlowReaderError, StreamResetError } from './errors.ts'
 
 export interface ServingLimits {
   /** bytes one response may hold (read ahead + the stream's write buffer), and what it reserves */
@@ -253,6 +253,8 @@ export class ResponseWriter implements ResponseOut {
   private async event (ms: number): Promise<void> {
     const s = this.stream
     this.signal.throwIfAborted()
+    // reset before we listened: no 'close' will come (and a reset stream keeps its write buffer)
+    if (s.status !== 'open') throw new StreamResetError(`the stream is ${s.status}`)
     await new Promise<void>((resolve, reject) => {
       const cleanup = (): void => {
         clearTimeout(t)
