@@ -14,7 +14,7 @@ import { ConnectionPolicy, type ConnectionPolicyInit } from '../net/policy.ts'
 import { Gossip, type GossipItem } from '../net/gossip.ts'
 import { encodeAnnouncement, newer, type Announcement, decodeAnnouncement } from '../net/announce.ts'
 import { headKey, orgProviderCid } from '../net/dht.ts'
-import { reqResp, type ReqResp } from '../net/reqresp/index.ts'
+import { reqResp, type ReqResp, type ReqRespInit } from '../net/reqresp/index.ts'
 import { encodeSigned } from '../records/codec.ts'
 import type { NodeBindingRecord, SignedRecord } from '../records/types.ts'
 import * as dagCbor from '@ipld/dag-cbor'
@@ -50,6 +50,8 @@ export interface OosNodeInit {
   connectionPolicy?: ConnectionPolicyInit
   /** backoff of follows that reached no one (node/reach.ts) */
   followRetry?: FollowRetryInit
+  /** request/response limits, timeouts and serving budgets (defaults: NETWORK-reqresp.md §6) */
+  reqresp?: Omit<ReqRespInit, 'onViolation'>
 }
 
 export class OosNode {
@@ -136,14 +138,14 @@ export class OosNode {
       onItem: (item, from) => { this.bg(this.onGossip(item, from), 'onGossip') },
       onViolation: (peer, code) => { this.violations.report(peer, code) }
     })
-    this.reqresp = reqResp({ onViolation: (peer: PeerId, code: string) => { this.violations.report(peer, code) } })({ libp2p: this.libp2p, store: this.store, ingest: this.ingest })
+    this.reqresp = reqResp({ ...this.init.reqresp, onViolation: (peer: PeerId, code: string) => { this.violations.report(peer, code) } })({ libp2p: this.libp2p, store: this.store, ingest: this.ingest })
     this.replicator = new Replicator({ libp2p: this.libp2p, store: this.store, api: this.reqresp }, { orgs: () => this.orgs(), intervalMs: this.init.antiEntropyMs })
     this.reacher = new FollowReacher({
       libp2p: this.libp2p,
       store: this.store,
       follows: this.follows,
       privileged,
-      update: async (org, peers) => { await this.replicator.update(org, peers) },
+      update: async (org, peers) => await this.replicator.update(org, peers),
       findProviders: async (org, o) => await this.findProviders(org, o)
     }, this.init.followRetry)
     await this.gossip.start()
@@ -201,7 +203,7 @@ export class OosNode {
    * fetch its whole chain. A follow not synced is retried in the background with backoff;
    * when `via` was given and none of it (nor the DHT) answered, UNREACHABLE says so.
    */
-  async follow (org: string, options: { via?: string[], signal?: AbortSignal } = {}): Promise<{ org: string, seq: number }> {
+  async follow (org: string, options: { via?: string[], signal?: AbortSignal } = {}): Promise<FollowResult> {
     const via = options.via ?? []
     parseVia(via)
     await this.follows.add(org, via)
@@ -213,7 +215,11 @@ export class OosNode {
       const next = s?.nextRetry === undefined ? '' : ` (next try in ${Math.ceil((s.nextRetry - Date.now()) / 1000)} s)`
       throw new UnreachableError(`no peer of ${org} reached: ${r.errors[0] ?? 'no peer found'}; the follow is recorded and retried in the background${next}`)
     }
-    return { org, seq: (await this.store.head(org))?.seq ?? 0 }
+    const seq = (await this.store.head(org))?.seq ?? 0
+    // a sync that every peer refused or cut is not "0 versions, done": say so (the node keeps trying)
+    if (r.synced) return { org, seq }
+    const error = r.error ?? (r.peers.length > 0 ? { code: 'NO_VERSIONS', message: `the peers reached hold no version of ${org}` } : { code: 'NO_PEERS', message: `no peer to sync ${org} from` })
+    return { org, seq, synced: false, error }
   }
 
   async unfollow (org: string): Promise<boolean> {
@@ -403,6 +409,9 @@ function listenError (err: unknown): unknown {
   if (/EADDRINUSE/.test(e.message)) return new AddressInUseError(`cannot listen on ${where}: the port is in use by another process`, { cause: err })
   return new ListenFailedError(`cannot listen on ${where}: ${first?.[2] ?? e.message.split('\n')[0]}`, { cause: err })
 }
+
+/** `synced: false`: no peer completed a sync (each refused, reset or timed out; or none was found); `error` says why */
+export interface FollowResult { org: string, seq: number, synced?: false, error?: { code: string, message: string } }
 
 export interface NodeStatus {
   org: string
