@@ -217,7 +217,7 @@ export class OosNode {
     }
     const seq = (await this.store.head(org))?.seq ?? 0
     // a sync that every peer refused or cut is not "0 versions, done": say so (the node keeps trying)
-    if (r.synced) return { org, seq }
+    if (r.synced || r.completed) return { org, seq }
     const error = r.error ?? (r.peers.length > 0 ? { code: 'NO_VERSIONS', message: `the peers reached hold no version of ${org}` } : { code: 'NO_PEERS', message: `no peer to sync ${org} from` })
     return { org, seq, synced: false, error }
   }

@@ -49,7 +49,9 @@ export interface Attempt {
   errors: string[]
   /** a version of the org is held */
   synced: boolean
-  /** why the last sync failed, when none completed (replicator.ts UpdateResult) */
+  /** a sync with some peer completed, even with nothing to give (replicator.ts UpdateResult) */
+  completed: boolean
+  /** why the last sync failed, when none completed */
   error?: { code: string, message: string }
 }
 
@@ -127,7 +129,7 @@ export class FollowReacher {
    * reached. Failing that, the next attempt is scheduled; `signal` aborts this one only.
    */
   async attempt (org: string, via: string[], options: { signal?: AbortSignal } = {}): Promise<Attempt> {
-    const work = this.once(org, via, options).catch((err: Error): Attempt => ({ peers: [], errors: [String(err?.message ?? err).split('\n')[0]], synced: false }))
+    const work = this.once(org, via, options).catch((err: Error): Attempt => ({ peers: [], errors: [String(err?.message ?? err).split('\n')[0]], synced: false, completed: false }))
     this.running.add(work)
     try {
       const r = await work
@@ -189,6 +191,6 @@ export class FollowReacher {
     const reached = synced ? peers : peers.filter(p => this.c.libp2p.getConnections(p).some(c => c.status === 'open'))
     if (reached.length < peers.length) errors.push(`${peers.length - reached.length} peer(s) closed the connection (full?)`)
     this.log('%s: reached %d peer(s)%s', org, reached.length, errors.length > 0 ? ` (${errors.join('; ')})` : '')
-    return { peers: reached, errors, synced, ...(outcome?.error !== undefined && !synced ? { error: outcome.error } : {}) }
+    return { peers: reached, errors, synced, completed: outcome?.synced === true, ...(outcome?.error !== undefined && !synced ? { error: outcome.error } : {}) }
   }
 }
