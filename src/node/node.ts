@@ -13,7 +13,9 @@ import { K } from '../store/keys.ts'
 import { createNet, type OosLibp2p } from '../net/libp2p.ts'
 import { Gossip, type GossipItem } from '../net/gossip.ts'
 import { encodeAnnouncement, newer, type Announcement, decodeAnnouncement } from '../net/announce.ts'
-import { headKey, orgProviderCid } from '../net/dht.ts'
+import { decodeHeadRecord, encodeHeadRecord, headKey, orgProviderCid } from '../net/dht.ts'
+import { keyForSeq, rotationRecords } from '../ingest/authority.ts'
+import { Hints } from './hints.ts'
 import { reqResp, type ReqResp } from '../net/reqresp/index.ts'
 import { encodeSigned } from '../records/codec.ts'
 import type { NodeBindingRecord, SignedRecord } from '../records/types.ts'
@@ -26,6 +28,7 @@ import { Replicator } from './replicator.ts'
 import { homePaths, type HomeConfig } from './home.ts'
 import { Violations } from './violations.ts'
 import { keyPairFromSeed, publicKeyToDid } from '../identity/index.ts'
+import type { KeyEpoch } from '../ingest/authority.ts'
 
 export interface OosNodeInit {
   home: string
@@ -52,6 +55,7 @@ export class OosNode {
   gossip!: Gossip
   reqresp!: ReqResp
   replicator!: Replicator
+  hints!: Hints
   private readonly init: OosNodeInit
   private readonly announcements = new Map<string, { a: Announcement, bytes: Uint8Array }>()
   private readonly blocked = new Set<string>()
@@ -99,13 +103,16 @@ export class OosNode {
     await this.follows.load()
     await this.store.start()
     await this.ingest.start()
-    this.libp2p = await createNet({ privateKey: this.init.nodeKey, listen: this.init.listen, bootstrap: this.init.bootstrap, mdns: this.init.mdns, blocked: this.blocked })
+    const keysOf = async (org: string): Promise<KeyEpoch[]> => await this.ingest.keys(org)
+    this.libp2p = await createNet({ privateKey: this.init.nodeKey, listen: this.init.listen, bootstrap: this.init.bootstrap, mdns: this.init.mdns, blocked: this.blocked, keysOf })
     this.gossip = new Gossip({ libp2p: this.libp2p }, {
       onItem: (item, from) => { this.bg(this.onGossip(item, from), 'onGossip') },
-      onViolation: (peer, code) => { this.violations.report(peer, code) }
+      onViolation: (peer, code) => { this.violations.report(peer, code) },
+      knowledge: async (org) => ({ epochs: await keysOf(org), kept: this.orgs().includes(org), head: (await this.store.head(org))?.seq ?? 0 })
     })
     this.reqresp = reqResp({ onViolation: (peer: PeerId, code: string) => { this.violations.report(peer, code) } })({ libp2p: this.libp2p, store: this.store, ingest: this.ingest })
     this.replicator = new Replicator({ libp2p: this.libp2p, store: this.store, api: this.reqresp }, { orgs: () => this.orgs(), intervalMs: this.init.antiEntropyMs })
+    this.hints = new Hints({ libp2p: this.libp2p, store: this.store, replicator: this.replicator, api: this.reqresp }, { keysOf, report: (peer, code) => { this.violations.report(peer, code) } })
     await this.gossip.start()
     await this.reqresp.start()
     await this.replicator.start()
@@ -192,11 +199,11 @@ export class OosNode {
     return out
   }
 
-  /** An org's latest signed head from the DHT (highest seq wins). */
+  /** An org's latest signed head from the DHT (NETWORK.md §4: the longest key chain, then the highest seq, wins). */
   async findHead (org: string, options: { signal?: AbortSignal } = {}): Promise<Announcement | undefined> {
     try {
       const v = await this.libp2p.contentRouting.get(headKey(org), { signal: options.signal ?? AbortSignal.timeout(10_000) })
-      return decodeAnnouncement(v)
+      return decodeHeadRecord(org, v).announcement
     } catch {
       return undefined
     }
@@ -205,6 +212,8 @@ export class OosNode {
   private async onLocal (r: IngestResult, bytes: Uint8Array): Promise<void> {
     if (r.kind === 'oos/version' && r.org === this.org && this.init.orgKey !== undefined) {
       const rec = dagCbor.decode<SignedRecord>(bytes).rec
+      // a node whose key was rotated out must not announce with it (receivers reject that): it restarts with the new key
+      if (!await this.mayAnnounce(r.seq as number)) return
       const ann = encodeAnnouncement({ org: this.org, seq: r.seq as number, cid: r.cid, createdAt: rec.createdAt, key: this.signingKey }, this.init.orgKey)
       this.announcements.set(this.org, { a: decodeAnnouncement(ann), bytes: ann })
       await this.gossip.announce(this.org, ann)
@@ -234,18 +243,19 @@ export class OosNode {
   }
 
   private async onGossip (item: GossipItem, from: PeerId): Promise<void> {
+    if (item.type === 'unknown-key') {
+      // a key learned since: a record goes to the door, an announcement is a reason to sync from the org's nodes
+      if (await this.hints.unknownKey(item.org, item.key, from)) await (item.item.type === 'announce' ? this.hints.ahead(item.org) : this.onGossip(item.item, from))
+      return
+    }
     if (item.type === 'equivocation') {
-      if (!this.orgs().includes(item.hint.org)) return
-      const missing = []
-      for (const c of item.hint.cids) if (!await this.store.has(c)) missing.push(c)
-      // the chain first (the versions before the conflict), then the two conflicting records
-      await this.replicator.update(item.hint.org, [from])
-      if (missing.length > 0) await this.reqresp.fetch(from, missing, { signal: AbortSignal.timeout(20_000) }).catch((err: Error) => { this.log('fetching proof from %p: %s', from, err.message) })
+      if (this.orgs().includes(item.hint.org)) await this.hints.equivocation(item.hint, from)
       return
     }
     if (item.type === 'announce') {
       const { announcement: a } = item
       if (!this.orgs().includes(a.org) || a.org === this.org) return
+      if (item.ahead === true) return await this.hints.ahead(a.org)
       const known = this.announcements.get(a.org)
       if (known === undefined || newer(a, known.a)) this.announcements.set(a.org, { a, bytes: item.bytes })
       const mine = (await this.store.head(a.org))?.seq ?? 0
@@ -303,13 +313,21 @@ export class OosNode {
     }
     const own = this.announcements.get(this.org) ?? await this.ownAnnouncement()
     if (own !== undefined && this.started) {
-      await this.libp2p.contentRouting.put(headKey(this.org), own.bytes, { signal }).catch((err: Error) => { this.log('put head: %s', err.message) })
+      const record = encodeHeadRecord(own.bytes, await rotationRecords(this.store, this.org))
+      await this.libp2p.contentRouting.put(headKey(this.org), record, { signal }).catch((err: Error) => { this.log('put head: %s', err.message) })
     }
+  }
+
+  /** Whether this node's key is the org's key for version `seq`: one rotated out must not announce (receivers reject it); the node restarts with the new key. */
+  private async mayAnnounce (seq: number): Promise<boolean> {
+    if (keyForSeq(await this.ingest.keys(this.org), seq) === (this.signingKey ?? this.org)) return true
+    this.log('not announcing version %d: this node\'s key is not the org\'s key for it', seq)
+    return false
   }
 
   private async ownAnnouncement (): Promise<{ a: Announcement, bytes: Uint8Array } | undefined> {
     const head = await this.store.head(this.org)
-    if (head === undefined || this.init.orgKey === undefined) return undefined
+    if (head === undefined || this.init.orgKey === undefined || !await this.mayAnnounce(head.seq)) return undefined
     const bytes = encodeAnnouncement({ org: this.org, seq: head.seq, cid: head.cid, createdAt: head.createdAt, key: this.signingKey }, this.init.orgKey)
     const v = { a: decodeAnnouncement(bytes), bytes }
     this.announcements.set(this.org, v)
