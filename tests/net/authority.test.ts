@@ -10,6 +10,7 @@ import { parseOosMarkdown } from '../../src/oos/index.ts'
 import { generateKeyPair, publicKeyToDid } from '../../src/identity/index.ts'
 import { encodeSigned } from '../../src/records/codec.ts'
 import { K } from '../../src/store/keys.ts'
+import { keyHistory } from '../../src/ingest/authority.ts'
 import { topicOf } from '../../src/net/gossip.ts'
 import { encodeAnnouncement } from '../../src/net/announce.ts'
 import { peerScore, SCORE_THRESHOLDS } from '../../src/net/libp2p.ts'
@@ -89,7 +90,7 @@ describe('authority at the gossip door', () => {
     const k3 = generateKeyPair()
     const rot1 = await makeRotation({ org: a.org, oldSecret: k0, newSecret: k1.secretKey, nextKeyDigest: keyDigest(k2.publicKey), reason: 'scheduled' }, a.store)
     expect((await a.ingest.ingest(rot1, { source: 'local' })).status).toBe('accepted') // gossiped to B
-    await until(async () => (await b.ingest.keys(a.org)).length === 2, 10_000, 'B knows the rotation')
+    await until(async () => (await keyHistory(b.store, a.org)).length === 2, 10_000, 'B knows the rotation')
     const topic = topicOf(a.org)
     const r = await rogue(b, topic)
     cleanups.push(async () => { await r.net.stop() })
@@ -112,7 +113,7 @@ describe('authority at the gossip door', () => {
     expect((await a.ingest.ingest(rot2, { source: 'test' })).status).toBe('accepted')
     const ignored = b.gossip.stats().ignored
     await publish(binding(a.org, [a.peerId.toString()], k2.secretKey, publicKeyToDid(k2.publicKey), Date.now()))
-    await until(async () => (await b.ingest.keys(a.org)).length === 3, 10_000, 'B learned the second rotation')
+    await until(async () => (await keyHistory(b.store, a.org)).length === 3, 10_000, 'B learned the second rotation')
     await until(async () => (await boundPeers(b, a.org)) !== undefined && dagCbor.decode<SignedRecord<NodeBindingRecord>>((await b.store.get(CID.decode((await b.store.getRaw(K.binding(a.org)))!)))!).rec.key === publicKeyToDid(k2.publicKey), 10_000, 'binding by the new key stored')
     expect(b.gossip.stats().ignored).toBe(ignored + 1)
     expect(b.violations.stats().byCode).toEqual({ UNAUTHORIZED_KEY: 1 })
