@@ -35,15 +35,21 @@ describe('authority at the gossip door', () => {
   const cleanups: Array<() => Promise<void>> = []
   afterAll(async () => { for (const c of cleanups.reverse()) await c() })
 
-  it('a stranger\'s forged bindings and far-ahead announcement of A: nothing accepted or forwarded, the stranger charged and blocked, never synced from; A still reaches B and C', async () => {
+  /** A at version 1, B following it (holding A's node binding), C following A through B only. */
+  async function federation (): Promise<{ a: EphemeralNode, b: EphemeralNode, c: EphemeralNode }> {
     const [a, b, c] = await Promise.all([makeNode('Ledgerline'), makeNode('Carepath'), makeNode('Parcelworks')])
     cleanups.push(a.cleanup, b.cleanup, c.cleanup)
     await a.publish(await doc(1))
     await b.follow(a.org, { via: [a.libp2p.getMultiaddrs()[0].toString()] })
-    await c.follow(a.org, { via: [b.libp2p.getMultiaddrs()[0].toString()] }) // C hears of A through B only
-    const topic = topicOf(a.org)
-    await until(() => b.libp2p.services.pubsub.getSubscribers(topic).some(p => p.equals(c.peerId)), 10_000, 'B sees C on A\'s topic')
+    await c.follow(a.org, { via: [b.libp2p.getMultiaddrs()[0].toString()] })
+    await until(() => b.libp2p.services.pubsub.getSubscribers(topicOf(a.org)).some(p => p.equals(c.peerId)), 10_000, 'B sees C on A\'s topic')
     await until(async () => (await boundPeers(b, a.org))?.includes(a.peerId.toString()) === true, 10_000, 'B holds A\'s node binding')
+    return { a, b, c }
+  }
+
+  it('a stranger\'s forged bindings and far-ahead announcement of A: nothing accepted or forwarded, the stranger charged and blocked, never synced from; A still reaches B and C', async () => {
+    const { a, b, c } = await federation()
+    const topic = topicOf(a.org)
     const r = await rogue(b, topic, [c])
     cleanups.push(async () => { await r.net.stop() })
     const stranger = generateKeyPair()
@@ -79,11 +85,7 @@ describe('authority at the gossip door', () => {
   })
 
   it('a rotated-in key passes; a rotated-out key for a version after the rotation is rejected; a key B does not know yet is ignored, learned from A and then taken', async () => {
-    const [a, b] = await Promise.all([makeNode('Ledgerline'), makeNode('Carepath')])
-    cleanups.push(a.cleanup, b.cleanup)
-    await a.publish(await doc(1))
-    await b.follow(a.org, { via: [a.libp2p.getMultiaddrs()[0].toString()] })
-    await until(async () => (await boundPeers(b, a.org)) !== undefined, 10_000, 'B holds A\'s node binding')
+    const { a, b } = await federation()
     const k0 = await a.orgSecret()
     const k1 = generateKeyPair()
     const k2 = generateKeyPair()
@@ -121,14 +123,8 @@ describe('authority at the gossip door', () => {
   })
 
   it('an announcement far past B\'s head, though signed by A\'s key, is only a hint: not forwarded, B syncs from A\'s node; a false equivocation hint is not forwarded and charged', async () => {
-    const [a, b, c] = await Promise.all([makeNode('Ledgerline'), makeNode('Carepath'), makeNode('Parcelworks')])
-    cleanups.push(a.cleanup, b.cleanup, c.cleanup)
-    await a.publish(await doc(1))
-    await b.follow(a.org, { via: [a.libp2p.getMultiaddrs()[0].toString()] })
-    await c.follow(a.org, { via: [b.libp2p.getMultiaddrs()[0].toString()] })
+    const { a, b, c } = await federation()
     const topic = topicOf(a.org)
-    await until(() => b.libp2p.services.pubsub.getSubscribers(topic).some(p => p.equals(c.peerId)), 10_000, 'B sees C on A\'s topic')
-    await until(async () => (await boundPeers(b, a.org)) !== undefined, 10_000, 'B holds A\'s node binding')
     const r = await rogue(b, topic, [c])
     cleanups.push(async () => { await r.net.stop() })
     const head = (await a.store.head(a.org))!
@@ -151,10 +147,7 @@ describe('authority at the gossip door', () => {
   })
 
   it('a peer flooding invalid gossip is graylisted by gossipsub\'s score; honest peers are not', async () => {
-    const [a, b] = await Promise.all([makeNode('Ledgerline'), makeNode('Carepath')])
-    cleanups.push(a.cleanup, b.cleanup)
-    await a.publish(await doc(1))
-    await b.follow(a.org, { via: [a.libp2p.getMultiaddrs()[0].toString()] })
+    const { a, b } = await federation()
     const topic = topicOf(a.org)
     const r = await rogue(b, topic)
     cleanups.push(async () => { await r.net.stop() })

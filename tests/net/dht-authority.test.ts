@@ -19,6 +19,7 @@ import { testKey } from '../../protocol/vectors/generate.ts'
 import { generateKeyPair, publicKeyToDid } from '../../src/identity/index.ts'
 import { signVersion } from '../../src/records/version.ts'
 import { keyDigest, makeRotation } from '../../src/trust/keys.ts'
+import type { EphemeralNode } from '../../src/node/ephemeral.ts'
 import { makeNode, until } from './nodes.ts'
 
 const org = testKey('dht-org')
@@ -92,14 +93,21 @@ describe('DHT head records: validator and selector', () => {
 describe('DHT head records on the network', () => {
   const cleanups: Array<() => Promise<void>> = []
   afterAll(async () => { for (const c of cleanups.reverse()) await c() })
+  const doc = async (v: number) => parseOosMarkdown(await readFile(new URL(`../../examples/orgs/ledgerline/v${v}.oos.md`, import.meta.url), 'utf8')).body
 
-  it('a stranger\'s put of A\'s head at seq 999999 is refused; a GET from another node returns A\'s real head', async () => {
+  /** A at version 1, and B, which bootstrapped from A. */
+  async function pair (): Promise<{ a: EphemeralNode, b: EphemeralNode }> {
     const a = await makeNode('Ledgerline')
     cleanups.push(a.cleanup)
     const b = await makeNode('Bootstrap', { bootstrap: [a.libp2p.getMultiaddrs()[0].toString()] })
     cleanups.push(b.cleanup)
     await until(() => b.libp2p.getPeers().some(p => p.equals(a.peerId)), 10_000, 'B connected to A')
-    await a.publish(parseOosMarkdown(await readFile(new URL('../../examples/orgs/ledgerline/v1.oos.md', import.meta.url), 'utf8')).body)
+    await a.publish(await doc(1))
+    return { a, b }
+  }
+
+  it('a stranger\'s put of A\'s head at seq 999999 is refused; a GET from another node returns A\'s real head', async () => {
+    const { a, b } = await pair()
     const c = await makeNode('Parcelworks', { bootstrap: [b.libp2p.getMultiaddrs()[0].toString()] })
     cleanups.push(c.cleanup)
     await until(async () => (await c.findHead(a.org, { signal: AbortSignal.timeout(2000) }))?.seq === 1, 20_000, 'A\'s head in the DHT')
@@ -120,13 +128,7 @@ describe('DHT head records on the network', () => {
   })
 
   it('A rotated its key: a put by the rotated-out key at seq 999999 loses to A\'s real head, also at nodes that know no rotation of A', async () => {
-    const a = await makeNode('Ledgerline')
-    cleanups.push(a.cleanup)
-    const b = await makeNode('Bootstrap', { bootstrap: [a.libp2p.getMultiaddrs()[0].toString()] })
-    cleanups.push(b.cleanup)
-    await until(() => b.libp2p.getPeers().some(p => p.equals(a.peerId)), 10_000, 'B connected to A')
-    const doc = async (v: number) => parseOosMarkdown(await readFile(new URL(`../../examples/orgs/ledgerline/v${v}.oos.md`, import.meta.url), 'utf8')).body
-    await a.publish(await doc(1))
+    const { a, b } = await pair()
     const old = await a.orgSecret()
     const next = generateKeyPair()
     const rot = await makeRotation({ org: a.org, oldSecret: old, newSecret: next.secretKey, reason: 'scheduled' }, a.store)
