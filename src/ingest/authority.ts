@@ -91,6 +91,15 @@ export function keyForSeq (epochs: KeyEpoch[], seq: number): string {
   return key
 }
 
+/**
+ * Whether `key` may announce version `seq` of the org (protocol/NETWORK.md §2.2, §4): the key
+ * that signs that version, or the org's current key (a node restarted with a rotated-in key
+ * announces its head even before it signs a version with it).
+ */
+export function mayAnnounce (epochs: KeyEpoch[], key: string, seq: number): boolean {
+  return key === keyForSeq(epochs, seq) || key === currentKey(epochs)
+}
+
 /** Whether `key` could sign a statement made at `createdAt` (its epoch covers that time). */
 export function keyValidAt (epochs: KeyEpoch[], key: string, createdAt: number): boolean {
   return epochs.some(e => e.key === key && createdAt >= e.since && (e.until === undefined || createdAt < e.until))

@@ -18,7 +18,7 @@ import * as raw from 'multiformats/codecs/raw'
 import * as Digest from 'multiformats/hashes/digest'
 import { sha256 } from '../records/cid.ts'
 import { verifyBytes } from '../records/verified.ts'
-import { inception, keyForSeq, mergeEpochs, rotate, type KeyEpoch } from '../ingest/authority.ts'
+import { inception, mayAnnounce, mergeEpochs, rotate, type KeyEpoch } from '../ingest/authority.ts'
 import { UnauthorizedKeyError } from '../ingest/errors.ts'
 import { decodeAnnouncement, newer, type Announcement } from './announce.ts'
 import { BadHeadRecordError } from './errors.ts'
@@ -91,15 +91,14 @@ export function decodeHeadRecord (org: string, value: Uint8Array): HeadRecord {
     chain.push(r.cid)
   })
   const signer = announcement.key ?? announcement.org
-  const must = keyForSeq(epochs, announcement.seq)
-  if (signer !== must) throw new UnauthorizedKeyError(`version ${announcement.seq} of ${org} is announced by ${must}, not ${signer}`, { path: 'key' })
+  if (!mayAnnounce(epochs, signer, announcement.seq)) throw new UnauthorizedKeyError(`${signer} may not announce version ${announcement.seq} of ${org}`, { path: 'key' })
   return { announcement, announce, epochs, chain }
 }
 
 /**
  * kad-dht validator: the value must be a valid head record of the key's org (above) and agree
  * with the rotations this node's store knows, whose chain wins where it knows more: the
- * announcement's signer must also be the key the store's history gives for its seq.
+ * announcement's signer must also be one the store's history lets announce that seq.
  */
 export function headValidator (keysOf?: KeysOf): (key: Uint8Array, value: Uint8Array) => Promise<void> {
   return async (key, value) => {
@@ -108,7 +107,7 @@ export function headValidator (keysOf?: KeysOf): (key: Uint8Array, value: Uint8A
     if (keysOf === undefined) return
     const epochs = mergeEpochs(await keysOf(org), h.epochs)
     const signer = h.announcement.key ?? org
-    if (keyForSeq(epochs, h.announcement.seq) !== signer) throw new UnauthorizedKeyError(`${signer} is not the key of ${org} for version ${h.announcement.seq} known here`, { path: 'key' })
+    if (!mayAnnounce(epochs, signer, h.announcement.seq)) throw new UnauthorizedKeyError(`${signer} is not the key of ${org} for version ${h.announcement.seq} known here`, { path: 'key' })
   }
 }
 

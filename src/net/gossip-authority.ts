@@ -13,7 +13,7 @@
  * - what is valid but not wanted (a duplicate rotation, a key of an org the node does not
  *   follow, an equivocation hint, which each node re-gossips only once it verified it): `ignore`.
  */
-import { isKnownKey, keyForSeq, mayState, rotate, type KeyEpoch } from '../ingest/authority.ts'
+import { isKnownKey, mayAnnounce, mayState, rotate, type KeyEpoch } from '../ingest/authority.ts'
 import type { KeyRotationRecord } from '../records/types.ts'
 import type { GossipItem } from './gossip.ts'
 
@@ -47,7 +47,7 @@ export async function authorize (item: GossipItem, know: Knowledge, aheadWindow 
     const a = item.announcement
     const k = await know(a.org)
     const signer = a.key ?? a.org
-    if (signer !== keyForSeq(k.epochs, a.seq)) {
+    if (!mayAnnounce(k.epochs, signer, a.seq)) {
       if (isKnownKey(k.epochs, signer)) return reject(`${signer} is not the key of ${a.org} for version ${a.seq}`)
       // a rotation the node has not seen may have brought the key in, but only for versions
       // it does not hold: those it holds it accepted under the keys it knows

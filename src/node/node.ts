@@ -14,7 +14,7 @@ import { createNet, type OosLibp2p } from '../net/libp2p.ts'
 import { Gossip, type GossipItem } from '../net/gossip.ts'
 import { encodeAnnouncement, newer, type Announcement, decodeAnnouncement } from '../net/announce.ts'
 import { decodeHeadRecord, encodeHeadRecord, headKey, orgProviderCid } from '../net/dht.ts'
-import { keyForSeq, rotationRecords } from '../ingest/authority.ts'
+import { mayAnnounce, rotationRecords } from '../ingest/authority.ts'
 import { Hints } from './hints.ts'
 import { reqResp, type ReqResp } from '../net/reqresp/index.ts'
 import { encodeSigned } from '../records/codec.ts'
@@ -318,9 +318,9 @@ export class OosNode {
     }
   }
 
-  /** Whether this node's key is the org's key for version `seq`: one rotated out must not announce (receivers reject it); the node restarts with the new key. */
+  /** Whether this node's key may announce version `seq`: one rotated out must not (receivers reject it); the node restarts with the new key. */
   private async mayAnnounce (seq: number): Promise<boolean> {
-    if (keyForSeq(await this.ingest.keys(this.org), seq) === (this.signingKey ?? this.org)) return true
+    if (mayAnnounce(await this.ingest.keys(this.org), this.signingKey ?? this.org, seq)) return true
     this.log('not announcing version %d: this node\'s key is not the org\'s key for it', seq)
     return false
   }
