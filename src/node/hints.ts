@@ -6,8 +6,9 @@
  * - An announcement too far ahead of the local head: sync from the org's bound peers.
  * - A message signed by a key the node does not know: learn the org's rotations from its bound
  *   peers, else from the sender, which must then show the rotation that brought its key in (one
- *   check per org at a time, at most one every `recheckMs`); charge the sender
- *   (UNAUTHORIZED_KEY) if the key is still not one of the org's.
+ *   check per org at a time; a bound peer's answer stands for `recheckMs`); charge the sender
+ *   (UNAUTHORIZED_KEY) if the key is still not one of the org's. If no bound peer answers,
+ *   nobody is charged.
  * - An equivocation hint: sync the org's chain and fetch both versions from the sender; if they
  *   are not two versions of the org at that seq, the hint was false (BAD_GOSSIP).
  */
@@ -48,7 +49,7 @@ export interface HintsInit {
 export class Hints {
   private readonly c: HintsComponents
   private readonly init: HintsInit
-  private readonly checks = new Map<string, { done: Promise<boolean>, waiting: number }>()
+  private readonly checks = new Map<string, { done: Promise<'bound' | 'sender' | 'none'>, waiting: number }>()
   private readonly checked = new Map<string, number>()
   private readonly log = logger('oosnet:node:hints')
 
@@ -93,7 +94,12 @@ export class Hints {
     return false
   }
 
-  /** Whether the org's rotations were just learned (checking if due). */
+  /**
+   * Whether the node now knows what it can of the org's rotations: a bound peer answered
+   * (that result stands for `recheckMs`), or, with no bound peer connected, the sender was
+   * asked to show them (answering or not: a sender that cannot show the rotation of its key
+   * is the one at fault).
+   */
   private async learned (org: string, from: PeerId): Promise<boolean> {
     const at = this.checked.get(org)
     if (at !== undefined && Date.now() - at < (this.init.recheckMs ?? 10_000)) return true
@@ -102,24 +108,24 @@ export class Hints {
       check = { done: this.learn(org, from), waiting: 0 }
       const c = check
       this.checks.set(org, c)
-      c.done.then(ok => { if (ok) this.checked.set(org, Date.now()) }, () => {}).finally(() => { if (this.checks.get(org) === c) this.checks.delete(org) })
+      c.done.then(r => { if (r === 'bound') this.checked.set(org, Date.now()) }, () => {}).finally(() => { if (this.checks.get(org) === c) this.checks.delete(org) })
     }
     if (++check.waiting > (this.init.maxWaiting ?? 1024)) return false
-    return await check.done.catch(() => false)
+    return (await check.done.catch(() => 'none')) !== 'none'
   }
 
   /** Ask the org's bound peers, else `from`, for its rotations (a sync from past any head carries only those). */
-  private async learn (org: string, from: PeerId): Promise<boolean> {
+  private async learn (org: string, from: PeerId): Promise<'bound' | 'sender' | 'none'> {
     const bound = await this.boundPeers(org)
     for (const peer of bound.length > 0 ? bound : [from]) {
       try {
         await this.c.api.sync(peer, org, { from: Number.MAX_SAFE_INTEGER, limit: 1, signal: AbortSignal.timeout(10_000) })
-        return true
+        return bound.length > 0 ? 'bound' : 'sender'
       } catch (err) {
         this.log('rotations of %s from %p: %s', org, peer, (err as Error).message)
       }
     }
-    return false
+    return bound.length > 0 ? 'none' : 'sender'
   }
 
   /** `from` says it holds two versions of the org at one seq: see for yourself. */

@@ -146,6 +146,21 @@ describe('authority at the gossip door', () => {
     expect(c.ingest.stats().equivocation).toBe(0)
   })
 
+  it('with no bound peer of the org to ask, the sender of an unknown key must show its rotation: it cannot, and is charged', async () => {
+    const b = await makeNode('Carepath')
+    cleanups.push(b.cleanup)
+    const topic = topicOf(b.org) // B's own org: its binding names only B itself
+    const r = await rogue(b, topic)
+    cleanups.push(async () => { await r.net.stop() })
+    const stranger = generateKeyPair()
+    const strangerDid = publicKeyToDid(stranger.publicKey)
+    for (let i = 0; i < 6; i++) await r.net.services.pubsub.publish(topic, binding(b.org, [r.net.peerId.toString()], stranger.secretKey, strangerDid, Date.now() + i)).catch(() => {})
+    await until(() => b.violations.stats().blockedNow.includes(r.net.peerId.toString()), 15_000, 'stranger blocked')
+    expect(r.syncAsked()).toBeGreaterThanOrEqual(1) // asked to show the rotation of its key
+    expect(b.ingest.stats().rejections).toEqual({})
+    expect(await boundPeers(b, b.org)).toEqual([b.peerId.toString()])
+  })
+
   it('a peer flooding invalid gossip is graylisted by gossipsub\'s score; honest peers are not', async () => {
     const { a, b } = await federation()
     const topic = topicOf(a.org)
