@@ -15,12 +15,7 @@ import { keyDigest } from '../../src/trust/keys.ts'
 import { testKey } from '../../protocol/vectors/generate.ts'
 
 type Key = ReturnType<typeof testKey>
-const org = testKey('ga-org')
-const k1 = testKey('ga-k1')
-const k2 = testKey('ga-k2')
-const k3 = testKey('ga-k3')
-const stranger = testKey('ga-stranger')
-const other = testKey('ga-other-org')
+const [org, k1, k2, k3, stranger, other] = ['org', 'k1', 'k2', 'k3', 'stranger', 'other-org'].map(n => testKey(`ga-${n}`))
 const PEER = '12D3KooWGzxzKZYveHXtpG6AsrUJBcWxHBFS2HsEoGTxrMLvKXtf'
 const T1 = 1_700_000_000_000 // the rotation's time
 
