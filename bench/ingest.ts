@@ -89,7 +89,7 @@ interface Signed { bytes: Uint8Array, msg: Uint8Array, sig: Uint8Array }
  * kept: the decoded bodies of thousands of versions would load this process's heap (and its
  * garbage collector) with what a node never holds, and skew the figures.
  */
-function chain (body: OosBody, n: number): { pub: Uint8Array, versions: Signed[] } {
+export function chain (body: OosBody, n: number): { pub: Uint8Array, versions: Signed[] } {
   const kp = generateKeyPair()
   const org = publicKeyToDid(kp.publicKey)
   const versions: Signed[] = []

@@ -9,12 +9,20 @@
 // garbage; a node's verify workers, main thread and LevelDB already keep every core busy
 // during a sync, and V8's helper threads only competed with them (bulk ingest 8–10 % faster
 // on 2 cores; README, "Figures").
-import { spawnSync } from 'node:child_process'
+//
+// The re-exec (README, "CLI reference"): this process waits for the child and exits with its
+// status, or dies of the signal that killed it. SIGINT, SIGTERM and SIGHUP sent to this
+// process are passed on to the child, so `kill <pid>` stops the node whichever pid it is
+// given. If this process dies without passing anything on (SIGKILL), the child sees its IPC
+// channel close and stops as on SIGTERM: it never lingers holding the store lock and ports.
+// Under npm (`npm run oos`, `npx oos`), a process orphaned by the death of npm's shell stops too.
+import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const V8_FLAGS = ['--max-semi-space-size=32', '--single-threaded-gc']
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP']
 const [major, minor] = process.versions.node.split('.').map(Number)
 if (major < 22 || (major === 22 && minor < 18)) {
   const here = dirname(fileURLToPath(import.meta.url))
@@ -23,7 +31,39 @@ if (major < 22 || (major === 22 && minor < 18)) {
     process.stderr.write(`oos: Node ${process.versions.node} is too old (need >= 22.18); run 'npm install' first\n`)
     process.exit(2)
   }
-  const r = spawnSync(local, [...V8_FLAGS, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' })
-  process.exit(r.status ?? 1)
+  const child = spawn(local, [...V8_FLAGS, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, OOS_REEXEC_PARENT: String(process.pid) }
+  })
+  const forward = (sig) => { child.kill(sig) }
+  for (const sig of FORWARDED) process.on(sig, forward)
+  child.on('error', (err) => {
+    process.stderr.write(`oos: cannot run ${local}: ${err.message}\n`)
+    process.exit(2)
+  })
+  child.on('exit', (code, signal) => {
+    if (signal === null) process.exit(code ?? 1)
+    // die of the same signal, as a shell expects of a child killed by one
+    for (const sig of FORWARDED) process.off(sig, forward)
+    process.kill(process.pid, signal)
+  })
+} else {
+  if (process.channel !== undefined && process.env.OOS_REEXEC_PARENT !== undefined) {
+    // run by the wrapper above: if it dies, stop as on SIGTERM (a node stops gracefully)
+    delete process.env.OOS_REEXEC_PARENT
+    process.on('disconnect', () => { process.kill(process.pid, 'SIGTERM') })
+    process.channel.unref() // the channel alone must not keep a finished command alive
+  } else if (process.env.npm_command !== undefined) {
+    // run by `npm run oos` or `npx oos`: npm passes a SIGTERM on to the shell it started us
+    // through, not to us, and the shell dies of it. Orphaned (our parent changed), we stop as
+    // on SIGTERM. Only under npm: `nohup oos start &` from a shell that then exits must live on.
+    const parent = process.ppid
+    const watch = setInterval(() => {
+      if (process.ppid === parent) return
+      clearInterval(watch)
+      process.kill(process.pid, 'SIGTERM')
+    }, 500)
+    watch.unref()
+  }
+  await import('../src/cli/main.ts')
 }
-await import('../src/cli/main.ts')

@@ -3,6 +3,25 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Store } from '../src/store/store.ts'
 import { Ingest } from '../src/ingest/ingest.ts'
+import type { CID } from 'multiformats/cid'
+import { testKey } from '../protocol/vectors/generate.ts'
+import { smallBody } from '../protocol/vectors/bodies.ts'
+import { signVersion } from '../src/records/version.ts'
+
+/** The creation time of version 0 of `chain` (version n is T0 + n seconds). */
+export const T0 = Date.UTC(2026, 10, 1)
+
+/** The first `n` versions of one org's chain (small bodies), signed with `key` (default the test key 'alice'). */
+export function chain (n: number, key = testKey('alice')): Array<ReturnType<typeof signVersion>> {
+  const out: Array<ReturnType<typeof signVersion>> = []
+  let prev: CID | null = null
+  for (let seq = 1; seq <= n; seq++) {
+    const v = signVersion(smallBody('Alice', seq), { org: key.did, seq, prev, createdAt: T0 + seq * 1000 }, key.secretKey)
+    out.push(v)
+    prev = v.cid
+  }
+  return out
+}
 
 export async function tempDir (prefix = 'oosnet-test-'): Promise<{ path: string, cleanup: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix))

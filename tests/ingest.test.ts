@@ -9,7 +9,7 @@ import { K } from '../src/store/keys.ts'
 import type { CID } from 'multiformats/cid'
 import { claimCid } from '../src/records/claims.ts'
 import { deriveFields, type Claim } from '../src/oos/index.ts'
-import { dump, openNode, tempDir } from './helpers.ts'
+import { chain, dump, openNode, T0, tempDir } from './helpers.ts'
 import { Pipeline } from '../src/net/reqresp/results.ts'
 import { VerifyPool } from '../src/ingest/pool.ts'
 import type { OosError } from '../src/errors.ts'
@@ -18,18 +18,6 @@ import { sign } from '../src/identity/index.ts'
 import { signingBytes } from '../src/records/codec.ts'
 
 const alice = testKey('alice')
-const T0 = Date.UTC(2026, 10, 1)
-
-function chain (n: number, key = alice): Array<ReturnType<typeof signVersion>> {
-  const out: Array<ReturnType<typeof signVersion>> = []
-  let prev: CID | null = null
-  for (let seq = 1; seq <= n; seq++) {
-    const v = signVersion(smallBody('Alice', seq), { org: key.did, seq, prev, createdAt: T0 + seq * 1000 }, key.secretKey)
-    out.push(v)
-    prev = v.cid
-  }
-  return out
-}
 
 describe('ingest pipeline and store', () => {
   it('after a reopen (head and its claims read from disk), the next version is stored, one record at a time and in bulk', async () => {

@@ -23,7 +23,7 @@ import { isLoopbackHost } from './server.ts'
 import type {
   AdoptApiResult, AdoptInput, ApiHandlers, ApiStatus, CallOptions, ClaimResult, ClaimsInput, EndorseInput, ExportInput, ExportResult, FollowInput, ImportResult,
   FollowResult, LogInput, PublishInput, PublishResult, RetractInput, ShowInput, ShowResult, StatementResult, TrustSetInput,
-  UnfollowResult, VerifyResult
+  StopResult, UnfollowResult, VerifyResult
 } from './types.ts'
 import type { LogEntry } from '../node/queries.ts'
 import type { ProvenanceReport } from '../trust/provenance.ts'
@@ -197,11 +197,15 @@ export class ApiClient implements ApiHandlers {
   }
 
   async exportCar (input: ExportInput, options?: CallOptions): Promise<ExportResult> {
-    return await this.call('POST', '/v1/export', { org: input.org, path: input.path }, options)
+    return await this.call('POST', '/v1/export', { org: input.org, path: input.path, ...(input.force === true ? { force: true } : {}) }, options)
   }
 
   async importCar (input: { path: string }, options?: CallOptions): Promise<ImportResult> {
     return await this.call('POST', '/v1/import', { path: input.path }, options)
+  }
+
+  async stop (options?: CallOptions): Promise<StopResult> {
+    return await this.call('POST', '/v1/stop', {}, options)
   }
 
   /** One request; a non-2xx answer throws the typed error it names. */

@@ -31,13 +31,13 @@ export interface OrgSigner {
  * `home` holds follows.json and trust.json (whom provenance reports count as trusted);
  * without it only our own org is trusted and `trustSet` refuses.
  */
-export function localHandlers (store: Store, ingest: Ingest, config: Pick<HomeConfig, 'org'>, signer?: OrgSigner, home?: string): LocalHandlers {
+export function localHandlers (store: Store, ingest: Ingest, config: Pick<HomeConfig, 'org'>, signer?: OrgSigner, home?: string, from = 'api'): LocalHandlers {
   // publishes run one at a time: each reads the head it builds on, and two running at once
   // would sign two different versions of the same seq (an equivocation of our own)
   let publishing: Promise<unknown> = Promise.resolve()
 
   return {
-    ...trustHandlers(store, ingest, { org: config.org, home, signer }),
+    ...trustHandlers(store, ingest, { org: config.org, home, signer, from }),
 
     async publish ({ document, format }, options = {}) {
       if (signer === undefined) throw new NoOrgKeyError('this node was started without the org key, so it cannot publish')
@@ -45,7 +45,7 @@ export function localHandlers (store: Store, ingest: Ingest, config: Pick<HomeCo
       if (format !== 'md' && format !== 'json') throw new InvalidArgumentError('format must be "md" or "json"', { path: 'format' })
       const parsed = format === 'json' ? parseOosJson(document) : parseOosMarkdown(document)
       const body = validateBody(parsed.body)
-      const run = publishing.then(async () => await publishVersion(store, ingest, body, { org: config.org, secretKey: signer.secretKey, key: signer.key, signal: options.signal }))
+      const run = publishing.then(async () => await publishVersion(store, ingest, body, { org: config.org, secretKey: signer.secretKey, key: signer.key, signal: options.signal, from }))
       publishing = run.catch(() => {})
       const r = await run
       if (r.status === 'equivocation') {
@@ -76,23 +76,23 @@ export function localHandlers (store: Store, ingest: Ingest, config: Pick<HomeCo
       return toJson(rows) as ClaimResult[]
     },
 
-    async exportCar ({ org, path }, options = {}) {
+    async exportCar ({ org, path, force }, options = {}) {
       if (!isAbsolute(path)) throw new InvalidArgumentError('path must be absolute', { path: 'path' })
       const did = await resolveOrg(store, org)
-      const r = await exportCar(store, did, path, { signal: options.signal, onProgress: options.onProgress })
+      // the same checks for the CLI and the API (node/files.ts): never into the home, never over a file without force
+      const r = await exportCar(store, did, path, { force, home, signal: options.signal, onProgress: options.onProgress })
       return { org: did, file: path, root: r.root.toString(), blocks: r.blocks, bytes: r.bytes }
     },
 
     async importCar ({ path }, options = {}) {
       if (!isAbsolute(path)) throw new InvalidArgumentError('path must be absolute', { path: 'path' })
-      const { results, ...report } = await importCar(ingest, path, { signal: options.signal, onProgress: options.onProgress })
-      return report
+      return await importCar(ingest, path, { signal: options.signal, onProgress: options.onProgress })
     },
 
     async verify ({ cid }, options = {}) {
       const parsed = tryParseCid(cid)
       if (parsed === undefined) throw new InvalidArgumentError(`${JSON.stringify(cid)} is not a CID`, { path: 'cid' })
-      const { results, ...report } = await verifyStored(store, parsed, { signal: options.signal })
+      const report = await verifyStored(store, parsed, { signal: options.signal })
       const first = report.errors[0]
       return toJson({ ...report, ...(first !== undefined ? { code: first.code } : {}) }) as VerifyResult
     }

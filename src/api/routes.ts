@@ -5,6 +5,7 @@
 import { NotFoundError, InvalidArgumentError } from '../node/errors.ts'
 import { BadRequestError, MethodNotAllowedError } from './errors.ts'
 import type { Evidence } from '../oos/types.ts'
+import { checkAddress } from '../net/address.ts'
 import type { ApiHandlers, CallOptions, ClaimsInput } from './types.ts'
 
 export const KiB = 1024
@@ -118,6 +119,10 @@ export const ROUTES: readonly Route[] = [
     run: async (h, { body }, o) => {
       fields(body, ['org', 'via'])
       const via = optStrings(body, 'via')
+      for (const [i, a] of (via ?? []).entries()) {
+        const r = checkAddress(a, 'optional')
+        if (typeof r === 'string') throw new BadRequestError(`via[${i}] ${r}`, { path: `via[${i}]` })
+      }
       return await h.follow({ org: reqString(body, 'org'), ...(via !== undefined ? { via } : {}) }, o)
     }
   },
@@ -127,6 +132,15 @@ export const ROUTES: readonly Route[] = [
     run: async (h, { body }, o) => {
       fields(body, ['org'])
       return await h.unfollow({ org: reqString(body, 'org') }, o)
+    }
+  },
+  {
+    method: 'POST',
+    path: '/v1/stop',
+    run: async (h, { body }, o) => {
+      fields(body, [])
+      if (h.stop === undefined) throw new NotFoundError('this API cannot stop its node')
+      return await h.stop(o)
     }
   },
   {
@@ -169,8 +183,9 @@ export const ROUTES: readonly Route[] = [
     method: 'POST',
     path: '/v1/export',
     run: async (h, { body }, o) => {
-      fields(body, ['org', 'path'])
-      return await h.exportCar({ org: reqString(body, 'org'), path: reqString(body, 'path') }, o)
+      fields(body, ['org', 'path', 'force'])
+      if (body.force !== undefined && typeof body.force !== 'boolean') throw new BadRequestError('force must be a boolean', { path: 'force' })
+      return await h.exportCar({ org: reqString(body, 'org'), path: reqString(body, 'path'), ...(body.force === true ? { force: true } : {}) }, o)
     }
   },
   {

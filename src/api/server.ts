@@ -20,7 +20,7 @@ import type { AddressInfo } from 'node:net'
 import { isIP } from 'node:net'
 import { OosError } from '../errors.ts'
 import { logger } from '../logger.ts'
-import { InvalidArgumentError } from '../node/errors.ts'
+import { AddressInUseError, InvalidArgumentError, ListenFailedError } from '../node/errors.ts'
 import { toJson } from '../cli/io.ts'
 import {
   ApiNotLoopbackError, ApiNotStartedError, BadRequestError, ForbiddenError, InternalError,
@@ -28,6 +28,7 @@ import {
 } from './errors.ts'
 import { BODY_LIMIT, match } from './routes.ts'
 import type { ApiHandlers, ApiStats } from './types.ts'
+import { escapeJsonText } from '../oos/text.ts'
 
 export { API_ROUTES, BODY_LIMIT, KiB, MiB, PUBLISH_BODY_LIMIT, ROUTES } from './routes.ts'
 
@@ -44,6 +45,9 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   SCHEMA_INVALID: 400,
   LIMIT_EXCEEDED: 400,
   UNCHANGED_BODY: 400,
+  // a file path the node will not write (node/files.ts) or a file that is not a CAR
+  PATH_INVALID: 400,
+  CAR_INVALID: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
@@ -51,6 +55,7 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   // 409: the node's state does not allow it
   NO_ORG_KEY: 409,
   PUBLISH_CONFLICT: 409,
+  PATH_EXISTS: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   // 422: the ingest door rejected the record (SPEC §9)
@@ -70,6 +75,10 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   NOT_AUTHOR: 422,
   STALE_RECORD: 422,
   INTERNAL: 500,
+  // a follow's --via peers did not answer (the follow is recorded and retried)
+  UNREACHABLE: 502,
+  // the node's disk is full
+  NO_SPACE: 507,
   // the store is closing or closed: the node is stopping
   STORE_NOT_STARTED: 503
 }
@@ -154,8 +163,9 @@ export class ApiServer {
     if (!Number.isInteger(this.port) || this.port < 0 || this.port > 65535) throw new InvalidArgumentError(`bad API port ${this.port}`)
     const server = createServer({ requestTimeout: 60_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, (req, res) => { void this.handle(req, res) })
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen({ host: this.host.replace(/^\[(.*)\]$/, '$1'), port: this.port, exclusive: true }, () => { server.off('error', reject); resolve() })
+      const onError = (err: NodeJS.ErrnoException): void => { reject(listenError(err, `${this.host}:${this.port}`)) }
+      server.once('error', onError)
+      server.listen({ host: this.host.replace(/^\[(.*)\]$/, '$1'), port: this.port, exclusive: true }, () => { server.off('error', onError); resolve() })
     })
     const a = server.address() as AddressInfo
     if (!isLoopbackHost(a.address)) {
@@ -269,7 +279,8 @@ export class ApiServer {
       this.counts.byCode[code] = (this.counts.byCode[code] ?? 0) + 1
     }
     if (res.headersSent || res.destroyed) return
-    const text = JSON.stringify(value)
+    // DEL, C1 and bidi controls as \u escapes: the same JSON value, safe to print (BODY.md §5.6)
+    const text = escapeJsonText(JSON.stringify(value))
     res.writeHead(status, {
       'content-type': 'application/json; charset=utf-8',
       'content-length': Buffer.byteLength(text),
@@ -279,6 +290,13 @@ export class ApiServer {
     })
     res.end(text)
   }
+}
+
+/** The typed error of a failed listen: the port is taken, or the address is not one of this host. */
+function listenError (err: NodeJS.ErrnoException, where: string): Error {
+  if (err.code === 'EADDRINUSE') return new AddressInUseError(`the API address ${where} is in use by another process`, { cause: err })
+  if (err.code === 'EADDRNOTAVAIL' || err.code === 'EACCES' || err.code === 'ENOTFOUND') return new ListenFailedError(`the API cannot listen on ${where}: ${err.code}`, { cause: err })
+  return err
 }
 
 async function readBody (req: IncomingMessage, limit: number): Promise<Buffer> {

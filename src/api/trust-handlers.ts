@@ -40,10 +40,13 @@ export interface TrustHandlersInit {
   home?: string
   /** the org key; without it endorse and retract throw NO_ORG_KEY */
   signer?: OrgSigner
+  /** who asks, for the audit log: 'api' (the default) or 'cli' */
+  from?: string
 }
 
 export function trustHandlers (store: Store, ingest: Ingest, init: TrustHandlersInit): TrustHandlers {
   const { org, home, signer } = init
+  const from = init.from ?? 'api'
 
   const settings = async (): Promise<{ settings: TrustSettings, follows: Follows | string[] }> => {
     if (home === undefined) return { settings: emptySettings(), follows: [] }
@@ -61,14 +64,14 @@ export function trustHandlers (store: Store, ingest: Ingest, init: TrustHandlers
     async endorse ({ target, stance = 'endorse', note, evidence, expiresAt }, options = {}) {
       const t = cidOf(target, 'target')
       const bytes = await makeEndorsement({ org, secretKey: key().secretKey, target: t, stance, note, evidence, expiresAt }, store)
-      const r = await ingest.ingest(bytes, { source: 'local', signal: options.signal })
+      const r = await ingest.ingest(bytes, { source: 'local', from, signal: options.signal })
       return { cid: r.cid.toString(), status: r.status, stance, target: t.toString() }
     },
 
     async retract ({ target, reason = 'retracted by its author' }, options = {}) {
       const t = cidOf(target, 'target')
       const bytes = await makeRetraction({ org, secretKey: key().secretKey, target: t, reason }, store)
-      const r = await ingest.ingest(bytes, { source: 'local', signal: options.signal })
+      const r = await ingest.ingest(bytes, { source: 'local', from, signal: options.signal })
       return { cid: r.cid.toString(), status: r.status, target: t.toString() }
     },
 

@@ -45,7 +45,7 @@ export interface ApiStats {
  * counters optional (a node may leave some out), and `api` added by the server.
  */
 export type ApiStatus = Pick<NodeStatus, 'org' | 'name' | 'peerId' | 'multiaddrs' | 'peers' | 'following' | 'head'>
-  & Partial<Jsonified<Pick<NodeStatus, 'ingest' | 'gossip' | 'reqresp' | 'sync' | 'violations'>>>
+  & Partial<Jsonified<Pick<NodeStatus, 'ingest' | 'gossip' | 'reqresp' | 'sync' | 'violations' | 'connections'>>>
   & { api?: ApiStats }
 
 export type DocumentFormat = 'md' | 'json'
@@ -75,6 +75,8 @@ export interface FollowInput {
 
 export interface FollowResult { org: string, seq: number }
 export interface UnfollowResult { org: string, removed: boolean }
+/** `POST /v1/stop`: the node stops once this answer is sent; `pid` is the process that exits. */
+export interface StopResult { stopping: true, pid: number }
 
 export interface ShowInput {
   /** a version CID, a did, a unique did prefix or an org pseudonym */
@@ -153,12 +155,14 @@ export interface ExportInput {
   org: string
   /** absolute path of the CAR file the node writes (the node and the CLI share a filesystem) */
   path: string
+  /** replace an existing file (never a symlink or a directory); without it an existing file is PATH_EXISTS */
+  force?: boolean
 }
 
 export interface ExportResult { org: string, file: string, root: string, blocks: number, bytes: number }
 
-/** A CAR import's report (node/car.ts `ImportReport` without the per-record results). */
-export type ImportResult = Omit<ImportReport, 'results'>
+/** A CAR import's report (node/car.ts `ImportReport`). */
+export type ImportResult = ImportReport
 
 /** Everything the API serves. The node wires `{ ...localHandlers(...), status, follow, unfollow }`. */
 export interface ApiHandlers {
@@ -178,7 +182,9 @@ export interface ApiHandlers {
   trustSet: (input: TrustSetInput, options?: CallOptions) => Promise<TrustSetInput>
   exportCar: (input: ExportInput, options?: CallOptions) => Promise<ExportResult>
   importCar: (input: { path: string }, options?: CallOptions) => Promise<ImportResult>
+  /** stop the node gracefully (a node run by `oos start`; a server without it answers NOT_FOUND) */
+  stop?: (options?: CallOptions) => Promise<StopResult>
 }
 
 /** The handlers a store, an ingest door, the home and the org key can provide (handlers.ts, trust-handlers.ts). */
-export type LocalHandlers = Omit<ApiHandlers, 'status' | 'follow' | 'unfollow'>
+export type LocalHandlers = Omit<ApiHandlers, 'status' | 'follow' | 'unfollow' | 'stop'>

@@ -19,7 +19,7 @@ export async function withBackend<T> (ctx: Context, fn: (h: LocalHandlers, onlin
   if (api !== undefined) return await fn(api, true)
   const secretKey = options.sign === true ? await orgSecret(ctx) : undefined
   try {
-    return await withLocal(ctx, async (l) => await fn(localHandlers(l.store, l.ingest, l.config, secretKey !== undefined ? orgSigner(secretKey, l.config.org) : undefined, ctx.home), false))
+    return await withLocal(ctx, async (l) => await fn(localHandlers(l.store, l.ingest, l.config, secretKey !== undefined ? orgSigner(secretKey, l.config.org) : undefined, ctx.home, 'cli'), false))
   } finally {
     secretKey?.fill(0)
   }

@@ -2,14 +2,24 @@
  * Terminal I/O for the CLI: results to stdout (text or `--json`), one-line errors to
  * stderr, progress on a TTY only, and the passphrase from OOS_PASSPHRASE or a hidden prompt.
  * Nothing secret is ever printed.
+ *
+ * This is the output boundary for text from other organizations (README "Terminal safety",
+ * BODY.md §5.6): human text and errors have every terminal control and bidi control spelled
+ * `\u{…}`; JSON has them as `\uXXXX` escapes (the same value); a document (`--format oos.md`,
+ * `new`) is written byte for byte unless stdout is a terminal, where it is escaped too.
  */
 import { CID } from 'multiformats/cid'
+import { escapeJsonText, escapeUnsafe } from '../oos/text.ts'
 import { NoPassphraseError } from './errors.ts'
 
 export interface Io {
   json: boolean
+  /** human text (terminal-unsafe characters escaped) */
   out: (text: string) => void
+  /** one line on stderr (escaped the same way) */
   err: (text: string) => void
+  /** the text of a document: exact bytes into a file or pipe, escaped on a terminal */
+  document: (text: string) => void
   /** print a JSON value (CIDs and bytes as DAG-JSON links) or text */
   result: (value: unknown, text: () => string) => void
   progress: (label: string, done: number, total?: number) => void
@@ -32,22 +42,38 @@ export function toJson (value: unknown): unknown {
   return value
 }
 
-export function terminalIo (json: boolean): Io {
-  const tty = process.stderr.isTTY === true
+/** JSON text of plain data, 2-space indented, terminal-unsafe characters as `\uXXXX`. */
+export function jsonText (value: unknown): string {
+  return escapeJsonText(JSON.stringify(value, null, 2))
+}
+
+/** The streams an Io writes to (process.stdout / process.stderr; tests pass their own). */
+export interface OutStreams {
+  stdout: { write: (s: string) => unknown, isTTY?: boolean }
+  stderr: { write: (s: string) => unknown, isTTY?: boolean }
+}
+
+const line = (t: string): string => t.endsWith('\n') ? t : t + '\n'
+
+export function terminalIo (json: boolean, streams: OutStreams = process): Io {
+  const { stdout, stderr } = streams
+  const tty = stderr.isTTY === true
   let lastProgress = 0
   return {
     json,
-    out: (t) => { process.stdout.write(t.endsWith('\n') ? t : t + '\n') },
-    err: (t) => { process.stderr.write(t.endsWith('\n') ? t : t + '\n') },
+    out: (t) => { stdout.write(line(escapeUnsafe(t))) },
+    err: (t) => { stderr.write(line(escapeUnsafe(t))) },
+    document: (t) => { stdout.write(stdout.isTTY === true ? escapeUnsafe(t) : t) },
     result (value, text) {
-      this.out(json ? JSON.stringify(toJson(value), null, 2) : text())
+      if (json) stdout.write(line(jsonText(toJson(value))))
+      else this.out(text())
     },
     progress (label, done, total) {
       if (!tty) return
       const now = Date.now()
       if (now - lastProgress < 100 && done !== total) return
       lastProgress = now
-      process.stderr.write(`\r${label} ${done}${total !== undefined ? `/${total}` : ''}` + (done === total ? '\n' : ''))
+      stderr.write(`\r${label} ${done}${total !== undefined ? `/${total}` : ''}` + (done === total ? '\n' : ''))
     },
     passphrase: readPassphrase
   }

@@ -85,3 +85,7 @@ function fail (io: ReturnType<typeof terminalIo>, err: unknown): number {
 }
 
 process.exitCode = await main(process.argv.slice(2))
+// a command that has returned does not linger: a handle something left open (a library's
+// timer or socket) must not keep the process of a stopped node alive (unref'd: a process
+// with nothing left open exits at once)
+setTimeout(() => { process.exit() }, 5000).unref()

@@ -1,14 +1,19 @@
 /**
  * Human-readable renderings for the terminal. Document text is untrusted data from other
- * organizations: control characters (terminal escape sequences) are stripped before printing.
+ * organizations: terminal and bidi controls are spelled out (`\u{1B}`) before printing.
  */
 import { claimCid } from '../records/claims.ts'
 import type { VersionRecord } from '../records/types.ts'
 import type { BodyDiff } from '../oos/diff.ts'
+import { escapeUnsafe } from '../oos/text.ts'
 
-/** Remove C0/C1 control characters except newline and tab, so peer text cannot drive the terminal. */
+/**
+ * A value of peer text as a string with terminal and bidi controls spelled `\u{…}` (newline and
+ * tab kept), so it cannot drive the terminal or hide what it says. Io.out escapes everything
+ * it prints the same way; this keeps renderings safe wherever else they end up.
+ */
 export function clean (s: unknown): string {
-  return String(s ?? '').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '')
+  return escapeUnsafe(String(s ?? ''))
 }
 
 const list = (v: unknown): string => Array.isArray(v) && v.length > 0 ? v.map(clean).join(', ') : '—'

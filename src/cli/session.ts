@@ -1,8 +1,10 @@
 /**
  * Opening a home for one command: the store directly (LevelDB allows one process; when a
- * node is running, commands go through its API instead — see api/client.ts).
+ * node is running, commands go through its API instead — see api/client.ts). What the
+ * command offers the ingest door is written to the home's audit log, as a node would.
  */
 import { Ingest } from '../ingest/ingest.ts'
+import { auditLog } from '../node/audit.ts'
 import { Store } from '../store/store.ts'
 import { homePaths, loadHome, unlockOrgKey, type HomeConfig } from '../node/home.ts'
 import type { Context } from './command.ts'
@@ -18,11 +20,14 @@ export async function withLocal<T> (ctx: Context, fn: (l: Local) => Promise<T>):
   const store = new Store({ path: homePaths(ctx.home).db })
   await store.start()
   const ingest = new Ingest({ store })
+  const audit = auditLog({ dir: homePaths(ctx.home).audit })({ ingest })
+  await audit.start()
   await ingest.start()
   try {
     return await fn({ config, store, ingest })
   } finally {
     await ingest.stop()
+    await audit.stop()
     await store.stop()
   }
 }

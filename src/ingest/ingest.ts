@@ -3,7 +3,9 @@
  * DHT, CAR import — passes `ingest()`: size → canonical DAG-CBOR → decode → schema of its
  * kind → signature(s) → chain and reference rules → one atomic store batch → index →
  * `onRecord` listeners (the node announces from there). A rejection throws a typed error
- * with a code from SPEC §9, is counted, and leaves the store untouched.
+ * with a code from SPEC §9, is counted, and leaves the store untouched. Every decision —
+ * accepted, duplicate, equivocation or rejected — is also reported to `onDecision`
+ * listeners (the audit log, node/audit.ts), with where the record came from.
  *
  * Throughput: the CPU-bound checks run in a pool of worker threads (or inline), many at
  * once; the rules then run strictly in call order on the main thread against an in-memory
@@ -13,6 +15,7 @@
  */
 import { CID } from 'multiformats/cid'
 import { cidBytesOf } from '../records/cid.ts'
+import { glance } from '../records/peek.ts'
 import { OosError } from '../errors.ts'
 import { logger } from '../logger.ts'
 import { CidMismatchError } from '../records/errors.ts'
@@ -41,9 +44,35 @@ export interface IngestOptions {
   signal?: AbortSignal
   /** the CID the bytes were fetched as; a different hash is CID_MISMATCH */
   expectedCid?: CID
-  /** where the record came from, for logs and counters: 'local', 'gossip', 'sync', 'car', … */
+  /** how the record came, for logs and counters: 'local', 'gossip', 'sync', 'fetch', 'car', … */
   source?: string
+  /**
+   * who offered it, for the audit log: a peer id string, or 'api' (the local API), 'cli'
+   * (a command with no node running), 'node' (signed by the node itself), 'car:<file>'
+   */
+  from?: string
 }
+
+/**
+ * One decision of the door, as reported to `onDecision` listeners. For a rejection, `cid`
+ * is the hash of the bytes offered and `kind` / `org` / `seq` are what the record claims
+ * to be, if it can be read that far (unverified: the reason it was rejected may be that
+ * they are false).
+ */
+export interface IngestDecision {
+  status: IngestStatus | 'rejected'
+  /** the rejection code (SPEC §9) */
+  code?: string
+  message?: string
+  cid?: CID
+  kind?: string
+  org?: string
+  seq?: number
+  source?: string
+  from?: string
+}
+
+export type DecisionListener = (decision: IngestDecision) => void
 
 export interface IngestStats {
   accepted: number
@@ -78,6 +107,7 @@ export class Ingest {
   private readonly state: ChainState
   private readonly maxBatch: number
   private readonly listeners = new Set<IngestListener>()
+  private readonly deciders = new Set<DecisionListener>()
   private readonly log = logger('oosnet:ingest')
   private readonly counts: IngestStats = { accepted: 0, duplicate: 0, equivocation: 0, rejected: 0, rejections: {} }
   /** the rules stage: a FIFO chain in call order */
@@ -101,6 +131,7 @@ export class Ingest {
     await this.flush()
     await this.pool?.stop()
     this.listeners.clear()
+    this.deciders.clear()
   }
 
   /** Be told of every record that is accepted (or kept as an equivocation proof). */
@@ -111,6 +142,12 @@ export class Ingest {
 
   /** The org's key history as the door judges it now (cached; the door keeps it exact). */
   async keys (org: string): Promise<KeyEpoch[]> { return await this.state.keys(org) }
+
+  /** Be told of every decision, rejections and duplicates included (called synchronously: keep it cheap). */
+  onDecision (listener: DecisionListener): () => void {
+    this.deciders.add(listener)
+    return () => this.deciders.delete(listener)
+  }
 
   stats (): IngestStats {
     return { ...this.counts, rejections: { ...this.counts.rejections } }
@@ -134,6 +171,7 @@ export class Ingest {
       const { result, committed, verified } = await decided
       await committed
       this.counts[result.status]++
+      if (this.deciders.size > 0) this.report({ status: result.status, cid: result.cid, kind: result.kind, org: result.org, seq: result.seq, source: options.source, from: options.from })
       if (result.status !== 'duplicate') {
         this.log('%s %s %s from %s', result.status, result.kind, result.cid, options.source ?? 'unknown')
         for (const l of this.listeners) {
@@ -146,8 +184,26 @@ export class Ingest {
       this.counts.rejected++
       this.counts.rejections[code] = (this.counts.rejections[code] ?? 0) + 1
       this.log('rejected from %s: %s %s', options.source ?? 'unknown', code, (err as Error).message)
+      if (this.deciders.size > 0) this.report(this.rejection(bytes, code, err as Error, options))
       throw err
     }
+  }
+
+  private report (d: IngestDecision): void {
+    for (const l of this.deciders) {
+      try { l(d) } catch (e) { this.log.error('decision listener failed: %e', e) }
+    }
+  }
+
+  /** What can be said of rejected bytes without trusting them: their hash and what they claim to be. */
+  private rejection (bytes: Uint8Array, code: string, err: Error, options: IngestOptions): IngestDecision {
+    const d: IngestDecision = { status: 'rejected', code, message: err.message, source: options.source, from: options.from }
+    if (bytes instanceof Uint8Array) {
+      d.cid = options.expectedCid ?? CID.decode(cidBytesOf(bytes))
+      const g = glance(bytes)
+      if (g !== undefined) { d.kind = g.type; d.org = g.org; d.seq = g.seq }
+    }
+    return d
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
  * The libp2p stack of an oosnet node: TCP, Noise, Yamux, identify, ping, gossipsub, a
  * Kademlia DHT of our own (`/oos/kad/1.0.0`, so it never mixes with the IPFS DHT), bootstrap
- * and optional mDNS. Connection limits and a gater that blocks misbehaving peers.
+ * and optional mDNS. Connection limits, and a gater that runs the connection policy
+ * (per-address caps, rate, reserve, eviction: policy.ts) and blocks misbehaving peers.
  */
 import { createLibp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
@@ -16,6 +17,7 @@ import { createTopicScoreParams, type PeerScore, type PeerScoreThresholds, type 
 import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
 import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import { HEAD_NAMESPACE, headSelector, headValidator, type KeysOf } from './dht.ts'
+import { ConnectionPolicy } from './policy.ts'
 
 export const DHT_PROTOCOL = '/oos/kad/1.0.0'
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/4710']
@@ -93,8 +95,10 @@ export interface NetInit {
   mdns?: boolean
   /** peers refused at the gater (ids as strings); the set is live */
   blocked?: Set<string>
-  /** most connections (default 200) */
+  /** most connections (default 200; ignored when `policy` is given) */
   maxConnections?: number
+  /** who may connect (policy.ts); default: its documented defaults with `blocked` and `maxConnections` */
+  policy?: ConnectionPolicy
   /** gossipsub heartbeat in ms (default 700) */
   heartbeatInterval?: number
   /** the key history of an org as the node's store knows it: DHT head records must agree with it */
@@ -102,26 +106,23 @@ export interface NetInit {
 }
 
 export async function createNet (init: NetInit): Promise<OosLibp2p> {
-  const blocked = init.blocked ?? new Set<string>()
-  const denied = (p: PeerId): boolean => blocked.has(p.toString())
+  const policy = init.policy ?? new ConnectionPolicy({ maxConnections: init.maxConnections }, { blocked: init.blocked })
   const peerDiscovery = []
   if ((init.bootstrap ?? []).length > 0) peerDiscovery.push(bootstrap({ list: init.bootstrap as string[] }))
   if (init.mdns === true) peerDiscovery.push(mdns())
-  return await createLibp2p({
+  const node = await createLibp2p({
     privateKey: init.privateKey,
     addresses: { listen: init.listen ?? DEFAULT_LISTEN },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ maxInboundStreams: 256 })],
     peerDiscovery,
-    connectionGater: {
-      denyDialPeer: denied,
-      denyInboundEncryptedConnection: denied,
-      denyOutboundEncryptedConnection: denied
-    },
+    connectionGater: policy.gater(),
     connectionManager: {
-      maxConnections: init.maxConnections ?? 200,
-      // many peers on one host (a federation on one machine, tests) share an address
+      maxConnections: policy.init.maxConnections,
+      maxIncomingPendingConnections: policy.init.maxPending,
+      // the per-address rate is the policy's (with its exemptions); this is only a backstop,
+      // high because many peers on one host (a federation on one machine, tests) share 127.0.0.1
       inboundConnectionThreshold: 100
     },
     services: {
@@ -150,4 +151,6 @@ export async function createNet (init: NetInit): Promise<OosLibp2p> {
       })
     }
   })
+  policy.attach(node)
+  return node
 }

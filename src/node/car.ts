@@ -2,15 +2,12 @@
  * CARv1 files (https://ipld.io/specs/transport/car/carv1/): an org's records as one file any
  * IPLD tool can read. Root: the org's head version. Blocks: every version, key rotation,
  * node binding, and every statement about the org's claims — and the same for the orgs its
- * claims were adopted from — ordered by `createdAt` so a reader can ingest them front to back. Import runs every block through the ingest door.
+ * claims were adopted from — ordered by `createdAt` so a reader can ingest them front to back. Import runs every block through the ingest door,
+ * reading the file a block at a time (car-file.ts); export writes it through node/files.ts.
  */
-import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
-import { CarBlockIterator, CarWriter } from '@ipld/car'
 import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
 import { OosError } from '../errors.ts'
@@ -18,10 +15,11 @@ import { Ingest, type IngestResult } from '../ingest/ingest.ts'
 import type { SignedRecord } from '../records/types.ts'
 import { K } from '../store/keys.ts'
 import { Store } from '../store/store.ts'
+import { CarInvalidError, carWriter, withCar, type CarBlock } from './car-file.ts'
 import { NotFoundError } from './errors.ts'
-import { errorClass } from '../errors.ts'
+import { writeFileSafely } from './files.ts'
 
-export class CarInvalidError extends errorClass('CarInvalidError', 'CAR_INVALID') {}
+export { CarInvalidError }
 
 export type Progress = (done: number, total?: number) => void
 
@@ -92,22 +90,26 @@ export async function recordsWithSources (store: Store, org: string): Promise<Ar
   return all.sort((a, b) => a.createdAt - b.createdAt)
 }
 
-export async function exportCar (store: Store, org: string, path: string, options: { onProgress?: Progress, signal?: AbortSignal } = {}): Promise<{ root: CID, blocks: number, bytes: number }> {
+/**
+ * Write the org's CAR to `path` through `writeFileSafely` (node/files.ts): a temp file in the
+ * target directory renamed into place; never over an existing file without `force`, never
+ * through a symlink, never inside the node's `home`.
+ */
+export async function exportCar (store: Store, org: string, path: string, options: { force?: boolean, home?: string, onProgress?: Progress, signal?: AbortSignal } = {}): Promise<{ root: CID, blocks: number, bytes: number }> {
   const head = await store.head(org)
   if (head === undefined) throw new NotFoundError(`no versions of ${org} here to export`)
-  const records = await recordsWithSources(store, org)
-  const { writer, out } = CarWriter.create([head.cid])
-  const done = pipeline(Readable.from(out), createWriteStream(path, { mode: 0o644 }))
-  let bytes = 0
-  for (let i = 0; i < records.length; i++) {
-    options.signal?.throwIfAborted()
-    await writer.put({ cid: records[i].cid, bytes: records[i].bytes })
-    bytes += records[i].bytes.length
-    options.onProgress?.(i + 1, records.length)
-  }
-  await writer.close()
-  await done
-  return { root: head.cid, blocks: records.length, bytes }
+  return await writeFileSafely(path, async (sink) => {
+    const records = await recordsWithSources(store, org)
+    const car = await carWriter(sink, [head.cid])
+    let bytes = 0
+    for (let i = 0; i < records.length; i++) {
+      options.signal?.throwIfAborted()
+      await car.put(records[i])
+      bytes += records[i].bytes.length
+      options.onProgress?.(i + 1, records.length)
+    }
+    return { root: head.cid, blocks: records.length, bytes }
+  }, { force: options.force, home: options.home, signal: options.signal })
 }
 
 export interface ImportReport {
@@ -120,72 +122,96 @@ export interface ImportReport {
   reasons: Record<string, number>
   /** first few rejections in detail */
   errors: Array<{ cid: string, code: string, message: string }>
-  results: IngestResult[]
 }
 
 /** Codes that can clear once an earlier block of the same file has been ingested. */
 const WAITS_ON_ANOTHER = new Set(['SEQ_GAP', 'UNKNOWN_TARGET', 'UNAUTHORIZED_KEY'])
 
-export async function readCar (path: string, options: { maxBlocks?: number } = {}): Promise<{ roots: CID[], blocks: Array<{ cid: CID, bytes: Uint8Array }> }> {
-  const max = options.maxBlocks ?? 1_000_000
-  try {
-    const it = await CarBlockIterator.fromIterable(createReadStream(path))
-    const roots = await it.getRoots()
-    const blocks: Array<{ cid: CID, bytes: Uint8Array }> = []
-    for await (const b of it) {
-      if (blocks.length >= max) throw new CarInvalidError(`${path} holds more than ${max} blocks`)
-      blocks.push({ cid: CID.asCID(b.cid) as CID, bytes: b.bytes })
-    }
-    return { roots: roots.map(r => CID.asCID(r) as CID), blocks }
-  } catch (err) {
-    if (err instanceof OosError) throw err
-    if ((err as any)?.code === 'ENOENT') throw new NotFoundError(`${path}: no such file`)
-    throw new CarInvalidError(`${path} is not a valid CAR file: ${(err as Error).message}`)
-  }
+/** Blocks by position: an array in memory, or a CAR file read a block at a time (car-file.ts). */
+export interface BlockSource {
+  count: number
+  read: (i: number) => Promise<CarBlock> | CarBlock
 }
 
-export async function importCar (ingest: Ingest, path: string, options: { onProgress?: Progress, signal?: AbortSignal } = {}): Promise<ImportReport> {
-  const { roots, blocks } = await readCar(path)
-  return await ingestBlocks(ingest, blocks, { ...options, roots: roots.map(String), source: 'car' })
+export interface IngestBlocksOptions {
+  onProgress?: Progress
+  /** each block the door took (accepted, duplicate, equivocation) */
+  onResult?: (result: IngestResult) => void
+  signal?: AbortSignal
+  roots?: string[]
+  source?: string
+  /** who offered the blocks, for the audit log (`car:<file>` for a CAR file) */
+  from?: string
+}
+
+/**
+ * Import a CAR file as a stream: its blocks are read one at a time (car-file.ts), and only
+ * the positions of blocks that wait on a later one are kept between passes, so memory does
+ * not grow with the file.
+ */
+export async function importCar (ingest: Ingest, path: string, options: Omit<IngestBlocksOptions, 'roots' | 'source' | 'from'> = {}): Promise<ImportReport> {
+  return await withCar(path, async (car) => await ingestBlocks(ingest, car, { ...options, roots: car.roots.map(String), source: 'car', from: `car:${path}` }), options)
 }
 
 /**
  * Ingest a set of blocks in the given order; blocks that wait on another block of the set
- * (a later version, a rotation, a claim) are retried while any progress is made.
+ * (a later version, a rotation, a claim) are retried while any progress is made. Between
+ * passes only the waiting blocks' positions (and the first few errors) are kept.
  */
-export async function ingestBlocks (ingest: Ingest, blocks: Array<{ cid: CID, bytes: Uint8Array }>, options: { onProgress?: Progress, signal?: AbortSignal, roots?: string[], source?: string } = {}): Promise<ImportReport> {
-  const report: ImportReport = { roots: options.roots ?? [], accepted: 0, duplicate: 0, equivocation: 0, rejected: 0, reasons: {}, errors: [], results: [] }
-  let pending = blocks
+export async function ingestBlocks (ingest: Ingest, blocks: BlockSource | CarBlock[], options: IngestBlocksOptions = {}): Promise<ImportReport> {
+  const source: BlockSource = Array.isArray(blocks) ? { count: blocks.length, read: i => blocks[i] } : blocks
+  const report: ImportReport = { roots: options.roots ?? [], accepted: 0, duplicate: 0, equivocation: 0, rejected: 0, reasons: {}, errors: [] }
+  let pending = Uint32Array.from({ length: source.count }, (_, i) => i)
   let done = 0
-  let waiting = new Map<string, OosError>()
+  // the blocks still waiting after the last pass: their codes, and the first few in detail
+  let codes: string[] = []
+  let detail: Array<{ cid: CID, e: OosError }> = []
   while (pending.length > 0) {
-    const retry: typeof pending = []
-    waiting = new Map()
-    for (const b of pending) {
+    const retry = new Uint32Array(pending.length)
+    let waiting = 0
+    codes = []
+    detail = []
+    for (const i of pending) {
       options.signal?.throwIfAborted()
+      let b: CarBlock | undefined
       try {
-        const r = await ingest.ingest(b.bytes, { expectedCid: b.cid, source: options.source ?? 'blocks', signal: options.signal })
+        b = await source.read(i)
+        const r = await ingest.ingest(b.bytes, { expectedCid: b.cid, source: options.source ?? 'blocks', from: options.from, signal: options.signal })
         report[r.status]++
-        report.results.push(r)
-        options.onProgress?.(++done, blocks.length)
+        options.onResult?.(r)
+        options.onProgress?.(++done, source.count)
       } catch (err) {
+        if (err instanceof CarInvalidError || (err as Error)?.name === 'AbortError') throw err
         const e = err instanceof OosError ? err : new OosError('INTERNAL', String(err))
-        if (WAITS_ON_ANOTHER.has(e.code)) { retry.push(b); waiting.set(b.cid.toString(), e); continue }
-        count(report, b.cid, e)
-        options.onProgress?.(++done, blocks.length)
+        if (b !== undefined && WAITS_ON_ANOTHER.has(e.code)) {
+          retry[waiting++] = i
+          codes.push(e.code)
+          if (detail.length < MAX_ERRORS) detail.push({ cid: b.cid, e })
+          continue
+        }
+        count(report, b?.cid ?? (e as { cid?: CID }).cid, e)
+        options.onProgress?.(++done, source.count)
       }
     }
-    if (retry.length === pending.length) break // no progress: what is left waits on nothing in this set
-    pending = retry
+    if (waiting === pending.length) break // no progress: what is left waits on nothing in this set
+    pending = retry.subarray(0, waiting)
   }
-  for (const [cid, e] of waiting) count(report, CID.parse(cid), e)
+  // what still waits: counted by code, the first few in detail
+  for (const [j, code] of codes.entries()) {
+    const d = detail[j]
+    if (d !== undefined) count(report, d.cid, d.e)
+    else { report.rejected++; report.reasons[code] = (report.reasons[code] ?? 0) + 1 }
+  }
   return report
 }
 
-function count (report: ImportReport, cid: CID, e: OosError): void {
+/** rejections kept in detail in a report */
+const MAX_ERRORS = 20
+
+function count (report: ImportReport, cid: CID | undefined, e: OosError): void {
   report.rejected++
   report.reasons[e.code] = (report.reasons[e.code] ?? 0) + 1
-  if (report.errors.length < 20) report.errors.push({ cid: cid.toString(), code: e.code, message: e.message })
+  if (report.errors.length < MAX_ERRORS) report.errors.push({ cid: cid?.toString() ?? '', code: e.code, message: e.message })
 }
 
 /**

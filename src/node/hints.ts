@@ -15,14 +15,14 @@
 import type { PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import * as dagCbor from '@ipld/dag-cbor'
-import { CID } from 'multiformats/cid'
+import type { CID } from 'multiformats/cid'
 import { logger } from '../logger.ts'
 import { isKnownKey, type KeyEpoch } from '../ingest/authority.ts'
 import type { EquivocationHint } from '../net/gossip.ts'
 import type { OosLibp2p } from '../net/libp2p.ts'
-import type { NodeBindingRecord, SignedRecord } from '../records/types.ts'
-import { K } from '../store/keys.ts'
+import type { SignedRecord } from '../records/types.ts'
 import type { Store } from '../store/store.ts'
+import { boundPeers } from './reach.ts'
 
 export interface HintsComponents {
   libp2p: OosLibp2p
@@ -60,12 +60,9 @@ export class Hints {
 
   /** The connected peers of the org's latest node binding (not this node). */
   async boundPeers (org: string): Promise<PeerId[]> {
-    const cur = await this.c.store.getRaw(K.binding(org))
-    const bytes = cur === undefined ? undefined : await this.c.store.get(CID.decode(cur))
-    if (bytes === undefined) return []
     const me = this.c.libp2p.peerId.toString()
     const out: PeerId[] = []
-    for (const p of dagCbor.decode<SignedRecord<NodeBindingRecord>>(bytes).rec.peers) {
+    for (const p of await boundPeers(this.c.store, org)) {
       if (p === me) continue
       try {
         const id = peerIdFromString(p)

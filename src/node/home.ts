@@ -6,6 +6,7 @@
  *   node.key      the libp2p peer key (Ed25519 seed), encrypted with the same passphrase
  *   db/           the LevelDB store
  *   api.json      while a node runs: its API address and bearer token (mode 0600)
+ *   audit/        the audit log of ingest decisions, violations and bans (audit.ts)
  */
 import { mkdir, readFile, writeFile, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
@@ -32,7 +33,8 @@ export const homePaths = (dir: string) => ({
   orgKey: join(dir, 'org.key'),
   nodeKey: join(dir, 'node.key'),
   db: join(dir, 'db'),
-  api: join(dir, 'api.json')
+  api: join(dir, 'api.json'),
+  audit: join(dir, 'audit')
 })
 
 /** --home, else $OOS_HOME, else ~/.oosnet */

@@ -5,12 +5,12 @@
  * (peers told, store closed).
  */
 import type { PeerId, PrivateKey } from '@libp2p/interface'
-import { multiaddr } from '@multiformats/multiaddr'
 import { logger } from '../logger.ts'
 import { Ingest, type IngestResult } from '../ingest/ingest.ts'
 import { Store } from '../store/store.ts'
 import { K } from '../store/keys.ts'
 import { createNet, type OosLibp2p } from '../net/libp2p.ts'
+import { ConnectionPolicy, type ConnectionPolicyInit } from '../net/policy.ts'
 import { Gossip, type GossipItem } from '../net/gossip.ts'
 import { encodeAnnouncement, newer, type Announcement, decodeAnnouncement } from '../net/announce.ts'
 import { decodeHeadRecord, encodeHeadRecord, headKey, orgProviderCid } from '../net/dht.ts'
@@ -27,8 +27,12 @@ import { Follows } from './follows.ts'
 import { Replicator } from './replicator.ts'
 import { homePaths, type HomeConfig } from './home.ts'
 import { Violations } from './violations.ts'
+import { auditLog, type AuditInit, type AuditLog } from './audit.ts'
+import { AddressInUseError, ListenFailedError } from './errors.ts'
 import { keyPairFromSeed, publicKeyToDid } from '../identity/index.ts'
 import type { KeyEpoch } from '../ingest/authority.ts'
+import { FollowReacher, boundPeers, parseVia, type FollowRetryInit } from './reach.ts'
+import { UnreachableError } from './errors.ts'
 
 export interface OosNodeInit {
   home: string
@@ -43,6 +47,12 @@ export interface OosNodeInit {
   antiEntropyMs?: number
   /** verification worker threads (default 0: inline) */
   workers?: number
+  /** the audit log's settings (default: audit.ts AUDIT_DEFAULTS, in `<home>/audit`) */
+  audit?: Partial<AuditInit>
+  /** who may connect: caps, reserve, rate, eviction (net/policy.ts, NETWORK.md §8) */
+  connectionPolicy?: ConnectionPolicyInit
+  /** backoff of follows that reached no one (node/reach.ts) */
+  followRetry?: FollowRetryInit
 }
 
 export class OosNode {
@@ -51,11 +61,14 @@ export class OosNode {
   readonly ingest: Ingest
   readonly follows: Follows
   readonly violations: Violations
+  readonly audit: AuditLog
   libp2p!: OosLibp2p
   gossip!: Gossip
   reqresp!: ReqResp
   replicator!: Replicator
   hints!: Hints
+  policy!: ConnectionPolicy
+  reacher!: FollowReacher
   private readonly init: OosNodeInit
   private readonly announcements = new Map<string, { a: Announcement, bytes: Uint8Array }>()
   private readonly blocked = new Set<string>()
@@ -79,6 +92,7 @@ export class OosNode {
     this.ingest = new Ingest({ store: this.store }, { workers: init.workers ?? 0 })
     this.follows = new Follows(init.home)
     this.violations = new Violations({ blocked: this.blocked, hangUp: async (p) => { await this.libp2p.hangUp(p) } })
+    this.audit = auditLog({ dir: homePaths(init.home).audit, ...init.audit })({ ingest: this.ingest, violations: this.violations })
   }
 
   get org (): string { return this.config.org }
@@ -99,12 +113,30 @@ export class OosNode {
   /** The orgs whose records this node keeps up to date: its own and those it follows. */
   orgs (): string[] { return [this.org, ...this.follows.list().map(f => f.org)] }
 
+  /**
+   * Start every part in order. If one fails (the store locked by another process, a listen
+   * address in use), the parts already started are stopped again before the error is
+   * thrown: a failed start leaves no store open and no port bound.
+   */
   async start (): Promise<void> {
+    try {
+      await this.startParts()
+    } catch (err) {
+      this.started = true // stop() takes down whatever exists
+      await this.stop().catch((e: Error) => { this.log('stopping after a failed start: %s', e.message) })
+      throw listenError(err)
+    }
+  }
+
+  private async startParts (): Promise<void> {
     await this.follows.load()
     await this.store.start()
+    await this.audit.start()
     await this.ingest.start()
     const keysOf = async (org: string): Promise<KeyEpoch[]> => await this.ingest.keys(org)
-    this.libp2p = await createNet({ privateKey: this.init.nodeKey, listen: this.init.listen, bootstrap: this.init.bootstrap, mdns: this.init.mdns, blocked: this.blocked, keysOf })
+    const privileged = new Set<string>()
+    this.policy = new ConnectionPolicy(this.init.connectionPolicy, { blocked: this.blocked, privileged: p => privileged.has(p.toString()) })
+    this.libp2p = await createNet({ privateKey: this.init.nodeKey, listen: this.init.listen, bootstrap: this.init.bootstrap, mdns: this.init.mdns, policy: this.policy, keysOf })
     this.gossip = new Gossip({ libp2p: this.libp2p }, {
       onItem: (item, from) => { this.bg(this.onGossip(item, from), 'onGossip') },
       onViolation: (peer, code) => { this.violations.report(peer, code) },
@@ -113,6 +145,14 @@ export class OosNode {
     this.reqresp = reqResp({ onViolation: (peer: PeerId, code: string) => { this.violations.report(peer, code) } })({ libp2p: this.libp2p, store: this.store, ingest: this.ingest })
     this.replicator = new Replicator({ libp2p: this.libp2p, store: this.store, api: this.reqresp }, { orgs: () => this.orgs(), intervalMs: this.init.antiEntropyMs })
     this.hints = new Hints({ libp2p: this.libp2p, store: this.store, replicator: this.replicator, api: this.reqresp }, { keysOf, report: (peer, code) => { this.violations.report(peer, code) } })
+    this.reacher = new FollowReacher({
+      libp2p: this.libp2p,
+      store: this.store,
+      follows: this.follows,
+      privileged,
+      update: async (org, peers) => { await this.replicator.update(org, peers) },
+      findProviders: async (org, o) => await this.findProviders(org, o)
+    }, this.init.followRetry)
     await this.gossip.start()
     await this.reqresp.start()
     await this.replicator.start()
@@ -120,13 +160,16 @@ export class OosNode {
     this.ingest.onRecord((r, v, options) => {
       if (options.source === 'local') this.bg(this.onLocal(r, v.bytes), 'onLocal')
       if (r.status === 'equivocation') this.bg(this.onEquivocation(r), 'onEquivocation')
+      if (r.kind === 'oos/node-binding' && this.orgs().includes(r.org)) this.bg(this.reacher.protectBound(r.org), 'protectBound')
     })
     this.libp2p.services.pubsub.addEventListener('subscription-change', this.onSubscription)
     this.started = true
     await this.bindNode()
     this.bg(this.advertise(), 'advertise')
-    // follows recorded while the node was down (oos follow offline) and any with addresses
-    for (const f of this.follows.list()) this.bg(this.reach(f.org, f.via ?? []), 'reach')
+    // follows recorded while the node was down (oos follow offline) and any with addresses;
+    // those that reach no one are retried with backoff
+    this.bg(this.reacher.protectBound(this.org), 'protectBound')
+    for (const f of this.follows.list()) this.bg(this.reacher.attempt(f.org, f.via ?? []), 'reach')
     // statements signed while the node was down (oos endorse offline) reach the network now
     this.regossipTimer = setTimeout(() => { this.regossipStatements().catch((err: Error) => { this.log('re-gossip: %s', err.message) }) }, 3000)
     this.regossipTimer.unref()
@@ -137,48 +180,52 @@ export class OosNode {
     if (!this.started) return
     this.started = false
     clearTimeout(this.regossipTimer)
-    this.libp2p.services.pubsub.removeEventListener('subscription-change', this.onSubscription)
-    await this.replicator.stop()
-    await this.reqresp.stop()
-    await this.gossip.stop()
-    const hb = (this.libp2p.services.pubsub as any).status?.heartbeatTimeout
-    await this.libp2p.stop()
-    clearTimeout(hb) // gossipsub 17 leaves its pending heartbeat timer behind
+    // after a failed start, only the parts made before the failure exist
+    const parts = this as Partial<Pick<OosNode, 'libp2p' | 'gossip' | 'reqresp' | 'replicator' | 'reacher'>>
+    parts.libp2p?.services.pubsub.removeEventListener('subscription-change', this.onSubscription)
+    await parts.reacher?.stop()
+    await parts.replicator?.stop()
+    await parts.reqresp?.stop()
+    await parts.gossip?.stop()
+    if (parts.libp2p !== undefined) {
+      const hb = (parts.libp2p.services.pubsub as any).status?.heartbeatTimeout
+      await parts.libp2p.stop()
+      clearTimeout(hb) // gossipsub 17 leaves its pending heartbeat timer behind
+    }
     await this.ingest.stop()
+    await this.audit.stop()
     await this.store.stop()
   }
 
   /** Publish the next version of our own OOS. */
   async publish (body: OosBody, options: { signal?: AbortSignal } = {}): Promise<IngestResult> {
     if (this.init.orgKey === undefined) throw new Error('this node was started without the org key')
-    return await publishVersion(this.store, this.ingest, body, { org: this.org, secretKey: this.init.orgKey, key: this.signingKey, signal: options.signal })
+    return await publishVersion(this.store, this.ingest, body, { org: this.org, secretKey: this.init.orgKey, key: this.signingKey, signal: options.signal, from: 'node' })
   }
 
-  /** Follow an org: remember it, subscribe to its topic, find it (via addresses or the DHT), fetch its whole chain. */
+  /**
+   * Follow an org: remember it, subscribe to its topic, find it (via addresses or the DHT),
+   * fetch its whole chain. A follow not synced is retried in the background with backoff;
+   * when `via` was given and none of it (nor the DHT) answered, UNREACHABLE says so.
+   */
   async follow (org: string, options: { via?: string[], signal?: AbortSignal } = {}): Promise<{ org: string, seq: number }> {
-    await this.follows.add(org, options.via)
+    const via = options.via ?? []
+    parseVia(via)
+    await this.follows.add(org, via)
     this.gossip.subscribe(org)
-    const peers: PeerId[] = []
-    for (const addr of options.via ?? []) {
-      const conn = await this.libp2p.dial(multiaddr(addr), { signal: options.signal })
-      peers.push(conn.remotePeer)
+    this.reacher.cancel(org) // asked again: the backoff starts over
+    const r = await this.reacher.attempt(org, via, options)
+    if (via.length > 0 && r.peers.length === 0) {
+      const s = this.reacher.state(org)
+      const next = s?.nextRetry === undefined ? '' : ` (next try in ${Math.ceil((s.nextRetry - Date.now()) / 1000)} s)`
+      throw new UnreachableError(`no peer of ${org} reached: ${r.errors[0] ?? 'no peer found'}; the follow is recorded and retried in the background${next}`)
     }
-    if (peers.length === 0) peers.push(...await this.findProviders(org, options))
-    await this.replicator.update(org, peers)
     return { org, seq: (await this.store.head(org))?.seq ?? 0 }
-  }
-
-  private async reach (org: string, via: string[]): Promise<void> {
-    const peers: PeerId[] = []
-    for (const addr of via) {
-      try { peers.push((await this.libp2p.dial(multiaddr(addr), { signal: AbortSignal.timeout(10_000) })).remotePeer) } catch (err) { this.log('dial %s: %s', addr, (err as Error).message) }
-    }
-    if (peers.length === 0 && (await this.store.head(org)) === undefined) peers.push(...await this.findProviders(org))
-    if (peers.length > 0) await this.replicator.update(org, peers)
   }
 
   async unfollow (org: string): Promise<boolean> {
     this.gossip.unsubscribe(org)
+    this.reacher.cancel(org)
     return await this.follows.remove(org)
   }
 
@@ -262,7 +309,7 @@ export class OosNode {
       if (a.seq > mine) await this.replicator.update(a.org, [from])
       return
     }
-    await this.ingest.ingest(item.bytes, { source: 'gossip' }).catch((err: Error & { code?: string }) => {
+    await this.ingest.ingest(item.bytes, { source: 'gossip', from: from.toString() }).catch((err: Error & { code?: string }) => {
       this.log('gossiped record from %p not ingested: %s', from, err.code ?? err.message)
     })
   }
@@ -294,13 +341,11 @@ export class OosNode {
   private async bindNode (): Promise<void> {
     if (this.init.orgKey === undefined) return
     const me = this.libp2p.peerId.toString()
-    const cur = await this.store.getRaw(K.binding(this.org))
-    const old = cur === undefined ? undefined : await this.store.get(CID.decode(cur))
-    const peers = old === undefined ? [] : (dagCbor.decode<SignedRecord<NodeBindingRecord>>(old).rec.peers)
+    const peers = await boundPeers(this.store, this.org)
     if (peers.includes(me)) return
     const rec: NodeBindingRecord = { type: 'oos/node-binding', org: this.org, createdAt: Date.now(), peers: [me, ...peers].slice(0, 16), ...(this.signingKey !== undefined ? { key: this.signingKey } : {}) }
     const d = encodeSigned(rec, [this.init.orgKey])
-    await this.ingest.ingest(d.bytes, { source: 'local' })
+    await this.ingest.ingest(d.bytes, { source: 'local', from: 'node' })
   }
 
   /** Provide every org we serve in the DHT and put our own signed head there. */
@@ -336,7 +381,18 @@ export class OosNode {
 
   async status (): Promise<NodeStatus> {
     const following = []
-    for (const f of this.follows.list()) following.push({ org: f.org, seq: (await this.store.head(f.org))?.seq ?? 0, since: f.since })
+    for (const f of this.follows.list()) {
+      const seq = (await this.store.head(f.org))?.seq ?? 0
+      const retry = this.reacher.state(f.org)
+      following.push({
+        org: f.org,
+        seq,
+        since: f.since,
+        state: seq > 0 ? 'synced' as const : 'following, not yet synced' as const,
+        ...(retry?.lastError !== undefined ? { lastError: retry.lastError } : {}),
+        ...(retry?.nextRetry !== undefined ? { nextRetry: new Date(retry.nextRetry).toISOString() } : {})
+      })
+    }
     return {
       org: this.org,
       name: this.config.name,
@@ -349,9 +405,21 @@ export class OosNode {
       gossip: this.gossip.stats(),
       reqresp: this.reqresp.stats(),
       sync: { ...this.replicator.counts },
-      violations: this.violations.stats()
+      violations: this.violations.stats(),
+      connections: this.policy.stats()
     }
   }
+}
+
+/** libp2p's failure to listen as a typed error: the port is taken (`ADDRESS_IN_USE`), or another cause. */
+function listenError (err: unknown): unknown {
+  const e = err as Error
+  if (e?.name !== 'UnsupportedListenAddressesError') return err
+  // its message lists `  <address>: <cause>` for each address that failed
+  const first = /^\s*(\/\S+): (.*)$/m.exec(e.message)
+  const where = first?.[1] ?? 'a listen address'
+  if (/EADDRINUSE/.test(e.message)) return new AddressInUseError(`cannot listen on ${where}: the port is in use by another process`, { cause: err })
+  return new ListenFailedError(`cannot listen on ${where}: ${first?.[2] ?? e.message.split('\n')[0]}`, { cause: err })
 }
 
 export interface NodeStatus {
@@ -360,11 +428,13 @@ export interface NodeStatus {
   peerId: string
   multiaddrs: string[]
   peers: string[]
-  following: Array<{ org: string, seq: number, since: string }>
+  /** `synced` once a version of the org is held; until then the last error and the next retry */
+  following: Array<{ org: string, seq: number, since: string, state?: 'synced' | 'following, not yet synced', lastError?: string, nextRetry?: string }>
   head: number
   ingest: ReturnType<Ingest['stats']>
   gossip: ReturnType<Gossip['stats']>
   reqresp: unknown
   sync: Replicator['counts']
   violations: ReturnType<Violations['stats']>
+  connections: ReturnType<ConnectionPolicy['stats']>
 }

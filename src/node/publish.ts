@@ -20,6 +20,8 @@ export interface PublishOptions {
   key?: string
   now?: number
   signal?: AbortSignal
+  /** who asked, for the audit log ('api', 'cli', 'node') */
+  from?: string
 }
 
 /** Bodies compared for "unchanged": everything but the fields publishing sets. */
@@ -38,5 +40,5 @@ export async function publish (store: Store, ingest: Ingest, body: OosBody, opti
   const seq = (head?.seq ?? 0) + 1
   const createdAt = Math.max(options.now ?? Date.now(), head?.createdAt ?? 0)
   const v = signVersion(body, { org: options.org, seq, prev: head?.cid ?? null, createdAt, key: options.key }, options.secretKey)
-  return await ingest.ingest(v.bytes, { source: 'local', signal: options.signal })
+  return await ingest.ingest(v.bytes, { source: 'local', from: options.from, signal: options.signal })
 }

@@ -48,8 +48,8 @@ export async function verifyStored (store: Store, cid: CID, options: { signal?: 
   const scratch = new Store({ path: join(dir, 'db') })
   await scratch.start()
   try {
-    const report = await ingestBlocks(new Ingest({ store: scratch }), relevant, { signal: options.signal, source: 'verify', roots: [cid.toString()] })
-    const ok = report.results.some(r => r.cid.equals(cid) && r.status !== 'equivocation')
+    let ok = false
+    const report = await ingestBlocks(new Ingest({ store: scratch }), relevant, { signal: options.signal, source: 'verify', roots: [cid.toString()], onResult: (r) => { if (r.cid.equals(cid) && r.status !== 'equivocation') ok = true } })
     return { ...report, valid: ok && report.rejected === 0, cid: cid.toString(), kind: rec.type, org: rec.org, ...(seq !== undefined ? { seq } : {}) }
   } finally {
     await scratch.stop()

@@ -2,7 +2,8 @@
  * Peers that break the protocol: each violation (bad gossip, malformed or oversized request,
  * unexpected block, rate limit) is counted per peer; past a threshold the peer is
  * disconnected and refused at the connection gater for a while. An honest peer under the
- * limits never gets here.
+ * limits never gets here. Each violation, block and unblock is told to `onEvent` listeners
+ * (the audit log, node/audit.ts).
  */
 import type { PeerId } from '@libp2p/interface'
 import { logger } from '../logger.ts'
@@ -17,14 +18,33 @@ export interface ViolationsInit {
   blockMs?: number
 }
 
+/** A violation counted against a peer, a block of the peer (`ban`) or the end of one (`unban`). */
+export interface ViolationEvent {
+  event: 'violation' | 'ban' | 'unban'
+  peer: string
+  /** the violation's code (for a ban: the last one) */
+  code?: string
+  /** the peer's violations so far */
+  count?: number
+}
+
+export type ViolationListener = (e: ViolationEvent) => void
+
 export class Violations {
   private readonly init: ViolationsInit
   private readonly perPeer = new Map<string, number>()
   private readonly byCode: Record<string, number> = {}
   private blocks = 0
+  private readonly listeners = new Set<ViolationListener>()
   private readonly log = logger('oosnet:node:violations')
 
   constructor (init: ViolationsInit) { this.init = init }
+
+  /** Be told of every violation, block and unblock (called synchronously). */
+  onEvent (listener: ViolationListener): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
 
   report (peer: PeerId, code: string): void {
     const id = peer.toString()
@@ -32,12 +52,24 @@ export class Violations {
     const n = (this.perPeer.get(id) ?? 0) + 1
     this.perPeer.set(id, n)
     if (this.perPeer.size > 10_000) this.perPeer.delete(this.perPeer.keys().next().value as string)
+    this.emit({ event: 'violation', peer: id, code, count: n })
     if (n >= (this.init.threshold ?? 5) && !this.init.blocked.has(id)) {
       this.blocks++
       this.init.blocked.add(id)
       this.log('blocking %s after %d violations (last: %s)', id, n, code)
+      this.emit({ event: 'ban', peer: id, code, count: n })
       void this.init.hangUp(peer).catch(() => {})
-      setTimeout(() => { this.init.blocked.delete(id); this.perPeer.delete(id) }, this.init.blockMs ?? 600_000).unref()
+      setTimeout(() => {
+        this.init.blocked.delete(id)
+        this.perPeer.delete(id)
+        this.emit({ event: 'unban', peer: id })
+      }, this.init.blockMs ?? 600_000).unref()
+    }
+  }
+
+  private emit (e: ViolationEvent): void {
+    for (const l of this.listeners) {
+      try { l(e) } catch (err) { this.log.error('listener failed: %e', err) }
     }
   }
 

@@ -6,9 +6,13 @@
  * - `BodySchemaError` (`SCHEMA_INVALID`): a body that breaks the body schema; `path` is a
  *   JSON path such as `claims[3].confidence`.
  * - `BodyLimitError` (`LIMIT_EXCEEDED`): a body over one of the size limits of BODY.md §7.
+ * - `InvalidUtf8Error` (`INVALID_UTF8`): a document file's bytes are not UTF-8; `path` is
+ *   `line N` of the first ill-formed sequence.
  */
 import { errorClass } from '../errors.ts'
 
 export class OosParseError extends errorClass('OosParseError', 'PARSE_ERROR') {}
 export class BodySchemaError extends errorClass('BodySchemaError', 'SCHEMA_INVALID') {}
 export class BodyLimitError extends errorClass('BodyLimitError', 'LIMIT_EXCEEDED') {}
+/** A document file that is not UTF-8 (or a text with lone surrogates): BODY.md §5.1. */
+export class InvalidUtf8Error extends errorClass('InvalidUtf8Error', 'INVALID_UTF8') {}

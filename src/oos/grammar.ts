@@ -9,6 +9,7 @@
 import { CID } from 'multiformats/cid'
 import { EVIDENCE } from './types.ts'
 import type { Claim } from './types.ts'
+import { escapeUnsafe } from './text.ts'
 
 /** The front matter keys of the format's schema v1.1, in the order a published document writes them. */
 export const FRONTMATTER_KEYS = [
@@ -83,13 +84,93 @@ export function trimST (s: string): string {
   return a === 0 && b === s.length ? s : s.slice(a, b)
 }
 
+// ---- claim-like lines (BODY.md §5.3, rule 3) -----------------------------------------------
+
+/** The six field labels every claim has; three of them in one prose paragraph are a claim gone wrong. */
+const CORE_KEYS = new Set(FIELDS.filter(f => f.required).map(f => f.key))
+/** How many different core field lines make a prose paragraph claim-like. */
+export const CLAIM_LIKE_FIELDS = 3
+/**
+ * A claim header gone wrong, matched on a line with every Cf (format) character removed and
+ * then NFKC-normalized: optional leading whitespace, `**`, `[`, a C (Latin either case, or its
+ * Cyrillic/Greek look-alikes), optional separators, a decimal digit of any script.
+ */
+const CLAIM_LIKE_RE = /^\s*\*\*\s*\[\s*[CcСсϹϲ][\s._-]*\p{Nd}/u
+const FORMAT_CHARS = /\p{Cf}/gu
+/** characters shown as `\u{…}` when a line is quoted in a message */
+const HIDDEN = /[\p{Cc}\p{Cf}]/gu
+/** only text with an asterisk (ASCII, fullwidth or small: NFKC makes them `*`) can be claim-like */
+const hasAsterisk = (s: string): boolean => s.includes('*') || s.includes('\uff0a') || s.includes('\ufe61')
+/**
+ * Cheap test before normalizing a line: a claim-like line starts (after whitespace and Cf
+ * characters) with `**` or `- `, and has an asterisk and a bracket or colon.
+ */
+function mayBeClaimLike (line: string): boolean {
+  const c = line.charCodeAt(0)
+  // an ASCII first character other than *, - and whitespace rules it out
+  if (c < 128 && c !== 42 && c !== 45 && c !== 32 && c !== 9 && c !== 11 && c !== 12) return false
+  return hasAsterisk(line) && /[[:\uff3b\uff1a\ufe55\ufe5d]/.test(line)
+}
+
+const normalized = (line: string): string => line.replace(FORMAT_CHARS, '').normalize('NFKC')
+
+/** `line` (at most 48 characters of it) with control and invisible characters spelled `\u{…}`, for messages. */
+export function shown (line: string): string {
+  const chars = [...line]
+  return escapeUnsafe(chars.length > 48 ? `${chars.slice(0, 48).join('')}…` : line, HIDDEN)
+}
+
+const quoteLine = (line: string): string => `"${shown(line)}"`
+
+/** What is wrong with a line that looks like a claim header and is not one. */
+function claimLikeHeader (line: string): string {
+  const invisible = [...new Set(line.match(FORMAT_CHARS) ?? [])]
+  const why = invisible.length > 0
+    ? `it holds the invisible character${invisible.length > 1 ? 's' : ''} ${invisible.map(c => `U+${(c.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')}`).join(', ')}`
+    : 'the id must be a Latin capital C and ASCII digits, with **[ at the very start of the line'
+  return `a line that looks like a claim header but is not one (${quoteLine(line)}: ${why})`
+}
+
+/**
+ * The first claim-like line among prose lines (a text block, or the prose between blocks of
+ * a document), or null: a line that looks like a claim header and is not one, or the first
+ * line of a paragraph (lines between blank lines) holding field lines of at least
+ * CLAIM_LIKE_FIELDS different core fields. `what` is a noun phrase for messages.
+ */
+export function claimLikeProblem (lines: readonly string[]): { index: number, what: string } | null {
+  let start = 0
+  const core = new Set<string>()
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]
+    if (BLANK_RE.test(line)) { start = i + 1; core.clear(); continue }
+    if (!mayBeClaimLike(line)) continue
+    const norm = normalized(line)
+    if (CLAIM_LIKE_RE.test(norm) && !CLAIM_HEADER_RE.test(line)) return { index: i, what: claimLikeHeader(line) }
+    const field = FIELD_RE.exec(norm)
+    const spec = field === null ? undefined : LABELS.get(normLabel(field[1]))
+    if (spec !== undefined && CORE_KEYS.has(spec.key)) {
+      core.add(spec.label)
+      if (core.size === CLAIM_LIKE_FIELDS) {
+        return { index: start, what: `a paragraph with claim fields (${[...core].map(l => `**${l}:**`).join(', ')}) but no claim header` }
+      }
+    }
+  }
+  return null
+}
+
 // A claim field value: lines joined by LF, each line non-empty without leading/trailing space
 // or tab, no CR. The empty string is allowed.
 const BAD_TEXT_VALUE = /\r|^[ \t]|[ \t]$|[ \t]\n|\n[ \t]|\n\n|^\n|\n$/
 // One line without leading/trailing space or tab (claim section names, headings).
-const BAD_LINE_VALUE = /[\r\n]|^[ \t]|[ \t]$/
+const BAD_LINE_VALUE = /[\u0000-\u0008\u000a-\u001f]|^[ \t]|[ \t]$/
 // A text block line that would be read as a heading or a claim header.
 const STRUCTURAL_LINE = /(?:^|\n)(?:##[ \t]+[^ \t\n]|\*\*\[C[0-9]+\]\*\*)/
+// C0 controls other than TAB and LF: a `.oos.md` text cannot hold them (§5.1), so no value
+// written into one raw may either. (CR included: its own message comes first.)
+const CONTROL = /[\u0000-\u0008\u000b-\u001f]/
+// Every C0 control but TAB: one scan tells a one-line value that needs a closer look.
+const C0_BUT_TAB = /[\u0000-\u0008\u000a-\u001f]/
+const NO_CONTROLS = 'must not contain control characters (only tab, and line feed where lines are allowed)'
 
 function firstLineBlank (s: string): boolean {
   let i = 0
@@ -115,12 +196,13 @@ export function textValueProblem (s: string): string | null {
   if (n === 0) return null
   const a = s.charCodeAt(0)
   const z = s.charCodeAt(n - 1)
-  if (a !== 32 && a !== 9 && z !== 32 && z !== 9 && s.indexOf('\n') === -1 && s.indexOf('\r') === -1) {
+  if (a !== 32 && a !== 9 && z !== 32 && z !== 9 && !C0_BUT_TAB.test(s)) {
     return wellFormed(s) ? null : ILL_FORMED
   }
   if (!wellFormed(s)) return ILL_FORMED
-  if (!BAD_TEXT_VALUE.test(s)) return null
   if (s.includes('\r')) return 'must not contain a carriage return'
+  if (CONTROL.test(s)) return NO_CONTROLS
+  if (!BAD_TEXT_VALUE.test(s)) return null
   if (/\n\n|^\n|\n$/.test(s)) return 'must not contain empty lines'
   return 'must not have spaces or tabs at the start or end of a line'
 }
@@ -130,6 +212,7 @@ export function lineValueProblem (s: string): string | null {
   if (!wellFormed(s)) return ILL_FORMED
   if (!BAD_LINE_VALUE.test(s)) return null
   if (/[\r\n]/.test(s)) return 'must be a single line'
+  if (CONTROL.test(s)) return NO_CONTROLS
   return 'must not start or end with a space or tab'
 }
 
@@ -142,10 +225,12 @@ export function listItemProblem (s: string): string | null {
 export function textBlockProblem (s: string): string | null {
   if (s.length === 0) return 'must not be empty'
   if (!wellFormed(s)) return ILL_FORMED
-  if (s.includes('\r')) return 'must not contain a carriage return'
+  if (CONTROL.test(s)) return s.includes('\r') ? 'must not contain a carriage return' : NO_CONTROLS
   if (firstLineBlank(s) || lastLineBlank(s)) return 'must not start or end with a blank line'
   if ((s.includes('##') || s.includes('**[')) && STRUCTURAL_LINE.test(s)) return 'must not contain a line that starts a section (`## …`) or a claim block (`**[C…]**`)'
-  return null
+  if (!hasAsterisk(s)) return null
+  const like = claimLikeProblem(s.split('\n'))
+  return like === null ? null : `must not contain ${like.what}`
 }
 
 /** The CIDs a body may carry in `derived_from`: claim CIDs, i.e. CIDv1, dag-cbor, sha2-256. */

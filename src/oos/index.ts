@@ -3,7 +3,8 @@
  * fields and validation. See protocol/BODY.md.
  */
 export * from './types.ts'
-export { OosParseError, BodySchemaError, BodyLimitError } from './errors.ts'
+export { OosParseError, BodySchemaError, BodyLimitError, InvalidUtf8Error } from './errors.ts'
+export { decodeDocument, checkDocumentText, escapeUnsafe, escapeJsonText } from './text.ts'
 export { parseOosMarkdown } from './markdown.ts'
 export type { ParseResult } from './markdown.ts'
 export { writeOosMarkdown, writeMarkdownPart, writeClaimBlock, checkWritable } from './write.ts'

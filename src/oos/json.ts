@@ -9,6 +9,7 @@ import { CID } from 'multiformats/cid'
 import type { Claim, OosBody } from './types.ts'
 import { OosParseError } from './errors.ts'
 import { applyDerived } from './derive.ts'
+import { checkDocumentText } from './text.ts'
 import type { ParseResult } from './markdown.ts'
 import { CLAIM_KEYS, isPlainObject, ordered, orderedFrontmatter } from './grammar.ts'
 
@@ -68,6 +69,7 @@ function toCid (v: unknown, path: string): CID {
 export function parseOosJson (text: string): ParseResult {
   if (typeof text !== 'string') throw new OosParseError('a .oos.json document must be text', { path: '' })
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+  checkDocumentText(text, 'json')
   let value: unknown
   try {
     value = JSON.parse(text)

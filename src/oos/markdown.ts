@@ -14,8 +14,9 @@ import { OosParseError } from './errors.ts'
 import { applyDerived, type Correction } from './derive.ts'
 import {
   BLANK_RE, CLAIM_HEADER_RE, CONTINUATION_RE, FENCE_RE, FIELD_RE, FIELDS, HEADING_RE, LABELS,
-  isPlainObject, normLabel, trimST, type FieldSpec
+  claimLikeProblem, isPlainObject, normLabel, shown, trimST, type FieldSpec
 } from './grammar.ts'
+import { checkDocumentText } from './text.ts'
 
 export interface ParseResult {
   body: OosBody
@@ -128,13 +129,16 @@ function fieldValue (id: string, f: RawField): unknown {
 }
 
 /**
- * Parse a `.oos.md` document. Accepts CRLF (and lone CR) line endings and a leading UTF-8 BOM.
+ * Parse a `.oos.md` document. Accepts CRLF (and lone CR) line endings and a leading UTF-8 BOM;
+ * refuses lone surrogates (INVALID_UTF8), C0 controls other than TAB/LF/CR and claim-like
+ * prose (BODY.md §5.1, §5.3).
  * Returns the body (front matter, entities from the front matter's `entities:` key, claims in
  * document order, prose sections) and the corrections made to derived fields.
  */
 export function parseOosMarkdown (text: string): ParseResult {
   if (typeof text !== 'string') throw new OosParseError('a .oos.md document must be text', { path: 'line 1' })
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+  checkDocumentText(text, 'md')
   const lines = text.replace(/\r\n?/g, '\n').split('\n')
 
   // front matter
@@ -156,8 +160,12 @@ export function parseOosMarkdown (text: string): ParseResult {
   const sections: Section[] = []
   let current: Section = { heading: '', blocks: [] }
   let pending: string[] = []
+  /** 0-based line index of pending[0] */
+  let pendingAt = 0
 
   const flushText = (): void => {
+    const like = claimLikeProblem(pending)
+    if (like !== null) fail(pendingAt + like.index + 1, `${like.what}; a claim block starts with a line **[C<digits>]** <section>`)
     let a = 0
     let b = pending.length
     while (a < b && BLANK_RE.test(pending[a])) a++
@@ -182,11 +190,13 @@ export function parseOosMarkdown (text: string): ParseResult {
     }
     const header = CLAIM_HEADER_RE.exec(line)
     if (header === null) {
+      if (pending.length === 0) pendingAt = i
       pending.push(line)
       i++
       continue
     }
-    // a claim block
+    // a claim block (the prose before it is checked first, so errors come in line order)
+    flushText()
     const lineNo = i + 1
     const id = header[1]
     const section = trimST(header[2])
@@ -203,7 +213,7 @@ export function parseOosMarkdown (text: string): ParseResult {
       const m = FIELD_RE.exec(l)
       if (m !== null) {
         const spec = LABELS.get(normLabel(m[1]))
-        if (spec === undefined) fail(i + 1, `claim ${id} has an unknown field **${trimST(m[1])}:**`)
+        if (spec === undefined) fail(i + 1, `claim ${id} has an unknown field **${shown(trimST(m[1]))}:**`)
         const prev = fields.get(spec.key)
         if (prev !== undefined) fail(i + 1, `claim ${id} has a second **${spec.label}:** line (first at line ${prev.line})`)
         last = { spec, line: i + 1, parts: [trimST(m[2])] }
@@ -223,7 +233,6 @@ export function parseOosMarkdown (text: string): ParseResult {
       const f = fields.get(spec.key)
       if (f !== undefined) claim[spec.key] = fieldValue(id, f)
     }
-    flushText()
     current.blocks.push({ claim: id })
     claims.push(claim as unknown as Claim)
   }

@@ -399,7 +399,7 @@ function checkUtf8 (b: Uint8Array, s: number, e: number): void {
 }
 
 /** Offset of the first byte of an invalid UTF-8 sequence in [s, e), or -1 (Unicode §3.9, table 3-7). */
-function utf8Error (b: Uint8Array, s: number, e: number): number {
+export function utf8Error (b: Uint8Array, s: number, e: number): number {
   let i = s
   while (i < e) {
     const c = b[i]

@@ -10,6 +10,7 @@ import { UnknownTargetError } from '../ingest/errors.ts'
 import { InvalidArgumentError } from '../node/errors.ts'
 import { deriveFields } from '../oos/derive.ts'
 import type { Claim, OosBody } from '../oos/types.ts'
+import { TERMINAL_UNSAFE } from '../oos/text.ts'
 import type { Store } from '../store/store.ts'
 import { Reader } from './reader.ts'
 
@@ -57,7 +58,7 @@ export function nextClaimId (claims: readonly Claim[]): string {
 
 /** One line of plain text from untrusted text: no control characters, whitespace collapsed. */
 function oneLine (s: string, max = 200): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, ' ').replace(/\s+/g, ' ').trim().slice(0, max).trim()
+  return s.replace(TERMINAL_UNSAFE, ' ').replace(/\s+/g, ' ').trim().slice(0, max).trim()
 }
 
 const normalize = (s: string): string => s.toLowerCase().replace(/\s+/g, ' ').trim()

@@ -125,6 +125,19 @@ describe('the local API', () => {
     await s.stop()
   })
 
+  it('a port in use is ADDRESS_IN_USE, and the server is not running', async () => {
+    const first = apiServer()({ handlers: {} as ApiHandlers })
+    await first.start()
+    const second = apiServer({ port: first.address().port })({ handlers: {} as ApiHandlers })
+    await expect(second.start()).rejects.toMatchObject({ code: 'ADDRESS_IN_USE', message: `the API address 127.0.0.1:${first.address().port} is in use by another process` })
+    expect(() => second.address()).toThrow(/not running/)
+    await first.stop()
+  })
+
+  it('POST /v1/stop on a server without a stop handler (not a node of its own): NOT_FOUND', async () => {
+    await expect(client.stop()).rejects.toMatchObject({ code: 'NOT_FOUND' })
+  })
+
   it('401 without the token, or with a wrong one', async () => {
     const none = await raw(server.url, { path: '/v1/status' })
     expect(none.status).toBe(401)
@@ -177,7 +190,9 @@ describe('the local API', () => {
     const r4 = await raw(server.url, { method: 'GET', path: '/v1/status', headers: auth, body: 'x'.repeat(65 * 1024) })
     expect(r4.status).toBe(413)
     // under the limit, a follow is fine
-    const ok = await raw(server.url, { method: 'POST', path: '/v1/follow', headers: json, body: JSON.stringify({ org, via: ['x'.repeat(60 * 1024)] }) })
+    const body = JSON.stringify({ org, via: Array.from({ length: 2350 }, () => '/ip4/127.0.0.1/tcp/4710') })
+    expect(body.length).toBeGreaterThan(56 * 1024)
+    const ok = await raw(server.url, { method: 'POST', path: '/v1/follow', headers: json, body })
     expect(ok.status).toBe(200)
     await client.unfollow({ org })
   })
@@ -299,6 +314,9 @@ describe('the local API', () => {
     expect(await client.unfollow({ org: other })).toEqual({ org: other, removed: true })
     expect(await client.unfollow({ org: other })).toEqual({ org: other, removed: false })
     await expect(client.follow({ org: 'not a did' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', name: InvalidArgumentError.name, path: 'org' })
+    // an address that is not a multiaddr is refused before the node would dial it (it used to be a 500)
+    await expect(client.follow({ org: other, via: ['/ip4/127.0.0.1/tcp/4710', 'junk'] })).rejects.toMatchObject({ code: 'BAD_REQUEST', path: 'via[1]' })
+    expect(followed.has(other)).toBe(false)
   })
 
   it('a node without the org key cannot publish (NO_ORG_KEY, 409)', async () => {

@@ -10,7 +10,7 @@ import { localHandlers } from '../../src/api/handlers.ts'
 import { API_ROUTES, ERROR_STATUS, ROUTES, apiServer, type ApiServer } from '../../src/api/server.ts'
 import type { ApiHandlers } from '../../src/api/types.ts'
 import { generateKeyPair, publicKeyToDid } from '../../src/identity/index.ts'
-import { openNode } from '../helpers.ts'
+import { openNode, tempDir } from '../helpers.ts'
 import { testKey } from '../../protocol/vectors/generate.ts'
 import { smallBody } from '../../protocol/vectors/bodies.ts'
 import { signVersion } from '../../src/records/version.ts'
@@ -99,6 +99,7 @@ describe('the API answers as documented', () => {
   let client: ApiClient
   let org: string
   let ajv: InstanceType<typeof Ajv2020>
+  let out: Awaited<ReturnType<typeof tempDir>>
 
   /** The schema of a route's response (200 or an error status), with refs made absolute. */
   function check (method: string, path: string, status: string, value: unknown): void {
@@ -120,13 +121,15 @@ describe('the API answers as documented', () => {
     const defs = JSON.parse(JSON.stringify(doc.components.schemas).replaceAll('#/components/schemas/', '#/$defs/'))
     ajv.addSchema({ $id: ID, $defs: defs })
     node = await openNode()
+    out = await tempDir()
     const keys = generateKeyPair()
     org = publicKeyToDid(keys.publicKey)
     const handlers: ApiHandlers = {
       ...localHandlers(node.store, node.ingest, { org }, { secretKey: keys.secretKey }, node.path),
       status: async () => ({ org, name: 'Ledgerline', peerId: '12D3KooWFake', multiaddrs: ['/ip4/127.0.0.1/tcp/4710'], peers: [], following: [], head: (await node.store.head(org))?.seq ?? 0, ingest: node.ingest.stats() }),
       follow: async ({ org }) => ({ org, seq: 0 }),
-      unfollow: async ({ org }) => ({ org, removed: false })
+      unfollow: async ({ org }) => ({ org, removed: false }),
+      stop: async () => ({ stopping: true, pid: process.pid })
     }
     server = apiServer()({ handlers })
     await server.start()
@@ -136,6 +139,7 @@ describe('the API answers as documented', () => {
   afterAll(async () => {
     await server?.stop()
     await node?.close()
+    await out?.cleanup()
   })
 
   it('200s match their response schemas', async () => {
@@ -149,6 +153,7 @@ describe('the API answers as documented', () => {
     check('get', '/v1/status', '200', await client.status())
     check('post', '/v1/follow', '200', await client.follow({ org }))
     check('post', '/v1/unfollow', '200', await client.unfollow({ org }))
+    check('post', '/v1/stop', '200', await client.stop())
     check('get', '/v1/versions/{ref}', '200', await client.show({ ref: org, seq: 1 }))
     check('get', '/v1/versions/{ref}', '200', await client.show({ ref: p2.cid }))
     check('get', '/v1/log/{org}', '200', await client.log({ org }))
@@ -183,7 +188,8 @@ describe('the API answers as documented', () => {
   })
 
   it('export and import answer as documented: the node writes and reads the CAR at the path given', async () => {
-    const file = join(node.path, 'out.car')
+    // outside the node's home (node.path): the node refuses to write inside it
+    const file = join(out.path, 'out.car')
     const e = await client.exportCar({ org, path: file })
     check('post', '/v1/export', '200', e)
     expect(e).toMatchObject({ org, file })
@@ -204,6 +210,9 @@ describe('the API answers as documented', () => {
       ['post', '/v1/adopt', async () => await client.adopt({ cid: 'not-a-cid' }), '400'],
       ['post', '/v1/export', async () => await client.exportCar({ org, path: 'relative.car' }), '400'],
       ['post', '/v1/export', async () => await client.exportCar({ org: 'nobody-here', path: '/tmp/x.car' }), '404'],
+      ['post', '/v1/export', async () => await client.exportCar({ org, path: join(node.path, 'inside-home.car') }), '400'],
+      ['post', '/v1/export', async () => await client.exportCar({ org, path: join(out.path, 'out.car') }), '409'],
+      ['post', '/v1/import', async () => await client.importCar({ path: join(ROOT, 'package.json') }), '400'],
       ['post', '/v1/import', async () => await client.importCar({ path: '/nonexistent/x.car' }), '404'],
       ['post', '/v1/publish', async () => await client.publish({ document: '---\nx: [\n---\n', format: 'md' }), '400'],
       ['get', '/v1/versions/{ref}', async () => await client.show({ ref: 'nobody-here' }), '404'],

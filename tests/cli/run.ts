@@ -1,5 +1,5 @@
 /** Drive the real `oos` binary as a subprocess. */
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 export const BIN = fileURLToPath(new URL('../../bin/oos.js', import.meta.url))
@@ -7,17 +7,61 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
 export interface Run { code: number, stdout: string, stderr: string, json: () => any }
 
-export async function oos (args: string[], options: { env?: Record<string, string | undefined>, input?: string } = {}): Promise<Run> {
-  const env: Record<string, string | undefined> = { ...process.env, OOS_PASSPHRASE: 'correct horse battery staple', OOS_SCRYPT_N: '1024', DEBUG: undefined, ...options.env }
+function oosEnv (extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: Record<string, string | undefined> = { ...process.env, OOS_PASSPHRASE: 'correct horse battery staple', OOS_SCRYPT_N: '1024', DEBUG: undefined, ...extra }
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k]
+  return env as NodeJS.ProcessEnv
+}
+
+/**
+ * Run `oos ARGS` to its end. `timeoutMs`: SIGKILL it if it has not ended by then (the
+ * result's code is then -1), for commands that must end by themselves.
+ */
+export async function oos (args: string[], options: { env?: Record<string, string | undefined>, input?: string, timeoutMs?: number } = {}): Promise<Run> {
+  return await capture(process.execPath, [BIN, ...args], { env: oosEnv(options.env), input: options.input, timeoutMs: options.timeoutMs })
+}
+
+/** Run a program to its end, with what it printed. */
+export async function capture (command: string, args: string[], options: { env?: NodeJS.ProcessEnv, input?: string, timeoutMs?: number } = {}): Promise<Run> {
   return await new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(command, args, { cwd: ROOT, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
+    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => { child.kill('SIGKILL') }, options.timeoutMs)
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
     child.on('error', reject)
-    child.on('close', (code) => { resolve({ code: code ?? -1, stdout, stderr, json: () => JSON.parse(stdout) }) })
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr, json: () => JSON.parse(stdout) }) })
     child.stdin.end(options.input ?? '')
   })
+}
+
+export interface Started {
+  child: ChildProcess
+  /** what `oos start --json` printed once the node ran */
+  info: { org: string, peerId: string, multiaddrs: string[], api: string }
+  /** resolves when the process has exited: its code, or the signal that killed it */
+  exit: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
+  stderr: () => string
+}
+
+/**
+ * `oos start --json ARGS`, run as `command` (default: this Node running bin/oos.js; e.g.
+ * another Node, or `npm run --silent oos --`); resolves once the node runs.
+ */
+export async function startOos (args: string[], options: { command?: string[] } = {}): Promise<Started> {
+  const [cmd, ...pre] = options.command ?? [process.execPath, BIN]
+  const child = spawn(cmd, [...pre, 'start', '--json', ...args], { cwd: ROOT, env: oosEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stderr?.on('data', (d: Buffer) => { err += d.toString() })
+  const exit = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>(resolve => { child.once('exit', (code, signal) => { resolve({ code, signal }) }) })
+  const info = await new Promise<Started['info']>((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString()
+      try { resolve(JSON.parse(out)) } catch {}
+    })
+    void exit.then(({ code, signal }) => { reject(new Error(`oos start exited ${code ?? signal}: ${err}`)) })
+  })
+  return { child, info, exit, stderr: () => err }
 }

@@ -1,9 +1,12 @@
 /** Real oosnet nodes for tests: temp homes, real keys, libp2p on 127.0.0.1, real LevelDB. */
 import { ephemeralNode, type EphemeralNode } from '../../src/node/ephemeral.ts'
 import type { OosNodeInit } from '../../src/node/node.ts'
-import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
-import { randomBytes } from 'node:crypto'
 import { createNet, type OosLibp2p } from '../../src/net/libp2p.ts'
+import { createLibp2p, type Libp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 
 export async function makeNode (name: string, options: Partial<OosNodeInit> = {}): Promise<EphemeralNode> {
   return await ephemeralNode(name, options)
@@ -27,7 +30,7 @@ export async function until (fn: () => Promise<boolean> | boolean, ms = 15_000, 
  */
 export async function rogue (target: EphemeralNode, topic: string, avoid: EphemeralNode[] = []): Promise<{ net: OosLibp2p, syncAsked: () => number }> {
   const blocked = new Set(avoid.map(n => n.peerId.toString()))
-  const net = await createNet({ privateKey: await generateKeyPairFromSeed('Ed25519', randomBytes(32)), listen: ['/ip4/127.0.0.1/tcp/0'], blocked })
+  const net = await createNet({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], blocked })
   let asked = 0
   await net.handle('/oos/sync/1.0.0', (stream) => { asked++; stream.abort(new Error('no')) })
   await net.dial(target.libp2p.getMultiaddrs()[0])
@@ -35,4 +38,19 @@ export async function rogue (target: EphemeralNode, topic: string, avoid: Epheme
   await until(() => net.services.pubsub.getSubscribers(topic).some(p => p.equals(target.peerId)), 10_000, 'rogue sees the target subscribed')
   await until(() => target.libp2p.services.pubsub.getSubscribers(topic).some(p => p.equals(net.peerId)), 10_000, 'the target sees the rogue subscribed')
   return { net, syncAsked: () => asked }
+}
+
+/**
+ * A bare identity (TCP, Noise, Yamux, nothing else) whose dials leave from `from`: Linux routes
+ * all of 127.0.0.0/8 to lo, and @libp2p/tcp passes `dialOpts` to net.connect (`localAddress`),
+ * so each throwaway can have its own loopback source address.
+ */
+export async function throwaway (from: string): Promise<Libp2p> {
+  return await createLibp2p({
+    privateKey: await generateKeyPair('Ed25519'),
+    addresses: { listen: [] },
+    transports: [tcp({ dialOpts: { localAddress: from } as object })],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()]
+  })
 }

@@ -30,7 +30,10 @@ const listItem = line.map(s => trimST(s.replace(/,/g, ';'))).filter(s => s.lengt
 const mdLine = fc.oneof(
   line,
   fc.constantFrom('', '   ', '- item', '- **Rule:** not a claim here', '# Title', '### Sub', '> quote', '1. first',
-    '| a | b |', '|---|---|', '    code', '---', '**bold** text', '**[X1]** not a claim', '##no space', '* star', '[C001]')
+    '| a | b |', '|---|---|', '    code', '---', '**bold** text', '**[X1]** not a claim', '##no space', '* star', '[C001]',
+    // claim-like lines (BODY.md §5.3 rule 3): blocks holding them are not canonical, the
+    // reader refuses them; the rest must still round-trip
+    '**[c1]** lower', '**[C\u200b1]** zwsp', ' **[C2]** indented', '- **Why:** w', '- **Scope:** s', '- **Evidence:** e')
 )
 const textBlock = fc.array(mdLine, { minLength: 1, maxLength: 5 }).map(ls => ls.join('\n')).filter(t => textBlockProblem(t) === null)
 
@@ -189,7 +192,8 @@ describe('property: hostile input', () => {
   const fragments = fc.oneof(
     anyString,
     fc.constantFrom('\n', '\r\n', '---\n', '\n---\n', '**[C001]** x\n', '**[C9]**', '- **Rule:** ', '- **Derived from:** bafy', '- **Confidence score:** 1e999',
-      '- **Display order:** 99999999999999999999', '## ', '## H\n', '  ', ':', ': [', '&a ', '*a', '!!binary ', '? ', 'entities:\n  agents: 5\n', '\uFEFF', '{', '"')
+      '- **Display order:** 99999999999999999999', '## ', '## H\n', '  ', ':', ': [', '&a ', '*a', '!!binary ', '? ', 'entities:\n  agents: 5\n', '\uFEFF', '{', '"',
+      '\u200b', '**[c001]** x\n', '- **Why:** w\n', '\u0000', '\u001b[2J')
   )
   const edit = fc.record({ op: fc.constantFrom('insert', 'delete', 'dupLine', 'dropLine'), at: fc.nat(), len: fc.nat(40), text: fragments })
 

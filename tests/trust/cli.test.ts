@@ -27,6 +27,7 @@ async function run (cmd: Command, home: string, positionals: string[], values: C
   const io: Io = {
     json,
     out: (t) => { lines.push(t) },
+    document: (t) => { lines.push(t) },
     err: (t) => { lines.push(t) },
     result (v, text) { lines.push(json ? JSON.stringify(toJson(v)) : text()) },
     progress: () => {},
@@ -86,7 +87,7 @@ describe('trust commands (offline)', () => {
     expect(report.endorsements.find((x: any) => x.org === carol.did)).toMatchObject({ trusted: false, counted: false })
     const text = await run(provenance, home, [c1])
     expect(text.out).toMatch(/^TRUSTED {2}bafy/)
-    expect(text.out).toContain('red [31malert[0m')
+    expect(text.out).toContain('red \\u{1B}[31malert\\u{1B}[0m')
     expect(text.out).not.toContain('\u001b')
     const r = await run(retract, home, [e.json().cid], { json: true, reason: 'wrong depot' })
     expect(r.json().status).toBe('accepted')

@@ -25,11 +25,10 @@ export const verify: Command = {
     } else {
       let cid: CID
       try { cid = CID.parse(target) } catch { throw new UsageError(`${JSON.stringify(target)} is neither a CID nor a .car file`) }
-      report = { ...await withBackend(ctx, async (h) => await h.verify({ cid: cid.toString() }, { signal: ctx.signal })), results: [] }
+      report = await withBackend(ctx, async (h) => await h.verify({ cid: cid.toString() }, { signal: ctx.signal }))
     }
-    const { results, ...rest } = report
     const first = report.errors[0]
-    if (ctx.io.json) ctx.io.result({ ...rest, ...(first !== undefined ? { code: first.code } : {}) }, () => '')
+    if (ctx.io.json) ctx.io.result({ ...report, ...(first !== undefined ? { code: first.code } : {}) }, () => '')
     else if (report.valid) ctx.io.out(`valid: ${summary(report)}`)
     if (!report.valid) {
       if (ctx.io.json) return 1
@@ -42,14 +41,15 @@ export const verify: Command = {
 export const exportCmd: Command = {
   name: 'export',
   summary: 'write an organization\'s records (versions, rotations, binding, statements on its claims) to a CARv1 file',
-  usage: 'export ORG --out FILE.car',
-  options: { out: { type: 'string' } },
+  usage: 'export ORG --out FILE.car [--force]',
+  help: 'The file is written beside its target and renamed into place. It is never written inside the home, through a symlink or onto a directory (PATH_INVALID), nor over an existing file without --force (PATH_EXISTS); a full disk is NO_SPACE.',
+  options: { out: { type: 'string' }, force: { type: 'boolean' } },
   args: [1, 1],
   async run (ctx) {
     const out = str(ctx, 'out')
     if (out === undefined) throw new UsageError('oos export needs --out FILE.car')
     // through the running node if there is one (it writes the file), else from the store
-    const r = await withBackend(ctx, async (h) => await h.exportCar({ org: ctx.positionals[0], path: resolve(out) }, { signal: ctx.signal, onProgress: (d, t) => { ctx.io.progress('exporting', d, t) } }))
+    const r = await withBackend(ctx, async (h) => await h.exportCar({ org: ctx.positionals[0], path: resolve(out), force: ctx.values.force === true }, { signal: ctx.signal, onProgress: (d, t) => { ctx.io.progress('exporting', d, t) } }))
     ctx.io.result(r, () => `wrote ${r.blocks} records (${r.bytes} bytes) of ${r.org} to ${r.file}\n  root ${r.root}`)
   }
 }

@@ -5,7 +5,7 @@ import type { EphemeralNode } from '../../node/ephemeral.ts'
 import { verifyStored } from '../../node/verify.ts'
 import { getVersion } from '../../node/queries.ts'
 import { diffBodies } from '../../oos/diff.ts'
-import { parseOosMarkdown } from '../../oos/index.ts'
+import { decodeDocument, parseOosMarkdown } from '../../oos/index.ts'
 import type { Command } from '../command.ts'
 import { renderDiff } from '../render.ts'
 
@@ -20,7 +20,7 @@ export const demo: Command = {
   async run (ctx) {
     const say = (s: string): void => { if (!ctx.io.json) ctx.io.out(s) }
     const nodes: EphemeralNode[] = []
-    const doc = async (slug: string, v: number) => parseOosMarkdown(await readFile(join(EXAMPLES, slug, `v${v}.oos.md`), 'utf8')).body
+    const doc = async (slug: string, v: number) => parseOosMarkdown(decodeDocument(await readFile(join(EXAMPLES, slug, `v${v}.oos.md`)))).body
     const story: Record<string, unknown> = {}
     const { ephemeralNode } = await import('../../node/ephemeral.ts') // libp2p: loaded by the commands that run nodes only
     try {

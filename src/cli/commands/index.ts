@@ -7,6 +7,7 @@ import { verify, exportCmd, importCmd } from './car.ts'
 import { start } from './start.ts'
 import { demo } from './demo.ts'
 import { TRUST_COMMANDS } from './trust.ts'
-import { status, follow, unfollow } from './net.ts'
+import { status, follow, unfollow, stop } from './net.ts'
+import { audit } from './audit.ts'
 
-export const COMMANDS: Command[] = [init, id, starter, publish, show, log, diff, claims, verify, exportCmd, importCmd, start, status, follow, unfollow, ...TRUST_COMMANDS, demo]
+export const COMMANDS: Command[] = [init, id, starter, publish, show, log, diff, claims, verify, exportCmd, importCmd, start, stop, status, follow, unfollow, audit, ...TRUST_COMMANDS, demo]

@@ -4,6 +4,9 @@ import { Follows } from '../../node/follows.ts'
 import { NotFoundError } from '../../node/errors.ts'
 import { type Command, type Context } from '../command.ts'
 import { clean } from '../render.ts'
+import { multiaddrOption } from '../values.ts'
+import { NodeNotRunningError } from '../errors.ts'
+import { exited } from '../lifecycle.ts'
 
 async function running (ctx: Context): Promise<ApiClient | undefined> {
   await loadHome(ctx.home)
@@ -24,7 +27,7 @@ export const status: Command = {
       ...s.multiaddrs.map(a => `  listen     ${a}`),
       `  peers      ${s.peers.length}`,
       `  head       ${s.head}`,
-      ...s.following.map(f => `  following  ${f.org}  seq ${f.seq}`),
+      ...s.following.map(f => `  following  ${f.org}  seq ${f.seq}${f.state === 'following, not yet synced' ? `  not yet synced${f.lastError !== undefined ? ` (${clean(f.lastError)})` : ''}${f.nextRetry !== undefined ? `, next try ${f.nextRetry}` : ''}` : ''}`),
       `  ingest     ${s.ingest?.accepted ?? 0} accepted, ${s.ingest?.rejected ?? 0} rejected`
     ].join('\n'))
   }
@@ -34,16 +37,16 @@ export const follow: Command = {
   name: 'follow',
   summary: 'follow an organization: subscribe to its updates and fetch its whole chain',
   usage: 'follow ORG [--via MULTIADDR...]',
-  help: 'ORG is a did:key. Without --via the node finds peers that serve the org through the DHT. With no node running, the follow is recorded and takes effect when the node starts.',
+  help: 'ORG is a did:key. Without --via the node finds peers that serve the org through the DHT. With no node running, the follow is recorded and takes effect when the node starts. A follow that reaches no one is retried with backoff (status shows it as not yet synced); when no --via address answered, the command exits 1 with UNREACHABLE (the follow stays recorded).',
   options: { via: { type: 'string', multiple: true } },
   args: [1, 1],
   async run (ctx) {
     const org = ctx.positionals[0]
-    const via = (ctx.values.via as string[] | undefined) ?? []
+    const via = multiaddrOption(ctx, 'via', 'optional')
     const api = await running(ctx)
     if (api !== undefined) {
       const r = await api.follow({ org, ...(via.length > 0 ? { via } : {}) }, { signal: ctx.signal })
-      ctx.io.result(r, () => `following ${r.org}: ${r.seq} version(s) held`)
+      ctx.io.result(r, () => r.seq > 0 ? `following ${r.org}: ${r.seq} version(s) held` : `following ${r.org}: not yet synced (no version held yet); retrying in the background`)
       return
     }
     const follows = new Follows(ctx.home)
@@ -65,5 +68,19 @@ export const unfollow: Command = {
       ? (await api.unfollow({ org }, { signal: ctx.signal })).removed
       : await (async () => { const f = new Follows(ctx.home); await f.load(); return await f.remove(org) })()
     ctx.io.result({ org, removed }, () => removed ? `no longer following ${org}` : `${org} was not followed`)
+  }
+}
+
+export const stop: Command = {
+  name: 'stop',
+  summary: 'stop the node running for this home, through its API: it closes its store and exits',
+  usage: 'stop',
+  help: 'Returns once the node\'s process has exited (its store and ports are then free). Exit 1 with NODE_NOT_RUNNING when no node runs for the home.',
+  async run (ctx) {
+    const api = await running(ctx)
+    if (api === undefined) throw new NodeNotRunningError(`no node is running for ${ctx.home}`)
+    const r = await api.stop({ signal: ctx.signal })
+    await exited(r.pid, { signal: ctx.signal })
+    ctx.io.result({ stopped: true, pid: r.pid }, () => `stopped the node of ${ctx.home} (pid ${r.pid})`)
   }
 }

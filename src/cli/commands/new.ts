@@ -4,6 +4,7 @@ import { TEMPLATES, type Template } from '../../oos/types.ts'
 import { str, type Command } from '../command.ts'
 import { UsageError } from '../errors.ts'
 import { starterBody } from '../starter.ts'
+import { fileError } from '../values.ts'
 
 export const starter: Command = {
   name: 'new',
@@ -15,10 +16,10 @@ export const starter: Command = {
     if (!TEMPLATES.includes(template)) throw new UsageError(`--template must be one of ${TEMPLATES.join(', ')}`)
     const text = writeOosMarkdown(starterBody(template))
     const out = str(ctx, 'out')
-    if (out === undefined) { ctx.io.out(text); return }
+    if (out === undefined) { ctx.io.document(text); return }
     await writeFile(out, text, { flag: 'wx' }).catch((err) => {
       if (err.code === 'EEXIST') throw new UsageError(`${out} exists; refusing to overwrite it`)
-      throw err
+      throw fileError(err, '--out', out)
     })
     ctx.io.result({ file: out, template }, () => `wrote a ${template} starter to ${out}: replace every <placeholder>, then oos publish ${out}`)
   }

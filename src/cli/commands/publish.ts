@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises'
 import { InvalidArgumentError, NotFoundError } from '../../node/errors.ts'
+import { decodeDocument } from '../../oos/index.ts'
 import type { Command } from '../command.ts'
 import { withBackend } from '../backend.ts'
 
@@ -17,7 +18,7 @@ export const publish: Command = {
     const st = await stat(path).catch(() => undefined)
     if (st === undefined || !st.isFile()) throw new NotFoundError(`${path}: no such file`)
     if (st.size > MAX_DOCUMENT_BYTES) throw new InvalidArgumentError(`${path} is ${st.size} bytes; documents are limited to ${MAX_DOCUMENT_BYTES}`)
-    const document = await readFile(path, 'utf8')
+    const document = decodeDocument(await readFile(path))
     const format = /\.json$/i.test(path) ? 'json' : 'md'
     const r = await withBackend(ctx, async (h) => await h.publish({ document, format }, { signal: ctx.signal }), { sign: true })
     ctx.io.result(r, () => [

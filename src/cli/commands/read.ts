@@ -5,12 +5,8 @@ import { str, type Command } from '../command.ts'
 import { UsageError } from '../errors.ts'
 import { clean, renderDiff, renderVersion } from '../render.ts'
 import { hydrate, withBackend } from '../backend.ts'
-
-function seqArg (v: string | undefined, what: string): number | undefined {
-  if (v === undefined) return undefined
-  if (!/^[1-9][0-9]{0,15}$/.test(v)) throw new UsageError(`${what} must be a version number (1, 2, …), not ${JSON.stringify(v)}`)
-  return Number(v)
-}
+import { seqValue as seqArg } from '../values.ts'
+import { jsonText } from '../io.ts'
 
 export const show: Command = {
   name: 'show',
@@ -23,8 +19,8 @@ export const show: Command = {
     const format = str(ctx, 'format') ?? (ctx.io.json ? 'json' : 'text')
     if (!['text', 'oos.md', 'json'].includes(format)) throw new UsageError('--format must be text, oos.md or json')
     const shown = await withBackend(ctx, async (h) => await h.show({ ref: ctx.positionals[0], seq: seqArg(str(ctx, 'seq'), '--seq') }, { signal: ctx.signal }))
-    if (format === 'oos.md') ctx.io.out(writeOosMarkdown(hydrate(shown).body))
-    else if (format === 'json') ctx.io.out(JSON.stringify(shown, null, 2))
+    if (format === 'oos.md') ctx.io.document(writeOosMarkdown(hydrate(shown).body))
+    else if (format === 'json') ctx.io.out(jsonText(shown))
     else ctx.io.out(renderVersion(hydrate(shown), shown.cid))
   }
 }

@@ -16,6 +16,7 @@ import { generateKeyPair, readKeystore, writeKeystore } from '../../identity/ind
 import { homePaths, loadHome } from '../../node/home.ts'
 import { InvalidArgumentError } from '../../node/errors.ts'
 import { EVIDENCE, type Evidence } from '../../oos/types.ts'
+import { decodeDocument } from '../../oos/index.ts'
 import { keyDigest, keyState, makeRotation } from '../../trust/keys.ts'
 import { provenance as provenanceOf, type DerivationNode, type ProvenanceReport } from '../../trust/provenance.ts'
 import { trustedSetOf, type TrustLevel } from '../../trust/settings.ts'
@@ -23,6 +24,7 @@ import { str, type Command, type Context } from '../command.ts'
 import { UsageError } from '../errors.ts'
 import { clean } from '../render.ts'
 import { withLocal } from '../session.ts'
+import { fileError, noteOption, seqValue } from '../values.ts'
 
 const DAY = 86_400_000
 
@@ -38,7 +40,10 @@ function cidArg (s: string | undefined, what = 'CID'): CID {
 export function parseExpiry (s: string, now = Date.now()): number {
   const days = /^([1-9][0-9]{0,4})d$/.exec(s)
   if (days !== null) return now + Number(days[1]) * DAY
-  const t = /^\d{4}-\d{2}-\d{2}/.test(s) ? Date.parse(s) : NaN
+  const ymd = /^(\d{4})-(\d{2})-(\d{2})/.exec(s)
+  // Date.parse rolls 2027-02-31 over to March 3rd: the day must exist in its month
+  const real = ymd !== null && new Date(Date.UTC(Number(ymd[1]), Number(ymd[2]) - 1, Number(ymd[3]))).toISOString().startsWith(ymd[0])
+  const t = real ? Date.parse(s) : NaN
   if (!Number.isFinite(t)) throw new UsageError(`--expires must be a date (2027-03-01), an ISO time or a number of days (90d), not ${JSON.stringify(s)}`)
   if (t <= now) throw new UsageError('--expires must be in the future')
   return t
@@ -54,13 +59,13 @@ export const endorse: Command = {
   async run (ctx) {
     const target = cidArg(ctx.positionals[0], 'CLAIM_CID')
     const type = str(ctx, 'evidence-type')?.toUpperCase()
-    const text = str(ctx, 'evidence')
+    const text = noteOption(ctx, 'evidence')
     if ((type === undefined) !== (text === undefined)) throw new UsageError('--evidence-type and --evidence go together')
     if (type !== undefined && !(EVIDENCE as readonly string[]).includes(type)) throw new UsageError(`--evidence-type must be one of ${EVIDENCE.join(', ')}`)
     const expires = str(ctx, 'expires')
     const expiresAt = expires === undefined ? undefined : parseExpiry(expires)
     const stance = ctx.values.dispute === true ? 'dispute' : 'endorse'
-    const note = str(ctx, 'note')
+    const note = noteOption(ctx, 'note')
     const r = await withBackend(ctx, async (h) => await h.endorse({
       target: target.toString(),
       stance,
@@ -80,7 +85,7 @@ export const retract: Command = {
   args: [1, 1],
   async run (ctx) {
     const target = cidArg(ctx.positionals[0])
-    const reason = str(ctx, 'reason')
+    const reason = noteOption(ctx, 'reason')
     const r = await withBackend(ctx, async (h) => await h.retract({ target: target.toString(), ...(reason !== undefined ? { reason } : {}) }, { signal: ctx.signal }), { sign: true })
     ctx.io.result(r, () => `retracted ${r.target}\n  retraction ${r.cid}`)
   }
@@ -96,9 +101,10 @@ export const adopt: Command = {
   async run (ctx) {
     const source = cidArg(ctx.positionals[0], 'CLAIM_CID')
     const file = resolve(str(ctx, 'into') ?? join(ctx.home, 'draft.oos.md'))
-    const existing = await readFile(file, 'utf8').catch((err) => { if (err.code === 'ENOENT') return undefined; throw err })
+    const bytes = await readFile(file).catch((err) => { if (err.code === 'ENOENT') return undefined; throw fileError(err, '--into', file) })
+    const existing = bytes === undefined ? undefined : decodeDocument(bytes)
     const r = await withBackend(ctx, async (h) => await h.adopt({ cid: source.toString(), ...(existing !== undefined ? { draft: existing } : {}) }, { signal: ctx.signal }))
-    if (r.document !== undefined) await writeFile(file, r.document, { mode: 0o644 })
+    if (r.document !== undefined) await writeFile(file, r.document, { mode: 0o644 }).catch((err) => { throw fileError(err, '--into', file) })
     ctx.io.result({ file, added: r.added === null ? null : { claim_id: r.added.claim_id, derived_from: r.added.derived_from, evidence_reference: r.added.evidence_reference }, conflicts: r.conflicts }, () => r.added !== null
       ? `adopted ${source.toString()} into ${file} as ${r.added.claim_id} (confidence LOW)\n  rule: ${clean(r.added.rule)}\n  review the draft, then oos publish ${file}`
       : ['not adopted: a person has to decide', ...r.conflicts.map(c => `  ${c.kind}${c.claim_id !== undefined ? ` (${c.claim_id})` : ''}: ${clean(c.message)}`)].join('\n'))
@@ -222,9 +228,8 @@ export const rotateKey: Command = {
     // the running node signs with the key in its memory: it would go on signing with the rotated-out key
     if (await ApiClient.fromHome(ctx.home) !== undefined) throw new StoreLockedError(`a node is running for ${ctx.home}: stop it before rotating the key, then start it again with the new one`)
     const paths = homePaths(ctx.home)
-    const reason = str(ctx, 'reason') ?? 'scheduled rotation'
-    const eff = str(ctx, 'effective-seq')
-    if (eff !== undefined && !/^[1-9][0-9]{0,15}$/.test(eff)) throw new UsageError('--effective-seq must be a version number')
+    const reason = noteOption(ctx, 'reason') ?? 'scheduled rotation'
+    const eff = seqValue(str(ctx, 'effective-seq'), '--effective-seq')
     const nextIn = str(ctx, 'next-key') === undefined ? undefined : resolve(str(ctx, 'next-key') as string)
     const nextOut = resolve(str(ctx, 'next-key-out') ?? join(ctx.home, 'next.key'))
     if (await exists(nextOut) && nextOut !== nextIn) throw new UsageError(`${nextOut} exists (a committed next key?): move it offline or pass --next-key ${nextOut}, or choose --next-key-out FILE`)
@@ -259,8 +264,8 @@ export const rotateKey: Command = {
         // the keys go to disk first, the rotation is ingested, then the files are put in place
         await writeKeystore(newOrgKey, { secretKey: newSecret, meta: { purpose: 'org', name: config.name } }, passphrase, { ...ks, overwrite: true })
         await writeKeystore(newNext, { secretKey: next.secretKey, meta: { purpose: 'org-next', org: config.org } }, nextPass, { ...ks, overwrite: true })
-        const bytes = await makeRotation({ org: config.org, oldSecret: current.secretKey, newSecret, nextKeyDigest: keyDigest(next.publicKey), ...(eff !== undefined ? { effectiveSeq: Number(eff) } : {}), reason }, store)
-        const r = await ingest.ingest(bytes, { source: 'local', signal: ctx.signal })
+        const bytes = await makeRotation({ org: config.org, oldSecret: current.secretKey, newSecret, nextKeyDigest: keyDigest(next.publicKey), ...(eff !== undefined ? { effectiveSeq: eff } : {}), reason }, store)
+        const r = await ingest.ingest(bytes, { source: 'local', from: 'cli', signal: ctx.signal })
         await rename(newOrgKey, paths.orgKey)
         await rename(newNext, nextOut)
         const after = await keyState(store, config.org)

@@ -79,6 +79,7 @@ export async function fetchRecords (ctx: Context, peer: PeerId, cids: CID[], opt
     wanted.set(key(cid.bytes), cid)
   }
   const result: FetchResult = { ...emptyTransfer(), missing: [] }
+  const from = peer.toString()
   const queue = [...wanted.values()]
   let size = MAX_FETCH_CIDS
   while (queue.length > 0) {
@@ -94,7 +95,7 @@ export async function fetchRecords (ctx: Context, peer: PeerId, cids: CID[], opt
           if (cid === undefined) throw new UnexpectedBlockError(`${peer.toString()} sent a block that was not asked for, or twice (${frame.length} bytes)`)
           open.delete(k)
           result.received++
-          await pipeline.add(ctx.ingest.ingest(frame, { expectedCid: cid, source: 'fetch', signal: options.signal }).then(r => { tally(result, r) }, e => { tally(result, e) }))
+          await pipeline.add(ctx.ingest.ingest(frame, { expectedCid: cid, source: 'fetch', from, signal: options.signal }).then(r => { tally(result, r) }, e => { tally(result, e) }))
         }
       } catch (err) {
         if (!(open.size < chunk.length && isTimeout(err))) throw err

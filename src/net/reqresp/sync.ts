@@ -16,7 +16,7 @@ import { BadRequestError, UnexpectedBlockError } from './errors.ts'
 import { isTimeout, request, type Context } from './exchange.ts'
 import { writeBlocks } from './fetch.ts'
 import { decodeCanonical, isMap, isSafeInt } from './frames.ts'
-import { glance } from './peek.ts'
+import { glance } from '../../records/peek.ts'
 import { emptyTransfer, Pipeline, tally, type TransferResult } from './results.ts'
 
 /** most versions in one sync response, and the default `limit` */
@@ -102,7 +102,7 @@ export async function syncOrg (ctx: Context, peer: PeerId, org: string, options:
             throw new UnexpectedBlockError(`${who} sent ${g.type} out of place in a sync`)
           }
           result.received++
-          await pipeline.add(ctx.ingest.ingest(frame, { source: 'sync', signal: options.signal }).then(r => { tally(result, r) }, e => {
+          await pipeline.add(ctx.ingest.ingest(frame, { source: 'sync', from: who, signal: options.signal }).then(r => { tally(result, r) }, e => {
             tally(result, e)
             if (Array.isArray(e?.missing)) result.missingSources.push(...e.missing)
             if (isVersion) stop = true // the versions after it cannot follow

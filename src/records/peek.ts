@@ -3,7 +3,8 @@
  * structure of `{ rec: {…}, sig }` and reads only those three fields (a few µs for a 10 KB
  * version, against ~50 µs for a full decode). Used by the sync requester to refuse a frame
  * that is not what it asked for before the frame reaches the ingest door, which then checks
- * everything. Returns undefined for anything that does not look like a record.
+ * everything; and by the door to say what a rejected record claimed to be (its decision
+ * report, node/audit.ts). Returns undefined for anything that does not look like a record.
  */
 export interface RecordGlance { type: string, org: string, seq?: number }
 

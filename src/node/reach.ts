@@ -1,0 +1,186 @@
+/**
+ * Reaching the peers of a followed org (NETWORK.md §5, §8): dial the follow's `--via`
+ * addresses, else ask the DHT for providers, then sync. A follow that reached no one, or
+ * reached peers that had nothing of the org, is tried again with exponential backoff and
+ * jitter until it is synced (we hold the org's head), unfollowed, or the node stops. Peers
+ * dialled for a follow and the org's bound peers are privileged: the connection policy
+ * admits them into its reserve and they carry a peer-store tag, so pruning keeps them.
+ */
+import type { PeerId } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
+import * as dagCbor from '@ipld/dag-cbor'
+import { CID } from 'multiformats/cid'
+import { logger } from '../logger.ts'
+import type { OosLibp2p } from '../net/libp2p.ts'
+import type { NodeBindingRecord, SignedRecord } from '../records/types.ts'
+import { K } from '../store/keys.ts'
+import type { Store } from '../store/store.ts'
+import { InvalidArgumentError } from './errors.ts'
+import type { Follows } from './follows.ts'
+
+export interface FollowRetryInit {
+  /** first retry after about this many ms (default 2 s); each failure doubles it */
+  baseMs?: number
+  /** longest wait between attempts (default 5 min) */
+  maxMs?: number
+  /** one dial of a --via address (default 10 s) */
+  dialTimeoutMs?: number
+}
+
+export const FOLLOW_RETRY_DEFAULTS = { baseMs: 2_000, maxMs: 300_000, dialTimeoutMs: 10_000 } as const
+
+/** Peer-store tags: libp2p prunes the lowest-valued peers first (gossipsub mesh peers: 100). */
+export const TAG_BOUND = 'oos-bound'
+export const TAG_FOLLOW = 'oos-follow'
+const TAG_VALUE = 200
+
+export interface FollowState {
+  attempts: number
+  /** the last attempt's failure, one line */
+  lastError?: string
+  /** when the next attempt runs (ms since the epoch) */
+  nextRetry?: number
+}
+
+export interface Attempt { peers: PeerId[], errors: string[], synced: boolean }
+
+interface Components {
+  libp2p: OosLibp2p
+  /** peer ids the connection policy admits into its reserve (live set, filled here) */
+  privileged: Set<string>
+  store: Store
+  follows: Follows
+  update: (org: string, peers: PeerId[]) => Promise<void>
+  findProviders: (org: string, options: { signal?: AbortSignal }) => Promise<PeerId[]>
+}
+
+/** The peer ids of an org's latest node binding (none without one). */
+export async function boundPeers (store: Store, org: string): Promise<string[]> {
+  const cur = await store.getRaw(K.binding(org))
+  const bytes = cur === undefined ? undefined : await store.get(CID.decode(cur))
+  return bytes === undefined ? [] : dagCbor.decode<SignedRecord<NodeBindingRecord>>(bytes).rec.peers
+}
+
+/** `--via` values as multiaddrs, or INVALID_ARGUMENT naming the bad one. */
+export function parseVia (via: string[]): Multiaddr[] {
+  return via.map((a, i) => {
+    try { return multiaddr(a) } catch { throw new InvalidArgumentError(`${JSON.stringify(a)} is not a multiaddr`, { path: `via[${i}]` }) }
+  })
+}
+
+export class FollowReacher {
+  private readonly c: Components
+  private readonly init: Required<FollowRetryInit>
+  private readonly states = new Map<string, FollowState & { timer?: NodeJS.Timeout }>()
+  private readonly running = new Set<Promise<unknown>>()
+  private readonly abort = new AbortController()
+  private readonly log = logger('oosnet:node:reach')
+
+  constructor (components: Components, init: FollowRetryInit = {}) {
+    this.c = components
+    const given = Object.fromEntries(Object.entries(init).filter(([, v]) => v !== undefined))
+    this.init = { ...FOLLOW_RETRY_DEFAULTS, ...given }
+  }
+
+  async stop (): Promise<void> {
+    this.abort.abort()
+    for (const s of this.states.values()) clearTimeout(s.timer)
+    await Promise.allSettled([...this.running])
+  }
+
+  /** The retry state of a follow that is not synced yet (undefined once synced or never tried). */
+  state (org: string): FollowState | undefined {
+    const s = this.states.get(org)
+    return s === undefined ? undefined : { attempts: s.attempts, lastError: s.lastError, nextRetry: s.nextRetry }
+  }
+
+  /** Stop retrying `org` (unfollowed). */
+  cancel (org: string): void {
+    clearTimeout(this.states.get(org)?.timer)
+    this.states.delete(org)
+  }
+
+  /** Mark an org's bound peers privileged and tag them (on follow, start, and each new binding). */
+  async protectBound (org: string): Promise<void> {
+    for (const id of await boundPeers(this.c.store, org)) {
+      if (id === this.c.libp2p.peerId.toString()) continue
+      await this.protect(peerIdFromString(id), TAG_BOUND)
+    }
+  }
+
+  private async protect (peer: PeerId, tag: string): Promise<void> {
+    this.c.privileged.add(peer.toString())
+    await this.c.libp2p.peerStore.merge(peer, { tags: { [tag]: { value: TAG_VALUE } } }).catch(() => {})
+  }
+
+  /**
+   * One attempt: dial `via`, else (or when none answers) ask the DHT; sync from whoever was
+   * reached. Failing that, the next attempt is scheduled; `signal` aborts this one only.
+   */
+  async attempt (org: string, via: string[], options: { signal?: AbortSignal } = {}): Promise<Attempt> {
+    const work = this.once(org, via, options).catch((err: Error): Attempt => ({ peers: [], errors: [String(err?.message ?? err).split('\n')[0]], synced: false }))
+    this.running.add(work)
+    try {
+      const r = await work
+      const s = this.states.get(org) ?? { attempts: 0 }
+      if (r.synced || !this.c.follows.has(org) || this.abort.signal.aborted) {
+        this.cancel(org)
+      } else {
+        s.attempts++
+        s.lastError = r.errors.length > 0 ? r.errors.join('; ') : r.peers.length > 0 ? 'the peers reached hold no version of the org' : 'no peer found'
+        this.states.set(org, s)
+        this.schedule(org, s)
+      }
+      return r
+    } finally {
+      this.running.delete(work)
+    }
+  }
+
+  private schedule (org: string, s: FollowState & { timer?: NodeJS.Timeout }): void {
+    clearTimeout(s.timer)
+    // exponential, capped, with "equal jitter": half fixed, half random, so that the
+    // followers of an org that went down do not all come back at the same instant
+    const ceiling = Math.min(this.init.maxMs, this.init.baseMs * 2 ** Math.min(s.attempts - 1, 30))
+    const delay = Math.round(ceiling / 2 + Math.random() * ceiling / 2)
+    s.nextRetry = Date.now() + delay
+    s.timer = setTimeout(() => {
+      const f = this.c.follows.list().find(x => x.org === org)
+      if (f === undefined || this.abort.signal.aborted) { this.cancel(org); return }
+      this.attempt(org, f.via ?? []).catch((err: Error) => { this.log('retry of %s: %s', org, err.message) })
+    }, delay)
+    s.timer.unref()
+  }
+
+  private async once (org: string, via: string[], options: { signal?: AbortSignal }): Promise<Attempt> {
+    const signal = options.signal === undefined ? this.abort.signal : AbortSignal.any([options.signal, this.abort.signal])
+    const peers: PeerId[] = []
+    const errors: string[] = []
+    await this.protectBound(org)
+    for (const addr of parseVia(via)) {
+      try {
+        const conn = await this.c.libp2p.dial(addr, { signal: AbortSignal.any([signal, AbortSignal.timeout(this.init.dialTimeoutMs)]) })
+        await this.protect(conn.remotePeer, TAG_FOLLOW)
+        peers.push(conn.remotePeer)
+      } catch (err) {
+        signal.throwIfAborted()
+        errors.push(`${addr.toString()}: ${String((err as Error).message ?? err).split('\n')[0]}`)
+      }
+    }
+    // the DHT is asked through connected peers: with none, a query could only time out
+    if (peers.length === 0 && !signal.aborted && this.c.libp2p.getPeers().length > 0) {
+      for (const p of await this.c.findProviders(org, { signal: AbortSignal.any([signal, AbortSignal.timeout(this.init.dialTimeoutMs)]) })) {
+        await this.protect(p, TAG_FOLLOW)
+        peers.push(p)
+      }
+    }
+    if (peers.length > 0) await this.c.update(org, peers)
+    const synced = peers.length > 0 && (await this.c.store.head(org)) !== undefined
+    // a peer that is full accepts the handshake, then closes: not reached
+    const reached = synced ? peers : peers.filter(p => this.c.libp2p.getConnections(p).some(c => c.status === 'open'))
+    if (reached.length < peers.length) errors.push(`${peers.length - reached.length} peer(s) closed the connection (full?)`)
+    this.log('%s: reached %d peer(s)%s', org, reached.length, errors.length > 0 ? ` (${errors.join('; ')})` : '')
+    return { peers: reached, errors, synced }
+  }
+}
