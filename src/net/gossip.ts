@@ -25,7 +25,7 @@ import { logger } from '../logger.ts'
 import { LIMITS } from '../records/constants.ts'
 import { verifyBytes, type Verified } from '../records/verified.ts'
 import { decodeAnnouncement, type Announcement } from './announce.ts'
-import { AHEAD_WINDOW, authorize, type Knowledge } from './gossip-authority.ts'
+import { AHEAD_WINDOW, authorize, type Knowledge, type Verdict } from './gossip-authority.ts'
 import { scoreTopic, type OosLibp2p } from './libp2p.ts'
 
 export const TOPIC_PREFIX = '/oos/1/org/'
@@ -159,6 +159,11 @@ export class Gossip {
     })
   }
 
+  /** The door's authority verdict on a checked message, as of now (gossip-authority.ts). */
+  async judge (item: GossipItem): Promise<Verdict> {
+    return await authorize(item, this.init.knowledge, this.init.aheadWindow ?? AHEAD_WINDOW)
+  }
+
   private async validate (from: PeerId, msg: Message): Promise<TopicValidatorResult> {
     this.counts.received++
     let item: GossipItem
@@ -167,12 +172,12 @@ export class Gossip {
     } catch (err) {
       return this.reject(from, msg, 'BAD_GOSSIP', (err as Error).message)
     }
-    let verdict
+    let verdict: Verdict
     try {
-      verdict = await authorize(item, this.init.knowledge, this.init.aheadWindow ?? AHEAD_WINDOW)
+      verdict = await this.judge(item)
     } catch (err) {
       // the node could not tell (its store failed): not the sender's fault
-      verdict = { result: 'ignore', why: (err as Error).message } as const
+      verdict = { result: 'ignore', why: (err as Error).message }
     }
     switch (verdict.result) {
       case 'accept':

@@ -291,8 +291,12 @@ export class OosNode {
 
   private async onGossip (item: GossipItem, from: PeerId): Promise<void> {
     if (item.type === 'unknown-key') {
-      // a key learned since: a record goes to the door, an announcement is a reason to sync from the org's nodes
-      if (await this.hints.unknownKey(item.org, item.key, from)) await (item.item.type === 'announce' ? this.hints.ahead(item.org) : this.onGossip(item.item, from))
+      if (!await this.hints.unknownKey(item.org, item.key, from)) return
+      // the key is one of the org's after all (a rotation learned since): judge the message again
+      const v = await this.gossip.judge(item.item)
+      if (v.result === 'accept') await this.onGossip(item.item, from)
+      else if (v.result === 'ahead') await this.hints.ahead(item.org)
+      else if (v.result === 'reject') this.violations.report(from, v.code)
       return
     }
     if (item.type === 'equivocation') {
