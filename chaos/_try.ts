@@ -1,2 +1,2 @@
-import { partitionScenario } from './partition.ts'
-console.log(JSON.stringify(await partitionScenario({ log: console.error })))
+import { floodScenario } from './flood.ts'
+console.log(JSON.stringify(await floodScenario({ nodes: 6, rounds: 5, log: console.error })))
