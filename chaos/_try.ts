@@ -1,2 +1,2 @@
-import { floodScenario } from './flood.ts'
-console.log(JSON.stringify(await floodScenario({ nodes: 6, rounds: 5, log: console.error })))
+import { forgedScenario } from './forged.ts'
+console.log(JSON.stringify(await forgedScenario({ bindings: 200, log: console.error })))

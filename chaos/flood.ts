@@ -85,7 +85,7 @@ export async function floodScenario (options: FloodOptions = {}): Promise<FloodF
       log(`flood: ${rate} msg/s of ${size} bytes from ${flooder.peerId.toString()} to ${ps.getPeers().length} peers`)
       return async () => {
         const id = flooder.peerId.toString()
-        scores = nodes.map(n => round1(n.libp2p.services.pubsub.getScore(id)))
+        scores = nodes.map(n => round1((n.libp2p.services.pubsub as unknown as { getScore: (id: string) => number }).getScore(id)))
         threshold = (nodes[0].libp2p.services.pubsub as unknown as { opts: { scoreThresholds: { graylistThreshold: number } } }).opts.scoreThresholds.graylistThreshold
         blockedBy = nodes.filter(n => n.violations.stats().blockedNow.includes(id)).length
         rejected = nodes.reduce((s, n) => s + n.gossip.stats().rejected, 0) - before

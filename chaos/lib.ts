@@ -212,7 +212,7 @@ export const randInt = (lo: number, hi: number): number => lo + Math.floor(Math.
  * A bare libp2p peer on 127.0.0.1 (TCP, Noise, Yamux, identify, plus `services`): the
  * attackers and fake peers of the scenarios. Stopped when the scope closes.
  */
-export async function bareLibp2p<S extends Record<string, unknown> = Record<string, unknown>> (scope: Scope, services: S = {} as S, options: { privateKey?: import('@libp2p/interface').PrivateKey, maxInboundStreams?: number } = {}): Promise<import('libp2p').Libp2p<S & { identify: unknown }>> {
+export async function bareLibp2p (scope: Scope, services: Record<string, unknown> = {}, options: { privateKey?: import('@libp2p/interface').PrivateKey, maxInboundStreams?: number } = {}): Promise<import('@libp2p/interface').Libp2p<Record<string, any>>> {
   const { createLibp2p } = await import('libp2p')
   const { tcp } = await import('@libp2p/tcp')
   const { noise } = await import('@chainsafe/libp2p-noise')
