@@ -212,7 +212,7 @@ export const randInt = (lo: number, hi: number): number => lo + Math.floor(Math.
  * A bare libp2p peer on 127.0.0.1 (TCP, Noise, Yamux, identify, plus `services`): the
  * attackers and fake peers of the scenarios. Stopped when the scope closes.
  */
-export async function bareLibp2p (scope: Scope, services: Record<string, unknown> = {}, options: { privateKey?: import('@libp2p/interface').PrivateKey, maxInboundStreams?: number } = {}): Promise<import('@libp2p/interface').Libp2p<Record<string, any>>> {
+export async function bareLibp2p (scope: Scope, services: Record<string, unknown> = {}, options: { privateKey?: import('@libp2p/interface').PrivateKey, maxInboundStreams?: number, listen?: string[] } = {}): Promise<import('@libp2p/interface').Libp2p<Record<string, any>>> {
   const { createLibp2p } = await import('libp2p')
   const { tcp } = await import('@libp2p/tcp')
   const { noise } = await import('@chainsafe/libp2p-noise')
@@ -220,7 +220,7 @@ export async function bareLibp2p (scope: Scope, services: Record<string, unknown
   const { identify } = await import('@libp2p/identify')
   const node = await createLibp2p({
     ...(options.privateKey !== undefined ? { privateKey: options.privateKey } : {}),
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    addresses: { listen: options.listen ?? ['/ip4/127.0.0.1/tcp/0'] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ maxInboundStreams: options.maxInboundStreams ?? 256 })],
