@@ -8,7 +8,7 @@
  */
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Libp2p } from '@libp2p/interface'
-import { bareLibp2p, ms, publishMany, scoped, until } from './lib.ts'
+import { bareLibp2p, ms, pool, publishMany, scoped, until } from './lib.ts'
 
 export interface CrowdOptions {
   /** throwaway identities (default 230) */
@@ -48,15 +48,11 @@ export async function crowdScenario (options: CrowdOptions = {}): Promise<CrowdF
     const crowd: Libp2p[] = []
     let connected = 0
     let refused = 0
-    let next = 0
-    await Promise.all(Array.from({ length: P }, async () => {
-      while (next < N) {
-        next++
-        const p = await bareLibp2p(scope, {}, { listen: [] })
-        crowd.push(p)
-        try { await p.dial(target, { signal: AbortSignal.timeout(10_000) }); connected++ } catch { refused++ }
-      }
-    }))
+    await pool(Array.from({ length: N }, (_, i) => i), P, async () => {
+      const p = await bareLibp2p(scope, {}, { listen: [] })
+      crowd.push(p)
+      try { await p.dial(target, { signal: AbortSignal.timeout(10_000) }); connected++ } catch { refused++ }
+    })
     const peersOfA = (await a.api.status()).peers.length
     log(`crowd: ${connected} of ${N} identities connected, ${refused} refused; A has ${peersOfA} peers`)
 

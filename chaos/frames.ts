@@ -16,7 +16,7 @@ import fc from 'fast-check'
 import type { CID } from 'multiformats/cid'
 import { testKey } from '../protocol/vectors/generate.ts'
 import { reqResp, encodeFetchRequest, encodeSyncRequest, encodeHeadsRequest, encodeHeadsResponse, PROTOCOLS, type ProtocolName, type ReqResp } from '../src/net/reqresp/index.ts'
-import { bareLibp2p, ms, scoped, storeIn, type Scope } from './lib.ts'
+import { bareLibp2p, ms, pool, scoped, storeIn, type Scope } from './lib.ts'
 import { countingCrashes, validVectors } from './fuzz.ts'
 import { mutatedFrom, REQRESP_CODES, SPEC_CODES, typedCode } from './mutate.ts'
 
@@ -35,12 +35,6 @@ export interface FramesFigures {
   crashes: number
   responderAlive: boolean
   ms: number
-}
-
-/** Run `work` on every item, `width` at a time. */
-async function pool<T> (items: T[], width: number, work: (x: T) => Promise<void>): Promise<void> {
-  let at = 0
-  await Promise.all(Array.from({ length: width }, async () => { while (at < items.length) await work(items[at++]) }))
 }
 
 /** `n` samples of `arb`, drawn in chunks (memory stays small), handed to `each` 16 at a time. */

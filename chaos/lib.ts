@@ -248,3 +248,9 @@ export async function dumpStore (store: Store): Promise<string> {
   for await (const [k, v] of store.scan('')) parts.push(`${k}=${Buffer.from(v).toString('hex')}`)
   return parts.join('\n')
 }
+
+/** Run `work` on every item, `width` at a time. */
+export async function pool<T> (items: T[], width: number, work: (x: T) => Promise<void>): Promise<void> {
+  let at = 0
+  await Promise.all(Array.from({ length: width }, async () => { while (at < items.length) await work(items[at++]) }))
+}
