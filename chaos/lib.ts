@@ -6,7 +6,7 @@
  * documents to publish; the offline consistency check of a store after a crash.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -48,6 +48,13 @@ export interface NodeProcess {
   rssMB: () => number
 }
 
+/** Process groups and directories of every open scope: removed at exit even when a scope never closes (a timeout, a signal). */
+const live = { groups: new Set<number>(), dirs: new Set<string>() }
+process.on('exit', () => {
+  for (const pid of live.groups) { try { process.kill(-pid, 'SIGKILL') } catch {} }
+  for (const d of live.dirs) { try { rmSync(d, { recursive: true, force: true }) } catch {} }
+})
+
 /** Everything a scenario made; `close()` kills the process groups left and removes the directories. */
 export class Scope {
   private readonly dirs: string[] = []
@@ -57,6 +64,7 @@ export class Scope {
   async dir (name = 'chaos'): Promise<string> {
     const d = await mkdtemp(join(tmpdir(), `oosnet-chaos-${name}-`))
     this.dirs.push(d)
+    live.dirs.add(d)
     return d
   }
 
@@ -73,9 +81,10 @@ export class Scope {
   async start (home: string, extra: string[] = [], options: { timeoutMs?: number } = {}): Promise<NodeProcess> {
     const child = spawn(process.execPath, [BIN, 'start', '--home', home, '--listen', '/ip4/127.0.0.1/tcp/0', '--json', ...extra], { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
     const pid = child.pid as number
+    live.groups.add(pid)
     let err = ''
     child.stderr?.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-4000) })
-    const exited = new Promise<number | null>(resolve => { child.once('exit', (code) => { resolve(code) }) })
+    const exited = new Promise<number | null>(resolve => { child.once('exit', (code) => { live.groups.delete(pid); resolve(code) }) })
     const group = (sig: NodeJS.Signals): void => { try { process.kill(-pid, sig) } catch {} }
     const proc = {
       child,
@@ -103,7 +112,7 @@ export class Scope {
   async close (): Promise<void> {
     await Promise.allSettled([...this.procs].map(async p => { await p.kill() }))
     for (const c of this.closers.splice(0).reverse()) await c().catch(() => {})
-    await Promise.allSettled(this.dirs.splice(0).map(async d => { await rm(d, { recursive: true, force: true }) }))
+    await Promise.allSettled(this.dirs.splice(0).map(async d => { await rm(d, { recursive: true, force: true }); live.dirs.delete(d) }))
   }
 }
 

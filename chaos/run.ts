@@ -18,6 +18,8 @@ if (!(scale > 0 && scale <= 1)) {
   console.error(`CHAOS_SCALE=${process.env.CHAOS_SCALE}: expected a number in (0, 1]`)
   process.exit(2)
 }
+// Ctrl-C or a kill: exit, so that lib.ts's exit hook kills the nodes' process groups and removes the temp homes
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => { process.exit(130) })
 const log = process.env.CHAOS_VERBOSE === '1' ? (line: string) => { console.error(line) } : () => {}
 const results: Record<string, unknown> = {}
 let failed = 0
