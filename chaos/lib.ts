@@ -77,9 +77,12 @@ export class Scope {
     return { home, config: await initHome(home, { name, passphrase: PASSPHRASE, scryptN: 1024 }) }
   }
 
-  /** `oos start --json` on 127.0.0.1 as its own process group */
-  async start (home: string, extra: string[] = [], options: { timeoutMs?: number } = {}): Promise<NodeProcess> {
-    const child = spawn(process.execPath, [BIN, 'start', '--home', home, '--listen', '/ip4/127.0.0.1/tcp/0', '--json', ...extra], { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  /** `oos start --json` on 127.0.0.1 (or `listen`, in namespace `netns`) as its own process group */
+  async start (home: string, extra: string[] = [], options: { timeoutMs?: number, listen?: string, netns?: string } = {}): Promise<NodeProcess> {
+    const args = [BIN, 'start', '--home', home, '--listen', options.listen ?? '/ip4/127.0.0.1/tcp/0', '--json', ...extra]
+    // in a network namespace: `ip netns exec` execs the node in place (same pid, same group)
+    const [cmd, argv] = options.netns === undefined ? [process.execPath, args] : ['ip', ['netns', 'exec', options.netns, process.execPath, ...args]]
+    const child = spawn(cmd, argv, { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
     const pid = child.pid as number
     live.groups.add(pid)
     let err = ''

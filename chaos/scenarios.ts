@@ -6,6 +6,7 @@ import { killScenario } from './kill.ts'
 import { fuzzRecords } from './fuzz.ts'
 import { fuzzFrames } from './frames.ts'
 import { partitionScenario } from './partition.ts'
+import { netnsPartitionScenario } from './partition-netns.ts'
 import { floodScenario } from './flood.ts'
 import { forgedScenario } from './forged.ts'
 import { crowdScenario } from './crowd.ts'
@@ -23,5 +24,6 @@ export const SCENARIOS: Record<string, Scenario> = {
   'fuzz-records': async (scale) => ({ ...await fuzzRecords({ records: at(100_000, scale, 1000) }) }),
   'fuzz-frames': async (scale) => ({ ...await fuzzFrames({ frames: at(10_000, scale, 100) }) }),
   partition: async (scale, log) => ({ ...await partitionScenario({ size: at(4, scale, 2), versions: at(5, scale, 2), log }) }),
+  'partition-netns': async (scale, log) => ({ ...await netnsPartitionScenario({ size: at(3, scale, 2), versions: at(5, scale, 2), holdMs: at(30_000, scale, 5000), log }) }),
   flood: async (scale, log) => ({ ...await floodScenario({ nodes: at(10, scale, 5), rounds: at(10, scale, 4), log }) })
 }
