@@ -2,8 +2,10 @@
  * Forged gossip and forged DHT heads from strangers (issue 12, chaos suite, items 1–2).
  * Three `oos start` processes: A publishes; B and C follow A; C is connected to B only (and
  * A). A stranger connected to B alone gossips on A's topic, with its own valid signatures:
- * node bindings "for" A signed by a key A never authorized, an announcement of A at seq
- * 2^53−1, equivocation hints about A. Another stranger, in the DHT of all three, puts a head
+ * node bindings "for" A signed by a key A never authorized (and naming it), an announcement
+ * of A at seq 2^53−1 likewise, equivocation hints about A — then a few bindings that name no
+ * key and carry the stranger's signature (invalid under A's key: a violation whatever the
+ * rule for unknown keys, so that "banned" does not hang on it). Another stranger, in the DHT of all three, puts a head
  * record of A at seq 999999 signed by its key. Pass (the issue): nothing accepted by B,
  * nothing forwarded to C, the gossiping stranger banned by B, no node returns the forged
  * head, a DHT GET of A's head still gives A's own.
@@ -26,7 +28,7 @@ import { bareLibp2p, ms, publishMany, scoped, sleep, until } from './lib.ts'
 
 export interface ForgedFigures {
   ok: boolean
-  sent: { bindings: number, announcements: number, hints: number, dhtPuts: number }
+  sent: { bindings: number, badSignatures: number, announcements: number, hints: number, dhtPuts: number }
   /** on B, the node the stranger gossiped to */
   b: { accepted: number, rejected: number, ignored: number, unauthorizedAtIngest: number, violations: number, bannedStranger: boolean, strangerStillConnected: boolean, headOfA: number }
   /** messages of the stranger that reached C (through B) */
@@ -73,6 +75,12 @@ export async function forgedScenario (options: { bindings?: number, log?: (line:
     await publish({ announce: encodeAnnouncement({ org, seq: Number.MAX_SAFE_INTEGER, cid: fakeCid, createdAt: now, key: stranger.did }, stranger.secretKey) })
     const hints = 3
     for (let i = 0; i < hints; i++) await publish({ equivocation: dagCbor.encode({ org, seq: 1 + i, cids: [fakeCid, cidOf(new Uint8Array([i]))] }) })
+    // bindings that name no key but are signed by the stranger: a bad signature under A's own key (rejected today already)
+    const badSig = 10
+    for (let i = 0; i < badSig; i++) {
+      const rec = { type: 'oos/node-binding', org, createdAt: now + F + i, peers: [g.peerId.toString()] } as unknown as UnsignedRecord
+      await publish({ record: encodeSigned(rec, [stranger.secretKey]).bytes })
+    }
     await sleep(3000) // let B validate, forward (or not) and ban (or not)
     const [b1, c1] = [await b.api.status(), await c.api.status()]
     const strangerId = g.peerId.toString()
@@ -118,7 +126,7 @@ export async function forgedScenario (options: { bindings?: number, log?: (line:
     const forwardedToC = gossipCount(c1, 'received') - gossipCount(c0, 'received')
     return {
       ok: bFig.accepted === 0 && forwardedToC === 0 && bFig.bannedStranger && !bFig.strangerStillConnected && returning === 0 && getResult?.signedByA === true,
-      sent: { bindings, announcements: 1, hints, dhtPuts },
+      sent: { bindings, badSignatures: badSig, announcements: 1, hints, dhtPuts },
       b: bFig,
       forwardedToC,
       dht: { nodesReturningForged: returning, getResult },
