@@ -54,9 +54,10 @@ export async function killScenario (options: KillOptions = {}): Promise<KillFigu
     const ti = performance.now()
     await importCar(ingest, car)
     const importMs = ms(ti)
-    // a sync moves the same records through the same door, plus a dial and the network
-    const syncMs = importMs * 1.5 + 500
-    log(`kill: setup ${acked.length} versions, import ${importMs} ms (kill windows: import ${Math.round(importMs * 1.2)} ms, sync ${Math.round(syncMs * 1.2)} ms)`)
+    // kill windows: first guesses (a node's API, process and network add to the in-process
+    // import), then the time an operation was seen to take when it finished before its kill
+    const windows: Record<KillMode, number> = { publish: 3000, import: importMs * 4 + 300, sync: importMs * 6 + 800, serving: importMs * 6 + 800 }
+    log(`kill: setup ${acked.length} versions, in-process import ${importMs} ms`)
 
     const byMode: Record<KillMode, number> = { publish: 0, import: 0, sync: 0, serving: 0 }
     const problems: string[] = []
@@ -72,11 +73,12 @@ export async function killScenario (options: KillOptions = {}): Promise<KillFigu
       if (!r.opened || r.problems.length > lostHere) corruptedStores++
       problems.push(...r.problems.slice(0, 3))
     }
-    /** run `op` and SIGKILL `victim` after a random delay in [0, windowMs]; whether the op was still running */
-    const killDuring = async (victim: NodeProcess, windowMs: number, op: () => Promise<unknown>): Promise<boolean> => {
+    /** run `op` and SIGKILL `victim` after a random delay within the mode's window; whether the op was still running */
+    const killDuring = async (victim: NodeProcess, mode: KillMode, op: () => Promise<unknown>): Promise<boolean> => {
       let done = false
-      const running = op().then(() => { done = true }, () => {})
-      await new Promise(resolve => setTimeout(resolve, randInt(0, windowMs)))
+      const started = performance.now()
+      const running = op().then(() => { done = true; if (mode !== 'publish') windows[mode] = Math.max(50, ms(started) * 1.2) }, () => {})
+      await new Promise(resolve => setTimeout(resolve, randInt(0, windows[mode])))
       const mid = !done
       await victim.kill()
       await running
@@ -90,7 +92,7 @@ export async function killScenario (options: KillOptions = {}): Promise<KillFigu
       let mid = false
       if (mode === 'publish') {
         na = await scope.start(a.home, ['--sync-interval', '0'])
-        mid = await killDuring(na, 3000, async () => {
+        mid = await killDuring(na, 'publish', async () => {
           for (let n = 0; ; n++) {
             const r = await na.api.publish({ document: revision(acked.length + 1 + n), format: 'md' })
             acked.push({ org, seq: r.seq, cid: r.cid }) // acknowledged: must survive the kill
@@ -100,7 +102,7 @@ export async function killScenario (options: KillOptions = {}): Promise<KillFigu
       } else if (mode === 'import') {
         const home = await fresh(scope, 'importer')
         const ni = await scope.start(home, ['--sync-interval', '0'])
-        mid = await killDuring(ni, importMs * 1.2, async () => await ni.api.importCar({ path: car }))
+        mid = await killDuring(ni, 'import', async () => await ni.api.importCar({ path: car }))
         await check(home, false)
       } else {
         // a follower with an empty store syncs the whole chain from the publisher; one of them dies
@@ -108,13 +110,13 @@ export async function killScenario (options: KillOptions = {}): Promise<KillFigu
         const home = await fresh(scope, 'follower')
         const nf = await scope.start(home, ['--sync-interval', '0'])
         const victim = mode === 'sync' ? nf : na
-        mid = await killDuring(victim, syncMs * 1.2, async () => await nf.api.follow({ org, via: [na.addr] }))
+        mid = await killDuring(victim, mode, async () => await nf.api.follow({ org, via: [na.addr] }))
         await (mode === 'sync' ? na : nf).stop()
         await check(a.home, true)
         await check(home, false)
       }
       if (mid) midOperation++
-      log(`kill ${i + 1}/${kills} (${mode}${mid ? ', mid-operation' : ''}): ${corruptedStores} corrupted, ${lost} lost so far`)
+      log(`kill ${i + 1}/${kills} (${mode}${mid ? ', mid-operation' : ''}, window ${Math.round(windows[mode])} ms): ${corruptedStores} corrupted, ${lost} lost so far`)
     }
     return {
       ok: corruptedStores === 0 && lost === 0,
