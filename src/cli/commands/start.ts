@@ -18,13 +18,13 @@ import { clean } from '../render.ts'
  * 0 verifies on the main thread.
  */
 const MAX_WORKERS = 64
-/** `--sync-interval SECONDS`: the anti-entropy period, 1 s to a day (default 30 s) */
+/** `--sync-interval SECONDS`: the anti-entropy period, 1 s to a day (default 30 s); 0 turns it off */
 const MAX_SYNC_INTERVAL = 86_400
 
 /** Every option of `oos start`, checked before anything is unlocked or started. */
 function startOptions (ctx: Context) {
   const listen = multiaddrOption(ctx, 'listen', 'forbidden')
-  const interval = integerOption(ctx, 'sync-interval', { min: 1, max: MAX_SYNC_INTERVAL })
+  const interval = integerOption(ctx, 'sync-interval', { min: 0, max: MAX_SYNC_INTERVAL })
   return {
     api: apiOption(ctx),
     listen: listen.length > 0 ? listen : undefined,
@@ -38,7 +38,7 @@ export const start: Command = {
   name: 'start',
   summary: 'run this organization\'s node in the foreground until SIGINT/SIGTERM/SIGHUP or oos stop',
   usage: 'start [--listen MULTIADDR...] [--bootstrap MULTIADDR...] [--api HOST:PORT] [--mdns] [--workers N] [--sync-interval SECONDS]',
-  help: `Listens on /ip4/0.0.0.0/tcp/4710 by default; the local API on 127.0.0.1 (a free port unless --api, which must be a loopback address), with a bearer token written to <home>/api.json (0600). --bootstrap addresses end in /p2p/<peer id>. Records are verified in --workers threads (0 to ${MAX_WORKERS}; default: one per core, at most 4; 0: on the main thread). --sync-interval: seconds between anti-entropy rounds (1 to ${MAX_SYNC_INTERVAL}, default 30). While the node runs, the other commands go through its API; oos stop (or SIGINT, SIGTERM, SIGHUP) stops it. If any part fails to start, everything started is stopped again and the command exits 1.`,
+  help: `Listens on /ip4/0.0.0.0/tcp/4710 by default; the local API on 127.0.0.1 (a free port unless --api, which must be a loopback address), with a bearer token written to <home>/api.json (0600). --bootstrap addresses end in /p2p/<peer id>. Records are verified in --workers threads (0 to ${MAX_WORKERS}; default: one per core, at most 4; 0: on the main thread). --sync-interval: seconds between anti-entropy rounds (1 to ${MAX_SYNC_INTERVAL}, default 30; 0: none, the node then relies on announcements and new connections). While the node runs, the other commands go through its API; oos stop (or SIGINT, SIGTERM, SIGHUP) stops it. If any part fails to start, everything started is stopped again and the command exits 1.`,
   options: {
     listen: { type: 'string', multiple: true },
     bootstrap: { type: 'string', multiple: true },
