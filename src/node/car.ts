@@ -36,25 +36,38 @@ export async function orgRecords (store: Store, org: string): Promise<Array<{ ci
     add(e.cid)
     for (const c of e.claims) claimCids.add(c.toString())
   }
-  for await (const [, v] of store.scan(K.rotationPrefix(org))) add(CID.decode(v))
+  const rotations = async (o: string): Promise<void> => { for await (const [, v] of store.scan(K.rotationPrefix(o))) add(CID.decode(v)) }
+  await rotations(org)
   const binding = await store.getRaw(K.binding(org))
   if (binding !== undefined) add(CID.decode(binding))
   for await (const [, v] of store.scan(K.equivocationPrefix(org))) add(CID.decode(v))
   // statements about its claims (any wording), and retractions of those statements
+  const statements: CID[] = []
   const targets = [...claimCids]
   while (targets.length > 0) {
     const t = targets.pop() as string
     for await (const [, v] of store.scan(K.statementPrefix(t))) {
       const c = CID.decode(v)
-      if (!cids.has(c.toString())) { add(c); targets.push(c.toString()) }
+      if (!cids.has(c.toString())) { add(c); statements.push(c); targets.push(c.toString()) }
     }
   }
   const out: Array<{ cid: CID, bytes: Uint8Array, createdAt: number }> = []
-  for (const cid of cids.values()) {
+  const read = async (cid: CID): Promise<SignedRecord | undefined> => {
     const bytes = await store.get(cid)
-    if (bytes === undefined) continue
-    out.push({ cid, bytes, createdAt: dagCbor.decode<SignedRecord>(bytes).rec.createdAt })
+    if (bytes === undefined) return undefined
+    const signed = dagCbor.decode<SignedRecord>(bytes)
+    out.push({ cid, bytes, createdAt: signed.rec.createdAt })
+    return signed
   }
+  // a statement's signer is checked against its org's keys (SPEC §7): the file carries the
+  // rotations of every org that made one, or it would fail its own verification
+  const authors = new Set<string>([org])
+  for (const cid of statements) {
+    const author = (await read(cid))?.rec.org
+    if (author !== undefined && !authors.has(author)) { authors.add(author); await rotations(author) }
+  }
+  const taken = new Set(statements.map(String))
+  for (const [key, cid] of cids) if (!taken.has(key)) await read(cid)
   return out.sort((a, b) => a.createdAt - b.createdAt)
 }
 
