@@ -183,7 +183,10 @@ export async function ingestBlocks (ingest: Ingest, blocks: BlockSource | CarBlo
   const plan = options.plan ?? await planOf(source, options.signal)
   const { chains, groups, statements, others } = plan.build()
   let done = 0
-  type Held = { cid?: CID, e: OosError }
+  /** a held version: its error, and how many versions had been taken when it was offered */
+  type Held = { cid?: CID, e: OosError, taken: number }
+  let versions = 0
+  const taken = (): number => versions
   /** Offer block `i`; with `hold`, a version whose source is unknown is returned, not counted. */
   const offer = async (i: number, hold = false): Promise<Held | undefined> => {
     options.signal?.throwIfAborted()
@@ -192,12 +195,13 @@ export async function ingestBlocks (ingest: Ingest, blocks: BlockSource | CarBlo
       b = await source.read(i)
       const r = await ingest.ingest(b.bytes, { expectedCid: b.cid, source: options.source ?? 'blocks', from: options.from, signal: options.signal })
       report[r.status]++
+      if (r.status === 'accepted' && r.kind === 'oos/version') versions++
       options.onResult?.(r)
     } catch (err) {
       if (err instanceof CarInvalidError || (err as Error)?.name === 'AbortError') throw err
       const e = err instanceof OosError ? err : new OosError('INTERNAL', String(err))
       const cid = b?.cid ?? (e as { cid?: CID }).cid
-      if (hold && e instanceof UnknownSourceError) return { cid, e }
+      if (hold && e instanceof UnknownSourceError) return { cid, e, taken: taken() }
       count(report, cid, e)
     }
     options.onProgress?.(++done, source.count)
@@ -216,11 +220,13 @@ export async function ingestBlocks (ingest: Ingest, blocks: BlockSource | CarBlo
     }
   }
   await drain()
-  // held orgs, again while one moves, within a budget of one extra offer per block
+  // held orgs again, each when versions were taken since it was held (one may hold its source),
+  // within a budget of one extra offer per block
   let budget = source.count
   for (let moved = true; moved && held.size > 0 && budget > 0;) {
     moved = false
-    for (const g of [...held.keys()]) {
+    for (const [g, was] of [...held]) {
+      if (was.taken === taken()) continue
       if (budget-- <= 0) break
       const h = await offer(chains[next[g]], true)
       if (h !== undefined) { held.set(g, h); continue }
