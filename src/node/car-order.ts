@@ -9,8 +9,9 @@
  *    before the first version its new key signs (effectiveSeq). The orgs' chains are
  *    merged by `createdAt`, so the chain a version derives claims from (`derived_from`)
  *    is, with honest clocks, already in. A version whose source is still unknown
- *    (UNKNOWN_TARGET) holds its org back; held orgs are offered again once the others
- *    are done, at most as many extra times in all as there are blocks.
+ *    (UNKNOWN_TARGET) holds its org back; held orgs are offered again after versions of
+ *    other orgs were accepted, at most as many extra times in all as there are blocks
+ *    (the loop is `ingestBlocks` in car.ts).
  * 2. statements: node bindings and endorsements by `createdAt`, then retractions by
  *    `createdAt` (a retraction may name an endorsement).
  * 3. blocks that are no record: once each, for their code.
@@ -22,11 +23,11 @@
 import { createHash } from 'node:crypto'
 import { place } from '../records/peek.ts'
 
-const KINDS: Record<string, number> = { 'oos/version': 1, 'oos/key-rotation': 2, 'oos/node-binding': 3, 'oos/endorsement': 3, 'oos/retraction': 4 }
 const VERSION = 1
 const ROTATION = 2
 const STATEMENT = 3
 const RETRACTION = 4
+const KINDS = new Map([['oos/version', VERSION], ['oos/key-rotation', ROTATION], ['oos/node-binding', STATEMENT], ['oos/endorsement', STATEMENT], ['oos/retraction', RETRACTION]])
 
 /** What the planner knows of each block: a few numbers. */
 export class ImportPlan {
@@ -43,7 +44,7 @@ export class ImportPlan {
     if (i >= this.kind.length) this.grow(Math.max(i + 1, this.kind.length * 2))
     this.count = Math.max(this.count, i + 1)
     const p = bytes === undefined ? undefined : place(bytes)
-    const kind = p === undefined || p.createdAt === undefined ? 0 : KINDS[p.type] ?? 0
+    const kind = p === undefined || p.createdAt === undefined ? 0 : KINDS.get(p.type) ?? 0
     this.kind[i] = kind
     if (p === undefined || kind === 0) return
     this.org[i] = orgHash(p.org)
