@@ -14,6 +14,7 @@ import type { CID } from 'multiformats/cid'
 import { testKey } from '../../protocol/vectors/generate.ts'
 import { smallBody } from '../../protocol/vectors/bodies.ts'
 import { signVersion } from '../../src/records/version.ts'
+import { encodeSigned } from '../../src/records/codec.ts'
 import { claimCid } from '../../src/records/claims.ts'
 import { makeRotation } from '../../src/trust/keys.ts'
 import { makeEndorsement, makeRetraction } from '../../src/trust/statements.ts'
@@ -61,7 +62,9 @@ const shuffle = <T>(xs: T[]): T[] => {
  * Three orgs in every relation the rules order: alice's chain with a key rotation at seq 3;
  * bob's version adopting alice's claim, created (clock skew) before alice's first version;
  * carol's endorsements of alice's claims before and after carol's own rotation, and carol's
- * retraction of the first. Returns the blocks in the order they were made (each accepted).
+ * retraction of the first; two node bindings of alice, signed by its rotated-in key (the
+ * older one is accepted only before the newer). Returns the blocks in the order they were
+ * made (each accepted).
  */
 async function scenario (node: Awaited<ReturnType<typeof openNode>>): Promise<{ blocks: Array<{ cid: CID, bytes: Uint8Array }>, claim: CID }> {
   const blocks: Array<{ cid: CID, bytes: Uint8Array }> = []
@@ -89,6 +92,9 @@ async function scenario (node: Awaited<ReturnType<typeof openNode>>): Promise<{ 
   await take(await makeRotation({ org: carol.did, oldSecret: carol.secretKey, newSecret: carol2.secretKey, reason: 'routine', now: T0 + 6000 }, node.store))
   await take(await makeEndorsement({ org: carol.did, secretKey: carol2.secretKey, target: c2, stance: 'dispute', now: T0 + 7000 }, node.store))
   await take(await makeRetraction({ org: carol.did, secretKey: carol2.secretKey, target: blocks.at(-3)?.cid as CID, reason: 'superseded', now: T0 + 8000 }, node.store))
+  for (const [at, peer] of [[T0 + 9000, '12D3KooWOlderBinding'], [T0 + 9500, '12D3KooWNewerBinding']] as const) {
+    await take(encodeSigned({ type: 'oos/node-binding', org: alice.did, key: alice2.did, createdAt: at, peers: [peer] }, [alice2.secretKey]).bytes)
+  }
   return { blocks, claim: c1 }
 }
 
@@ -153,7 +159,8 @@ describe('CAR import order (SPEC §6.1)', () => {
     for (const order of [(x: typeof without) => x, reverse]) {
       const r = await replay(order(without))
       expect(r.calls).toBe(without.length)
-      expect(r.report).toMatchObject({ accepted: 2, rejected: without.length - 2, reasons: { SEQ_GAP: 3, UNKNOWN_TARGET: 4 } })
+      // accepted: the two rotations and the two bindings
+      expect(r.report).toMatchObject({ accepted: 4, rejected: without.length - 4, reasons: { SEQ_GAP: 3, UNKNOWN_TARGET: 4 } })
       expect(r.heads).toEqual([undefined, undefined])
     }
   })
