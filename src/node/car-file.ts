@@ -42,17 +42,21 @@ export interface CarFile {
   close: () => Promise<void>
 }
 
-type Reader = Parameters<typeof readBlockHead>[0] & { at: (pos: number) => void }
+type Reader = Parameters<typeof readBlockHead>[0] & {
+  /** move to `pos`; a read there that misses the window reads `ahead` bytes (default a window) */
+  at: (pos: number, ahead?: number) => void
+}
 
 /** The decoder's byte reader over a file by positioned reads, holding one window at a time. */
 function fileReader (fh: FileHandle, size: number): Reader {
   let pos = 0
   let start = 0
+  let ahead: number = CAR_READ_LIMITS.window
   let buf = new Uint8Array(0)
   const fill = async (n: number): Promise<void> => {
     if (pos >= start && pos + n <= start + buf.length) return
     if (n > CAR_READ_LIMITS.maxRead) throw new CarInvalidError(`a read of ${n} bytes at byte ${pos} is over the limit of ${CAR_READ_LIMITS.maxRead}`)
-    const len = Math.max(0, Math.min(Math.max(n, CAR_READ_LIMITS.window), size - pos))
+    const len = Math.max(0, Math.min(Math.max(n, ahead), size - pos))
     const next = new Uint8Array(len) // a new buffer: blocks handed out earlier keep theirs
     let got = 0
     while (got < len) {
@@ -78,12 +82,22 @@ function fileReader (fh: FileHandle, size: number): Reader {
     },
     seek (n: number) { pos += n },
     get pos () { return pos },
-    at (p: number) { pos = p }
+    at (p: number, a: number = CAR_READ_LIMITS.window) { pos = p; ahead = a }
   }
 }
 
 /** Open and check a CAR file; the caller closes it. */
-export async function openCar (path: string, options: { maxBlocks?: number, signal?: AbortSignal } = {}): Promise<CarFile> {
+export interface OpenCarOptions {
+  maxBlocks?: number
+  signal?: AbortSignal
+  /**
+   * Shown each block's bytes during the first pass (undefined for a block longer than any
+   * record); the bytes are the reader's, valid only during the call.
+   */
+  onBlock?: (i: number, bytes: Uint8Array | undefined) => void
+}
+
+export async function openCar (path: string, options: OpenCarOptions = {}): Promise<CarFile> {
   const max = options.maxBlocks ?? CAR_READ_LIMITS.maxBlocks
   let fh: FileHandle
   try {
@@ -116,6 +130,7 @@ export async function openCar (path: string, options: { maxBlocks?: number, sign
         if (offset + length > end) throw new Error(`the block at byte ${offset} runs past the end of the data (${length} bytes, ${end - offset} left)`)
         if (count >= max) throw new CarInvalidError(`${path} holds more than ${max} blocks`)
         if (count === offsets.length) { const more = new Float64Array(Math.min(offsets.length * 2, max)); more.set(offsets); offsets = more }
+        if (options.onBlock !== undefined) options.onBlock(count, blockLength > MAX_RECORD_BYTES ? undefined : await reader.exactly(blockLength))
         offsets[count++] = offset
         reader.at(offset + length)
       }
@@ -124,12 +139,15 @@ export async function openCar (path: string, options: { maxBlocks?: number, sign
       throw new CarInvalidError(`${path} is not a valid CAR file: ${(err as Error).message}`)
     }
     const kept = offsets.subarray(0, count)
+    let last = -1
     return {
       roots,
       count,
       async read (i) {
         if (!(i >= 0 && i < count)) throw new RangeError(`no block ${i} in ${path}`)
-        reader.at(kept[i])
+        // in file order the window reads ahead; out of order, only the section is read
+        reader.at(kept[i], i === last + 1 ? CAR_READ_LIMITS.window : Math.min((i + 1 < count ? kept[i + 1] : end) - kept[i], CAR_READ_LIMITS.window))
+        last = i
         try {
           const { cid, blockLength } = await readBlockHead(reader)
           if (blockLength > MAX_RECORD_BYTES) throw Object.assign(new RecordTooLargeError(`block ${cid.toString()} is ${blockLength} bytes, the limit for any record is ${MAX_RECORD_BYTES}`), { cid: CID.asCID(cid) as CID })
@@ -148,7 +166,7 @@ export async function openCar (path: string, options: { maxBlocks?: number, sign
 }
 
 /** Run `fn` on an open CAR file, closing it after. */
-export async function withCar<T> (path: string, fn: (car: CarFile) => Promise<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
+export async function withCar<T> (path: string, fn: (car: CarFile) => Promise<T>, options: OpenCarOptions = {}): Promise<T> {
   const car = await openCar(path, options)
   try {
     return await fn(car)

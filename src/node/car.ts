@@ -2,7 +2,8 @@
  * CARv1 files (https://ipld.io/specs/transport/car/carv1/): an org's records as one file any
  * IPLD tool can read. Root: the org's head version. Blocks: every version, key rotation,
  * node binding, and every statement about the org's claims — and the same for the orgs its
- * claims were adopted from — ordered by `createdAt` so a reader can ingest them front to back. Import runs every block through the ingest door,
+ * claims were adopted from — ordered by `createdAt`. Import runs every block through the
+ * ingest door once, in the order of SPEC §6.1 whatever the file's order (car-order.ts),
  * reading the file a block at a time (car-file.ts); export writes it through node/files.ts.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -11,11 +12,14 @@ import { join } from 'node:path'
 import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
 import { OosError } from '../errors.ts'
+import { UnknownSourceError } from '../ingest/errors.ts'
 import { Ingest, type IngestResult } from '../ingest/ingest.ts'
+import { RecordTooLargeError } from '../records/errors.ts'
 import type { SignedRecord } from '../records/types.ts'
 import { K } from '../store/keys.ts'
 import { Store } from '../store/store.ts'
 import { CarInvalidError, carWriter, withCar, type CarBlock } from './car-file.ts'
+import { GroupHeap, ImportPlan } from './car-order.ts'
 import { NotFoundError } from './errors.ts'
 import { writeFileSafely } from './files.ts'
 
@@ -32,25 +36,38 @@ export async function orgRecords (store: Store, org: string): Promise<Array<{ ci
     add(e.cid)
     for (const c of e.claims) claimCids.add(c.toString())
   }
-  for await (const [, v] of store.scan(K.rotationPrefix(org))) add(CID.decode(v))
+  const rotations = async (o: string): Promise<void> => { for await (const [, v] of store.scan(K.rotationPrefix(o))) add(CID.decode(v)) }
+  await rotations(org)
   const binding = await store.getRaw(K.binding(org))
   if (binding !== undefined) add(CID.decode(binding))
   for await (const [, v] of store.scan(K.equivocationPrefix(org))) add(CID.decode(v))
   // statements about its claims (any wording), and retractions of those statements
+  const statements: CID[] = []
   const targets = [...claimCids]
   while (targets.length > 0) {
     const t = targets.pop() as string
     for await (const [, v] of store.scan(K.statementPrefix(t))) {
       const c = CID.decode(v)
-      if (!cids.has(c.toString())) { add(c); targets.push(c.toString()) }
+      if (!cids.has(c.toString())) { add(c); statements.push(c); targets.push(c.toString()) }
     }
   }
   const out: Array<{ cid: CID, bytes: Uint8Array, createdAt: number }> = []
-  for (const cid of cids.values()) {
+  const read = async (cid: CID): Promise<SignedRecord | undefined> => {
     const bytes = await store.get(cid)
-    if (bytes === undefined) continue
-    out.push({ cid, bytes, createdAt: dagCbor.decode<SignedRecord>(bytes).rec.createdAt })
+    if (bytes === undefined) return undefined
+    const signed = dagCbor.decode<SignedRecord>(bytes)
+    out.push({ cid, bytes, createdAt: signed.rec.createdAt })
+    return signed
   }
+  // a statement's signer is checked against its org's keys (SPEC §7): the file carries the
+  // rotations of every org that made one, or it would fail its own verification
+  const authors = new Set<string>([org])
+  for (const cid of statements) {
+    const author = (await read(cid))?.rec.org
+    if (author !== undefined && !authors.has(author)) { authors.add(author); await rotations(author) }
+  }
+  const taken = new Set(statements.map(String))
+  for (const [key, cid] of cids) if (!taken.has(key)) await read(cid)
   return out.sort((a, b) => a.createdAt - b.createdAt)
 }
 
@@ -124,9 +141,6 @@ export interface ImportReport {
   errors: Array<{ cid: string, code: string, message: string }>
 }
 
-/** Codes that can clear once an earlier block of the same file has been ingested. */
-const WAITS_ON_ANOTHER = new Set(['SEQ_GAP', 'UNKNOWN_TARGET', 'UNAUTHORIZED_KEY'])
-
 /** Blocks by position: an array in memory, or a CAR file read a block at a time (car-file.ts). */
 export interface BlockSource {
   count: number
@@ -142,67 +156,108 @@ export interface IngestBlocksOptions {
   source?: string
   /** who offered the blocks, for the audit log (`car:<file>` for a CAR file) */
   from?: string
+  /** the blocks' places, noted while the file was first read (default: each block is read once to note it) */
+  plan?: ImportPlan
 }
 
 /**
- * Import a CAR file as a stream: its blocks are read one at a time (car-file.ts), and only
- * the positions of blocks that wait on a later one are kept between passes, so memory does
- * not grow with the file.
+ * Import a CAR file as a stream: the first pass over the file checks its structure and
+ * notes where each block goes (car-order.ts); the blocks are then read one at a time, by
+ * offset, in that order. Memory holds a few numbers per block, never the blocks.
  */
-export async function importCar (ingest: Ingest, path: string, options: Omit<IngestBlocksOptions, 'roots' | 'source' | 'from'> = {}): Promise<ImportReport> {
-  return await withCar(path, async (car) => await ingestBlocks(ingest, car, { ...options, roots: car.roots.map(String), source: 'car', from: `car:${path}` }), options)
+export async function importCar (ingest: Ingest, path: string, options: Omit<IngestBlocksOptions, 'roots' | 'source' | 'from' | 'plan'> = {}): Promise<ImportReport> {
+  const plan = new ImportPlan()
+  return await withCar(path, async (car) => await ingestBlocks(ingest, car, { ...options, plan, roots: car.roots.map(String), source: 'car', from: `car:${path}` }),
+    { signal: options.signal, onBlock: (i, bytes) => { plan.add(i, bytes) } })
 }
 
 /**
- * Ingest a set of blocks in the given order; blocks that wait on another block of the set
- * (a later version, a rotation, a claim) are retried while any progress is made. Between
- * passes only the waiting blocks' positions (and the first few errors) are kept.
+ * Ingest a set of blocks in the order of SPEC §6.1 (car-order.ts), whatever their order in
+ * the set: each block is offered once, except versions whose `derived_from` source comes
+ * later, offered again at most as many times in all as there are blocks. A block that
+ * waits on one missing from the set is rejected once, with its code.
  */
 export async function ingestBlocks (ingest: Ingest, blocks: BlockSource | CarBlock[], options: IngestBlocksOptions = {}): Promise<ImportReport> {
   const source: BlockSource = Array.isArray(blocks) ? { count: blocks.length, read: i => blocks[i] } : blocks
   const report: ImportReport = { roots: options.roots ?? [], accepted: 0, duplicate: 0, equivocation: 0, rejected: 0, reasons: {}, errors: [] }
-  let pending = Uint32Array.from({ length: source.count }, (_, i) => i)
+  const plan = options.plan ?? await planOf(source, options.signal)
+  const { chains, groups, statements, others } = plan.build()
   let done = 0
-  // the blocks still waiting after the last pass: their codes, and the first few in detail
-  let codes: string[] = []
-  let detail: Array<{ cid: CID, e: OosError }> = []
-  while (pending.length > 0) {
-    const retry = new Uint32Array(pending.length)
-    let waiting = 0
-    codes = []
-    detail = []
-    for (const i of pending) {
-      options.signal?.throwIfAborted()
-      let b: CarBlock | undefined
-      try {
-        b = await source.read(i)
-        const r = await ingest.ingest(b.bytes, { expectedCid: b.cid, source: options.source ?? 'blocks', from: options.from, signal: options.signal })
-        report[r.status]++
-        options.onResult?.(r)
-        options.onProgress?.(++done, source.count)
-      } catch (err) {
-        if (err instanceof CarInvalidError || (err as Error)?.name === 'AbortError') throw err
-        const e = err instanceof OosError ? err : new OosError('INTERNAL', String(err))
-        if (b !== undefined && WAITS_ON_ANOTHER.has(e.code)) {
-          retry[waiting++] = i
-          codes.push(e.code)
-          if (detail.length < MAX_ERRORS) detail.push({ cid: b.cid, e })
-          continue
-        }
-        count(report, b?.cid ?? (e as { cid?: CID }).cid, e)
-        options.onProgress?.(++done, source.count)
-      }
+  /** a held version: its error, and how many versions had been taken when it was offered */
+  type Held = { cid?: CID, e: OosError, taken: number }
+  let versions = 0
+  const taken = (): number => versions
+  /** Offer block `i`; with `hold`, a version whose source is unknown is returned, not counted. */
+  const offer = async (i: number, hold = false): Promise<Held | undefined> => {
+    options.signal?.throwIfAborted()
+    let b: CarBlock | undefined
+    try {
+      b = await source.read(i)
+      const r = await ingest.ingest(b.bytes, { expectedCid: b.cid, source: options.source ?? 'blocks', from: options.from, signal: options.signal })
+      report[r.status]++
+      if (r.status === 'accepted' && r.kind === 'oos/version') versions++
+      options.onResult?.(r)
+    } catch (err) {
+      if (err instanceof CarInvalidError || (err as Error)?.name === 'AbortError') throw err
+      const e = err instanceof OosError ? err : new OosError('INTERNAL', String(err))
+      const cid = b?.cid ?? (e as { cid?: CID }).cid
+      if (hold && e instanceof UnknownSourceError) return { cid, e, taken: taken() }
+      count(report, cid, e)
     }
-    if (waiting === pending.length) break // no progress: what is left waits on nothing in this set
-    pending = retry.subarray(0, waiting)
+    options.onProgress?.(++done, source.count)
+    return undefined
   }
-  // what still waits: counted by code, the first few in detail
-  for (const [j, code] of codes.entries()) {
-    const d = detail[j]
-    if (d !== undefined) count(report, d.cid, d.e)
-    else { report.rejected++; report.reasons[code] = (report.reasons[code] ?? 0) + 1 }
+  // 1. chains, one group per org, merged by the createdAt of each group's next block
+  const next = groups.slice(0, -1)
+  const heap = new GroupHeap(g => plan.time(chains[next[g]]))
+  for (let g = 0; g < next.length; g++) if (next[g] < groups[g + 1]) heap.push(g)
+  const held = new Map<number, Held>()
+  const drain = async (): Promise<void> => {
+    for (let g = heap.pop(); g !== undefined; g = heap.pop()) {
+      const h = await offer(chains[next[g]], true)
+      if (h !== undefined) held.set(g, h)
+      else if (++next[g] < groups[g + 1]) heap.push(g)
+    }
   }
+  await drain()
+  // held orgs again, each when versions were taken since it was held (one may hold its source),
+  // within a budget of one extra offer per block
+  let budget = source.count
+  for (let moved = true; moved && held.size > 0 && budget > 0;) {
+    moved = false
+    for (const [g, was] of [...held]) {
+      if (was.taken === taken()) continue
+      if (budget-- <= 0) break
+      const h = await offer(chains[next[g]], true)
+      if (h !== undefined) { held.set(g, h); continue }
+      held.delete(g)
+      moved = true
+      if (++next[g] < groups[g + 1]) heap.push(g)
+      await drain()
+    }
+  }
+  // what still waits is rejected once, with its code; the rest of its org offered once each
+  for (const [g, h] of held) {
+    count(report, h.cid, h.e)
+    options.onProgress?.(++done, source.count)
+    for (let j = next[g] + 1; j < groups[g + 1]; j++) await offer(chains[j])
+  }
+  // 2. statements, 3. blocks that are no record
+  for (const i of statements) await offer(i)
+  for (const i of others) await offer(i)
   return report
+}
+
+/** Note each block of a set (read once, in order) in a new plan. */
+async function planOf (source: BlockSource, signal?: AbortSignal): Promise<ImportPlan> {
+  const plan = new ImportPlan()
+  for (let i = 0; i < source.count; i++) {
+    signal?.throwIfAborted()
+    let bytes: Uint8Array | undefined
+    try { bytes = (await source.read(i)).bytes } catch (err) { if (!(err instanceof RecordTooLargeError)) throw err }
+    plan.add(i, bytes)
+  }
+  return plan
 }
 
 /** rejections kept in detail in a report */

@@ -59,27 +59,46 @@ class Reader {
 }
 
 export function glance (bytes: Uint8Array): RecordGlance | undefined {
+  const g = fields(bytes, GLANCE, (f) => f.seq !== undefined || (f.type !== 'oos/version' && f.type !== 'oos/key-rotation'))
+  if (g === undefined) return undefined
+  return g.seq === undefined ? { type: g.type, org: g.org } : { type: g.type, org: g.org, seq: g.seq }
+}
+
+/**
+ * Where a record goes in a CAR import plan (node/car-order.ts): its glance, `createdAt`,
+ * and a rotation's `effectiveSeq`. Reads on past the body of a version (`createdAt` sorts
+ * after `body` in canonical order), skipping it without decoding it.
+ */
+export interface RecordPlace extends RecordGlance { createdAt?: number, effectiveSeq?: number }
+
+export function place (bytes: Uint8Array): RecordPlace | undefined {
+  return fields(bytes, PLACE, (f) => f.createdAt !== undefined &&
+    (f.type === 'oos/key-rotation' ? f.seq !== undefined && f.effectiveSeq !== undefined : f.type !== 'oos/version' || f.seq !== undefined))
+}
+
+const GLANCE = new Set(['seq'])
+const PLACE = new Set(['seq', 'createdAt', 'effectiveSeq'])
+
+/** The text fields `type` and `org` and the unsigned integers named in `uints` of `rec`, until `enough` says stop. */
+function fields (bytes: Uint8Array, uints: Set<string>, enough: (f: RecordPlace) => boolean): RecordPlace | undefined {
   try {
     const r = new Reader(bytes)
     const [m0, n0] = r.head()
     if (m0 !== 5 || n0 !== 2 || r.text() !== 'rec') return undefined
     const [m1, n1] = r.head()
     if (m1 !== 5) return undefined
-    let type: string | undefined
-    let org: string | undefined
-    let seq: number | undefined
-    for (let i = 0; i < n1 && (type === undefined || org === undefined || (seq === undefined && type !== 'oos/version' && type !== 'oos/key-rotation')); i++) {
+    const f: Partial<RecordPlace> & Record<string, unknown> = {}
+    for (let i = 0; i < n1 && (f.type === undefined || f.org === undefined || !enough(f as RecordPlace)); i++) {
       const k = r.text()
-      if (k === 'type') type = r.text()
-      else if (k === 'org') org = r.text()
-      else if (k === 'seq') {
+      if (k === 'type' || k === 'org') f[k] = r.text()
+      else if (uints.has(k)) {
         const [m, v] = r.head()
         if (m !== 0) return undefined
-        seq = v
+        f[k] = v
       } else r.skip()
     }
-    if (type === undefined || org === undefined) return undefined
-    return seq === undefined ? { type, org } : { type, org, seq }
+    if (f.type === undefined || f.org === undefined) return undefined
+    return f as RecordPlace
   } catch {
     return undefined
   }

@@ -1,6 +1,6 @@
 /**
  * CAR import and verify read the file as a stream (node/car-file.ts): memory does not grow
- * with the file, the retry order of waiting blocks is kept, and a malformed file is
+ * with the file, blocks go in the order of SPEC §6.1 whatever the file's, and a malformed file is
  * `CAR_INVALID`. The memory figures come from real `oos` processes: each records its peak
  * RSS (getrusage ru_maxrss) at exit through a preloaded module (maxrss.mjs).
  */
@@ -92,7 +92,7 @@ describe('CAR reading (node/car-file.ts) through importCar', () => {
   beforeAll(async () => { node = await openNode(); dir = await tempDir() })
   afterAll(async () => { await node?.close(); await dir?.cleanup() })
 
-  it('keeps the retry order: a chain written back to front is accepted whole', async () => {
+  it('a chain written back to front is accepted whole', async () => {
     const file = join(dir.path, 'reverse.car')
     const made = await writeVersionsCar(file, { versions: 6, sections: 1, chars: 200, order: 'reverse' })
     let progress = 0
@@ -118,7 +118,7 @@ describe('CAR reading (node/car-file.ts) through importCar', () => {
     } finally { await other.close() }
   })
 
-  it('blocks that wait on nothing in the file are counted once, by code, after the last pass', async () => {
+  it('blocks that wait on one missing from the file are counted once, by code', async () => {
     const file = join(dir.path, 'gap.car')
     await writeVersionsCar(file, { versions: 4, sections: 1, chars: 200 })
     // drop version 1: versions 2..4 wait for it (SEQ_GAP) and never get it
