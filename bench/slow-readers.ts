@@ -32,7 +32,7 @@ import { Store } from '../src/store/store.ts'
 import { Ingest } from '../src/ingest/ingest.ts'
 import { signVersion } from '../src/records/version.ts'
 import { oos } from '../tests/cli/run.ts'
-import { ENV, startNode, type NodeProcess } from '../tests/cli/start.ts'
+import { PASSPHRASE, startNode, type NodeProcess } from '../tests/cli/start.ts'
 import { documents, sleep } from './propagation.ts'
 
 const { values } = parseArgs({ options: { versions: { type: 'string', default: '3000' }, peers: { type: 'string', default: '40' }, streams: { type: 'string', default: '8' }, mode: { type: 'string', default: 'pause' }, after: { type: 'string', default: '10' } } })
@@ -40,7 +40,7 @@ const N = Number(values.versions)
 const PEERS = Number(values.peers)
 const STREAMS = Number(values.streams)
 const MODE = values.mode as 'pause' | 'ignore'
-const PASS = ENV.OOS_PASSPHRASE
+const PASS = PASSPHRASE
 const log = (line: string): void => { if (process.env.BENCH_VERBOSE === '1') console.error(line) }
 const start = async (h: string): Promise<NodeProcess> => await startNode(h, [], text => { if (process.env.BENCH_VERBOSE === '1') process.stderr.write(text) })
 

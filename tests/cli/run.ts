@@ -7,7 +7,7 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
 export interface Run { code: number, stdout: string, stderr: string, json: () => any }
 
-function oosEnv (extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+export function oosEnv (extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: Record<string, string | undefined> = { ...process.env, OOS_PASSPHRASE: 'correct horse battery staple', OOS_SCRYPT_N: '1024', DEBUG: undefined, ...extra }
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k]
   return env as NodeJS.ProcessEnv
@@ -49,12 +49,13 @@ export interface Started {
  * `oos start --json ARGS`, run as `command` (default: this Node running bin/oos.js; e.g.
  * another Node, or `npm run --silent oos --`); resolves once the node runs.
  */
-export async function startOos (args: string[], options: { command?: string[] } = {}): Promise<Started> {
+export async function startOos (args: string[], options: { command?: string[], onLog?: (text: string) => void } = {}): Promise<Started> {
   const [cmd, ...pre] = options.command ?? [process.execPath, BIN]
   const child = spawn(cmd, [...pre, 'start', '--json', ...args], { cwd: ROOT, env: oosEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
-  child.stderr?.on('data', (d: Buffer) => { err += d.toString() })
+  // always read (a full pipe would block the node), keep the last lines for errors
+  child.stderr?.on('data', (d: Buffer) => { err += d.toString(); if (err.length > 10_000) err = err.slice(-5_000); options.onLog?.(d.toString()) })
   const exit = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>(resolve => { child.once('exit', (code, signal) => { resolve({ code, signal }) }) })
   const info = await new Promise<Started['info']>((resolve, reject) => {
     child.stdout?.on('data', (d: Buffer) => {
