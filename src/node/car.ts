@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
-import { OosError } from '../errors.ts'
+import { InternalError, OosError } from '../errors.ts'
 import { Ingest, type IngestResult } from '../ingest/ingest.ts'
 import type { SignedRecord } from '../records/types.ts'
 import { K } from '../store/keys.ts'
@@ -182,7 +182,7 @@ export async function ingestBlocks (ingest: Ingest, blocks: BlockSource | CarBlo
         options.onProgress?.(++done, source.count)
       } catch (err) {
         if (err instanceof CarInvalidError || (err as Error)?.name === 'AbortError') throw err
-        const e = err instanceof OosError ? err : new OosError('INTERNAL', String(err))
+        const e = err instanceof OosError ? err : new InternalError(String(err))
         if (b !== undefined && WAITS_ON_ANOTHER.has(e.code)) {
           retry[waiting++] = i
           codes.push(e.code)
