@@ -36,6 +36,8 @@ export interface VerifyPoolInit {
 export interface VerifyPoolStats {
   /** workers running now */
   workers: number
+  /** requests each of them holds now, in `threads` order */
+  inflight: number[]
   /** workers that exited or failed while the pool ran */
   crashes: number
   /** replacement workers started */
@@ -116,7 +118,7 @@ export class VerifyPool {
   get threads (): readonly Worker[] { return this.slots.map(s => s.worker) }
 
   stats (): VerifyPoolStats {
-    return { workers: this.slots.length, ...this.counts, inline: this.inline() }
+    return { workers: this.slots.length, inflight: this.slots.map(s => s.inflight.size), ...this.counts, inline: this.inline() }
   }
 
   async verify (bytes: Uint8Array, now: number): Promise<Verified> {
