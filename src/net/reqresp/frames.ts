@@ -8,7 +8,7 @@ import * as dagCbor from '@ipld/dag-cbor'
 import type { Stream } from '@libp2p/interface'
 import * as lp from 'it-length-prefixed'
 import type { Uint8ArrayList } from 'uint8arraylist'
-import { OosError } from '../../errors.ts'
+import { InternalError, OosError } from '../../errors.ts'
 import { BadRequestError, FrameTooLargeError, MalformedFrameError, StreamResetError, TruncatedFrameError } from './errors.ts'
 
 /** Read the frames of `stream` until the remote closes its write side. */
@@ -50,7 +50,7 @@ export function frameError (err: unknown, maxLength: number): Error {
     // writing to a stream that the remote reset (our own aborts surface as their reason instead)
     case 'StreamStateError':
     case 'StreamClosedError': return new StreamResetError(`the stream is closed: ${(err as Error).message}`, { cause: err })
-    default: return err instanceof Error ? err : new Error(String(err))
+    default: return err instanceof Error ? err : new InternalError(String(err))
   }
 }
 
