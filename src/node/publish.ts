@@ -11,6 +11,7 @@
  */
 import * as dagCbor from '@ipld/dag-cbor'
 import { equals } from 'uint8arrays/equals'
+import { AbortedError } from '../errors.ts'
 import type { Ingest, IngestResult } from '../ingest/ingest.ts'
 import { bodyForSeq, signVersion } from '../records/version.ts'
 import type { VersionRecord } from '../records/types.ts'
@@ -50,7 +51,7 @@ export async function publish (store: Store, ingest: Ingest, body: OosBody, opti
 }
 
 async function publishNow (store: Store, ingest: Ingest, body: OosBody, options: PublishOptions): Promise<IngestResult> {
-  options.signal?.throwIfAborted()
+  if (options.signal?.aborted === true) throw new AbortedError('publish aborted')
   const head = await store.head(options.org)
   if (head !== undefined) {
     const prev = await getRecord(store, head.cid)
