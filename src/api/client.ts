@@ -227,7 +227,7 @@ export class ApiClient implements ApiHandlers {
           let size = 0
           res.on('data', (c: Buffer) => {
             size += c.length
-            if (size > MAX_RESPONSE_BYTES) { res.destroy(new Error(`response over ${MAX_RESPONSE_BYTES} bytes`)); return }
+            if (size > MAX_RESPONSE_BYTES) { res.destroy(new ApiUnavailableError(`response over ${MAX_RESPONSE_BYTES} bytes`)); return }
             chunks.push(c)
           })
           res.on('end', () => { resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }) })
