@@ -22,7 +22,8 @@ describe('verify pool under a sync', () => {
     let killed: Promise<number> | undefined
     follower.ingest.onDecision(d => {
       if (d.status !== 'accepted' || d.org !== alice.did) return
-      // from 100 in, the first time a worker holds records: kill it
+      // from 100 in, the first time a worker holds records: kill it (whether its reply was
+      // already on its way is a race; tests/ingest/pool.test.ts kills workers mid-batch for sure)
       const busy = pool?.stats().inflight.findIndex(n => n > 0) ?? -1
       if (++accepted >= 100 && killed === undefined && busy >= 0) killed = pool?.threads[busy].terminate()
     })
@@ -32,6 +33,5 @@ describe('verify pool under a sync', () => {
     expect(accepted).toBe(500)
     expect(follower.ingest.stats()).toMatchObject({ rejected: 0, equivocation: 0 })
     expect(pool?.stats()).toMatchObject({ crashes: 1, restarts: 1, failed: 0, workers: 2, inline: false })
-    expect(pool?.stats().retried).toBeGreaterThan(0) // its records went to the other worker or its replacement
   }, 120_000)
 })
