@@ -197,7 +197,8 @@ export class VerifyPool {
     this.crashTimes.push(now)
     if (this.crashTimes.length <= this.restartBudget) {
       this.counts.restarts++
-      const next = this.spawn()
+      // a replacement that cannot even be created (no threads, no memory) leaves the rest, or inline
+      const next = this.spawn().catch((err) => { this.log.error('cannot start a verify worker: %e', err); this.schedule() })
       if (this.queue.length > 0) this.schedule()
       return await next
     }
