@@ -7,7 +7,7 @@
  */
 import { request } from 'node:http'
 import { readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { errorFromCode, OosError } from '../errors.ts'
+import { errorFromCode } from '../errors.ts'
 import { homePaths } from '../node/home.ts'
 import { AbortedError } from '../ingest/errors.ts'
 // the modules whose error codes can come back from the API: importing them registers
@@ -227,7 +227,7 @@ export class ApiClient implements ApiHandlers {
           let size = 0
           res.on('data', (c: Buffer) => {
             size += c.length
-            if (size > MAX_RESPONSE_BYTES) { res.destroy(new Error(`response over ${MAX_RESPONSE_BYTES} bytes`)); return }
+            if (size > MAX_RESPONSE_BYTES) { res.destroy(new ApiUnavailableError(`response over ${MAX_RESPONSE_BYTES} bytes`)); return }
             chunks.push(c)
           })
           res.on('end', () => { resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }) })
@@ -250,7 +250,7 @@ export class ApiClient implements ApiHandlers {
     if (status >= 200 && status < 300) return value as T
     const e = value?.error
     if (typeof e?.code === 'string' && typeof e.message === 'string') throw errorFromCode(e.code, e.message, typeof e.path === 'string' ? e.path : undefined)
-    throw new OosError('API_UNAVAILABLE', `the node's API at ${this.url} answered ${status} without an error code`)
+    throw new ApiUnavailableError(`the node's API at ${this.url} answered ${status} without an error code`)
   }
 }
 

@@ -32,10 +32,6 @@ export interface OrgSigner {
  * without it only our own org is trusted and `trustSet` refuses.
  */
 export function localHandlers (store: Store, ingest: Ingest, config: Pick<HomeConfig, 'org'>, signer?: OrgSigner, home?: string, from = 'api'): LocalHandlers {
-  // publishes run one at a time: each reads the head it builds on, and two running at once
-  // would sign two different versions of the same seq (an equivocation of our own)
-  let publishing: Promise<unknown> = Promise.resolve()
-
   return {
     ...trustHandlers(store, ingest, { org: config.org, home, signer, from }),
 
@@ -45,9 +41,8 @@ export function localHandlers (store: Store, ingest: Ingest, config: Pick<HomeCo
       if (format !== 'md' && format !== 'json') throw new InvalidArgumentError('format must be "md" or "json"', { path: 'format' })
       const parsed = format === 'json' ? parseOosJson(document) : parseOosMarkdown(document)
       const body = validateBody(parsed.body)
-      const run = publishing.then(async () => await publishVersion(store, ingest, body, { org: config.org, secretKey: signer.secretKey, key: signer.key, signal: options.signal, from }))
-      publishing = run.catch(() => {})
-      const r = await run
+      // serialized with every other publish of the org, the node's own included (node/publish.ts)
+      const r = await publishVersion(store, ingest, body, { org: config.org, secretKey: signer.secretKey, key: signer.key, signal: options.signal, from })
       if (r.status === 'equivocation') {
         throw new PublishConflictError(`version ${r.seq ?? '?'} (${r.cid.toString()}) conflicts with another version ${r.seq ?? '?'} of ${r.org} held here; it was kept only as an equivocation proof`)
       }

@@ -80,7 +80,9 @@ export const ERROR_STATUS: Readonly<Record<string, number>> = {
   // the node's disk is full
   NO_SPACE: 507,
   // the store is closing or closed: the node is stopping
-  STORE_NOT_STARTED: 503
+  STORE_NOT_STARTED: 503,
+  // a verify worker died on the record each time (SPEC §9): not judged, may be tried again
+  WORKER_FAILED: 503
 }
 
 export function httpStatusFor (code: string): number {

@@ -1,6 +1,8 @@
 import type { CID } from 'multiformats/cid'
 import { errorClass } from '../errors.ts'
 
+export { AbortedError, NotStartedError } from '../errors.ts'
+
 /** Chain and reference rules (SPEC §6, §9). */
 export class SeqGapError extends errorClass('SeqGapError', 'SEQ_GAP') {}
 export class WrongPrevError extends errorClass('WrongPrevError', 'WRONG_PREV') {}
@@ -9,12 +11,13 @@ export class UnauthorizedKeyError extends errorClass('UnauthorizedKeyError', 'UN
 export class UnknownTargetError extends errorClass('UnknownTargetError', 'UNKNOWN_TARGET') {}
 export class NotAuthorError extends errorClass('NotAuthorError', 'NOT_AUTHOR') {}
 export class StaleRecordError extends errorClass('StaleRecordError', 'STALE_RECORD') {}
-export class AbortedError extends errorClass('AbortedError', 'ABORTED') {}
+/** A verify worker died (SPEC §9) every time it was given this record: the record is not judged. */
+export class WorkerFailedError extends errorClass('WorkerFailedError', 'WORKER_FAILED') {}
 
 /**
  * A version whose claims are derived from claims not known here (code UNKNOWN_TARGET):
  * carries the missing source CIDs, so a syncing node can fetch their authors' chains first.
  */
-export class UnknownSourceError extends errorClass('UnknownSourceError', 'UNKNOWN_TARGET') {
+export class UnknownSourceError extends UnknownTargetError {
   missing: CID[] = []
 }

@@ -16,7 +16,7 @@
 import { CID } from 'multiformats/cid'
 import { cidBytesOf } from '../records/cid.ts'
 import { glance } from '../records/peek.ts'
-import { OosError } from '../errors.ts'
+import { InternalError, OosError } from '../errors.ts'
 import { logger } from '../logger.ts'
 import { CidMismatchError } from '../records/errors.ts'
 import type { Kind } from '../records/constants.ts'
@@ -103,7 +103,8 @@ interface OpenBatch { batch: Batch, records: number, done: Promise<void>, resolv
 export class Ingest {
   private readonly store: Store
   private readonly now: () => number
-  private readonly pool?: VerifyPool
+  /** the verify workers, when `workers` > 0 (its `stats()` count crashes, restarts and retries) */
+  readonly pool?: VerifyPool
   private readonly state: ChainState
   private readonly maxBatch: number
   private readonly listeners = new Set<IngestListener>()
@@ -217,7 +218,7 @@ export class Ingest {
     let wake: (() => void) | undefined
     for (const bytes of records) {
       inflight++
-      out.push(this.ingest(bytes, options).then(r => r, (e: unknown) => e instanceof OosError ? e : new OosError('INTERNAL', String(e))).finally(() => {
+      out.push(this.ingest(bytes, options).then(r => r, (e: unknown) => e instanceof OosError ? e : new InternalError(String(e))).finally(() => {
         inflight--
         wake?.()
       }))

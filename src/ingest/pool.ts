@@ -4,11 +4,12 @@
  * catch-up sync of a thousand versions) while the main thread runs chain rules and writes
  * the store. Requests queued in the same tick go to a worker as one transferred buffer.
  */
-import { Worker } from 'node:worker_threads'
+import { Worker, type ResourceLimits } from 'node:worker_threads'
 import { availableParallelism } from 'node:os'
 import { errorFromCode } from '../errors.ts'
 import { logger } from '../logger.ts'
-import { skipVerified, unpackVerified, type Verified } from '../records/verified.ts'
+import { skipVerified, unpackVerified, verifyBytes, type Verified } from '../records/verified.ts'
+import { AbortedError, NotStartedError, WorkerFailedError } from './errors.ts'
 import type { VerifyBatch, VerifyReply } from './worker.ts'
 
 const utf8 = new TextDecoder()
@@ -18,23 +19,69 @@ export interface VerifyPoolInit {
   workers?: number
   /** most records per message to a worker (default 16: small enough to keep replies flowing) */
   batch?: number
+  /**
+   * times a request is sent again after the worker holding it died (default 2); then it is
+   * rejected with WORKER_FAILED (a record that kills every worker it reaches must not kill
+   * them all)
+   */
+  retries?: number
+  /** replacement workers started within `restartWindowMs` before the pool verifies inline (default 4) */
+  restarts?: number
+  /** the window of `restarts` (default 60 s) */
+  restartWindowMs?: number
+  /** memory limits of each worker (default: Node's) */
+  resourceLimits?: ResourceLimits
 }
 
-interface Pending { resolve: (v: Verified) => void, reject: (e: Error) => void, bytes: Uint8Array }
+export interface VerifyPoolStats {
+  /** workers running now */
+  workers: number
+  /** requests each of them holds now, in `threads` order */
+  inflight: number[]
+  /** workers that exited or failed while the pool ran */
+  crashes: number
+  /** replacement workers started */
+  restarts: number
+  /** requests sent again after their worker died */
+  retried: number
+  /** requests rejected with WORKER_FAILED */
+  failed: number
+  /** true once the restart budget ran out and no worker is left: records are verified on the main thread */
+  inline: boolean
+}
+
+interface Pending { resolve: (v: Verified) => void, reject: (e: Error) => void, bytes: Uint8Array, now: number, tries: number }
 interface Queued { id: number, bytes: Uint8Array, now: number }
+interface Slot { worker: Worker, ready: boolean, inflight: Set<number> }
 
 /** Request buffers are allocated in steps of this size, with room to spare, and kept for reuse. */
 const SPARE_STEP = 64 * 1024
+const WORKER_URL = new URL('./worker.ts', import.meta.url)
 
+/**
+ * Crash safety: a worker that exits or fails (killed, out of memory, a bug) takes only its own
+ * batches with it; their requests go back to the queue for the other workers (or its
+ * replacement), at most `retries` times each. A replacement starts at once, within a restart
+ * budget; past the budget, with no worker left, the pool verifies on the calling thread, as
+ * an ingest door without workers does.
+ */
 export class VerifyPool {
   private readonly size: number
   private readonly batchSize: number
-  private workers: Worker[] = []
+  private readonly retries: number
+  private readonly restartBudget: number
+  private readonly restartWindowMs: number
+  private readonly resourceLimits?: ResourceLimits
+  private slots: Slot[] = []
+  private started = false
   private readonly pending = new Map<number, Pending>()
   private queue: Queued[] = []
   private nextId = 0
   private next = 0
   private scheduled = false
+  /** when recent workers died, for the restart budget */
+  private crashTimes: number[] = []
+  private readonly counts = { crashes: 0, restarts: 0, retried: 0, failed: 0 }
   /** request buffers handed back by the workers, to be filled again */
   private spares: ArrayBuffer[] = []
   private readonly log = logger('oosnet:ingest:pool')
@@ -42,61 +89,133 @@ export class VerifyPool {
   constructor (init: VerifyPoolInit = {}) {
     this.size = Math.max(1, init.workers ?? Math.min(4, availableParallelism()))
     this.batchSize = Math.max(1, init.batch ?? 16)
+    this.retries = Math.max(0, init.retries ?? 2)
+    this.restartBudget = Math.max(0, init.restarts ?? 4)
+    this.restartWindowMs = init.restartWindowMs ?? 60_000
+    this.resourceLimits = init.resourceLimits
   }
 
+  /** Resolves when every worker has loaded its modules (or, past the restart budget, the pool verifies inline). */
   async start (): Promise<void> {
-    if (this.workers.length > 0) return
-    const url = new URL('./worker.ts', import.meta.url)
-    const ready: Array<Promise<void>> = []
-    this.workers = Array.from({ length: this.size }, () => {
-      const w = new Worker(url)
-      const { promise, resolve, reject } = Promise.withResolvers<void>()
-      ready.push(promise)
-      w.on('message', (msg: VerifyReply | 'ready') => {
-        if (msg === 'ready') return resolve()
-        if (this.spares.length < 2 * this.size) this.spares.push(msg.spare)
-        this.settle(msg.reply)
-      })
-      w.on('error', (err) => { reject(err); this.log.error('verify worker failed: %e', err) })
-      return w
-    })
-    await Promise.all(ready) // the workers have loaded their modules
-    for (const w of this.workers) w.unref()
-    this.log('started %d verify workers', this.size)
+    if (this.started) return
+    this.started = true
+    await Promise.all(Array.from({ length: this.size }, async () => await this.spawn()))
+    this.log('started %d verify workers', this.slots.length)
   }
 
   async stop (): Promise<void> {
-    const ws = this.workers
-    this.workers = []
-    await Promise.all(ws.map(async w => await w.terminate()))
-    for (const [, p] of this.pending) p.reject(new Error('verify pool stopped'))
+    this.started = false
+    const slots = this.slots
+    this.slots = [] // first: their 'exit' events are not crashes
+    await Promise.all(slots.map(async s => await s.worker.terminate()))
+    for (const [, p] of this.pending) p.reject(new AbortedError('verify pool stopped'))
     this.pending.clear()
     this.queue = []
     this.spares = []
   }
 
+  /** The worker threads running now (for monitoring, and for tests that kill one). */
+  get threads (): readonly Worker[] { return this.slots.map(s => s.worker) }
+
+  stats (): VerifyPoolStats {
+    return { workers: this.slots.length, inflight: this.slots.map(s => s.inflight.size), ...this.counts, inline: this.inline() }
+  }
+
   async verify (bytes: Uint8Array, now: number): Promise<Verified> {
-    if (this.workers.length === 0) throw new Error('verify pool not started')
+    if (!this.started) throw new NotStartedError('verify pool not started')
+    if (this.inline()) return verifyBytes(bytes, now)
     const id = this.nextId++
     // workers keep the process alive only while they have work
-    if (this.pending.size === 0) for (const w of this.workers) w.ref()
+    if (this.pending.size === 0) this.hold(true)
     const { promise, resolve, reject } = Promise.withResolvers<Verified>()
-    this.pending.set(id, { resolve, reject, bytes })
+    this.pending.set(id, { resolve, reject, bytes, now, tries: 0 })
     this.queue.push({ id, bytes, now })
-    if (!this.scheduled) {
-      this.scheduled = true
-      // after the current turn of the event loop, not its next microtask: a caller feeding
-      // records one `await` apart (a sync reading frames) still fills batches
-      setImmediate(() => { this.flush() })
-    }
+    this.schedule()
     return await promise
+  }
+
+  /** No worker left and none starting: the restart budget ran out. */
+  private inline (): boolean { return this.started && this.slots.length === 0 }
+
+  private schedule (): void {
+    if (this.scheduled) return
+    this.scheduled = true
+    // after the current turn of the event loop, not its next microtask: a caller feeding
+    // records one `await` apart (a sync reading frames) still fills batches
+    setImmediate(() => { this.flush() })
+  }
+
+  private hold (ref: boolean): void {
+    for (const s of this.slots) if (s.ready) { if (ref) s.worker.ref(); else s.worker.unref() }
+  }
+
+  /** Start one worker; resolves when it (or, if it dies first, its replacement) is ready, or none will be. */
+  private async spawn (): Promise<void> {
+    const worker = new Worker(WORKER_URL, this.resourceLimits !== undefined ? { resourceLimits: this.resourceLimits } : {})
+    const slot: Slot = { worker, ready: false, inflight: new Set() }
+    this.slots.push(slot)
+    const { promise, resolve } = Promise.withResolvers<void>()
+    worker.on('message', (msg: VerifyReply | 'ready') => {
+      if (msg === 'ready') {
+        slot.ready = true
+        if (this.pending.size === 0) worker.unref()
+        resolve()
+        if (this.queue.length > 0) this.schedule()
+        return
+      }
+      if (this.spares.length < 2 * this.size) this.spares.push(msg.spare)
+      this.settle(msg.reply, slot)
+    })
+    // an 'exit' follows every 'error'
+    worker.on('error', (err) => { this.log.error('verify worker failed: %e', err) })
+    worker.on('exit', (code) => { resolve(this.lost(slot, code)) })
+    return await promise
+  }
+
+  /** A worker exited: requeue its requests (or fail those out of retries) and replace it within the budget. */
+  private async lost (slot: Slot, code: number): Promise<void> {
+    const i = this.slots.indexOf(slot)
+    if (i < 0) return // stopped by `stop`
+    this.slots.splice(i, 1)
+    this.counts.crashes++
+    this.log.error('verify worker exited with code %d, %d records in flight', code, slot.inflight.size)
+    for (const id of slot.inflight) {
+      const p = this.pending.get(id)
+      if (p === undefined) continue
+      if (++p.tries > this.retries) {
+        this.pending.delete(id)
+        this.counts.failed++
+        p.reject(new WorkerFailedError(`the verify worker died ${p.tries} times while checking this record`))
+      } else {
+        this.counts.retried++
+        this.queue.push({ id, bytes: p.bytes, now: p.now })
+      }
+    }
+    if (this.pending.size === 0) this.hold(false)
+    const now = Date.now()
+    this.crashTimes = this.crashTimes.filter(t => now - t < this.restartWindowMs)
+    this.crashTimes.push(now)
+    if (this.crashTimes.length <= this.restartBudget) {
+      this.counts.restarts++
+      // a replacement that cannot even be created (no threads, no memory) leaves the rest, or inline
+      const next = this.spawn().catch((err) => { this.log.error('cannot start a verify worker: %e', err); this.schedule() })
+      if (this.queue.length > 0) this.schedule()
+      return await next
+    }
+    if (this.slots.length === 0) this.log.error('%d verify workers died within %d ms: verifying on the main thread from now on', this.crashTimes.length, this.restartWindowMs)
+    if (this.queue.length > 0) this.schedule()
   }
 
   private flush (): void {
     this.scheduled = false
+    if (!this.started) return // stopped meanwhile: `stop` rejected these
+    const live = this.slots.filter(s => s.ready)
+    if (live.length === 0) {
+      if (this.inline()) this.verifyInline()
+      return // the workers starting take the queue when ready
+    }
     const q = this.queue
     this.queue = []
-    if (this.workers.length === 0) return // stopped meanwhile: `stop` rejected these
     for (let i = 0; i < q.length; i += this.batchSize) {
       const part = q.slice(i, i + this.batchSize)
       const total = part.reduce((n, r) => n + r.bytes.length, 0)
@@ -105,8 +224,21 @@ export class VerifyPool {
       let at = 0
       for (const r of part) { buf.set(r.bytes, at); at += r.bytes.length; ends.push(at) }
       const msg: VerifyBatch = { ids: part.map(r => r.id), ends, buf: buf.buffer, now: part[0].now }
-      this.workers[this.next].postMessage(msg, [buf.buffer])
-      this.next = (this.next + 1) % this.size
+      const slot = live[this.next++ % live.length]
+      for (const r of part) slot.inflight.add(r.id)
+      slot.worker.postMessage(msg, [buf.buffer])
+    }
+  }
+
+  /** Past the restart budget: what is queued is checked here, as without workers. */
+  private verifyInline (): void {
+    const q = this.queue
+    this.queue = []
+    for (const r of q) {
+      const p = this.pending.get(r.id)
+      if (p === undefined) continue
+      this.pending.delete(r.id)
+      try { p.resolve(verifyBytes(r.bytes, r.now)) } catch (err) { p.reject(err as Error) }
     }
   }
 
@@ -117,7 +249,7 @@ export class VerifyPool {
     return new Uint8Array(Math.ceil(n * 1.25 / SPARE_STEP) * SPARE_STEP)
   }
 
-  private settle (buf: ArrayBuffer): void {
+  private settle (buf: ArrayBuffer, slot: Slot): void {
     const w = new Uint8Array(buf)
     const dv = new DataView(buf)
     let at = 0
@@ -125,8 +257,9 @@ export class VerifyPool {
       const id = dv.getUint32(at)
       const ok = w[at + 4] === 1
       at += 5
+      slot.inflight.delete(id)
       const p = this.pending.get(id)
-      if (p === undefined) { at = ok ? skipVerified(w, at) : at + 4 + dv.getUint32(at); continue } // abandoned (the pool stopped)
+      if (p === undefined) { at = ok ? skipVerified(w, at) : at + 4 + dv.getUint32(at); continue } // abandoned (the pool stopped) or settled already
       this.pending.delete(id)
       if (ok) {
         const { v, next } = unpackVerified(w, at, p.bytes)
@@ -139,6 +272,6 @@ export class VerifyPool {
         p.reject(errorFromCode(code, message, path))
       }
     }
-    if (this.pending.size === 0) for (const w of this.workers) w.unref()
+    if (this.pending.size === 0) this.hold(false)
   }
 }

@@ -10,7 +10,7 @@
  * pool to fill again.
  */
 import { parentPort } from 'node:worker_threads'
-import { OosError } from '../errors.ts'
+import { InternalError, OosError } from '../errors.ts'
 import { packVerified, Writer } from '../records/verified.ts'
 import { prepareValidation } from '../oos/validate.ts'
 
@@ -44,7 +44,7 @@ export function checkBatch (batch: VerifyBatch): ArrayBuffer {
     } catch (err) {
       out.length = head + 5 // drop anything a failed check wrote
       out.buf[head + 4] = 0
-      const e = err instanceof OosError ? err : new OosError('INTERNAL', String((err as Error)?.message ?? err))
+      const e = err instanceof OosError ? err : new InternalError(String((err as Error)?.message ?? err))
       const json = utf8.encode(JSON.stringify(e.path !== undefined ? [e.code, e.message, e.path] : [e.code, e.message]))
       const at = out.reserve(4 + json.length)
       out.view.setUint32(at, json.length)

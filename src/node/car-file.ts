@@ -74,7 +74,7 @@ function fileReader (fh: FileHandle, size: number): Reader {
       return buf.subarray(pos - start, pos - start + want)
     },
     async exactly (n: number, seek = false) {
-      if (pos + n > size) throw new Error('Unexpected end of data')
+      if (pos + n > size) throw new CarInvalidError('unexpected end of data')
       await fill(n)
       const out = buf.subarray(pos - start, pos - start + n)
       if (seek) pos += n
@@ -121,21 +121,21 @@ export async function openCar (path: string, options: OpenCarOptions = {}): Prom
       roots = header.roots.map(r => CID.asCID(r) as CID)
       // CARv2: the CARv1 payload is [dataOffset, dataOffset + dataSize); readHeader read its header
       if (header.version === 2) end = header.dataOffset + header.dataSize
-      if (end > st.size) throw new Error(`the CARv2 header says the data runs to byte ${end}, the file has ${st.size}`)
+      if (end > st.size) throw new CarInvalidError(`the CARv2 header says the data runs to byte ${end}, the file has ${st.size}`)
       while (reader.pos < end) {
         options.signal?.throwIfAborted()
         const offset = reader.pos
         const { length, blockLength } = await readBlockHead(reader)
-        if (blockLength < 0) throw new Error(`the section at byte ${offset} is shorter than its CID`)
-        if (offset + length > end) throw new Error(`the block at byte ${offset} runs past the end of the data (${length} bytes, ${end - offset} left)`)
-        if (count >= max) throw new CarInvalidError(`${path} holds more than ${max} blocks`)
+        if (blockLength < 0) throw new CarInvalidError(`the section at byte ${offset} is shorter than its CID`)
+        if (offset + length > end) throw new CarInvalidError(`the block at byte ${offset} runs past the end of the data (${length} bytes, ${end - offset} left)`)
+        if (count >= max) throw new CarInvalidError(`it holds more than ${max} blocks`)
         if (count === offsets.length) { const more = new Float64Array(Math.min(offsets.length * 2, max)); more.set(offsets); offsets = more }
         if (options.onBlock !== undefined) options.onBlock(count, blockLength > MAX_RECORD_BYTES ? undefined : await reader.exactly(blockLength))
         offsets[count++] = offset
         reader.at(offset + length)
       }
     } catch (err) {
-      if (err instanceof OosError || (err as Error).name === 'AbortError') throw err
+      if ((err instanceof OosError && !(err instanceof CarInvalidError)) || (err as Error).name === 'AbortError') throw err
       throw new CarInvalidError(`${path} is not a valid CAR file: ${(err as Error).message}`)
     }
     const kept = offsets.subarray(0, count)

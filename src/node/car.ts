@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
-import { OosError } from '../errors.ts'
+import { InternalError, OosError } from '../errors.ts'
 import { UnknownSourceError } from '../ingest/errors.ts'
 import { Ingest, type IngestResult } from '../ingest/ingest.ts'
 import { RecordTooLargeError } from '../records/errors.ts'
@@ -199,7 +199,7 @@ export async function ingestBlocks (ingest: Ingest, blocks: BlockSource | CarBlo
       options.onResult?.(r)
     } catch (err) {
       if (err instanceof CarInvalidError || (err as Error)?.name === 'AbortError') throw err
-      const e = err instanceof OosError ? err : new OosError('INTERNAL', String(err))
+      const e = err instanceof OosError ? err : new InternalError(String(err))
       const cid = b?.cid ?? (e as { cid?: CID }).cid
       if (hold && e instanceof UnknownSourceError) return { cid, e, taken: taken() }
       count(report, cid, e)

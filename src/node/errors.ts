@@ -18,3 +18,5 @@ export class NoSpaceError extends errorClass('NoSpaceError', 'NO_SPACE') {}
 export class AddressInUseError extends errorClass('AddressInUseError', 'ADDRESS_IN_USE') {}
 /** libp2p could not listen on an address for another reason (not an address of this host, no permission). */
 export class ListenFailedError extends errorClass('ListenFailedError', 'LISTEN_FAILED') {}
+/** The node (or the API) was started without the org key, so it cannot sign (publish, statements). */
+export class NoOrgKeyError extends errorClass('NoOrgKeyError', 'NO_ORG_KEY') {}

@@ -86,7 +86,7 @@ export async function loadHome (dir: string): Promise<HomeConfig> {
   }
   try {
     const c = JSON.parse(text)
-    if (c.version !== 1 || typeof c.org !== 'string' || typeof c.peerId !== 'string') throw new Error('fields missing')
+    if (c.version !== 1 || typeof c.org !== 'string' || typeof c.peerId !== 'string') throw new HomeCorruptError('fields missing')
     return c as HomeConfig
   } catch (err) {
     throw new HomeCorruptError(`${p.config} is not a valid oosnet config: ${(err as Error).message}`)

@@ -28,7 +28,7 @@ import { Replicator } from './replicator.ts'
 import { homePaths, type HomeConfig } from './home.ts'
 import { Violations } from './violations.ts'
 import { auditLog, type AuditInit, type AuditLog } from './audit.ts'
-import { AddressInUseError, ListenFailedError } from './errors.ts'
+import { AddressInUseError, ListenFailedError, NoOrgKeyError } from './errors.ts'
 import { keyPairFromSeed, publicKeyToDid } from '../identity/index.ts'
 import type { KeyEpoch } from '../ingest/authority.ts'
 import { FollowReacher, boundPeers, parseVia, type FollowRetryInit } from './reach.ts'
@@ -201,7 +201,7 @@ export class OosNode {
 
   /** Publish the next version of our own OOS. */
   async publish (body: OosBody, options: { signal?: AbortSignal } = {}): Promise<IngestResult> {
-    if (this.init.orgKey === undefined) throw new Error('this node was started without the org key')
+    if (this.init.orgKey === undefined) throw new NoOrgKeyError('this node was started without the org key, so it cannot publish')
     return await publishVersion(this.store, this.ingest, body, { org: this.org, secretKey: this.init.orgKey, key: this.signingKey, signal: options.signal, from: 'node' })
   }
 

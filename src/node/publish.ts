@@ -2,9 +2,16 @@
  * Publishing the next version of our own org: seq and prev from the local head, version
  * and derived fields set by `bodyForSeq`, signed, then through the one ingest door like
  * any record from anywhere else.
+ *
+ * Publishes of one org run one at a time (SPEC §6): each reads the head it builds on, and
+ * two running at once would sign two different versions of the same seq, an equivocation of
+ * our own that every follower would flag. The lock is here, below every caller (the node,
+ * the API's handlers, the CLI offline), so that there is exactly one; it is per store, and a
+ * store is one org's home, open in one process at a time (STORE_LOCKED).
  */
 import * as dagCbor from '@ipld/dag-cbor'
 import { equals } from 'uint8arrays/equals'
+import { AbortedError } from '../errors.ts'
 import type { Ingest, IngestResult } from '../ingest/ingest.ts'
 import { bodyForSeq, signVersion } from '../records/version.ts'
 import type { VersionRecord } from '../records/types.ts'
@@ -29,7 +36,22 @@ function comparable (body: OosBody): Uint8Array {
   return dagCbor.encode({ ...bodyForSeq(body, 1), frontmatter: { ...bodyForSeq(body, 1).frontmatter, generated_at: '', word_count: 0 } })
 }
 
+/** The tail of each store's publish queue. */
+const queues = new WeakMap<Store, Promise<unknown>>()
+
+/** Run `fn` when every publish to `store` asked for before it has finished (in call order). */
+export async function withPublishLock<T> (store: Store, fn: () => Promise<T>): Promise<T> {
+  const run = (queues.get(store) ?? Promise.resolve()).then(fn)
+  queues.set(store, run.catch(() => {}))
+  return await run
+}
+
 export async function publish (store: Store, ingest: Ingest, body: OosBody, options: PublishOptions): Promise<IngestResult> {
+  return await withPublishLock(store, async () => await publishNow(store, ingest, body, options))
+}
+
+async function publishNow (store: Store, ingest: Ingest, body: OosBody, options: PublishOptions): Promise<IngestResult> {
+  if (options.signal?.aborted === true) throw new AbortedError('publish aborted')
   const head = await store.head(options.org)
   if (head !== undefined) {
     const prev = await getRecord(store, head.cid)

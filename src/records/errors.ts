@@ -5,6 +5,7 @@ export class RecordTooLargeError extends errorClass('RecordTooLargeError', 'RECO
 export class DecodeFailedError extends errorClass('DecodeFailedError', 'DECODE_FAILED') {}
 export class NonCanonicalError extends errorClass('NonCanonicalError', 'NON_CANONICAL') {}
 export class UnknownKindError extends errorClass('UnknownKindError', 'UNKNOWN_KIND') {}
-export class RecordSchemaError extends errorClass('RecordSchemaError', 'SCHEMA_INVALID') {}
+/** SCHEMA_INVALID has one class, shared with the body schema (oos/errors.ts). */
+export { SchemaInvalidError as RecordSchemaError } from '../oos/errors.ts'
 export class BadSignatureError extends errorClass('BadSignatureError', 'BAD_SIGNATURE') {}
 export class CidMismatchError extends errorClass('CidMismatchError', 'CID_MISMATCH') {}

@@ -6,6 +6,8 @@
  * everything; and by the door to say what a rejected record claimed to be (its decision
  * report, node/audit.ts). Returns undefined for anything that does not look like a record.
  */
+import { DecodeFailedError } from './errors.ts'
+
 export interface RecordGlance { type: string, org: string, seq?: number }
 
 const MAX_DEPTH = 64
@@ -19,21 +21,21 @@ class Reader {
   /** an item's major type and argument */
   head (): [number, number] {
     const b = this.b
-    if (this.at >= b.length) throw new Error('truncated')
+    if (this.at >= b.length) throw new DecodeFailedError('truncated')
     const ib = b[this.at++]
     const major = ib >> 5
     const ai = ib & 31
     if (ai < 24) return [major, ai]
     const n = ai === 24 ? 1 : ai === 25 ? 2 : ai === 26 ? 4 : ai === 27 ? 8 : 0
-    if (n === 0 || this.at + n > b.length) throw new Error('unsupported or truncated head')
+    if (n === 0 || this.at + n > b.length) throw new DecodeFailedError('unsupported or truncated head')
     let v = 0
     for (let i = 0; i < n; i++) v = v * 256 + b[this.at++]
-    if (!Number.isSafeInteger(v)) throw new Error('argument too large')
+    if (!Number.isSafeInteger(v)) throw new DecodeFailedError('argument too large')
     return [major, v]
   }
 
   skip (depth = 0): void {
-    if (depth > MAX_DEPTH) throw new Error('too deep')
+    if (depth > MAX_DEPTH) throw new DecodeFailedError('too deep')
     const [major, v] = this.head()
     switch (major) {
       case 2: case 3: this.bytes(v); return
@@ -45,7 +47,7 @@ class Reader {
   }
 
   bytes (n: number): Uint8Array {
-    if (this.at + n > this.b.length) throw new Error('truncated')
+    if (this.at + n > this.b.length) throw new DecodeFailedError('truncated')
     const out = this.b.subarray(this.at, this.at + n)
     this.at += n
     return out
@@ -53,7 +55,7 @@ class Reader {
 
   text (): string {
     const [major, n] = this.head()
-    if (major !== 3) throw new Error('not a text string')
+    if (major !== 3) throw new DecodeFailedError('not a text string')
     return utf8.decode(this.bytes(n))
   }
 }

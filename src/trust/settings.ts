@@ -39,7 +39,7 @@ export async function loadTrustSettings (home: string): Promise<TrustSettings> {
   }
   try {
     const v = JSON.parse(text)
-    if (v?.version !== 1 || !Array.isArray(v.trusted) || !Array.isArray(v.untrusted)) throw new Error('expected {version: 1, trusted: [], untrusted: []}')
+    if (v?.version !== 1 || !Array.isArray(v.trusted) || !Array.isArray(v.untrusted)) throw new HomeCorruptError('expected {version: 1, trusted: [], untrusted: []}')
     return { version: 1, trusted: v.trusted.filter(isDid), untrusted: v.untrusted.filter(isDid) }
   } catch (err) {
     throw new HomeCorruptError(`${trustPath(home)} is not valid trust settings: ${(err as Error).message}`)

@@ -1,5 +1,5 @@
 import { CID } from 'multiformats/cid'
-import { OosError } from '../../errors.ts'
+import { errorFromCode } from '../../errors.ts'
 import { resolve } from 'node:path'
 import { verifyCar } from '../../node/car.ts'
 import { str, type Command } from '../command.ts'
@@ -32,7 +32,7 @@ export const verify: Command = {
     else if (report.valid) ctx.io.out(`valid: ${summary(report)}`)
     if (!report.valid) {
       if (ctx.io.json) return 1
-      if (first !== undefined) throw new OosError(first.code, `invalid: ${first.cid}: ${first.message}`)
+      if (first !== undefined) throw errorFromCode(first.code, `invalid: ${first.cid}: ${first.message}`)
       throw new VerificationFailedError(`invalid: ${Object.keys(report.reasons).join(', ')}`)
     }
   }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { TimeoutError } from '../../errors.ts'
 import type { EphemeralNode } from '../../node/ephemeral.ts'
 import { verifyStored } from '../../node/verify.ts'
 import { getVersion } from '../../node/queries.ts'
@@ -72,7 +73,7 @@ export const demo: Command = {
 async function waitFor (fn: () => Promise<boolean> | boolean, ms: number): Promise<void> {
   const end = Date.now() + ms
   while (!(await fn())) {
-    if (Date.now() > end) throw new Error('the demo timed out waiting for the network')
+    if (Date.now() > end) throw new TimeoutError('the demo timed out waiting for the network')
     await new Promise(resolve => setTimeout(resolve, 20))
   }
 }

@@ -8,8 +8,8 @@ import * as dagCbor from '@ipld/dag-cbor'
 import type { Stream } from '@libp2p/interface'
 import * as lp from 'it-length-prefixed'
 import type { Uint8ArrayList } from 'uint8arraylist'
-import { OosError } from '../../errors.ts'
-import { FrameTooLargeError, MalformedFrameError, StreamResetError, TruncatedFrameError } from './errors.ts'
+import { InternalError, OosError } from '../../errors.ts'
+import { BadRequestError, FrameTooLargeError, MalformedFrameError, StreamResetError, TruncatedFrameError } from './errors.ts'
 
 /** Read the frames of `stream` until the remote closes its write side. */
 export async function * readFrames (stream: Stream, options: { maxLength: number, onFirstByte?: () => void }): AsyncGenerator<Uint8Array> {
@@ -50,7 +50,7 @@ export function frameError (err: unknown, maxLength: number): Error {
     // writing to a stream that the remote reset (our own aborts surface as their reason instead)
     case 'StreamStateError':
     case 'StreamClosedError': return new StreamResetError(`the stream is closed: ${(err as Error).message}`, { cause: err })
-    default: return err instanceof Error ? err : new Error(String(err))
+    default: return err instanceof Error ? err : new InternalError(String(err))
   }
 }
 
@@ -63,7 +63,7 @@ export async function writeFrame (stream: Stream, bytes: Uint8Array, signal: Abo
 export function decodeCanonical (bytes: Uint8Array): unknown {
   const value = dagCbor.decode<unknown>(bytes)
   const again = dagCbor.encode(value)
-  if (again.length !== bytes.length || !again.every((b, i) => b === bytes[i])) throw new Error('not canonical DAG-CBOR')
+  if (again.length !== bytes.length || !again.every((b, i) => b === bytes[i])) throw new BadRequestError('not canonical DAG-CBOR')
   return value
 }
 

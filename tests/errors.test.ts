@@ -1,0 +1,78 @@
+/**
+ * The error catalogue: one class per code, every code in SPEC §9, no plain `Error` thrown
+ * in runtime code.
+ */
+import { readdir, readFile } from 'node:fs/promises'
+import { join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import * as errors from '../src/errors.ts'
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url))
+
+async function sources (dir = join(ROOT, 'src')): Promise<Array<{ path: string, text: string }>> {
+  const out: Array<{ path: string, text: string }> = []
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name)
+    if (e.isDirectory()) out.push(...await sources(p))
+    else if (e.name.endsWith('.ts')) out.push({ path: relative(ROOT, p), text: await readFile(p, 'utf8') })
+  }
+  return out
+}
+
+/** The codes in the tables of SPEC.md §9 (up to §10). */
+async function specCodes (): Promise<Set<string>> {
+  const spec = await readFile(join(ROOT, 'protocol', 'SPEC.md'), 'utf8')
+  const s9 = spec.slice(spec.indexOf('\n## 9.'), spec.indexOf('\n## 10.'))
+  return new Set([...s9.matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map(m => m[1]))
+}
+
+const MADE = /^export class \w+ extends errorClass\('(\w+)', '([A-Z0-9_]+)'\)/gm
+
+describe('the error catalogue', () => {
+  it('every module that makes error classes, loaded: each code has exactly one class, and it round-trips by code', async () => {
+    const files = (await sources()).filter(f => f.text.includes('extends errorClass('))
+    expect(files.length).toBeGreaterThan(10)
+    for (const f of files) await import(join(ROOT, f.path))
+    const registry = errors.errorClasses()
+    const made = (await sources()).flatMap(f => [...f.text.matchAll(MADE)].map(m => m[2]))
+    // every class made in src/ is registered (so the test saw them all)
+    expect(new Set(registry.keys())).toEqual(new Set(made))
+    const shared = [...registry].filter(([, classes]) => classes.length !== 1).map(([code, classes]) => `${code}: ${classes.map(c => c.name).join(', ')}`)
+    expect(shared).toEqual([])
+    for (const [code, [C]] of registry) {
+      const e = errors.errorFromCode(code, 'm', 'p')
+      expect(e).toBeInstanceOf(C)
+      expect([e.code, e.name, e.path]).toEqual([code, C.name, 'p'])
+    }
+  })
+
+  it('in the source, each code is made by exactly one class (others import it)', async () => {
+    const by = new Map<string, string[]>()
+    for (const f of await sources()) {
+      for (const m of f.text.matchAll(MADE)) by.set(m[2], [...by.get(m[2]) ?? [], `${m[1]} (${f.path})`])
+    }
+    expect([...by].filter(([, names]) => names.length > 1).map(([code, names]) => `${code}: ${names.join(', ')}`)).toEqual([])
+  })
+
+  it('every code made in src/ (by class or by literal) is listed in SPEC §9', async () => {
+    const spec = await specCodes()
+    const used = new Set((await sources()).flatMap(f => [
+      ...[...f.text.matchAll(MADE)].map(m => m[2]),
+      ...[...f.text.matchAll(/new OosError\('([A-Z0-9_]+)'/g)].map(m => m[1])
+    ]))
+    expect(used.size).toBeGreaterThan(60)
+    expect([...used].filter(c => !spec.has(c)).sort()).toEqual([])
+  })
+
+  it('runtime code throws typed errors, never a plain Error', async () => {
+    // net/gossip.ts and net/dht.ts are being rewritten (issue 13, gossip verified once): theirs go with it
+    const pending = new Set(['src/net/gossip.ts', 'src/net/dht.ts'])
+    const plain = (await sources())
+      .filter(f => !pending.has(f.path))
+      .flatMap(f => f.text.split('\n').map((line, i) => ({ at: `${f.path}:${i + 1}`, line })))
+      .filter(({ line }) => /throw new Error\(|reject\(new Error\(/.test(line))
+      .map(({ at, line }) => `${at}: ${line.trim()}`)
+    expect(plain).toEqual([])
+  })
+})

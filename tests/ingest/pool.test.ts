@@ -1,0 +1,99 @@
+/**
+ * The verify pool survives its workers: a worker that dies (killed, out of memory) takes
+ * none of its requests with it; they are retried on the other workers or a replacement, at
+ * most `retries` times, then rejected with WORKER_FAILED; past the restart budget the pool
+ * verifies on the main thread.
+ */
+import { describe, expect, it } from 'vitest'
+import { VerifyPool } from '../../src/ingest/pool.ts'
+import { verifyBytes, type Verified } from '../../src/records/verified.ts'
+import type { OosError } from '../../src/errors.ts'
+import { chain, T0 } from '../helpers.ts'
+
+const NOW = T0 + 10_000_000
+
+type Outcome = Verified | { code: string, message: string, path?: string }
+const failure = (e: OosError): Outcome => ({ code: e.code, message: e.message, ...(e.path !== undefined ? { path: e.path } : {}) })
+/** `claimList` is how a worker's answer carries the claim CIDs (the `claims` are views into it) */
+const verified = ({ claimList: _, ...v }: Verified): Outcome => v
+
+/** 400 versions, one with a broken signature, and bytes that are not CBOR. */
+function records (): Uint8Array[] {
+  const out = chain(400).map(v => v.bytes)
+  out[7] = out[7].slice()
+  out[7][out[7].length - 1] ^= 1
+  out[300] = new Uint8Array([0xff, 0x00])
+  return out
+}
+
+function inline (bytes: Uint8Array[]): Outcome[] {
+  return bytes.map(b => { try { return verified(verifyBytes(b, NOW)) } catch (e) { return failure(e as OosError) } })
+}
+
+/** Ask for all, then (after the turn of the event loop that sends them) run `then`: the workers are busy with them. */
+async function inFlight (pool: VerifyPool, bytes: Uint8Array[], then: () => void): Promise<Outcome[]> {
+  const all = Promise.all(bytes.map(async b => await pool.verify(b, NOW).then(verified, failure)))
+  await new Promise(resolve => setImmediate(resolve))
+  then()
+  return await all
+}
+
+describe('verify pool: crash safety', () => {
+  it('a worker killed with requests in flight: every request gets the answer inline verification gives', async () => {
+    const pool = new VerifyPool({ workers: 2, batch: 200 })
+    await pool.start()
+    try {
+      const bytes = records()
+      const [victim] = pool.threads
+      const got = await inFlight(pool, bytes, () => { void victim.terminate() })
+      expect(got).toEqual(inline(bytes))
+      // its whole batch went again, to the other worker or the replacement
+      expect(pool.stats()).toMatchObject({ crashes: 1, restarts: 1, retried: 200, failed: 0, inline: false })
+      await expect.poll(() => pool.stats().workers).toBe(2)
+      expect(pool.threads).not.toContain(victim)
+      // and the pool goes on working
+      expect(verified(await pool.verify(bytes[0], NOW))).toEqual(inline([bytes[0]])[0])
+    } finally { await pool.stop() }
+  })
+
+  it('a request whose workers keep dying is rejected with WORKER_FAILED after its retries', async () => {
+    const pool = new VerifyPool({ workers: 1, batch: 400, retries: 0 })
+    await pool.start()
+    try {
+      const bytes = records()
+      const got = await inFlight(pool, bytes, () => { void pool.threads[0].terminate() })
+      expect(new Set(got.map(o => 'code' in o ? o.code : 'verified'))).toEqual(new Set(['WORKER_FAILED']))
+      expect(pool.stats()).toMatchObject({ crashes: 1, restarts: 1, retried: 0, failed: 400 })
+      // the replacement takes new work
+      await expect.poll(() => pool.stats().workers).toBe(1)
+      expect(await inFlight(pool, bytes.slice(0, 20), () => {})).toEqual(inline(bytes.slice(0, 20)))
+    } finally { await pool.stop() }
+  })
+
+  it('past the restart budget (every worker killed again and again) the pool verifies on the main thread', async () => {
+    const pool = new VerifyPool({ workers: 1, batch: 400, restarts: 1 })
+    await pool.start()
+    try {
+      const bytes = records()
+      const first = pool.threads[0]
+      const got = inFlight(pool, bytes, () => { void first.terminate() })
+      // the replacement dies too, with the same requests in flight
+      await expect.poll(() => pool.threads.length === 1 && pool.threads[0] !== first).toBe(true)
+      void pool.threads[0].terminate()
+      expect(await got).toEqual(inline(bytes))
+      expect(pool.stats()).toMatchObject({ crashes: 2, restarts: 1, workers: 0, inline: true })
+      expect(verified(await pool.verify(bytes[1], NOW))).toEqual(inline([bytes[1]])[0])
+    } finally { await pool.stop() }
+  })
+
+  it('workers that die as they start (out of memory) do not restart forever: start() resolves and the pool verifies inline', async () => {
+    // 6 MB of heap is too little for a worker to load its modules and compile the schemas
+    const pool = new VerifyPool({ workers: 2, restarts: 3, resourceLimits: { maxOldGenerationSizeMb: 6, maxYoungGenerationSizeMb: 1 } })
+    await pool.start()
+    try {
+      expect(pool.stats()).toMatchObject({ crashes: 5, restarts: 3, workers: 0, inline: true })
+      const bytes = records().slice(0, 50)
+      expect(await inFlight(pool, bytes, () => {})).toEqual(inline(bytes))
+    } finally { await pool.stop() }
+  })
+})

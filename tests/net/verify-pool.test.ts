@@ -1,0 +1,37 @@
+/** A verify worker killed in the middle of a sync: the sync completes, every version stored (the pool retries on the others). */
+import { afterAll, describe, expect, it } from 'vitest'
+import { testKey } from '../../protocol/vectors/generate.ts'
+import { chain } from '../helpers.ts'
+import { makeNode } from './nodes.ts'
+
+describe('verify pool under a sync', () => {
+  const nodes: Array<Awaited<ReturnType<typeof makeNode>>> = []
+  afterAll(async () => { await Promise.all(nodes.map(async n => await n.cleanup())) })
+
+  it('a worker killed mid-sync: the follow completes with all 500 versions, checked as they are', async () => {
+    const alice = testKey('alice')
+    const versions = chain(500)
+    const [holder, follower] = await Promise.all([makeNode('Holder'), makeNode('Follower', { workers: 2 })])
+    nodes.push(holder, follower)
+    const held = await holder.ingest.ingestMany(versions.map(v => v.bytes), { source: 'car' })
+    expect(held.every(r => 'status' in r && r.status === 'accepted')).toBe(true)
+
+    const pool = follower.ingest.pool
+    expect(pool?.threads.length).toBe(2)
+    let accepted = 0
+    let killed: Promise<number> | undefined
+    follower.ingest.onDecision(d => {
+      if (d.status !== 'accepted' || d.org !== alice.did) return
+      // from 100 in, the first time a worker holds records: kill it (whether its reply was
+      // already on its way is a race; tests/ingest/pool.test.ts kills workers mid-batch for sure)
+      const busy = pool?.stats().inflight.findIndex(n => n > 0) ?? -1
+      if (++accepted >= 100 && killed === undefined && busy >= 0) killed = pool?.threads[busy].terminate()
+    })
+    expect(await follower.follow(alice.did, { via: [holder.libp2p.getMultiaddrs()[0].toString()] })).toEqual({ org: alice.did, seq: 500 })
+    expect(await killed).toBe(1) // it was running when killed
+    for (const [i, v] of versions.entries()) expect((await follower.store.versionCid(alice.did, i + 1))?.equals(v.cid), `seq ${i + 1}`).toBe(true)
+    expect(accepted).toBe(500)
+    expect(follower.ingest.stats()).toMatchObject({ rejected: 0, equivocation: 0 })
+    expect(pool?.stats()).toMatchObject({ crashes: 1, restarts: 1, failed: 0, workers: 2, inline: false })
+  }, 120_000)
+})
