@@ -9,7 +9,7 @@ import { checkDerived } from '../oos/derive.ts'
 import { errorClass } from '../errors.ts'
 import { KINDS, LIMITS, type Kind } from './constants.ts'
 import { UnknownKindError } from './errors.ts'
-import { cid, fail, int, obj, onlyKeys, oneOf, optional, str, type Obj } from './shape.ts'
+import { fail, int, obj, onlyKeys, oneOf, optional, recordCid as cid, peerId, str, type Obj } from './shape.ts'
 import type { UnsignedRecord } from './types.ts'
 
 export class DerivedMismatchError extends errorClass('DerivedMismatchError', 'DERIVED_MISMATCH') {}
@@ -56,7 +56,9 @@ const CHECKS: Record<Kind, { keys: ReadonlySet<string>, check: (r: Obj, options:
         oneOf(e.type, EVIDENCE, `${p}.type`)
         str(e.text, `${p}.text`)
       }, '')
-      optional(r, 'expiresAt', int, '')
+      const expiresAt = optional(r, 'expiresAt', int, '')
+      // R-4.2.3: an endorsement that expires before it is made has no meaning
+      if (expiresAt !== undefined && expiresAt <= (r.createdAt as number)) fail('expiresAt', 'must be after createdAt')
     }
   },
   'oos/retraction': {
@@ -88,7 +90,7 @@ const CHECKS: Record<Kind, { keys: ReadonlySet<string>, check: (r: Obj, options:
       if (!Array.isArray(r.peers) || r.peers.length < 1 || r.peers.length > LIMITS.maxPeers) fail('peers', `must be a list of 1 to ${LIMITS.maxPeers} peer ids`)
       const seen = new Set<string>()
       r.peers.forEach((p, i) => {
-        str(p, `peers[${i}]`, 128)
+        peerId(p, `peers[${i}]`)
         if (seen.has(p as string)) fail(`peers[${i}]`, 'is listed twice')
         seen.add(p as string)
       })
@@ -114,7 +116,11 @@ export function checkRecord (value: unknown, now: number = Date.now(), options: 
   did(r.org, 'org')
   const createdAt = int(r.createdAt, 'createdAt', 0)
   if (createdAt > now + LIMITS.maxClockSkewMs) fail('createdAt', 'is in the future')
-  if ('key' in r) did(r.key, 'key')
+  if ('key' in r) {
+    did(r.key, 'key')
+    // R-4.0.5: absent means the inception key; naming it as well would give one record two encodings
+    if (r.key === r.org) fail('key', 'must not be the org\'s own did (leave it out)')
+  }
   spec.check(r, options)
   return r as unknown as UnsignedRecord
 }
