@@ -11,7 +11,7 @@ import { claimBlock } from '../../src/records/claims.ts'
 import { encodeSigned } from '../../src/records/codec.ts'
 import { signVersion } from '../../src/records/version.ts'
 import type { OosBody } from '../../src/oos/types.ts'
-import type { UnsignedRecord } from '../../src/records/types.ts'
+import type { Decoded, UnsignedRecord } from '../../src/records/types.ts'
 import { smallBody } from './bodies.ts'
 import { peerOf } from './cases-encoding.ts'
 import { resign, type Cases, type Fixtures } from './cases.ts'
@@ -201,9 +201,8 @@ function chainCases (c: Cases, f: Fixtures, h: { sig: any, v12: string[], v12r: 
   c.add('R-6.2', 'dup-binding', 'node-binding again (not STALE_RECORD)', 'node-binding', 'duplicate', ['node-binding'])
   c.add('R-6.2', 'dup-endorsement', 'the endorsement again', 'endorsement', 'duplicate', [...v12, 'endorsement'])
   // ---- R-6.3 equivocation; R-5.2 its claims are not indexed
-  const other = smallBody('Alice Logistics', 2)
-  other.claims[1] = { ...other.claims[1], rule: 'Refunds above 10 EUR need a human.' }
-  const eq = c.record('equivocation-2', version(2, a1cid, T0 + 70_000, alice.secretKey, undefined, other))
+  const other = equivocatingBody()
+  const eq = c.record('equivocation-2', equivocatingVersion(f).bytes)
   c.add('R-6.3', 'equivocation', 'a second, validly signed version 2: kept as proof', eq, 'equivocation', v12)
   c.add('R-6.2', 'dup-equivocation', 'the equivocating version again', eq, 'duplicate', [...v12, eq])
   c.add('R-6.3', 'equivocation-wrong-key', 'a second version 2 naming and signed by bob\'s key: UNAUTHORIZED_KEY after the duplicate check', version(2, a1cid, T0 + 70_000, bob.secretKey, bob.did, other), 'UNAUTHORIZED_KEY', v12)
@@ -258,6 +257,17 @@ function chainCases (c: Cases, f: Fixtures, h: { sig: any, v12: string[], v12r: 
   c.add('R-7.5', 'rotation-drops-commitment', 'a rotation to the committed key that does not commit again', resign(noDigest, alice2.secretKey, alice3.secretKey), 'UNAUTHORIZED_KEY', v12r)
   c.add('R-7.5', 'rotation-first-uncommitted', 'a first rotation without nextKeyDigest: accepted (the first commitment is optional)', resign(without(rot, 'nextKeyDigest'), alice.secretKey, alice2.secretKey), 'accepted', v12)
   void alice4
+}
+
+/** A second version 2 of alice (C002 worded otherwise), validly signed: an equivocation. */
+function equivocatingBody (): OosBody {
+  const other = smallBody('Alice Logistics', 2)
+  other.claims[1] = { ...other.claims[1], rule: 'Refunds above 10 EUR need a human.' }
+  return other
+}
+
+export function equivocatingVersion (f: Fixtures): Decoded {
+  return signVersion(equivocatingBody(), { org: f.keys.alice.did, seq: 2, prev: f.v['version-1'].cid, createdAt: f.T0 + 70_000 }, f.keys.alice.secretKey)
 }
 
 const without = (o: any, k: string): any => { const x = { ...o }; delete x[k]; return x }

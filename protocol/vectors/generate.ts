@@ -18,6 +18,8 @@ import type { OosBody } from '../../src/oos/types.ts'
 import type { Decoded, UnsignedRecord } from '../../src/records/types.ts'
 import { smallBody } from './bodies.ts'
 import { buildCases, resign } from './cases.ts'
+import { carVectors } from './cars.ts'
+import { equivocatingVersion } from './cases-rules.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
@@ -48,7 +50,7 @@ function describe (name: string, note: string, d: Decoded, ingestAfter: string[]
 
 export const NOW = Date.UTC(2026, 10, 2) // the receiver's clock of the conformance cases
 
-export function generate (): { keys: unknown[], valid: any[], invalid: any[], cases: ReturnType<typeof buildCases> } {
+export function generate (): { keys: unknown[], valid: any[], invalid: any[], cases: ReturnType<typeof buildCases>, cars: ReturnType<typeof carVectors> } {
   const alice = testKey('alice')
   const bob = testKey('bob')
   const carol = testKey('carol')
@@ -152,16 +154,18 @@ export function generate (): { keys: unknown[], valid: any[], invalid: any[], ca
   const alice4 = testKey('alice-4')
   const keys = [alice, bob, carol, alice2, alice3, alice4].map(k => ({ name: k.name, seedHex: hex(k.seed), publicKeyHex: hex(k.publicKey), did: k.did }))
   const v: Record<string, Decoded> = { 'version-1': a1, 'version-2': a2, 'version-example': b1, endorsement: endorse, dispute, retraction: retract, 'node-binding': binding, 'key-rotation': rotation, 'version-3-rotated': a3, 'key-rotation-2': rotation2, 'version-derived': derived, 'seq-gap': gap }
-  const cases = buildCases({ T0, NOW, keys: { alice, bob, carol, alice2, alice3, alice4 }, v, c0 }, valid, invalid)
-  return { keys, valid, invalid, cases }
+  const fixtures = { T0, NOW, keys: { alice, bob, carol, alice2, alice3, alice4 }, v, c0 }
+  const cases = buildCases(fixtures, valid, invalid)
+  return { keys, valid, invalid, cases, cars: carVectors(fixtures, equivocatingVersion(fixtures)) }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { keys, valid, invalid, cases } = generate()
+  const { keys, valid, invalid, cases, cars } = generate()
   const write = (f: string, v: unknown): void => writeFileSync(join(here, f), JSON.stringify(v, null, 2) + '\n')
   write('keys.json', keys)
   write('valid.json', valid)
   write('invalid.json', invalid)
   write('cases.json', cases)
-  console.log(`wrote ${keys.length} keys, ${valid.length} valid and ${invalid.length} invalid vectors and ${cases.cases.length} conformance cases to ${here}`)
+  write('cars.json', cars)
+  console.log(`wrote ${keys.length} keys, ${valid.length} valid and ${invalid.length} invalid vectors, ${cases.cases.length} conformance cases and ${cars.length} CAR vectors to ${here}`)
 }
