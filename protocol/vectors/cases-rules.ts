@@ -163,6 +163,7 @@ export function ruleCases (c: Cases, f: Fixtures): void {
   c.add('R-4.4.1', 'rotation-effective-0', 'effectiveSeq 0', sig.rot({ effectiveSeq: 0 }), si, rotNames)
   c.add('R-4.4.1', 'rotation-digest-31', 'nextKeyDigest of 31 bytes', sig.rot({ nextKeyDigest: new Uint8Array(31) }), si, rotNames)
   c.add('R-4.4.1', 'rotation-digest-text', 'nextKeyDigest as hex text', sig.rot({ nextKeyDigest: 'ab'.repeat(32) }), si, rotNames)
+  c.add('R-4.4.1', 'rotation-empty-reason', 'a rotation with reason "" (at least 1 unit, R-4.0.8)', sig.rot({ reason: '' }), si, rotNames)
   c.add('R-4.4.1', 'rotation-no-reason', 'a rotation without reason', resign(without(rot, 'reason'), alice.secretKey, alice2.secretKey), si, rotNames)
   // ---- node bindings
   const peer = peerOf(alice.publicKey)
