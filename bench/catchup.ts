@@ -14,6 +14,7 @@ import type { Stream } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { readFrames, writeFrame } from '../src/net/reqresp/frames.ts'
 import { signVersion } from '../src/records/version.ts'
+import type { OosBody } from '../src/oos/types.ts'
 import { documents, sleep, startNode, stopNodes, until, type BenchNode, type DocSet } from './propagation.ts'
 
 const RAW_PROTOCOL = '/oosnet-bench/raw-chain/1.0.0'
@@ -45,6 +46,19 @@ export interface CatchupOptions {
   log?: (line: string) => void
 }
 
+/** `n` versions of `org` (seq 1..n, realistic documents in turn), signed with its key; created in the recent past. */
+export function signChain (org: string, orgKey: Uint8Array, n: number, docs: OosBody[]): Uint8Array[] {
+  const records: Uint8Array[] = []
+  let prev: CID | null = null
+  const t0 = Date.now() - n - 1000
+  for (let seq = 1; seq <= n; seq++) {
+    const v = signVersion(docs[(seq - 1) % docs.length], { org, seq, prev, createdAt: t0 + seq }, orgKey)
+    records.push(v.bytes)
+    prev = v.cid
+  }
+  return records
+}
+
 export async function benchCatchup (options: CatchupOptions = {}): Promise<CatchupBench> {
   const N = options.versions ?? 1000
   const workers = options.workers ?? 0
@@ -58,14 +72,7 @@ export async function benchCatchup (options: CatchupOptions = {}): Promise<Catch
     nodes.push(b)
     // A's chain: signed with A's org key, ingested in bulk
     const orgKey = await a.orgSecret()
-    const records: Uint8Array[] = []
-    let prev: CID | null = null
-    const t0 = Date.now() - N - 1000
-    for (let seq = 1; seq <= N; seq++) {
-      const v = signVersion(docs[(seq - 1) % docs.length], { org: a.org, seq, prev, createdAt: t0 + seq }, orgKey)
-      records.push(v.bytes)
-      prev = v.cid
-    }
+    const records = signChain(a.org, orgKey, N, docs)
     orgKey.fill(0)
     const results = await a.ingest.ingestMany(records, { source: 'bench' })
     const refused = results.filter(r => r instanceof Error)

@@ -127,6 +127,11 @@ export interface PropagationOptions {
   /** per round and kind (default 20 s) */
   roundTimeoutMs?: number
   log?: (line: string) => void
+  /**
+   * Called once the mesh has formed, before the rounds, with the nodes and the org (e.g. the
+   * chaos suite starts a gossip flood here); what it returns is awaited after the rounds.
+   */
+  during?: (nodes: BenchNode[], org: string) => Promise<() => Promise<void>>
 }
 
 export async function benchPropagation (options: PropagationOptions = {}): Promise<PropagationFigure[]> {
@@ -216,6 +221,7 @@ async function once (N: number, options: PropagationOptions): Promise<Propagatio
     await sleep(1500) // two heartbeats: meshes grafted on both sides
     const degree = nodes.reduce((s, n) => s + n.libp2p.getPeers().length, 0) / N
     const setupMs = performance.now() - t0
+    const after = await options.during?.(nodes, org)
 
     const oosTimes: number[] = []
     const rawTimes: number[] = []
@@ -264,6 +270,7 @@ async function once (N: number, options: PropagationOptions): Promise<Propagatio
       log(`  propagation N=${N} round ${r + 1 - warmup}${measured ? '' : ' (warm-up)'}: oosnet ${arrivals.size}/${N - 1}, last ${last(arrivals, start)}; raw ${got.size}/${N - 1}, last ${last(got, rawStart)}`)
       await sleep(100)
     }
+    await after?.()
     const syncs = nodes.reduce((s, n) => s + n.replicator.counts.syncs, 0)
     const syncFailures = nodes.reduce((s, n) => s + n.replicator.counts.failures, 0)
     const violations = nodes.reduce((s, n) => s + Object.values(n.reqresp.stats().violations).reduce((a, b) => a + b, 0) + n.gossip.stats().rejected, 0)

@@ -5,7 +5,7 @@
  */
 import type { CID } from 'multiformats/cid'
 import type { ImportReport } from '../node/car.ts'
-import type { NodeStatus } from '../node/node.ts'
+import type { FollowResult, NodeStatus } from '../node/node.ts'
 import type { ClaimRow, LogEntry } from '../node/queries.ts'
 import type { VerifyReport } from '../node/verify.ts'
 import type { Confidence, Evidence } from '../oos/types.ts'
@@ -73,7 +73,7 @@ export interface FollowInput {
   via?: string[]
 }
 
-export interface FollowResult { org: string, seq: number }
+export type { FollowResult } from '../node/node.ts'
 export interface UnfollowResult { org: string, removed: boolean }
 /** `POST /v1/stop`: the node stops once this answer is sent; `pid` is the process that exits. */
 export interface StopResult { stopping: true, pid: number }

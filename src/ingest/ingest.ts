@@ -26,6 +26,7 @@ import { AbortedError } from './errors.ts'
 import { VerifyPool } from './pool.ts'
 import { plan, type Outcome } from './rules.ts'
 import { ChainState } from './state.ts'
+import type { KeyEpoch } from './authority.ts'
 
 export type IngestStatus = Outcome
 
@@ -138,6 +139,9 @@ export class Ingest {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)
   }
+
+  /** The org's key history as the door judges it now (cached; the door keeps it exact). */
+  async keys (org: string): Promise<KeyEpoch[]> { return await this.state.keys(org) }
 
   /** Be told of every decision, rejections and duplicates included (called synchronously: keep it cheap). */
   onDecision (listener: DecisionListener): () => void {

@@ -6,15 +6,13 @@
 import { CID } from 'multiformats/cid'
 import * as dagCbor from '@ipld/dag-cbor'
 import { equals } from 'uint8arrays/equals'
-import { didToPublicKey } from '../identity/did.ts'
-import { sha256 } from '../records/cid.ts'
 import { RETRACTABLE_KINDS } from '../records/constants.ts'
 import type { KeyRotationRecord, SignedRecord, VersionRecord } from '../records/types.ts'
 import type { RecordHead, Verified } from '../records/verified.ts'
 import { cidBytesText, K } from '../store/keys.ts'
 import { chainValue, concatBytes, type Batch, type Store } from '../store/store.ts'
 import { encodeRun } from '../store/values.ts'
-import { committedNextKey, currentKey, keyForSeq, keyValidAt } from './authority.ts'
+import { keyForSeq, mayState, rotate } from './authority.ts'
 import { cidKey, fromCidKey, type ChainState } from './state.ts'
 import { NotAuthorError, SeqGapError, StaleRecordError, TimeRegressionError, UnauthorizedKeyError, UnknownTargetError, UnknownSourceError, WrongPrevError } from './errors.ts'
 
@@ -42,7 +40,7 @@ async function version (v: Verified, rec: Rec<'oos/version'>, ctx: RuleContext):
   }
   if (head !== undefined && seq <= head.seq) {
     await ctx.flush()
-    // R-6.2.1: a record already held is a no-op, before any chain rule
+    // SPEC R-6.2: a record already held is a no-op, before any chain rule
     const existing = await ctx.store.versionCid(org, seq)
     if (existing === undefined || existing.toString() === v.cid.toString() || await ctx.store.has(v.cid)) return 'duplicate'
     authorized()
@@ -158,7 +156,7 @@ async function derivedFromKnown (v: Verified, ctx: RuleContext): Promise<void> {
 async function statementSigner (rec: { org: string, key?: string, createdAt: number }, ctx: RuleContext): Promise<void> {
   const epochs = await ctx.state.keys(rec.org)
   const key = signer(rec)
-  if (key !== currentKey(epochs) && !keyValidAt(epochs, key, rec.createdAt)) {
+  if (!mayState(epochs, key, rec.createdAt)) {
     throw new UnauthorizedKeyError(`${key} is not a key of ${rec.org} at ${new Date(rec.createdAt).toISOString()}`, { path: 'key' })
   }
 }
@@ -203,23 +201,10 @@ async function rotation (v: Verified, rec: KeyRotationRecord, ctx: RuleContext):
   if ((prevCid === undefined) !== (rec.prev === null) || (rec.prev !== null && prevCid !== undefined && !rec.prev.equals(CID.decode(prevCid)))) {
     throw new WrongPrevError('prev must be the org\'s previous rotation', { path: 'prev' })
   }
-  if (rec.oldKey !== currentKey(epochs)) throw new UnauthorizedKeyError(`oldKey must be the org's current key ${currentKey(epochs)}`, { path: 'oldKey' })
-  // pre-rotation (protocol/TRUST.md §5): a committed org rotates only to the committed key, and commits again
-  const committed = committedNextKey(epochs)
-  if (committed !== undefined) {
-    if (!equals(sha256(didToPublicKey(rec.newKey)), committed)) {
-      throw new UnauthorizedKeyError(`newKey ${rec.newKey} is not the key ${rec.org} committed to in its previous rotation (nextKeyDigest)`, { path: 'newKey' })
-    }
-    if (rec.nextKeyDigest === undefined) {
-      throw new UnauthorizedKeyError(`${rec.org} uses pre-rotation: a rotation must commit to the next key (nextKeyDigest)`, { path: 'nextKeyDigest' })
-    }
-  }
+  const next = rotate(epochs, rec)
   const head = await ctx.state.head(rec.org)
   if (rec.effectiveSeq <= (head?.seq ?? 0)) throw new StaleRecordError(`effectiveSeq ${rec.effectiveSeq} is not after the org's head ${head?.seq ?? 0}`, { path: 'effectiveSeq' })
   ctx.batch().putBlock(v.cid, v.bytes).put(K.rotation(rec.org, rec.seq), v.cid.bytes)
-  const next = epochs.map(e => ({ ...e }))
-  next[next.length - 1].until = rec.createdAt
-  next.push({ key: rec.newKey, fromSeq: rec.effectiveSeq, since: rec.createdAt, ...(rec.nextKeyDigest !== undefined ? { next: rec.nextKeyDigest } : {}) })
   ctx.state.addRotation(rec.org, next)
   return 'accepted'
 }

@@ -8,9 +8,13 @@
  *                                        two different signed versions of the org at one seq are
  *                                        held by the sender: fetch both (by CID, re-hashed, through
  *                                        the ingest door) and see for yourself
- * The topic validator checks form and signatures before gossipsub forwards anything:
- * `reject` (the sender is at fault: bad bytes, bad signature, wrong topic) is counted against
- * the peer that forwarded it; `ignore` is for what is valid but not wanted.
+ * The topic validator checks form and signatures, then authority (gossip-authority.ts: the
+ * signer must be a key of the org authorized at that point), before gossipsub forwards
+ * anything: `reject` (the sender is at fault: bad bytes, bad signature, wrong topic, a key not
+ * authorized) is counted against the peer that forwarded it, by the node (`onViolation`) and by
+ * gossipsub's peer score (libp2p.ts); `ignore` is for what is valid but not wanted or not yet
+ * judged, which is neither delivered as a message nor forwarded: an announcement too far
+ * ahead, a key not known yet, an equivocation hint go to `onItem` as hints for the node to act on.
  */
 import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
@@ -21,7 +25,8 @@ import { logger } from '../logger.ts'
 import { LIMITS } from '../records/constants.ts'
 import { verifyBytes, type Verified } from '../records/verified.ts'
 import { decodeAnnouncement, type Announcement } from './announce.ts'
-import type { OosLibp2p } from './libp2p.ts'
+import { AHEAD_WINDOW, authorize, type Knowledge, type Verdict } from './gossip-authority.ts'
+import { scoreTopic, type OosLibp2p } from './libp2p.ts'
 
 export const TOPIC_PREFIX = '/oos/1/org/'
 export const MAX_GOSSIP_BYTES = LIMITS.maxStatementBytes + 1024
@@ -31,13 +36,27 @@ export const topicOf = (org: string): string => TOPIC_PREFIX + org
 
 export interface EquivocationHint { org: string, seq: number, cids: [CID, CID] }
 
-export type GossipItem = { type: 'announce', announcement: Announcement, bytes: Uint8Array }
+/**
+ * What the topic validator let through. `ahead` marks an announcement that is only a hint
+ * (NETWORK.md §2.2); `unknown-key` a message signed by a key the node does not know yet.
+ */
+export type GossipItem = { type: 'announce', announcement: Announcement, bytes: Uint8Array, ahead?: boolean }
   | { type: 'record', verified: Verified, bytes: Uint8Array }
   | { type: 'equivocation', hint: EquivocationHint }
+  | { type: 'unknown-key', org: string, key: string, item: GossipItem }
 
 export interface GossipInit {
+  /**
+   * Told of each accepted message (`from`: the peer that published it) and of each hint the
+   * validator ignored but the node should act on: an announcement `ahead`, an `unknown-key`,
+   * an `equivocation` (`from`: the peer that sent it to us, which is the one to answer for it).
+   */
   onItem: (item: GossipItem, from: PeerId) => void
   onViolation?: (peer: PeerId, reason: string) => void
+  /** what the node knows of an org's keys and chain (its store) */
+  knowledge: Knowledge
+  /** how far past the local head an announcement is trusted and forwarded (default AHEAD_WINDOW, 64) */
+  aheadWindow?: number
 }
 
 export interface GossipComponents { libp2p: OosLibp2p }
@@ -108,7 +127,8 @@ export class Gossip {
     if (this.topics.has(topic)) return
     this.topics.add(topic)
     const pubsub = this.libp2p.services.pubsub
-    pubsub.topicValidators.set(topic, (from: PeerId, msg: Message) => this.validate(from, msg))
+    pubsub.topicValidators.set(topic, async (from: PeerId, msg: Message) => await this.validate(from, msg))
+    scoreTopic(pubsub, topic, true)
     pubsub.subscribe(topic)
   }
 
@@ -117,6 +137,7 @@ export class Gossip {
     if (!this.topics.delete(topic)) return
     this.libp2p.services.pubsub.unsubscribe(topic)
     this.libp2p.services.pubsub.topicValidators.delete(topic)
+    scoreTopic(this.libp2p.services.pubsub, topic, false)
   }
 
   async announce (org: string, announcement: Uint8Array): Promise<void> {
@@ -138,19 +159,47 @@ export class Gossip {
     })
   }
 
-  private validate (from: PeerId, msg: Message): TopicValidatorResult {
+  /** The door's authority verdict on a checked message, as of now (gossip-authority.ts). */
+  async judge (item: GossipItem): Promise<Verdict> {
+    return await authorize(item, this.init.knowledge, this.init.aheadWindow ?? AHEAD_WINDOW)
+  }
+
+  private async validate (from: PeerId, msg: Message): Promise<TopicValidatorResult> {
     this.counts.received++
+    let item: GossipItem
     try {
-      const item = checkGossip(msg.topic, msg.data)
-      this.checked.set(key(msg), item)
-      if (this.checked.size > 1024) this.checked.delete(this.checked.keys().next().value as string)
-      return TopicValidatorResult.Accept
+      item = checkGossip(msg.topic, msg.data)
     } catch (err) {
-      this.counts.rejected++
-      this.log('rejected gossip from %p on %s: %s', from, msg.topic, (err as Error).message)
-      this.init.onViolation?.(from, 'BAD_GOSSIP')
-      return TopicValidatorResult.Reject
+      return this.reject(from, msg, 'BAD_GOSSIP', (err as Error).message)
     }
+    let verdict: Verdict
+    try {
+      verdict = await this.judge(item)
+    } catch (err) {
+      // the node could not tell (its store failed): not the sender's fault
+      verdict = { result: 'ignore', why: (err as Error).message }
+    }
+    switch (verdict.result) {
+      case 'accept':
+        this.checked.set(key(msg), item)
+        if (this.checked.size > 1024) this.checked.delete(this.checked.keys().next().value as string)
+        return TopicValidatorResult.Accept
+      case 'reject':
+        return this.reject(from, msg, verdict.code, verdict.why)
+      default:
+        this.counts.ignored++
+        if (verdict.result === 'ahead' && item.type === 'announce') this.init.onItem({ ...item, ahead: true }, from)
+        if (verdict.result === 'unknown-key') this.init.onItem({ type: 'unknown-key', org: verdict.org, key: verdict.key, item }, from)
+        if (item.type === 'equivocation') this.init.onItem(item, from)
+        return TopicValidatorResult.Ignore
+    }
+  }
+
+  private reject (from: PeerId, msg: Message, code: string, why: string): TopicValidatorResult {
+    this.counts.rejected++
+    this.log('rejected gossip from %p on %s: %s %s', from, msg.topic, code, why)
+    this.init.onViolation?.(from, code)
+    return TopicValidatorResult.Reject
   }
 
   private deliver (msg: Message): void {

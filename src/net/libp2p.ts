@@ -13,9 +13,10 @@ import { ping } from '@libp2p/ping'
 import { bootstrap } from '@libp2p/bootstrap'
 import { mdns } from '@libp2p/mdns'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
+import { createTopicScoreParams, type PeerScore, type PeerScoreThresholds, type TopicScoreParams } from '@libp2p/gossipsub/score'
 import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
-import { HEAD_NAMESPACE, headSelector, headValidator } from './dht.ts'
+import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
+import { HEAD_NAMESPACE, headSelector, headValidator, type KeysOf } from './dht.ts'
 import { ConnectionPolicy } from './policy.ts'
 
 export const DHT_PROTOCOL = '/oos/kad/1.0.0'
@@ -29,6 +30,60 @@ export type NetServices = {
 }
 
 export type OosLibp2p = Libp2p<NetServices>
+
+/**
+ * Gossipsub peer scoring (v1.1; protocol/NETWORK.md §2.3). The thresholds are gossipsub's
+ * defaults, stated here because the topic parameters below are weighed against them: a peer
+ * below `graylistThreshold` has everything it sends dropped unread.
+ */
+export const SCORE_THRESHOLDS: PeerScoreThresholds = {
+  gossipThreshold: -10,
+  publishThreshold: -50,
+  graylistThreshold: -80,
+  acceptPXThreshold: 10,
+  opportunisticGraftThreshold: 20
+}
+
+/**
+ * Score parameters of an org topic. The one penalty is P4, invalid messages (our validator's
+ * `reject`): weight -10, squared, so 3 rejected messages (-90) graylist the sender while one
+ * (-10) — an honest peer whose knowledge of the org's keys differs from ours — does not even
+ * cost it gossip. Its memory decays by 1% a second (half-life ~70 s). Mesh-delivery quotas
+ * (P3, P3b) are off: an org publishes a few times a day, and a quota on a quiet topic would
+ * push every honest mesh peer below zero. Time in mesh (P1, at most +3) and first deliveries
+ * (P2, at most +10) give honest peers a little credit.
+ */
+export const ORG_TOPIC_SCORE: TopicScoreParams = createTopicScoreParams({
+  topicWeight: 1,
+  timeInMeshWeight: 0.01,
+  timeInMeshQuantum: 1000,
+  timeInMeshCap: 300,
+  firstMessageDeliveriesWeight: 1,
+  firstMessageDeliveriesDecay: 0.9,
+  firstMessageDeliveriesCap: 10,
+  meshMessageDeliveriesWeight: 0,
+  meshFailurePenaltyWeight: 0,
+  invalidMessageDeliveriesWeight: -10,
+  invalidMessageDeliveriesDecay: 0.99
+})
+
+/**
+ * Score a topic with ORG_TOPIC_SCORE (or stop scoring it). Org topics come and go with
+ * follows, and gossipsub reads `score.params.topics` live (peer-score.js `getPtopicStats`),
+ * so a topic subscribed after start is scored from then on.
+ */
+export function scoreTopic (pubsub: GossipSub, topic: string, on: boolean): void {
+  const { topics } = scoreOf(pubsub).params
+  if (on) topics[topic] = ORG_TOPIC_SCORE
+  else delete topics[topic] // eslint-disable-line @typescript-eslint/no-dynamic-delete
+}
+
+/** A peer's gossipsub score (the service's interface type does not show the scorer it has). */
+export function peerScore (pubsub: GossipSub, peer: PeerId): number {
+  return scoreOf(pubsub).score(peer.toString())
+}
+
+const scoreOf = (pubsub: GossipSub): PeerScore => (pubsub as unknown as { score: PeerScore }).score
 
 export interface NetInit {
   privateKey: PrivateKey
@@ -46,6 +101,8 @@ export interface NetInit {
   policy?: ConnectionPolicy
   /** gossipsub heartbeat in ms (default 700) */
   heartbeatInterval?: number
+  /** the key history of an org as the node's store knows it: DHT head records must agree with it */
+  keysOf?: KeysOf
 }
 
 export async function createNet (init: NetInit): Promise<OosLibp2p> {
@@ -80,7 +137,8 @@ export async function createNet (init: NetInit): Promise<OosLibp2p> {
         // the IP-colocation penalty (P6) would graylist peers of a federation that shares one
         // host (all 127.0.0.1): at ~15 such peers nothing propagates. Loopback is exempt;
         // distinct hosts keep the Sybil protection.
-        scoreParams: { IPColocationFactorWhitelist: new Set(['127.0.0.1', '::1']) }
+        scoreParams: { IPColocationFactorWhitelist: new Set(['127.0.0.1', '::1']) },
+        scoreThresholds: SCORE_THRESHOLDS
       }),
       dht: kadDHT({
         protocol: DHT_PROTOCOL,
@@ -88,7 +146,7 @@ export async function createNet (init: NetInit): Promise<OosLibp2p> {
         // our DHT is our own network: federations on a LAN or one host are first-class
         peerInfoMapper: passthroughMapper,
         initialQuerySelfInterval: 0,
-        validators: { [HEAD_NAMESPACE]: headValidator },
+        validators: { [HEAD_NAMESPACE]: headValidator(init.keysOf) },
         selectors: { [HEAD_NAMESPACE]: headSelector }
       })
     }

@@ -13,8 +13,10 @@ import { createNet, type OosLibp2p } from '../net/libp2p.ts'
 import { ConnectionPolicy, type ConnectionPolicyInit } from '../net/policy.ts'
 import { Gossip, type GossipItem } from '../net/gossip.ts'
 import { encodeAnnouncement, newer, type Announcement, decodeAnnouncement } from '../net/announce.ts'
-import { headKey, orgProviderCid } from '../net/dht.ts'
-import { reqResp, type ReqResp } from '../net/reqresp/index.ts'
+import { decodeHeadRecord, encodeHeadRecord, headKey, orgProviderCid } from '../net/dht.ts'
+import { mayAnnounce, rotationRecords } from '../ingest/authority.ts'
+import { Hints } from './hints.ts'
+import { reqResp, type ReqResp, type ReqRespInit } from '../net/reqresp/index.ts'
 import { encodeSigned } from '../records/codec.ts'
 import type { NodeBindingRecord, SignedRecord } from '../records/types.ts'
 import * as dagCbor from '@ipld/dag-cbor'
@@ -28,6 +30,7 @@ import { Violations } from './violations.ts'
 import { auditLog, type AuditInit, type AuditLog } from './audit.ts'
 import { AddressInUseError, ListenFailedError } from './errors.ts'
 import { keyPairFromSeed, publicKeyToDid } from '../identity/index.ts'
+import type { KeyEpoch } from '../ingest/authority.ts'
 import { FollowReacher, boundPeers, parseVia, type FollowRetryInit } from './reach.ts'
 import { UnreachableError } from './errors.ts'
 
@@ -50,6 +53,8 @@ export interface OosNodeInit {
   connectionPolicy?: ConnectionPolicyInit
   /** backoff of follows that reached no one (node/reach.ts) */
   followRetry?: FollowRetryInit
+  /** request/response limits, timeouts and serving budgets (defaults: NETWORK-reqresp.md §6) */
+  reqresp?: Omit<ReqRespInit, 'onViolation'>
 }
 
 export class OosNode {
@@ -63,6 +68,7 @@ export class OosNode {
   gossip!: Gossip
   reqresp!: ReqResp
   replicator!: Replicator
+  hints!: Hints
   policy!: ConnectionPolicy
   reacher!: FollowReacher
   private readonly init: OosNodeInit
@@ -129,21 +135,24 @@ export class OosNode {
     await this.store.start()
     await this.audit.start()
     await this.ingest.start()
+    const keysOf = async (org: string): Promise<KeyEpoch[]> => await this.ingest.keys(org)
     const privileged = new Set<string>()
     this.policy = new ConnectionPolicy(this.init.connectionPolicy, { blocked: this.blocked, privileged: p => privileged.has(p.toString()) })
-    this.libp2p = await createNet({ privateKey: this.init.nodeKey, listen: this.init.listen, bootstrap: this.init.bootstrap, mdns: this.init.mdns, policy: this.policy })
+    this.libp2p = await createNet({ privateKey: this.init.nodeKey, listen: this.init.listen, bootstrap: this.init.bootstrap, mdns: this.init.mdns, policy: this.policy, keysOf })
     this.gossip = new Gossip({ libp2p: this.libp2p }, {
       onItem: (item, from) => { this.bg(this.onGossip(item, from), 'onGossip') },
-      onViolation: (peer, code) => { this.violations.report(peer, code) }
+      onViolation: (peer, code) => { this.violations.report(peer, code) },
+      knowledge: async (org) => ({ epochs: await keysOf(org), kept: this.orgs().includes(org), head: (await this.store.head(org))?.seq ?? 0 })
     })
-    this.reqresp = reqResp({ onViolation: (peer: PeerId, code: string) => { this.violations.report(peer, code) } })({ libp2p: this.libp2p, store: this.store, ingest: this.ingest })
+    this.reqresp = reqResp({ ...this.init.reqresp, onViolation: (peer: PeerId, code: string) => { this.violations.report(peer, code) } })({ libp2p: this.libp2p, store: this.store, ingest: this.ingest })
     this.replicator = new Replicator({ libp2p: this.libp2p, store: this.store, api: this.reqresp }, { orgs: () => this.orgs(), intervalMs: this.init.antiEntropyMs })
+    this.hints = new Hints({ libp2p: this.libp2p, store: this.store, replicator: this.replicator, api: this.reqresp }, { keysOf, report: (peer, code) => { this.violations.report(peer, code) } })
     this.reacher = new FollowReacher({
       libp2p: this.libp2p,
       store: this.store,
       follows: this.follows,
       privileged,
-      update: async (org, peers) => { await this.replicator.update(org, peers) },
+      update: async (org, peers) => await this.replicator.update(org, peers),
       findProviders: async (org, o) => await this.findProviders(org, o)
     }, this.init.followRetry)
     await this.gossip.start()
@@ -201,7 +210,7 @@ export class OosNode {
    * fetch its whole chain. A follow not synced is retried in the background with backoff;
    * when `via` was given and none of it (nor the DHT) answered, UNREACHABLE says so.
    */
-  async follow (org: string, options: { via?: string[], signal?: AbortSignal } = {}): Promise<{ org: string, seq: number }> {
+  async follow (org: string, options: { via?: string[], signal?: AbortSignal } = {}): Promise<FollowResult> {
     const via = options.via ?? []
     parseVia(via)
     await this.follows.add(org, via)
@@ -213,7 +222,11 @@ export class OosNode {
       const next = s?.nextRetry === undefined ? '' : ` (next try in ${Math.ceil((s.nextRetry - Date.now()) / 1000)} s)`
       throw new UnreachableError(`no peer of ${org} reached: ${r.errors[0] ?? 'no peer found'}; the follow is recorded and retried in the background${next}`)
     }
-    return { org, seq: (await this.store.head(org))?.seq ?? 0 }
+    const seq = (await this.store.head(org))?.seq ?? 0
+    // a sync that every peer refused or cut is not "0 versions, done": say so (the node keeps trying)
+    if (r.synced || r.completed) return { org, seq }
+    const error = r.error ?? (r.peers.length > 0 ? { code: 'NO_VERSIONS', message: `the peers reached hold no version of ${org}` } : { code: 'NO_PEERS', message: `no peer to sync ${org} from` })
+    return { org, seq, synced: false, error }
   }
 
   async unfollow (org: string): Promise<boolean> {
@@ -239,11 +252,11 @@ export class OosNode {
     return out
   }
 
-  /** An org's latest signed head from the DHT (highest seq wins). */
+  /** An org's latest signed head from the DHT (NETWORK.md §4: the longest key chain, then the highest seq, wins). */
   async findHead (org: string, options: { signal?: AbortSignal } = {}): Promise<Announcement | undefined> {
     try {
       const v = await this.libp2p.contentRouting.get(headKey(org), { signal: options.signal ?? AbortSignal.timeout(10_000) })
-      return decodeAnnouncement(v)
+      return decodeHeadRecord(org, v).announcement
     } catch {
       return undefined
     }
@@ -252,6 +265,8 @@ export class OosNode {
   private async onLocal (r: IngestResult, bytes: Uint8Array): Promise<void> {
     if (r.kind === 'oos/version' && r.org === this.org && this.init.orgKey !== undefined) {
       const rec = dagCbor.decode<SignedRecord>(bytes).rec
+      // a node whose key was rotated out must not announce with it (receivers reject that): it restarts with the new key
+      if (!await this.mayAnnounce(r.seq as number)) return
       const ann = encodeAnnouncement({ org: this.org, seq: r.seq as number, cid: r.cid, createdAt: rec.createdAt, key: this.signingKey }, this.init.orgKey)
       this.announcements.set(this.org, { a: decodeAnnouncement(ann), bytes: ann })
       await this.gossip.announce(this.org, ann)
@@ -281,18 +296,23 @@ export class OosNode {
   }
 
   private async onGossip (item: GossipItem, from: PeerId): Promise<void> {
+    if (item.type === 'unknown-key') {
+      if (!await this.hints.unknownKey(item.org, item.key, from)) return
+      // the key is one of the org's after all (a rotation learned since): judge the message again
+      const v = await this.gossip.judge(item.item)
+      if (v.result === 'accept') await this.onGossip(item.item, from)
+      else if (v.result === 'ahead') await this.hints.ahead(item.org)
+      else if (v.result === 'reject') this.violations.report(from, v.code)
+      return
+    }
     if (item.type === 'equivocation') {
-      if (!this.orgs().includes(item.hint.org)) return
-      const missing = []
-      for (const c of item.hint.cids) if (!await this.store.has(c)) missing.push(c)
-      // the chain first (the versions before the conflict), then the two conflicting records
-      await this.replicator.update(item.hint.org, [from])
-      if (missing.length > 0) await this.reqresp.fetch(from, missing, { signal: AbortSignal.timeout(20_000) }).catch((err: Error) => { this.log('fetching proof from %p: %s', from, err.message) })
+      if (this.orgs().includes(item.hint.org)) await this.hints.equivocation(item.hint, from)
       return
     }
     if (item.type === 'announce') {
       const { announcement: a } = item
       if (!this.orgs().includes(a.org) || a.org === this.org) return
+      if (item.ahead === true) return await this.hints.ahead(a.org)
       const known = this.announcements.get(a.org)
       if (known === undefined || newer(a, known.a)) this.announcements.set(a.org, { a, bytes: item.bytes })
       const mine = (await this.store.head(a.org))?.seq ?? 0
@@ -348,13 +368,21 @@ export class OosNode {
     }
     const own = this.announcements.get(this.org) ?? await this.ownAnnouncement()
     if (own !== undefined && this.started) {
-      await this.libp2p.contentRouting.put(headKey(this.org), own.bytes, { signal }).catch((err: Error) => { this.log('put head: %s', err.message) })
+      const record = encodeHeadRecord(own.bytes, await rotationRecords(this.store, this.org))
+      await this.libp2p.contentRouting.put(headKey(this.org), record, { signal }).catch((err: Error) => { this.log('put head: %s', err.message) })
     }
+  }
+
+  /** Whether this node's key may announce version `seq`: one rotated out must not (receivers reject it); the node restarts with the new key. */
+  private async mayAnnounce (seq: number): Promise<boolean> {
+    if (mayAnnounce(await this.ingest.keys(this.org), this.signingKey ?? this.org, seq)) return true
+    this.log('not announcing version %d: this node\'s key is not the org\'s key for it', seq)
+    return false
   }
 
   private async ownAnnouncement (): Promise<{ a: Announcement, bytes: Uint8Array } | undefined> {
     const head = await this.store.head(this.org)
-    if (head === undefined || this.init.orgKey === undefined) return undefined
+    if (head === undefined || this.init.orgKey === undefined || !await this.mayAnnounce(head.seq)) return undefined
     const bytes = encodeAnnouncement({ org: this.org, seq: head.seq, cid: head.cid, createdAt: head.createdAt, key: this.signingKey }, this.init.orgKey)
     const v = { a: decodeAnnouncement(bytes), bytes }
     this.announcements.set(this.org, v)
@@ -403,6 +431,9 @@ function listenError (err: unknown): unknown {
   if (/EADDRINUSE/.test(e.message)) return new AddressInUseError(`cannot listen on ${where}: the port is in use by another process`, { cause: err })
   return new ListenFailedError(`cannot listen on ${where}: ${first?.[2] ?? e.message.split('\n')[0]}`, { cause: err })
 }
+
+/** `synced: false`: no peer completed a sync (each refused, reset or timed out; or none was found); `error` says why */
+export interface FollowResult { org: string, seq: number, synced?: false, error?: { code: string, message: string } }
 
 export interface NodeStatus {
   org: string

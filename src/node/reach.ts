@@ -18,6 +18,7 @@ import { K } from '../store/keys.ts'
 import type { Store } from '../store/store.ts'
 import { InvalidArgumentError } from './errors.ts'
 import type { Follows } from './follows.ts'
+import type { UpdateResult } from './replicator.ts'
 
 export interface FollowRetryInit {
   /** first retry after about this many ms (default 2 s); each failure doubles it */
@@ -43,7 +44,16 @@ export interface FollowState {
   nextRetry?: number
 }
 
-export interface Attempt { peers: PeerId[], errors: string[], synced: boolean }
+export interface Attempt {
+  peers: PeerId[]
+  errors: string[]
+  /** a version of the org is held */
+  synced: boolean
+  /** a sync with some peer completed, even with nothing to give (replicator.ts UpdateResult) */
+  completed: boolean
+  /** why the last sync failed, when none completed */
+  error?: { code: string, message: string }
+}
 
 interface Components {
   libp2p: OosLibp2p
@@ -51,7 +61,7 @@ interface Components {
   privileged: Set<string>
   store: Store
   follows: Follows
-  update: (org: string, peers: PeerId[]) => Promise<void>
+  update: (org: string, peers: PeerId[]) => Promise<UpdateResult>
   findProviders: (org: string, options: { signal?: AbortSignal }) => Promise<PeerId[]>
 }
 
@@ -119,7 +129,7 @@ export class FollowReacher {
    * reached. Failing that, the next attempt is scheduled; `signal` aborts this one only.
    */
   async attempt (org: string, via: string[], options: { signal?: AbortSignal } = {}): Promise<Attempt> {
-    const work = this.once(org, via, options).catch((err: Error): Attempt => ({ peers: [], errors: [String(err?.message ?? err).split('\n')[0]], synced: false }))
+    const work = this.once(org, via, options).catch((err: Error): Attempt => ({ peers: [], errors: [String(err?.message ?? err).split('\n')[0]], synced: false, completed: false }))
     this.running.add(work)
     try {
       const r = await work
@@ -175,12 +185,12 @@ export class FollowReacher {
         peers.push(p)
       }
     }
-    if (peers.length > 0) await this.c.update(org, peers)
+    const outcome = peers.length > 0 ? await this.c.update(org, peers) : undefined
     const synced = peers.length > 0 && (await this.c.store.head(org)) !== undefined
     // a peer that is full accepts the handshake, then closes: not reached
     const reached = synced ? peers : peers.filter(p => this.c.libp2p.getConnections(p).some(c => c.status === 'open'))
     if (reached.length < peers.length) errors.push(`${peers.length - reached.length} peer(s) closed the connection (full?)`)
     this.log('%s: reached %d peer(s)%s', org, reached.length, errors.length > 0 ? ` (${errors.join('; ')})` : '')
-    return { peers: reached, errors, synced }
+    return { peers: reached, errors, synced, completed: outcome?.synced === true, ...(outcome?.error !== undefined && !synced ? { error: outcome.error } : {}) }
   }
 }

@@ -5,9 +5,14 @@
  * sync asks a peer for "the org's versions from my head + 1 on"; everything received goes
  * through the ingest door. One sync per org at a time; a request that arrives meanwhile is
  * remembered and run after it.
+ *
+ * A sync that fails (a peer refused it as busy, reset it, timed out) is not "nothing to
+ * sync": the next peer is tried, and when every candidate failed the round is retried with
+ * backoff (0.5, 1, 2, 4 s). `update` says whether any peer answered, and why not.
  */
 import type { PeerId } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
+import { OosError } from '../errors.ts'
 import { logger } from '../logger.ts'
 import type { Store } from '../store/store.ts'
 import type { OosLibp2p } from '../net/libp2p.ts'
@@ -25,6 +30,18 @@ export interface ReplicatorInit {
   intervalMs?: number
   /** peers asked per anti-entropy round (default 3) */
   fanout?: number
+  /** rounds retried when every peer's sync failed (default 4; backoff 0.5 s, doubling) */
+  retries?: number
+}
+
+/** What `update` achieved: whether some peer answered the sync, and the last failure. */
+export interface UpdateResult {
+  /** a sync with some peer completed (it may have had nothing new) */
+  synced: boolean
+  accepted: number
+  /** syncs that failed (refused, reset, timed out…), and the last one's code and message */
+  failures: number
+  error?: { code: string, message: string }
 }
 
 export class Replicator {
@@ -32,7 +49,7 @@ export class Replicator {
   private readonly store: Store
   private readonly api: SyncApi
   private readonly init: ReplicatorInit
-  private readonly running = new Map<string, Promise<void>>()
+  private readonly running = new Map<string, Promise<UpdateResult>>()
   private readonly again = new Map<string, PeerId[]>()
   private timer?: NodeJS.Timeout
   private readonly abort = new AbortController()
@@ -64,7 +81,7 @@ export class Replicator {
   }
 
   /** Bring `org` up to date from the given peers (first that works), else from connected peers. */
-  async update (org: string, peers: PeerId[] = []): Promise<void> {
+  async update (org: string, peers: PeerId[] = []): Promise<UpdateResult> {
     const cur = this.running.get(org)
     if (cur !== undefined) {
       this.again.set(org, peers)
@@ -87,30 +104,57 @@ export class Replicator {
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()])
   }
 
-  private async run (org: string, peers: PeerId[], depth = 0): Promise<void> {
-    const candidates = [...peers, ...this.libp2p.getPeers().filter(p => !peers.some(q => q.equals(p)))]
-    for (const peer of candidates) {
-      if (this.abort.signal.aborted) return
-      const from = ((await this.store.head(org))?.seq ?? 0) + 1
-      try {
-        this.counts.syncs++
-        const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(60_000)])
-        let r = await this.api.sync(peer, org, { from, signal })
-        this.counts.accepted += r.accepted
-        if ((r.missingSources?.length ?? 0) > 0 && depth < 4) {
-          // a version adopts claims we do not hold: fetch their authors' chains first, then retry
-          for (const a of await this.api.authors(peer, r.missingSources as CID[], { signal })) {
-            if (a.org !== org) await this.run(a.org, [peer], depth + 1)
+  private async run (org: string, peers: PeerId[], depth = 0): Promise<UpdateResult> {
+    const out: UpdateResult = { synced: false, accepted: 0, failures: 0 }
+    const retries = this.init.retries ?? 4
+    for (let attempt = 0; ; attempt++) {
+      const candidates = [...peers, ...this.libp2p.getPeers().filter(p => !peers.some(q => q.equals(p)))]
+      for (const peer of candidates) {
+        if (this.abort.signal.aborted) return out
+        const from = ((await this.store.head(org))?.seq ?? 0) + 1
+        try {
+          this.counts.syncs++
+          const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(60_000)])
+          let r = await this.api.sync(peer, org, { from, signal })
+          this.tally(out, r.accepted)
+          if ((r.missingSources?.length ?? 0) > 0 && depth < 4) {
+            // a version adopts claims we do not hold: fetch their authors' chains first, then retry
+            for (const a of await this.api.authors(peer, r.missingSources as CID[], { signal })) {
+              if (a.org !== org) await this.run(a.org, [peer], depth + 1)
+            }
+            r = await this.api.sync(peer, org, { from: ((await this.store.head(org))?.seq ?? 0) + 1, signal })
+            this.tally(out, r.accepted)
           }
-          r = await this.api.sync(peer, org, { from: ((await this.store.head(org))?.seq ?? 0) + 1, signal })
-          this.counts.accepted += r.accepted
+          out.synced = true
+          if (r.accepted > 0 || peers.some(p => p.equals(peer))) break
+        } catch (err) {
+          this.counts.failures++
+          out.failures++
+          out.error = { code: err instanceof OosError ? err.code : 'INTERNAL', message: (err as Error).message }
+          this.log('sync of %s from %p failed: %s', org, peer, (err as Error).message)
         }
-        if (r.accepted > 0 || peers.some(p => p.equals(peer))) return
-      } catch (err) {
-        this.counts.failures++
-        this.log('sync of %s from %p failed: %s', org, peer, (err as Error).message)
       }
+      if (out.synced || candidates.length === 0 || attempt >= retries || this.abort.signal.aborted) return out
+      // every peer failed (busy, reset, timed out): not "nothing to sync"; try again later
+      const ms = 500 * 2 ** attempt
+      this.log('sync of %s: every peer failed, again in %d ms', org, ms)
+      await this.pause(ms)
     }
+  }
+
+  private tally (out: UpdateResult, accepted: number): void {
+    out.accepted += accepted
+    this.counts.accepted += accepted
+  }
+
+  /** `ms`, or until the replicator stops */
+  private async pause (ms: number): Promise<void> {
+    const signal = this.abort.signal
+    await new Promise<void>(resolve => {
+      const done = (): void => { clearTimeout(t); signal.removeEventListener('abort', done); resolve() }
+      const t = setTimeout(done, ms)
+      signal.addEventListener('abort', done, { once: true })
+    })
   }
 
   /** Ask one peer for its heads of the orgs we follow and sync what it has newer. */

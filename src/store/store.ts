@@ -160,9 +160,10 @@ export class Store {
 
   /** Entries under a key prefix, in key order. */
   async * scan (prefix: string, options: { reverse?: boolean, limit?: number, gt?: string, lt?: string } = {}): AsyncGenerator<[string, Uint8Array]> {
+    // abstract-level takes a range option that is present but undefined as a bound (and then
+    // ignores `gt`): pass only the lower bound that applies
     const it = this.level.iterator({
-      gte: options.gt === undefined ? prefix : undefined,
-      gt: options.gt,
+      ...(options.gt === undefined ? { gte: prefix } : { gt: options.gt }),
       lt: options.lt ?? prefixEnd(prefix),
       reverse: options.reverse ?? false,
       limit: options.limit ?? -1

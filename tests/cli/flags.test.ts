@@ -19,9 +19,9 @@ describe('the V8 flags a node runs with', () => {
     expect(shebang).toBe(`#!/usr/bin/env -S node ${reexec.join(' ')}`)
   })
 
-  it('are passed by the npm scripts that run a node or the bench', () => {
+  it('are passed by the npm scripts that run a node, the bench or the chaos suite', () => {
     const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
-    for (const name of ['oos', 'demo', 'bench']) expect(scripts[name]).toMatch(new RegExp(`^node ${reexec.join(' ')} `))
+    for (const name of ['oos', 'demo', 'bench', 'chaos']) expect(scripts[name]).toMatch(new RegExp(`^node ${reexec.join(' ')} `))
   })
 
   it('are set by the Dockerfile for the node it starts', () => {

@@ -35,9 +35,9 @@ describe('signed announcements, DHT head records, gossip messages', () => {
   })
 
   it('the DHT validator accepts only the key\'s own org; the selector picks the highest seq', async () => {
-    await headValidator(headKey(alice.did), ann(2))
-    await expect(headValidator(headKey(bob.did), ann(2))).rejects.toThrow()
-    await expect(headValidator(headKey(alice.did), ann(2, bob))).rejects.toThrow()
+    await headValidator()(headKey(alice.did), ann(2))
+    await expect(headValidator()(headKey(bob.did), ann(2))).rejects.toThrow()
+    await expect(headValidator()(headKey(alice.did), ann(2, bob))).rejects.toThrow()
     expect(headSelector(headKey(alice.did), [ann(2), ann(5), new Uint8Array(3), ann(4)])).toBe(1)
   })
 

@@ -46,7 +46,12 @@ export const follow: Command = {
     const api = await running(ctx)
     if (api !== undefined) {
       const r = await api.follow({ org, ...(via.length > 0 ? { via } : {}) }, { signal: ctx.signal })
-      ctx.io.result(r, () => r.seq > 0 ? `following ${r.org}: ${r.seq} version(s) held` : `following ${r.org}: not yet synced (no version held yet); retrying in the background`)
+      if (r.synced === false) {
+        // never a silent success: the follow is recorded, but nothing could be synced yet
+        ctx.io.result(r, () => `following ${r.org}: not yet synced (${r.seq} version(s) held): ${clean(r.error?.message ?? '')} [${r.error?.code ?? ''}]; the node keeps trying`)
+        return 1
+      }
+      ctx.io.result(r, () => `following ${r.org}: ${r.seq} version(s) held`)
       return
     }
     const follows = new Follows(ctx.home)

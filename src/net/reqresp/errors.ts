@@ -1,7 +1,7 @@
 /**
  * Typed errors of the request/response protocols (protocol/NETWORK-reqresp.md §6). One class
- * per condition, each with a stable `code`. The first five codes are also the violation codes
- * reported through `onViolation` and counted in `stats().violations`.
+ * per condition, each with a stable `code`. The first five codes and `SLOW_READER` are also the
+ * violation codes reported through `onViolation` and counted in `stats().violations`.
  */
 import { errorClass } from '../../errors.ts'
 
@@ -16,7 +16,7 @@ export class UnexpectedBlockError extends errorClass('UnexpectedBlockError', 'UN
 /** no first response byte, or no complete response (or request), in time */
 export class ReqRespTimeoutError extends errorClass('ReqRespTimeoutError', 'TIMEOUT') {}
 
-/** the requester did not take the whole response within the response timeout (responder side; it may be on a slow link, so not a violation) */
+/** the requester took no byte of the response for the stall timeout (responder side; a violation: NETWORK-reqresp.md §6) */
 export class SlowReaderError extends errorClass('SlowReaderError', 'SLOW_READER') {}
 /** the total (all peers) rate of a protocol is exhausted; the peer is not at fault */
 export class OverloadedError extends errorClass('OverloadedError', 'OVERLOADED') {}

@@ -9,9 +9,10 @@ import { OosError } from '../../errors.ts'
 import type { Logger } from '../../logger.ts'
 import type { Ingest } from '../../ingest/ingest.ts'
 import type { Store } from '../../store/store.ts'
-import { BadRequestError, DialFailedError, DialTimeoutError, OverloadedError, RateLimitedError, ReqRespTimeoutError, RequestAbortedError, SlowReaderError } from './errors.ts'
+import { BadRequestError, DialFailedError, DialTimeoutError, OverloadedError, RateLimitedError, ReqRespTimeoutError, RequestAbortedError } from './errors.ts'
 import { frameError, readFrames, readOneFrame, writeFrame } from './frames.ts'
 import type { InboundLimiter, OutboundGate } from './limits.ts'
+import { ResponseWriter, type Lease, type ResponseOut, type ServingBudget } from './serving.ts'
 
 export type ProtocolName = 'fetch' | 'sync' | 'heads'
 
@@ -26,7 +27,7 @@ export const MAX_REQUEST_BYTES: Record<ProtocolName, number> = { fetch: 16 * 102
 /** the largest response frame: one record of the largest kind (1 MiB) plus room */
 export const MAX_RESPONSE_FRAME_BYTES = 1024 * 1024 + 1024
 
-export const VIOLATION_CODES = ['RATE_LIMITED', 'BAD_REQUEST', 'FRAME_TOO_LARGE', 'UNEXPECTED_BLOCK', 'TIMEOUT'] as const
+export const VIOLATION_CODES = ['RATE_LIMITED', 'BAD_REQUEST', 'FRAME_TOO_LARGE', 'UNEXPECTED_BLOCK', 'TIMEOUT', 'SLOW_READER'] as const
 export type ViolationCode = typeof VIOLATION_CODES[number]
 
 export interface Timeouts {
@@ -43,11 +44,13 @@ export interface ProtocolCounters { inbound: number, served: number, refused: nu
 /** What the protocols need of the service. */
 export interface Context {
   libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol'>
-  store: Pick<Store, 'get' | 'head' | 'chain' | 'scan'>
+  store: Pick<Store, 'get' | 'head' | 'scan'>
   ingest: Pick<Ingest, 'ingest'>
   timeouts: Timeouts
   gate: OutboundGate
   limiters: Record<ProtocolName, InboundLimiter>
+  /** what responses may hold (serving.ts) */
+  budget: ServingBudget
   counters: Record<ProtocolName, ProtocolCounters>
   failures: Record<string, number>
   /** count a violation and tell the node */
@@ -64,7 +67,7 @@ export const isTimeout = (err: unknown): boolean => err instanceof OosError && e
 function violationOf (err: Error, side: 'requester' | 'responder'): ViolationCode | undefined {
   const code = err instanceof OosError ? err.code : undefined
   switch (code) {
-    case 'FRAME_TOO_LARGE': case 'TIMEOUT': case 'UNEXPECTED_BLOCK': case 'BAD_REQUEST': return code
+    case 'FRAME_TOO_LARGE': case 'TIMEOUT': case 'UNEXPECTED_BLOCK': case 'BAD_REQUEST': case 'SLOW_READER': return code
     case 'MALFORMED_FRAME': return side === 'responder' ? 'BAD_REQUEST' : 'UNEXPECTED_BLOCK'
     // a request cut short by the requester's own close; a response cut short may be a peer shutting down
     case 'TRUNCATED_FRAME': return side === 'responder' ? 'BAD_REQUEST' : undefined
@@ -175,10 +178,11 @@ async function * guard (frames: AsyncIterable<Uint8Array>, x: Exchange, maxFrame
 
 /**
  * Responder side of one inbound stream: admit (rate limits), read and decode the request,
- * then let `respond` write the response frames; close. Never throws: failures reset the
- * stream and are counted (and reported, if the requester is at fault).
+ * take a lease of the serving budgets (serving.ts), then let `respond` write the response
+ * frames through a backpressured writer; close. Never throws: failures reset the stream and
+ * are counted (and reported, if the requester is at fault).
  */
-export async function serve<Req> (ctx: Context, name: ProtocolName, stream: Stream, connection: Connection, decode: (bytes: Uint8Array) => Req, respond: (req: Req, write: (frame: Uint8Array) => Promise<void>, signal: AbortSignal) => Promise<void>): Promise<void> {
+export async function serve<Req> (ctx: Context, name: ProtocolName, stream: Stream, connection: Connection, decode: (bytes: Uint8Array) => Req, respond: (req: Req, out: ResponseOut, signal: AbortSignal) => Promise<void>): Promise<void> {
   const peer = connection.remotePeer
   const counters = ctx.counters[name]
   const log = ctx.logs[name]
@@ -195,6 +199,8 @@ export async function serve<Req> (ctx: Context, name: ProtocolName, stream: Stre
   x.stream = stream
   const untrack = ctx.track(x.fail)
   const maxRequest = MAX_REQUEST_BYTES[name]
+  let responding = false
+  let lease: Lease | undefined
   try {
     x.timer(ctx.timeouts.firstByte, () => new ReqRespTimeoutError(`${peer.toString()} sent no complete ${name} request within ${ctx.timeouts.firstByte} ms`))
     let req: Req
@@ -206,18 +212,28 @@ export async function serve<Req> (ctx: Context, name: ProtocolName, stream: Stre
     } catch (err) {
       throw x.signal.aborted ? x.signal.reason : err instanceof OosError ? err : new BadRequestError(`bad ${name} request: ${(err as Error).message}`, { cause: err })
     }
-    x.timer(ctx.timeouts.response, () => new SlowReaderError(`${peer.toString()} did not take the ${name} response within ${ctx.timeouts.response} ms`))
-    await respond(req, async (frame) => { await writeFrame(stream, frame, x.signal) }, x.signal)
-    await stream.close({ signal: x.signal })
+    lease = await ctx.budget.acquire(peer.toString(), x.signal)
+    if (lease === undefined) {
+      counters.refused++
+      throw new OverloadedError(`no room in the serving budgets for a ${name} response to ${peer.toString()} within ${ctx.budget.limits.queueMs} ms`)
+    }
+    responding = true
+    x.timer(ctx.timeouts.response, () => new ReqRespTimeoutError(`${peer.toString()} did not take the whole ${name} response within ${ctx.timeouts.response} ms`))
+    const out = new ResponseWriter(stream, lease, ctx.budget.limits, x.signal, () => `${name} response to ${peer.toString()}`)
+    await respond(req, out, x.signal)
+    await out.end()
     counters.served++
   } catch (err) {
     const e = x.reason(err, maxRequest)
-    const v = violationOf(e, 'responder')
+    // a response cut by the whole-response timer was being read (else the stall timer fires
+    // first): a slow link, not a violation (NETWORK-reqresp.md §7)
+    const v = responding && isTimeout(e) ? undefined : violationOf(e, 'responder')
     if (v !== undefined) ctx.violation(peer, v)
     log('%s request of %p failed: %s %s', name, peer, e instanceof OosError ? e.code : 'INTERNAL', e.message)
     stream.abort(e)
   } finally {
     x.done()
+    lease?.release()
     untrack()
   }
 }

@@ -13,6 +13,7 @@ import { BadRequestError, UnexpectedBlockError } from './errors.ts'
 import { isTimeout, request, type Context } from './exchange.ts'
 import { decodeCanonical, isMap } from './frames.ts'
 import { emptyTransfer, Pipeline, tally, type TransferResult } from './results.ts'
+import { framed, type ResponseOut } from './serving.ts'
 
 export const MAX_FETCH_CIDS = 64
 
@@ -42,26 +43,46 @@ export function decodeFetchRequest (bytes: Uint8Array): CID[] {
 }
 
 /** Responder: the held records, in request order. */
-export async function respondFetch (ctx: Context, cids: CID[], write: (frame: Uint8Array) => Promise<void>): Promise<void> {
-  await writeBlocks(ctx, cids, write)
+export async function respondFetch (ctx: Context, cids: CID[], out: ResponseOut): Promise<void> {
+  await writeBlocks(ctx, cids, out)
 }
 
-/** Write the blocks of `cids` that the store holds, in order, reading a few ahead of the writes. */
-export async function writeBlocks (ctx: Context, cids: CID[], write: (frame: Uint8Array) => Promise<void>, readAhead = 8): Promise<void> {
+/**
+ * Write the blocks named by `cids` that the store holds, in order, straight from the store:
+ * a block is read, then written; `cids` may be a lazy source (a store iterator), so neither
+ * the blocks nor the list of a long response are ever in memory whole. Reads run ahead of
+ * the writes by at most `readAhead` blocks, and only while the response stays under its
+ * window (serving.ts) — the size of a block not yet read is guessed from the last one, so a
+ * response holds at most its window plus the difference between a block and the one before.
+ */
+export async function writeBlocks (ctx: Context, cids: Iterable<CID> | AsyncIterable<CID>, out: ResponseOut, readAhead = 4): Promise<void> {
+  const source = Symbol.asyncIterator in cids ? cids[Symbol.asyncIterator]() : cids[Symbol.iterator]()
   const reads: Array<Promise<Uint8Array | undefined>> = []
-  const read = (i: number): void => {
-    if (i < cids.length) {
-      const p = ctx.store.get(cids[i])
-      p.catch(() => {})
-      reads.push(p)
-    }
+  let ended = false
+  let guess = 16 * 1024
+  const pull = async (): Promise<boolean> => {
+    const next = ended ? undefined : await source.next()
+    if (next === undefined || next.done === true) { ended = true; return false }
+    const p = ctx.store.get(next.value).then(bytes => {
+      if (bytes !== undefined) { out.hold(bytes.length); guess = bytes.length }
+      return bytes
+    })
+    p.catch(() => {})
+    reads.push(p)
+    return true
   }
-  for (let i = 0; i < readAhead; i++) read(i)
-  for (let i = 0; i < cids.length; i++) {
-    const bytes = await reads[i]
-    reads[i] = Promise.resolve(undefined) // drop the reference
-    read(i + readAhead)
-    if (bytes !== undefined) await write(bytes)
+  try {
+    for (;;) {
+      if (reads.length === 0) {
+        await out.ready(guess)
+        if (!await pull()) return
+      }
+      while (!ended && reads.length < readAhead && out.room() >= framed(guess) * (reads.length + 1)) await pull()
+      const bytes = await reads.shift()
+      if (bytes !== undefined) await out.write(bytes, true)
+    }
+  } finally {
+    if (!ended) await source.return?.()
   }
 }
 

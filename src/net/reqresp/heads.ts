@@ -18,6 +18,7 @@ import { BadRequestError, UnexpectedBlockError } from './errors.ts'
 import { request, type Context } from './exchange.ts'
 import { decodeCanonical, isMap, isSafeInt } from './frames.ts'
 import { K } from '../../store/keys.ts'
+import type { ResponseOut } from './serving.ts'
 
 export const MAX_HEADS_ORGS = 256
 
@@ -67,7 +68,7 @@ export function decodeHeadsResponse (bytes: Uint8Array, asked: string[]): HeadHi
   })
 }
 
-export async function respondHeads (ctx: Context, req: HeadsRequest, write: (frame: Uint8Array) => Promise<void>): Promise<void> {
+export async function respondHeads (ctx: Context, req: HeadsRequest, out: ResponseOut): Promise<void> {
   const heads: HeadHint[] = []
   let orgs: string[]
   if (Array.isArray(req)) {
@@ -85,7 +86,7 @@ export async function respondHeads (ctx: Context, req: HeadsRequest, write: (fra
     const h = await ctx.store.head(org)
     if (h !== undefined) heads.push({ org, seq: h.seq, cid: h.cid })
   }
-  await write(encodeHeadsResponse(heads))
+  await out.write(encodeHeadsResponse(heads))
 }
 
 /** Requester: the peer's heads of `orgs` (256 per request). */

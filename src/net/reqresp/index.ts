@@ -6,7 +6,9 @@
  *
  * Abuse handling after Lodestar's reqresp: per-peer and total rate limits per protocol
  * (GCRA), `maxInboundStreams` per connection and protocol, caps on every frame, timeouts on
- * every exchange. A peer at fault is counted in `stats().violations` and reported through
+ * every exchange, and serving budgets (serving.ts): responses stream from the store under a
+ * window each, within per-peer and total budgets, and a requester that takes nothing for 5 s
+ * is cut (`SLOW_READER`). A peer at fault is counted in `stats().violations` and reported through
  * `onViolation`; the node decides what to do (score, disconnect). The requester paces itself
  * below the default limits, so that an honest node never trips a peer's limits.
  */
@@ -20,6 +22,7 @@ import { PROTOCOLS, VIOLATION_CODES, serve, type Context, type ProtocolCounters,
 import { decodeFetchRequest, fetchRecords, respondFetch, type FetchResult } from './fetch.ts'
 import { authorsOf, decodeHeadsRequest, headsOf, respondHeads, type HeadHint } from './heads.ts'
 import { InboundLimiter, OutboundGate, type Rate } from './limits.ts'
+import { SERVING_DEFAULTS, ServingBudget, type ServingLimits, type ServingStats } from './serving.ts'
 import { decodeSyncRequest, respondSync, syncOrg, type SyncOptions, type SyncResult } from './sync.ts'
 
 export { PROTOCOLS, MAX_REQUEST_BYTES, MAX_RESPONSE_FRAME_BYTES, VIOLATION_CODES } from './exchange.ts'
@@ -29,6 +32,7 @@ export { MAX_SYNC_LIMIT, MAX_SYNC_ROTATIONS, encodeSyncRequest, decodeSyncReques
 export { MAX_HEADS_ORGS, encodeHeadsRequest, decodeHeadsRequest, encodeHeadsResponse, decodeHeadsResponse, type HeadHint } from './heads.ts'
 export type { TransferResult } from './results.ts'
 export type { Rate } from './limits.ts'
+export { SERVING_DEFAULTS, type ServingLimits, type ServingStats } from './serving.ts'
 export * from './errors.ts'
 
 /** Defaults (documented in protocol/NETWORK-reqresp.md §6). */
@@ -43,7 +47,9 @@ export const DEFAULTS = {
   /** our own requests at once per peer and protocol */
   maxOutboundStreams: 4,
   /** our own pace per peer and protocol: under the default per-peer limit, with margin for jitter */
-  outboundRate: { rate: 16, burst: 20 } satisfies Rate
+  outboundRate: { rate: 16, burst: 20 } satisfies Rate,
+  /** what responses may hold: window 128 KiB each, 2 MiB per peer, 64 MiB in all; stall 5 s; queue 1 s */
+  serving: SERVING_DEFAULTS
 }
 
 export interface ReqRespInit {
@@ -61,6 +67,8 @@ export interface ReqRespInit {
   maxOutboundStreams?: number
   /** own request pace per peer and protocol (default 16/s, burst 20) */
   outboundRate?: Rate
+  /** serving budgets and the slow-reader timer (default window 128 KiB, per peer 2 MiB, total 64 MiB, stall 5 s, queue 1 s) */
+  serving?: Partial<ServingLimits>
   /** a peer broke the rules (the node scores / disconnects) */
   onViolation?: (peer: PeerId, code: ViolationCode) => void
 }
@@ -68,7 +76,7 @@ export interface ReqRespInit {
 export interface ReqRespComponents {
   libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol'>
   /** read only */
-  store: Pick<Store, 'get' | 'head' | 'chain' | 'scan'>
+  store: Pick<Store, 'get' | 'head' | 'scan'>
   ingest: Pick<Ingest, 'ingest'>
 }
 
@@ -79,6 +87,8 @@ export interface ReqRespStats {
   protocols: Record<ProtocolName, ProtocolCounters>
   /** outbound failures by error code */
   failures: Record<string, number>
+  /** responses being written, the bytes they hold, peaks, requests queued or refused for room */
+  serving: ServingStats
 }
 
 const NAMES: ProtocolName[] = ['fetch', 'sync', 'heads']
@@ -102,6 +112,7 @@ export class ReqResp {
       ...components,
       timeouts: { ...DEFAULTS.timeouts, ...init.timeouts },
       gate: new OutboundGate({ concurrency: init.maxOutboundStreams ?? DEFAULTS.maxOutboundStreams, rate: init.outboundRate ?? DEFAULTS.outboundRate }),
+      budget: new ServingBudget(init.serving),
       limiters: { fetch: new InboundLimiter(limits('fetch')), sync: new InboundLimiter(limits('sync')), heads: new InboundLimiter(limits('heads')) },
       counters: { fetch: zero(), sync: zero(), heads: zero() },
       failures: {},
@@ -118,9 +129,9 @@ export class ReqResp {
     const streams = this.init.maxInboundStreams ?? DEFAULTS.maxInboundStreams
     const options = { maxInboundStreams: streams, maxOutboundStreams: Math.max(streams, this.init.maxOutboundStreams ?? DEFAULTS.maxOutboundStreams) }
     const handlers: Record<ProtocolName, (stream: Stream, connection: Connection) => Promise<void>> = {
-      fetch: async (s, c) => { await serve(ctx, 'fetch', s, c, decodeFetchRequest, async (cids, write) => { await respondFetch(ctx, cids, write) }) },
-      sync: async (s, c) => { await serve(ctx, 'sync', s, c, decodeSyncRequest, async (req, write) => { await respondSync(ctx, req, write) }) },
-      heads: async (s, c) => { await serve(ctx, 'heads', s, c, decodeHeadsRequest, async (req, write) => { await respondHeads(ctx, req, write) }) }
+      fetch: async (s, c) => { await serve(ctx, 'fetch', s, c, decodeFetchRequest, async (cids, out) => { await respondFetch(ctx, cids, out) }) },
+      sync: async (s, c) => { await serve(ctx, 'sync', s, c, decodeSyncRequest, async (req, out) => { await respondSync(ctx, req, out) }) },
+      heads: async (s, c) => { await serve(ctx, 'heads', s, c, decodeHeadsRequest, async (req, out) => { await respondHeads(ctx, req, out) }) }
     }
     for (const name of NAMES) await ctx.libp2p.handle(PROTOCOLS[name], handlers[name], options)
     this.started = true
@@ -163,7 +174,7 @@ export class ReqResp {
 
   stats (): ReqRespStats {
     const protocols = Object.fromEntries(NAMES.map(n => [n, { ...this.ctx.counters[n] }])) as Record<ProtocolName, ProtocolCounters>
-    return { violations: { ...this.violations }, protocols, failures: { ...this.ctx.failures } }
+    return { violations: { ...this.violations }, protocols, failures: { ...this.ctx.failures }, serving: this.ctx.budget.stats() }
   }
 
   private violation (peer: PeerId, code: ViolationCode): void {

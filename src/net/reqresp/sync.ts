@@ -18,6 +18,7 @@ import { writeBlocks } from './fetch.ts'
 import { decodeCanonical, isMap, isSafeInt } from './frames.ts'
 import { glance } from '../../records/peek.ts'
 import { emptyTransfer, Pipeline, tally, type TransferResult } from './results.ts'
+import type { ResponseOut } from './serving.ts'
 
 /** most versions in one sync response, and the default `limit` */
 export const MAX_SYNC_LIMIT = 1000
@@ -58,12 +59,20 @@ export function decodeSyncRequest (bytes: Uint8Array): SyncRequest {
   return v.limit === undefined ? { org: v.org as string, from: v.from } : { org: v.org as string, from: v.from, limit: v.limit as number }
 }
 
-/** Responder: the org's rotations, then its versions from `from` on. */
-export async function respondSync (ctx: Context, req: SyncRequest, write: (frame: Uint8Array) => Promise<void>): Promise<void> {
-  const cids: CID[] = []
-  for await (const [, v] of ctx.store.scan(K.rotationPrefix(req.org), { limit: MAX_SYNC_ROTATIONS })) cids.push(CID.decode(v))
-  for await (const e of ctx.store.chain(req.org, { from: req.from, limit: req.limit ?? MAX_SYNC_LIMIT })) cids.push(e.cid)
-  await writeBlocks(ctx, cids, write)
+/** Responder: the org's rotations, then its versions from `from` on, streamed from the store. */
+export async function respondSync (ctx: Context, req: SyncRequest, out: ResponseOut): Promise<void> {
+  await writeBlocks(ctx, syncCids(ctx, req), out)
+}
+
+/**
+ * The CIDs of a sync response, read lazily: a chain entry holds the version CID and all its
+ * claim CIDs, and a response of 1000 versions listed up front held ~1 MB per response.
+ */
+async function * syncCids (ctx: Context, req: SyncRequest): AsyncGenerator<CID> {
+  for await (const [, v] of ctx.store.scan(K.rotationPrefix(req.org), { limit: MAX_SYNC_ROTATIONS })) yield CID.decode(v)
+  const chain = K.chainPrefix(req.org)
+  // entries from seq `from` on (keys order as seqs): after the key of `from - 1`
+  for await (const [, v] of ctx.store.scan(chain, { gt: K.chain(req.org, req.from - 1), limit: req.limit ?? MAX_SYNC_LIMIT })) yield CID.decodeFirst(v)[0]
 }
 
 /**
