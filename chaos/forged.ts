@@ -18,7 +18,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { testKey } from '../protocol/vectors/generate.ts'
 import type { ApiStatus } from '../src/api/types.ts'
 import { DHT_PROTOCOL } from '../src/net/libp2p.ts'
-import { HEAD_NAMESPACE, headKey, headSelector, headValidator } from '../src/net/dht.ts'
+import { HEAD_NAMESPACE, headKey, headSelector } from '../src/net/dht.ts'
 import { decodeAnnouncement, encodeAnnouncement } from '../src/net/announce.ts'
 import { topicOf } from '../src/net/gossip.ts'
 import { encodeSigned } from '../src/records/codec.ts'
@@ -89,7 +89,7 @@ export async function forgedScenario (options: { bindings?: number, log?: (line:
     log(`forged: B accepted ${gossipCount(b1, 'accepted') - gossipCount(b0, 'accepted')}, C received ${gossipCount(c1, 'received') - gossipCount(c0, 'received')}`)
 
     // the DHT stranger: a peer of the oos DHT, connected to all three
-    const d = await bareLibp2p(scope, { ping: ping(), dht: kadDHT({ protocol: DHT_PROTOCOL, clientMode: false, peerInfoMapper: passthroughMapper, validators: { [HEAD_NAMESPACE]: headValidator }, selectors: { [HEAD_NAMESPACE]: headSelector } }) })
+    const d = await bareLibp2p(scope, { ping: ping(), dht: kadDHT({ protocol: DHT_PROTOCOL, clientMode: false, peerInfoMapper: passthroughMapper, validators: { [HEAD_NAMESPACE]: async () => {} }, selectors: { [HEAD_NAMESPACE]: headSelector } }) }) // an attacker's DHT keeps whatever it is given
     const dht = d.services.dht as KadDHT
     for (const n of [a, b, c]) await d.dial(multiaddr(n.addr))
     await until(async () => (await d.peerStore.all()).length >= 3, 10_000)
