@@ -7,6 +7,7 @@ import { EVIDENCE } from '../oos/types.ts'
 import { validateBody } from '../oos/validate.ts'
 import { checkDerived } from '../oos/derive.ts'
 import { errorClass } from '../errors.ts'
+import recordsSchema from '../../protocol/schema/records.v1.json' with { type: 'json' }
 import { KINDS, LIMITS, type Kind } from './constants.ts'
 import { UnknownKindError } from './errors.ts'
 import { fail, int, obj, onlyKeys, oneOf, optional, recordCid as cid, peerId, str, type Obj } from './shape.ts'
@@ -20,11 +21,16 @@ function did (v: unknown, path: string): string {
   return v
 }
 
-const keys = (...k: string[]): ReadonlySet<string> => new Set(['type', 'org', 'createdAt', ...k])
+/**
+ * The fields of each kind, read from protocol/schema/records.v1.json, so that the schema and
+ * these checks cannot disagree on which fields a record has (tests/records/schema.test.ts
+ * holds the rest of the two in agreement on every conformance case).
+ */
+const keys = (kind: Kind): ReadonlySet<string> => new Set(Object.keys((recordsSchema.$defs as unknown as Record<string, { properties: object }>)[kind.slice(4)].properties))
 
 const CHECKS: Record<Kind, { keys: ReadonlySet<string>, check: (r: Obj, options: CheckOptions) => void }> = {
   'oos/version': {
-    keys: keys('key', 'seq', 'prev', 'body'),
+    keys: keys('oos/version'),
     check (r, options) {
       const seq = int(r.seq, 'seq', 1)
       if (r.prev !== null) cid(r.prev, 'prev')
@@ -43,7 +49,7 @@ const CHECKS: Record<Kind, { keys: ReadonlySet<string>, check: (r: Obj, options:
     }
   },
   'oos/endorsement': {
-    keys: keys('key', 'target', 'targetOrg', 'version', 'stance', 'note', 'evidence', 'expiresAt'),
+    keys: keys('oos/endorsement'),
     check (r) {
       cid(r.target, 'target')
       did(r.targetOrg, 'targetOrg')
@@ -62,14 +68,14 @@ const CHECKS: Record<Kind, { keys: ReadonlySet<string>, check: (r: Obj, options:
     }
   },
   'oos/retraction': {
-    keys: keys('key', 'target', 'reason'),
+    keys: keys('oos/retraction'),
     check (r) {
       cid(r.target, 'target')
       str(r.reason, 'reason')
     }
   },
   'oos/key-rotation': {
-    keys: keys('seq', 'prev', 'oldKey', 'newKey', 'effectiveSeq', 'nextKeyDigest', 'reason'),
+    keys: keys('oos/key-rotation'),
     check (r, options) {
       const seq = int(r.seq, 'seq', 1)
       if (r.prev !== null) cid(r.prev, 'prev')
@@ -85,7 +91,7 @@ const CHECKS: Record<Kind, { keys: ReadonlySet<string>, check: (r: Obj, options:
     }
   },
   'oos/node-binding': {
-    keys: keys('key', 'peers'),
+    keys: keys('oos/node-binding'),
     check (r) {
       if (!Array.isArray(r.peers) || r.peers.length < 1 || r.peers.length > LIMITS.maxPeers) fail('peers', `must be a list of 1 to ${LIMITS.maxPeers} peer ids`)
       const seen = new Set<string>()
