@@ -23,6 +23,8 @@ describe('protocol/vectors', () => {
     expect(fresh.keys).toEqual(keys)
     expect(fresh.valid).toEqual(valid)
     expect(fresh.invalid).toEqual(invalid)
+    expect(fresh.cases).toEqual(load('cases.json'))
+    expect(fresh.cars).toEqual(load('cars.json'))
   })
 
   it('keys: seed → public key → did:key', () => {

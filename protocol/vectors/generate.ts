@@ -17,6 +17,9 @@ import { parseOosMarkdown } from '../../src/oos/index.ts'
 import type { OosBody } from '../../src/oos/types.ts'
 import type { Decoded, UnsignedRecord } from '../../src/records/types.ts'
 import { smallBody } from './bodies.ts'
+import { buildCases, resign } from './cases.ts'
+import { carVectors } from './cars.ts'
+import { equivocatingVersion } from './cases-rules.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
@@ -45,7 +48,9 @@ function describe (name: string, note: string, d: Decoded, ingestAfter: string[]
   }
 }
 
-export function generate (): { keys: unknown[], valid: any[], invalid: any[] } {
+export const NOW = Date.UTC(2026, 10, 2) // the receiver's clock of the conformance cases
+
+export function generate (): { keys: unknown[], valid: any[], invalid: any[], cases: ReturnType<typeof buildCases>, cars: ReturnType<typeof carVectors> } {
   const alice = testKey('alice')
   const bob = testKey('bob')
   const carol = testKey('carol')
@@ -146,24 +151,21 @@ export function generate (): { keys: unknown[], valid: any[], invalid: any[] } {
   bad('rotation-uncommitted-key', 'a rotation to a key other than the one key-rotation committed to (pre-rotation)', uncommitted.bytes, 'UNAUTHORIZED_KEY', ['version-1', 'version-2', 'key-rotation'])
   bad('derived-from-unknown', 'carol\'s version whose claim is derived from a claim not known to the receiver', derived.bytes, 'UNKNOWN_TARGET', [])
 
-  const keys = [alice, bob, carol, alice2, alice3, testKey('alice-4')].map(k => ({ name: k.name, seedHex: hex(k.seed), publicKeyHex: hex(k.publicKey), did: k.did }))
-  return { keys, valid, invalid }
+  const alice4 = testKey('alice-4')
+  const keys = [alice, bob, carol, alice2, alice3, alice4].map(k => ({ name: k.name, seedHex: hex(k.seed), publicKeyHex: hex(k.publicKey), did: k.did }))
+  const v: Record<string, Decoded> = { 'version-1': a1, 'version-2': a2, 'version-example': b1, endorsement: endorse, dispute, retraction: retract, 'node-binding': binding, 'key-rotation': rotation, 'version-3-rotated': a3, 'key-rotation-2': rotation2, 'version-derived': derived, 'seq-gap': gap }
+  const fixtures = { T0, NOW, keys: { alice, bob, carol, alice2, alice3, alice4 }, v, c0 }
+  const cases = buildCases(fixtures, valid, invalid)
+  return { keys, valid, invalid, cases, cars: carVectors(fixtures, equivocatingVersion(fixtures)) }
 }
-
-/** Sign an arbitrary (possibly invalid) unsigned record, bypassing the shape check. */
-function resign (rec: Record<string, unknown>, secretKey: Uint8Array): Uint8Array {
-  const recBytes = dagCbor.encode(rec)
-  const sig = signWith(secretKey, signingBytes(rec.type as any, recBytes))
-  return dagCbor.encode({ rec, sig })
-}
-
-import { sign as signWith } from '../../src/identity/index.ts'
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { keys, valid, invalid } = generate()
+  const { keys, valid, invalid, cases, cars } = generate()
   const write = (f: string, v: unknown): void => writeFileSync(join(here, f), JSON.stringify(v, null, 2) + '\n')
   write('keys.json', keys)
   write('valid.json', valid)
   write('invalid.json', invalid)
-  console.log(`wrote ${keys.length} keys, ${valid.length} valid and ${invalid.length} invalid vectors to ${here}`)
+  write('cases.json', cases)
+  write('cars.json', cars)
+  console.log(`wrote ${keys.length} keys, ${valid.length} valid and ${invalid.length} invalid vectors, ${cases.cases.length} conformance cases and ${cars.length} CAR vectors to ${here}`)
 }

@@ -6,6 +6,7 @@
 import { CID } from 'multiformats/cid'
 import * as dagCbor from '@ipld/dag-cbor'
 import { equals } from 'uint8arrays/equals'
+import { RETRACTABLE_KINDS } from '../records/constants.ts'
 import type { KeyRotationRecord, SignedRecord, VersionRecord } from '../records/types.ts'
 import type { RecordHead, Verified } from '../records/verified.ts'
 import { cidBytesText, K } from '../store/keys.ts'
@@ -32,19 +33,24 @@ const signer = (rec: { org: string, key?: string }): string => rec.key ?? rec.or
 
 async function version (v: Verified, rec: Rec<'oos/version'>, ctx: RuleContext): Promise<Outcome> {
   const { org, seq } = rec
-  const mustSign = keyForSeq(await ctx.state.keys(org), seq)
-  if (signer(rec) !== mustSign) throw new UnauthorizedKeyError(`version ${seq} of ${org} must be signed by ${mustSign}, not ${signer(rec)}`, { path: 'key' })
   const head = await ctx.state.head(org)
+  const mustSign = keyForSeq(await ctx.state.keys(org), seq)
+  const authorized = (): void => {
+    if (signer(rec) !== mustSign) throw new UnauthorizedKeyError(`version ${seq} of ${org} must be signed by ${mustSign}, not ${signer(rec)}`, { path: 'key' })
+  }
   if (head !== undefined && seq <= head.seq) {
     await ctx.flush()
+    // SPEC R-6.2: a record already held is a no-op, before any chain rule
     const existing = await ctx.store.versionCid(org, seq)
     if (existing === undefined || existing.toString() === v.cid.toString() || await ctx.store.has(v.cid)) return 'duplicate'
+    authorized()
     // a second, validly signed version at the same seq: keep both as proof, flag the org
     ctx.batch().putBlock(v.cid, v.bytes)
       .put(K.equivocation(org, seq, existing.toString()), existing.bytes)
       .put(K.equivocation(org, seq, v.cid.toString()), v.cid.bytes)
     return 'equivocation'
   }
+  authorized()
   const expected = (head?.seq ?? 0) + 1
   if (seq > expected) throw new SeqGapError(`version ${seq} of ${org} arrived but the chain is at ${expected - 1}: fetch the missing versions first`, { path: 'seq' })
   if (head === undefined) {
@@ -177,11 +183,11 @@ async function endorsement (v: Verified, rec: Rec<'oos/endorsement'>, ctx: RuleC
 async function retraction (v: Verified, rec: Rec<'oos/retraction'>, ctx: RuleContext): Promise<Outcome> {
   await statementSigner(rec, ctx)
   const target = await ctx.store.get(rec.target)
-  const author = target !== undefined
-    ? dagCbor.decode<SignedRecord>(target).rec.org
-    : (await ctx.store.claimSightings(rec.target))[0]?.org
+  const held = target === undefined ? undefined : dagCbor.decode<SignedRecord>(target).rec
+  const author = held !== undefined ? held.org : (await ctx.store.claimSightings(rec.target))[0]?.org
   if (author === undefined) throw new UnknownTargetError(`${rec.target.toString()} is not known here`, { path: 'target' })
   if (author !== rec.org) throw new NotAuthorError(`${rec.org} cannot retract ${rec.target.toString()}, which ${author} wrote`, { path: 'target' })
+  if (held !== undefined && !RETRACTABLE_KINDS.has(held.type)) throw new NotAuthorError(`a ${held.type} cannot be retracted: only claims, versions and endorsements (SPEC R-4.3.2)`, { path: 'target' })
   indexStatement(v, rec, ctx)
   return 'accepted'
 }

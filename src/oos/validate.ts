@@ -16,7 +16,6 @@
  */
 import _Ajv2020 from 'ajv/dist/2020.js'
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js'
-import _addFormats from 'ajv-formats'
 import formatSchema from '../../protocol/schema/oos-schema.v1.1.json' with { type: 'json' }
 import entitiesSchema from '../../protocol/schema/oos-entities-schema.v1.0.json' with { type: 'json' }
 import bodySchema from '../../protocol/schema/oosnet-body-ext.v1.json' with { type: 'json' }
@@ -25,10 +24,10 @@ import type { OosError } from '../errors.ts'
 import { BodyLimitError, BodySchemaError } from './errors.ts'
 import { CLAIM_KEYS, FRONTMATTER_KEYS, asClaimCid, isPlainObject, joinPath } from './grammar.ts'
 import { checkWritable } from './write.ts'
+import { isDateTime, isUuid } from './formats.ts'
 
 // CJS default-export interop (the packages' `default` is module.exports under NodeNext).
 const Ajv2020 = ((_Ajv2020 as unknown as { default?: typeof _Ajv2020 }).default ?? _Ajv2020) as unknown as typeof _Ajv2020.default
-const addFormats = ((_addFormats as unknown as { default?: typeof _addFormats }).default ?? _addFormats) as unknown as typeof _addFormats.default
 
 /** Size limits of a body (BODY.md §7.3); rejections use LIMIT_EXCEEDED. */
 export const BODY_LIMITS = {
@@ -43,7 +42,7 @@ export const BODY_LIMITS = {
   maxEntityItems: 500,
   maxRelatedEntities: 500,
   maxDerivedFrom: 100,
-  /** nesting depth of values inside `entities` (entities itself is depth 1) */
+  /** levels of values below `entities` (BODY.md §3.3, R-B3.3.1: a value directly in `entities` is level 1) */
   maxEntityDepth: 32
 } as const
 
@@ -85,7 +84,9 @@ function validators (): Validators {
       error: console.error
     }
   })
-  addFormats(ajv, ['date-time', 'uuid'])
+  // our own grammars, not a library's (BODY.md §7.5)
+  ajv.addFormat('date-time', { type: 'string', validate: isDateTime })
+  ajv.addFormat('uuid', { type: 'string', validate: isUuid })
   ajv.addKeyword({
     keyword: 'oosnetCid',
     schemaType: 'boolean',
@@ -255,6 +256,6 @@ export function validateBody (body: unknown, options: { knownClaims?: KnownClaim
   }
   const b = body as OosBody
   checkWritable(b, options)
-  if (b.entities !== undefined) checkPlainData(b.entities, 'entities', 1)
+  if (b.entities !== undefined) checkPlainData(b.entities, 'entities', 0)
   return b
 }

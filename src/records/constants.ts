@@ -15,6 +15,13 @@ export type Kind = typeof KINDS[number]
 export const PROTOCOL_VERSION = 1
 
 /**
+ * R-4.3.2: the kinds of record a retraction may name (besides a claim). Retracting a key
+ * rotation, a node binding or a retraction would mean nothing (a rotation is undone only by
+ * another rotation, a binding by a newer one), so those are refused (NOT_AUTHOR).
+ */
+export const RETRACTABLE_KINDS: ReadonlySet<string> = new Set(['oos/version', 'oos/endorsement'])
+
+/**
  * Domain separation (SPEC §3.2): a signature is over `"oosnet/v1:" + kind + "\n"` followed by
  * the DAG-CBOR of the unsigned record, so a signature made for one kind (or a future protocol
  * version) can never be replayed as another.

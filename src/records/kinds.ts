@@ -7,9 +7,10 @@ import { EVIDENCE } from '../oos/types.ts'
 import { validateBody } from '../oos/validate.ts'
 import { checkDerived } from '../oos/derive.ts'
 import { errorClass } from '../errors.ts'
+import recordsSchema from '../../protocol/schema/records.v1.json' with { type: 'json' }
 import { KINDS, LIMITS, type Kind } from './constants.ts'
 import { UnknownKindError } from './errors.ts'
-import { cid, fail, int, obj, onlyKeys, oneOf, optional, str, type Obj } from './shape.ts'
+import { fail, int, obj, onlyKeys, oneOf, optional, recordCid as cid, peerId, str, type Obj } from './shape.ts'
 import type { UnsignedRecord } from './types.ts'
 
 export class DerivedMismatchError extends errorClass('DerivedMismatchError', 'DERIVED_MISMATCH') {}
@@ -20,11 +21,16 @@ function did (v: unknown, path: string): string {
   return v
 }
 
-const keys = (...k: string[]): ReadonlySet<string> => new Set(['type', 'org', 'createdAt', ...k])
+/**
+ * The fields of each kind, read from protocol/schema/records.v1.json, so that the schema and
+ * these checks cannot disagree on which fields a record has (tests/records/schema.test.ts
+ * holds the rest of the two in agreement on every conformance case).
+ */
+const keys = (kind: Kind): ReadonlySet<string> => new Set(Object.keys((recordsSchema.$defs as unknown as Record<string, { properties: object }>)[kind.slice(4)].properties))
 
 const CHECKS: Record<Kind, { keys: ReadonlySet<string>, check: (r: Obj, options: CheckOptions) => void }> = {
   'oos/version': {
-    keys: keys('key', 'seq', 'prev', 'body'),
+    keys: keys('oos/version'),
     check (r, options) {
       const seq = int(r.seq, 'seq', 1)
       if (r.prev !== null) cid(r.prev, 'prev')
@@ -43,7 +49,7 @@ const CHECKS: Record<Kind, { keys: ReadonlySet<string>, check: (r: Obj, options:
     }
   },
   'oos/endorsement': {
-    keys: keys('key', 'target', 'targetOrg', 'version', 'stance', 'note', 'evidence', 'expiresAt'),
+    keys: keys('oos/endorsement'),
     check (r) {
       cid(r.target, 'target')
       did(r.targetOrg, 'targetOrg')
@@ -56,18 +62,20 @@ const CHECKS: Record<Kind, { keys: ReadonlySet<string>, check: (r: Obj, options:
         oneOf(e.type, EVIDENCE, `${p}.type`)
         str(e.text, `${p}.text`)
       }, '')
-      optional(r, 'expiresAt', int, '')
+      const expiresAt = optional(r, 'expiresAt', int, '')
+      // R-4.2.3: an endorsement that expires before it is made has no meaning
+      if (expiresAt !== undefined && expiresAt <= (r.createdAt as number)) fail('expiresAt', 'must be after createdAt')
     }
   },
   'oos/retraction': {
-    keys: keys('key', 'target', 'reason'),
+    keys: keys('oos/retraction'),
     check (r) {
       cid(r.target, 'target')
       str(r.reason, 'reason')
     }
   },
   'oos/key-rotation': {
-    keys: keys('seq', 'prev', 'oldKey', 'newKey', 'effectiveSeq', 'nextKeyDigest', 'reason'),
+    keys: keys('oos/key-rotation'),
     check (r, options) {
       const seq = int(r.seq, 'seq', 1)
       if (r.prev !== null) cid(r.prev, 'prev')
@@ -83,12 +91,12 @@ const CHECKS: Record<Kind, { keys: ReadonlySet<string>, check: (r: Obj, options:
     }
   },
   'oos/node-binding': {
-    keys: keys('key', 'peers'),
+    keys: keys('oos/node-binding'),
     check (r) {
       if (!Array.isArray(r.peers) || r.peers.length < 1 || r.peers.length > LIMITS.maxPeers) fail('peers', `must be a list of 1 to ${LIMITS.maxPeers} peer ids`)
       const seen = new Set<string>()
       r.peers.forEach((p, i) => {
-        str(p, `peers[${i}]`, 128)
+        peerId(p, `peers[${i}]`)
         if (seen.has(p as string)) fail(`peers[${i}]`, 'is listed twice')
         seen.add(p as string)
       })
@@ -114,7 +122,11 @@ export function checkRecord (value: unknown, now: number = Date.now(), options: 
   did(r.org, 'org')
   const createdAt = int(r.createdAt, 'createdAt', 0)
   if (createdAt > now + LIMITS.maxClockSkewMs) fail('createdAt', 'is in the future')
-  if ('key' in r) did(r.key, 'key')
+  if ('key' in r) {
+    did(r.key, 'key')
+    // R-4.0.5: absent means the inception key; naming it as well would give one record two encodings
+    if (r.key === r.org) fail('key', 'must not be the org\'s own did (leave it out)')
+  }
   spec.check(r, options)
   return r as unknown as UnsignedRecord
 }

@@ -9,7 +9,7 @@ import { keyPairFromSeed, publicKeyToDid } from '../identity/index.ts'
 import { UnknownTargetError, NotAuthorError } from '../ingest/errors.ts'
 import { InvalidArgumentError } from '../node/errors.ts'
 import { encodeSigned } from '../records/codec.ts'
-import { LIMITS } from '../records/constants.ts'
+import { LIMITS, RETRACTABLE_KINDS } from '../records/constants.ts'
 import type { EndorsementRecord, RetractionRecord } from '../records/types.ts'
 import { EVIDENCE, type Evidence } from '../oos/types.ts'
 import type { Store } from '../store/store.ts'
@@ -103,6 +103,7 @@ export async function makeRetraction (input: RetractionInput, store: Store): Pro
   const author = rec !== undefined ? rec.org : (await reader.claim(input.target))?.org
   if (author === undefined) throw new UnknownTargetError(`${input.target.toString()} is not known here`, { path: 'target' })
   if (author !== input.org) throw new NotAuthorError(`${input.target.toString()} was written by ${author}; an org retracts only its own statements and claims`, { path: 'target' })
+  if (rec !== undefined && !RETRACTABLE_KINDS.has(rec.type)) throw new NotAuthorError(`a ${rec.type} cannot be retracted: only claims, versions and endorsements`, { path: 'target' })
   const createdAt = input.now ?? Date.now()
   const r: RetractionRecord = {
     type: 'oos/retraction',

@@ -119,7 +119,30 @@ describe('validateBody', () => {
     let deep: unknown = 1
     for (let i = 0; i < 40; i++) deep = [deep]
     b.entities = { agents: [{ id: 'AGT-001', name: 'a', role: 'r', authority_level: 'advisory', inputs: [], outputs: [], deep }] }
-    expectInvalid(b, `entities.agents[0].deep${'[0]'.repeat(29)}`, `entities.agents[0].deep${'[0]'.repeat(29)} is nested deeper than 32 levels`, 'LIMIT_EXCEEDED')
+    // BODY.md R-B3.3.1: agents is level 1, agents[0] 2, .deep 3, so the 30th [0] is level 33
+    expectInvalid(b, `entities.agents[0].deep${'[0]'.repeat(30)}`, `entities.agents[0].deep${'[0]'.repeat(30)} is nested deeper than 32 levels`, 'LIMIT_EXCEEDED')
+    deep = 1
+    for (let i = 0; i < 29; i++) deep = [deep]
+    b.entities = { agents: [{ id: 'AGT-001', name: 'a', role: 'r', authority_level: 'advisory', inputs: [], outputs: [], deep }] }
+    expect(validateBody(b).entities).toBe(b.entities) // the value 1 at level 32: allowed
+  })
+
+  it('date-time and uuid follow the exact grammar of BODY.md R-B7.5.1 / R-B7.5.2, not a library\'s', () => {
+    for (const bad of ['2026-11-01 12:00:00Z', '2026-11-01t12:00:00z', '2026-11-01T12:00:60Z', '2026-02-30T12:00:00Z', '2026-11-01T24:00:00Z', '2026-11-01T12:00:00']) {
+      const b = copy()
+      b.frontmatter.generated_at = bad
+      expectInvalid(b, 'frontmatter.generated_at', `frontmatter.generated_at must be an RFC 3339 date-time such as 2026-03-14T12:00:00Z (it is ${JSON.stringify(bad)})`)
+    }
+    for (const good of ['2024-02-29T23:59:59.123Z', '2026-11-01T12:00:00+05:30']) {
+      const b = copy()
+      b.frontmatter.generated_at = good
+      expect(validateBody(b).frontmatter.generated_at).toBe(good)
+    }
+    const b = copy()
+    b.frontmatter.org_id = 'urn:uuid:123e4567-e89b-12d3-a456-426614174000'
+    expectInvalid(b, 'frontmatter.org_id', `frontmatter.org_id must be a UUID (it is "urn:uuid:123e4567-e89b-12d3-a456-426614174000")`)
+    b.frontmatter.org_id = '123E4567-e89b-12d3-a456-426614174000'
+    expect(validateBody(b).frontmatter.org_id).toBe('123E4567-e89b-12d3-a456-426614174000')
   })
 
   it('checks derived_from CIDs with the oosnetCid keyword', async () => {
