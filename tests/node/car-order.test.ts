@@ -10,6 +10,8 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { CarBlockIterator, CarWriter } from '@ipld/car'
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { CID } from 'multiformats/cid'
 import { testKey } from '../../protocol/vectors/generate.ts'
 import { smallBody } from '../../protocol/vectors/bodies.ts'
@@ -92,7 +94,9 @@ async function scenario (node: Awaited<ReturnType<typeof openNode>>): Promise<{ 
   await take(await makeRotation({ org: carol.did, oldSecret: carol.secretKey, newSecret: carol2.secretKey, reason: 'routine', now: T0 + 6000 }, node.store))
   await take(await makeEndorsement({ org: carol.did, secretKey: carol2.secretKey, target: c2, stance: 'dispute', now: T0 + 7000 }, node.store))
   await take(await makeRetraction({ org: carol.did, secretKey: carol2.secretKey, target: blocks.at(-3)?.cid as CID, reason: 'superseded', now: T0 + 8000 }, node.store))
-  for (const [at, peer] of [[T0 + 9000, '12D3KooWOlderBinding'], [T0 + 9500, '12D3KooWNewerBinding']] as const) {
+  // peer ids must be real libp2p peer ids (SPEC ): two from fixed seeds
+  for (const [at, seed] of [[T0 + 9000, 1], [T0 + 9500, 2]] as const) {
+    const peer = peerIdFromPrivateKey(await generateKeyPairFromSeed('Ed25519', new Uint8Array(32).fill(seed))).toString()
     await take(encodeSigned({ type: 'oos/node-binding', org: alice.did, key: alice2.did, createdAt: at, peers: [peer] }, [alice2.secretKey]).bytes)
   }
   return { blocks, claim: c1 }
