@@ -59,14 +59,16 @@ export function carVectors (f: Fixtures, eq: Decoded): CarVector[] {
   add('car-tampered-block', 'R-C3.1', 'a byte changed inside version 1: CID_MISMATCH', [v['version-1'].cid], [tampered], { valid: false, rootMissing: true, equivocations: 0, blocks: outcomes([[tampered, 'CID_MISMATCH']]) })
   add('car-root-absent', 'R-C4.2', 'the root is version 2, the file holds only version 1', [v['version-2'].cid], [b('version-1')], { valid: false, rootMissing: true, equivocations: 0, blocks: outcomes([[b('version-1'), 'accepted']]) })
   add('car-no-root', 'R-C4.2', 'a header with no roots', [], [b('version-1')], { valid: false, rootMissing: true, equivocations: 0, blocks: outcomes([[b('version-1'), 'accepted']]) })
-  // R-C3.5 / SPEC: a rotation effective at 2, made after version 2 — STALE_RECORD wherever it stands
+  // R-C3.5 / SPEC: a rotation effective at 2, made after version 2, is placed at its
+  // effectiveSeq (before version 2) wherever it stands: accepted, and version 2 (old key) is
+  // UNAUTHORIZED_KEY, so the root is missing
   const rot = v['key-rotation'].signed.rec as any
   const sk = f.keys
-  const staleBytes = resign({ ...rot, effectiveSeq: 2 }, sk.alice.secretKey, sk.alice2.secretKey)
-  const stale = { cid: cidOf(staleBytes), bytes: staleBytes }
-  const staleOutcomes = outcomes([[b('version-1'), 'accepted'], [b('version-2'), 'accepted'], [stale, 'STALE_RECORD']])
-  add('car-stale-rotation', 'R-C3.5', 'versions 1, 2, then a rotation (created after version 2) effective at 2', [v['version-2'].cid], [b('version-1'), b('version-2'), stale], { valid: false, rootMissing: false, equivocations: 0, blocks: staleOutcomes })
-  add('car-stale-rotation-first', 'R-C3.5', 'the same blocks with the rotation first: the same verdicts (R-C3.3)', [v['version-2'].cid], [stale, b('version-1'), b('version-2')], { valid: false, rootMissing: false, equivocations: 0, blocks: staleOutcomes })
+  const lateBytes = resign({ ...rot, effectiveSeq: 2 }, sk.alice.secretKey, sk.alice2.secretKey)
+  const late = { cid: cidOf(lateBytes), bytes: lateBytes }
+  const lateOutcomes = outcomes([[b('version-1'), 'accepted'], [late, 'accepted'], [b('version-2'), 'UNAUTHORIZED_KEY']])
+  add('car-late-rotation', 'R-C3.5', 'versions 1, 2, then a rotation (created after version 2) effective at 2: placed at its effectiveSeq (SPEC R-6.11), so version 2 is signed by a key no longer in force', [v['version-2'].cid], [b('version-1'), b('version-2'), late], { valid: false, rootMissing: true, equivocations: 0, blocks: lateOutcomes })
+  add('car-late-rotation-first', 'R-C3.5', 'the same blocks with the rotation first: the same verdicts (R-C3.3)', [v['version-2'].cid], [late, b('version-1'), b('version-2')], { valid: false, rootMissing: true, equivocations: 0, blocks: lateOutcomes })
   return out
 }
 
