@@ -7,6 +7,10 @@ import type { CID } from 'multiformats/cid'
 import { claimBlock } from '../../src/records/claims.ts'
 import type { Decoded } from '../../src/records/types.ts'
 import { cat, splice } from './cbor.ts'
+import { equivocatingBody } from './cases-rules.ts'
+import { smallBody } from './bodies.ts'
+import { signVersion } from '../../src/records/version.ts'
+import { cidOf } from '../../src/records/cid.ts'
 import { hex, resign, type Fixtures } from './cases.ts'
 
 const varint = (n: number): number[] => { const out: number[] = []; while (n >= 0x80) { out.push((n & 0x7f) | 0x80); n >>>= 7 } out.push(n); return out }
@@ -69,7 +73,14 @@ export function carVectors (f: Fixtures, eq: Decoded): CarVector[] {
   const lateOutcomes = outcomes([[b('version-1'), 'accepted'], [late, 'accepted'], [b('version-2'), 'UNAUTHORIZED_KEY']])
   add('car-late-rotation', 'R-C3.5', 'versions 1, 2, then a rotation (created after version 2) effective at 2: placed at its effectiveSeq (SPEC R-6.11), so version 2 is signed by a key no longer in force', [v['version-2'].cid], [b('version-1'), b('version-2'), late], { valid: false, rootMissing: true, equivocations: 0, blocks: lateOutcomes })
   add('car-late-rotation-first', 'R-C3.5', 'the same blocks with the rotation first: the same verdicts (R-C3.3)', [v['version-2'].cid], [late, b('version-1'), b('version-2')], { valid: false, rootMissing: true, equivocations: 0, blocks: lateOutcomes })
+  // R-C4.3 / SPEC: two versions 2 with the same createdAt: the lower CID enters the
+  // chain whatever the file's order, so a version 3 built on the other is WRONG_PREV
+  const tie = signVersion(equivocatingBody(), { org: sk.alice.did, seq: 2, prev: v['version-1'].cid, createdAt: (v['version-2'].signed.rec as any).createdAt }, sk.alice.secretKey)
+  const [low, high] = [b('version-2'), tie].sort((x, y) => Buffer.compare(x.cid.bytes, y.cid.bytes))
+  const onHigh = signVersion(smallBody('Alice Logistics', 3), { org: sk.alice.did, seq: 3, prev: high.cid, createdAt: (v['version-2'].signed.rec as any).createdAt + 1000 }, sk.alice.secretKey)
+  const tieOutcomes = outcomes([[b('version-1'), 'accepted'], [low, 'accepted'], [high, 'equivocation'], [onHigh, 'WRONG_PREV']])
+  add('car-equivocation-tie', 'R-C4.3', 'two versions 2 of alice with the same createdAt, and a version 3 built on the one with the higher CID: the lower CID is in the chain (SPEC R-6.11)', [low.cid], [b('version-1'), high, low, onHigh], { valid: false, rootMissing: false, equivocations: 1, blocks: tieOutcomes })
+  add('car-equivocation-tie-reversed', 'R-C3.3', 'the same blocks with the lower-CID version 2 first: the same verdicts', [low.cid], [b('version-1'), low, high, onHigh], { valid: false, rootMissing: false, equivocations: 1, blocks: tieOutcomes })
   return out
 }
 
-import { cidOf } from '../../src/records/cid.ts'
