@@ -154,6 +154,35 @@ describe('CAR import order (SPEC §6.1)', () => {
     }
   })
 
+  it('adoptions chained across 8 orgs, each source created after its adopter: all accepted, each version offered at most twice (R-6.12)', async () => {
+    // org k's version 1 adopts a claim of org k+1's version 1, dated earlier: the merge by
+    // createdAt offers every adopter before its source, so each waits for exactly one claim
+    const keys = Array.from({ length: 8 }, (_, k) => testKey(`adopter-${k}`))
+    const node = await openNode()
+    const blocks: Array<{ cid: CID, bytes: Uint8Array }> = []
+    try {
+      let source: CID | undefined
+      for (let k = keys.length - 1; k >= 0; k--) {
+        const draft = smallBody(`Org ${k}`, 1)
+        draft.claims = draft.claims.map(c => ({ ...c, rule: `Org ${k}: ${c.rule}` }))
+        const body = source === undefined ? draft : (await adopt(node.store, source, draft, { self: keys[k].did, now: T0 + k })).body
+        const v = signVersion(body, { org: keys[k].did, seq: 1, prev: null, createdAt: T0 + k * 1000 }, keys[k].secretKey)
+        expect((await node.ingest.ingest(v.bytes)).status).toBe('accepted')
+        blocks.push({ cid: v.cid, bytes: v.bytes })
+        source = claimCid(keys[k].did, v.signed.rec.body.claims[0])
+      }
+    } finally { await node.close() }
+    for (const order of [(x: typeof blocks) => x, reverse, shuffle]) {
+      const fresh = await openNode()
+      try {
+        const r = await ingestBlocks(fresh.ingest, order(blocks))
+        expect(r).toMatchObject({ accepted: keys.length, rejected: 0, errors: [] })
+        // the 7 adopters wait once each, for one source
+        expect(calls(fresh.ingest)).toBe(2 * keys.length - 1)
+      } finally { await fresh.close() }
+    }
+  })
+
   it('a block whose dependency is missing from the set is rejected once with its code, and so is what follows it', async () => {
     const node = await openNode()
     let made: Awaited<ReturnType<typeof scenario>>
