@@ -49,7 +49,7 @@ export function carVectors (f: Fixtures, eq: Decoded): CarVector[] {
   const all = (o: string): Record<string, string> => outcomes(chain.map(x => [x, o]))
   const root = v['version-3-rotated'].cid
   add('car-valid', 'R-C4.1', 'alice\'s records as oos export writes them (ascending createdAt), root version 3', [root], [...chain].sort((x, y) => (dagCbor.decode<any>(x.bytes).rec.createdAt - dagCbor.decode<any>(y.bytes).rec.createdAt)), { valid: true, rootMissing: false, equivocations: 0, blocks: all('accepted') })
-  add('car-reversed', 'R-C3.3', 'the same blocks in reverse order: the same verdicts (order-independent)', [root], [...chain].reverse(), { valid: true, rootMissing: false, equivocations: 0, blocks: all('accepted') })
+  add('car-reversed', 'R-C3.3', 'the same blocks in reverse order: the same verdicts (order-independent, SPEC R-6.10; the retraction before the endorsement it names, SPEC R-6.13)', [root], [...chain].reverse(), { valid: true, rootMissing: false, equivocations: 0, blocks: all('accepted') })
   add('car-duplicate-block', 'R-C3.6', 'version 1 twice', [v['version-1'].cid], [b('version-1'), b('version-1')], { valid: true, rootMissing: false, equivocations: 0, blocks: outcomes([[b('version-1'), 'accepted']]) })
   const full = car([root], chain)
   add('car-truncated', 'R-C2.1', 'the valid file cut 10 bytes short', [], [], { carInvalid: true })
@@ -81,6 +81,11 @@ export function carVectors (f: Fixtures, eq: Decoded): CarVector[] {
   const tieOutcomes = outcomes([[b('version-1'), 'accepted'], [low, 'accepted'], [high, 'equivocation'], [onHigh, 'WRONG_PREV']])
   add('car-equivocation-tie', 'R-C4.3', 'two versions 2 of alice with the same createdAt, and a version 3 built on the one with the higher CID: the lower CID is in the chain (SPEC R-6.11)', [low.cid], [b('version-1'), high, low, onHigh], { valid: false, rootMissing: false, equivocations: 1, blocks: tieOutcomes })
   add('car-equivocation-tie-reversed', 'R-C3.3', 'the same blocks with the lower-CID version 2 first: the same verdicts', [low.cid], [b('version-1'), low, high, onHigh], { valid: false, rootMissing: false, equivocations: 1, blocks: tieOutcomes })
+  // SPEC R-6.12: carol's version adopting alice's claim, dated before alice's version 1, waits for it
+  const early = resign({ ...(v['version-derived'].signed.rec as any), createdAt: f.T0 - 1000 }, sk.carol.secretKey)
+  const adopter = { cid: cidOf(early), bytes: early }
+  add('car-adoption-before-source', 'R-C3.5', 'carol\'s version adopting alice\'s claim, dated before alice\'s version 1: it waits for its source (SPEC R-6.12), not UNKNOWN_TARGET', [adopter.cid], [adopter, b('version-1')], { valid: true, rootMissing: false, equivocations: 0, blocks: outcomes([[adopter, 'accepted'], [b('version-1'), 'accepted']]) })
+  add('car-missing-source', 'R-C4.4', 'the same adopting version without its source: UNKNOWN_TARGET once (SPEC R-6.12), the root missing', [adopter.cid], [adopter], { valid: false, rootMissing: true, equivocations: 0, blocks: outcomes([[adopter, 'UNKNOWN_TARGET']]) })
   return out
 }
 
