@@ -11,14 +11,6 @@ import { verifyCar } from '../src/node/car.ts'
 import { OosError } from '../src/errors.ts'
 import { tempDir } from './helpers.ts'
 
-/**
- * Per-block outcomes that need the canonical order of CAR.md R-C3.4, which the `car` branch
- * implements (the import in block order is not its business here): until it lands, only the
- * file's verdict of these is checked. Today the rotation-first file gives UNAUTHORIZED_KEY
- * for version 2 and ROOT_MISSING instead of STALE_RECORD for the rotation (issue 14).
- */
-const ORDERING_PENDING = new Set(['car-stale-rotation-first'])
-
 const cars = JSON.parse(readFileSync(new URL('../protocol/vectors/cars.json', import.meta.url), 'utf8')) as any[]
 
 describe('protocol/vectors/cars.json (CAR.md)', () => {
@@ -34,7 +26,6 @@ describe('protocol/vectors/cars.json (CAR.md)', () => {
       }
       const r = await verifyCar(path)
       expect(r.valid).toBe(v.valid)
-      if (ORDERING_PENDING.has(v.name)) return
       expect(r.reasons.ROOT_MISSING === 1).toBe(v.rootMissing)
       expect(r.equivocation).toBe(v.equivocations)
       const outcomes = Object.values(v.blocks as Record<string, string>)

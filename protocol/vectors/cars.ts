@@ -7,6 +7,10 @@ import type { CID } from 'multiformats/cid'
 import { claimBlock } from '../../src/records/claims.ts'
 import type { Decoded } from '../../src/records/types.ts'
 import { cat, splice } from './cbor.ts'
+import { equivocatingBody } from './cases-rules.ts'
+import { smallBody } from './bodies.ts'
+import { signVersion } from '../../src/records/version.ts'
+import { cidOf } from '../../src/records/cid.ts'
 import { hex, resign, type Fixtures } from './cases.ts'
 
 const varint = (n: number): number[] => { const out: number[] = []; while (n >= 0x80) { out.push((n & 0x7f) | 0x80); n >>>= 7 } out.push(n); return out }
@@ -45,7 +49,7 @@ export function carVectors (f: Fixtures, eq: Decoded): CarVector[] {
   const all = (o: string): Record<string, string> => outcomes(chain.map(x => [x, o]))
   const root = v['version-3-rotated'].cid
   add('car-valid', 'R-C4.1', 'alice\'s records as oos export writes them (ascending createdAt), root version 3', [root], [...chain].sort((x, y) => (dagCbor.decode<any>(x.bytes).rec.createdAt - dagCbor.decode<any>(y.bytes).rec.createdAt)), { valid: true, rootMissing: false, equivocations: 0, blocks: all('accepted') })
-  add('car-reversed', 'R-C3.3', 'the same blocks in reverse order: the same verdicts (order-independent)', [root], [...chain].reverse(), { valid: true, rootMissing: false, equivocations: 0, blocks: all('accepted') })
+  add('car-reversed', 'R-C3.3', 'the same blocks in reverse order: the same verdicts (order-independent, SPEC R-6.10; the retraction before the endorsement it names, SPEC R-6.13)', [root], [...chain].reverse(), { valid: true, rootMissing: false, equivocations: 0, blocks: all('accepted') })
   add('car-duplicate-block', 'R-C3.6', 'version 1 twice', [v['version-1'].cid], [b('version-1'), b('version-1')], { valid: true, rootMissing: false, equivocations: 0, blocks: outcomes([[b('version-1'), 'accepted']]) })
   const full = car([root], chain)
   add('car-truncated', 'R-C2.1', 'the valid file cut 10 bytes short', [], [], { carInvalid: true })
@@ -59,15 +63,29 @@ export function carVectors (f: Fixtures, eq: Decoded): CarVector[] {
   add('car-tampered-block', 'R-C3.1', 'a byte changed inside version 1: CID_MISMATCH', [v['version-1'].cid], [tampered], { valid: false, rootMissing: true, equivocations: 0, blocks: outcomes([[tampered, 'CID_MISMATCH']]) })
   add('car-root-absent', 'R-C4.2', 'the root is version 2, the file holds only version 1', [v['version-2'].cid], [b('version-1')], { valid: false, rootMissing: true, equivocations: 0, blocks: outcomes([[b('version-1'), 'accepted']]) })
   add('car-no-root', 'R-C4.2', 'a header with no roots', [], [b('version-1')], { valid: false, rootMissing: true, equivocations: 0, blocks: outcomes([[b('version-1'), 'accepted']]) })
-  // R-C3.5 / SPEC R-7.4: a rotation effective at 2, made after version 2 — STALE_RECORD wherever it stands
+  // R-C3.5 / SPEC R-6.11: a rotation effective at 2, made after version 2, is placed at its
+  // effectiveSeq (before version 2) wherever it stands: accepted, and version 2 (old key) is
+  // UNAUTHORIZED_KEY (R-7.1), so the root is missing
   const rot = v['key-rotation'].signed.rec as any
   const sk = f.keys
-  const staleBytes = resign({ ...rot, effectiveSeq: 2 }, sk.alice.secretKey, sk.alice2.secretKey)
-  const stale = { cid: cidOf(staleBytes), bytes: staleBytes }
-  const staleOutcomes = outcomes([[b('version-1'), 'accepted'], [b('version-2'), 'accepted'], [stale, 'STALE_RECORD']])
-  add('car-stale-rotation', 'R-C3.5', 'versions 1, 2, then a rotation (created after version 2) effective at 2', [v['version-2'].cid], [b('version-1'), b('version-2'), stale], { valid: false, rootMissing: false, equivocations: 0, blocks: staleOutcomes })
-  add('car-stale-rotation-first', 'R-C3.5', 'the same blocks with the rotation first: the same verdicts (R-C3.3)', [v['version-2'].cid], [stale, b('version-1'), b('version-2')], { valid: false, rootMissing: false, equivocations: 0, blocks: staleOutcomes })
+  const lateBytes = resign({ ...rot, effectiveSeq: 2 }, sk.alice.secretKey, sk.alice2.secretKey)
+  const late = { cid: cidOf(lateBytes), bytes: lateBytes }
+  const lateOutcomes = outcomes([[b('version-1'), 'accepted'], [late, 'accepted'], [b('version-2'), 'UNAUTHORIZED_KEY']])
+  add('car-late-rotation', 'R-C3.5', 'versions 1, 2, then a rotation (created after version 2) effective at 2: placed at its effectiveSeq (SPEC R-6.11), so version 2 is signed by a key no longer in force', [v['version-2'].cid], [b('version-1'), b('version-2'), late], { valid: false, rootMissing: true, equivocations: 0, blocks: lateOutcomes })
+  add('car-late-rotation-first', 'R-C3.5', 'the same blocks with the rotation first: the same verdicts (R-C3.3)', [v['version-2'].cid], [late, b('version-1'), b('version-2')], { valid: false, rootMissing: true, equivocations: 0, blocks: lateOutcomes })
+  // R-C4.3 / SPEC R-6.11: two versions 2 with the same createdAt: the lower CID enters the
+  // chain whatever the file's order, so a version 3 built on the other is WRONG_PREV
+  const tie = signVersion(equivocatingBody(), { org: sk.alice.did, seq: 2, prev: v['version-1'].cid, createdAt: (v['version-2'].signed.rec as any).createdAt }, sk.alice.secretKey)
+  const [low, high] = [b('version-2'), tie].sort((x, y) => Buffer.compare(x.cid.bytes, y.cid.bytes))
+  const onHigh = signVersion(smallBody('Alice Logistics', 3), { org: sk.alice.did, seq: 3, prev: high.cid, createdAt: (v['version-2'].signed.rec as any).createdAt + 1000 }, sk.alice.secretKey)
+  const tieOutcomes = outcomes([[b('version-1'), 'accepted'], [low, 'accepted'], [high, 'equivocation'], [onHigh, 'WRONG_PREV']])
+  add('car-equivocation-tie', 'R-C4.3', 'two versions 2 of alice with the same createdAt, and a version 3 built on the one with the higher CID: the lower CID is in the chain (SPEC R-6.11)', [low.cid], [b('version-1'), high, low, onHigh], { valid: false, rootMissing: false, equivocations: 1, blocks: tieOutcomes })
+  add('car-equivocation-tie-reversed', 'R-C3.3', 'the same blocks with the lower-CID version 2 first: the same verdicts', [low.cid], [b('version-1'), low, high, onHigh], { valid: false, rootMissing: false, equivocations: 1, blocks: tieOutcomes })
+  // SPEC R-6.12: carol's version adopting alice's claim, dated before alice's version 1, waits for it
+  const early = resign({ ...(v['version-derived'].signed.rec as any), createdAt: f.T0 - 1000 }, sk.carol.secretKey)
+  const adopter = { cid: cidOf(early), bytes: early }
+  add('car-adoption-before-source', 'R-C3.5', 'carol\'s version adopting alice\'s claim, dated before alice\'s version 1: it waits for its source (SPEC R-6.12), not UNKNOWN_TARGET', [adopter.cid], [adopter, b('version-1')], { valid: true, rootMissing: false, equivocations: 0, blocks: outcomes([[adopter, 'accepted'], [b('version-1'), 'accepted']]) })
+  add('car-missing-source', 'R-C4.4', 'the same adopting version without its source: UNKNOWN_TARGET once (SPEC R-6.12), the root missing', [adopter.cid], [adopter], { valid: false, rootMissing: true, equivocations: 0, blocks: outcomes([[adopter, 'UNKNOWN_TARGET']]) })
   return out
 }
 
-import { cidOf } from '../../src/records/cid.ts'

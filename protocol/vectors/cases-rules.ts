@@ -261,7 +261,7 @@ function chainCases (c: Cases, f: Fixtures, h: { sig: any, v12: string[], v12r: 
 }
 
 /** A second version 2 of alice (C002 worded otherwise), validly signed: an equivocation. */
-function equivocatingBody (): OosBody {
+export function equivocatingBody (): OosBody {
   const other = smallBody('Alice Logistics', 2)
   other.claims[1] = { ...other.claims[1], rule: 'Refunds above 10 EUR need a human.' }
   return other

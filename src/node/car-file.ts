@@ -94,7 +94,7 @@ export interface OpenCarOptions {
    * Shown each block's bytes during the first pass (undefined for a block longer than any
    * record); the bytes are the reader's, valid only during the call.
    */
-  onBlock?: (i: number, bytes: Uint8Array | undefined) => void
+  onBlock?: (i: number, bytes: Uint8Array | undefined, cid: CID) => void
 }
 
 export async function openCar (path: string, options: OpenCarOptions = {}): Promise<CarFile> {
@@ -125,12 +125,12 @@ export async function openCar (path: string, options: OpenCarOptions = {}): Prom
       while (reader.pos < end) {
         options.signal?.throwIfAborted()
         const offset = reader.pos
-        const { length, blockLength } = await readBlockHead(reader)
+        const { cid, length, blockLength } = await readBlockHead(reader)
         if (blockLength < 0) throw new CarInvalidError(`the section at byte ${offset} is shorter than its CID`)
         if (offset + length > end) throw new CarInvalidError(`the block at byte ${offset} runs past the end of the data (${length} bytes, ${end - offset} left)`)
         if (count >= max) throw new CarInvalidError(`it holds more than ${max} blocks`)
         if (count === offsets.length) { const more = new Float64Array(Math.min(offsets.length * 2, max)); more.set(offsets); offsets = more }
-        if (options.onBlock !== undefined) options.onBlock(count, blockLength > MAX_RECORD_BYTES ? undefined : await reader.exactly(blockLength))
+        if (options.onBlock !== undefined) options.onBlock(count, blockLength > MAX_RECORD_BYTES ? undefined : await reader.exactly(blockLength), cid)
         offsets[count++] = offset
         reader.at(offset + length)
       }

@@ -5,20 +5,20 @@
  * every block is offered once whatever that order, and a file and its reverse give the
  * same results.
  *
- * 1. chains: per org, versions by seq and key rotations by their seq, each rotation just
- *    before the first version its new key signs (effectiveSeq). The orgs' chains are
- *    merged by `createdAt`, so the chain a version derives claims from (`derived_from`)
- *    is, with honest clocks, already in. A version whose source is still unknown
- *    (UNKNOWN_TARGET) holds its org back; held orgs are offered again after versions of
- *    other orgs were accepted, at most as many extra times in all as there are blocks
- *    (the loop is `ingestBlocks` in car.ts).
- * 2. statements: node bindings and endorsements by `createdAt`, then retractions by
- *    `createdAt` (a retraction may name an endorsement).
+ * 1. chains (R-6.11): per org, versions by (seq, createdAt, CID bytes) and key rotations
+ *    the same way by their own seq, each rotation just before the first version its new
+ *    key signs (effectiveSeq). The orgs' chains are merged by `createdAt`, so the chain a
+ *    version derives claims from (`derived_from`) is, with honest clocks, already in; a
+ *    version whose source is still unknown waits for it (R-6.12, the loop is
+ *    `ingestBlocks` in car.ts).
+ * 2. statements (R-6.13): node bindings and endorsements by (createdAt, CID bytes), then
+ *    retractions the same way (a retraction may name an endorsement).
  * 3. blocks that are no record: once each, for their code.
  *
- * Memory: a few numbers per block (kind, org hash, seq, effectiveSeq, createdAt), never a
- * block's bytes: orgs are told apart by a 48-bit hash of their id (a collision only merges
- * two orgs' lists, each still in its own order).
+ * Never the file's order: ties are broken by the bytes of the block's CID. Memory: a few
+ * numbers per block (kind, org hash, seq, effectiveSeq, createdAt) and its CID, never its
+ * bytes: orgs are told apart by a 96-bit hash of their id (a second preimage of it is out
+ * of reach, so no one can make their records share another org's list).
  */
 import { createHash } from 'node:crypto'
 import { place } from '../records/peek.ts'
@@ -35,19 +35,27 @@ export class ImportPlan {
   count = 0
   private kind = new Uint8Array(1024)
   private org = new Float64Array(1024)
+  private org2 = new Float64Array(1024)
+  /** each block's CID: CID_BYTES bytes a block, the first its length (a longer CID is cut: such a block fails its CID check whatever its place) */
+  private cid = new Uint8Array(1024 * CID_BYTES)
   private seq = new Float64Array(1024)
   private effective = new Float64Array(1024)
   private at = new Float64Array(1024)
 
   /** Note block `i` (its bytes are not kept); undefined bytes: a block too long to be read. */
-  add (i: number, bytes: Uint8Array | undefined): void {
+  add (i: number, bytes: Uint8Array | undefined, cid?: Uint8Array): void {
     if (i >= this.kind.length) this.grow(Math.max(i + 1, this.kind.length * 2))
     this.count = Math.max(this.count, i + 1)
+    if (cid !== undefined) {
+      const n = Math.min(cid.length, CID_BYTES - 1)
+      this.cid[i * CID_BYTES] = n
+      this.cid.set(cid.subarray(0, n), i * CID_BYTES + 1)
+    }
     const p = bytes === undefined ? undefined : place(bytes)
     const kind = p === undefined || p.createdAt === undefined ? 0 : KINDS.get(p.type) ?? 0
     this.kind[i] = kind
     if (p === undefined || kind === 0) return
-    this.org[i] = orgHash(p.org)
+    ;[this.org[i], this.org2[i]] = orgHash(p.org)
     this.seq[i] = p.seq ?? 0
     this.effective[i] = p.effectiveSeq ?? 0
     this.at[i] = p.createdAt ?? 0
@@ -57,6 +65,10 @@ export class ImportPlan {
     const more = <T extends Uint8Array | Float64Array>(a: T, make: new (n: number) => T): T => { const b = new make(n); b.set(a); return b }
     this.kind = more(this.kind, Uint8Array)
     this.org = more(this.org, Float64Array)
+    this.org2 = more(this.org2, Float64Array)
+    const cid = new Uint8Array(n * CID_BYTES)
+    cid.set(this.cid)
+    this.cid = cid
     this.seq = more(this.seq, Float64Array)
     this.effective = more(this.effective, Float64Array)
     this.at = more(this.at, Float64Array)
@@ -64,7 +76,8 @@ export class ImportPlan {
 
   /** The plan: the chain groups (one per org, in ingest order) and the statement order. */
   build (): { chains: Uint32Array, groups: Uint32Array, statements: Uint32Array, others: Uint32Array } {
-    const { kind, org, seq, at } = this
+    const { kind, org, org2, seq, at } = this
+    const sameOrg = (a: number, b: number): boolean => org[a] === org[b] && org2[a] === org2[b]
     const pick = (k: (x: number) => boolean): Uint32Array => {
       let n = 0
       for (let i = 0; i < this.count; i++) if (k(kind[i])) n++
@@ -72,19 +85,19 @@ export class ImportPlan {
       for (let i = 0, j = 0; i < this.count; i++) if (k(kind[i])) out[j++] = i
       return out
     }
-    // versions and rotations by (org, kind, seq, createdAt, position)
+    // versions and rotations by (org, kind, seq, createdAt, CID)
     const chains = pick(k => k === VERSION || k === ROTATION).sort((a, b) =>
-      org[a] - org[b] || kind[a] - kind[b] || seq[a] - seq[b] || at[a] - at[b] || a - b)
+      org[a] - org[b] || org2[a] - org2[b] || kind[a] - kind[b] || seq[a] - seq[b] || at[a] - at[b] || this.compareCids(a, b))
     const groups: number[] = []
     for (let s = 0; s < chains.length;) {
       let e = s
-      while (e < chains.length && org[chains[e]] === org[chains[s]]) e++
+      while (e < chains.length && sameOrg(chains[e], chains[s])) e++
       this.placeRotations(chains.subarray(s, e))
       groups.push(s)
       s = e
     }
     groups.push(chains.length)
-    const byTime = (a: number, b: number): number => kind[a] - kind[b] || at[a] - at[b] || a - b
+    const byTime = (a: number, b: number): number => kind[a] - kind[b] || at[a] - at[b] || this.compareCids(a, b)
     return { chains, groups: Uint32Array.from(groups), statements: pick(k => k === STATEMENT || k === RETRACTION).sort(byTime), others: pick(k => k === 0) }
   }
 
@@ -111,13 +124,27 @@ export class ImportPlan {
     while (r < rotations.length) items[i++] = rotations[r++]
   }
 
+  /** Blocks `a` and `b` by the bytes of their CIDs (a prefix first); equal CIDs: by position (the same block twice, R-6.2). */
+  compareCids (a: number, b: number): number {
+    const x = a * CID_BYTES
+    const y = b * CID_BYTES
+    const n = Math.min(this.cid[x], this.cid[y])
+    for (let k = 1; k <= n; k++) if (this.cid[x + k] !== this.cid[y + k]) return this.cid[x + k] - this.cid[y + k]
+    return this.cid[x] - this.cid[y] || a - b
+  }
+
   /** The createdAt of block `i` (the merge key of chain groups). */
   time (i: number): number { return this.at[i] }
   isVersion (i: number): boolean { return this.kind[i] === VERSION }
 }
 
-function orgHash (org: string): number {
-  return createHash('sha256').update(org).digest().readUIntBE(0, 6)
+/** room for a block's CID: a length byte and a CIDv1 sha2-256 (36 bytes) with room to spare */
+const CID_BYTES = 40
+
+/** 96 bits of sha-256 of an org's id, as two exact doubles */
+function orgHash (org: string): [number, number] {
+  const d = createHash('sha256').update(org).digest()
+  return [d.readUIntBE(0, 6), d.readUIntBE(6, 6)]
 }
 
 /** A min-heap of chain groups by the createdAt of their next item. */

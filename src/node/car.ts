@@ -168,14 +168,14 @@ export interface IngestBlocksOptions {
 export async function importCar (ingest: Ingest, path: string, options: Omit<IngestBlocksOptions, 'roots' | 'source' | 'from' | 'plan'> = {}): Promise<ImportReport> {
   const plan = new ImportPlan()
   return await withCar(path, async (car) => await ingestBlocks(ingest, car, { ...options, plan, roots: car.roots.map(String), source: 'car', from: `car:${path}` }),
-    { signal: options.signal, onBlock: (i, bytes) => { plan.add(i, bytes) } })
+    { signal: options.signal, onBlock: (i, bytes, cid) => { plan.add(i, bytes, cid.bytes) } })
 }
 
 /**
  * Ingest a set of blocks in the order of SPEC §6.1 (car-order.ts), whatever their order in
- * the set: each block is offered once, except versions whose `derived_from` source comes
- * later, offered again at most as many times in all as there are blocks. A block that
- * waits on one missing from the set is rejected once, with its code.
+ * the set: each block is offered once, except a version whose `derived_from` source comes
+ * later, offered again once per missing source that a later version brings (R-6.12). A
+ * block that waits on one missing from the set is rejected once, with its code.
  */
 export async function ingestBlocks (ingest: Ingest, blocks: BlockSource | CarBlock[], options: IngestBlocksOptions = {}): Promise<ImportReport> {
   const source: BlockSource = Array.isArray(blocks) ? { count: blocks.length, read: i => blocks[i] } : blocks
@@ -183,64 +183,63 @@ export async function ingestBlocks (ingest: Ingest, blocks: BlockSource | CarBlo
   const plan = options.plan ?? await planOf(source, options.signal)
   const { chains, groups, statements, others } = plan.build()
   let done = 0
-  /** a held version: its error, and how many versions had been taken when it was offered */
-  type Held = { cid?: CID, e: OosError, taken: number }
-  let versions = 0
-  const taken = (): number => versions
-  /** Offer block `i`; with `hold`, a version whose source is unknown is returned, not counted. */
-  const offer = async (i: number, hold = false): Promise<Held | undefined> => {
+  // 1. chains (SPEC R-6.11, R-6.12): one group per org, merged by the createdAt of each
+  // group's next block; a version whose source is unknown waits (its group with it) on the
+  // first missing source claim, and is offered again when a version brings that claim
+  const next = groups.slice(0, -1)
+  const heap = new GroupHeap(g => plan.time(chains[next[g]]))
+  const go = (g: number): void => { if (++next[g] < groups[g + 1]) heap.push(g) }
+  type Waiting = { cid?: CID, e: UnknownSourceError }
+  const waiting = new Map<string, number[]>() // a missing claim → the groups waiting on it
+  const held = new Map<number, Waiting>() // a waiting group → its version's last rejection
+  const wake = (claim: Uint8Array): void => {
+    const k = Buffer.from(claim).toString('base64')
+    for (const g of waiting.get(k) ?? []) heap.push(g)
+    waiting.delete(k)
+  }
+  const hold = (g: number, w: Waiting): void => {
+    held.set(g, w)
+    const k = Buffer.from(w.e.missing[0].bytes).toString('base64')
+    const list = waiting.get(k)
+    if (list === undefined) waiting.set(k, [g])
+    else list.push(g)
+  }
+  /** Offer block `i`; with `wait`, a version whose `derived_from` source is unknown is returned, not counted. */
+  const offer = async (i: number, wait = false): Promise<Waiting | undefined> => {
     options.signal?.throwIfAborted()
     let b: CarBlock | undefined
     try {
       b = await source.read(i)
       const r = await ingest.ingest(b.bytes, { expectedCid: b.cid, source: options.source ?? 'blocks', from: options.from, signal: options.signal })
       report[r.status]++
-      if (r.status === 'accepted' && r.kind === 'oos/version') versions++
+      if (r.status === 'accepted') for (const c of r.claims ?? []) wake(c)
       options.onResult?.(r)
     } catch (err) {
       if (err instanceof CarInvalidError || (err as Error)?.name === 'AbortError') throw err
       const e = err instanceof OosError ? err : new InternalError(String(err))
       const cid = b?.cid ?? (e as { cid?: CID }).cid
-      if (hold && e instanceof UnknownSourceError) return { cid, e, taken: taken() }
+      if (wait && e instanceof UnknownSourceError && e.missing.length > 0) return { cid, e }
       count(report, cid, e)
     }
     options.onProgress?.(++done, source.count)
     return undefined
   }
-  // 1. chains, one group per org, merged by the createdAt of each group's next block
-  const next = groups.slice(0, -1)
-  const heap = new GroupHeap(g => plan.time(chains[next[g]]))
   for (let g = 0; g < next.length; g++) if (next[g] < groups[g + 1]) heap.push(g)
-  const held = new Map<number, Held>()
-  const drain = async (): Promise<void> => {
+  while (heap.size > 0 || held.size > 0) {
     for (let g = heap.pop(); g !== undefined; g = heap.pop()) {
-      const h = await offer(chains[next[g]], true)
-      if (h !== undefined) held.set(g, h)
-      else if (++next[g] < groups[g + 1]) heap.push(g)
-    }
-  }
-  await drain()
-  // held orgs again, each when versions were taken since it was held (one may hold its source),
-  // within a budget of one extra offer per block
-  let budget = source.count
-  for (let moved = true; moved && held.size > 0 && budget > 0;) {
-    moved = false
-    for (const [g, was] of [...held]) {
-      if (was.taken === taken()) continue
-      if (budget-- <= 0) break
-      const h = await offer(chains[next[g]], true)
-      if (h !== undefined) { held.set(g, h); continue }
       held.delete(g)
-      moved = true
-      if (++next[g] < groups[g + 1]) heap.push(g)
-      await drain()
+      const w = await offer(chains[next[g]], true)
+      if (w !== undefined) hold(g, w)
+      else go(g)
     }
-  }
-  // what still waits is rejected once, with its code; the rest of its org offered once each
-  for (const [g, h] of held) {
-    count(report, h.cid, h.e)
-    options.onProgress?.(++done, source.count)
-    for (let j = next[g] + 1; j < groups[g + 1]; j++) await offer(chains[j])
+    // no group can go on: what waits is rejected for good (R-6.12) and its group goes on
+    for (const [g, w] of held) {
+      count(report, w.cid, w.e)
+      options.onProgress?.(++done, source.count)
+      go(g)
+    }
+    held.clear()
+    waiting.clear()
   }
   // 2. statements, 3. blocks that are no record
   for (const i of statements) await offer(i)
@@ -253,9 +252,9 @@ async function planOf (source: BlockSource, signal?: AbortSignal): Promise<Impor
   const plan = new ImportPlan()
   for (let i = 0; i < source.count; i++) {
     signal?.throwIfAborted()
-    let bytes: Uint8Array | undefined
-    try { bytes = (await source.read(i)).bytes } catch (err) { if (!(err instanceof RecordTooLargeError)) throw err }
-    plan.add(i, bytes)
+    let block: CarBlock | undefined
+    try { block = await source.read(i) } catch (err) { if (!(err instanceof RecordTooLargeError)) throw err }
+    plan.add(i, block?.bytes, block?.cid.bytes)
   }
   return plan
 }

@@ -10,6 +10,8 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { CarBlockIterator, CarWriter } from '@ipld/car'
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { CID } from 'multiformats/cid'
 import { testKey } from '../../protocol/vectors/generate.ts'
 import { smallBody } from '../../protocol/vectors/bodies.ts'
@@ -92,7 +94,9 @@ async function scenario (node: Awaited<ReturnType<typeof openNode>>): Promise<{ 
   await take(await makeRotation({ org: carol.did, oldSecret: carol.secretKey, newSecret: carol2.secretKey, reason: 'routine', now: T0 + 6000 }, node.store))
   await take(await makeEndorsement({ org: carol.did, secretKey: carol2.secretKey, target: c2, stance: 'dispute', now: T0 + 7000 }, node.store))
   await take(await makeRetraction({ org: carol.did, secretKey: carol2.secretKey, target: blocks.at(-3)?.cid as CID, reason: 'superseded', now: T0 + 8000 }, node.store))
-  for (const [at, peer] of [[T0 + 9000, '12D3KooWOlderBinding'], [T0 + 9500, '12D3KooWNewerBinding']] as const) {
+  // peer ids must be real libp2p peer ids (SPEC R-4.5.2): two from fixed seeds
+  for (const [at, seed] of [[T0 + 9000, 1], [T0 + 9500, 2]] as const) {
+    const peer = peerIdFromPrivateKey(await generateKeyPairFromSeed('Ed25519', new Uint8Array(32).fill(seed))).toString()
     await take(encodeSigned({ type: 'oos/node-binding', org: alice.did, key: alice2.did, createdAt: at, peers: [peer] }, [alice2.secretKey]).bytes)
   }
   return { blocks, claim: c1 }
@@ -147,6 +151,35 @@ describe('CAR import order (SPEC §6.1)', () => {
       expect(r.heads).toEqual([4, 1])
       // bob's version is created before alice's first (skewed clocks): offered first, held, offered again once alice's chain is in
       expect(r.calls).toBe(n + 1)
+    }
+  })
+
+  it('adoptions chained across 8 orgs, each source created after its adopter: all accepted, each version offered at most twice (R-6.12)', async () => {
+    // org k's version 1 adopts a claim of org k+1's version 1, dated earlier: the merge by
+    // createdAt offers every adopter before its source, so each waits for exactly one claim
+    const keys = Array.from({ length: 8 }, (_, k) => testKey(`adopter-${k}`))
+    const node = await openNode()
+    const blocks: Array<{ cid: CID, bytes: Uint8Array }> = []
+    try {
+      let source: CID | undefined
+      for (let k = keys.length - 1; k >= 0; k--) {
+        const draft = smallBody(`Org ${k}`, 1)
+        draft.claims = draft.claims.map(c => ({ ...c, rule: `Org ${k}: ${c.rule}` }))
+        const body = source === undefined ? draft : (await adopt(node.store, source, draft, { self: keys[k].did, now: T0 + k })).body
+        const v = signVersion(body, { org: keys[k].did, seq: 1, prev: null, createdAt: T0 + k * 1000 }, keys[k].secretKey)
+        expect((await node.ingest.ingest(v.bytes)).status).toBe('accepted')
+        blocks.push({ cid: v.cid, bytes: v.bytes })
+        source = claimCid(keys[k].did, v.signed.rec.body.claims[0])
+      }
+    } finally { await node.close() }
+    for (const order of [(x: typeof blocks) => x, reverse, shuffle]) {
+      const fresh = await openNode()
+      try {
+        const r = await ingestBlocks(fresh.ingest, order(blocks))
+        expect(r).toMatchObject({ accepted: keys.length, rejected: 0, errors: [] })
+        // the 7 adopters wait once each, for one source
+        expect(calls(fresh.ingest)).toBe(2 * keys.length - 1)
+      } finally { await fresh.close() }
     }
   })
 
