@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { inputOf, loadCases, NOT_REJECTED } from '../protocol/conformance/cases.ts'
 import { verdictOf } from '../protocol/conformance/oosnet-verifier.ts'
 import { runConformance } from '../protocol/conformance/run.ts'
+import { BIN } from './cli/run.ts'
 
 const file = loadCases()
 
@@ -48,6 +49,12 @@ describe('npm run conformance (protocol/conformance/run.ts)', () => {
     expect(r.total).toBe(file.cases.filter(c => c.rule.startsWith('R-3.1')).length)
     expect(r.disagreements).toEqual([])
     expect(r.agree).toBe(r.total)
+  })
+
+  it('the node\'s own CLI as the external command (oos conformance) agrees on every case', async () => {
+    const r = await runConformance(`${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} conformance`)
+    expect(r.total).toBe(file.cases.length)
+    expect(r.disagreements).toEqual([])
   })
 
   it('reports every disagreement of a verifier that accepts everything', async () => {

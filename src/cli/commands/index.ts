@@ -9,5 +9,6 @@ import { demo } from './demo.ts'
 import { TRUST_COMMANDS } from './trust.ts'
 import { status, follow, unfollow, stop } from './net.ts'
 import { audit } from './audit.ts'
+import { conformance } from './conformance.ts'
 
-export const COMMANDS: Command[] = [init, id, starter, publish, show, log, diff, claims, verify, exportCmd, importCmd, start, stop, status, follow, unfollow, audit, ...TRUST_COMMANDS, demo]
+export const COMMANDS: Command[] = [init, id, starter, publish, show, log, diff, claims, verify, exportCmd, importCmd, start, stop, status, follow, unfollow, audit, ...TRUST_COMMANDS, demo, conformance]
