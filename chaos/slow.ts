@@ -40,7 +40,8 @@ export interface SlowFigures {
   requests: number
   /** requests the attackers could open */
   opened: number
-  rssMB: { idle: number, peak: number, after: number }
+  /** idle: before any follow; served: after the two honest follows of the baseline, before the attack (what serving the chain alone costs) */
+  rssMB: { idle: number, served: number, peak: number, after: number }
   /** peak / idle (the issue: < 2) */
   rssRatio: number
   /** slowest `status` answer during the attack, ms */
@@ -98,7 +99,8 @@ export async function slowScenario (options: SlowOptions = {}): Promise<SlowFigu
     const idle = a.rssMB()
     await timedFollow(scope, a, org) // warm-up: A's first sync answers are slower
     const baseline = await timedFollow(scope, a, org)
-    log(`slow: ${N} versions, A idle at ${idle} MB, baseline follow ${baseline.ms} ms (seq ${baseline.seq})`)
+    const served = a.rssMB()
+    log(`slow: ${N} versions, A idle at ${idle} MB, ${served} MB after the baseline follow of ${baseline.ms} ms (seq ${baseline.seq})`)
 
     // the attack: every identity opens R sync requests of the whole chain and never reads
     let peak = a.rssMB()
@@ -155,7 +157,7 @@ export async function slowScenario (options: SlowOptions = {}): Promise<SlowFigu
         identities: I,
         requests: I * R,
         opened,
-        rssMB: { idle, peak, after },
+        rssMB: { idle, served, peak, after },
         rssRatio,
         statusMaxMs,
         follow: { baselineMs: baseline.ms, underAttackMs: attacked.ms, heldUnderAttack: attacked.seq, ratio },
