@@ -2,8 +2,7 @@
  * Short versions of the chaos scenarios whose pass condition needs the fixes of issue 12
  * (authority at the gossip door and in the DHT, connection policy, bounded serving, gossip
  * peer scoring). They assert the issue's required outcome and FAIL on the code before those
- * fixes; vitest.config.ts excludes this file until the fixes are merged (then the exclusion
- * is removed). `npm run chaos` prints the full-size figures of the same scenarios.
+ * fixes. `npm run chaos` prints the full-size figures of the same scenarios.
  */
 import { describe, expect, it } from 'vitest'
 import { forgedScenario } from '../../chaos/forged.ts'
