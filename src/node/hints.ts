@@ -132,7 +132,16 @@ export class Hints {
     await this.c.replicator.update(org, [from])
     const missing = []
     for (const c of hint.cids) if (!await this.c.store.has(c)) missing.push(c)
-    if (missing.length > 0) await this.c.api.fetch(from, missing, { signal: AbortSignal.timeout(20_000) }).catch((err: Error) => { this.log('fetching proof from %p: %s', from, err.message) })
+    if (missing.length > 0) {
+      try {
+        await this.c.api.fetch(from, missing, { signal: AbortSignal.timeout(20_000) })
+      } catch (err) {
+        // the fetch failed on the way (the sender left, was overloaded, timed out): no verdict,
+        // an honest sender is never charged for it (NETWORK.md §7); one that answered without them is
+        this.log('fetching proof from %p: %s', from, (err as Error).message)
+        return
+      }
+    }
     // without the chain up to seq the door could not take a version at seq: no verdict
     if (((await this.c.store.head(org))?.seq ?? 0) < seq) return
     for (const c of hint.cids) {
