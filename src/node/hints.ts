@@ -136,10 +136,11 @@ export class Hints {
       try {
         await this.c.api.fetch(from, missing, { signal: AbortSignal.timeout(20_000) })
       } catch (err) {
-        // the fetch failed on the way (the sender left, was overloaded, timed out): no verdict,
-        // an honest sender is never charged for it (NETWORK.md §7); one that answered without them is
         this.log('fetching proof from %p: %s', from, (err as Error).message)
-        return
+        // the sender is gone (it stopped or restarted after gossiping the hint): no verdict, an
+        // honest peer is not charged for leaving (NETWORK.md §2.2); one still connected that
+        // does not show the two versions is judged below
+        if (this.c.libp2p.getConnections(from).length === 0) return
       }
     }
     // without the chain up to seq the door could not take a version at seq: no verdict

@@ -11,7 +11,7 @@ describe('equivocation hints: who is charged', () => {
   const nodes: Array<Awaited<ReturnType<typeof makeNode>>> = []
   afterAll(async () => { await Promise.all(nodes.map(async n => await n.cleanup())) })
 
-  it('a hint whose proof cannot be fetched (the sender is gone) charges nobody', async () => {
+  it('a hint whose proof cannot be fetched because the sender has gone charges nobody', async () => {
     const [a, b, c] = await Promise.all([makeNode('Ledgerline'), makeNode('Carepath'), makeNode('Parcelworks')])
     nodes.push(a, b, c)
     const body = parseOosMarkdown(await readFile(new URL('../../examples/orgs/ledgerline/v1.oos.md', import.meta.url), 'utf8')).body
