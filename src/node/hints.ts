@@ -132,7 +132,17 @@ export class Hints {
     await this.c.replicator.update(org, [from])
     const missing = []
     for (const c of hint.cids) if (!await this.c.store.has(c)) missing.push(c)
-    if (missing.length > 0) await this.c.api.fetch(from, missing, { signal: AbortSignal.timeout(20_000) }).catch((err: Error) => { this.log('fetching proof from %p: %s', from, err.message) })
+    if (missing.length > 0) {
+      try {
+        await this.c.api.fetch(from, missing, { signal: AbortSignal.timeout(20_000) })
+      } catch (err) {
+        this.log('fetching proof from %p: %s', from, (err as Error).message)
+        // the sender is gone (it stopped or restarted after gossiping the hint): no verdict, an
+        // honest peer is not charged for leaving (NETWORK.md §2.2); one still connected that
+        // does not show the two versions is judged below
+        if (this.c.libp2p.getConnections(from).length === 0) return
+      }
+    }
     // without the chain up to seq the door could not take a version at seq: no verdict
     if (((await this.c.store.head(org))?.seq ?? 0) < seq) return
     for (const c of hint.cids) {

@@ -3,7 +3,8 @@
  * addresses, else ask the DHT for providers, then sync. A follow that reached no one, or
  * reached peers that had nothing of the org, is tried again with exponential backoff and
  * jitter until it is synced (we hold the org's head), unfollowed, or the node stops. Peers
- * dialled for a follow and the org's bound peers are privileged: the connection policy
+ * dialled through a follow's `via` and the org's bound peers are privileged (DHT providers
+ * are not: anyone can put a provider record): the connection policy
  * admits them into its reserve and they carry a peer-store tag, so pruning keeps them.
  */
 import type { PeerId } from '@libp2p/interface'
@@ -34,7 +35,8 @@ export const FOLLOW_RETRY_DEFAULTS = { baseMs: 2_000, maxMs: 300_000, dialTimeou
 /** Peer-store tags: libp2p prunes the lowest-valued peers first (gossipsub mesh peers: 100). */
 export const TAG_BOUND = 'oos-bound'
 export const TAG_FOLLOW = 'oos-follow'
-const TAG_VALUE = 200
+/** the peer store allows 0..100 (a larger value is refused, and the tag silently not set) */
+const TAG_VALUE = 100
 
 export interface FollowState {
   attempts: number
@@ -121,7 +123,7 @@ export class FollowReacher {
 
   private async protect (peer: PeerId, tag: string): Promise<void> {
     this.c.privileged.add(peer.toString())
-    await this.c.libp2p.peerStore.merge(peer, { tags: { [tag]: { value: TAG_VALUE } } }).catch(() => {})
+    await this.c.libp2p.peerStore.merge(peer, { tags: { [tag]: { value: TAG_VALUE } } }).catch((err: Error) => { this.log('tagging %p: %s', peer, err.message) })
   }
 
   /**
@@ -180,10 +182,10 @@ export class FollowReacher {
     }
     // the DHT is asked through connected peers: with none, a query could only time out
     if (peers.length === 0 && !signal.aborted && this.c.libp2p.getPeers().length > 0) {
-      for (const p of await this.c.findProviders(org, { signal: AbortSignal.any([signal, AbortSignal.timeout(this.init.dialTimeoutMs)]) })) {
-        await this.protect(p, TAG_FOLLOW)
-        peers.push(p)
-      }
+      // not privileged: anyone can put a provider record, and a stranger must not win a
+      // reserved, unevictable slot on its word (NETWORK.md §8.3); once synced, the org's
+      // bound peers are (protectBound)
+      peers.push(...await this.c.findProviders(org, { signal: AbortSignal.any([signal, AbortSignal.timeout(this.init.dialTimeoutMs)]) }))
     }
     const outcome = peers.length > 0 ? await this.c.update(org, peers) : undefined
     const synced = peers.length > 0 && (await this.c.store.head(org)) !== undefined
