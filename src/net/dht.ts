@@ -19,7 +19,7 @@ import * as Digest from 'multiformats/hashes/digest'
 import { sha256 } from '../records/cid.ts'
 import { verifyBytes } from '../records/verified.ts'
 import { inception, mayAnnounce, mergeEpochs, rotate, type KeyEpoch } from '../ingest/authority.ts'
-import { UnauthorizedKeyError } from '../ingest/errors.ts'
+import { StaleRecordError, UnauthorizedKeyError } from '../ingest/errors.ts'
 import { decodeAnnouncement, newer, type Announcement } from './announce.ts'
 import { BadHeadRecordError } from './errors.ts'
 
@@ -95,19 +95,36 @@ export function decodeHeadRecord (org: string, value: Uint8Array): HeadRecord {
   return { announcement, announce, epochs, chain }
 }
 
+/** Orgs whose best head record a validator remembers (oldest forgotten first). */
+export const MAX_HELD_HEADS = 10_000
+
 /**
  * kad-dht validator: the value must be a valid head record of the key's org (above) and agree
  * with the rotations this node's store knows, whose chain wins where it knows more: the
  * announcement's signer must also be one the store's history lets announce that seq.
+ *
+ * It also remembers the best record of each org it has passed (compareHeads), and refuses one
+ * that ranks below it (`STALE_RECORD`): kad-dht stores a PUT's value after this check without
+ * comparing it with the record it holds (the selector runs only on GET), so without this a
+ * rotated-out key, or a replay of an org's own older record, could replace a node's better
+ * copy while the org's nodes are away. The memory lives as long as kad-dht's own record store
+ * (libp2p's in-memory datastore), so a node never refuses a record it could not replace.
  */
 export function headValidator (keysOf?: KeysOf): (key: Uint8Array, value: Uint8Array) => Promise<void> {
+  const held = new Map<string, HeadRecord>()
   return async (key, value) => {
     const org = orgOfKey(key)
     const h = decodeHeadRecord(org, value)
-    if (keysOf === undefined) return
-    const epochs = mergeEpochs(await keysOf(org), h.epochs)
-    const signer = h.announcement.key ?? org
-    if (!mayAnnounce(epochs, signer, h.announcement.seq)) throw new UnauthorizedKeyError(`${signer} is not the key of ${org} for version ${h.announcement.seq} known here`, { path: 'key' })
+    if (keysOf !== undefined) {
+      const epochs = mergeEpochs(await keysOf(org), h.epochs)
+      const signer = h.announcement.key ?? org
+      if (!mayAnnounce(epochs, signer, h.announcement.seq)) throw new UnauthorizedKeyError(`${signer} is not the key of ${org} for version ${h.announcement.seq} known here`, { path: 'key' })
+    }
+    const best = held.get(org)
+    if (best !== undefined && compareHeads(h, best) < 0) throw new StaleRecordError(`a head record of ${org} at seq ${h.announcement.seq} ranks below the one held (seq ${best.announcement.seq})`)
+    held.delete(org)
+    held.set(org, h)
+    if (held.size > MAX_HELD_HEADS) held.delete(held.keys().next().value as string)
   }
 }
 

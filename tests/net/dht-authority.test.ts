@@ -152,5 +152,14 @@ describe('DHT head records on the network', () => {
       const head = await n.findHead(a.org, { signal: AbortSignal.timeout(5000) })
       expect(head).toMatchObject({ org: a.org, seq: 2, key: publicKeyToDid(next.publicKey) })
     }
+    // A goes away: the thief puts again; B keeps its better copy (kad-dht stores a PUT without
+    // comparing it with the record it holds, so the validator refuses what ranks below it)
+    await a.stop()
+    await until(() => !b.libp2p.getPeers().some(p => p.equals(a.peerId)), 10_000, 'A gone')
+    await c.libp2p.contentRouting.put(headKey(a.org), encodeHeadRecord(thiefs, []), { signal: AbortSignal.timeout(10_000) }).catch(() => {})
+    for (const n of [c, b]) {
+      const head = await n.findHead(a.org, { signal: AbortSignal.timeout(5000) })
+      expect(head).toMatchObject({ org: a.org, seq: 2, key: publicKeyToDid(next.publicKey) })
+    }
   })
 })
