@@ -33,12 +33,15 @@ export type Verdict = { result: 'accept' }
   | { result: 'ahead' }
   | { result: 'ignore', why: string }
   | { result: 'unknown-key', org: string, key: string }
-  | { result: 'reject', code: 'UNAUTHORIZED_KEY', why: string }
+  /** `outdated`: the signer is a key of the org outside its period, which a relay that has not
+   *  seen the rotation yet takes in good faith (NETWORK.md §2.1) */
+  | { result: 'reject', code: 'UNAUTHORIZED_KEY', why: string, outdated?: true }
 
 /** Default of `aheadWindow`: how far past the local head an announcement is still trusted and forwarded. */
 export const AHEAD_WINDOW = 64
 
 const reject = (why: string): Verdict => ({ result: 'reject', code: 'UNAUTHORIZED_KEY', why })
+const outdated = (why: string): Verdict => ({ result: 'reject', code: 'UNAUTHORIZED_KEY', why, outdated: true })
 
 export async function authorize (item: GossipItem, know: Knowledge, aheadWindow = AHEAD_WINDOW): Promise<Verdict> {
   if (item.type === 'equivocation') return { result: 'ignore', why: 'equivocation hints are verified, not forwarded' }
@@ -48,7 +51,7 @@ export async function authorize (item: GossipItem, know: Knowledge, aheadWindow 
     const k = await know(a.org)
     const signer = a.key ?? a.org
     if (!mayAnnounce(k.epochs, signer, a.seq)) {
-      if (isKnownKey(k.epochs, signer)) return reject(`${signer} is not the key of ${a.org} for version ${a.seq}`)
+      if (isKnownKey(k.epochs, signer)) return outdated(`${signer} is not the key of ${a.org} for version ${a.seq}`)
       // a rotation the node has not seen may have brought the key in, but only for versions
       // it does not hold: those it holds it accepted under the keys it knows
       if (a.seq <= k.head) return reject(`version ${a.seq} of ${a.org} is held here, signed by another key than ${signer}`)
@@ -62,7 +65,7 @@ export async function authorize (item: GossipItem, know: Knowledge, aheadWindow 
   if (rec.type === 'oos/key-rotation') return rotationVerdict(k, rec as KeyRotationRecord)
   const signer = rec.key ?? rec.org
   if (mayState(k.epochs, signer, rec.createdAt)) return { result: 'accept' }
-  if (isKnownKey(k.epochs, signer)) return reject(`${signer} is not a key of ${rec.org} at ${new Date(rec.createdAt).toISOString()}`)
+  if (isKnownKey(k.epochs, signer)) return outdated(`${signer} is not a key of ${rec.org} at ${new Date(rec.createdAt).toISOString()}`)
   return unknown(k, rec.org, signer)
 }
 

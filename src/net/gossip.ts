@@ -185,6 +185,13 @@ export class Gossip {
         if (this.checked.size > 1024) this.checked.delete(this.checked.keys().next().value as string)
         return TopicValidatorResult.Accept
       case 'reject':
+        // a key outside its period, relayed by a peer that did not sign it: the relay may not
+        // have seen the rotation yet; only the origin is charged (NETWORK.md §2.1)
+        if (verdict.outdated === true && msg.type === 'signed' && !msg.from.equals(from)) {
+          this.counts.ignored++
+          this.log('ignored gossip relayed by %p from %p on %s: %s', from, msg.from, msg.topic, verdict.why)
+          return TopicValidatorResult.Ignore
+        }
         return this.reject(from, msg, verdict.code, verdict.why)
       default:
         this.counts.ignored++

@@ -103,6 +103,15 @@ describe('authority at the gossip door', () => {
     await publish(dagCbor.encode({ announce: encodeAnnouncement({ org: a.org, seq: 2, cid: head.cid, createdAt: Date.now() }, k0) }))
     await until(() => b.gossip.stats().rejected === 1, 10_000, 'rejected')
     expect(b.violations.stats().byCode).toEqual({ UNAUTHORIZED_KEY: 1 })
+    // the same message relayed by a peer that did not sign it (A's node stands in for a relay
+    // that has not seen the rotation yet): ignored, charged to no one (NETWORK.md §2.1)
+    const relayed = dagCbor.encode({ announce: encodeAnnouncement({ org: a.org, seq: 2, cid: head.cid, createdAt: Date.now() + 1 }, k0) })
+    const validator = b.libp2p.services.pubsub.topicValidators.get(topic)!
+    const asRelayed = { type: 'signed', from: r.net.peerId, topic, data: relayed, sequenceNumber: 1n, signature: new Uint8Array(64), key: r.net.peerId.publicKey } as unknown as Parameters<typeof validator>[1]
+    expect(await validator(a.peerId, asRelayed)).toBe('ignore')
+    expect(await validator(r.net.peerId, asRelayed)).toBe('reject')
+    expect(b.violations.stats().byCode).toEqual({ UNAUTHORIZED_KEY: 2 })
+    expect(b.violations.stats().blockedNow).not.toContain(a.peerId.toString())
 
     // the rotated-in key signs a node binding: accepted and stored
     await publish(binding(a.org, [a.peerId.toString()], k1.secretKey, publicKeyToDid(k1.publicKey), Date.now()))
@@ -118,7 +127,7 @@ describe('authority at the gossip door', () => {
     await until(async () => (await keyHistory(b.store, a.org)).length === 3, 10_000, 'B learned the second rotation')
     await until(async () => (await boundPeers(b, a.org)) !== undefined && dagCbor.decode<SignedRecord<NodeBindingRecord>>((await b.store.get(CID.decode((await b.store.getRaw(K.binding(a.org)))!)))!).rec.key === publicKeyToDid(k2.publicKey), 10_000, 'binding by the new key stored')
     expect(b.gossip.stats().ignored).toBe(ignored + 1)
-    expect(b.violations.stats().byCode).toEqual({ UNAUTHORIZED_KEY: 1 })
+    expect(b.violations.stats().byCode).toEqual({ UNAUTHORIZED_KEY: 2 })
     expect(r.syncAsked()).toBe(0)
   })
 
