@@ -8,6 +8,7 @@ import { signVersion } from '../../src/records/version.ts'
 import { createNet } from '../../src/net/libp2p.ts'
 import type { RecordAcceptedEvent, RecordRejectedEvent, FollowSyncedEvent, PeerViolationEvent, OrgFlaggedEvent } from '../../src/node/events.ts'
 import { makeNode, nextEvent } from './nodes.ts'
+import { chain, openNode } from '../helpers.ts'
 
 const doc = async (v: number) => parseOosMarkdown(await readFile(new URL(`../../examples/orgs/ledgerline/v${v}.oos.md`, import.meta.url), 'utf8')).body
 
@@ -57,5 +58,27 @@ describe('typed events of the door and the node', () => {
     const forged = signVersion({ ...(await doc(1)), sections: [] }, { org: a.org, seq: 1, prev: null, createdAt: Date.now() }, await a.orgSecret())
     expect((await b.ingest.ingest(forged.bytes, { source: 'test' })).status).toBe('equivocation')
     expect(await flagged).toEqual({ org: a.org, seq: 1 })
+  })
+
+  it('the door builds no event while nobody listens, and one per record while someone does', async () => {
+    const { ingest, close } = await openNode()
+    cleanups.push(close)
+    const versions = chain(400)
+    // count what the door dispatches, on the real door (the hot path must not build events for no one)
+    let dispatched = 0
+    const dispatch = ingest.safeDispatchEvent.bind(ingest)
+    ingest.safeDispatchEvent = (type, init) => { dispatched++; return dispatch(type, init) }
+    const quiet = performance.now()
+    await ingest.ingestMany(versions.slice(0, 200).map(v => v.bytes))
+    const quietMs = performance.now() - quiet
+    expect(dispatched).toBe(0)
+    const seen: number[] = []
+    ingest.addEventListener('record:accepted', (evt) => { seen.push(evt.detail.seq as number) })
+    const heard = performance.now()
+    await ingest.ingestMany(versions.slice(200).map(v => v.bytes))
+    const heardMs = performance.now() - heard
+    expect(dispatched).toBe(200)
+    expect(seen).toEqual(versions.slice(200).map((_, i) => 201 + i))
+    console.log(`200 versions through the door: ${quietMs.toFixed(0)} ms with no listener, ${heardMs.toFixed(0)} ms with one`)
   })
 })
