@@ -108,6 +108,8 @@ export interface RecordRejectedEvent {
 /**
  * The door's typed events. They are dispatched only while someone listens (the door runs
  * thousands of records a second; a CustomEvent per record would cost when nobody cares).
+ * They are dispatched synchronously, after the record is on disk; a listener must not throw
+ * (as on any EventTarget, a throw becomes an uncaught exception).
  */
 export interface IngestEvents {
   'record:accepted': CustomEvent<RecordAcceptedEvent>
