@@ -14,6 +14,7 @@
  * exactly the sequential semantics.
  */
 import { CID } from 'multiformats/cid'
+import { TypedEventEmitter } from 'main-event'
 import { cidBytesOf } from '../records/cid.ts'
 import { glance } from '../records/peek.ts'
 import { InternalError, OosError } from '../errors.ts'
@@ -85,6 +86,36 @@ export interface IngestStats {
 
 export type IngestListener = (result: IngestResult, record: Verified, options: IngestOptions) => void
 
+/** `record:accepted`: a record was accepted (not a duplicate, not an equivocation) */
+export interface RecordAcceptedEvent {
+  kind: Kind
+  org: string
+  /** versions only */
+  seq?: number
+  cid: CID
+  /** who offered it (IngestOptions.from) */
+  from?: string
+}
+
+/** `record:rejected`: the door refused a record; `cid` is the hash of the bytes offered, when they were bytes */
+export interface RecordRejectedEvent {
+  /** the rejection code (SPEC §9) */
+  code: string
+  from?: string
+  cid?: CID
+}
+
+/**
+ * The door's typed events. They are dispatched only while someone listens (the door runs
+ * thousands of records a second; a CustomEvent per record would cost when nobody cares).
+ * They are dispatched synchronously, after the record is on disk; a listener must not throw
+ * (as on any EventTarget, a throw becomes an uncaught exception).
+ */
+export interface IngestEvents {
+  'record:accepted': CustomEvent<RecordAcceptedEvent>
+  'record:rejected': CustomEvent<RecordRejectedEvent>
+}
+
 export interface IngestComponents {
   store: Store
 }
@@ -100,7 +131,7 @@ export interface IngestInit {
 
 interface OpenBatch { batch: Batch, records: number, done: Promise<void>, resolve: () => void, reject: (e: Error) => void }
 
-export class Ingest {
+export class Ingest extends TypedEventEmitter<IngestEvents> {
   private readonly store: Store
   private readonly now: () => number
   /** the verify workers, when `workers` > 0 (its `stats()` count crashes, restarts and retries) */
@@ -117,6 +148,7 @@ export class Ingest {
   private writing: Promise<void> = Promise.resolve()
 
   constructor (components: IngestComponents, init: IngestInit = {}) {
+    super()
     this.store = components.store
     this.now = init.now ?? Date.now
     this.state = new ChainState(this.store)
@@ -173,6 +205,9 @@ export class Ingest {
       await committed
       this.counts[result.status]++
       if (this.deciders.size > 0) this.report({ status: result.status, cid: result.cid, kind: result.kind, org: result.org, seq: result.seq, source: options.source, from: options.from })
+      if (result.status === 'accepted' && this.listenerCount('record:accepted') > 0) {
+        this.safeDispatchEvent<RecordAcceptedEvent>('record:accepted', { detail: { kind: result.kind, org: result.org, seq: result.seq, cid: result.cid, from: options.from } })
+      }
       if (result.status !== 'duplicate') {
         this.log('%s %s %s from %s', result.status, result.kind, result.cid, options.source ?? 'unknown')
         for (const l of this.listeners) {
@@ -186,6 +221,10 @@ export class Ingest {
       this.counts.rejections[code] = (this.counts.rejections[code] ?? 0) + 1
       this.log('rejected from %s: %s %s', options.source ?? 'unknown', code, (err as Error).message)
       if (this.deciders.size > 0) this.report(this.rejection(bytes, code, err as Error, options))
+      if (this.listenerCount('record:rejected') > 0) {
+        const cid = options.expectedCid ?? (bytes instanceof Uint8Array ? CID.decode(cidBytesOf(bytes)) : undefined)
+        this.safeDispatchEvent<RecordRejectedEvent>('record:rejected', { detail: { code, from: options.from, ...(cid !== undefined ? { cid } : {}) } })
+      }
       throw err
     }
   }

@@ -33,6 +33,8 @@ import { keyPairFromSeed, publicKeyToDid } from '../identity/index.ts'
 import type { KeyEpoch } from '../ingest/authority.ts'
 import { FollowReacher, boundPeers, parseVia, type FollowRetryInit } from './reach.ts'
 import { UnreachableError } from './errors.ts'
+import { TypedEventEmitter } from 'main-event'
+import { emit, relayEvents, type FollowSyncedEvent, type OosNodeEvents } from './events.ts'
 
 export interface OosNodeInit {
   home: string
@@ -57,7 +59,7 @@ export interface OosNodeInit {
   reqresp?: Omit<ReqRespInit, 'onViolation'>
 }
 
-export class OosNode {
+export class OosNode extends TypedEventEmitter<OosNodeEvents> {
   readonly config: HomeConfig
   readonly store: Store
   readonly ingest: Ingest
@@ -88,12 +90,14 @@ export class OosNode {
   private started = false
 
   constructor (init: OosNodeInit) {
+    super()
     this.init = init
     this.config = init.config
     this.store = new Store({ path: homePaths(init.home).db })
     this.ingest = new Ingest({ store: this.store }, { workers: init.workers ?? 0 })
     this.follows = new Follows(init.home)
     this.violations = new Violations({ blocked: this.blocked, hangUp: async (p) => { await this.libp2p.hangUp(p) } })
+    relayEvents(this, { ingest: this.ingest, violations: this.violations })
     this.audit = auditLog({ dir: homePaths(init.home).audit, ...init.audit })({ ingest: this.ingest, violations: this.violations })
   }
 
@@ -145,7 +149,11 @@ export class OosNode {
       knowledge: async (org) => ({ epochs: await keysOf(org), kept: this.orgs().includes(org), head: (await this.store.head(org))?.seq ?? 0 })
     })
     this.reqresp = reqResp({ ...this.init.reqresp, onViolation: (peer: PeerId, code: string) => { this.violations.report(peer, code) } })({ libp2p: this.libp2p, store: this.store, ingest: this.ingest })
-    this.replicator = new Replicator({ libp2p: this.libp2p, store: this.store, api: this.reqresp }, { orgs: () => this.orgs(), intervalMs: this.init.antiEntropyMs })
+    this.replicator = new Replicator({ libp2p: this.libp2p, store: this.store, api: this.reqresp }, {
+      orgs: () => this.orgs(),
+      intervalMs: this.init.antiEntropyMs,
+      onSynced: (org, seq) => { if (this.follows.has(org)) emit<OosNodeEvents, FollowSyncedEvent>(this, 'follow:synced', () => ({ org, seq })) }
+    })
     this.hints = new Hints({ libp2p: this.libp2p, store: this.store, replicator: this.replicator, api: this.reqresp }, { keysOf, report: (peer, code) => { this.violations.report(peer, code) } })
     this.reacher = new FollowReacher({
       libp2p: this.libp2p,

@@ -32,6 +32,8 @@ export interface ReplicatorInit {
   fanout?: number
   /** rounds retried when every peer's sync failed (default 4; backoff 0.5 s, doubling) */
   retries?: number
+  /** told when a sync of an org brought new records, with the head seq held then */
+  onSynced?: (org: string, seq: number) => void
 }
 
 /** What `update` achieved: whether some peer answered the sync, and the last failure. */
@@ -87,7 +89,10 @@ export class Replicator {
       this.again.set(org, peers)
       return await cur
     }
-    const run = this.run(org, peers).finally(() => {
+    const run = this.run(org, peers).then(async (r) => {
+      if (r.accepted > 0 && this.init.onSynced !== undefined) this.init.onSynced(org, (await this.store.head(org))?.seq ?? 0)
+      return r
+    }).finally(() => {
       this.running.delete(org)
       const next = this.again.get(org)
       if (next !== undefined) {

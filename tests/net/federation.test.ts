@@ -2,7 +2,8 @@ import { describe, it, expect, afterAll } from 'vitest'
 import { readFile } from 'node:fs/promises'
 import { parseOosMarkdown } from '../../src/oos/index.ts'
 import { verifyStored } from '../../src/node/verify.ts'
-import { makeNode, until } from './nodes.ts'
+import type { FollowSyncedEvent } from '../../src/node/events.ts'
+import { makeNode, nextEvent, until } from './nodes.ts'
 
 const doc = async (org: string, v: number) => parseOosMarkdown(await readFile(new URL(`../../examples/orgs/${org}/v${v}.oos.md`, import.meta.url), 'utf8')).body
 
@@ -23,8 +24,10 @@ describe('three organizations on loopback, in process', () => {
     // wait until the gossip mesh on A's topic reaches B and C
     const topic = `/oos/1/org/${a.org}`
     await until(() => a.libp2p.services.pubsub.getSubscribers(topic).length >= 1, 10_000, 'subscribers')
+    // B and C each tell when a sync brought them version 2 (listening before A publishes it)
+    const at2 = [b, c].map(async n => await nextEvent<FollowSyncedEvent>(n, 'follow:synced', d => d.org === a.org && d.seq === 2))
     const r = await a.publish(await doc('ledgerline', 2))
-    await until(async () => (await b.store.head(a.org))?.seq === 2 && (await c.store.head(a.org))?.seq === 2, 15_000, 'B and C at seq 2')
+    expect(await Promise.all(at2)).toEqual([{ org: a.org, seq: 2 }, { org: a.org, seq: 2 }])
     for (const n of [b, c]) {
       expect((await n.store.head(a.org))?.cid.toString()).toBe(r.cid.toString())
       const report = await verifyStored(n.store, r.cid)

@@ -12,6 +12,27 @@ export async function makeNode (name: string, options: Partial<OosNodeInit> = {}
   return await ephemeralNode(name, options)
 }
 
+/**
+ * The next `name` event on `target` whose detail satisfies `predicate`: resolves with the
+ * detail; rejects when `signal` aborts (default: after 15 s). Listen before acting.
+ */
+export async function nextEvent<D> (target: EventTarget, name: string, predicate: (detail: D) => boolean = () => true, options: { signal?: AbortSignal } = {}): Promise<D> {
+  const signal = options.signal ?? AbortSignal.timeout(15_000)
+  return await new Promise<D>((resolve, reject) => {
+    const done = (): void => { target.removeEventListener(name, on); signal.removeEventListener('abort', abort) }
+    const on = (evt: Event): void => {
+      const detail = (evt as CustomEvent<D>).detail
+      if (!predicate(detail)) return
+      done()
+      resolve(detail)
+    }
+    const abort = (): void => { done(); reject(new Error(`no ${name} event: ${String(signal.reason)}`)) }
+    if (signal.aborted) { abort(); return }
+    target.addEventListener(name, on)
+    signal.addEventListener('abort', abort, { once: true })
+  })
+}
+
 /** Poll until `fn` is true (or fail after `ms`). */
 export async function until (fn: () => Promise<boolean> | boolean, ms = 15_000, what = 'condition'): Promise<void> {
   const end = Date.now() + ms
