@@ -52,9 +52,15 @@ const CLI_MAY_USE_OF_API = new Set(['src/api/client.ts', 'src/api/types.ts'])
 /** node: modules that do I/O (files, sockets, processes, threads, terminals); pure folders import none */
 const IO_MODULES = new Set(['fs', 'fs/promises', 'net', 'http', 'https', 'http2', 'dgram', 'dns', 'dns/promises', 'tls',
   'child_process', 'worker_threads', 'cluster', 'readline', 'readline/promises', 'inspector', 'repl', 'process'])
-/** the store's key layout and raw access: private to store/ (issue 13, "a typed store with one writer") */
+/**
+ * The store's key layout and raw access: private to store/ (issue 13, "a typed store with one
+ * writer"). Until store/ exports a reader and a writer as separate types, raw access and the
+ * writer are recognised by the method names called (`x.scan(…)`, `x.getRaw(…)`, `x.batch()`),
+ * distinctive enough in this tree; with the split, the writer rule becomes "only ingest/ imports
+ * the writer's module".
+ */
 const STORE_PRIVATE_FILES = new Set(['src/store/keys.ts', 'src/store/values.ts'])
-const STORE_RAW_METHODS = new Set(['getRaw', 'scan', 'count'])
+const STORE_RAW_METHODS = new Set(['getRaw', 'scan'])
 /** obtaining the store's writer: only ingest/ (and store/ itself) */
 const STORE_WRITER_METHODS = new Set(['batch'])
 
@@ -187,8 +193,6 @@ const KNOWN: Record<string, string> = {
   'src/trust/statements.ts → ../node/errors.ts (trust/ may not import node/)': ERRORS
 }
 
-interface Edge { file: string, spec: string, target: string }
-
 function listFiles (dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap(e => {
     const p = join(dir, e.name)
@@ -244,14 +248,11 @@ function check (): { violations: string[], folders: Map<string, Set<string>> } {
       if (!target.startsWith('src/')) { violations.push(`${file} → ${spec} (src/ imports outside src/)`); continue }
       const to = folderOf(target)
       if (to === from) continue
-      const edge: Edge = { file, spec, target }
       if (!folders.has(from)) folders.set(from, new Set())
       folders.get(from)?.add(to)
-      const allowed = ALLOWED[from]?.includes(to) === true ||
-        (from === 'cli' && to === 'api' ? CLI_MAY_USE_OF_API.has(target) : false)
-      if (from === 'cli' && to === 'api' && !CLI_MAY_USE_OF_API.has(edge.target)) {
-        violations.push(`${file} → ${spec} (cli/ uses only the client and wire types of api/)`)
-      } else if (!allowed) {
+      if (from === 'cli' && to === 'api') {
+        if (!CLI_MAY_USE_OF_API.has(target)) violations.push(`${file} → ${spec} (cli/ uses only the client and wire types of api/)`)
+      } else if (ALLOWED[from]?.includes(to) !== true) {
         violations.push(`${file} → ${spec} (${from}/ may not import ${to}/${pure ? ': pure folders import nothing above them' : ''})`)
       }
       if (STORE_PRIVATE_FILES.has(target)) violations.push(`${file} → ${spec} (store key layout is private to store/)`)
