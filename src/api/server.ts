@@ -21,7 +21,7 @@ import { isIP } from 'node:net'
 import { OosError } from '../errors.ts'
 import { logger } from '../logger.ts'
 import { AddressInUseError, InvalidArgumentError, ListenFailedError } from '../node/errors.ts'
-import { toJson } from '../cli/io.ts'
+import { toJson } from '../records/json.ts'
 import {
   ApiNotLoopbackError, ApiNotStartedError, BadRequestError, ForbiddenError, InternalError,
   PayloadTooLargeError, UnauthorizedError, UnsupportedMediaTypeError

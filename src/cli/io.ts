@@ -8,8 +8,8 @@
  * `\u{…}`; JSON has them as `\uXXXX` escapes (the same value); a document (`--format oos.md`,
  * `new`) is written byte for byte unless stdout is a terminal, where it is escaped too.
  */
-import { CID } from 'multiformats/cid'
 import { escapeJsonText, escapeUnsafe } from '../oos/text.ts'
+import { toJson } from '../records/json.ts'
 import { NoPassphraseError } from './errors.ts'
 
 export interface Io {
@@ -26,21 +26,8 @@ export interface Io {
   passphrase: (prompt: string, options?: { confirm?: boolean }) => Promise<string>
 }
 
-/** Plain JSON of a value that may hold CIDs (as their string form) and bytes (as base64). */
-export function toJson (value: unknown): unknown {
-  if (value === undefined || value === null) return null
-  const cid = CID.asCID(value)
-  if (cid !== null) return cid.toString()
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64')
-  if (Array.isArray(value)) return value.map(toJson)
-  if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [String(k), toJson(v)]))
-  if (typeof value === 'object') {
-    const o: Record<string, unknown> = {}
-    for (const [k, x] of Object.entries(value)) if (x !== undefined) o[k] = toJson(x)
-    return o
-  }
-  return value
-}
+/** re-exported from records/json.ts, where api/ takes it from too (api/ does not import cli/) */
+export { toJson }
 
 /** JSON text of plain data, 2-space indented, terminal-unsafe characters as `\uXXXX`. */
 export function jsonText (value: unknown): string {

@@ -7,7 +7,6 @@
  * an escape character in it is a mistake (or an attack) to be reported where it is, never
  * silently replaced (U+FFFD) or kept.
  */
-import { utf8Error } from '../records/canonical.ts'
 import { InvalidUtf8Error, OosParseError } from './errors.ts'
 
 // ignoreBOM: keep a leading U+FEFF in the text, so that the readers' rule (remove one) is the
@@ -21,6 +20,31 @@ const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
  */
 export function firstInvalidUtf8 (b: Uint8Array): number {
   return utf8Error(b, 0, b.length)
+}
+
+/**
+ * Offset of the first byte of an invalid UTF-8 sequence in [s, e), or -1 (Unicode §3.9, table 3-7).
+ * Here, below records/, because both the document text and DAG-CBOR text strings use it.
+ */
+export function utf8Error (b: Uint8Array, s: number, e: number): number {
+  let i = s
+  while (i < e) {
+    const c = b[i]
+    if (c < 0x80) { i++; continue }
+    let need: number
+    let lo = 0x80
+    let hi = 0xbf
+    if (c >= 0xc2 && c <= 0xdf) need = 1
+    else if (c >= 0xe0 && c <= 0xef) { need = 2; if (c === 0xe0) lo = 0xa0; else if (c === 0xed) hi = 0x9f }
+    else if (c >= 0xf0 && c <= 0xf4) { need = 3; if (c === 0xf0) lo = 0x90; else if (c === 0xf4) hi = 0x8f }
+    else return i
+    if (e - i <= need) return i
+    const c1 = b[i + 1]
+    if (c1 < lo || c1 > hi) return i
+    for (let k = 2; k <= need; k++) if ((b[i + k] & 0xc0) !== 0x80) return i
+    i += need + 1
+  }
+  return -1
 }
 
 /** 1-based line and column of `offset` in `units`; lines end at LF, CRLF or a lone CR (§5.1). */

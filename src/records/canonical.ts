@@ -40,6 +40,7 @@
  * digest.
  */
 import { isUtf8 } from 'node:buffer'
+import { utf8Error } from '../oos/text.ts'
 import { closeTracked, keyTracked, knownItem, leafTracked, openTracked, tracker, type KnownItem, type Tracker } from './canonical-paths.ts'
 import { DecodeFailedError, NonCanonicalError } from './errors.ts'
 
@@ -396,26 +397,4 @@ function checkUtf8 (b: Uint8Array, s: number, e: number): void {
   }
   const bad = utf8Error(b, s, e)
   if (bad >= 0) decodeFailed('invalid UTF-8 in text string', bad)
-}
-
-/** Offset of the first byte of an invalid UTF-8 sequence in [s, e), or -1 (Unicode §3.9, table 3-7). */
-export function utf8Error (b: Uint8Array, s: number, e: number): number {
-  let i = s
-  while (i < e) {
-    const c = b[i]
-    if (c < 0x80) { i++; continue }
-    let need: number
-    let lo = 0x80
-    let hi = 0xbf
-    if (c >= 0xc2 && c <= 0xdf) need = 1
-    else if (c >= 0xe0 && c <= 0xef) { need = 2; if (c === 0xe0) lo = 0xa0; else if (c === 0xed) hi = 0x9f }
-    else if (c >= 0xf0 && c <= 0xf4) { need = 3; if (c === 0xf0) lo = 0x90; else if (c === 0xf4) hi = 0x8f }
-    else return i
-    if (e - i <= need) return i
-    const c1 = b[i + 1]
-    if (c1 < lo || c1 > hi) return i
-    for (let k = 2; k <= need; k++) if ((b[i + k] & 0xc0) !== 0x80) return i
-    i += need + 1
-  }
-  return -1
 }

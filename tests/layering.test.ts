@@ -1,0 +1,344 @@
+/**
+ * The house rules (issue 13, "CI checks the house"; the picture is in the README / DESIGN.md):
+ * who may import whom between the folders of src/, which folders are pure (no I/O), who may
+ * touch the store's internals and its writer, and no cycles between folders.
+ *
+ * Every file under src/ is parsed with the TypeScript compiler API (static imports, `import type`,
+ * re-exports and `import('…')` alike: a type import ties the layers as much as a value import).
+ * Each violation is printed as `file → import (rule)`.
+ *
+ * It is a ratchet: the violations that need the redesign (no app/ layer yet, the typed store
+ * reader not written yet) are listed in KNOWN below with why they are still there and which
+ * step of issue 13 removes them. The test fails on any violation not in KNOWN, and on any KNOWN
+ * entry that no longer occurs, so the list can only shrink.
+ */
+import { readFileSync, readdirSync } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import ts from 'typescript'
+import { describe, expect, it } from 'vitest'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const SRC = join(ROOT, 'src')
+
+/**
+ * Allowed folder → folder imports (a folder may always import itself). The top-level files of
+ * src/ count as folders of their own: `errors.ts` (the error base, pure) and `logger.ts`.
+ * `index.ts` is the library's public surface: it may import anything and nothing imports it.
+ * The order is the picture's, bottom up: a folder only names folders above it in this table.
+ */
+const PURE = ['identity', 'oos', 'records'] as const
+const ALLOWED: Record<string, readonly string[]> = {
+  'errors.ts': [],
+  'logger.ts': [],
+  identity: ['errors.ts'],
+  oos: ['errors.ts'],
+  records: ['errors.ts', 'identity', 'oos'],
+  store: ['errors.ts', 'logger.ts', 'records'],
+  ingest: ['errors.ts', 'logger.ts', 'records', 'oos', 'identity', 'store'],
+  // net hands what arrives to ingest; it may read the store (the typed reader), never its internals
+  net: ['errors.ts', 'logger.ts', 'records', 'oos', 'identity', 'store', 'ingest'],
+  // provenance, trust settings, endorse/adopt: reads the store; moves into app/ with the redesign
+  trust: ['errors.ts', 'logger.ts', 'records', 'oos', 'identity', 'store'],
+  node: ['errors.ts', 'logger.ts', 'records', 'oos', 'identity', 'store', 'ingest', 'net', 'trust'],
+  app: ['errors.ts', 'logger.ts', 'records', 'oos', 'identity', 'store', 'ingest', 'net', 'trust', 'node'],
+  // api/ and cli/ call app/ only (pure values and types from records/oos/identity are not a layer)
+  api: ['errors.ts', 'logger.ts', 'records', 'oos', 'identity', 'app'],
+  cli: ['errors.ts', 'logger.ts', 'records', 'oos', 'identity', 'app', 'api'],
+  'index.ts': ['errors.ts', 'logger.ts', 'records', 'oos', 'identity', 'store', 'ingest', 'net', 'trust', 'node', 'app', 'api', 'cli']
+}
+/** cli/ talks to a running node over HTTP: the API's client and wire types are all it may use of api/ */
+const CLI_MAY_USE_OF_API = new Set(['src/api/client.ts', 'src/api/types.ts'])
+/** node: modules that do I/O (files, sockets, processes, threads, terminals); pure folders import none */
+const IO_MODULES = new Set(['fs', 'fs/promises', 'net', 'http', 'https', 'http2', 'dgram', 'dns', 'dns/promises', 'tls',
+  'child_process', 'worker_threads', 'cluster', 'readline', 'readline/promises', 'inspector', 'repl', 'process'])
+/**
+ * The store's key layout and raw access: private to store/ (issue 13, "a typed store with one
+ * writer"). Until store/ exports a reader and a writer as separate types, raw access and the
+ * writer are recognised by the method names called (`x.scan(…)`, `x.getRaw(…)`, `x.batch()`),
+ * distinctive enough in this tree; with the split, the writer rule becomes "only ingest/ imports
+ * the writer's module".
+ */
+const STORE_PRIVATE_FILES = new Set(['src/store/keys.ts', 'src/store/values.ts'])
+const STORE_RAW_METHODS = new Set(['getRaw', 'scan'])
+/** obtaining the store's writer: only ingest/ (and store/ itself) */
+const STORE_WRITER_METHODS = new Set(['batch'])
+
+/** why each KNOWN violation is still there → the issue-13 step that removes it */
+const APP = 'no app/ layer yet: api/ and cli/ (and trust settings) call node/, trust/, ingest/, store/ directly → "One application layer" (api/ transport only, cli/ parse/prompt/render only)'
+const CLI_API = 'the CLI borrows the API handlers offline and starts the HTTP server itself → "One application layer" + "createNode" (oos start builds the node and the API through app/)'
+const ADDRESS = 'multiaddr/host checks live in net/address.ts and api/server.ts → "One application layer" (app/ validates addresses; cli/ only parses)'
+const ERRORS = 'generic error classes (InvalidArgumentError, NotFoundError, AbortedError, StoreLockedError…) live in node/, ingest/, store/ → "One error catalogue" (one ErrorCode union, classes registered below every layer)'
+const STORE = 'the store key layout (K, prefixes, values) and raw getRaw/scan are used outside store/ → "A typed store with one writer" (typed reader queries; layout private to store/)'
+const TRUST_AUTH = 'key history (currentKey/keyHistory) is computed in ingest/authority.ts from raw rotations → "A typed store with one writer" (reader query rotations(org))'
+const REPLAY = 'verify/provenance of a CAR replays through Ingest and node/car.ts → "Verification without disk" (in-memory replay in app/)'
+const KEYSTORE = 'the encrypted keystore reads and writes its own file → the file half moves to the home/app side when "The node as services" (createNode) assembles the home; identity/ keeps seal/open (not named in issue 13: a follow-up if that step does not)'
+
+/**
+ * Violations that need the redesign. Each: why it is still there → which issue-13 step removes it.
+ * Keep each entry exactly as the test prints it.
+ */
+const KNOWN: Record<string, string> = {
+  'src/api/client.ts → ../node/home.ts (api/ may not import node/)': APP,
+  'src/api/client.ts → ../ingest/errors.ts (api/ may not import ingest/)': ERRORS,
+  'src/api/client.ts → ../node/errors.ts (api/ may not import node/)': ERRORS,
+  'src/api/client.ts → ../store/errors.ts (api/ may not import store/)': ERRORS,
+  'src/api/client.ts → ../node/queries.ts (api/ may not import node/)': APP,
+  'src/api/client.ts → ../trust/provenance.ts (api/ may not import trust/)': APP,
+  'src/api/client.ts → ../trust/settings.ts (api/ may not import trust/)': APP,
+  'src/api/errors.ts → ../node/errors.ts (api/ may not import node/)': ERRORS,
+  'src/api/handlers.ts → ../ingest/ingest.ts (api/ may not import ingest/)': APP,
+  'src/api/handlers.ts → ../node/car.ts (api/ may not import node/)': APP,
+  'src/api/handlers.ts → ../node/errors.ts (api/ may not import node/)': ERRORS,
+  'src/api/handlers.ts → ../node/home.ts (api/ may not import node/)': APP,
+  'src/api/handlers.ts → ../node/publish.ts (api/ may not import node/)': APP,
+  'src/api/handlers.ts → ../node/queries.ts (api/ may not import node/)': APP,
+  'src/api/handlers.ts → ../node/verify.ts (api/ may not import node/)': APP,
+  'src/api/handlers.ts → ../store/store.ts (api/ may not import store/)': STORE,
+  'src/api/routes.ts → ../node/errors.ts (api/ may not import node/)': ERRORS,
+  'src/api/routes.ts → ../net/address.ts (api/ may not import net/)': ADDRESS,
+  'src/api/server.ts → ../node/errors.ts (api/ may not import node/)': ERRORS,
+  'src/api/trust-handlers.ts → ../ingest/ingest.ts (api/ may not import ingest/)': APP,
+  'src/api/trust-handlers.ts → ../node/errors.ts (api/ may not import node/)': ERRORS,
+  'src/api/trust-handlers.ts → ../node/follows.ts (api/ may not import node/)': APP,
+  'src/api/trust-handlers.ts → ../node/queries.ts (api/ may not import node/)': APP,
+  'src/api/trust-handlers.ts → ../store/store.ts (api/ may not import store/)': STORE,
+  'src/api/trust-handlers.ts → ../trust/adopt.ts (api/ may not import trust/)': APP,
+  'src/api/trust-handlers.ts → ../trust/provenance.ts (api/ may not import trust/)': APP,
+  'src/api/trust-handlers.ts → ../trust/settings.ts (api/ may not import trust/)': APP,
+  'src/api/trust-handlers.ts → ../trust/statements.ts (api/ may not import trust/)': APP,
+  'src/api/types.ts → ../node/car.ts (api/ may not import node/)': APP,
+  'src/api/types.ts → ../node/node.ts (api/ may not import node/)': APP,
+  'src/api/types.ts → ../node/queries.ts (api/ may not import node/)': APP,
+  'src/api/types.ts → ../node/verify.ts (api/ may not import node/)': APP,
+  'src/api/types.ts → ../trust/adopt.ts (api/ may not import trust/)': APP,
+  'src/api/types.ts → ../trust/provenance.ts (api/ may not import trust/)': APP,
+  'src/api/types.ts → ../trust/settings.ts (api/ may not import trust/)': APP,
+  'src/cli/backend.ts → ../api/handlers.ts (cli/ uses only the client and wire types of api/)': CLI_API,
+  'src/cli/backend.ts → ../node/home.ts (cli/ may not import node/)': APP,
+  'src/cli/commands/audit.ts → ../../node/audit.ts (cli/ may not import node/)': APP,
+  'src/cli/commands/audit.ts → ../../node/audit-read.ts (cli/ may not import node/)': APP,
+  'src/cli/commands/audit.ts → ../../node/home.ts (cli/ may not import node/)': APP,
+  'src/cli/commands/car.ts → ../../node/car.ts (cli/ may not import node/)': APP,
+  'src/cli/commands/conformance.ts → ../../node/conformance.ts (cli/ may not import node/)': APP,
+  'src/cli/commands/demo.ts → ../../node/ephemeral.ts (cli/ may not import node/)': APP,
+  'src/cli/commands/demo.ts → ../../node/verify.ts (cli/ may not import node/)': APP,
+  'src/cli/commands/demo.ts → ../../node/queries.ts (cli/ may not import node/)': APP,
+  'src/cli/commands/init.ts → ../../node/home.ts (cli/ may not import node/)': APP,
+  'src/cli/commands/net.ts → ../../node/home.ts (cli/ may not import node/)': APP,
+  'src/cli/commands/net.ts → ../../node/follows.ts (cli/ may not import node/)': APP,
+  'src/cli/commands/net.ts → ../../node/errors.ts (cli/ may not import node/)': ERRORS,
+  'src/cli/commands/publish.ts → ../../node/errors.ts (cli/ may not import node/)': ERRORS,
+  'src/cli/commands/start.ts → ../../api/server.ts (cli/ uses only the client and wire types of api/)': CLI_API,
+  'src/cli/commands/start.ts → ../../api/handlers.ts (cli/ uses only the client and wire types of api/)': CLI_API,
+  'src/cli/commands/start.ts → ../../node/home.ts (cli/ may not import node/)': APP,
+  'src/cli/commands/start.ts → ../../store/errors.ts (cli/ may not import store/)': ERRORS,
+  'src/cli/commands/start.ts → ../../node/node.ts (cli/ may not import node/)': APP,
+  'src/cli/commands/trust.ts → ../../node/car.ts (cli/ may not import node/)': APP,
+  'src/cli/commands/trust.ts → ../../store/errors.ts (cli/ may not import store/)': ERRORS,
+  'src/cli/commands/trust.ts → ../../node/home.ts (cli/ may not import node/)': APP,
+  'src/cli/commands/trust.ts → ../../node/errors.ts (cli/ may not import node/)': ERRORS,
+  'src/cli/commands/trust.ts → ../../trust/keys.ts (cli/ may not import trust/)': APP,
+  'src/cli/commands/trust.ts → ../../trust/provenance.ts (cli/ may not import trust/)': APP,
+  'src/cli/commands/trust.ts → ../../trust/settings.ts (cli/ may not import trust/)': APP,
+  'src/cli/main.ts → ../node/home.ts (cli/ may not import node/)': APP,
+  'src/cli/session.ts → ../ingest/ingest.ts (cli/ may not import ingest/)': APP,
+  'src/cli/session.ts → ../node/audit.ts (cli/ may not import node/)': APP,
+  'src/cli/session.ts → ../store/store.ts (cli/ may not import store/)': STORE,
+  'src/cli/session.ts → ../node/home.ts (cli/ may not import node/)': APP,
+  'src/cli/values.ts → ../net/address.ts (cli/ may not import net/)': ADDRESS,
+  'src/cli/values.ts → ../api/server.ts (cli/ uses only the client and wire types of api/)': CLI_API,
+  'src/cli/values.ts → ../node/errors.ts (cli/ may not import node/)': ERRORS,
+  'src/identity/keystore.ts → node:fs/promises (pure identity/ does no I/O)': KEYSTORE,
+  'src/ingest/authority.ts → ../store/keys.ts (store key layout is private to store/)': STORE,
+  'src/ingest/authority.ts → store.scan (store internals are private to store/)': STORE,
+  'src/ingest/rules.ts → ../store/keys.ts (store key layout is private to store/)': STORE,
+  'src/ingest/rules.ts → ../store/values.ts (store key layout is private to store/)': STORE,
+  'src/ingest/rules.ts → store.getRaw (store internals are private to store/)': STORE,
+  'src/ingest/state.ts → ../store/keys.ts (store key layout is private to store/)': STORE,
+  'src/ingest/state.ts → store.scan (store internals are private to store/)': STORE,
+  'src/net/reqresp/heads.ts → ../../store/keys.ts (store key layout is private to store/)': STORE,
+  'src/net/reqresp/heads.ts → store.scan (store internals are private to store/)': STORE,
+  'src/net/reqresp/sync.ts → ../../store/keys.ts (store key layout is private to store/)': STORE,
+  'src/net/reqresp/sync.ts → store.scan (store internals are private to store/)': STORE,
+  'src/node/audit.ts → ../store/keys.ts (store key layout is private to store/)': STORE,
+  'src/node/car.ts → ../store/keys.ts (store key layout is private to store/)': STORE,
+  'src/node/car.ts → store.getRaw (store internals are private to store/)': STORE,
+  'src/node/car.ts → store.scan (store internals are private to store/)': STORE,
+  'src/node/node.ts → ../store/keys.ts (store key layout is private to store/)': STORE,
+  'src/node/node.ts → store.getRaw (store internals are private to store/)': STORE,
+  'src/node/node.ts → store.scan (store internals are private to store/)': STORE,
+  'src/node/reach.ts → ../store/keys.ts (store key layout is private to store/)': STORE,
+  'src/node/reach.ts → store.getRaw (store internals are private to store/)': STORE,
+  'src/trust/adopt.ts → ../ingest/errors.ts (trust/ may not import ingest/)': ERRORS,
+  'src/trust/adopt.ts → ../node/errors.ts (trust/ may not import node/)': ERRORS,
+  'src/trust/keys.ts → ../ingest/authority.ts (trust/ may not import ingest/)': TRUST_AUTH,
+  'src/trust/keys.ts → ../node/errors.ts (trust/ may not import node/)': ERRORS,
+  'src/trust/keys.ts → ../store/keys.ts (store key layout is private to store/)': STORE,
+  'src/trust/keys.ts → store.scan (store internals are private to store/)': STORE,
+  'src/trust/provenance.ts → ../ingest/authority.ts (trust/ may not import ingest/)': TRUST_AUTH,
+  'src/trust/provenance.ts → ../node/errors.ts (trust/ may not import node/)': ERRORS,
+  'src/trust/provenance.ts → ../store/keys.ts (store key layout is private to store/)': STORE,
+  'src/trust/provenance.ts → store.getRaw (store internals are private to store/)': STORE,
+  'src/trust/reader.ts → ../store/keys.ts (store key layout is private to store/)': STORE,
+  'src/trust/reader.ts → store.scan (store internals are private to store/)': STORE,
+  'src/trust/replay.ts → ../ingest/ingest.ts (trust/ may not import ingest/)': REPLAY,
+  'src/trust/replay.ts → ../node/car.ts (trust/ may not import node/)': REPLAY,
+  'src/trust/replay.ts → ../store/keys.ts (store key layout is private to store/)': STORE,
+  'src/trust/replay.ts → store.scan (store internals are private to store/)': STORE,
+  'src/trust/settings.ts → ../node/follows.ts (trust/ may not import node/)': APP,
+  'src/trust/settings.ts → ../node/errors.ts (trust/ may not import node/)': ERRORS,
+  'src/trust/settings.ts → store.scan (store internals are private to store/)': STORE,
+  'src/trust/statements.ts → ../ingest/errors.ts (trust/ may not import ingest/)': ERRORS,
+  'src/trust/statements.ts → ../node/errors.ts (trust/ may not import node/)': ERRORS
+}
+
+function listFiles (dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap(e => {
+    const p = join(dir, e.name)
+    if (e.isDirectory()) return listFiles(p)
+    return /\.(ts|mts|js|mjs)$/.test(e.name) && !e.name.endsWith('.d.ts') ? [p] : []
+  })
+}
+
+const rel = (p: string): string => relative(ROOT, p).split('\\').join('/')
+/** `src/records/cid.ts` → `records`; `src/errors.ts` → `errors.ts` */
+const folderOf = (file: string): string => file.split('/')[1] as string
+
+interface Parsed { specs: string[], methods: Set<string> }
+
+function parse (path: string, text = readFileSync(path, 'utf8')): Parsed {
+  const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true)
+  const specs: string[] = []
+  const methods = new Set<string>()
+  const visit = (n: ts.Node): void => {
+    if ((ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) && n.moduleSpecifier !== undefined && ts.isStringLiteral(n.moduleSpecifier)) {
+      specs.push(n.moduleSpecifier.text)
+    } else if (ts.isCallExpression(n) && n.expression.kind === ts.SyntaxKind.ImportKeyword && n.arguments[0] !== undefined && ts.isStringLiteralLike(n.arguments[0])) {
+      specs.push(n.arguments[0].text)
+    } else if (ts.isImportTypeNode(n) && ts.isLiteralTypeNode(n.argument) && ts.isStringLiteral(n.argument.literal)) {
+      specs.push(n.argument.literal.text)
+    } else if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression)) {
+      methods.add(n.expression.name.text)
+    }
+    ts.forEachChild(n, visit)
+  }
+  visit(sf)
+  return { specs, methods }
+}
+
+function check (): { violations: string[], folders: Map<string, Set<string>> } {
+  const violations: string[] = []
+  const folders = new Map<string, Set<string>>()
+  for (const abs of listFiles(SRC).sort()) {
+    const file = rel(abs)
+    const from = folderOf(file)
+    const { specs, methods } = parse(abs)
+    const pure = (PURE as readonly string[]).includes(from)
+    if (ALLOWED[from] === undefined) violations.push(`${file} (folder ${from}/ is not placed in the layering table)`)
+    for (const spec of specs) {
+      if (spec.startsWith('node:') || IO_MODULES.has(spec)) {
+        const mod = spec.replace(/^node:/, '')
+        if (pure && IO_MODULES.has(mod)) violations.push(`${file} → ${spec} (pure ${from}/ does no I/O)`)
+        continue
+      }
+      if (!spec.startsWith('.')) continue // a package: not a layer of ours
+      const target = rel(resolve(dirname(abs), spec))
+      if (target.startsWith('protocol/schema/') && target.endsWith('.json')) continue // the spec's schemas: data, not a layer
+      if (!target.startsWith('src/')) { violations.push(`${file} → ${spec} (src/ imports outside src/)`); continue }
+      const to = folderOf(target)
+      if (to === from) continue
+      if (!folders.has(from)) folders.set(from, new Set())
+      folders.get(from)?.add(to)
+      if (from === 'cli' && to === 'api') {
+        if (!CLI_MAY_USE_OF_API.has(target)) violations.push(`${file} → ${spec} (cli/ uses only the client and wire types of api/)`)
+      } else if (ALLOWED[from]?.includes(to) !== true) {
+        violations.push(`${file} → ${spec} (${from}/ may not import ${to}/${pure ? ': pure folders import nothing above them' : ''})`)
+      }
+      if (STORE_PRIVATE_FILES.has(target)) violations.push(`${file} → ${spec} (store key layout is private to store/)`)
+    }
+    if (from !== 'store') {
+      for (const m of [...methods].sort()) {
+        if (STORE_RAW_METHODS.has(m)) violations.push(`${file} → store.${m} (store internals are private to store/)`)
+        if (STORE_WRITER_METHODS.has(m) && from !== 'ingest') violations.push(`${file} → store.${m} (only ingest/ obtains the store writer)`)
+      }
+    }
+  }
+  for (const cycle of folderCycles(folders)) violations.push(`${cycle.join(' → ')} (no cycles between folders)`)
+  return { violations: [...new Set(violations)], folders }
+}
+
+/** the strongly connected components of more than one folder, each printed as a closed path from its first folder */
+function folderCycles (graph: Map<string, Set<string>>): string[][] {
+  const index = new Map<string, number>()
+  const low = new Map<string, number>()
+  const stack: string[] = []
+  const on = new Set<string>()
+  const out: string[][] = []
+  let n = 0
+  const strong = (v: string): void => {
+    index.set(v, n); low.set(v, n); n++; stack.push(v); on.add(v)
+    for (const w of graph.get(v) ?? []) {
+      if (!index.has(w)) { strong(w); low.set(v, Math.min(low.get(v) as number, low.get(w) as number)) } else if (on.has(w)) low.set(v, Math.min(low.get(v) as number, index.get(w) as number))
+    }
+    if (low.get(v) === index.get(v)) {
+      const scc: string[] = []
+      let w: string
+      do { w = stack.pop() as string; on.delete(w); scc.push(w) } while (w !== v)
+      if (scc.length > 1) out.push(closedPath(graph, scc.sort()))
+    }
+  }
+  for (const v of [...graph.keys()].sort()) if (!index.has(v)) strong(v)
+  return out.sort((a, b) => a.join().localeCompare(b.join()))
+}
+
+/** a shortest path from the component's first folder back to itself, through the component */
+function closedPath (graph: Map<string, Set<string>>, scc: string[]): string[] {
+  const start = scc[0] as string
+  const inScc = new Set(scc)
+  const prev = new Map<string, string>()
+  const queue = [start]
+  while (queue.length > 0) {
+    const v = queue.shift() as string
+    for (const w of [...(graph.get(v) ?? [])].sort()) {
+      if (!inScc.has(w)) continue
+      if (w === start) {
+        const middle: string[] = []
+        for (let x: string | undefined = v; x !== undefined && x !== start; x = prev.get(x)) middle.unshift(x)
+        return [start, ...middle, start]
+      }
+      if (!prev.has(w)) { prev.set(w, v); queue.push(w) }
+    }
+  }
+  return scc
+}
+
+describe('layering (issue 13: CI checks the house)', () => {
+  it('the parser sees every form of import, and method calls on the store', () => {
+    const { specs, methods } = parse('x.ts', [
+      "import { a } from './a.ts'", "import type { B } from '../b/b.ts'", "export { c } from '../c/c.ts'",
+      "export * from '../d/d.ts'", "import './e.ts'", "const f = await import('../f/f.ts')",
+      "type G = import('../g/g.ts').G", "await store.scan('x'); store.batch().commit()"
+    ].join('\n'))
+    expect(specs).toEqual(['./a.ts', '../b/b.ts', '../c/c.ts', '../d/d.ts', './e.ts', '../f/f.ts', '../g/g.ts'])
+    expect([...methods].sort()).toEqual(['batch', 'commit', 'scan'])
+  })
+
+  it('the table itself only points down: every allowed folder is placed, and the table has no cycle', () => {
+    const graph = new Map(Object.entries(ALLOWED).map(([k, v]) => [k, new Set(v)]))
+    for (const [from, tos] of graph) for (const to of tos) expect(ALLOWED[to], `${from} → ${to}`).toBeDefined()
+    expect(folderCycles(graph)).toEqual([])
+    for (const p of PURE) for (const to of ALLOWED[p] as string[]) expect([...PURE, 'errors.ts'], `pure ${p} → ${to}`).toContain(to)
+  })
+
+  it('src/ breaks no rule that is not in KNOWN, and every KNOWN entry still occurs (the list only shrinks)', () => {
+    const { violations } = check()
+    const found = new Set(violations)
+    const fresh = violations.filter(v => KNOWN[v] === undefined)
+    const gone = Object.keys(KNOWN).filter(k => !found.has(k))
+    if (fresh.length > 0) console.error(`new layering violations (${fresh.length}):\n  ${fresh.join('\n  ')}`)
+    if (gone.length > 0) console.error(`KNOWN entries that no longer occur: delete them from tests/layering.test.ts (${gone.length}):\n  ${gone.join('\n  ')}`)
+    expect(fresh, 'new layering violations').toEqual([])
+    expect(gone, 'KNOWN entries that no longer occur').toEqual([])
+  })
+})
