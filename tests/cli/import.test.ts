@@ -45,11 +45,13 @@ describe('CAR import streams', () => {
   beforeAll(async () => { dir = await tempDir() })
   afterAll(async () => { await dir?.cleanup() })
 
-  it('import of a file twice as large takes no more memory: the peak RSS grows far less than the file', async () => {
+  it('import of a file three times as large takes no more memory: the peak RSS grows far less than the file', async () => {
     const small = join(dir.path, 'small.car')
     const large = join(dir.path, 'large.car')
     await writeVersionsCar(small, { versions: VERSIONS })
-    await writeVersionsCar(large, { versions: 2 * VERSIONS })
+    // three times, not two: the added input (≈ 57 MiB) stays well above the run-to-run noise of
+    // the peak under a loaded machine (up to ≈ 21 MiB seen with two)
+    await writeVersionsCar(large, { versions: 3 * VERSIONS })
     const S = (await stat(small)).size / 2 ** 20
     const L = (await stat(large)).size / 2 ** 20
     const home = join(dir.path, 'home')
@@ -60,7 +62,7 @@ describe('CAR import streams', () => {
     expect(JSON.parse(a.stdout)).toMatchObject({ accepted: VERSIONS, rejected: 0 })
     const b = await measured(['import', large, '--home', join(dir.path, 'home2'), '--json'], dir.path)
     expect(b.code, b.stderr).toBe(0)
-    expect(JSON.parse(b.stdout)).toMatchObject({ accepted: 2 * VERSIONS, rejected: 0 })
+    expect(JSON.parse(b.stdout)).toMatchObject({ accepted: 3 * VERSIONS, rejected: 0 })
     console.log(JSON.stringify({ importMiB: { small: Math.round(S), large: Math.round(L) }, peakRssMiB: { small: a.peakMiB, large: b.peakMiB } }))
     // the larger file adds L − S MiB of input; holding it would add at least that much
     expect(b.peakMiB - a.peakMiB).toBeLessThan((L - S) / 2)
