@@ -5,7 +5,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
-import { main } from '../../src/cli/main.ts'
 
 export const BIN = fileURLToPath(new URL('../../bin/oos.js', import.meta.url))
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -34,6 +33,7 @@ export async function oos (args: string[], options: { env?: Record<string, strin
 export async function oosIn (args: string[], options: { env?: Record<string, string | undefined>, input?: string } = {}): Promise<Run> {
   let stdout = ''
   let stderr = ''
+  const { main } = await import('../../src/cli/main.ts') // loaded by the files that use it only
   const sigint = process.listenerCount('SIGINT')
   const code = await main(args, {
     stdout: { write: (s: string) => { stdout += s }, isTTY: false },
