@@ -65,5 +65,10 @@ if (major < 22 || (major === 22 && minor < 18)) {
     }, 500)
     watch.unref()
   }
-  await import('../src/cli/main.ts')
+  const { main } = await import('../src/cli/main.ts')
+  process.exitCode = await main(process.argv.slice(2))
+  // a command that has returned does not linger: a handle something left open (a library's
+  // timer or socket) must not keep the process of a stopped node alive (unref'd: a process
+  // with nothing left open exits at once)
+  setTimeout(() => { process.exit() }, 5000).unref()
 }

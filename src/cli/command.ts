@@ -1,8 +1,10 @@
 import type { ParseArgsConfig } from 'node:util'
-import type { Io } from './io.ts'
+import type { Io, ProcessIo } from './io.ts'
 
 export interface Context {
   io: Io
+  /** the process's streams and environment (`process` in the binary, the test's own in-process) */
+  proc: ProcessIo
   /** the home directory (--home, $OOS_HOME, ~/.oosnet) */
   home: string
   values: Record<string, string | boolean | string[] | undefined>

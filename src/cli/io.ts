@@ -40,10 +40,21 @@ export interface OutStreams {
   stderr: { write: (s: string) => unknown, isTTY?: boolean }
 }
 
+/**
+ * Everything of the process a command may touch: its streams, stdin and environment. The
+ * binary passes `process`; an in-process run (tests) passes its own, so nothing global is
+ * read or written (the passphrase comes from `env.OOS_PASSPHRASE`, a prompt needs a TTY stdin).
+ */
+export interface ProcessIo extends OutStreams {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean, setRawMode?: (raw: boolean) => unknown }
+  env: Record<string, string | undefined>
+}
+
 const line = (t: string): string => t.endsWith('\n') ? t : t + '\n'
 
-export function terminalIo (json: boolean, streams: OutStreams = process): Io {
+export function terminalIo (json: boolean, streams: OutStreams | ProcessIo = process): Io {
   const { stdout, stderr } = streams
+  const proc: ProcessIo = 'env' in streams ? streams : { ...streams, stdin: process.stdin, env: process.env }
   const tty = stderr.isTTY === true
   let lastProgress = 0
   return {
@@ -62,27 +73,27 @@ export function terminalIo (json: boolean, streams: OutStreams = process): Io {
       lastProgress = now
       stderr.write(`\r${label} ${done}${total !== undefined ? `/${total}` : ''}` + (done === total ? '\n' : ''))
     },
-    passphrase: readPassphrase
+    passphrase: async (prompt, options) => await readPassphrase(proc, prompt, options)
   }
 }
 
-async function readPassphrase (prompt: string, options: { confirm?: boolean } = {}): Promise<string> {
-  const env = process.env.OOS_PASSPHRASE
+async function readPassphrase (proc: ProcessIo, prompt: string, options: { confirm?: boolean } = {}): Promise<string> {
+  const env = proc.env.OOS_PASSPHRASE
   if (env !== undefined && env !== '') return env
-  if (process.stdin.isTTY !== true) throw new NoPassphraseError('no passphrase: set OOS_PASSPHRASE or run on a terminal')
-  const first = await hidden(prompt)
+  if (proc.stdin.isTTY !== true) throw new NoPassphraseError('no passphrase: set OOS_PASSPHRASE or run on a terminal')
+  const first = await hidden(proc, prompt)
   if (options.confirm === true) {
-    const again = await hidden('Repeat passphrase: ')
+    const again = await hidden(proc, 'Repeat passphrase: ')
     if (again !== first) throw new NoPassphraseError('the passphrases do not match')
   }
   if (first.length === 0) throw new NoPassphraseError('an empty passphrase is not allowed')
   return first
 }
 
-async function hidden (prompt: string): Promise<string> {
-  const stdin = process.stdin
-  process.stderr.write(prompt)
-  stdin.setRawMode(true)
+async function hidden (proc: ProcessIo, prompt: string): Promise<string> {
+  const { stdin, stderr } = proc
+  stderr.write(prompt)
+  stdin.setRawMode?.(true)
   stdin.resume()
   let text = ''
   try {
@@ -98,8 +109,8 @@ async function hidden (prompt: string): Promise<string> {
       stdin.on('data', onData)
     })
   } finally {
-    stdin.setRawMode(false)
+    stdin.setRawMode?.(false)
     stdin.pause()
-    process.stderr.write('\n')
+    stderr.write('\n')
   }
 }

@@ -2,13 +2,17 @@
  * `oos`: the oosnet command line. Every command takes --home DIR and --json; errors are one
  * line with the cause; exit 2 for usage errors, 1 for verification failures and other
  * errors, 0 on success.
+ *
+ * `main` has no effect at import and touches nothing of the process but what it is given
+ * (`io`: streams, stdin, environment) and a SIGINT listener for the length of a command;
+ * bin/oos.js calls it and owns the exit. Tests run most commands in-process this way.
  */
 import { parseArgs } from 'node:util'
 import { OosError } from '../errors.ts'
 import { resolveHome } from '../node/home.ts'
 import type { Command, Context } from './command.ts'
 import { UsageError } from './errors.ts'
-import { terminalIo } from './io.ts'
+import { terminalIo, type Io, type ProcessIo } from './io.ts'
 import { COMMANDS } from './commands/index.ts'
 
 const GLOBAL = {
@@ -36,8 +40,9 @@ function commandHelp (c: Command): string {
   return [`usage: oos ${c.usage}`, '', c.summary, ...(c.help !== undefined ? ['', c.help] : []), '', 'options:', ...opts, '  --home DIR', '  --json', '  --help'].join('\n')
 }
 
-export async function main (argv: string[]): Promise<number> {
-  const io = terminalIo(argv.includes('--json'))
+/** Run `oos ARGV` to its end; resolves to the exit code. */
+export async function main (argv: string[], proc: ProcessIo = process): Promise<number> {
+  const io = terminalIo(argv.includes('--json'), proc)
   const name = argv[0]
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(usage())
@@ -61,18 +66,19 @@ export async function main (argv: string[]): Promise<number> {
     const ac = new AbortController()
     const onSignal = (): void => { ac.abort() }
     process.once('SIGINT', onSignal)
-    const ctx: Context = { io, home: resolveHome(parsed.values.home as string | undefined), values: parsed.values as Context['values'], positionals: parsed.positionals, signal: ac.signal }
+    const home = resolveHome((parsed.values.home as string | undefined) ?? proc.env.OOS_HOME)
+    const ctx: Context = { io, proc, home, values: parsed.values as Context['values'], positionals: parsed.positionals, signal: ac.signal }
     try {
       return (await command.run(ctx)) ?? 0
     } finally {
       process.off('SIGINT', onSignal)
     }
   } catch (err) {
-    return fail(io, err)
+    return fail(io, err, proc.env.DEBUG !== undefined)
   }
 }
 
-function fail (io: ReturnType<typeof terminalIo>, err: unknown): number {
+function fail (io: Io, err: unknown, debug: boolean): number {
   if (err instanceof OosError) {
     const where = err.path !== undefined && !err.message.includes(err.path) ? ` (at ${err.path})` : ''
     io.err(`oos: ${err.message.split('\n')[0]}${where} [${err.code}]`)
@@ -80,12 +86,6 @@ function fail (io: ReturnType<typeof terminalIo>, err: unknown): number {
   }
   const e = err as Error
   io.err(`oos: unexpected error: ${e?.message?.split('\n')[0] ?? String(err)}`)
-  if (process.env.DEBUG !== undefined) io.err(String(e?.stack))
+  if (debug) io.err(String(e?.stack))
   return 1
 }
-
-process.exitCode = await main(process.argv.slice(2))
-// a command that has returned does not linger: a handle something left open (a library's
-// timer or socket) must not keep the process of a stopped node alive (unref'd: a process
-// with nothing left open exits at once)
-setTimeout(() => { process.exit() }, 5000).unref()

@@ -12,7 +12,7 @@ import { CarBlockIterator } from '@ipld/car'
 import { readApiFile } from '../../src/api/client.ts'
 import { tempDir } from '../helpers.ts'
 import { writeVersionsCar } from '../carfile.ts'
-import { BIN, ROOT, capture, oos, type Run } from './run.ts'
+import { BIN, ROOT, capture, oosIn, type Run } from './run.ts'
 
 const ENV = { ...process.env, OOS_PASSPHRASE: 'correct horse battery staple', OOS_SCRYPT_N: '1024' }
 
@@ -44,13 +44,13 @@ describe('oos export writes files safely', () => {
     home = join(dir.path, 'home')
     out = join(dir.path, 'out')
     await mkdir(out)
-    expect((await oos(['init', '--name', 'Ledgerline', '--home', home])).code).toBe(0)
+    expect((await oosIn(['init', '--name', 'Ledgerline', '--home', home])).code).toBe(0)
     // an org of 3 versions of ~480 KB each (the export is larger than the full disk below)
     const car = join(dir.path, 'in.car')
     const made = await writeVersionsCar(car, { versions: 3 })
     org = made.org
     head = made.head.toString()
-    const imp = await oos(['import', car, '--home', home])
+    const imp = await oosIn(['import', car, '--home', home])
     expect(imp.code, imp.stderr).toBe(0)
     key = await readFile(join(home, 'org.key'))
   }, 60_000)
@@ -59,7 +59,7 @@ describe('oos export writes files safely', () => {
 
   it('export --out <home>/org.key: PATH_INVALID, exit 1, one line, the key byte-identical (with --force too)', async () => {
     for (const extra of [[], ['--force']]) {
-      const r = await oos(['export', org, '--out', join(home, 'org.key'), '--home', home, ...extra])
+      const r = await oosIn(['export', org, '--out', join(home, 'org.key'), '--home', home, ...extra])
       expect(r.code, r.stderr).toBe(1)
       expect(r.stderr).toMatch(/^oos: .*inside the node's home.* \[PATH_INVALID\]\n$/)
       expect(Buffer.compare(await readFile(join(home, 'org.key')), key)).toBe(0)
@@ -70,11 +70,11 @@ describe('oos export writes files safely', () => {
   it('an existing file: PATH_EXISTS and unchanged without --force, replaced by the CAR with it', async () => {
     const file = join(out, 'org.car')
     await writeFile(file, 'precious')
-    const r = await oos(['export', org, '--out', file, '--home', home])
+    const r = await oosIn(['export', org, '--out', file, '--home', home])
     expect(r.code, r.stderr).toBe(1)
     expect(r.stderr).toMatch(/^oos: .*already exists.* \[PATH_EXISTS\]\n$/)
     expect(await readFile(file, 'utf8')).toBe('precious')
-    const f = await oos(['export', org, '--out', file, '--home', home, '--force', '--json'])
+    const f = await oosIn(['export', org, '--out', file, '--home', home, '--force', '--json'])
     expect(f.code, f.stderr).toBe(0)
     expect(f.json()).toMatchObject({ org, root: head, blocks: 3 })
     expect(await carSummary(file)).toEqual({ roots: [head], blocks: 3 })
@@ -86,7 +86,7 @@ describe('oos export writes files safely', () => {
     await writeFile(victim, 'victim')
     await symlink(victim, join(out, 'link.car'))
     for (const [path, extra] of [[join(out, 'link.car'), ['--force']], [out, []], [join(out, 'missing', 'x.car'), []]] as const) {
-      const r = await oos(['export', org, '--out', path, '--home', home, ...extra])
+      const r = await oosIn(['export', org, '--out', path, '--home', home, ...extra])
       expect(r.code, path).toBe(1)
       expect(r.stderr, path).toMatch(/^oos: .* \[PATH_INVALID\]\n$/)
     }
@@ -134,7 +134,7 @@ describe('oos export writes files safely', () => {
       expect(await post({ org, path: join(out, 'api.car'), force: true })).toMatchObject({ status: 200, json: { org, root: head, blocks: 3 } })
       expect(await carSummary(join(out, 'api.car'))).toEqual({ roots: [head], blocks: 3 })
       // the CLI goes through the running node for the same answer
-      const c = await oos(['export', org, '--out', join(home, 'org.key'), '--home', home, '--force'])
+      const c = await oosIn(['export', org, '--out', join(home, 'org.key'), '--home', home, '--force'])
       expect(c.code).toBe(1)
       expect(c.stderr).toMatch(/\[PATH_INVALID\]\n$/)
       expect(Buffer.compare(await readFile(join(home, 'org.key')), key)).toBe(0)

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { parseOosMarkdown } from '../../src/oos/index.ts'
 import { terminalIo } from '../../src/cli/io.ts'
 import { tempDir } from '../helpers.ts'
-import { BIN, ROOT, capture, oos } from './run.ts'
+import { BIN, ROOT, capture, oosIn } from './run.ts'
 
 const EXAMPLE = join(ROOT, 'examples', 'orgs', 'ledgerline', 'v1.oos.md')
 /** what must never reach a terminal raw: C0 but LF/TAB (CR below), DEL, C1, bidi controls */
@@ -35,7 +35,7 @@ describe('oos and hostile document text', () => {
   beforeAll(async () => {
     dir = await tempDir()
     home = join(dir.path, 'home')
-    const r = await oos(['init', '--name', 'Hygiene', '--home', home, '--json'])
+    const r = await oosIn(['init', '--name', 'Hygiene', '--home', home, '--json'])
     expect(r.code).toBe(0)
     org = r.json().org
     lines = (await readFile(EXAMPLE, 'utf8')).split('\n')
@@ -43,7 +43,7 @@ describe('oos and hostile document text', () => {
   afterAll(async () => { await dir.cleanup() })
 
   const nothingStored = async (): Promise<void> => {
-    const log = await oos(['log', org, '--home', home, '--json'])
+    const log = await oosIn(['log', org, '--home', home, '--json'])
     expect(log.code).toBe(0)
     expect(log.json()).toEqual([])
   }
@@ -58,7 +58,7 @@ describe('oos and hostile document text', () => {
     ])
     const file = join(dir.path, 'latin1.oos.md')
     await writeFile(file, bytes)
-    const r = await oos(['publish', file, '--home', home])
+    const r = await oosIn(['publish', file, '--home', home])
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(new RegExp(`^oos: line ${n}: invalid UTF-8 at byte column 23 \\(file offset \\d+: 0xFF 0x20 0x68 0x61\\).* \\[INVALID_UTF8\\]\\n$`))
     await nothingStored()
@@ -68,7 +68,7 @@ describe('oos and hostile document text', () => {
     const n = lines.findIndex(l => l.startsWith('**[C002]**')) + 1
     const file = join(dir.path, 'zwsp.oos.md')
     await writeFile(file, lines.map((l, i) => i === n - 1 ? l.replace('C002', 'C00\u200b2') : l).join('\n'))
-    const r = await oos(['publish', file, '--home', home])
+    const r = await oosIn(['publish', file, '--home', home])
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(new RegExp(`^oos: line ${n}: a line that looks like a claim header but is not one \\("\\*\\*\\[C00\\\\u\\{200B\\}2\\]\\*\\* .*invisible character U\\+200B.*\\[PARSE_ERROR\\]\\n$`))
     expect(r.stderr).not.toMatch(/\p{Cf}/u)
@@ -87,7 +87,7 @@ describe('oos and hostile document text', () => {
       }).join('\n')
       const file = join(dir.path, 'evil.oos.md')
       await writeFile(file, evil)
-      const r = await oos(['publish', file, '--home', home, '--json'])
+      const r = await oosIn(['publish', file, '--home', home, '--json'])
       expect(r.stderr).toBe('')
       expect(r.code).toBe(0)
       claimsOut = JSON.stringify(parseOosMarkdown(evil).body.claims)
@@ -115,7 +115,7 @@ describe('oos and hostile document text', () => {
     })
 
     it('show --format oos.md into a pipe writes the document exactly (it reads back to the same claims)', async () => {
-      const r = await oos(['show', org, '--home', home, '--format', 'oos.md'])
+      const r = await oosIn(['show', org, '--home', home, '--format', 'oos.md'])
       expect(r.code).toBe(0)
       expect(r.stdout).toContain('\u202eexactly\u202c')
       expect(JSON.stringify(parseOosMarkdown(r.stdout).body.claims)).toBe(claimsOut)
@@ -123,7 +123,7 @@ describe('oos and hostile document text', () => {
 
     it('--json keeps the values but writes DEL, C1 and bidi controls as \\u escapes', async () => {
       for (const args of [['show', org, '--json'], ['show', org, '--format', 'json'], ['claims', org, '--json']]) {
-        const r = await oos([...args, '--home', home])
+        const r = await oosIn([...args, '--home', home])
         expect(r.code).toBe(0)
         expect(r.stdout).not.toMatch(UNSAFE)
         expect(r.stdout).toContain('\\u202Eexactly\\u202C')
@@ -133,13 +133,13 @@ describe('oos and hostile document text', () => {
 
     it('log, claims and error messages into a pipe: no raw control or bidi character either', async () => {
       for (const args of [['log', org], ['claims', org], ['claims', '--search', 'owning']]) {
-        const r = await oos([...args, '--home', home])
+        const r = await oosIn([...args, '--home', home])
         expect(r.code).toBe(0)
         expect(r.stdout + r.stderr).not.toMatch(UNSAFE)
       }
-      const claims = await oos(['claims', org, '--home', home])
+      const claims = await oosIn(['claims', org, '--home', home])
       expect(claims.stdout).toContain('\\u{202E}exactly')
-      const bad = await oos(['show', 'no\u202esuch\u001b[2J', '--home', home])
+      const bad = await oosIn(['show', 'no\u202esuch\u001b[2J', '--home', home])
       expect(bad.code).not.toBe(0)
       expect(bad.stderr).not.toMatch(UNSAFE)
       expect(bad.stderr).toContain('\\u{202E}')

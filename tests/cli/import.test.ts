@@ -16,7 +16,7 @@ import { importCar } from '../../src/node/car.ts'
 import type { OosError } from '../../src/errors.ts'
 import { dump, openNode, tempDir } from '../helpers.ts'
 import { writeVersionsCar } from '../carfile.ts'
-import { capture, oos } from './run.ts'
+import { capture, oos, oosIn } from './run.ts'
 
 const MAXRSS = fileURLToPath(new URL('./maxrss.mjs', import.meta.url))
 /** versions of ~480 KB in the smaller of the two large files (OOS_TEST_IMPORT_VERSIONS; 62 ≈ 30 MB) */
@@ -55,7 +55,7 @@ describe('CAR import streams', () => {
     const S = (await stat(small)).size / 2 ** 20
     const L = (await stat(large)).size / 2 ** 20
     const home = join(dir.path, 'home')
-    expect((await oos(['init', '--name', 'Importer', '--home', home])).code).toBe(0)
+    expect((await oosIn(['init', '--name', 'Importer', '--home', home])).code).toBe(0)
     await cp(home, join(dir.path, 'home2'), { recursive: true })
     const a = await measured(['import', small, '--home', home, '--json'], dir.path)
     expect(a.code, a.stderr).toBe(0)

@@ -13,7 +13,7 @@ import { homePaths } from '../../src/node/home.ts'
 import { Store } from '../../src/store/store.ts'
 import { tempDir } from '../helpers.ts'
 import { until } from '../net/nodes.ts'
-import { BIN, oos, startOos, type Started } from './run.ts'
+import { BIN, oos, oosIn, startOos, type Started } from './run.ts'
 
 /** A Node older than 22.18 on PATH runs bin/oos.js through its re-exec (this machine's Node 20); else this Node. */
 function machineNode (): { path: string, wrapped: boolean } {
@@ -62,7 +62,7 @@ describe('oos processes: values, failed starts, stop, signals', () => {
   beforeAll(async () => {
     dir = await tempDir()
     home = join(dir.path, 'a')
-    expect((await oos(['init', '--name', 'Ledgerline', '--home', home])).code).toBe(0)
+    expect((await oosIn(['init', '--name', 'Ledgerline', '--home', home])).code).toBe(0)
     busy = createServer()
     await new Promise<void>(resolve => { busy.listen({ host: '127.0.0.1', port: 0 }, resolve) })
     busyPort = (busy.address() as { port: number }).port
@@ -129,7 +129,7 @@ describe('oos processes: values, failed starts, stop, signals', () => {
 
   it('npm run oos -- start: SIGTERM to npm (which passes it to its shell only) stops the node all the same', async () => {
     const other = join(dir.path, 'c')
-    expect((await oos(['init', '--name', 'Parcelworks', '--home', other])).code).toBe(0)
+    expect((await oosIn(['init', '--name', 'Parcelworks', '--home', other])).code).toBe(0)
     const s = await startOos(['--home', other, '--listen', '/ip4/127.0.0.1/tcp/0'], { command: ['npm', 'run', '--silent', 'oos', '--'] })
     started.push(s)
     const pid = (await readApiFile(other))?.pid as number
@@ -167,7 +167,7 @@ describe('oos processes: values, failed starts, stop, signals', () => {
 
     it('SIGKILL of the wrapper: the node notices, stops and exits, releasing the store lock', async () => {
       const other = join(dir.path, 'b') // a home of its own: nothing left by the test above
-      expect((await oos(['init', '--name', 'Carepath', '--home', other])).code).toBe(0)
+      expect((await oosIn(['init', '--name', 'Carepath', '--home', other])).code).toBe(0)
       const s = await startWrapped(other)
       s.child.kill('SIGKILL')
       await s.exit

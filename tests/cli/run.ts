@@ -1,5 +1,9 @@
-/** Drive the real `oos` binary as a subprocess. */
+/**
+ * Drive `oos`: in-process through `main(argv, io)` (`oosIn`, for short commands), or the real
+ * binary as a subprocess (`oos`, `startOos`: nodes, signals, the re-exec, the prompt).
+ */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 
 export const BIN = fileURLToPath(new URL('../../bin/oos.js', import.meta.url))
@@ -21,6 +25,26 @@ export async function oos (args: string[], options: { env?: Record<string, strin
   return await capture(process.execPath, [BIN, ...args], { env: oosEnv(options.env), input: options.input, timeoutMs: options.timeoutMs })
 }
 
+/**
+ * Run `oos ARGS` in this process (`main` with its own streams, stdin and environment: no
+ * terminal, the passphrase from `env`), with the same result as `oos`. Nothing global is
+ * touched, and a command must leave no listener behind (checked: a leak fails the test).
+ */
+export async function oosIn (args: string[], options: { env?: Record<string, string | undefined>, input?: string } = {}): Promise<Run> {
+  let stdout = ''
+  let stderr = ''
+  const { main } = await import('../../src/cli/main.ts') // loaded by the files that use it only
+  const sigint = process.listenerCount('SIGINT')
+  const code = await main(args, {
+    stdout: { write: (s: string) => { stdout += s }, isTTY: false },
+    stderr: { write: (s: string) => { stderr += s }, isTTY: false },
+    stdin: Readable.from([options.input ?? '']),
+    env: oosEnv(options.env)
+  })
+  if (process.listenerCount('SIGINT') !== sigint) throw new Error(`oos ${args[0]} left a SIGINT listener behind`)
+  return { code, stdout, stderr, json: () => JSON.parse(stdout) }
+}
+
 /** Run a program to its end, with what it printed. */
 export async function capture (command: string, args: string[], options: { env?: NodeJS.ProcessEnv, input?: string, timeoutMs?: number } = {}): Promise<Run> {
   return await new Promise((resolve, reject) => {
@@ -31,6 +55,9 @@ export async function capture (command: string, args: string[], options: { env?:
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
     child.on('error', reject)
+    // a program that ends without reading its input (mkfifo, a usage error) closes the pipe
+    // first: EPIPE on our end is not the test's business, the exit code and output are
+    child.stdin.on('error', () => {})
     child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr, json: () => JSON.parse(stdout) }) })
     child.stdin.end(options.input ?? '')
   })

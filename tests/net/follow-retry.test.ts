@@ -14,7 +14,7 @@ import { OosNode } from '../../src/node/node.ts'
 import { initHome, unlockNodeKey, unlockOrgKey } from '../../src/node/home.ts'
 import { generateKeyPair, publicKeyToDid } from '../../src/identity/index.ts'
 import { tempDir } from '../helpers.ts'
-import { BIN, ROOT, oos } from '../cli/run.ts'
+import { BIN, ROOT, oosIn } from '../cli/run.ts'
 import { makeNode, until } from './nodes.ts'
 
 /** A port nothing listens on: listen on a free one, close it. */
@@ -81,7 +81,7 @@ describe('a follow that reached no one', () => {
     const dir = await tempDir()
     cleanups.push(dir.cleanup)
     const home = join(dir.path, 'b')
-    expect((await oos(['init', '--name', 'Carepath', '--home', home])).code).toBe(0)
+    expect((await oosIn(['init', '--name', 'Carepath', '--home', home])).code).toBe(0)
     const child = spawn(process.execPath, [BIN, 'start', '--home', home, '--listen', '/ip4/127.0.0.1/tcp/0', '--json'], { cwd: ROOT, env: { ...process.env, OOS_PASSPHRASE: 'correct horse battery staple', OOS_SCRYPT_N: '1024' }, stdio: ['ignore', 'pipe', 'pipe'] })
     const exited = new Promise(resolve => child.once('exit', resolve))
     cleanups.push(async () => { child.kill('SIGTERM'); await exited })
@@ -91,13 +91,13 @@ describe('a follow that reached no one', () => {
 
     const org = publicKeyToDid(generateKeyPair().publicKey)
     const id = peerIdFromPrivateKey(await generatePeerKey('Ed25519')).toString()
-    const r = await oos(['follow', org, '--via', `/ip4/127.0.0.1/tcp/${await deadPort()}/p2p/${id}`, '--home', home])
+    const r = await oosIn(['follow', org, '--via', `/ip4/127.0.0.1/tcp/${await deadPort()}/p2p/${id}`, '--home', home])
     expect(r.code).toBe(1)
     expect(r.stdout).toBe('')
     expect(r.stderr.trim().split('\n')).toHaveLength(1)
     expect(r.stderr).toMatch(/^oos: no peer of did:key:\S+ reached: .*ECONNREFUSED.*recorded and retried in the background.*\[UNREACHABLE\]$/m)
-    const st = await oos(['status', '--home', home, '--json'])
+    const st = await oosIn(['status', '--home', home, '--json'])
     expect(st.json().following).toMatchObject([{ org, seq: 0, state: 'following, not yet synced' }])
-    expect((await oos(['status', '--home', home])).stdout).toMatch(/not yet synced \(.*ECONNREFUSED.*\), next try/)
+    expect((await oosIn(['status', '--home', home])).stdout).toMatch(/not yet synced \(.*ECONNREFUSED.*\), next try/)
   })
 })

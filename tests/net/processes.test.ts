@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { tempDir } from '../helpers.ts'
-import { BIN, ROOT, oos } from '../cli/run.ts'
+import { BIN, ROOT, oosIn } from '../cli/run.ts'
 import { until } from './nodes.ts'
 
 const ENV = { ...process.env, OOS_PASSPHRASE: 'correct horse battery staple', OOS_SCRYPT_N: '1024' }
@@ -41,8 +41,8 @@ describe('separate oos start processes', () => {
     dir = await tempDir()
     const a = join(dir.path, 'a')
     const b = join(dir.path, 'b')
-    expect((await oos(['init', '--name', 'Ledgerline', '--home', a])).code).toBe(0)
-    expect((await oos(['init', '--name', 'Carepath', '--home', b])).code).toBe(0)
+    expect((await oosIn(['init', '--name', 'Ledgerline', '--home', a])).code).toBe(0)
+    expect((await oosIn(['init', '--name', 'Carepath', '--home', b])).code).toBe(0)
     const na = await startNode(a)
     running.push(na)
     let nb = await startNode(b)
@@ -51,16 +51,16 @@ describe('separate oos start processes', () => {
     const addr = na.info.multiaddrs[0]
     expect(addr).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/12D3Koo/)
     // the CLI talks to the running nodes through their APIs (the stores are locked)
-    const f = await oos(['follow', org, '--via', addr, '--home', b, '--json'])
+    const f = await oosIn(['follow', org, '--via', addr, '--home', b, '--json'])
     expect(f.code, f.stderr).toBe(0)
-    const p1 = await oos(['publish', join(ROOT, 'examples/orgs/ledgerline/v1.oos.md'), '--home', a, '--json'], { env: { OOS_PASSPHRASE: undefined } })
+    const p1 = await oosIn(['publish', join(ROOT, 'examples/orgs/ledgerline/v1.oos.md'), '--home', a, '--json'], { env: { OOS_PASSPHRASE: undefined } })
     expect(p1.code, p1.stderr).toBe(0)
     const seqAt = async (home: string): Promise<number> => {
-      const r = await oos(['log', org, '--home', home, '--json'])
+      const r = await oosIn(['log', org, '--home', home, '--json'])
       return r.code === 0 ? (r.json()[0]?.seq ?? 0) : 0
     }
     await until(async () => await seqAt(b) === 1, 20_000, 'B has version 1')
-    const st = await oos(['status', '--home', b, '--json'])
+    const st = await oosIn(['status', '--home', b, '--json'])
     expect(st.json()).toMatchObject({ peerId: nb.info.peerId, following: [{ org, seq: 1 }] })
     expect(st.json().multiaddrs.length).toBeGreaterThan(0)
     expect(st.json().peers).toContain(na.info.peerId)
@@ -72,18 +72,18 @@ describe('separate oos start processes', () => {
     for (let i = 2; i <= 21; i++) {
       const file = join(dir.path, `v${i}.oos.md`)
       await writeFile(file, base.replace('## Purpose\n', `## Purpose\n\nRevision ${i} of this document.\n`))
-      const r = await oos(['publish', file, '--home', a], { env: { OOS_PASSPHRASE: undefined } })
+      const r = await oosIn(['publish', file, '--home', a], { env: { OOS_PASSPHRASE: undefined } })
       expect(r.code, r.stderr).toBe(0)
     }
     expect(await seqAt(a)).toBe(21)
     nb = await startNode(b)
     running.push(nb)
     await until(async () => await seqAt(b) === 21, 30_000, 'B caught up to 21')
-    const v = await oos(['verify', (await oos(['log', org, '--home', b, '--json'])).json()[0].cid, '--home', b, '--json'])
+    const v = await oosIn(['verify', (await oosIn(['log', org, '--home', b, '--json'])).json()[0].cid, '--home', b, '--json'])
     expect(v.json()).toMatchObject({ valid: true })
     expect(await nb.stop()).toBe(0)
     expect(await na.stop()).toBe(0)
-  }, 150_000) // some 30 `oos` processes, each 1.5–3 s to start on a slow 2-core machine
+  }, 150_000) // two `oos start` processes and some 30 commands (in-process) against them, on a slow 2-core machine
 })
 
 describe('trust commands through running oos start processes', () => {
@@ -97,62 +97,62 @@ describe('trust commands through running oos start processes', () => {
   it('C endorses A\'s claim through its node; B sees it in provenance, trusts C, sees the retraction; adopt via the API; rotate-key refused; B\'s node exports a CAR; provenance offline from it', async () => {
     dir = await tempDir()
     const [a, b, c] = ['a', 'b', 'c'].map(n => join(dir.path, n))
-    for (const [home, name] of [[a, 'Ledgerline'], [b, 'Carepath'], [c, 'Parcelworks']]) expect((await oos(['init', '--name', name, '--home', home])).code).toBe(0)
+    for (const [home, name] of [[a, 'Ledgerline'], [b, 'Carepath'], [c, 'Parcelworks']]) expect((await oosIn(['init', '--name', name, '--home', home])).code).toBe(0)
     const [na, nb, nc] = [await startNode(a), await startNode(b), await startNode(c)]
     running.push(na, nb, nc)
     const org = na.info.org
     const cOrg = nc.info.org
     const addr = na.info.multiaddrs[0]
-    for (const home of [b, c]) expect((await oos(['follow', org, '--via', addr, '--home', home])).code).toBe(0)
+    for (const home of [b, c]) expect((await oosIn(['follow', org, '--via', addr, '--home', home])).code).toBe(0)
     // no passphrase anywhere below: the running nodes hold the keys
     const noPass = { env: { OOS_PASSPHRASE: undefined } }
-    expect((await oos(['publish', join(ROOT, 'examples/orgs/ledgerline/v1.oos.md'), '--home', a], noPass)).code).toBe(0)
+    expect((await oosIn(['publish', join(ROOT, 'examples/orgs/ledgerline/v1.oos.md'), '--home', a], noPass)).code).toBe(0)
     const claimsAt = async (home: string): Promise<any[]> => {
-      const r = await oos(['claims', org, '--home', home, '--json'])
+      const r = await oosIn(['claims', org, '--home', home, '--json'])
       return r.code === 0 ? r.json() : []
     }
     await until(async () => (await claimsAt(b)).length > 0 && (await claimsAt(c)).length > 0, 20_000, 'B and C hold version 1')
     const claim = (await claimsAt(c))[0].cid
 
-    const e = await oos(['endorse', claim, '--note', 'Held in our depots.', '--expires', '30d', '--home', c, '--json'], noPass)
+    const e = await oosIn(['endorse', claim, '--note', 'Held in our depots.', '--expires', '30d', '--home', c, '--json'], noPass)
     expect(e.code, e.stderr).toBe(0)
     expect(e.json()).toMatchObject({ status: 'accepted', stance: 'endorse', target: claim })
     const mineOn = async (home: string): Promise<any> => {
-      const r = await oos(['provenance', claim, '--home', home, '--json'])
+      const r = await oosIn(['provenance', claim, '--home', home, '--json'])
       return r.code === 0 ? r.json().endorsements.find((x: any) => x.org === cOrg) : undefined
     }
     await until(async () => await mineOn(b) !== undefined, 20_000, 'B received C\'s endorsement')
     expect(await mineOn(b)).toMatchObject({ stance: 'endorse', status: 'valid', trusted: false, counted: false, note: 'Held in our depots.' })
 
-    const t = await oos(['trust', 'set', cOrg, 'trusted', '--home', b, '--json'])
+    const t = await oosIn(['trust', 'set', cOrg, 'trusted', '--home', b, '--json'])
     expect(t.json()).toEqual({ org: cOrg, level: 'trusted' })
     expect(await mineOn(b)).toMatchObject({ status: 'valid', trusted: true, counted: true })
-    const rows = (await oos(['trust', '--home', b, '--json'])).json()
+    const rows = (await oosIn(['trust', '--home', b, '--json'])).json()
     expect(rows.find((r: any) => r.org === cOrg)).toMatchObject({ trusted: true, explicit: 'trusted', given: { endorse: 1, dispute: 0 } })
     expect(rows.find((r: any) => r.org === org)).toMatchObject({ followed: true, received: { endorse: 1 } })
 
-    const r = await oos(['retract', e.json().cid, '--reason', 'wrong depot', '--home', c, '--json'], noPass)
+    const r = await oosIn(['retract', e.json().cid, '--reason', 'wrong depot', '--home', c, '--json'], noPass)
     expect(r.code, r.stderr).toBe(0)
     await until(async () => (await mineOn(b))?.status === 'retracted', 20_000, 'B shows the retraction')
 
     const draft = join(dir.path, 'draft.oos.md')
     await writeFile(draft, await readFile(join(ROOT, 'examples/orgs/parcelworks/v1.oos.md'), 'utf8'))
-    const ad = await oos(['adopt', claim, '--into', draft, '--home', c, '--json'])
+    const ad = await oosIn(['adopt', claim, '--into', draft, '--home', c, '--json'])
     expect(ad.code, ad.stderr).toBe(0)
     expect(ad.json().added).toMatchObject({ derived_from: [claim] })
     expect(await readFile(draft, 'utf8')).toContain(claim)
 
-    const rk = await oos(['rotate-key', '--home', c])
+    const rk = await oosIn(['rotate-key', '--home', c])
     expect(rk.code).not.toBe(0)
     expect(rk.stderr).toMatch(/STORE_LOCKED/)
 
     // offline, from a CAR that B's running node exports: the claim, its version and the statements about it
     const car = join(dir.path, 'a.car')
-    const ex = await oos(['export', org, '--out', car, '--home', b, '--json'], noPass)
+    const ex = await oosIn(['export', org, '--out', car, '--home', b, '--json'], noPass)
     expect(ex.code, ex.stderr).toBe(0)
     expect(ex.json()).toMatchObject({ org, file: car })
     expect(await nb.stop()).toBe(0)
-    const off = await oos(['provenance', claim, '--car', car, '--home', join(dir.path, 'nobody'), '--json'])
+    const off = await oosIn(['provenance', claim, '--car', car, '--home', join(dir.path, 'nobody'), '--json'])
     expect(off.code, off.stderr).toBe(0)
     expect(off.json()).toMatchObject({ claim: { cid: claim }, author: { org, chain: { valid: true } } })
     expect(off.json().endorsements.find((x: any) => x.org === cOrg)).toMatchObject({ status: 'retracted', trusted: false })

@@ -21,7 +21,7 @@ import type { OosNodeInit } from '../../src/node/node.ts'
 import { testKey } from '../../protocol/vectors/generate.ts'
 import { makeNode, until } from './nodes.ts'
 import { tempDir } from '../helpers.ts'
-import { oos } from '../cli/run.ts'
+import { oosIn } from '../cli/run.ts'
 import { startNode } from '../cli/start.ts'
 
 const KiB = 1024
@@ -170,11 +170,11 @@ describe('a follow whose syncs are all refused', () => {
     const dir = await tempDir()
     cleanups.push(dir.cleanup)
     const home = join(dir.path, 'b')
-    expect((await oos(['init', '--name', 'Carepath', '--home', home])).code).toBe(0)
+    expect((await oosIn(['init', '--name', 'Carepath', '--home', home])).code).toBe(0)
     const node = await startNode(home)
     cleanups.push(async () => { await node.stop() })
     const org = testKey('alice').did
-    const r = await oos(['follow', org, '--via', busy.getMultiaddrs()[0].toString(), '--home', home, '--json'])
+    const r = await oosIn(['follow', org, '--via', busy.getMultiaddrs()[0].toString(), '--home', home, '--json'])
     expect(r.code, r.stderr).toBe(1)
     expect(r.json()).toMatchObject({ org, seq: 0, synced: false, error: { code: 'STREAM_RESET' } })
   })

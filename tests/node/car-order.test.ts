@@ -25,7 +25,7 @@ import { exportCar, importCar, ingestBlocks, type ImportReport } from '../../src
 import type { Ingest } from '../../src/ingest/ingest.ts'
 import { openNode, tempDir } from '../helpers.ts'
 import { writeVersionsCar } from '../carfile.ts'
-import { oos } from '../cli/run.ts'
+import { oosIn } from '../cli/run.ts'
 
 /** versions in the long chain (OOS_TEST_ORDER_VERSIONS; the issue asks for 3,000) */
 const VERSIONS = Number(process.env.OOS_TEST_ORDER_VERSIONS ?? 3000)
@@ -211,9 +211,9 @@ describe('CAR import order (SPEC §6.1)', () => {
     await reorder(inOrder, reversed, reverse)
     const verdicts = []
     for (const file of [inOrder, reversed]) {
-      const v = await oos(['verify', file, '--json'])
+      const v = await oosIn(['verify', file, '--json'])
       expect(v.code, v.stderr).toBe(0)
-      const p = await oos(['provenance', claim.toString(), '--car', file, '--json', '--home', join(dir.path, 'no-home')])
+      const p = await oosIn(['provenance', claim.toString(), '--car', file, '--json', '--home', join(dir.path, 'no-home')])
       expect(p.code, p.stderr).toBe(0)
       verdicts.push({ verify: v.json(), provenance: p.json() })
     }

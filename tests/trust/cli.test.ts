@@ -33,7 +33,7 @@ async function run (cmd: Command, home: string, positionals: string[], values: C
     progress: () => {},
     passphrase: async () => PASS
   }
-  const code = (await cmd.run({ io, home, values, positionals, signal: new AbortController().signal })) ?? 0
+  const code = (await cmd.run({ io, proc: process, home, values, positionals, signal: new AbortController().signal })) ?? 0
   const out = lines.join('\n')
   return { code, out, json: () => JSON.parse(out) }
 }

@@ -14,7 +14,7 @@ export const init: Command = {
     if (name === undefined || name.trim() === '') throw new UsageError('oos init needs --name NAME')
     textValue(name.trim(), '--name', { max: MAX_NAME_CHARS, printable: true })
     const passphrase = await ctx.io.passphrase('New passphrase for the organization key: ', { confirm: true })
-    const n = process.env.OOS_SCRYPT_N
+    const n = ctx.proc.env.OOS_SCRYPT_N
     const config = await initHome(ctx.home, { name: name.trim(), passphrase, ...(n !== undefined ? { scryptN: Number(n) } : {}) })
     ctx.io.result({ org: config.org, name: config.name, peerId: config.peerId, home: ctx.home }, () =>
       `created ${config.name} in ${ctx.home}\n  org     ${config.org}\n  peer id ${config.peerId}`)

@@ -233,7 +233,7 @@ export const rotateKey: Command = {
     const nextIn = str(ctx, 'next-key') === undefined ? undefined : resolve(str(ctx, 'next-key') as string)
     const nextOut = resolve(str(ctx, 'next-key-out') ?? join(ctx.home, 'next.key'))
     if (await exists(nextOut) && nextOut !== nextIn) throw new UsageError(`${nextOut} exists (a committed next key?): move it offline or pass --next-key ${nextOut}, or choose --next-key-out FILE`)
-    const n = process.env.OOS_SCRYPT_N
+    const n = ctx.proc.env.OOS_SCRYPT_N
     const ks = n !== undefined ? { scryptN: Number(n) } : {}
     const passphrase = await ctx.io.passphrase('Passphrase for the organization key: ')
     const current = await readKeystore(paths.orgKey, passphrase)
