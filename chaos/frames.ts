@@ -16,7 +16,7 @@ import fc from 'fast-check'
 import type { CID } from 'multiformats/cid'
 import { testKey } from '../protocol/vectors/generate.ts'
 import { reqResp, encodeFetchRequest, encodeSyncRequest, encodeHeadsRequest, encodeHeadsResponse, PROTOCOLS, type ProtocolName, type ReqResp } from '../src/net/reqresp/index.ts'
-import { bareLibp2p, ms, pool, scoped, storeIn, type Scope } from './lib.ts'
+import { bareLibp2p, ms, pool, scoped, sendRaw, storeIn, type Scope } from './lib.ts'
 import { countingCrashes, validVectors } from './fuzz.ts'
 import { mutatedFrom, REQRESP_CODES, SPEC_CODES, typedCode } from './mutate.ts'
 
@@ -88,7 +88,7 @@ export async function fuzzFrames (options: { frames?: number, seed?: number } = 
       const r = { sent: 0, served: 0, refused: 0, violations: 0 }
       await drive(mutatedFrom(validRequests[name], 64), n, seed + i * 1000, async (bytes) => {
         r.sent++
-        if (await send(attacker, victim.libp2p.peerId, PROTOCOLS[name], bytes) === 'closed') r.served++
+        if (await sendRaw(attacker, victim.libp2p.peerId, PROTOCOLS[name], bytes) === 'closed') r.served++
         else r.refused++
       })
       r.violations = victim.violations() - before
@@ -142,7 +142,7 @@ export async function fuzzFrames (options: { frames?: number, seed?: number } = 
       responses[name] = r
     }
 
-    const alive = await send(attacker, victim.libp2p.peerId, PROTOCOLS.sync, validRequests.sync[0]) === 'closed'
+    const alive = await sendRaw(attacker, victim.libp2p.peerId, PROTOCOLS.sync, validRequests.sync[0]) === 'closed'
     const crashCount = crashes()
     const requestsCounted = NAMES.every(name => requests[name].violations >= requests[name].refused)
     return {
@@ -160,15 +160,3 @@ export async function fuzzFrames (options: { frames?: number, seed?: number } = 
   }))
 }
 
-/** Send raw bytes on a protocol and wait for the stream to end: closed by the responder, or reset. */
-async function send (from: Libp2p, to: PeerId, protocol: string, bytes: Uint8Array): Promise<'closed' | 'reset'> {
-  try {
-    const s = await from.dialProtocol(to, protocol, { signal: AbortSignal.timeout(15_000) })
-    s.send(bytes)
-    await s.close()
-    for await (const _ of s) { /* drain */ }
-    return 'closed'
-  } catch {
-    return 'reset'
-  }
-}

@@ -17,6 +17,7 @@ import { Store } from '../src/store/store.ts'
 import { verifyStored } from '../src/node/verify.ts'
 import { exportCar, verifyCar } from '../src/node/car.ts'
 import { percentile, sleep, until } from '../bench/propagation.ts'
+import type { Libp2p, PeerId } from '@libp2p/interface'
 
 export { percentile, sleep, until }
 
@@ -265,4 +266,17 @@ export async function dumpStore (store: Store): Promise<string> {
 export async function pool<T> (items: T[], width: number, work: (x: T) => Promise<void>): Promise<void> {
   let at = 0
   await Promise.all(Array.from({ length: width }, async () => { while (at < items.length) await work(items[at++]) }))
+}
+
+/** Send raw bytes on a protocol and wait for the stream to end: closed by the responder, or reset. */
+export async function sendRaw (from: Libp2p, to: PeerId, protocol: string, bytes: Uint8Array): Promise<'closed' | 'reset'> {
+  try {
+    const s = await from.dialProtocol(to, protocol, { signal: AbortSignal.timeout(15_000) })
+    s.send(bytes)
+    await s.close()
+    for await (const _ of s) { /* drain */ }
+    return 'closed'
+  } catch {
+    return 'reset'
+  }
 }

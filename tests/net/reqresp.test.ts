@@ -20,6 +20,7 @@ import type { UnsignedRecord } from '../../src/records/types.ts'
 import { K } from '../../src/store/keys.ts'
 import { reqResp, decodeSyncRequest, PROTOCOLS, type ReqResp, type ReqRespInit, type ViolationCode } from '../../src/net/reqresp/index.ts'
 import { dump, openNode } from '../helpers.ts'
+import { sendRaw } from '../../chaos/lib.ts'
 
 const alice = testKey('alice')
 const alice2 = testKey('alice-2')
@@ -83,18 +84,6 @@ async function holding (records: Array<{ bytes: Uint8Array }>, init?: ReqRespIni
   return p
 }
 
-/** Send raw bytes on a protocol and wait for the stream to end (by close or reset). */
-async function raw (from: Libp2p, to: PeerId, protocol: string, bytes: Uint8Array): Promise<'closed' | 'reset'> {
-  const s = await from.dialProtocol(to, protocol)
-  try {
-    s.send(bytes)
-    await s.close()
-    for await (const _ of s) { /* drain */ }
-    return 'closed'
-  } catch {
-    return 'reset'
-  }
-}
 
 async function serveOnce (libp2p: Libp2p, protocol: string, respond: (stream: Stream, request: Uint8Array) => Promise<void>): Promise<void> {
   await libp2p.handle(protocol, async (stream) => {
@@ -260,11 +249,11 @@ describe('limits and abuse', () => {
     await connect(c.libp2p, b.libp2p)
     // a sync request over its 1 KiB cap
     const tooBig = dagCbor.encode({ org: alice.did, from: 1, pad: 'x'.repeat(2000) })
-    expect(await raw(a.libp2p, b.libp2p.peerId, PROTOCOLS.sync, lp.encode.single(tooBig).subarray())).toBe('reset')
+    expect(await sendRaw(a.libp2p, b.libp2p.peerId, PROTOCOLS.sync, lp.encode.single(tooBig).subarray())).toBe('reset')
     // a fetch request that is not { cids }
-    expect(await raw(a.libp2p, b.libp2p.peerId, PROTOCOLS.fetch, lp.encode.single(dagCbor.encode({ cids: [] })).subarray())).toBe('reset')
+    expect(await sendRaw(a.libp2p, b.libp2p.peerId, PROTOCOLS.fetch, lp.encode.single(dagCbor.encode({ cids: [] })).subarray())).toBe('reset')
     // junk
-    expect(await raw(a.libp2p, b.libp2p.peerId, PROTOCOLS.heads, lp.encode.single(new Uint8Array([0xff, 0x00])).subarray())).toBe('reset')
+    expect(await sendRaw(a.libp2p, b.libp2p.peerId, PROTOCOLS.heads, lp.encode.single(new Uint8Array([0xff, 0x00])).subarray())).toBe('reset')
     await expect.poll(() => b.rr.stats().violations).toMatchObject({ FRAME_TOO_LARGE: 1, BAD_REQUEST: 2 })
     expect(b.violations.map(v => v[0])).toEqual(Array(3).fill(a.libp2p.peerId.toString()))
     // the responder keeps serving (others and, under the limits, the same peer)
