@@ -57,6 +57,13 @@ describe('npm run conformance (protocol/conformance/run.ts)', () => {
     expect(r.disagreements).toEqual([])
   })
 
+  it('a verifier command that does not exist ends the run with every case unanswered (no hang)', async () => {
+    const r = await runConformance('oos-no-such-verifier-command conformance')
+    expect(r.total).toBe(file.cases.length)
+    expect(r.agree).toBe(0)
+    expect(new Set(r.disagreements.map(d => d.got))).toEqual(new Set(['no answer']))
+  })
+
   it('reports every disagreement of a verifier that accepts everything', async () => {
     // a verifier in another language, as far as the runner knows: a shell loop
     const r = await runConformance(`while IFS= read -r l; do n=$(printf '%s' "$l" | sed 's/^{"name":"\\([^"]*\\)".*/\\1/'); printf '{"name":"%s","after":[],"verdict":"accepted"}\\n' "$n"; done`, { rule: 'R-4.5' })

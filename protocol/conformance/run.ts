@@ -28,7 +28,8 @@ export async function runConformance (impl: string, options: { cases?: string, r
   child.stdin.on('error', () => {}) // a verifier that exits early: its missing answers are disagreements
   const feeding = (async () => {
     for (const c of cases) {
-      if (!child.stdin.write(JSON.stringify(inputOf(file, c)) + '\n')) await new Promise(resolve => child.stdin.once('drain', resolve))
+      // a verifier that exited (or never started: `sh: oos: not found`) drains nothing: stop waiting then
+      if (!child.stdin.write(JSON.stringify(inputOf(file, c)) + '\n')) await Promise.race([new Promise(resolve => child.stdin.once('drain', resolve)), exited])
     }
     child.stdin.end()
   })()

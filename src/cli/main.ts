@@ -45,7 +45,8 @@ export async function main (argv: string[], proc: ProcessIo = process): Promise<
   const io = terminalIo(argv.includes('--json'), proc)
   const name = argv[0]
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.out(usage())
+    const asked = name === 'help' ? COMMANDS.find(c => c.name === argv[1]) : undefined // `oos help CMD` is `oos CMD --help`
+    io.out(asked !== undefined ? commandHelp(asked) : usage())
     return name === undefined ? 2 : 0
   }
   if (name === '--version' || name === 'version') { io.out('oos 0.1.0 (protocol oosnet/v1)'); return 0 }

@@ -219,6 +219,13 @@ describe('the oos command', () => {
     }
   })
 
+  it('oos help CMD prints the command\'s help, as oos CMD --help does', async () => {
+    const r = await oosIn(['help', 'follow'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toBe((await oosIn(['follow', '--help'])).stdout)
+    expect(r.stdout).toMatch(/^usage: oos follow ORG/)
+  })
+
   it('copies nothing secret to output', async () => {
     await copyFile(join(a, 'org.key'), join(dir.path, 'org.key.copy'))
     const all = [await oosIn(['id', '--home', a]), await oosIn(['log', 'Ledgerline', '--home', a])]

@@ -8,7 +8,7 @@ export const conformance: Command = {
   name: 'conformance',
   summary: 'answer conformance cases: JSON lines in on stdin, one verdict line out per case',
   usage: 'conformance < cases.jsonl',
-  help: 'The verifier side of the conformance protocol (protocol/README.md §4): each case runs against a fresh, empty store through this node\'s ingest door. For checking this implementation with npm run conformance -- --impl "oos conformance", as any other implementation is checked.',
+  help: 'The verifier side of the conformance protocol (protocol/README.md §4): each case runs against a fresh, empty store through this node\'s ingest door. For checking this implementation with npm run conformance -- --impl "npx oos conformance", as any other implementation is checked.',
   args: [0, 0],
   async run (ctx) {
     const lines = createInterface({ input: ctx.proc.stdin, crlfDelay: Infinity })

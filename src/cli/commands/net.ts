@@ -37,7 +37,7 @@ export const follow: Command = {
   name: 'follow',
   summary: 'follow an organization: subscribe to its updates and fetch its whole chain',
   usage: 'follow ORG [--via MULTIADDR...]',
-  help: 'ORG is a did:key. Without --via the node finds peers that serve the org through the DHT. With no node running, the follow is recorded and takes effect when the node starts. A follow that reaches no one is retried with backoff (status shows it as not yet synced); when no --via address answered, the command exits 1 with UNREACHABLE (the follow stays recorded).',
+  help: 'ORG is a did:key. Without --via the node finds peers that serve the org through the DHT. With no node running, the follow is recorded and takes effect when the node starts. A follow that reaches no one is retried with backoff (status shows it as not yet synced); when no --via address answered, the command exits 1 with UNREACHABLE (the follow stays recorded); when nothing could be synced yet (NO_PEERS, NO_VERSIONS), it exits 1 with that reason and the node keeps trying.',
   options: { via: { type: 'string', multiple: true } },
   args: [1, 1],
   async run (ctx) {
