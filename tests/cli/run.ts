@@ -48,17 +48,18 @@ export async function oosIn (args: string[], options: { env?: Record<string, str
 /** Run a program to its end, with what it printed. */
 export async function capture (command: string, args: string[], options: { env?: NodeJS.ProcessEnv, input?: string, timeoutMs?: number } = {}): Promise<Run> {
   return await new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] })
+    // past `timeoutMs` spawn's own signal kills it (SIGKILL); its 'close' then gives code -1
+    const signal = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs)
+    const child = spawn(command, args, { cwd: ROOT, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'], signal, killSignal: 'SIGKILL' })
     let stdout = ''
     let stderr = ''
-    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => { child.kill('SIGKILL') }, options.timeoutMs)
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-    child.on('error', reject)
+    child.on('error', (err) => { if (err.name !== 'AbortError') reject(err) })
     // a program that ends without reading its input (mkfifo, a usage error) closes the pipe
     // first: EPIPE on our end is not the test's business, the exit code and output are
     child.stdin.on('error', () => {})
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr, json: () => JSON.parse(stdout) }) })
+    child.on('close', (code) => { resolve({ code: code ?? -1, stdout, stderr, json: () => JSON.parse(stdout) }) })
     child.stdin.end(options.input ?? '')
   })
 }
