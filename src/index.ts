@@ -17,6 +17,9 @@
 // the node
 export { OosNode } from './node/node.ts'
 export type { OosNodeInit, NodeStatus, FollowResult } from './node/node.ts'
+export { createNode } from './node/create.ts'
+export type { NodeConfig } from './node/create.ts'
+export type { NodeServices } from './node/services/index.ts'
 export { ephemeralNode } from './node/ephemeral.ts'
 export type { EphemeralNode } from './node/ephemeral.ts'
 export type { FollowRetryInit } from './node/reach.ts'

@@ -133,7 +133,7 @@ const KNOWN: Record<string, string> = {
   'src/cli/commands/start.ts → ../../api/handlers.ts (cli/ uses only the client and wire types of api/)': CLI_API,
   'src/cli/commands/start.ts → ../../node/home.ts (cli/ may not import node/)': APP,
   'src/cli/commands/start.ts → ../../store/errors.ts (cli/ may not import store/)': ERRORS,
-  'src/cli/commands/start.ts → ../../node/node.ts (cli/ may not import node/)': APP,
+  'src/cli/commands/start.ts → ../../node/create.ts (cli/ may not import node/)': APP,
   'src/cli/commands/trust.ts → ../../node/car.ts (cli/ may not import node/)': APP,
   'src/cli/commands/trust.ts → ../../store/errors.ts (cli/ may not import store/)': ERRORS,
   'src/cli/commands/trust.ts → ../../node/home.ts (cli/ may not import node/)': APP,
