@@ -195,8 +195,8 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
   }
 
   /** Gossip our latest statements again (at most `max`): receivers that hold them ignore them. */
-  async regossipStatements (max = 200): Promise<number> {
-    return await this.services.regossip.regossip(max)
+  async regossipStatements (max = 200, options: { signal?: AbortSignal } = {}): Promise<number> {
+    return await this.services.regossip.regossip(max, options)
   }
 
   async status (): Promise<NodeStatus> {

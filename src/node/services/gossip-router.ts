@@ -47,11 +47,7 @@ export class GossipRouter {
 
   constructor (components: GossipRouterComponents, init: GossipRouterInit) {
     this.init = init
-    this.store = components.store
-    this.ingest = components.ingest
-    this.hints = components.hints
-    this.replicator = components.replicator
-    this.violations = components.violations
+    ;({ store: this.store, ingest: this.ingest, hints: this.hints, replicator: this.replicator, violations: this.violations } = components)
     this.log = components.logger.forComponent('gossip-router')
     this.routed = counter(components.metrics, 'oosnet_gossip_router_items_total', 'gossip items and hints acted on')
     this.gossip = new Gossip({ libp2p: components.libp2p }, {

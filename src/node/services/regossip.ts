@@ -31,7 +31,7 @@ export class Regossip {
   private readonly log: Logger
   private readonly sent: Counter
   private timer?: NodeJS.Timeout
-  private started = false
+  private abort = new AbortController()
 
   constructor (components: RegossipComponents, init: RegossipInit) {
     this.c = components
@@ -41,21 +41,23 @@ export class Regossip {
   }
 
   async start (): Promise<void> {
-    this.started = true
+    this.abort = new AbortController()
     this.timer = setTimeout(() => { background(this.log, this.regossip(), 're-gossip') }, this.init.delayMs ?? 3000)
     this.timer.unref()
   }
 
+  /** Stops the pending round and one under way. */
   async stop (): Promise<void> {
-    this.started = false
+    this.abort.abort()
     clearTimeout(this.timer)
   }
 
-  /** Gossip our latest statements again (at most `max`): receivers that hold them ignore them. */
-  async regossip (max = this.init.max ?? 200): Promise<number> {
+  /** Gossip our latest statements again (at most `max`): receivers that hold them ignore them. Stops early when `signal` aborts or the service stops. */
+  async regossip (max = this.init.max ?? 200, options: { signal?: AbortSignal } = {}): Promise<number> {
+    const signal = options.signal === undefined ? this.abort.signal : AbortSignal.any([options.signal, this.abort.signal])
     let n = 0
     for await (const { cid, bytes } of this.init.statements(max)) {
-      if (!this.started) break
+      if (signal.aborted) break
       await this.c.announcer.onLocal({ status: 'accepted', cid, kind: dagCbor.decode<SignedRecord>(bytes).rec.type, org: this.init.org }, bytes)
       this.sent.increment()
       n++
