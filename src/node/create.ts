@@ -22,6 +22,7 @@ import { Follows } from './follows.ts'
 import { homePaths, loadHome, unlockNodeKey, unlockOrgKey } from './home.ts'
 import { authoredStatements, currentBinding, OosNode, type OosNodeInit } from './node.ts'
 import { Violations } from './violations.ts'
+import { statsCounters } from './services/service.ts'
 import { advertiser, announcer, binder, equivocationReporter, followReacher, gossipRouter, hints, regossip, replicator } from './services/index.ts'
 
 export interface NodeConfig extends Omit<OosNodeInit, 'config' | 'nodeKey'> {
@@ -53,8 +54,9 @@ export async function createNode (init: NodeConfig): Promise<OosNode> {
   const follows = new Follows(home)
   const blocked = new Set<string>()
   let libp2p: OosLibp2p | undefined
-  const violations = new Violations({ blocked, hangUp: async (p) => { await libp2p?.hangUp(p) } })
-  const audit = auditLog({ dir: homePaths(home).audit, ...init.audit })({ ingest, violations })
+  const logger = init.logger ?? nodeLogger(config.name)
+  const violations = new Violations({ blocked, hangUp: async (p) => { await libp2p?.hangUp(p) }, logger })
+  const audit = auditLog({ dir: homePaths(home).audit, ...init.audit })({ ingest, violations, logger })
   const keysOf = async (o: string): ReturnType<Ingest['keys']> => await ingest.keys(o)
   // peers dialled through a follow's `via` and the orgs' bound peers (reach.ts fills it)
   const privileged = new Set<string>()
@@ -62,7 +64,7 @@ export async function createNode (init: NodeConfig): Promise<OosNode> {
   libp2p = await createNet({ privateKey: nodeKey, listen: init.listen, bootstrap: init.bootstrap, mdns: init.mdns, policy, keysOf, metrics: init.metrics, start: false })
   const orgs = (): string[] => [org, ...follows.list().map(f => f.org)]
   const report = (peer: Parameters<Violations['report']>[0], code: string): void => { violations.report(peer, code) }
-  const base = { logger: init.logger ?? nodeLogger(config.name), metrics: libp2p.metrics }
+  const base = { logger, metrics: libp2p.metrics }
   registerDoorMetrics(base.metrics, ingest, violations)
 
   let node: OosNode | undefined
@@ -121,9 +123,6 @@ function required (passphrase: string | undefined): string {
 
 /** The ingest door's decisions and the violations counted, as counters read when metrics are collected. */
 function registerDoorMetrics (metrics: Metrics | undefined, ingest: Ingest, violations: Violations): void {
-  if (metrics === undefined) return
-  for (const what of ['accepted', 'duplicate', 'equivocation', 'rejected'] as const) {
-    metrics.registerCounter(`oosnet_ingest_${what}_total`, { help: `records the ingest door decided: ${what}`, calculate: () => ingest.stats()[what] })
-  }
-  metrics.registerCounter('oosnet_violations_total', { help: 'protocol violations counted against peers', calculate: () => Object.values(violations.stats().byCode).reduce((a, b) => a + b, 0) })
+  statsCounters(metrics, 'oosnet_ingest', ['accepted', 'duplicate', 'equivocation', 'rejected'], () => ingest.stats(), 'records the ingest door decided')
+  statsCounters(metrics, 'oosnet', ['violations'], () => ({ violations: Object.values(violations.stats().byCode).reduce((a, b) => a + b, 0) }), 'protocol violations counted against peers')
 }

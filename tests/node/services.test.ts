@@ -136,6 +136,8 @@ describe('the metrics hook', () => {
     // every record B's door accepted is counted, the synced ones by the replicator too
     expect(await mb.read('oosnet_ingest_accepted_total')).toBe(1 + accepted.length)
     expect(await mb.read('oosnet_replicator_accepted_total')).toBeGreaterThanOrEqual(1)
+    expect(await ma.read('oosnet_gossip_published_total')).toBe(a.gossip.stats().published)
+    expect(await ma.read('oosnet_gossip_published_total')).toBeGreaterThanOrEqual(1) // at least the announcement
     // each service registered its counters once, with help; libp2p registered its own on the same Metrics
     for (const name of ['oosnet_replicator_synced_total', 'oosnet_announcer_announced_total', 'oosnet_advertiser_provided_total', 'oosnet_equivocation_reported_total', 'oosnet_regossip_statements_total', 'oosnet_gossip_router_items_total']) {
       expect(mb.registered.get(name)).toMatchObject({ kind: 'counter', options: { help: expect.any(String) } })

@@ -14,7 +14,7 @@ import type { Store } from '../../store/store.ts'
 import type { Hints } from '../hints.ts'
 import type { Replicator } from '../replicator.ts'
 import type { Violations } from '../violations.ts'
-import { background, counter, type ServiceComponents } from './service.ts'
+import { background, counter, statsCounters, type ServiceComponents } from './service.ts'
 
 export interface GossipRouterInit {
   /** our org's did */
@@ -55,6 +55,7 @@ export class GossipRouter {
       onViolation: (peer, code) => { this.violations.report(peer, code) },
       knowledge: async (org) => ({ epochs: await this.ingest.keys(org), kept: this.orgs().includes(org), head: (await this.store.head(org))?.seq ?? 0 })
     })
+    statsCounters(components.metrics, 'oosnet_gossip', ['received', 'accepted', 'rejected', 'ignored', 'published'], () => this.gossip.stats(), 'gossip messages')
   }
 
   private get org (): string { return this.init.org }

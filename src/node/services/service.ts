@@ -20,6 +20,14 @@ export function counter (metrics: Metrics | undefined, name: string, help: strin
 }
 
 /**
+ * Register one counter per key of `stats()` (`<prefix>_<key>_total`), read from it when the
+ * metrics are collected: for parts that keep their own counts (the ingest door, gossip).
+ */
+export function statsCounters<K extends string> (metrics: Metrics | undefined, prefix: string, keys: readonly K[], stats: () => Record<K, number>, help: string): void {
+  for (const key of keys) metrics?.registerCounter(`${prefix}_${key}_total`, { help: `${help}: ${key}`, calculate: () => stats()[key] })
+}
+
+/**
  * Start `services` in order; if one fails, stop the ones already started (in reverse) and
  * throw the failure.
  */
