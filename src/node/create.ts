@@ -18,6 +18,7 @@ import { nodeLogger } from '../logger.ts'
 import { Store } from '../store/store.ts'
 import { auditLog } from './audit.ts'
 import { emit, type FollowSyncedEvent, type OosNodeEvents } from './events.ts'
+import { InvalidArgumentError } from './errors.ts'
 import { Follows } from './follows.ts'
 import { homePaths, loadHome, unlockNodeKey, unlockOrgKey } from './home.ts'
 import { authoredStatements, currentBinding, OosNode, type OosNodeInit } from './node.ts'
@@ -117,7 +118,7 @@ export async function createNode (init: NodeConfig): Promise<OosNode> {
 }
 
 function required (passphrase: string | undefined): string {
-  if (passphrase === undefined) throw new TypeError('createNode: give the node key or the passphrase that unlocks it')
+  if (passphrase === undefined) throw new InvalidArgumentError('createNode needs the node key or the passphrase that unlocks it', { path: 'passphrase' })
   return passphrase
 }
 

@@ -51,6 +51,14 @@ describe('createNode', () => {
     expect((await b.status()).following).toMatchObject([{ org: a.org, seq: 2, state: 'synced' }])
   })
 
+  it('without the node key nor a passphrase: INVALID_ARGUMENT, nothing built', async () => {
+    const dir = await tempDir()
+    cleanups.push(dir.cleanup)
+    const path = join(dir.path, 'home')
+    await initHome(path, { name: 'Keyless', passphrase: 'pass', scryptN: 1024 })
+    await expect(createNode({ home: path })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', path: 'passphrase' })
+  })
+
   it('starts the services in order, stops them in reverse, and a second stop does nothing', async () => {
     const a = await home('Orderly', { start: false })
     const calls: string[] = []
