@@ -231,7 +231,11 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
   }
 }
 
-/** Our org's latest statements (at most `max`), as the store lists them (statement re-gossip reads them). */
+/**
+ * Our org's latest statements (at most `max`), as the store lists them (statement re-gossip
+ * reads them). This and `currentBinding` are the node's two raw reads of the store, kept here
+ * until the typed store reader (issue 13, "a typed store") replaces them.
+ */
 export async function * authoredStatements (store: Store, org: string, max: number): AsyncGenerator<{ cid: CID, bytes: Uint8Array }> {
   for await (const [, v] of store.scan(K.authoredPrefix(org), { limit: max })) {
     const bytes = await store.get(CID.decode(v))
