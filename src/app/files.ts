@@ -6,7 +6,7 @@
  */
 import type { CID } from 'multiformats/cid'
 import { loadHome } from '../node/home.ts'
-import { verifyCar as verifyCarFile, withCarStore, type ImportReport } from '../node/car.ts'
+import { withCarStore } from '../node/car.ts'
 import { provenance, type ProvenanceReport } from '../trust/provenance.ts'
 import { trustedSetOf } from './settings.ts'
 
@@ -15,9 +15,7 @@ export { parseSince, readAudit, type AuditQuery } from '../node/audit-read.ts'
 export { verdictOf, type CaseInput, type CaseVerdict } from '../node/conformance.ts'
 
 /** Verify a CAR file offline: every block through an ingest door into a throw-away store. */
-export async function verifyCar (path: string, options: { signal?: AbortSignal } = {}): Promise<ImportReport & { valid: boolean }> {
-  return await verifyCarFile(path, options)
-}
+export { verifyCar } from '../node/car.ts'
 
 /**
  * The provenance report of a claim from the records of a CAR file. The home, when there is one,
