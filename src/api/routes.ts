@@ -2,10 +2,10 @@
  * The routes of the local API (protocol/openapi.yaml): each checks its request (unknown
  * fields and query parameters are refused, types checked) and calls one handler.
  */
-import { NotFoundError, InvalidArgumentError } from '../node/errors.ts'
+import { InvalidArgumentError, NotFoundError } from '../errors.ts'
 import { BadRequestError, MethodNotAllowedError } from './errors.ts'
 import type { Evidence } from '../oos/types.ts'
-import { checkAddress } from '../net/address.ts'
+import { checkAddress } from '../app/address.ts'
 import type { ApiHandlers, CallOptions, ClaimsInput } from './types.ts'
 
 export const KiB = 1024

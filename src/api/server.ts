@@ -16,14 +16,13 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { isIP } from 'node:net'
-import { OosError } from '../errors.ts'
+import { isIP, type AddressInfo } from 'node:net'
+import { isLoopbackHost } from '../app/address.ts'
+import { AddressInUseError, InvalidArgumentError, ListenFailedError, OosError } from '../errors.ts'
 import { logger } from '../logger.ts'
-import { AddressInUseError, InvalidArgumentError, ListenFailedError } from '../node/errors.ts'
 import { toJson } from '../records/json.ts'
 import {
-  ApiNotLoopbackError, ApiNotStartedError, BadRequestError, ForbiddenError, InternalError,
+  httpStatusFor, ApiNotLoopbackError, ApiNotStartedError, BadRequestError, ForbiddenError, InternalError,
   PayloadTooLargeError, UnauthorizedError, UnsupportedMediaTypeError
 } from './errors.ts'
 import { BODY_LIMIT, match } from './routes.ts'
@@ -31,75 +30,8 @@ import type { ApiHandlers, ApiStats } from './types.ts'
 import { escapeJsonText } from '../oos/text.ts'
 
 export { API_ROUTES, BODY_LIMIT, KiB, MiB, PUBLISH_BODY_LIMIT, ROUTES } from './routes.ts'
-
-/**
- * HTTP status of an error code. Codes not listed: 400 (an `OosError` is a problem with
- * the request); a thrown value that is not an `OosError`: 500.
- */
-export const ERROR_STATUS: Readonly<Record<string, number>> = {
-  // 400: the request or the document in it
-  BAD_REQUEST: 400,
-  INVALID_ARGUMENT: 400,
-  INVALID_DID: 400,
-  PARSE_ERROR: 400,
-  SCHEMA_INVALID: 400,
-  LIMIT_EXCEEDED: 400,
-  UNCHANGED_BODY: 400,
-  // a file path the node will not write (node/files.ts) or a file that is not a CAR
-  PATH_INVALID: 400,
-  CAR_INVALID: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
-  // 409: the node's state does not allow it
-  NO_ORG_KEY: 409,
-  PUBLISH_CONFLICT: 409,
-  PATH_EXISTS: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  // 422: the ingest door rejected the record (SPEC §9)
-  RECORD_TOO_LARGE: 422,
-  DECODE_FAILED: 422,
-  NON_CANONICAL: 422,
-  UNKNOWN_KIND: 422,
-  VERSION_MISMATCH: 422,
-  DERIVED_MISMATCH: 422,
-  BAD_SIGNATURE: 422,
-  CID_MISMATCH: 422,
-  SEQ_GAP: 422,
-  WRONG_PREV: 422,
-  TIME_REGRESSION: 422,
-  UNAUTHORIZED_KEY: 422,
-  UNKNOWN_TARGET: 422,
-  NOT_AUTHOR: 422,
-  STALE_RECORD: 422,
-  INTERNAL: 500,
-  // a follow's --via peers did not answer (the follow is recorded and retried)
-  UNREACHABLE: 502,
-  // the node's disk is full
-  NO_SPACE: 507,
-  // the store is closing or closed: the node is stopping
-  STORE_NOT_STARTED: 503,
-  // a verify worker died on the record each time (SPEC §9): not judged, may be tried again
-  WORKER_FAILED: 503
-}
-
-export function httpStatusFor (code: string): number {
-  return ERROR_STATUS[code] ?? 400
-}
-
-/** Whether a host name or address is loopback: 127.0.0.0/8, ::1 or `localhost`. */
-export function isLoopbackHost (host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1')
-  if (h === 'localhost') return true
-  const v = isIP(h)
-  if (v === 4) return h.split('.')[0] === '127'
-  if (v === 6) {
-    try { return new URL(`http://[${h}]/`).hostname === '[::1]' } catch { return false }
-  }
-  return false
-}
+export { ERROR_STATUS, httpStatusFor } from './errors.ts'
+export { isLoopbackHost } from '../app/address.ts'
 
 // ---- the server ---------------------------------------------------------------------
 
