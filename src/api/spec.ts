@@ -1,0 +1,171 @@
+/**
+ * The request and response schemas of the local API, taken from protocol/openapi.yaml (the
+ * one place they are written): for each operation, the JSON schemas fastify is given for its
+ * path parameters, query string, body and 200 answer, and the validators it runs them with.
+ *
+ * Validators are Ajv (JSON Schema 2020-12, the dialect of OpenAPI 3.1), compiled on first use
+ * so that starting a node does not pay for routes it is never asked. Bodies are validated as
+ * sent (no coercion, no defaults filled in, nothing removed); query and path values are
+ * strings on the wire and are coerced to the documented type. A request that does not match
+ * is refused with the code it had before the API moved to fastify: `BAD_REQUEST` for the
+ * body, an unknown query parameter or a path value, `INVALID_ARGUMENT` for a query value.
+ */
+import { readFileSync } from 'node:fs'
+import _Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
+import _addFormats from 'ajv-formats'
+import YAML from 'yaml'
+import { BadRequestError, InternalError, type OosError } from '../errors.ts'
+import { InvalidArgumentError } from '../node/errors.ts'
+
+// CommonJS modules: their default export is the module object under NodeNext
+const Ajv2020 = ((_Ajv2020 as unknown as { default?: typeof _Ajv2020 }).default ?? _Ajv2020) as unknown as typeof _Ajv2020.default
+const addFormats = ((_addFormats as unknown as { default?: typeof _addFormats }).default ?? _addFormats) as unknown as typeof _addFormats.default
+
+type Schema = Record<string, unknown>
+/** the request part a schema is for, as fastify names it */
+export type Part = 'params' | 'querystring' | 'body'
+
+export interface Operation {
+  method: 'GET' | 'POST'
+  /** OpenAPI path template, `/v1/versions/{ref}` */
+  path: string
+  operationId: string
+  /** the fastify route schema: `params`, `querystring`, `body`, `response[200]` */
+  schema: { params?: Schema, querystring: Schema, body?: Schema, response: Record<string, Schema> }
+}
+
+export interface ApiSpec {
+  operations: Operation[]
+  /** `components.schemas`, with refs pointing into this object (`SCHEMAS_ID#/$defs/Name`) */
+  defs: Schema
+}
+
+export const SPEC_URL = new URL('../../protocol/openapi.yaml', import.meta.url)
+const SCHEMAS_ID = 'oosnet-api'
+const METHODS = ['get', 'post'] as const
+
+/** `#/components/schemas/X` → `oosnet-api#/$defs/X`: refs that resolve in one Ajv schema of all components */
+function rebase<T> (value: T): T {
+  return JSON.parse(JSON.stringify(value).replaceAll('"#/components/schemas/', `"${SCHEMAS_ID}#/$defs/`)) as T
+}
+
+let cached: ApiSpec | undefined
+
+/** protocol/openapi.yaml as route schemas (read once per process). */
+export function loadSpec (): ApiSpec {
+  if (cached !== undefined) return cached
+  const doc = YAML.parse(readFileSync(SPEC_URL, 'utf8')) as { paths: Record<string, Record<string, any>>, components: { schemas: Schema } }
+  const operations: Operation[] = []
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const m of METHODS) {
+      const op = item[m]
+      if (op === undefined) continue
+      const params: Array<{ name: string, in: string, required?: boolean, schema: Schema }> = op.parameters ?? []
+      const object = (where: string): Schema => {
+        const ps = params.filter(p => p.in === where)
+        return {
+          type: 'object',
+          additionalProperties: false,
+          properties: Object.fromEntries(ps.map(p => [p.name, p.schema])),
+          required: ps.filter(p => p.required === true).map(p => p.name)
+        }
+      }
+      const body = op.requestBody?.content?.['application/json']?.schema
+      const ok = op.responses?.['200']?.content?.['application/json']?.schema
+      operations.push({
+        method: m.toUpperCase() as Operation['method'],
+        path,
+        operationId: op.operationId,
+        schema: rebase({
+          ...(path.includes('{') ? { params: object('path') } : {}),
+          querystring: object('query'),
+          ...(body !== undefined ? { body } : {}),
+          response: (ok !== undefined ? { 200: ok } : {}) as Record<string, Schema>
+        })
+      })
+    }
+  }
+  cached = { operations, defs: rebase({ $id: SCHEMAS_ID, $defs: doc.components.schemas }) }
+  return cached
+}
+
+/** Ajv instances, made on the first compile: strict for bodies and answers, coercing for query and path strings. */
+class Validators {
+  private exact?: InstanceType<typeof Ajv2020>
+  private coercing?: InstanceType<typeof Ajv2020>
+  private readonly defs: Schema
+  constructor (defs: Schema) { this.defs = defs }
+
+  private ajv (coerce: boolean): InstanceType<typeof Ajv2020> {
+    const existing = coerce ? this.coercing : this.exact
+    if (existing !== undefined) return existing
+    // strict: false, for the OpenAPI annotations (`x-http-status`, `examples`) in the schemas
+    const ajv = new Ajv2020({ strict: false, allErrors: false, coerceTypes: coerce, useDefaults: false, removeAdditional: false })
+    addFormats(ajv, ['date-time'])
+    ajv.addSchema(this.defs)
+    if (coerce) this.coercing = ajv
+    else this.exact = ajv
+    return ajv
+  }
+
+  /** a validator compiled when first called */
+  lazy (schema: Schema, coerce: boolean): (data: unknown) => ErrorObject | undefined {
+    let validate: ValidateFunction | undefined
+    return (data) => {
+      validate ??= this.ajv(coerce).compile(schema)
+      return validate(data) ? undefined : (validate.errors?.[0] ?? { keyword: 'unknown', instancePath: '', schemaPath: '', params: {}, message: 'is not valid' })
+    }
+  }
+}
+
+/** `/via/0` + a missing or extra member → `via[0]`, `evidence.type` */
+function pathOf (e: ErrorObject): string {
+  const segs = e.instancePath.split('/').slice(1).map(s => s.replaceAll('~1', '/').replaceAll('~0', '~'))
+  if (e.keyword === 'additionalProperties') segs.push(String(e.params.additionalProperty))
+  if (e.keyword === 'required') segs.push(String(e.params.missingProperty))
+  return segs.reduce((p, s) => /^[0-9]+$/.test(s) ? `${p}[${s}]` : p === '' ? s : `${p}.${s}`, '')
+}
+
+/** The typed error of a request part that does not match its schema. */
+export function requestError (part: Part, e: ErrorObject): OosError {
+  const path = pathOf(e)
+  const where = part === 'body' ? 'the request body' : part === 'querystring' ? 'the query' : 'the path'
+  const opts = path === '' ? {} : { path }
+  if (e.keyword === 'additionalProperties') {
+    return new BadRequestError(`unknown ${part === 'body' ? 'field' : part === 'querystring' ? 'query parameter' : 'path parameter'} ${JSON.stringify(path.split('.').pop())}`, opts)
+  }
+  const message = `${path === '' ? where : path} ${e.keyword === 'required' ? 'is required' : e.message ?? 'is not valid'}`
+  // a query value: INVALID_ARGUMENT, as when the handlers checked it (`seq`, `limit`, `confidence`)
+  return part === 'querystring' ? new InvalidArgumentError(message, opts) : new BadRequestError(message, opts)
+}
+
+/**
+ * fastify's `validatorCompiler` and `serializerCompiler` for the schemas of `loadSpec()`:
+ * a request part that does not match is a typed error (above); an answer that does not match
+ * is an `InternalError` (a 500 with a generic message; the detail is logged), so no
+ * undocumented answer leaves the node.
+ */
+export function compilers (spec: ApiSpec, stringify: (value: unknown) => string): {
+  validatorCompiler: (o: { schema: Schema, httpPart?: string }) => (data: unknown) => { error?: Error, value?: unknown }
+  serializerCompiler: (o: { schema: Schema, method: string, url: string }) => (data: unknown) => string
+} {
+  const validators = new Validators(spec.defs)
+  return {
+    validatorCompiler: ({ schema, httpPart }) => {
+      const part = (httpPart ?? 'body') as Part
+      const check = validators.lazy(schema, part !== 'body')
+      return (data) => {
+        const e = check(data)
+        return e === undefined ? { value: data } : { error: requestError(part, e) }
+      }
+    },
+    serializerCompiler: ({ schema, method, url }) => {
+      const check = validators.lazy(schema, false)
+      return (data) => {
+        const e = check(data)
+        if (e !== undefined) throw new InternalError(`the answer of ${method} ${url} does not match its schema in openapi.yaml: ${e.instancePath === '' ? 'the answer' : e.instancePath} ${e.message ?? ''}`.trim())
+        return stringify(data)
+      }
+    }
+  }
+}
