@@ -17,17 +17,11 @@
 import { createServer, type IncomingMessage } from 'node:http'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import { BadRequestError, InternalError, OosError } from '../errors.ts'
-import { escapeJsonText } from '../oos/text.ts'
 import { PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.ts'
 import { BODY_LIMIT, KiB, ROUTES, unrouted, type Route } from './routes.ts'
-import type { ApiServer } from './server.ts'
+import { jsonText, type ApiServer } from './server.ts'
 import { compilers, loadSpec, type ApiSpec, type Operation } from './spec.ts'
 
-export const JSON_TYPE = 'application/json; charset=utf-8'
-/** on every answer */
-export const HEADERS: Readonly<Record<string, string>> = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }
-/** DEL, C1 and bidi controls as \u escapes: the same JSON value, safe to print (BODY.md §5.6) */
-export const stringify = (value: unknown): string => escapeJsonText(JSON.stringify(value))
 
 const JSON_BODY = /^application\/json\s*(;\s*charset=("?)utf-8\2\s*)?$/i
 
@@ -68,7 +62,7 @@ export function buildApp (api: ApiServer): FastifyInstance {
       }
     }
   })
-  const { validatorCompiler, serializerCompiler } = compilers(spec, stringify)
+  const { validatorCompiler, serializerCompiler } = compilers(spec, jsonText)
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.removeAllContentTypeParsers()

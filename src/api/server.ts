@@ -21,14 +21,20 @@ import type { IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { isIP } from 'node:net'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { OosError } from '../errors.ts'
+import { OosError } from '../errors.ts'
 import { logger } from '../logger.ts'
 import { AddressInUseError, InvalidArgumentError, ListenFailedError } from '../node/errors.ts'
 import { toJson } from '../records/json.ts'
 import { ApiNotLoopbackError, ApiNotStartedError, ForbiddenError, InternalError, UnauthorizedError } from './errors.ts'
-import { asOosError, buildApp, HEADERS, JSON_TYPE, stringify } from './http.ts'
+import { escapeJsonText } from '../oos/text.ts'
 import type { Route } from './routes.ts'
 import type { ApiHandlers, ApiStats } from './types.ts'
+
+/** DEL, C1 and bidi controls as \u escapes: the same JSON value, safe to print (BODY.md §5.6) */
+export const jsonText = (value: unknown): string => escapeJsonText(JSON.stringify(value))
+
+/** on every answer */
+export const ANSWER_HEADERS: Readonly<Record<string, string>> = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }
 
 export { API_ROUTES, BODY_LIMIT, KiB, MiB, PUBLISH_BODY_LIMIT, ROUTES } from './routes.ts'
 
@@ -164,6 +170,8 @@ export class ApiServer {
     if (this.app !== undefined) return
     if (!isLoopbackHost(this.host)) throw new ApiNotLoopbackError(`the API listens on loopback only (127.0.0.0/8, ::1, localhost), not ${JSON.stringify(this.host)}`)
     if (!Number.isInteger(this.port) || this.port < 0 || this.port > 65535) throw new InvalidArgumentError(`bad API port ${this.port}`)
+    // fastify, Ajv and the spec are loaded when a server starts, not by every importer of this module (the CLI)
+    const { buildApp } = await import('./http.ts')
     const app = buildApp(this)
     await app.ready()
     // listened on here, not with app.listen(): that would bind `localhost` to every address it resolves to
@@ -249,7 +257,7 @@ export class ApiServer {
     const r = { params: req.params as Record<string, string>, query: (req.query ?? {}) as Record<string, unknown>, body: (req.body ?? {}) as Record<string, unknown> }
     const result = await route.run(this.handlers, r, { signal: this.signal(req) })
     const value = route.path === '/v1/status' ? { ...(result as object), api: this.stats() } : result
-    reply.code(200).headers(HEADERS)
+    reply.code(200).headers(ANSWER_HEADERS).type('application/json; charset=utf-8')
     return toJson(value)
   }
 
@@ -277,7 +285,7 @@ export class ApiServer {
   fail (req: FastifyRequest, reply: FastifyReply, err: unknown): void {
     const method = req.method
     const pathname = req.url.split('?')[0]
-    const known = asOosError(err)
+    const known = err instanceof OosError ? err : undefined
     let status: number
     let error: { code: string, message: string, path?: string }
     if (known !== undefined && known.code !== 'INTERNAL') {
@@ -293,13 +301,13 @@ export class ApiServer {
     }
     if (reply.sent) return
     this.count(status, error.code)
-    const headers: Record<string, string> = { ...HEADERS }
+    const headers: Record<string, string> = { ...ANSWER_HEADERS }
     if (status === 401) headers['www-authenticate'] = 'Bearer'
     const allow = (err as { allow?: unknown } | undefined)?.allow
     if (status === 405 && typeof allow === 'string') headers.allow = allow
     // whatever of the request body is still unread is read and discarded, so the client sees this answer
     if (!req.raw.complete) req.raw.resume()
-    void reply.code(status).headers(headers).type(JSON_TYPE).serializer(stringify).send({ error })
+    void reply.code(status).headers(headers).type('application/json; charset=utf-8').serializer(jsonText).send({ error })
   }
 }
 
