@@ -89,10 +89,15 @@ export function loadSpec (): ApiSpec {
   return cached
 }
 
-/** Ajv instances, made on the first compile: strict for bodies and answers, coercing for query and path strings. */
+/**
+ * Ajv instances, made on the first compile: strict for bodies and answers, coercing for query
+ * and path strings. One per process, shared by every server (tests start many), with the
+ * functions it compiled: a schema is compiled once.
+ */
 class Validators {
   private exact?: InstanceType<typeof Ajv2020>
   private coercing?: InstanceType<typeof Ajv2020>
+  private readonly compiled = new Map<string, ValidateFunction>()
   private readonly defs: Schema
   constructor (defs: Schema) { this.defs = defs }
 
@@ -110,13 +115,19 @@ class Validators {
 
   /** a validator compiled when first called */
   lazy (schema: Schema, coerce: boolean): (data: unknown) => ErrorObject | undefined {
-    let validate: ValidateFunction | undefined
+    const key = `${String(coerce)} ${JSON.stringify(schema)}`
+    let validate = this.compiled.get(key)
     return (data) => {
-      validate ??= this.ajv(coerce).compile(schema)
+      if (validate === undefined) {
+        validate = this.ajv(coerce).compile(schema)
+        this.compiled.set(key, validate)
+      }
       return validate(data) ? undefined : (validate.errors?.[0] ?? { keyword: 'unknown', instancePath: '', schemaPath: '', params: {}, message: 'is not valid' })
     }
   }
 }
+
+let validators: Validators | undefined
 
 /** `/via/0` + a missing or extra member → `via[0]`, `evidence.type` */
 function pathOf (e: ErrorObject): string {
@@ -149,18 +160,19 @@ export function compilers (spec: ApiSpec, stringify: (value: unknown) => string)
   validatorCompiler: (o: { schema: Schema, httpPart?: string }) => (data: unknown) => { error?: Error, value?: unknown }
   serializerCompiler: (o: { schema: Schema, method: string, url: string }) => (data: unknown) => string
 } {
-  const validators = new Validators(spec.defs)
+  validators ??= new Validators(spec.defs)
+  const v = validators
   return {
     validatorCompiler: ({ schema, httpPart }) => {
       const part = (httpPart ?? 'body') as Part
-      const check = validators.lazy(schema, part !== 'body')
+      const check = v.lazy(schema, part !== 'body')
       return (data) => {
         const e = check(data)
         return e === undefined ? { value: data } : { error: requestError(part, e) }
       }
     },
     serializerCompiler: ({ schema, method, url }) => {
-      const check = validators.lazy(schema, false)
+      const check = v.lazy(schema, false)
       return (data) => {
         const e = check(data)
         if (e !== undefined) throw new InternalError(`the answer of ${method} ${url} does not match its schema in openapi.yaml: ${e.instancePath === '' ? 'the answer' : e.instancePath} ${e.message ?? ''}`.trim())
