@@ -18,7 +18,7 @@ import { createServer, type IncomingMessage } from 'node:http'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import { BadRequestError, InternalError, OosError } from '../errors.ts'
 import { PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.ts'
-import { BODY_LIMIT, KiB, ROUTES, unrouted, type Route } from './routes.ts'
+import { BODY_LIMIT, KiB, requestError, ROUTES, unrouted, type Route } from './routes.ts'
 import { jsonText, type ApiServer } from './server.ts'
 import { compilers, loadSpec, type ApiSpec, type Operation } from './spec.ts'
 
@@ -62,7 +62,7 @@ export function buildApp (api: ApiServer): FastifyInstance {
       }
     }
   })
-  const { validatorCompiler, serializerCompiler } = compilers(spec, jsonText)
+  const { validatorCompiler, serializerCompiler } = compilers(spec, jsonText, requestError)
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.removeAllContentTypeParsers()

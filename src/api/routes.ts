@@ -4,11 +4,12 @@
  * parameters) is checked before `run` against the operation's schemas in openapi.yaml
  * (spec.ts); `run` only does what a schema cannot say (multiaddrs, case-insensitive values).
  */
-import { NotFoundError } from '../node/errors.ts'
+import { InvalidArgumentError, NotFoundError } from '../node/errors.ts'
 import type { OosError } from '../errors.ts'
 import { BadRequestError, MethodNotAllowedError } from './errors.ts'
 import type { Evidence } from '../oos/types.ts'
 import { checkAddress } from '../net/address.ts'
+import type { ErrorObject, Part } from './spec.ts'
 import type { ApiHandlers, CallOptions, ClaimsInput } from './types.ts'
 
 export const KiB = 1024
@@ -159,4 +160,28 @@ export function unrouted (method: string, pathname: string): OosError & { allow?
   const allowed = PATTERNS.filter(p => p.re.test(pathname) && p.method !== method).map(p => p.method)
   if (allowed.length > 0) return Object.assign(new MethodNotAllowedError(`${method} is not allowed on ${pathname} (allowed: ${allowed.join(', ')})`), { allow: allowed.join(', ') })
   return new NotFoundError(`no such API route: ${method} ${pathname}`)
+}
+
+/** `/via/0` + a missing or extra member → `via[0]`, `evidence.type` */
+function pathOf (e: ErrorObject): string {
+  const segs = e.instancePath.split('/').slice(1).map(s => s.replaceAll('~1', '/').replaceAll('~0', '~'))
+  if (e.keyword === 'additionalProperties') segs.push(String(e.params.additionalProperty))
+  if (e.keyword === 'required') segs.push(String(e.params.missingProperty))
+  return segs.reduce((p, s) => /^[0-9]+$/.test(s) ? `${p}[${s}]` : p === '' ? s : `${p}.${s}`, '')
+}
+
+/**
+ * The typed error of a request part that does not match its schema (spec.ts), with the code
+ * it had before the API moved to fastify: `BAD_REQUEST` for the body, an unknown query
+ * parameter or a path value, `INVALID_ARGUMENT` for a query value (`seq`, `limit`).
+ */
+export function requestError (part: Part, e: ErrorObject): OosError {
+  const path = pathOf(e)
+  const where = part === 'body' ? 'the request body' : part === 'querystring' ? 'the query' : 'the path'
+  const opts = path === '' ? {} : { path }
+  if (e.keyword === 'additionalProperties') {
+    return new BadRequestError(`unknown ${part === 'body' ? 'field' : part === 'querystring' ? 'query parameter' : 'path parameter'} ${JSON.stringify(path.split('.').pop())}`, opts)
+  }
+  const message = `${path === '' ? where : path} ${e.keyword === 'required' ? 'is required' : e.message ?? 'is not valid'}`
+  return part === 'querystring' ? new InvalidArgumentError(message, opts) : new BadRequestError(message, opts)
 }

@@ -6,16 +6,14 @@
  * Validators are Ajv (JSON Schema 2020-12, the dialect of OpenAPI 3.1), compiled on first use
  * so that starting a node does not pay for routes it is never asked. Bodies are validated as
  * sent (no coercion, no defaults filled in, nothing removed); query and path values are
- * strings on the wire and are coerced to the documented type. A request that does not match
- * is refused with the code it had before the API moved to fastify: `BAD_REQUEST` for the
- * body, an unknown query parameter or a path value, `INVALID_ARGUMENT` for a query value.
+ * strings on the wire and are coerced to the documented type.
  */
 import { readFileSync } from 'node:fs'
 import _Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
+export type { ErrorObject }
 import _addFormats from 'ajv-formats'
 import YAML from 'yaml'
-import { BadRequestError, InternalError, type OosError } from '../errors.ts'
-import { InvalidArgumentError } from '../node/errors.ts'
+import { InternalError } from '../errors.ts'
 
 // CommonJS modules: their default export is the module object under NodeNext
 const Ajv2020 = ((_Ajv2020 as unknown as { default?: typeof _Ajv2020 }).default ?? _Ajv2020) as unknown as typeof _Ajv2020.default
@@ -129,34 +127,14 @@ class Validators {
 
 let validators: Validators | undefined
 
-/** `/via/0` + a missing or extra member → `via[0]`, `evidence.type` */
-function pathOf (e: ErrorObject): string {
-  const segs = e.instancePath.split('/').slice(1).map(s => s.replaceAll('~1', '/').replaceAll('~0', '~'))
-  if (e.keyword === 'additionalProperties') segs.push(String(e.params.additionalProperty))
-  if (e.keyword === 'required') segs.push(String(e.params.missingProperty))
-  return segs.reduce((p, s) => /^[0-9]+$/.test(s) ? `${p}[${s}]` : p === '' ? s : `${p}.${s}`, '')
-}
-
-/** The typed error of a request part that does not match its schema. */
-export function requestError (part: Part, e: ErrorObject): OosError {
-  const path = pathOf(e)
-  const where = part === 'body' ? 'the request body' : part === 'querystring' ? 'the query' : 'the path'
-  const opts = path === '' ? {} : { path }
-  if (e.keyword === 'additionalProperties') {
-    return new BadRequestError(`unknown ${part === 'body' ? 'field' : part === 'querystring' ? 'query parameter' : 'path parameter'} ${JSON.stringify(path.split('.').pop())}`, opts)
-  }
-  const message = `${path === '' ? where : path} ${e.keyword === 'required' ? 'is required' : e.message ?? 'is not valid'}`
-  // a query value: INVALID_ARGUMENT, as when the handlers checked it (`seq`, `limit`, `confidence`)
-  return part === 'querystring' ? new InvalidArgumentError(message, opts) : new BadRequestError(message, opts)
-}
-
 /**
  * fastify's `validatorCompiler` and `serializerCompiler` for the schemas of `loadSpec()`:
- * a request part that does not match is a typed error (above); an answer that does not match
+ * a request part that does not match is the typed error `requestError` makes of Ajv's first
+ * error (routes.ts); an answer that does not match
  * is an `InternalError` (a 500 with a generic message; the detail is logged), so no
  * undocumented answer leaves the node.
  */
-export function compilers (spec: ApiSpec, stringify: (value: unknown) => string): {
+export function compilers (spec: ApiSpec, stringify: (value: unknown) => string, requestError: (part: Part, e: ErrorObject) => Error): {
   validatorCompiler: (o: { schema: Schema, httpPart?: string }) => (data: unknown) => { error?: Error, value?: unknown }
   serializerCompiler: (o: { schema: Schema, method: string, url: string }) => (data: unknown) => string
 } {
