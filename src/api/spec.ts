@@ -103,7 +103,8 @@ class Validators {
     const existing = coerce ? this.coercing : this.exact
     if (existing !== undefined) return existing
     // strict: false, for the OpenAPI annotations (`x-http-status`, `examples`) in the schemas
-    const ajv = new Ajv2020({ strict: false, allErrors: false, coerceTypes: coerce, useDefaults: false, removeAdditional: false })
+    // validateSchema: false: the spec's schemas are checked against the meta-schema by tests/api/openapi.test.ts, not at every start
+    const ajv = new Ajv2020({ strict: false, validateSchema: false, allErrors: false, coerceTypes: coerce, useDefaults: false, removeAdditional: false })
     addFormats(ajv, ['date-time'])
     ajv.addSchema(this.defs)
     if (coerce) this.coercing = ajv
