@@ -10,7 +10,9 @@ import { BadRequestError, MethodNotAllowedError } from './errors.ts'
 import type { Evidence } from '../oos/types.ts'
 import { checkAddress } from '../net/address.ts'
 import type { ErrorObject, Part } from './spec.ts'
-import type { ApiHandlers, CallOptions, ClaimsInput } from './types.ts'
+import type {
+  AdoptInput, ApiHandlers, CallOptions, ClaimsInput, EndorseInput, ExportInput, FollowInput, PublishInput, RetractInput, TrustSetInput
+} from './types.ts'
 
 export const KiB = 1024
 export const MiB = 1024 * KiB
@@ -23,7 +25,7 @@ export const BODY_LIMIT = 64 * KiB
 export interface Request {
   params: Record<string, string>
   query: Record<string, unknown>
-  body: Record<string, any>
+  body: Record<string, unknown>
 }
 
 export interface Route {
@@ -46,6 +48,9 @@ function defined<T extends Record<string, unknown>> (o: T): T {
 
 const upper = (v: unknown): string | undefined => typeof v === 'string' ? v.toUpperCase() : undefined
 
+/** the body as its handler's input: its schema admitted it, and refuses members the input does not have */
+const input = <T>(body: Record<string, unknown>): T => body as T
+
 /** The routes, in the order they are matched. Exported so tests can hold them against openapi.yaml. */
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/status', operationId: 'status', run: async (h, _r, o) => await h.status(o) },
@@ -54,22 +59,25 @@ export const ROUTES: readonly Route[] = [
     path: '/v1/publish',
     operationId: 'publish',
     limit: PUBLISH_BODY_LIMIT,
-    run: async (h, { body }, o) => await h.publish({ document: body.document, format: body.format ?? 'md' }, o)
+    run: async (h, { body }, o) => {
+      const b = input<PublishInput>(body)
+      return await h.publish({ document: b.document, format: b.format ?? 'md' }, o)
+    }
   },
   {
     method: 'POST',
     path: '/v1/follow',
     operationId: 'follow',
     run: async (h, { body }, o) => {
-      const via = body.via as string[] | undefined
-      for (const [i, a] of (via ?? []).entries()) {
+      const b = input<FollowInput>(body)
+      for (const [i, a] of (b.via ?? []).entries()) {
         const r = checkAddress(a, 'optional')
         if (typeof r === 'string') throw new BadRequestError(`via[${i}] ${r}`, { path: `via[${i}]` })
       }
-      return await h.follow(defined({ org: body.org, via }), o)
+      return await h.follow(b, o)
     }
   },
-  { method: 'POST', path: '/v1/unfollow', operationId: 'unfollow', run: async (h, { body }, o) => await h.unfollow({ org: body.org }, o) },
+  { method: 'POST', path: '/v1/unfollow', operationId: 'unfollow', run: async (h, { body }, o) => await h.unfollow(input<{ org: string }>(body), o) },
   {
     method: 'POST',
     path: '/v1/stop',
@@ -108,31 +116,34 @@ export const ROUTES: readonly Route[] = [
     method: 'POST',
     path: '/v1/export',
     operationId: 'exportCar',
-    run: async (h, { body }, o) => await h.exportCar({ org: body.org, path: body.path, ...(body.force === true ? { force: true } : {}) }, o)
+    run: async (h, { body }, o) => {
+      const { force, ...b } = input<ExportInput>(body)
+      return await h.exportCar({ ...b, ...(force === true ? { force } : {}) }, o)
+    }
   },
-  { method: 'POST', path: '/v1/import', operationId: 'importCar', run: async (h, { body }, o) => await h.importCar({ path: body.path }, o) },
+  { method: 'POST', path: '/v1/import', operationId: 'importCar', run: async (h, { body }, o) => await h.importCar(input<{ path: string }>(body), o) },
   {
     method: 'POST',
     path: '/v1/endorse',
     operationId: 'endorse',
     run: async (h, { body }, o) => {
       // the evidence type is case-insensitive, as in the format (the handler checks it)
-      const evidence = body.evidence === undefined ? undefined : { type: upper(body.evidence.type) as Evidence, text: body.evidence.text as string }
-      return await h.endorse(defined({ target: body.target, stance: body.stance, note: body.note, evidence, expiresAt: body.expiresAt }), o)
+      const { evidence, ...b } = input<EndorseInput>(body)
+      return await h.endorse({ ...b, ...(evidence !== undefined ? { evidence: { type: upper(evidence.type) as Evidence, text: evidence.text } } : {}) }, o)
     }
   },
   {
     method: 'POST',
     path: '/v1/retract',
     operationId: 'retract',
-    run: async (h, { body }, o) => await h.retract(defined({ target: body.target, reason: body.reason }), o)
+    run: async (h, { body }, o) => await h.retract(input<RetractInput>(body), o)
   },
   {
     method: 'POST',
     path: '/v1/adopt',
     operationId: 'adopt',
     limit: PUBLISH_BODY_LIMIT,
-    run: async (h, { body }, o) => await h.adopt(defined({ cid: body.cid, draft: body.draft }), o)
+    run: async (h, { body }, o) => await h.adopt(input<AdoptInput>(body), o)
   },
   { method: 'GET', path: '/v1/provenance/{cid}', operationId: 'provenance', run: async (h, { params }, o) => await h.provenance({ cid: params.cid }, o) },
   { method: 'GET', path: '/v1/trust', operationId: 'trust', run: async (h, _r, o) => await h.trust(o) },
@@ -140,7 +151,7 @@ export const ROUTES: readonly Route[] = [
     method: 'POST',
     path: '/v1/trust',
     operationId: 'trustSet',
-    run: async (h, { body }, o) => await h.trustSet({ org: body.org, level: body.level }, o)
+    run: async (h, { body }, o) => await h.trustSet(input<TrustSetInput>(body), o)
   }
 ]
 
@@ -182,6 +193,9 @@ export function requestError (part: Part, e: ErrorObject): OosError {
   if (e.keyword === 'additionalProperties') {
     return new BadRequestError(`unknown ${part === 'body' ? 'field' : part === 'querystring' ? 'query parameter' : 'path parameter'} ${JSON.stringify(path.split('.').pop())}`, opts)
   }
-  const message = `${path === '' ? where : path} ${e.keyword === 'required' ? 'is required' : e.message ?? 'is not valid'}`
+  const what = e.keyword === 'required'
+    ? 'is required'
+    : e.keyword === 'enum' && Array.isArray(e.params.allowedValues) ? `must be one of ${e.params.allowedValues.join(', ')}` : e.message ?? 'is not valid'
+  const message = `${path === '' ? where : path} ${what}`
   return part === 'querystring' ? new InvalidArgumentError(message, opts) : new BadRequestError(message, opts)
 }

@@ -47,18 +47,26 @@ function rebase<T> (value: T): T {
   return JSON.parse(JSON.stringify(value).replaceAll('"#/components/schemas/', `"${SCHEMAS_ID}#/$defs/`)) as T
 }
 
+/** the members of an OpenAPI operation read here */
+interface OpenApiOperation {
+  operationId: string
+  parameters?: Array<{ name: string, in: string, required?: boolean, schema: Schema }>
+  requestBody?: { content?: Record<string, { schema?: Schema }> }
+  responses?: Record<string, { content?: Record<string, { schema?: Schema }> }>
+}
+
 let cached: ApiSpec | undefined
 
 /** protocol/openapi.yaml as route schemas (read once per process). */
 export function loadSpec (): ApiSpec {
   if (cached !== undefined) return cached
-  const doc = YAML.parse(readFileSync(SPEC_URL, 'utf8')) as { paths: Record<string, Record<string, any>>, components: { schemas: Schema } }
+  const doc = YAML.parse(readFileSync(SPEC_URL, 'utf8')) as { paths: Record<string, Record<string, OpenApiOperation | undefined>>, components: { schemas: Schema } }
   const operations: Operation[] = []
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const m of METHODS) {
       const op = item[m]
       if (op === undefined) continue
-      const params: Array<{ name: string, in: string, required?: boolean, schema: Schema }> = op.parameters ?? []
+      const params = op.parameters ?? []
       const object = (where: string): Schema => {
         const ps = params.filter(p => p.in === where)
         return {
