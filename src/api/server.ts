@@ -220,7 +220,7 @@ export class ApiServer {
     await app.close()
   }
 
-  // ---- what the app's hooks call (api/app.ts) -------------------------------------
+  // ---- what the fastify app's hooks and routes call (http.ts) --------------------------
 
   /** onRequest: counted, given an abort signal (aborted when the client goes or the server stops), then checked. */
   admit (req: FastifyRequest, reply: FastifyReply): void {

@@ -60,7 +60,13 @@ let cached: ApiSpec | undefined
 /** protocol/openapi.yaml as route schemas (read once per process). */
 export function loadSpec (): ApiSpec {
   if (cached !== undefined) return cached
-  const doc = YAML.parse(readFileSync(SPEC_URL, 'utf8')) as { paths: Record<string, Record<string, OpenApiOperation | undefined>>, components: { schemas: Schema } }
+  let text: string
+  try {
+    text = readFileSync(SPEC_URL, 'utf8')
+  } catch (err) {
+    throw new InternalError(`cannot read the API's schemas (${SPEC_URL.pathname}): ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`, { cause: err })
+  }
+  const doc = YAML.parse(text) as { paths: Record<string, Record<string, OpenApiOperation | undefined>>, components: { schemas: Schema } }
   const operations: Operation[] = []
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const m of METHODS) {
