@@ -14,7 +14,7 @@ import type { ApiHandlers } from '../../src/api/types.ts'
 const ORG = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK'
 const CID = 'bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
 
-interface Answer { status: number, text: string, json: any }
+interface Answer { status: number, text: string, json: any, headers: Record<string, unknown> }
 
 async function call (server: ApiServer, method: string, path: string, options: { body?: string, type?: string, token?: boolean } = {}): Promise<Answer> {
   return await new Promise((resolve, reject) => {
@@ -31,7 +31,7 @@ async function call (server: ApiServer, method: string, path: string, options: {
         const text = Buffer.concat(parts).toString('utf8')
         let json: any
         try { json = JSON.parse(text) } catch { json = undefined }
-        resolve({ status: res.statusCode ?? 0, text, json })
+        resolve({ status: res.statusCode ?? 0, text, json, headers: res.headers })
       })
       res.on('error', reject)
     })
@@ -162,6 +162,16 @@ describe('schemas from protocol/openapi.yaml, enforced', () => {
     // the same routes answer when the answer is right
     expect((await call(server, 'POST', '/v1/unfollow', { body: JSON.stringify({ org: ORG }) })).json).toEqual({ org: ORG, removed: false })
     expect((await call(server, 'GET', '/v1/status')).json).toMatchObject({ org: ORG, api: { requests: expect.any(Number) } })
+  })
+
+  it('answers carry the headers they carried before fastify, and no others', async () => {
+    const names = (a: Answer): string[] => Object.keys(a.headers).filter(h => !['date', 'connection', 'keep-alive'].includes(h)).sort()
+    const ok = await call(server, 'GET', '/v1/status')
+    expect(ok.headers).toMatchObject({ 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(ok.text)), 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' })
+    expect(names(ok)).toEqual(['cache-control', 'content-length', 'content-type', 'x-content-type-options'])
+    const bad = await call(server, 'POST', '/v1/publish', { body: '{}' })
+    expect(names(bad)).toEqual(['cache-control', 'content-length', 'content-type', 'x-content-type-options'])
+    expect(names(await call(server, 'GET', '/v1/status', { token: false }))).toEqual(['cache-control', 'content-length', 'content-type', 'www-authenticate', 'x-content-type-options'])
   })
 
   it('a path that does not decode is a 400 for the token holder, and a 401 for anyone else', async () => {
