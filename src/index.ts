@@ -61,9 +61,27 @@ export { CarInvalidError, CAR_READ_LIMITS } from './node/car-file.ts'
 export { verifyStored } from './node/verify.ts'
 export type { VerifyReport } from './node/verify.ts'
 
-// errors: the base class, the catalogue, one class per code
-export { OosError, errorClasses, errorFromCode, AbortedError, BadRequestError, TimeoutError, InternalError, NotStartedError } from './errors.ts'
-export type { ErrorCtor } from './errors.ts'
+// the application layer: every operation, over a running node or offline over a home
+export { nodeApp } from './app/node.ts'
+export type { NodeAppInit, RunningNode } from './app/node.ts'
+export { withOfflineApp, withHome } from './app/offline.ts'
+export type { OfflineAppOptions, OpenHome } from './app/offline.ts'
+export { localApp } from './app/local.ts'
+export type { OrgSigner } from './app/local.ts'
+export { orgSigner, rotateKey } from './app/keys.ts'
+export type { RotateKeyInput, RotateKeyResult } from './app/keys.ts'
+export { trustedSetOf } from './app/settings.ts'
+export { provenanceOfCar } from './app/files.ts'
+export { checkAddress, isLoopbackHost } from './app/address.ts'
+export type {
+  App, LocalApp, CallOptions, PublishInput, PublishResult, ShowInput, ShowResult, LogInput, ClaimsInput, ClaimResult, VerifyResult,
+  EndorseInput, RetractInput, StatementResult, AdoptInput, AdoptApiResult, TrustSetInput, ExportInput, ExportResult, ImportResult,
+  FollowInput, UnfollowResult, ApiStatus
+} from './app/types.ts'
+export * from './app/errors.ts'
+
+// errors: the base class, the catalogue (every code), one class per code
+export * from './errors.ts'
 export * from './node/errors.ts'
 export * from './ingest/errors.ts'
 export * from './store/errors.ts'

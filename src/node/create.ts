@@ -54,26 +54,24 @@ export async function createNode (init: NodeConfig): Promise<OosNode> {
   const ingest = new Ingest({ store }, { workers: init.workers ?? 0 })
   const follows = new Follows(home)
   const blocked = new Set<string>()
-  let libp2p: OosLibp2p | undefined
   const logger = init.logger ?? nodeLogger(config.name)
-  const violations = new Violations({ blocked, hangUp: async (p) => { await libp2p?.hangUp(p) }, logger })
+  const violations = new Violations({ blocked, hangUp: async (p) => { await libp2p.hangUp(p) }, logger })
   const audit = auditLog({ dir: homePaths(home).audit, ...init.audit })({ ingest, violations, logger })
   const keysOf = async (o: string): ReturnType<Ingest['keys']> => await ingest.keys(o)
   // peers dialled through a follow's `via` and the orgs' bound peers (reach.ts fills it)
   const privileged = new Set<string>()
   const policy = new ConnectionPolicy(init.connectionPolicy, { blocked, privileged: p => privileged.has(p.toString()) })
-  libp2p = await createNet({ privateKey: nodeKey, listen: init.listen, bootstrap: init.bootstrap, mdns: init.mdns, policy, keysOf, metrics: init.metrics, start: false })
+  const libp2p: OosLibp2p = await createNet({ privateKey: nodeKey, listen: init.listen, bootstrap: init.bootstrap, mdns: init.mdns, policy, keysOf, metrics: init.metrics, start: false })
   const orgs = (): string[] => [org, ...follows.list().map(f => f.org)]
   const report = (peer: Parameters<Violations['report']>[0], code: string): void => { violations.report(peer, code) }
   const base = { logger, metrics: libp2p.metrics }
   registerDoorMetrics(base.metrics, ingest, violations)
 
-  let node: OosNode | undefined
   const reqresp = reqResp({ ...init.reqresp, onViolation: report })({ libp2p, store, ingest })
   const repl = replicator({
     orgs,
     intervalMs: init.antiEntropyMs,
-    onSynced: (o, seq) => { if (node !== undefined && follows.has(o)) emit<OosNodeEvents, FollowSyncedEvent>(node, 'follow:synced', () => ({ org: o, seq })) }
+    onSynced: (o, seq) => { if (follows.has(o)) emit<OosNodeEvents, FollowSyncedEvent>(node, 'follow:synced', () => ({ org: o, seq })) }
   })({ ...base, libp2p, store, api: reqresp })
   const hintsService = hints({ keysOf, report })({ ...base, libp2p, store, replicator: repl, api: reqresp })
   const router = gossipRouter({ org, orgs })({ ...base, libp2p, store, ingest, hints: hintsService, replicator: repl, violations })
@@ -88,7 +86,8 @@ export async function createNode (init: NodeConfig): Promise<OosNode> {
     update: async (o, peers) => await repl.update(o, peers),
     findProviders: async (o, options) => await advertiserService.findProviders(o, options)
   })
-  node = new OosNode({
+  // the services above reach the node (its events) only once it runs, after this
+  const node = new OosNode({
     config,
     orgKey,
     signingKey,

@@ -255,7 +255,7 @@ function libp2pPart (libp2p: OosLibp2p): Startable {
   return {
     start: async () => { await libp2p.start() },
     stop: async () => {
-      const hb = (libp2p.services.pubsub as any).status?.heartbeatTimeout
+      const hb = (libp2p.services.pubsub as unknown as { status?: { heartbeatTimeout?: NodeJS.Timeout } }).status?.heartbeatTimeout
       await libp2p.stop()
       clearTimeout(hb)
     }

@@ -9,7 +9,7 @@ export { provenance, STALE_AFTER_MS, CONFIRMATIONS_NEEDED, MAX_DERIVATION_DEPTH 
 export type { ProvenanceReport, ProvenanceOptions, EndorsementEntry, EndorsementStatus, DerivationNode, Verdict } from './provenance.ts'
 export { adopt, nextClaimId, ADOPTED_SECTION } from './adopt.ts'
 export type { AdoptResult, AdoptConflict, AdoptOptions, ConflictKind } from './adopt.ts'
-export { loadTrustSettings, saveTrustSettings, setTrust, effectiveTrusted, trustedSetOf, trustView, trustPath, emptySettings } from './settings.ts'
+export { loadTrustSettings, saveTrustSettings, setTrust, effectiveTrusted, trustView, trustPath, emptySettings } from './settings.ts'
 export type { TrustSettings, TrustLevel, TrustRow } from './settings.ts'
 export { makeRotation, keyDigest, keyState, equivocations } from './keys.ts'
 export type { RotationInput, RotationInfo, KeyState, EquivocationProof } from './keys.ts'

@@ -9,7 +9,7 @@
  */
 import type { CID } from 'multiformats/cid'
 import { currentKey, keyHistory, keyValidAt } from '../ingest/authority.ts'
-import { NotFoundError } from '../node/errors.ts'
+import { NotFoundError } from '../errors.ts'
 import { decodeRecord } from '../records/codec.ts'
 import type { EndorsementRecord, NodeBindingRecord } from '../records/types.ts'
 import type { Claim, Evidence } from '../oos/types.ts'

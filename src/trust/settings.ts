@@ -8,8 +8,7 @@ import { join } from 'node:path'
 import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
 import { isDid } from '../identity/did.ts'
-import { Follows } from '../node/follows.ts'
-import { HomeCorruptError, InvalidArgumentError } from '../node/errors.ts'
+import { HomeCorruptError, InvalidArgumentError } from '../errors.ts'
 import type { SignedRecord } from '../records/types.ts'
 import type { Store } from '../store/store.ts'
 import { equivocations, keyState } from './keys.ts'
@@ -66,10 +65,11 @@ export function setTrust (settings: TrustSettings, org: string, level: TrustLeve
   return { version: 1, trusted, untrusted }
 }
 
-type FollowSource = Follows | Iterable<string>
+/** The orgs we follow (the home's follows.json, read by the caller: app/settings.ts). */
+type FollowSource = Iterable<string>
 
 function followed (follows: FollowSource): Set<string> {
-  return new Set(follows instanceof Follows ? follows.list().map(f => f.org) : follows)
+  return new Set(follows)
 }
 
 /** follows + trusted − untrusted (+ ourselves). */
@@ -79,13 +79,6 @@ export function effectiveTrusted (settings: TrustSettings, follows: FollowSource
   for (const o of settings.untrusted) out.delete(o)
   if (self !== undefined) out.add(self)
   return out
-}
-
-/** The effective trusted set of a home: its follows.json and trust.json. */
-export async function trustedSetOf (home: string, self?: string): Promise<Set<string>> {
-  const follows = new Follows(home)
-  await follows.load()
-  return effectiveTrusted(await loadTrustSettings(home), follows, self)
 }
 
 export interface TrustRow {

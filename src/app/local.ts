@@ -1,0 +1,95 @@
+/**
+ * The operations of the app that need only the store, the ingest door, the home and the org
+ * key: publish, show, log, claims, verify, CAR export and import, and the trust layer's
+ * (trust.ts); over a running node, node.ts adds status, follow and unfollow. The CLI runs them
+ * offline (offline.ts) and the HTTP API serves them, with results as plain JSON.
+ */
+import { isAbsolute } from 'node:path'
+import type { Ingest } from '../ingest/ingest.ts'
+import { exportCar, importCar } from '../node/car.ts'
+import type { HomeConfig } from '../node/home.ts'
+import { publish as publishVersion } from '../node/publish.ts'
+import { claims as queryClaims, getVersion, log as queryLog, resolveOrg } from '../node/queries.ts'
+import { verifyStored } from '../node/verify.ts'
+import { parseOosJson, parseOosMarkdown, validateBody } from '../oos/index.ts'
+import { CONFIDENCE, EVIDENCE } from '../oos/types.ts'
+import { tryParseCid } from '../records/cid.ts'
+import type { Store } from '../store/store.ts'
+import { toJson } from '../records/json.ts'
+import { InvalidArgumentError, NoOrgKeyError } from '../errors.ts'
+import { PublishConflictError } from './errors.ts'
+import { trustApp } from './trust.ts'
+import type { ClaimResult, LocalApp, ShowResult, VerifyResult } from './types.ts'
+
+/** The org's signing key: its 32-byte seed, and its did when it is not the inception key. */
+export interface OrgSigner {
+  secretKey: Uint8Array
+  key?: string
+}
+
+/**
+ * `home` holds follows.json and trust.json (whom provenance reports count as trusted);
+ * without it only our own org is trusted and `trustSet` refuses.
+ */
+export function localApp (store: Store, ingest: Ingest, config: Pick<HomeConfig, 'org'>, signer?: OrgSigner, home?: string, from = 'api'): LocalApp {
+  return {
+    ...trustApp(store, ingest, { org: config.org, home, signer, from }),
+
+    async publish ({ document, format }, options = {}) {
+      if (signer === undefined) throw new NoOrgKeyError('this node was started without the org key, so it cannot publish')
+      if (typeof document !== 'string') throw new InvalidArgumentError('document must be a string', { path: 'document' })
+      if (format !== 'md' && format !== 'json') throw new InvalidArgumentError('format must be "md" or "json"', { path: 'format' })
+      const parsed = format === 'json' ? parseOosJson(document) : parseOosMarkdown(document)
+      const body = validateBody(parsed.body)
+      // serialized with every other publish of the org, the node's own included (node/publish.ts)
+      const r = await publishVersion(store, ingest, body, { org: config.org, secretKey: signer.secretKey, key: signer.key, signal: options.signal, from })
+      if (r.status === 'equivocation') {
+        throw new PublishConflictError(`version ${r.seq ?? '?'} (${r.cid.toString()}) conflicts with another version ${r.seq ?? '?'} of ${r.org} held here; it was kept only as an equivocation proof`)
+      }
+      return {
+        org: r.org,
+        seq: r.seq ?? 0,
+        cid: r.cid.toString(),
+        claims: r.claims?.length ?? 0,
+        corrections: parsed.corrections.map(c => ({ field: c.field, declared: toJson(c.declared), actual: toJson(c.actual) }))
+      }
+    },
+
+    async show ({ ref, seq }) {
+      const v = await getVersion(store, ref, seq)
+      return toJson({ cid: v.cid, rec: v.signed.rec, sig: v.signed.sig }) as ShowResult
+    },
+
+    async log ({ org, limit }) {
+      return await queryLog(store, await resolveOrg(store, org), { limit })
+    },
+
+    async claims ({ org, search, section, confidence, evidence }) {
+      if (confidence !== undefined && !(CONFIDENCE as readonly string[]).includes(confidence)) throw new InvalidArgumentError(`confidence must be one of ${CONFIDENCE.join(', ')}`, { path: 'confidence' })
+      if (evidence !== undefined && !(EVIDENCE as readonly string[]).includes(evidence)) throw new InvalidArgumentError(`evidence must be one of ${EVIDENCE.join(', ')}`, { path: 'evidence' })
+      const rows = await queryClaims(store, { org: org === undefined ? undefined : await resolveOrg(store, org), search, section, confidence, evidence })
+      return toJson(rows) as ClaimResult[]
+    },
+
+    async exportCar ({ org, path, force }, options = {}) {
+      if (!isAbsolute(path)) throw new InvalidArgumentError('path must be absolute', { path: 'path' })
+      const did = await resolveOrg(store, org)
+      // the same checks for the CLI and the API (node/files.ts): never into the home, never over a file without force
+      const r = await exportCar(store, did, path, { force, home, signal: options.signal, onProgress: options.onProgress })
+      return { org: did, file: path, root: r.root.toString(), blocks: r.blocks, bytes: r.bytes }
+    },
+
+    async importCar ({ path }, options = {}) {
+      if (!isAbsolute(path)) throw new InvalidArgumentError('path must be absolute', { path: 'path' })
+      return await importCar(ingest, path, { signal: options.signal, onProgress: options.onProgress })
+    },
+
+    async verify ({ cid }, options = {}) {
+      const parsed = tryParseCid(cid)
+      if (parsed === undefined) throw new InvalidArgumentError(`${JSON.stringify(cid)} is not a CID`, { path: 'cid' })
+      const report = await verifyStored(store, parsed, { signal: options.signal })
+      const first = report.errors[0]
+      return toJson({ ...report, ...(first !== undefined ? { code: first.code } : {}) }) as VerifyResult
+    }
+  }
+}
