@@ -67,7 +67,7 @@ export async function createNode (init: NodeConfig): Promise<OosNode> {
   const base = { logger, metrics: libp2p.metrics }
   registerDoorMetrics(base.metrics, ingest, violations)
 
-  const reqresp = reqResp({ ...init.reqresp, onViolation: report })({ libp2p, store, ingest })
+  const reqresp = reqResp({ ...init.reqresp, onViolation: report })({ libp2p, store, ingest, logger })
   const repl = replicator({
     orgs,
     intervalMs: init.antiEntropyMs,
