@@ -8,19 +8,17 @@ import type { PeerId, PrivateKey } from '@libp2p/interface'
 import { logger } from '../logger.ts'
 import { Ingest, type IngestResult } from '../ingest/ingest.ts'
 import { Store } from '../store/store.ts'
-import { K } from '../store/keys.ts'
 import { createNet, type OosLibp2p } from '../net/libp2p.ts'
 import { ConnectionPolicy, type ConnectionPolicyInit } from '../net/policy.ts'
 import { Gossip, type GossipItem } from '../net/gossip.ts'
 import { encodeAnnouncement, newer, type Announcement, decodeAnnouncement } from '../net/announce.ts'
 import { decodeHeadRecord, encodeHeadRecord, headKey, orgProviderCid } from '../net/dht.ts'
-import { mayAnnounce, rotationRecords } from '../ingest/authority.ts'
+import { mayAnnounce } from '../ingest/authority.ts'
 import { Hints } from './hints.ts'
 import { reqResp, type ReqResp, type ReqRespInit } from '../net/reqresp/index.ts'
 import { encodeSigned } from '../records/codec.ts'
-import type { NodeBindingRecord, SignedRecord } from '../records/types.ts'
-import * as dagCbor from '@ipld/dag-cbor'
-import { CID } from 'multiformats/cid'
+import type { NodeBindingRecord } from '../records/types.ts'
+import { readRec } from '../records/read.ts'
 import type { OosBody } from '../oos/types.ts'
 import { publish as publishVersion } from './publish.ts'
 import { Follows } from './follows.ts'
@@ -272,7 +270,7 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
 
   private async onLocal (r: IngestResult, bytes: Uint8Array): Promise<void> {
     if (r.kind === 'oos/version' && r.org === this.org && this.init.orgKey !== undefined) {
-      const rec = dagCbor.decode<SignedRecord>(bytes).rec
+      const rec = readRec(bytes)
       // a node whose key was rotated out must not announce with it (receivers reject that): it restarts with the new key
       if (!await this.mayAnnounce(r.seq as number)) return
       const ann = encodeAnnouncement({ org: this.org, seq: r.seq as number, cid: r.cid, createdAt: rec.createdAt, key: this.signingKey }, this.init.orgKey)
@@ -280,12 +278,11 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
       await this.gossip.announce(this.org, ann)
       this.bg(this.advertise(), 'advertise')
     } else if (r.kind !== 'oos/version') {
-      const rec = dagCbor.decode<SignedRecord>(bytes).rec
+      const rec = readRec(bytes)
       let topicOrg = rec.type === 'oos/endorsement' ? rec.targetOrg : rec.org
       if (rec.type === 'oos/retraction') {
         // withdrawing an endorsement: tell the followers of the claim's author, who hold it
-        const target = await this.store.get(rec.target)
-        const t = target === undefined ? undefined : dagCbor.decode<SignedRecord>(target).rec
+        const t = (await this.store.record(rec.target))?.rec
         if (t?.type === 'oos/endorsement') topicOrg = t.targetOrg
       }
       await this.gossip.publishRecord(topicOrg, bytes)
@@ -335,11 +332,11 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
   /** Gossip our latest statements again (at most `max`): receivers that hold them ignore them. */
   async regossipStatements (max = 200): Promise<number> {
     let n = 0
-    for await (const [, v] of this.store.scan(K.authoredPrefix(this.org), { limit: max })) {
+    for await (const cid of this.store.statementsBy(this.org, { limit: max })) {
       if (!this.started) break
-      const bytes = await this.store.get(CID.decode(v))
-      if (bytes === undefined) continue
-      await this.onLocal({ status: 'accepted', cid: CID.decode(v), kind: dagCbor.decode<SignedRecord>(bytes).rec.type, org: this.org }, bytes)
+      const held = await this.store.stored(cid)
+      if (held === undefined) continue
+      await this.onLocal({ status: 'accepted', cid, kind: held.signed.rec.type, org: this.org }, held.bytes)
       n++
     }
     return n
@@ -348,9 +345,8 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
   private async welcome (): Promise<void> {
     await new Promise(resolve => setTimeout(resolve, 200)) // let the mesh take the new peer in
     if (!this.started) return
-    const cur = await this.store.getRaw(K.binding(this.org))
-    const binding = cur === undefined ? undefined : await this.store.get(CID.decode(cur))
-    if (binding !== undefined) await this.gossip.publishRecord(this.org, binding)
+    const binding = await this.store.binding(this.org)
+    if (binding !== undefined) await this.gossip.publishRecord(this.org, binding.bytes)
     const own = this.announcements.get(this.org) ?? await this.ownAnnouncement()
     if (own !== undefined) await this.gossip.announce(this.org, own.bytes)
   }
@@ -376,7 +372,7 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
     }
     const own = this.announcements.get(this.org) ?? await this.ownAnnouncement()
     if (own !== undefined && this.started) {
-      const record = encodeHeadRecord(own.bytes, await rotationRecords(this.store, this.org))
+      const record = encodeHeadRecord(own.bytes, (await this.store.rotations(this.org)).map(r => r.bytes))
       await this.libp2p.contentRouting.put(headKey(this.org), record, { signal }).catch((err: Error) => { this.log('put head: %s', err.message) })
     }
   }

@@ -3,7 +3,6 @@
  * Records come out of the store already verified by the ingest door; decoding them again
  * here is plain DAG-CBOR decoding.
  */
-import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
 import { isDid } from '../identity/did.ts'
 import { claimCid } from '../records/claims.ts'
@@ -20,9 +19,7 @@ export interface StoredRecord<R extends UnsignedRecord = UnsignedRecord> {
 }
 
 export async function getRecord (store: Store, cid: CID): Promise<StoredRecord | undefined> {
-  const bytes = await store.get(cid)
-  if (bytes === undefined) return undefined
-  return { cid, bytes, signed: dagCbor.decode<SignedRecord>(bytes) }
+  return await store.stored(cid)
 }
 
 /** Resolve an org reference: a did, or the unique org whose pseudonym or did starts with / equals it. */
