@@ -88,7 +88,7 @@ describe('the store reader', () => {
     expect(await all(store.statementsBy(bob.did, { limit: 1 }))).toHaveLength(1)
     expect((await all(store.statements())).map(s => s.org)).toEqual([bob.did, bob.did, bob.did])
     const eq = await store.equivocations(alice.did)
-    expect(eq.map(e => [e.seq, strs(e.cids).sort()])).toEqual([[1, strs([w.alice[0], w.equivocating]).sort()]])
+    expect(eq.map(e => [e.seq, strs(e.cids).sort()])).toEqual([[1, strs([w.alice[0], w.equivocating as CID]).sort()]])
     expect(await store.equivocations(bob.did)).toEqual([])
     expect([...await store.orgsKnown()]).toEqual([alice.did])
     // 4 + 1 versions, the equivocating one, a rotation, a binding, 3 statements

@@ -32,11 +32,11 @@ export interface World {
   retraction: CID
   endorsement2: CID
   claim: CID
-  /** the second version of alice at seq 1 */
-  equivocating: CID
+  /** the second version of alice at seq 1 (none with `equivocate: false`) */
+  equivocating?: CID
 }
 
-export async function buildWorld (store: Store, ingest: Ingest): Promise<World> {
+export async function buildWorld (store: Store, ingest: Ingest, options: { equivocate?: boolean } = {}): Promise<World> {
   const take = async (bytes: Uint8Array): Promise<CID> => {
     const r = await ingest.ingest(bytes, { source: 'test' })
     if (r.status === 'duplicate') throw new Error('duplicate')
@@ -63,7 +63,8 @@ export async function buildWorld (store: Store, ingest: Ingest): Promise<World> 
   const endorsement = await take(await makeEndorsement({ org: bob.did, secretKey: bob.secretKey, target: claim, stance: 'endorse', now: T0 + 5000 }, store))
   const retraction = await take(await makeRetraction({ org: bob.did, secretKey: bob.secretKey, target: endorsement, reason: 'changed our mind', now: T0 + 6000 }, store))
   const endorsement2 = await take(await makeEndorsement({ org: bob.did, secretKey: bob.secretKey, target: claim, stance: 'dispute', now: T0 + 7000 }, store))
+  const world = { alice: versions, bob: bobVersions, rotation, binding, endorsement, retraction, endorsement2, claim }
+  if (options.equivocate === false) return world
   const other = signVersion({ ...smallBody('Alice', 1), claims: smallBody('Alice', 2).claims }, { org: alice.did, seq: 1, prev: null, createdAt: T0 + 5 }, alice.secretKey)
-  const equivocating = await take(other.bytes)
-  return { alice: versions, bob: bobVersions, rotation, binding, endorsement, retraction, endorsement2, claim, equivocating }
+  return { ...world, equivocating: await take(other.bytes) }
 }

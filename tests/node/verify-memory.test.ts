@@ -1,0 +1,61 @@
+/**
+ * Verification without disk (issue 13): `oos verify` of a record or of a CAR, and provenance
+ * (of a held claim, or of a CAR with --car), replay through the ingest door into a store in
+ * memory. Shown by taking the temp directory away: the old code made a LevelDB under it for
+ * each replay (mkdtemp → ENOENT); these need no disk at all.
+ */
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { provenance } from '../../src/app/replay.ts'
+import { exportCar, verifyCar, withCarStore } from '../../src/node/car.ts'
+import { verifyStored } from '../../src/node/verify.ts'
+import { Store } from '../../src/store/store.ts'
+import { Ingest } from '../../src/ingest/ingest.ts'
+import { tempDir } from '../helpers.ts'
+import { alice, bob, buildWorld, type World } from '../store/world.ts'
+
+describe('verification without disk', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>
+  let store: Store
+  let ingest: Ingest
+  let w: World
+  let saved: string | undefined
+  beforeEach(async () => {
+    dir = await tempDir()
+    store = new Store({ path: join(dir.path, 'db') })
+    await store.start()
+    ingest = new Ingest({ store })
+    w = await buildWorld(store, ingest, { equivocate: false })
+    saved = process.env.TMPDIR
+    process.env.TMPDIR = join(dir.path, 'no-such-tmp') // os.tmpdir() reads it on every call
+  })
+  afterEach(async () => {
+    if (saved === undefined) delete process.env.TMPDIR
+    else process.env.TMPDIR = saved
+    await ingest.stop()
+    await store.stop()
+    await dir.cleanup()
+  })
+
+  it('verifies a held record, a CAR, and makes provenance reports, with no temp directory to write to', async () => {
+    const stored = await verifyStored(store, w.alice[3])
+    expect(stored).toMatchObject({ valid: true, org: alice.did, seq: 4, rejected: 0 })
+    expect((await verifyStored(store, w.endorsement2)).valid).toBe(true)
+
+    const car = join(dir.path, 'alice.car')
+    await exportCar(store, alice.did, car)
+    const report = await verifyCar(car)
+    expect(report).toMatchObject({ valid: true, rejected: 0 })
+    // alice's 4 versions, her rotation and binding, bob's 3 statements about her claim
+    expect(report.accepted).toBe(9)
+
+    const held = await provenance(store, w.claim, { trusted: new Set([bob.did]) })
+    expect(held.author).toMatchObject({ org: alice.did, chain: { valid: true, head: 4, versions: 4, rotations: 1 }, binding: { present: true, signed: true } })
+    const fromCar = await withCarStore(car, async (s) => {
+      expect(s.inMemory).toBe(true)
+      return await provenance(s, w.claim, { trusted: new Set([bob.did]) })
+    })
+    expect(fromCar.verdict).toBe(held.verdict)
+    expect(fromCar.author.chain).toEqual(held.author.chain)
+  })
+})
