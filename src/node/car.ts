@@ -11,6 +11,7 @@ import { InternalError, OosError } from '../errors.ts'
 import { UnknownSourceError } from '../ingest/errors.ts'
 import { Ingest, type IngestResult } from '../ingest/ingest.ts'
 import { RecordTooLargeError } from '../records/errors.ts'
+import { StoreFullError } from '../store/errors.ts'
 import { Store } from '../store/store.ts'
 import { CarInvalidError, carWriter, withCar, type CarBlock } from './car-file.ts'
 import { GroupHeap, ImportPlan } from './car-order.ts'
@@ -207,7 +208,8 @@ export async function ingestBlocks (ingest: Ingest, blocks: BlockSource | CarBlo
       if (r.status === 'accepted') for (const c of r.claims ?? []) wake(c)
       options.onResult?.(r)
     } catch (err) {
-      if (err instanceof CarInvalidError || (err as Error)?.name === 'AbortError') throw err
+      // the file cannot be read on, or the replay's store is full, or the caller gave up: the whole run fails
+      if (err instanceof CarInvalidError || err instanceof StoreFullError || (err as Error)?.name === 'AbortError') throw err
       const e = err instanceof OosError ? err : new InternalError(String(err))
       const cid = b?.cid ?? (e as { cid?: CID }).cid
       if (wait && e instanceof UnknownSourceError && e.missing.length > 0) return { cid, e }
@@ -264,8 +266,9 @@ function count (report: ImportReport, cid: CID | undefined, e: OosError): void {
  * Import a CAR into a throw-away store in memory through a fresh ingest door, run `fn` on that store,
  * then delete it: a CAR is read exactly as records arriving from a peer.
  */
-export async function withCarStore<T> (path: string, fn: (store: Store, report: ImportReport) => Promise<T>, options: { signal?: AbortSignal, onProgress?: Progress } = {}): Promise<T> {
-  return await withScratch(async (ingest, store) => await fn(store, await importCar(ingest, path, options)))
+export async function withCarStore<T> (path: string, fn: (store: Store, report: ImportReport) => Promise<T>, options: { signal?: AbortSignal, onProgress?: Progress, maxBytes?: number } = {}): Promise<T> {
+  const { maxBytes, ...rest } = options
+  return await withScratch(async (ingest, store) => await fn(store, await importCar(ingest, path, rest)), { maxBytes })
 }
 
 /**
@@ -273,8 +276,8 @@ export async function withCarStore<T> (path: string, fn: (store: Store, report: 
  * replay or a CAR from a stranger writes nothing to the home or the temp directory), then
  * drop both.
  */
-export async function withScratch<T> (fn: (ingest: Ingest, store: Store) => Promise<T>): Promise<T> {
-  const store = new Store({ memory: true })
+export async function withScratch<T> (fn: (ingest: Ingest, store: Store) => Promise<T>, options: { maxBytes?: number } = {}): Promise<T> {
+  const store = new Store({ memory: true, maxBytes: options.maxBytes })
   await store.start()
   const ingest = new Ingest({ store })
   try {
@@ -289,7 +292,7 @@ export async function withScratch<T> (fn: (ingest: Ingest, store: Store) => Prom
  * Verify a CAR offline, through the same ingest door, into a throw-away store: every block
  * re-hashed, decoded, schema-checked, signature-checked, and every chain rebuilt from seq 1.
  */
-export async function verifyCar (path: string, options: { signal?: AbortSignal } = {}): Promise<ImportReport & { valid: boolean }> {
+export async function verifyCar (path: string, options: { signal?: AbortSignal, maxBytes?: number } = {}): Promise<ImportReport & { valid: boolean }> {
   return await withCarStore(path, async (store, report) => {
     const rootsOk = report.roots.length > 0 && await Promise.all(report.roots.map(async r => await store.has(CID.parse(r)))).then(x => x.every(Boolean))
     if (!rootsOk) { report.reasons.ROOT_MISSING = 1; report.rejected++ }

@@ -10,16 +10,26 @@ import { StoreNotStartedError } from './errors.ts'
 /** a LevelDB on disk, or one in memory (verification without disk) */
 export type Db = AbstractLevel<any, string, Uint8Array>
 
-/** A store's database while it is started (StoreNotStartedError otherwise). */
-const dbs = new WeakMap<object, () => Db>()
-
-export function register (store: object, db: () => Db): void { dbs.set(store, db) }
-
-export function dbOf (store: object): Db {
-  const db = dbs.get(store)
-  if (db === undefined) throw new StoreNotStartedError('not a store')
-  return db()
+/** What the transactor needs of a store: its database while started, and the budget a write is charged to. */
+export interface Internals {
+  /** the database (StoreNotStartedError when the store is not started) */
+  db: () => Db
+  /** charge `bytes` about to be written; throws StoreFullError past the store's budget */
+  charge: (bytes: number) => void
 }
+
+const internals = new WeakMap<object, Internals>()
+
+export function register (store: object, i: Internals): void { internals.set(store, i) }
+
+export function internalsOf (store: object): Internals {
+  const i = internals.get(store)
+  if (i === undefined) throw new StoreNotStartedError('not a store')
+  return i
+}
+
+/** A store's database while it is started (StoreNotStartedError otherwise). */
+export const dbOf = (store: object): Db => internalsOf(store).db()
 
 /** LevelDB hands back Buffers; callers get plain Uint8Arrays (no Buffer semantics leak). */
 export const view = (v: Uint8Array): Uint8Array => v.constructor === Uint8Array ? v : new Uint8Array(v.buffer, v.byteOffset, v.byteLength)

@@ -15,7 +15,7 @@ import { epochsOf, type KeyEpoch } from '../records/epochs.ts'
 import type { KeyRotationRecord, NodeBindingRecord, SignedRecord } from '../records/types.ts'
 import { cidText, K, SEP } from './keys.ts'
 import { count, getRaw, register, scan, type Db } from './level.ts'
-import { StoreLockedError, StoreNotStartedError } from './errors.ts'
+import { StoreFullError, StoreLockedError, StoreNotStartedError } from './errors.ts'
 
 export interface Head { seq: number, cid: CID, createdAt: number }
 export interface ChainEntry { seq: number, cid: CID, claims: CID[] }
@@ -45,7 +45,16 @@ export interface StoreInit {
   path?: string
   /** keep everything in memory (memory-level): verification and replays that touch no disk */
   memory?: boolean
+  /**
+   * for a store in memory: the most bytes (keys and values, as written) it takes; a write past
+   * it fails with STORE_FULL (a CAR from a stranger must not take all of our memory). Default
+   * `MEMORY_STORE_MAX_BYTES`.
+   */
+  maxBytes?: number
 }
+
+/** Default budget of a store in memory: 1 GiB written (a 3,000-version CAR of 10 KB versions writes about 32 MB). */
+export const MEMORY_STORE_MAX_BYTES = 1024 * 1024 * 1024
 
 /**
  * LevelDB tuning: records are already-dense DAG-CBOR of about 10 KB (a version of a
@@ -63,11 +72,21 @@ export class Store {
   private db?: Db
   private readonly path?: string
   private readonly log = logger('oosnet:store')
+  /** bytes written so far, and the most a store in memory takes */
+  private written = 0
+  private readonly maxBytes: number
 
   constructor (init: StoreInit) {
     if (init.memory !== true && init.path === undefined) throw new TypeError('a store needs a path, or memory: true')
     this.path = init.memory === true ? undefined : init.path
-    register(this, () => this.level)
+    this.maxBytes = this.path === undefined ? init.maxBytes ?? MEMORY_STORE_MAX_BYTES : Infinity
+    register(this, {
+      db: () => this.level,
+      charge: (bytes) => {
+        if (this.written + bytes > this.maxBytes) throw new StoreFullError(`the store in memory would hold more than ${this.maxBytes} bytes`)
+        this.written += bytes
+      }
+    })
   }
 
   /** whether this store keeps nothing on disk */

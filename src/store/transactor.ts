@@ -7,7 +7,7 @@
 import * as dagCbor from '@ipld/dag-cbor'
 import type { CID } from 'multiformats/cid'
 import { cidBytesText, cidText, K } from './keys.ts'
-import { dbOf, type Db } from './level.ts'
+import { internalsOf, type Internals } from './level.ts'
 import type { Head, Store } from './store.ts'
 import { encodeHead, encodeRun } from './values.ts'
 
@@ -27,9 +27,9 @@ export class Transactor {
   private readonly ops: Op[] = []
   /** heads set in this batch: only the last per org is written (a bulk sync sets many) */
   private readonly heads = new Map<string, Head>()
-  private readonly db: Db
+  private readonly store: Internals
 
-  constructor (db: Db) { this.db = db }
+  constructor (store: Internals) { this.store = store }
 
   /** writes planned and not yet committed */
   get size (): number { return this.ops.length + this.heads.size }
@@ -68,11 +68,15 @@ export class Transactor {
     for (const [org, head] of this.heads) this.put(K.head(org), encodeHead(head))
     this.heads.clear()
     const ops = this.ops.splice(0)
-    if (ops.length > 0) await this.db.batch(ops)
+    if (ops.length === 0) return
+    let bytes = 0
+    for (const op of ops) bytes += op.key.length + op.value.length
+    this.store.charge(bytes)
+    await this.store.db().batch(ops)
   }
 }
 
 /** A new writer over a started store. */
 export function transactor (store: Store): Transactor {
-  return new Transactor(dbOf(store))
+  return new Transactor(internalsOf(store))
 }

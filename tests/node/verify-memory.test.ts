@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { provenance } from '../../src/app/replay.ts'
 import { exportCar, verifyCar, withCarStore } from '../../src/node/car.ts'
 import { verifyStored } from '../../src/node/verify.ts'
+import { StoreFullError } from '../../src/store/errors.ts'
 import { Store } from '../../src/store/store.ts'
 import { Ingest } from '../../src/ingest/ingest.ts'
 import { tempDir } from '../helpers.ts'
@@ -57,5 +58,23 @@ describe('verification without disk', () => {
     })
     expect(fromCar.verdict).toBe(held.verdict)
     expect(fromCar.author.chain).toEqual(held.author.chain)
+  })
+
+  it('a replay in memory has a byte budget: past it the verification stops with STORE_FULL, and a fresh one under it verifies', async () => {
+    const car = join(dir.path, 'alice.car')
+    const { bytes } = await exportCar(store, alice.did, car)
+    const err = await verifyCar(car, { maxBytes: Math.floor(bytes / 2) }).catch((e: Error) => e)
+    expect(err).toBeInstanceOf(StoreFullError)
+    expect((err as StoreFullError).code).toBe('STORE_FULL')
+    expect((await verifyCar(car, { maxBytes: 4 * bytes })).valid).toBe(true)
+    // the store itself: a write past the budget fails and writes nothing
+    const small = new Store({ memory: true, maxBytes: 1 })
+    await small.start()
+    const door = new Ingest({ store: small })
+    try {
+      const first = await store.stored(w.alice[0])
+      await expect(door.ingest(first?.bytes as Uint8Array)).rejects.toThrow(StoreFullError)
+      expect(await small.has(w.alice[0])).toBe(false)
+    } finally { await door.stop(); await small.stop() }
   })
 })
