@@ -12,7 +12,7 @@ import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
 import { logger } from '../logger.ts'
 import { epochsOf, type KeyEpoch } from '../records/epochs.ts'
-import type { KeyRotationRecord, NodeBindingRecord, SignedRecord } from '../records/types.ts'
+import type { KeyRotationRecord, NodeBindingRecord, SignedRecord, VersionRecord } from '../records/types.ts'
 import { cidText, K, SEP } from './keys.ts'
 import { count, getRaw, register, scan, type Db } from './level.ts'
 import { StoreFullError, StoreLockedError, StoreNotStartedError } from './errors.ts'
@@ -138,6 +138,12 @@ export class Store {
   async record<R extends SignedRecord = SignedRecord> (cid: CID): Promise<R | undefined> {
     const bytes = await this.get(cid)
     return bytes === undefined ? undefined : dagCbor.decode<R>(bytes)
+  }
+
+  /** The unsigned version `cid` (undefined when not held, or not a version). */
+  async version (cid: CID): Promise<VersionRecord | undefined> {
+    const rec = (await this.record(cid))?.rec
+    return rec?.type === 'oos/version' ? rec : undefined
   }
 
   /** The record `cid` with its bytes. */

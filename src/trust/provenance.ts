@@ -11,7 +11,7 @@ import type { CID } from 'multiformats/cid'
 import { currentKey, keyValidAt, type KeyEpoch } from '../records/epochs.ts'
 import { NotFoundError } from '../node/errors.ts'
 import { decodeRecord } from '../records/codec.ts'
-import type { EndorsementRecord, NodeBindingRecord } from '../records/types.ts'
+import type { EndorsementRecord } from '../records/types.ts'
 import type { Claim, Evidence } from '../oos/types.ts'
 import type { Store } from '../store/store.ts'
 import { equivocations, keyState, type EquivocationProof, type RotationInfo } from './keys.ts'
@@ -166,7 +166,8 @@ async function bindingOf (store: Store, org: string): Promise<ProvenanceReport['
   const { cid, bytes } = held
   try {
     // re-check the signature (decodeRecord verifies it under the key the record names) and the key's authority
-    const rec = decodeRecord(bytes, { now: Number.MAX_SAFE_INTEGER }).signed.rec as NodeBindingRecord
+    const rec = decodeRecord(bytes, { now: Number.MAX_SAFE_INTEGER }).signed.rec
+    if (rec.type !== 'oos/node-binding') return { present: true, signed: false, cid: cid.toString() }
     const epochs = await store.keyHistory(org)
     const signer = rec.key ?? rec.org
     const signed = rec.org === org && (signer === currentKey(epochs) || keyValidAt(epochs, signer, rec.createdAt))
