@@ -9,7 +9,8 @@
  * trust/ reads the store only, and takes the replay as a `ChainVerifier`.
  */
 import type { CID } from 'multiformats/cid'
-import { ingestBlocks, withScratch } from '../node/car.ts'
+import { ingestBlocks } from '../node/car.ts'
+import { withScratch } from '../node/scratch.ts'
 import type { Store } from '../store/store.ts'
 import { provenanceReport, type ChainCheck, type ProvenanceOptions, type ProvenanceReport } from '../trust/provenance.ts'
 import { Reader } from '../trust/reader.ts'

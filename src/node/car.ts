@@ -9,14 +9,15 @@
 import { CID } from 'multiformats/cid'
 import { InternalError, OosError } from '../errors.ts'
 import { UnknownSourceError } from '../ingest/errors.ts'
-import { Ingest, type IngestResult } from '../ingest/ingest.ts'
+import type { Ingest, IngestResult } from '../ingest/ingest.ts'
 import { RecordTooLargeError } from '../records/errors.ts'
 import { StoreFullError } from '../store/errors.ts'
-import { Store } from '../store/store.ts'
+import type { Store } from '../store/store.ts'
 import { CarInvalidError, carWriter, withCar, type CarBlock } from './car-file.ts'
 import { GroupHeap, ImportPlan } from './car-order.ts'
 import { NotFoundError } from './errors.ts'
 import { writeFileSafely } from './files.ts'
+import { withScratch, type ScratchOptions } from './scratch.ts'
 
 export { CarInvalidError }
 
@@ -263,36 +264,19 @@ function count (report: ImportReport, cid: CID | undefined, e: OosError): void {
 }
 
 /**
- * Import a CAR into a throw-away store in memory through a fresh ingest door, run `fn` on that store,
- * then delete it: a CAR is read exactly as records arriving from a peer.
+ * Import a CAR into a throw-away store (in memory, scratch.ts) through a fresh ingest door, run
+ * `fn` on that store, then drop it: a CAR is read exactly as records arriving from a peer.
  */
-export async function withCarStore<T> (path: string, fn: (store: Store, report: ImportReport) => Promise<T>, options: { signal?: AbortSignal, onProgress?: Progress, maxBytes?: number } = {}): Promise<T> {
-  const { maxBytes, ...rest } = options
-  return await withScratch(async (ingest, store) => await fn(store, await importCar(ingest, path, rest)), { maxBytes })
-}
-
-/**
- * Run `fn` on a fresh ingest door over a store in memory (verification without disk: a
- * replay or a CAR from a stranger writes nothing to the home or the temp directory), then
- * drop both.
- */
-export async function withScratch<T> (fn: (ingest: Ingest, store: Store) => Promise<T>, options: { maxBytes?: number } = {}): Promise<T> {
-  const store = new Store({ memory: true, maxBytes: options.maxBytes })
-  await store.start()
-  const ingest = new Ingest({ store })
-  try {
-    return await fn(ingest, store)
-  } finally {
-    await ingest.stop()
-    await store.stop()
-  }
+export async function withCarStore<T> (path: string, fn: (store: Store, report: ImportReport) => Promise<T>, options: { signal?: AbortSignal, onProgress?: Progress } & ScratchOptions = {}): Promise<T> {
+  const { maxBytes, spill, ...rest } = options
+  return await withScratch(async (ingest, store) => await fn(store, await importCar(ingest, path, rest)), { maxBytes, spill })
 }
 
 /**
  * Verify a CAR offline, through the same ingest door, into a throw-away store: every block
  * re-hashed, decoded, schema-checked, signature-checked, and every chain rebuilt from seq 1.
  */
-export async function verifyCar (path: string, options: { signal?: AbortSignal, maxBytes?: number } = {}): Promise<ImportReport & { valid: boolean }> {
+export async function verifyCar (path: string, options: { signal?: AbortSignal } & ScratchOptions = {}): Promise<ImportReport & { valid: boolean }> {
   return await withCarStore(path, async (store, report) => {
     const rootsOk = report.roots.length > 0 && await Promise.all(report.roots.map(async r => await store.has(CID.parse(r)))).then(x => x.every(Boolean))
     if (!rootsOk) { report.reasons.ROOT_MISSING = 1; report.rejected++ }

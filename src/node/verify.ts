@@ -6,7 +6,8 @@
 import type { CID } from 'multiformats/cid'
 import { place } from '../records/peek.ts'
 import type { Store } from '../store/store.ts'
-import { ingestBlocks, recordsWithSources, withScratch, type ImportReport } from './car.ts'
+import { ingestBlocks, recordsWithSources, type ImportReport } from './car.ts'
+import { withScratch } from './scratch.ts'
 import { NotFoundError } from './errors.ts'
 
 export interface VerifyReport extends ImportReport {

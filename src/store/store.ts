@@ -53,8 +53,8 @@ export interface StoreInit {
   maxBytes?: number
 }
 
-/** Default budget of a store in memory: 1 GiB written (a 3,000-version CAR of 10 KB versions writes about 32 MB). */
-export const MEMORY_STORE_MAX_BYTES = 1024 * 1024 * 1024
+/** Default budget of a store in memory: 256 MiB written (a 3,000-version CAR of 10 KB versions writes about 32 MB). */
+export const MEMORY_STORE_MAX_BYTES = 256 * 1024 * 1024
 
 /**
  * LevelDB tuning: records are already-dense DAG-CBOR of about 10 KB (a version of a

@@ -4,6 +4,7 @@
  * memory. Shown by taking the temp directory away: the old code made a LevelDB under it for
  * each replay (mkdtemp → ENOENT); these need no disk at all.
  */
+import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { provenance } from '../../src/app/replay.ts'
@@ -60,13 +61,18 @@ describe('verification without disk', () => {
     expect(fromCar.author.chain).toEqual(held.author.chain)
   })
 
-  it('a replay in memory has a byte budget: past it the verification stops with STORE_FULL, and a fresh one under it verifies', async () => {
+  it('a replay in memory has a byte budget: past it the verification runs again on disk, or stops with STORE_FULL', async () => {
     const car = join(dir.path, 'alice.car')
     const { bytes } = await exportCar(store, alice.did, car)
-    const err = await verifyCar(car, { maxBytes: Math.floor(bytes / 2) }).catch((e: Error) => e)
+    const err = await verifyCar(car, { maxBytes: Math.floor(bytes / 2), spill: false }).catch((e: Error) => e)
     expect(err).toBeInstanceOf(StoreFullError)
     expect((err as StoreFullError).code).toBe('STORE_FULL')
-    expect((await verifyCar(car, { maxBytes: 4 * bytes })).valid).toBe(true)
+    // no temp directory to spill to: the second run fails as the old code did (it needs the disk)
+    expect(await verifyCar(car, { maxBytes: Math.floor(bytes / 2) }).catch((e: NodeJS.ErrnoException) => e.code)).toBe('ENOENT')
+    process.env.TMPDIR = dir.path
+    expect(await verifyCar(car, { maxBytes: Math.floor(bytes / 2) })).toMatchObject({ valid: true, accepted: 9 })
+    expect((await readdir(dir.path)).filter(n => n.startsWith('oosnet-replay-'))).toEqual([]) // and removed after
+    expect((await verifyCar(car, { maxBytes: 4 * bytes, spill: false })).valid).toBe(true)
     // the store itself: a write past the budget fails and writes nothing
     const small = new Store({ memory: true, maxBytes: 1 })
     await small.start()
