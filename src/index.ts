@@ -59,6 +59,7 @@ export { exportCar, importCar, verifyCar, withCarStore } from './node/car.ts'
 export type { ImportReport, Progress } from './node/car.ts'
 export { CarInvalidError, CAR_READ_LIMITS } from './node/car-file.ts'
 export { verifyStored } from './node/verify.ts'
+export { provenance, verifyChains } from './app/replay.ts'
 export type { VerifyReport } from './node/verify.ts'
 
 // the application layer: every operation, over a running node or offline over a home

@@ -27,7 +27,7 @@ import { mkdir, open, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { IngestDecision, Ingest } from '../ingest/ingest.ts'
 import { logger, type ComponentLogger, type Logger } from '../logger.ts'
-import { cidText } from '../store/keys.ts'
+import { cidText } from '../records/cid-text.ts'
 import type { ViolationEvent, Violations } from './violations.ts'
 
 export const AUDIT_EVENTS = ['accepted', 'duplicate', 'equivocation', 'rejected', 'violation', 'ban', 'unban'] as const

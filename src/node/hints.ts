@@ -14,12 +14,10 @@
  */
 import type { Logger, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
-import * as dagCbor from '@ipld/dag-cbor'
 import type { CID } from 'multiformats/cid'
 import { isKnownKey, type KeyEpoch } from '../ingest/authority.ts'
 import type { EquivocationHint } from '../net/gossip.ts'
 import type { OosLibp2p } from '../net/libp2p.ts'
-import type { SignedRecord } from '../records/types.ts'
 import type { Store } from '../store/store.ts'
 import { boundPeers } from './reach.ts'
 import type { ServiceComponents } from './services/service.ts'
@@ -151,8 +149,7 @@ export class Hints {
     // without the chain up to seq the door could not take a version at seq: no verdict
     if (((await this.c.store.head(org))?.seq ?? 0) < seq) return
     for (const c of hint.cids) {
-      const bytes = await this.c.store.get(c)
-      const rec = bytes === undefined ? undefined : dagCbor.decode<SignedRecord>(bytes).rec
+      const rec = (await this.c.store.record(c))?.rec
       if (rec?.type !== 'oos/version' || rec.org !== org || rec.seq !== seq) {
         this.log('%p sent an equivocation hint of %s at %d it could not back: %s', from, org, seq, c)
         this.init.report(from, 'BAD_GOSSIP')

@@ -9,13 +9,12 @@
 import type { Logger, PeerId, PrivateKey, Startable } from '@libp2p/interface'
 import type { Ingest, IngestResult } from '../ingest/ingest.ts'
 import type { Store } from '../store/store.ts'
-import { K } from '../store/keys.ts'
 import type { OosLibp2p } from '../net/libp2p.ts'
 import type { ConnectionPolicy, ConnectionPolicyInit } from '../net/policy.ts'
 import type { Gossip } from '../net/gossip.ts'
 import type { Announcement } from '../net/announce.ts'
 import type { ReqResp, ReqRespInit } from '../net/reqresp/index.ts'
-import { CID } from 'multiformats/cid'
+import type { CID } from 'multiformats/cid'
 import type { OosBody } from '../oos/types.ts'
 import { publish as publishVersion } from './publish.ts'
 import type { Follows } from './follows.ts'
@@ -231,23 +230,17 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
   }
 }
 
-/**
- * Our org's latest statements (at most `max`), as the store lists them (statement re-gossip
- * reads them). This and `currentBinding` are the node's two raw reads of the store, kept here
- * until the typed store reader (issue 13, "a typed store") replaces them.
- */
+/** Our org's latest statements (at most `max`), as the store lists them (statement re-gossip reads them). */
 export async function * authoredStatements (store: Store, org: string, max: number): AsyncGenerator<{ cid: CID, bytes: Uint8Array }> {
-  for await (const [, v] of store.scan(K.authoredPrefix(org), { limit: max })) {
-    const bytes = await store.get(CID.decode(v))
-    if (bytes === undefined) continue
-    yield { cid: CID.decode(v), bytes }
+  for await (const cid of store.statementsBy(org, { limit: max })) {
+    const bytes = await store.get(cid)
+    if (bytes !== undefined) yield { cid, bytes }
   }
 }
 
 /** The bytes of an org's latest node binding (the announcer welcomes peers with ours). */
 export async function currentBinding (store: Store, org: string): Promise<Uint8Array | undefined> {
-  const cur = await store.getRaw(K.binding(org))
-  return cur === undefined ? undefined : await store.get(CID.decode(cur))
+  return (await store.binding(org))?.bytes
 }
 
 /** libp2p as a part of the node's lifecycle (gossipsub 17 leaves its pending heartbeat timer behind: cleared). */

@@ -10,11 +10,7 @@
 import type { Logger, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import * as dagCbor from '@ipld/dag-cbor'
-import { CID } from 'multiformats/cid'
 import type { OosLibp2p } from '../net/libp2p.ts'
-import type { NodeBindingRecord, SignedRecord } from '../records/types.ts'
-import { K } from '../store/keys.ts'
 import type { Store } from '../store/store.ts'
 import { InvalidArgumentError } from './errors.ts'
 import type { Follows } from './follows.ts'
@@ -69,9 +65,7 @@ export interface FollowReacherComponents extends ServiceComponents {
 
 /** The peer ids of an org's latest node binding (none without one). */
 export async function boundPeers (store: Store, org: string): Promise<string[]> {
-  const cur = await store.getRaw(K.binding(org))
-  const bytes = cur === undefined ? undefined : await store.get(CID.decode(cur))
-  return bytes === undefined ? [] : dagCbor.decode<SignedRecord<NodeBindingRecord>>(bytes).rec.peers
+  return (await store.binding(org))?.rec.peers ?? []
 }
 
 /** `--via` values as multiaddrs, or INVALID_ARGUMENT naming the bad one. */

@@ -76,7 +76,7 @@ export interface ReqRespInit {
 export interface ReqRespComponents {
   libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol'>
   /** read only */
-  store: Pick<Store, 'get' | 'head' | 'scan'>
+  store: Pick<Store, 'get' | 'head' | 'claimAuthor' | 'rotationCids' | 'versionCids'>
   ingest: Pick<Ingest, 'ingest'>
   /** the node's loggers (default: `oosnet:net:reqresp`, `oosnet:net:fetch`, …) */
   logger?: ComponentLogger

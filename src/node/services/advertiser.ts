@@ -5,7 +5,6 @@
  * announcement of our head; it also finds an org's providers and latest head for others.
  */
 import type { Counter, Logger, PeerId } from '@libp2p/interface'
-import { rotationRecords } from '../../ingest/authority.ts'
 import type { Announcement } from '../../net/announce.ts'
 import { decodeHeadRecord, encodeHeadRecord, headKey, orgProviderCid } from '../../net/dht.ts'
 import type { OosLibp2p } from '../../net/libp2p.ts'
@@ -28,7 +27,7 @@ export interface AdvertiserInit {
 
 export interface AdvertiserComponents extends ServiceComponents {
   libp2p: Pick<OosLibp2p, 'contentRouting' | 'peerId' | 'peerStore'>
-  store: Parameters<typeof rotationRecords>[0] & Pick<Store, 'head'>
+  store: Pick<Store, 'head' | 'rotations'>
   announcer: Pick<Announcer, 'ownAnnouncement' | 'addEventListener' | 'removeEventListener'>
 }
 
@@ -74,7 +73,7 @@ export class Advertiser {
     }
     const own = await this.c.announcer.ownAnnouncement()
     if (own !== undefined && this.started) {
-      const record = encodeHeadRecord(own.bytes, await rotationRecords(this.c.store, this.init.org))
+      const record = encodeHeadRecord(own.bytes, (await this.c.store.rotations(this.init.org)).map(r => r.bytes))
       await this.c.libp2p.contentRouting.put(headKey(this.init.org), record, { signal }).then(() => { this.heads.increment() }, (err: Error) => { this.log('put head: %s', err.message) })
     }
   }

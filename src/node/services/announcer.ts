@@ -8,14 +8,13 @@
  * Emits `announced` after each announcement of our head (the advertiser puts it in the DHT).
  */
 import type { Counter, Logger } from '@libp2p/interface'
-import * as dagCbor from '@ipld/dag-cbor'
+import { readRec } from '../../records/read.ts'
 import { TypedEventEmitter } from 'main-event'
 import type { Ingest, IngestResult } from '../../ingest/ingest.ts'
 import { mayAnnounce } from '../../ingest/authority.ts'
 import { decodeAnnouncement, encodeAnnouncement, type Announcement } from '../../net/announce.ts'
 import type { Gossip } from '../../net/gossip.ts'
 import type { OosLibp2p } from '../../net/libp2p.ts'
-import type { SignedRecord } from '../../records/types.ts'
 import type { Store } from '../../store/store.ts'
 import { background, counter, type ServiceComponents } from './service.ts'
 
@@ -36,7 +35,7 @@ export interface AnnouncerInit {
 
 export interface AnnouncerComponents extends ServiceComponents {
   libp2p: Pick<OosLibp2p, 'services'>
-  store: Pick<Store, 'head' | 'get'>
+  store: Pick<Store, 'head' | 'get' | 'record'>
   ingest: Pick<Ingest, 'keys' | 'onRecord'>
   gossip: Pick<Gossip, 'announce' | 'publishRecord'>
 }
@@ -94,7 +93,7 @@ export class Announcer extends TypedEventEmitter<AnnouncerEvents> {
   /** A record this node signed was accepted: announce it (our version) or gossip it (a statement). */
   async onLocal (r: IngestResult, bytes: Uint8Array): Promise<void> {
     if (r.kind === 'oos/version' && r.org === this.init.org && this.init.orgKey !== undefined) {
-      const rec = dagCbor.decode<SignedRecord>(bytes).rec
+      const rec = readRec(bytes)
       // a node whose key was rotated out must not announce with it (receivers reject that): it restarts with the new key
       if (!await this.mayAnnounce(r.seq as number)) return
       const ann = encodeAnnouncement({ org: this.init.org, seq: r.seq as number, cid: r.cid, createdAt: rec.createdAt, key: this.init.signingKey }, this.init.orgKey)
@@ -103,12 +102,11 @@ export class Announcer extends TypedEventEmitter<AnnouncerEvents> {
       this.announced.increment()
       this.safeDispatchEvent('announced', { detail: this.own.a })
     } else if (r.kind !== 'oos/version') {
-      const rec = dagCbor.decode<SignedRecord>(bytes).rec
+      const rec = readRec(bytes)
       let topicOrg = rec.type === 'oos/endorsement' ? rec.targetOrg : rec.org
       if (rec.type === 'oos/retraction') {
         // withdrawing an endorsement: tell the followers of the claim's author, who hold it
-        const target = await this.c.store.get(rec.target)
-        const t = target === undefined ? undefined : dagCbor.decode<SignedRecord>(target).rec
+        const t = (await this.c.store.record(rec.target))?.rec
         if (t?.type === 'oos/endorsement') topicOrg = t.targetOrg
       }
       await this.c.gossip.publishRecord(topicOrg, bytes)

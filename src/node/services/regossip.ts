@@ -4,9 +4,8 @@
  * statements are gossiped again; receivers that hold them ignore them.
  */
 import type { Counter, Logger } from '@libp2p/interface'
-import * as dagCbor from '@ipld/dag-cbor'
+import { readRec } from '../../records/read.ts'
 import type { CID } from 'multiformats/cid'
-import type { SignedRecord } from '../../records/types.ts'
 import type { Announcer } from './announcer.ts'
 import { background, counter, type ServiceComponents } from './service.ts'
 
@@ -58,7 +57,7 @@ export class Regossip {
     let n = 0
     for await (const { cid, bytes } of this.init.statements(max)) {
       if (signal.aborted) break
-      await this.c.announcer.onLocal({ status: 'accepted', cid, kind: dagCbor.decode<SignedRecord>(bytes).rec.type, org: this.init.org }, bytes)
+      await this.c.announcer.onLocal({ status: 'accepted', cid, kind: readRec(bytes).type, org: this.init.org }, bytes)
       this.sent.increment()
       n++
     }
