@@ -38,6 +38,7 @@ export type {
 export { initHome, loadHome, unlockOrgKey, unlockNodeKey, resolveHome, homePaths, peerKeyFromSeed } from './node/home.ts'
 export type { HomeConfig, InitOptions } from './node/home.ts'
 export * from './identity/index.ts'
+export { readKeystore, readKeystoreInfo, writeKeystore } from './node/keyfile.ts'
 
 // OOS documents: .oos.md and .oos.json, the body schema
 export * from './oos/index.ts'

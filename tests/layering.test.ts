@@ -78,14 +78,12 @@ const DECODE_CAST_FOLDERS = new Set(['records', 'store'])
 const UNTYPED_DECODE = new Set(['unknown', 'Record<string, unknown>'])
 
 /** why each KNOWN violation is still there → the issue-13 step that removes it */
-const KEYSTORE = 'the encrypted keystore reads and writes its own file → the file half moves to the home/app side when "The node as services" (createNode) assembles the home; identity/ keeps seal/open (not named in issue 13: a follow-up if that step does not)'
 
 /**
  * Violations that need the redesign. Each: why it is still there → which issue-13 step removes it.
  * Keep each entry exactly as the test prints it.
  */
 const KNOWN: Record<string, string> = {
-  'src/identity/keystore.ts → node:fs/promises (pure identity/ does no I/O)': KEYSTORE,
 }
 
 function listFiles (dir: string): string[] {
