@@ -75,7 +75,7 @@ export const ORG_TOPIC_SCORE: TopicScoreParams = createTopicScoreParams({
 export function scoreTopic (pubsub: GossipSub, topic: string, on: boolean): void {
   const { topics } = scoreOf(pubsub).params
   if (on) topics[topic] = ORG_TOPIC_SCORE
-  else delete topics[topic] // eslint-disable-line @typescript-eslint/no-dynamic-delete
+  else delete topics[topic]
 }
 
 /** A peer's gossipsub score (the service's interface type does not show the scorer it has). */

@@ -8,6 +8,7 @@ import { prefixEnd } from './keys.ts'
 import { StoreNotStartedError } from './errors.ts'
 
 /** a LevelDB on disk, or one in memory (verification without disk) */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the format type parameter differs between level and memory-level and is never used here
 export type Db = AbstractLevel<any, string, Uint8Array>
 
 /** What the transactor needs of a store: its database while started, and the budget a write is charged to. */

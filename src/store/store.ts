@@ -30,7 +30,8 @@ export interface Equivocation { seq: number, cids: CID[] }
 export interface ChainRange { from?: number, to?: number, reverse?: boolean, limit?: number }
 
 function decodeChainValue (v: Uint8Array): { cid: CID, claims: CID[] } {
-  let [cid, rest] = CID.decodeFirst(v)
+  const [cid, first] = CID.decodeFirst(v)
+  let rest = first
   const claims: CID[] = []
   while (rest.length > 0) {
     const [c, r] = CID.decodeFirst(rest)
@@ -103,7 +104,8 @@ export class Store {
     const db = new Level<string, Uint8Array>(this.path, { keyEncoding: 'utf8', valueEncoding: 'view', ...LEVEL_OPTIONS })
     try {
       await db.open()
-    } catch (err: any) {
+    } catch (caught) {
+      const err = caught as { code?: string, message?: string, cause?: { code?: string, message?: string } } | undefined
       const locked = err?.code === 'LEVEL_LOCKED' || err?.cause?.code === 'LEVEL_LOCKED' || /lock/i.test(String(err?.cause?.message ?? err?.message))
       if (locked) throw new StoreLockedError(`the store at ${this.path} is in use by another process (is a node running? use the node's API)`, { cause: err })
       throw err
