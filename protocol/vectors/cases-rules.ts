@@ -101,7 +101,8 @@ export function ruleCases (c: Cases, f: Fixtures): void {
   // ---- the body (BODY.md) and its formats
   const body = (edit: (b: any) => void): any => { const b = structuredClone(a1.body); edit(b); return b }
   const badBody = (rule: string, name: string, note: string, edit: (b: any) => void, expect = si): void => c.add(rule, name, note, sig.a1({ body: body(edit) }), expect)
-  badBody('R-4.1.2', 'body-unknown-key', 'a body with a top-level key x', b => { b.x = 1 })
+  badBody('R-4.1.2', 'body-extension-cid', 'a body with a top-level extension key x holding a CID (extension keys hold plain data, BODY.md §3.5)', b => { b.x = a1cid })
+  badBody('R-4.1.2', 'body-frontmatter-top-level', 'a front matter key top_level (reserved for .oos.md, BODY.md §3.5)', b => { b.frontmatter.top_level = { x: 1 } })
   badBody('R-4.1.2', 'body-claim-unknown-key', 'a claim with a key x', b => { b.claims[0].x = 'y' })
   badBody('R-4.1.2', 'body-duplicate-claim-id', 'two claims with claim_id C001', b => { b.claims[1].claim_id = 'C001'; b.sections[0].blocks[2] = { text: 'x' } })
   badBody('R-B7.5.1', 'datetime-space', 'generated_at "2026-11-01 12:00:00Z" (space separator)', b => { b.frontmatter.generated_at = '2026-11-01 12:00:00Z' })
@@ -114,6 +115,10 @@ export function ruleCases (c: Cases, f: Fixtures): void {
     edit(b)
     c.add(rule, name, note, signVersion(b, { org: alice.did, seq: 1, prev: null, createdAt: T0 }, alice.secretKey).bytes, ok)
   }
+  goodBody('R-4.1.2', 'body-extension-keys', 'a body with a top-level _comment and a front matter mcp_servers (extension keys, BODY.md §3.5): accepted', b => {
+    Object.assign(b, { _comment: 'kept as written' })
+    Object.assign(b.frontmatter, { mcp_servers: [{ name: 'crm', tools: ['read', 'write'], note: null }] })
+  })
   goodBody('R-B7.5.1', 'datetime-fraction-offset', 'generated_at "2024-02-29T23:59:59.123+05:30": accepted', b => { b.frontmatter.generated_at = '2024-02-29T23:59:59.123+05:30' })
   badBody('R-B7.5.2', 'uuid-urn', 'org_id with a urn:uuid: prefix', b => { b.frontmatter.org_id = 'urn:uuid:123e4567-e89b-12d3-a456-426614174000' })
   badBody('R-B7.5.2', 'uuid-braces', 'org_id in braces', b => { b.frontmatter.org_id = '{123e4567-e89b-12d3-a456-426614174000}' })

@@ -14,14 +14,48 @@ import { OosParseError } from './errors.ts'
 import { applyDerived, type Correction } from './derive.ts'
 import {
   BLANK_RE, CLAIM_HEADER_RE, CONTINUATION_RE, FENCE_RE, FIELD_RE, FIELDS, HEADING_RE, LABELS,
-  claimLikeProblem, isPlainObject, normLabel, shown, trimST, type FieldSpec
+  BODY_KEYS, TOP_LEVEL_KEY, claimLikeProblem, isPlainObject, joinPath, normLabel, shown, trimST, type FieldSpec
 } from './grammar.ts'
+import { dropOptionalNulls } from './shape.ts'
 import { checkDocumentText } from './text.ts'
 
 export interface ParseResult {
   body: OosBody
-  /** derived front matter fields whose declared value was replaced by the recomputed one */
+  /**
+   * derived front matter fields whose declared value was replaced by the recomputed one, and
+   * nulls in optional fields, removed (`actual` undefined)
+   */
   corrections: Correction[]
+  /** `.oos.md` only: the file line of each value read, by path (`frontmatter.org_size`, `claims[2].rule`, `sections[1]`) */
+  lines?: Map<string, number>
+}
+
+/** The file line of every key and item of the front matter, by body path. */
+function yamlLines (doc: YAML.Document.Parsed, src: string, firstLine: number, out: Map<string, number>): void {
+  const lineOf = (node: unknown): number | undefined => {
+    const r = (node as { range?: [number] } | null)?.range
+    return r === undefined ? undefined : firstLine + lineAt(src, r[0]) - 1
+  }
+  const walk = (node: unknown, base: string, depth: number): void => {
+    if (YAML.isMap(node)) {
+      for (const pair of node.items) {
+        const key = YAML.isScalar(pair.key) ? String(pair.key.value) : ''
+        const path = depth === 0
+          ? (key === 'entities' ? 'entities' : key === TOP_LEVEL_KEY ? '' : joinPath('frontmatter', key))
+          : joinPath(base, key)
+        const line = lineOf(pair.key)
+        if (line !== undefined && path !== '') out.set(path, line)
+        walk(pair.value, path, depth + 1)
+      }
+    } else if (YAML.isSeq(node)) {
+      node.items.forEach((item, i) => {
+        const line = lineOf(item)
+        if (line !== undefined) out.set(`${base}[${i}]`, line)
+        walk(item, `${base}[${i}]`, depth + 1)
+      })
+    }
+  }
+  walk(doc.contents, '', 0)
 }
 
 function fail (line: number, message: string): never {
@@ -39,7 +73,7 @@ function lineAt (text: string, offset: number): number {
 const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map(t => `tag:yaml.org,2002:${t}`))
 const TIMESTAMP_TAG = 'tag:yaml.org,2002:timestamp'
 
-function parseFrontmatter (src: string, firstLine: number): Record<string, unknown> {
+function parseFrontmatter (src: string, firstLine: number, lines: Map<string, number>): Record<string, unknown> {
   let doc: YAML.Document.Parsed
   try {
     // YAML 1.2 core schema: timestamps stay strings exactly as written; explicit 1.1 tags
@@ -83,6 +117,7 @@ function parseFrontmatter (src: string, firstLine: number): Record<string, unkno
     fail(firstLine, `invalid YAML front matter: ${(err as Error).message}`)
   }
   if (!isPlainObject(value)) fail(firstLine, 'the front matter must be a YAML mapping (key: value lines)')
+  yamlLines(doc, src, firstLine, lines)
   return value
 }
 
@@ -146,12 +181,25 @@ export function parseOosMarkdown (text: string): ParseResult {
   let close = -1
   for (let i = 1; i < lines.length; i++) if (FENCE_RE.test(lines[i])) { close = i; break }
   if (close === -1) fail(1, 'the front matter opened here is never closed by a --- line')
-  const fm = parseFrontmatter(lines.slice(1, close).join('\n'), 2)
+  const where = new Map<string, number>()
+  const fm = parseFrontmatter(lines.slice(1, close).join('\n'), 2, where)
   let entities: unknown
   const hasEntities = 'entities' in fm
   if (hasEntities) {
     entities = fm.entities
     delete fm.entities
+  }
+  // the document's top-level extension keys (BODY.md §3.5)
+  const top: Record<string, unknown> = {}
+  if (Object.hasOwn(fm, TOP_LEVEL_KEY)) {
+    const t = fm[TOP_LEVEL_KEY]
+    const at = where.get(`frontmatter.${TOP_LEVEL_KEY}`) ?? 2
+    if (!isPlainObject(t)) fail(at, `${TOP_LEVEL_KEY}: must be a mapping of the document's top-level extension keys`)
+    for (const k of Object.keys(t)) {
+      if ((BODY_KEYS as readonly string[]).includes(k)) fail(where.get(k) ?? at, `${TOP_LEVEL_KEY}: must not hold ${k} (it is a part of every document, not an extension key)`)
+      Object.defineProperty(top, k, { value: t[k], enumerable: true, writable: true, configurable: true })
+    }
+    delete fm[TOP_LEVEL_KEY]
   }
 
   // Markdown: sections, text blocks, claim blocks
@@ -170,7 +218,10 @@ export function parseOosMarkdown (text: string): ParseResult {
     let b = pending.length
     while (a < b && BLANK_RE.test(pending[a])) a++
     while (b > a && BLANK_RE.test(pending[b - 1])) b--
-    if (b > a) current.blocks.push({ text: pending.slice(a, b).join('\n') } satisfies SectionBlock)
+    if (b > a) {
+      where.set(`sections[${sections.length}].blocks[${current.blocks.length}]`, pendingAt + a + 1)
+      current.blocks.push({ text: pending.slice(a, b).join('\n') } satisfies SectionBlock)
+    }
     pending = []
   }
   const closeSection = (): void => {
@@ -185,6 +236,7 @@ export function parseOosMarkdown (text: string): ParseResult {
     if (heading !== null) {
       closeSection()
       current = { heading: heading[1], blocks: [] }
+      where.set(`sections[${sections.length}]`, i + 1)
       i++
       continue
     }
@@ -226,6 +278,9 @@ export function parseOosMarkdown (text: string): ParseResult {
       }
     }
     const claim: Record<string, unknown> = { claim_id: id, section }
+    const at = `claims[${claims.length}]`
+    where.set(at, lineNo)
+    for (const [key, f] of fields) where.set(`${at}.${key}`, f.line)
     for (const spec of FIELDS) {
       if (spec.required && !fields.has(spec.key)) fail(lineNo, `claim ${id} has no **${spec.label}:** line`)
     }
@@ -233,13 +288,14 @@ export function parseOosMarkdown (text: string): ParseResult {
       const f = fields.get(spec.key)
       if (f !== undefined) claim[spec.key] = fieldValue(id, f)
     }
+    where.set(`sections[${sections.length}].blocks[${current.blocks.length}]`, lineNo)
     current.blocks.push({ claim: id })
     claims.push(claim as unknown as Claim)
   }
   closeSection()
 
-  const body: OosBody = { frontmatter: fm as unknown as Frontmatter, claims, sections }
+  const body: OosBody = { ...top, frontmatter: fm as unknown as Frontmatter, claims, sections }
   if (hasEntities) body.entities = entities as Entities
-  const corrections = applyDerived(body)
-  return { body, corrections }
+  const corrections = [...dropOptionalNulls(body as unknown as Record<string, unknown>), ...applyDerived(body)]
+  return { body, corrections, lines: where }
 }

@@ -12,8 +12,9 @@ import YAML from 'yaml'
 import { CID } from 'multiformats/cid'
 import type { Claim, OosBody, SectionBlock } from './types.ts'
 import { BodySchemaError } from './errors.ts'
+import { extensionKeys, orderedEntities } from './shape.ts'
 import {
-  FENCE_RE, FIELDS, isPlainObject, orderedFrontmatter, type FieldSpec,
+  BODY_KEYS, FENCE_RE, TOP_LEVEL_KEY, FIELDS, FRONTMATTER_KEYS, isPlainObject, orderedData, orderedFrontmatter, type FieldSpec,
   lineValueProblem, listItemProblem, textBlockProblem, textValueProblem
 } from './grammar.ts'
 
@@ -221,11 +222,33 @@ const YAML_OPTIONS = {
 } as const
 
 
-/** The front matter YAML (without the `---` lines), entities last. */
+/**
+ * The front matter YAML (without the `---` lines): the front matter keys in the published
+ * order, its extension keys, `entities:` in the entities schema's order, then `top_level:`
+ * with the body's top-level extension keys (BODY.md §3.5, §5.4). Lists of scalars inside
+ * `entities:`, extension values and `top_level:` are written inline (`["a", "b"]`), as
+ * published documents write them; other lists as block lists.
+ */
 export function writeFrontmatter (body: OosBody): string {
   const fm = orderedFrontmatter(body.frontmatter)
-  if (body.entities !== undefined) fm.entities = body.entities
-  const yaml = YAML.stringify(fm, YAML_OPTIONS)
+  const flowFrom = new Set(Object.keys(fm).filter(k => !(FRONTMATTER_KEYS as readonly string[]).includes(k)))
+  if (body.entities !== undefined) { fm.entities = orderedEntities(body.entities); flowFrom.add('entities') }
+  const rec = body as unknown as Record<string, unknown>
+  const top = extensionKeys(rec, BODY_KEYS)
+  if (top.length > 0) {
+    fm[TOP_LEVEL_KEY] = orderedData(Object.fromEntries(top.map(k => [k, rec[k]])))
+    flowFrom.add(TOP_LEVEL_KEY)
+  }
+  const doc = new YAML.Document(fm, YAML_OPTIONS)
+  if (YAML.isMap(doc.contents)) {
+    for (const pair of doc.contents.items) {
+      if (!YAML.isScalar(pair.key) || !flowFrom.has(String(pair.key.value))) continue
+      YAML.visit(pair.value as YAML.Node, {
+        Seq (_k, seq) { if (seq.items.length > 0 && seq.items.every(i => YAML.isScalar(i))) seq.flow = true }
+      })
+    }
+  }
+  const yaml = doc.toString(YAML_OPTIONS)
   if (yaml.split('\n').some(l => FENCE_RE.test(l) || /^\.\.\.[ \t]*$/.test(l))) {
     throw new BodySchemaError('frontmatter: a key or value would be written as a document marker line (--- or ...)', { path: 'frontmatter' })
   }
