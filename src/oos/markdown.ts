@@ -123,6 +123,19 @@ function parseFrontmatter (src: string, firstLine: number, lines: Map<string, nu
 
 interface RawField { spec: FieldSpec, line: number, parts: string[] }
 
+/** a field line stepped over (unknown or repeated label): its continuation lines go with it */
+const SKIPPED: RawField = { spec: FIELDS[0], line: 0, parts: [] }
+
+export interface ParseOptions {
+  /**
+   * Collect the problems of claim blocks that reading can step over (an unknown or repeated
+   * field label, a missing field line, a value that is not a number) instead of throwing the
+   * first; `path` is the body path of the value concerned, when there is one. Structural
+   * problems (front matter, a line that belongs nowhere, claim-like prose) still throw.
+   */
+  problems?: Array<{ error: OosParseError, path?: string }>
+}
+
 const NUMBER_RE = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/
 const INT_RE = /^[+-]?[0-9]+$/
 
@@ -170,7 +183,12 @@ function fieldValue (id: string, f: RawField): unknown {
  * Returns the body (front matter, entities from the front matter's `entities:` key, claims in
  * document order, prose sections) and the corrections made to derived fields.
  */
-export function parseOosMarkdown (text: string): ParseResult {
+export function parseOosMarkdown (text: string, options: ParseOptions = {}): ParseResult {
+  /** a problem the reader can step over: collected when the caller asks for every problem, else thrown */
+  const soft = (line: number, message: string, path?: string): void => {
+    if (options.problems === undefined) fail(line, message)
+    options.problems.push({ error: new OosParseError(`line ${line}: ${message}`, { path: `line ${line}` }), path })
+  }
   if (typeof text !== 'string') throw new OosParseError('a .oos.md document must be text', { path: 'line 1' })
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
   checkDocumentText(text, 'md')
@@ -265,14 +283,14 @@ export function parseOosMarkdown (text: string): ParseResult {
       const m = FIELD_RE.exec(l)
       if (m !== null) {
         const spec = LABELS.get(normLabel(m[1]))
-        if (spec === undefined) fail(i + 1, `claim ${id} has an unknown field **${shown(trimST(m[1]))}:**`)
+        if (spec === undefined) { soft(i + 1, `claim ${id} has an unknown field **${shown(trimST(m[1]))}:**`); last = SKIPPED; continue }
         const prev = fields.get(spec.key)
-        if (prev !== undefined) fail(i + 1, `claim ${id} has a second **${spec.label}:** line (first at line ${prev.line})`)
+        if (prev !== undefined) { soft(i + 1, `claim ${id} has a second **${spec.label}:** line (first at line ${prev.line})`); last = SKIPPED; continue }
         last = { spec, line: i + 1, parts: [trimST(m[2])] }
         fields.set(spec.key, last)
       } else if (CONTINUATION_RE.test(l)) {
         if (last === undefined) fail(i + 1, `claim ${id}: an indented line must continue a - **Field:** line`)
-        last.parts.push(trimST(l))
+        if (last !== SKIPPED) last.parts.push(trimST(l))
       } else {
         fail(i + 1, `claim ${id}: expected a "- **Field:** value" line, an indented continuation line or a blank line ending the claim`)
       }
@@ -282,11 +300,17 @@ export function parseOosMarkdown (text: string): ParseResult {
     where.set(at, lineNo)
     for (const [key, f] of fields) where.set(`${at}.${key}`, f.line)
     for (const spec of FIELDS) {
-      if (spec.required && !fields.has(spec.key)) fail(lineNo, `claim ${id} has no **${spec.label}:** line`)
+      if (spec.required && !fields.has(spec.key)) soft(lineNo, `claim ${id} has no **${spec.label}:** line`, `${at}.${spec.key}`)
     }
     for (const spec of FIELDS) {
       const f = fields.get(spec.key)
-      if (f !== undefined) claim[spec.key] = fieldValue(id, f)
+      if (f === undefined) continue
+      try {
+        claim[spec.key] = fieldValue(id, f)
+      } catch (err) {
+        if (options.problems === undefined || !(err instanceof OosParseError)) throw err
+        options.problems.push({ error: err, path: `${at}.${spec.key}` })
+      }
     }
     where.set(`sections[${sections.length}].blocks[${current.blocks.length}]`, lineNo)
     current.blocks.push({ claim: id })
