@@ -85,8 +85,23 @@ export function reportBody (body: OosBody, lines?: Map<string, number>, reported
   return out
 }
 
-/** In line order (stable: problems without a line keep their place after those before them). */
-const byLine = (a: Problem, b: Problem): number => (a.line ?? lineNo(a.path)) - (b.line ?? lineNo(b.path))
+/** Where a path stands in a document: extension keys, front matter, entities, claims, sections; then its indexes. */
+function pathRank (path: string): number[] {
+  const top = BODY_ORDER.indexOf(/^[^.[]*/.exec(path)?.[0] ?? '')
+  return [top, ...[...path.matchAll(/\[(\d+)\]/g)].map(m => Number(m[1]))]
+}
+const BODY_ORDER = ['frontmatter', 'entities', 'claims', 'sections']
+
+/** In document order: by line in `.oos.md`, by path in `.oos.json` (sorting is stable). */
+function byLine (a: Problem, b: Problem): number {
+  const la = a.line ?? lineNo(a.path)
+  const lb = b.line ?? lineNo(b.path)
+  if (la !== lb) return la - lb
+  const ra = pathRank(a.path)
+  const rb = pathRank(b.path)
+  for (let i = 0; i < Math.min(ra.length, rb.length); i++) if (ra[i] !== rb[i]) return ra[i] - rb[i]
+  return 0
+}
 const lineNo = (path: string): number => Number(/^line (\d+)$/.exec(path)?.[1] ?? 0)
 
 /** Read and check a document text: `format` is `md` (`.oos.md`) or `json` (`.oos.json`). */

@@ -108,6 +108,7 @@ export function toOosJsonValue (body: OosBody): Record<string, unknown> {
   for (const k of extensions) out[k] = orderedData(out[k])
   out.frontmatter = orderedFrontmatter(body.frontmatter)
   if (out.entities !== undefined) out.entities = orderedEntities(out.entities)
+  if (Array.isArray(out.sections)) out.sections = out.sections.map(s => isPlainObject(s) ? ordered(s, ['heading', 'blocks']) : s)
   out.claims = body.claims.map(c => {
     const o = ordered(c as unknown as Record<string, unknown>, CLAIM_KEYS)
     if (Array.isArray(o.derived_from)) o.derived_from = o.derived_from.map(x => String(CID.asCID(x) ?? x))

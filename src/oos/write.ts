@@ -233,6 +233,7 @@ const YAML_OPTIONS = {
   defaultKeyType: 'PLAIN',
   lineWidth: 0,
   minContentWidth: 0,
+  flowCollectionPadding: false,
   aliasDuplicateObjects: false
 } as const
 
