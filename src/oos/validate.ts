@@ -292,8 +292,13 @@ export function validateBody (body: unknown, options: { knownClaims?: KnownClaim
  * schemas leave open hold plain data, at most 32 levels deep (the key's value is level 1).
  */
 export function checkExtensions (b: OosBody): void {
-  const top = b as unknown as Record<string, unknown>
-  for (const k in top) if (!(BODY_KEYS as readonly string[]).includes(k)) checkPlainData(top[k], joinPath('', k), 1)
-  const fm = b.frontmatter as unknown as Record<string, unknown>
-  for (const k in fm) if (!(FRONTMATTER_KEYS as readonly string[]).includes(k)) checkPlainData(fm[k], joinPath('frontmatter', k), 1)
+  const check = (o: Record<string, unknown>, known: readonly string[], base: string): void => {
+    for (const k in o) {
+      if (known.includes(k)) continue
+      if (k === '__proto__') throw new BodySchemaError(`${base === '' ? 'the body' : base} must not have a key named __proto__`, { path: base })
+      checkPlainData(o[k], joinPath(base, k), 1)
+    }
+  }
+  check(b as unknown as Record<string, unknown>, BODY_KEYS, '')
+  check(b.frontmatter as unknown as Record<string, unknown>, FRONTMATTER_KEYS, 'frontmatter')
 }

@@ -104,6 +104,9 @@ describe('validateBody', () => {
     b.frontmatter.deep = JSON.parse('['.repeat(33) + ']'.repeat(33))
     expectInvalid(b, 'frontmatter.deep' + '[0]'.repeat(32), `frontmatter.deep${'[0]'.repeat(32)} is nested deeper than 32 levels`, 'LIMIT_EXCEEDED')
     b = copy()
+    Object.defineProperty(b.frontmatter, '__proto__', { value: 1, enumerable: true })
+    expectInvalid(b, 'frontmatter', 'frontmatter must not have a key named __proto__')
+    b = copy()
     b.frontmatter.top_level = { x: 1 }
     expectInvalid(b, 'frontmatter.top_level', "frontmatter.top_level is reserved: in a .oos.md front matter, top_level: holds the document's top-level extension keys (BODY.md §3.5)")
     b = copy()
