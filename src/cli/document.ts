@@ -58,11 +58,11 @@ const CLASSES: Record<string, new (m: string, o?: { path?: string }) => OosError
 }
 
 /** The error that stands for a document's problems (the first one's code), after they were listed. */
-export function documentError (path: string, errors: Problem[]): OosError {
+export function documentError (errors: Problem[]): OosError {
   const first = errors[0]
   const C = CLASSES[first.code] ?? BodySchemaError
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? 's' : ''})` : ''
-  return new C(`${path}: ${first.message}${more}`, { path: first.path })
+  return new C(`${first.message}${more}`, { path: first.path })
 }
 
 const show = (v: unknown): string => v === undefined ? 'nothing' : JSON.stringify(v)

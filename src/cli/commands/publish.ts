@@ -16,7 +16,7 @@ export const publish: Command = {
     if (r.errors.length > 0) {
       // every problem at once; one alone is the error line itself
       if (!ctx.io.json && r.errors.length > 1) for (const e of r.errors) ctx.io.err(`error: ${e.message} [${e.code}]`)
-      throw documentError(doc.path, r.errors)
+      throw documentError(r.errors)
     }
     if (ctx.values['dry-run'] === true) {
       const body = r.body as NonNullable<typeof r.body>
