@@ -6,7 +6,7 @@
  */
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import { InvalidArgumentError, NotFoundError, OosError } from '../errors.ts'
-import { BodyLimitError, BodySchemaError, InvalidUtf8Error, OosParseError, checkDocument, decodeDocument, fixDerived, type DocumentReport, type Problem } from '../oos/index.ts'
+import { BodyLimitError, BodySchemaError, InvalidUtf8Error, OosParseError, byLine, checkDocument, lineOf, decodeDocument, fixDerived, type DocumentReport, type Problem } from '../oos/index.ts'
 import { placeholderProblems } from './starter.ts'
 import { fileError } from './values.ts'
 
@@ -47,8 +47,11 @@ export async function checkDocumentFile (doc: DocumentFile, options: { fix?: boo
   const report = checkDocument(text, doc.format)
   if (report.body !== undefined) {
     for (const p of placeholderProblems(report.body)) {
-      report.errors.push({ code: 'SCHEMA_INVALID', path: p.path, message: `${p.path} still holds the starter's placeholder ${JSON.stringify(p.text.length > 60 ? `${p.text.slice(0, 60)}…` : p.text)}: replace it before publishing` })
+      const line = lineOf(report.lines, p.path)
+      const message = `${p.path} still holds the starter's placeholder ${JSON.stringify(p.text.length > 60 ? `${p.text.slice(0, 60)}…` : p.text)}: replace it before publishing`
+      report.errors.push(line === undefined ? { code: 'SCHEMA_INVALID', path: p.path, message } : { code: 'SCHEMA_INVALID', path: p.path, line, message: `line ${line}: ${message}` })
     }
+    report.errors.sort(byLine)
   }
   return { ...report, fixed, text }
 }

@@ -34,10 +34,12 @@ export interface DocumentReport {
   errors: Problem[]
   /** things to look at that do not stop publishing */
   warnings: Problem[]
+  /** `.oos.md`: the file line of each value read, by path (for problems found by the caller) */
+  lines?: Map<string, number>
 }
 
 /** The line of `path` or of its nearest ancestor that has one. */
-function lineOf (lines: Map<string, number> | undefined, path: string): number | undefined {
+export function lineOf (lines: Map<string, number> | undefined, path: string): number | undefined {
   if (lines === undefined) return undefined
   let p = path
   while (p !== '') {
@@ -93,7 +95,7 @@ function pathRank (path: string): number[] {
 const BODY_ORDER = ['frontmatter', 'entities', 'claims', 'sections']
 
 /** In document order: by line in `.oos.md`, by path in `.oos.json` (sorting is stable). */
-function byLine (a: Problem, b: Problem): number {
+export function byLine (a: Problem, b: Problem): number {
   const la = a.line ?? lineNo(a.path)
   const lb = b.line ?? lineNo(b.path)
   if (la !== lb) return la - lb
@@ -118,5 +120,5 @@ export function checkDocument (text: string, format: 'md' | 'json'): DocumentRep
   const reported = stepped.flatMap(s => s.path === undefined ? [] : [s.path])
   const errors = [...stepped.map(s => problem(s.error)), ...reportBody(body, lines, reported)].sort(byLine)
   const warnings = proseCountWarnings(body, lines).map(w => ({ ...w, message: w.line === undefined ? w.message : `line ${w.line}: ${w.message}` }))
-  return { body, corrections, errors, warnings }
+  return lines === undefined ? { body, corrections, errors, warnings } : { body, corrections, errors, warnings, lines }
 }

@@ -141,7 +141,7 @@ describe('the oos command', () => {
     const f = join(dir.path, 'value_chain.oos.md')
     const refused = await oosIn(['publish', f, '--home', home])
     expect(refused.code).toBe(1)
-    expect(refused.stderr).toContain('frontmatter.org_pseudonym still holds the starter\'s placeholder "<Your organization pseudonym>"')
+    expect(refused.stderr).toContain('line 3: frontmatter.org_pseudonym still holds the starter\'s placeholder "<Your organization pseudonym>"')
     expect(refused.stderr).toMatch(/sections\[0\]\.blocks\[0\]\.text still holds the starter's placeholder "Replace this paragraph/)
     const filled = (await readFile(f, 'utf8')).replace(/<([^<>\n]+)>/g, '$1').replace('Replace this paragraph', 'We replaced this paragraph').replace('Describe the system as a whole', 'We describe the system as a whole')
     await writeFile(f, filled)
