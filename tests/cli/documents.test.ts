@@ -68,6 +68,10 @@ describe('real documents through the oos command', () => {
     expect(r.json()).toMatchObject({ valid: true, errors: [], corrections: [{ field: 'frontmatter.org_id', declared: null, actual: null }, { field: 'entities.decisions[0].approval_required_from', declared: null, actual: null }] })
     const text = await oosIn(['validate', f])
     expect(text.stdout).toContain('corrected entities.decisions[0].approval_required_from: null in an optional field is treated as absent')
+    const pub = await oosIn(['publish', f, '--home', md])
+    expect(pub.code).toBe(0)
+    expect(pub.stdout).toContain('corrected frontmatter.org_id: null in an optional field is treated as absent')
+    expect((await oosIn(['show', 'Parcelworks', '--json', '--home', md])).json().rec.body.frontmatter.org_id).toBeUndefined()
   })
 
   it('validate lists every problem at once with its line, needs no home, key or node, exits 1; publish lists them too and stores nothing', async () => {

@@ -32,7 +32,8 @@ export const publish: Command = {
     if (!ctx.io.json) for (const w of r.warnings) ctx.io.err(`warning: ${w.message}`)
     ctx.io.result(pub, () => [
       ...r.fixed.map(c => `fixed ${c.field} in ${doc.path}: ${JSON.stringify(c.declared)} → ${JSON.stringify(c.actual)}`),
-      ...pub.corrections.map(c => c.actual === undefined
+      // a removed null comes back as actual null (JSON has no undefined); derived values are never null
+      ...pub.corrections.map(c => c.actual === undefined || c.actual === null
         ? `corrected ${c.field}: null in an optional field is treated as absent`
         : `corrected ${c.field}: the document said ${JSON.stringify(c.declared)}, the claims give ${JSON.stringify(c.actual)} (oos publish --fix writes it back)`),
       `published version ${pub.seq} of ${pub.org}`,
