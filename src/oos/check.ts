@@ -67,7 +67,8 @@ function problem (e: OosError, lines?: Map<string, number>): Problem {
 export function reportBody (body: OosBody, lines?: Map<string, number>, reported: Iterable<string> = []): Problem[] {
   const found: OosError[] = []
   const validate = reportingValidator()
-  if (!validate(body)) for (const e of validate.errors ?? []) found.push(toError(e, body))
+  // a `propertyNames` error follows the error of the name it names (reported already)
+  if (!validate(body)) for (const e of validate.errors ?? []) if (e.keyword !== 'propertyNames') found.push(toError(e, body))
   const sink = (e: OosError): void => { found.push(e) }
   const guard = (check: () => void): void => {
     try { check() } catch (err) { if (err instanceof OosError) sink(err); else throw err }

@@ -44,7 +44,7 @@ function yamlLines (doc: YAML.Document.Parsed, src: string, firstLine: number, o
           ? (key === 'entities' ? 'entities' : key === TOP_LEVEL_KEY ? '' : joinPath('frontmatter', key))
           : joinPath(base, key)
         const line = lineOf(pair.key)
-        if (line !== undefined && path !== '') out.set(path, line)
+        if (line !== undefined) out.set(path === '' ? `frontmatter.${TOP_LEVEL_KEY}` : path, line)
         walk(pair.value, path, depth + 1)
       }
     } else if (YAML.isSeq(node)) {

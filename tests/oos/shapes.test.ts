@@ -98,6 +98,16 @@ describe('documents of every shape', () => {
     expect(checkDocument(JSON.stringify(v), 'json').errors.map(e => e.path)).toEqual(['frontmatter.org_size', 'claims[0].extra', 'claims[2].confidence'])
   })
 
+  it('top_level: in .oos.md holds the top-level extension keys only, as a mapping', () => {
+    const errors = (text: string): string[] => checkDocument(text, 'md').errors.map(e => e.message)
+    expect(errors(MD.replace('  _comment: "Written', '  claims: 1\n  _comment: "Written'))).toEqual(['line 127: top_level: must not hold claims (it is a part of every document, not an extension key)'])
+    expect(errors(MD.replace('top_level:\n  _comment: "Written by hand; the extension keys are kept."', 'top_level: 3'))).toEqual(["line 126: top_level: must be a mapping of the document's top-level extension keys"])
+    // in .oos.json a front matter key top_level is reserved (R-B3.5.3)
+    const v = JSON.parse(JSON_TEXT)
+    v.frontmatter.top_level = { x: 1 }
+    expect(checkDocument(JSON.stringify(v), 'json').errors.map(e => e.path)).toEqual(['frontmatter.top_level'])
+  })
+
   it('a short document: it needs more text (word_count is derived, not edited)', () => {
     const short = MD.replace(/^Agents hand work over.*$/gm, 'Short.')
     const r = checkDocument(short, 'md')
