@@ -143,7 +143,7 @@ describe('documents of every shape', () => {
     expect(parseOosMarkdown(text).corrections).toEqual([])
     expect(fixDerived(text, 'md').fixed).toEqual([])
     // an inline distribution, and a missing one, are fixed too
-    const inline = EXAMPLE.replace(/confidence_distribution:\n  high: 5\n  medium: 6\n  low: 3\n/, 'confidence_distribution: {high: 5, medium: 6, low: 3}\n')
+    const inline = EXAMPLE.replace(/confidence_distribution:\n {2}high: 5\n {2}medium: 6\n {2}low: 3\n/, 'confidence_distribution: {high: 5, medium: 6, low: 3}\n')
     expect(fixDerived(inline, 'md').text).toContain('confidence_distribution: {high: 9, medium: 4, low: 1}\n')
     const missing = EXAMPLE.replace('claim_count: 14\n', '')
     expect(parseOosMarkdown(fixDerived(missing, 'md').text).corrections).toEqual([])
