@@ -112,6 +112,17 @@ describe('real documents through the oos command', () => {
     expect(r.stdout).toContain('warning: line 159: the prose says HIGH 5, the claims give 9 (frontmatter.confidence_distribution.high); update the text')
   })
 
+  it('new --format oos.json writes a .oos.json starter that validate refuses until its placeholders are replaced', async () => {
+    const f = join(dir.path, 'starter.oos.json')
+    expect((await oosIn(['new', '--out', f])).code).toBe(0)
+    const v = JSON.parse(await readFile(f, 'utf8'))
+    expect(Object.keys(v)).toEqual(['frontmatter', 'entities', 'claims', 'sections'])
+    const r = await oosIn(['validate', f, '--json'])
+    expect(r.code).toBe(1)
+    expect(r.json().errors[0]).toEqual({ code: 'SCHEMA_INVALID', path: 'frontmatter.org_pseudonym', message: 'frontmatter.org_pseudonym still holds the starter\'s placeholder "<Your organization pseudonym>": replace it before publishing' })
+    expect((await oosIn(['new', '--format', 'oos.yaml'])).code).toBe(2)
+  })
+
   it('publish --dry-run shows what would be published: no passphrase, no signature, nothing stored', async () => {
     const before = (await oosIn(['log', 'Parcelworks', '--json', '--home', md])).json()
     const v = JSON.parse(await readFile(FULL_JSON, 'utf8'))
