@@ -8,7 +8,7 @@
  */
 import type { OosBody } from './types.ts'
 import { OosError } from '../errors.ts'
-import { parseOosMarkdown, type ParseResult } from './markdown.ts'
+import { parseOosMarkdown, type ParseResult, type Presentation } from './markdown.ts'
 import { parseOosJson } from './json.ts'
 import { checkExtensions, checkPlainData, reportingValidator, toError } from './validate.ts'
 import { checkWritable } from './write.ts'
@@ -36,6 +36,8 @@ export interface DocumentReport {
   warnings: Problem[]
   /** `.oos.md`: the file line of each value read, by path (for problems found by the caller) */
   lines?: Map<string, number>
+  /** `.oos.md`: the file's list styles (BODY.md §5.4), for writing it back as it was */
+  presentation?: Presentation
 }
 
 /** The line of `path` or of its nearest ancestor that has one. */
@@ -117,9 +119,12 @@ export function checkDocument (text: string, format: 'md' | 'json'): DocumentRep
     if (!(err instanceof OosError)) throw err
     return { corrections: [], errors: [...stepped.map(s => problem(s.error)), problem(err)].sort(byLine), warnings: [] }
   }
-  const { body, corrections, lines } = parsed
+  const { body, corrections, lines, presentation } = parsed
   const reported = stepped.flatMap(s => s.path === undefined ? [] : [s.path])
   const errors = [...stepped.map(s => problem(s.error)), ...reportBody(body, lines, reported)].sort(byLine)
   const warnings = proseCountWarnings(body, lines).map(w => ({ ...w, message: w.line === undefined ? w.message : `line ${w.line}: ${w.message}` }))
-  return lines === undefined ? { body, corrections, errors, warnings } : { body, corrections, errors, warnings, lines }
+  const report: DocumentReport = { body, corrections, errors, warnings }
+  if (lines !== undefined) report.lines = lines
+  if (presentation !== undefined) report.presentation = presentation
+  return report
 }

@@ -28,10 +28,18 @@ export interface ParseResult {
   corrections: Correction[]
   /** `.oos.md` only: the file line of each value read, by path (`frontmatter.org_size`, `claims[2].rule`, `sections[1]`) */
   lines?: Map<string, number>
+  /** `.oos.md` only: how the file wrote what the body does not hold (BODY.md §5.4), for a writer to keep */
+  presentation?: Presentation
 }
 
+/**
+ * Presentation of a `.oos.md` file, outside the signed body: the list style of each front
+ * matter list, by body path (`true`: inline `[a, b]`; `false`: a block list). Plain JSON.
+ */
+export interface Presentation { flow: Record<string, boolean> }
+
 /** The file line of every key and item of the front matter, by body path. */
-function yamlLines (doc: YAML.Document.Parsed, src: string, firstLine: number, out: Map<string, number>): void {
+function yamlLines (doc: YAML.Document.Parsed, src: string, firstLine: number, out: Map<string, number>, flow: Record<string, boolean>): void {
   const lineOf = (node: unknown): number | undefined => {
     const r = (node as { range?: [number] } | null)?.range
     return r === undefined ? undefined : firstLine + lineAt(src, r[0]) - 1
@@ -48,6 +56,7 @@ function yamlLines (doc: YAML.Document.Parsed, src: string, firstLine: number, o
         walk(pair.value, path, depth + 1)
       }
     } else if (YAML.isSeq(node)) {
+      flow[base] = node.flow === true
       node.items.forEach((item, i) => {
         const line = lineOf(item)
         if (line !== undefined) out.set(`${base}[${i}]`, line)
@@ -73,7 +82,7 @@ function lineAt (text: string, offset: number): number {
 const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map(t => `tag:yaml.org,2002:${t}`))
 const TIMESTAMP_TAG = 'tag:yaml.org,2002:timestamp'
 
-function parseFrontmatter (src: string, firstLine: number, lines: Map<string, number>): Record<string, unknown> {
+function parseFrontmatter (src: string, firstLine: number, lines: Map<string, number>, flow: Record<string, boolean>): Record<string, unknown> {
   let doc: YAML.Document.Parsed
   try {
     // YAML 1.2 core schema: timestamps stay strings exactly as written; explicit 1.1 tags
@@ -117,7 +126,7 @@ function parseFrontmatter (src: string, firstLine: number, lines: Map<string, nu
     fail(firstLine, `invalid YAML front matter: ${(err as Error).message}`)
   }
   if (!isPlainObject(value)) fail(firstLine, 'the front matter must be a YAML mapping (key: value lines)')
-  yamlLines(doc, src, firstLine, lines)
+  yamlLines(doc, src, firstLine, lines, flow)
   return value
 }
 
@@ -200,7 +209,8 @@ export function parseOosMarkdown (text: string, options: ParseOptions = {}): Par
   for (let i = 1; i < lines.length; i++) if (FENCE_RE.test(lines[i])) { close = i; break }
   if (close === -1) fail(1, 'the front matter opened here is never closed by a --- line')
   const where = new Map<string, number>()
-  const fm = parseFrontmatter(lines.slice(1, close).join('\n'), 2, where)
+  const presentation: Presentation = { flow: {} }
+  const fm = parseFrontmatter(lines.slice(1, close).join('\n'), 2, where, presentation.flow)
   let entities: unknown
   const hasEntities = 'entities' in fm
   if (hasEntities) {
@@ -321,5 +331,5 @@ export function parseOosMarkdown (text: string, options: ParseOptions = {}): Par
   const body: OosBody = { ...top, frontmatter: fm as unknown as Frontmatter, claims, sections }
   if (hasEntities) body.entities = entities as Entities
   const corrections = [...dropOptionalNulls(body as unknown as Record<string, unknown>), ...applyDerived(body)]
-  return { body, corrections, lines: where }
+  return { body, corrections, lines: where, presentation }
 }

@@ -11,10 +11,11 @@
 import YAML from 'yaml'
 import { CID } from 'multiformats/cid'
 import type { Claim, OosBody, SectionBlock } from './types.ts'
+import type { Presentation } from './markdown.ts'
 import { BodySchemaError } from './errors.ts'
 import { extensionKeys, orderedEntities } from './shape.ts'
 import {
-  BODY_KEYS, FENCE_RE, TOP_LEVEL_KEY, FIELDS, FRONTMATTER_KEYS, isPlainObject, orderedData, orderedFrontmatter, type FieldSpec,
+  BODY_KEYS, FENCE_RE, TOP_LEVEL_KEY, FIELDS, FRONTMATTER_KEYS, isPlainObject, joinPath, orderedData, orderedFrontmatter, type FieldSpec,
   lineValueProblem, listItemProblem, textBlockProblem, textValueProblem
 } from './grammar.ts'
 
@@ -243,25 +244,35 @@ const YAML_OPTIONS = {
  * order, its extension keys, `entities:` in the entities schema's order, then `top_level:`
  * with the body's top-level extension keys (BODY.md §3.5, §5.4). Lists of scalars inside
  * `entities:`, extension values and `top_level:` are written inline (`["a", "b"]`), as
- * published documents write them; other lists as block lists.
+ * published documents write them; other lists as block lists. `presentation` (what a reader
+ * recorded of a file) overrides the style of each list it names.
  */
-export function writeFrontmatter (body: OosBody): string {
+export function writeFrontmatter (body: OosBody, presentation?: Presentation): string {
   const fm = orderedFrontmatter(body.frontmatter)
-  const flowFrom = new Set(Object.keys(fm).filter(k => !(FRONTMATTER_KEYS as readonly string[]).includes(k)))
-  if (body.entities !== undefined) { fm.entities = orderedEntities(body.entities); flowFrom.add('entities') }
+  if (body.entities !== undefined) fm.entities = orderedEntities(body.entities)
   const rec = body as unknown as Record<string, unknown>
   const top = extensionKeys(rec, BODY_KEYS)
-  if (top.length > 0) {
-    fm[TOP_LEVEL_KEY] = orderedData(Object.fromEntries(top.map(k => [k, rec[k]])))
-    flowFrom.add(TOP_LEVEL_KEY)
-  }
+  if (top.length > 0) fm[TOP_LEVEL_KEY] = orderedData(Object.fromEntries(top.map(k => [k, rec[k]])))
   const doc = new YAML.Document(fm, YAML_OPTIONS)
+  // each list's style, by the body path of the list (the paths a reader records, markdown.ts)
+  const style = (node: unknown, path: string, inline: boolean): void => {
+    if (YAML.isMap(node)) {
+      for (const pair of node.items) {
+        if (YAML.isScalar(pair.key)) style(pair.value, joinPath(path, String(pair.key.value)), inline)
+      }
+    } else if (YAML.isSeq(node)) {
+      const canonical = inline && node.items.length > 0 && node.items.every(i => YAML.isScalar(i))
+      node.flow = presentation?.flow[path] ?? canonical
+      node.items.forEach((item, i) => { style(item, `${path}[${i}]`, inline) })
+    }
+  }
   if (YAML.isMap(doc.contents)) {
     for (const pair of doc.contents.items) {
-      if (!YAML.isScalar(pair.key) || !flowFrom.has(String(pair.key.value))) continue
-      YAML.visit(pair.value as YAML.Node, {
-        Seq (_k, seq) { if (seq.items.length > 0 && seq.items.every(i => YAML.isScalar(i))) seq.flow = true }
-      })
+      if (!YAML.isScalar(pair.key)) continue
+      const key = String(pair.key.value)
+      if (key === TOP_LEVEL_KEY) style(pair.value, '', true)
+      else if (key === 'entities') style(pair.value, 'entities', true)
+      else style(pair.value, joinPath('frontmatter', key), !(FRONTMATTER_KEYS as readonly string[]).includes(key))
     }
   }
   const yaml = doc.toString(YAML_OPTIONS)
@@ -271,9 +282,12 @@ export function writeFrontmatter (body: OosBody): string {
   return yaml
 }
 
-/** Write a body as a `.oos.md` document. Throws BodySchemaError if it cannot be written exactly. */
-export function writeOosMarkdown (body: OosBody): string {
+/**
+ * Write a body as a `.oos.md` document. Throws BodySchemaError if it cannot be written exactly.
+ * `presentation`: the list styles a reader recorded of the file the body came from.
+ */
+export function writeOosMarkdown (body: OosBody, options: { presentation?: Presentation } = {}): string {
   checkWritable(body)
   const md = writeMarkdownPart(body)
-  return `---\n${writeFrontmatter(body)}---\n${md === '' ? '' : `\n${md}\n`}`
+  return `---\n${writeFrontmatter(body, options.presentation)}---\n${md === '' ? '' : `\n${md}\n`}`
 }

@@ -38,6 +38,17 @@ describe('documents of every shape', () => {
     expect(toOosJson(stored)).toBe(JSON_TEXT)
   })
 
+  it('list styles as read: a reader records them (outside the body) and the writer keeps them when given them', () => {
+    const styled = MD
+      .replace('platforms:\n  - "claude"\n  - "custom"\n', 'platforms: ["claude", "custom"]\n')
+      .replace('      inputs: ["orders", "carrier rates"]\n', '      inputs:\n        - "orders"\n        - "carrier rates"\n')
+    const { body, presentation } = parseOosMarkdown(styled)
+    expect(presentation?.flow).toMatchObject({ 'frontmatter.platforms': true, 'entities.agents[0].inputs': false, 'entities.agents[0].outputs': true })
+    expect(dagCbor.encode(body)).toEqual(dagCbor.encode(parseOosMarkdown(MD).body)) // the same body, the same CIDs
+    expect(writeOosMarkdown(body)).toBe(MD) // canonical without it
+    expect(writeOosMarkdown(viaCbor(body), { presentation })).toBe(styled)
+  })
+
   it('.oos.json with a top-level _comment: read without corrections, valid, written back byte for byte; both forms carry the same body', () => {
     const { body, corrections } = parseOosJson(JSON_TEXT)
     expect(corrections).toEqual([])

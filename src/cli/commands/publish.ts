@@ -1,4 +1,5 @@
-import { toOosJsonValue } from '../../oos/index.ts'
+import { toOosJsonValue, writeOosMarkdown } from '../../oos/index.ts'
+import { keepPresentation } from '../../app/presentation.ts'
 import type { Command } from '../command.ts'
 import { withBackend } from '../backend.ts'
 import { checkDocumentFile, documentError, readDocumentFile, reportJson, reportLines } from '../document.ts'
@@ -29,6 +30,11 @@ export const publish: Command = {
       return
     }
     const pub = await withBackend(ctx, async (h) => await h.publish({ document: r.text, format: doc.format }, { signal: ctx.signal }), { sign: true })
+    // the file's list styles, where they are not the canonical ones, for show --format oos.md
+    const body = r.body as NonNullable<typeof r.body>
+    if (r.presentation !== undefined && writeOosMarkdown(body, { presentation: r.presentation }) !== writeOosMarkdown(body)) {
+      await keepPresentation(ctx.home, pub.cid, r.presentation)
+    }
     if (!ctx.io.json) for (const w of r.warnings) ctx.io.err(`warning: ${w.message}`)
     ctx.io.result(pub, () => [
       ...r.fixed.map(c => `fixed ${c.field} in ${doc.path}: ${JSON.stringify(c.declared)} → ${JSON.stringify(c.actual)}`),
