@@ -76,7 +76,7 @@ export async function createNode (init: NodeConfig): Promise<OosNode> {
   const hintsService = hints({ keysOf, report })({ ...base, libp2p, store, replicator: repl, api: reqresp })
   const router = gossipRouter({ org, orgs })({ ...base, libp2p, store, ingest, hints: hintsService, replicator: repl, violations })
   const announcerService = announcer({ org, orgKey, signingKey, binding: async () => await currentBinding(store, org) })({ ...base, libp2p, store, ingest, gossip: router.gossip })
-  const advertiserService = advertiser({ org, orgs })({ ...base, libp2p, store, announcer: announcerService })
+  const advertiserService = advertiser({ ...init.advertise, org, orgs })({ ...base, libp2p, store, announcer: announcerService })
   const reacher = followReacher(init.followRetry)({
     ...base,
     libp2p,

@@ -29,6 +29,7 @@ import { TypedEventEmitter } from 'main-event'
 import { relayEvents, type OosNodeEvents } from './events.ts'
 import { startAll, stopAll } from './services/service.ts'
 import type { NodeServices } from './services/index.ts'
+import type { ADVERTISER_DEFAULTS } from './services/advertiser.ts'
 
 export interface OosNodeInit {
   home: string
@@ -51,6 +52,8 @@ export interface OosNodeInit {
   followRetry?: FollowRetryInit
   /** request/response limits, timeouts and serving budgets (defaults: NETWORK-reqresp.md §6) */
   reqresp?: Omit<ReqRespInit, 'onViolation'>
+  /** DHT provide rounds and the head put's window (defaults: services/advertiser.ts ADVERTISER_DEFAULTS) */
+  advertise?: Partial<typeof ADVERTISER_DEFAULTS>
 }
 
 /** What createNode built, handed to the facade. */
