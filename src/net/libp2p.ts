@@ -129,7 +129,14 @@ export async function createNet (init: NetInit): Promise<OosLibp2p> {
       maxIncomingPendingConnections: policy.init.maxPending,
       // the per-address rate is the policy's (with its exemptions); this is only a backstop,
       // high because many peers on one host (a federation on one machine, tests) share 127.0.0.1
-      inboundConnectionThreshold: 100
+      inboundConnectionThreshold: 100,
+      // dials are paced: 16 handshakes at once (libp2p's default is 100), so a node started
+      // with many peers to dial (bootstrap, a federation's list) does not open them all at
+      // once — 100 nodes doing so on one host timed their Noise handshakes out. A queued dial's
+      // timer runs from when it is queued (libp2p's dial queue), so the whole dial may take
+      // 30 s (default 10 s); each address attempt keeps libp2p's 6 s (`addressDialTimeout`)
+      maxParallelDials: 16,
+      dialTimeout: 30_000
     },
     services: {
       identify: identify(),
