@@ -71,15 +71,16 @@ describe('connection churn among honest nodes', () => {
     expect(cut(all)).toBeGreaterThan(0)
   })
 
-  it('a node stopping mid-request charges no violation', async () => {
-    const all = await nodes(3)
+  it('nodes stopping mid-request charge no violation', async () => {
+    const all = await nodes(5)
     const orgs = all.map(n => n.org)
-    const [a, b, c] = all
-    for (const x of [b, c]) await x.libp2p.dial(a.libp2p.getMultiaddrs()[0])
-    const inFlight = [...traffic(a, b, orgs), ...traffic(b, a, orgs), ...traffic(a, c, orgs), ...traffic(c, b, orgs)]
-    await Promise.all([...inFlight, b.stop()])
+    const staying = all.slice(0, 2)
+    const stopping = all.slice(2)
+    await Promise.all(all.flatMap(a => all.filter(b => b !== a).map(async b => await a.libp2p.dial(b.libp2p.getMultiaddrs()[0]).catch(() => undefined))))
+    const inFlight = all.flatMap(a => all.filter(b => b !== a).flatMap(b => traffic(a, b, orgs)))
+    await Promise.all([...inFlight, ...stopping.map(async n => { await new Promise(resolve => setImmediate(resolve)); await n.stop() })])
     await new Promise(resolve => setTimeout(resolve, 2_500)) // the end grace (2 s)
-    expect(charged([a, c])).toEqual({})
+    expect(charged(staying)).toEqual({})
   })
 })
 
