@@ -48,6 +48,10 @@ export interface VerifyPoolStats {
   failed: number
   /** true once the restart budget ran out and no worker is left: records are verified on the main thread */
   inline: boolean
+  /** records checked by a worker (valid or not) */
+  verified: number
+  /** records checked on the calling thread, past the restart budget */
+  verifiedInline: number
 }
 
 interface Pending { resolve: (v: Verified) => void, reject: (e: Error) => void, bytes: Uint8Array, now: number, tries: number }
@@ -81,7 +85,7 @@ export class VerifyPool {
   private scheduled = false
   /** when recent workers died, for the restart budget */
   private crashTimes: number[] = []
-  private readonly counts = { crashes: 0, restarts: 0, retried: 0, failed: 0 }
+  private readonly counts = { crashes: 0, restarts: 0, retried: 0, failed: 0, verified: 0, verifiedInline: 0 }
   /** request buffers handed back by the workers, to be filled again */
   private spares: ArrayBuffer[] = []
   private readonly log = logger('oosnet:ingest:pool')
@@ -123,7 +127,10 @@ export class VerifyPool {
 
   async verify (bytes: Uint8Array, now: number): Promise<Verified> {
     if (!this.started) throw new NotStartedError('verify pool not started')
-    if (this.inline()) return verifyBytes(bytes, now)
+    if (this.inline()) {
+      this.counts.verifiedInline++
+      return verifyBytes(bytes, now)
+    }
     const id = this.nextId++
     // workers keep the process alive only while they have work
     if (this.pending.size === 0) this.hold(true)
@@ -238,6 +245,7 @@ export class VerifyPool {
       const p = this.pending.get(r.id)
       if (p === undefined) continue
       this.pending.delete(r.id)
+      this.counts.verifiedInline++
       try { p.resolve(verifyBytes(r.bytes, r.now)) } catch (err) { p.reject(err as Error) }
     }
   }
@@ -258,6 +266,7 @@ export class VerifyPool {
       const ok = w[at + 4] === 1
       at += 5
       slot.inflight.delete(id)
+      this.counts.verified++
       const p = this.pending.get(id)
       if (p === undefined) { at = ok ? skipVerified(w, at) : at + 4 + dv.getUint32(at); continue } // abandoned (the pool stopped) or settled already
       this.pending.delete(id)

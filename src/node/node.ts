@@ -146,7 +146,10 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
     this.gossip = new Gossip({ libp2p: this.libp2p }, {
       onItem: (item, from) => { this.bg(this.onGossip(item, from), 'onGossip') },
       onViolation: (peer, code) => { this.violations.report(peer, code) },
-      knowledge: async (org) => ({ epochs: await keysOf(org), kept: this.orgs().includes(org), head: (await this.store.head(org))?.seq ?? 0 })
+      knowledge: async (org) => ({ epochs: await keysOf(org), kept: this.orgs().includes(org), head: (await this.store.head(org))?.seq ?? 0 }),
+      // verified once, by the door's workers; the result goes to ingestVerified (onGossip)
+      verify: async (bytes) => await this.ingest.verify(bytes),
+      has: async (cid) => await this.store.has(cid)
     })
     this.reqresp = reqResp({ ...this.init.reqresp, onViolation: (peer: PeerId, code: string) => { this.violations.report(peer, code) } })({ libp2p: this.libp2p, store: this.store, ingest: this.ingest })
     this.replicator = new Replicator({ libp2p: this.libp2p, store: this.store, api: this.reqresp }, {
@@ -327,7 +330,7 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
       if (a.seq > mine) await this.replicator.update(a.org, [from])
       return
     }
-    await this.ingest.ingest(item.bytes, { source: 'gossip', from: from.toString() }).catch((err: Error & { code?: string }) => {
+    await this.ingest.ingestVerified(item.verified, { source: 'gossip', from: from.toString() }).catch((err: Error & { code?: string }) => {
       this.log('gossiped record from %p not ingested: %s', from, err.code ?? err.message)
     })
   }
