@@ -22,6 +22,7 @@ import { logger } from '../logger.ts'
 import { CidMismatchError } from '../records/errors.ts'
 import type { Kind } from '../records/constants.ts'
 import { verifyBytes, type Verified } from '../records/verified.ts'
+import { verify as verifySignature } from '../identity/index.ts'
 import type { Batch, Store } from '../store/store.ts'
 import { AbortedError } from './errors.ts'
 import { VerifyPool } from './pool.ts'
@@ -217,7 +218,18 @@ export class Ingest extends TypedEventEmitter<IngestEvents> {
     return await this.admit(v.bytes, options, this.vouched.delete(v) ? v : undefined)
   }
 
-  /** How many records this door verified, on the workers and on the calling (main) thread. */
+  /**
+   * Check one Ed25519 signature on the verify workers when there are any (else here): for a
+   * signed message that is not a record and that the caller reads itself (a head announcement,
+   * net/gossip.ts). Counted with the door's verifications.
+   */
+  async verifySignature (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    if (this.pool !== undefined) return await this.pool.verifySignature(publicKey, message, signature)
+    this.verifiedInline++
+    return verifySignature(publicKey, message, signature)
+  }
+
+  /** How many records (and signatures) this door verified, on the workers and on the calling (main) thread. */
   verifications (): { workers: number, main: number } {
     const p = this.pool?.stats()
     return { workers: p?.verified ?? 0, main: this.verifiedInline + (p?.verifiedInline ?? 0) }

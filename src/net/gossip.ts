@@ -30,9 +30,10 @@ import { OosError } from '../errors.ts'
 import { logger } from '../logger.ts'
 import { LIMITS } from '../records/constants.ts'
 import { verifyBytes, type Verified } from '../records/verified.ts'
-import { decodeAnnouncement, type Announcement } from './announce.ts'
+import { verify as verifySignature } from '../identity/index.ts'
+import { readAnnouncement, type Announcement, type UncheckedAnnouncement } from './announce.ts'
 import { AHEAD_WINDOW, authorize, type Knowledge, type OrgKnowledge, type Verdict } from './gossip-authority.ts'
-import { BadGossipError } from './errors.ts'
+import { BadAnnouncementError, BadGossipError } from './errors.ts'
 import { forgetSeen, scoreTopic, type OosLibp2p } from './libp2p.ts'
 
 export const TOPIC_PREFIX = '/oos/1/org/'
@@ -77,6 +78,8 @@ export interface GossipInit {
    * `ingestVerified` (the record is verified once).
    */
   verify?: (bytes: Uint8Array) => Promise<Verified>
+  /** Check an announcement's signature (default: on this thread); a node passes its ingest door's `verifySignature` (its workers) */
+  verifySignature?: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => Promise<boolean>
   /** Whether the node holds this record already (its store): such a record is ignored before any signature is checked (default: never) */
   has?: (cid: CID) => Promise<boolean>
 }
@@ -126,11 +129,17 @@ export function readEnvelope (topic: string, data: Uint8Array): Envelope {
   throw new BadGossipError(`unknown message ${keys[0]}`)
 }
 
-/** An announcement's signature and org (the topic's); throws BAD_ANNOUNCEMENT or BAD_GOSSIP. */
-export function checkAnnouncement (org: string, bytes: Uint8Array): GossipItem {
-  const announcement = decodeAnnouncement(bytes)
-  if (announcement.org !== org) throw new BadGossipError('announcement of another org on this topic')
-  return { type: 'announce', announcement, bytes }
+/** An announcement of the topic's org, read and checked in form (its signature not yet); throws BAD_ANNOUNCEMENT or BAD_GOSSIP. */
+export function readOnTopic (org: string, bytes: Uint8Array): UncheckedAnnouncement {
+  const a = readAnnouncement(bytes)
+  if (a.announcement.org !== org) throw new BadGossipError('announcement of another org on this topic')
+  return a
+}
+
+/** The announcement as a gossip item once its signature was checked (`valid`); throws BAD_ANNOUNCEMENT if it does not verify. */
+export function announcementItem (a: UncheckedAnnouncement, bytes: Uint8Array, valid: boolean): GossipItem {
+  if (!valid) throw new BadAnnouncementError('bad signature')
+  return { type: 'announce', announcement: a.announcement, bytes }
 }
 
 /** A verified record's kind and topic: gossiped kinds only, on the topic of the org it is about; throws BAD_GOSSIP. */
@@ -147,7 +156,10 @@ export function checkRecord (org: string, verified: Verified): GossipItem {
 /** Decode and check one gossip message for a topic, on this thread (for tools and tests; the validator verifies records through `GossipInit.verify`); throws a typed error. */
 export function checkGossip (topic: string, data: Uint8Array): GossipItem {
   const env = readEnvelope(topic, data)
-  if (env.type === 'announce') return checkAnnouncement(env.org, env.bytes)
+  if (env.type === 'announce') {
+    const a = readOnTopic(env.org, env.bytes)
+    return announcementItem(a, env.bytes, verifySignature(a.publicKey, a.message, a.sig))
+  }
   if (env.type === 'record') return checkRecord(env.org, verifyBytes(env.bytes))
   return env
 }
@@ -161,6 +173,7 @@ export class Gossip {
   private readonly counts: GossipStats = { received: 0, accepted: 0, rejected: 0, ignored: 0, published: 0, ignoredBy: { held: 0, stale: 0, unfollowed: 0, authority: 0, unchecked: 0 } }
   private readonly verify: (bytes: Uint8Array) => Promise<Verified>
   private readonly has: (cid: CID) => Promise<boolean>
+  private readonly verifySig: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => Promise<boolean>
   private readonly onMessage = (evt: CustomEvent<Message>): void => { this.deliver(evt.detail) }
 
   constructor (components: GossipComponents, init: GossipInit) {
@@ -168,6 +181,7 @@ export class Gossip {
     this.init = init
     this.verify = init.verify ?? (async (bytes) => verifyBytes(bytes))
     this.has = init.has ?? (async () => false)
+    this.verifySig = init.verifySignature ?? (async (k, m, s) => verifySignature(k, m, s))
   }
 
   async start (): Promise<void> {
@@ -249,7 +263,7 @@ export class Gossip {
         if (await this.has(CID.decode(cidBytesOf(env.bytes)))) return this.ignore(from, msg, 'held', 'a record held already')
         item = checkRecord(env.org, await this.verify(env.bytes))
       } else {
-        item = env.type === 'announce' ? checkAnnouncement(env.org, env.bytes) : env
+        item = env.type === 'announce' ? await this.announcement(env.org, env.bytes) : env
       }
     } catch (err) {
       const code = err instanceof OosError ? err.code : 'INTERNAL'
@@ -282,6 +296,12 @@ export class Gossip {
         if (item.type === 'equivocation') this.init.onItem(item, from)
         return this.ignore(from, msg, 'authority', verdict.result === 'ignore' ? verdict.why : verdict.result)
     }
+  }
+
+  /** An announcement, its signature checked by `verifySignature` (the node's workers) */
+  private async announcement (org: string, bytes: Uint8Array): Promise<GossipItem> {
+    const a = readOnTopic(org, bytes)
+    return announcementItem(a, bytes, await this.verifySig(a.publicKey, a.message, a.sig))
   }
 
   private ignore (from: PeerId, msg: Message, why: keyof IgnoredBy, detail: string): TopicValidatorResult {

@@ -149,6 +149,7 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
       knowledge: async (org) => ({ epochs: await keysOf(org), kept: this.orgs().includes(org), head: (await this.store.head(org))?.seq ?? 0 }),
       // verified once, by the door's workers; the result goes to ingestVerified (onGossip)
       verify: async (bytes) => await this.ingest.verify(bytes),
+      verifySignature: async (key, message, sig) => await this.ingest.verifySignature(key, message, sig),
       has: async (cid) => await this.store.has(cid)
     })
     this.reqresp = reqResp({ ...this.init.reqresp, onViolation: (peer: PeerId, code: string) => { this.violations.report(peer, code) } })({ libp2p: this.libp2p, store: this.store, ingest: this.ingest })
