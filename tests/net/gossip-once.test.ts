@@ -1,0 +1,119 @@
+/**
+ * Gossip verified once, off the main thread (issue 13; protocol/NETWORK.md §2.1, §2.4): the
+ * topic validator hands a record to the ingest door's verify workers and the door takes the
+ * verified result without checking it again; what is valid but not wanted (a record held, a
+ * copy relayed by a second peer, a stale announcement, a topic no longer followed) is ignored,
+ * charged to no one, and costs no signature check where the content tells it is held.
+ */
+import { describe, it, expect, afterAll, beforeAll } from 'vitest'
+import { readFile } from 'node:fs/promises'
+import * as dagCbor from '@ipld/dag-cbor'
+import { parseOosMarkdown } from '../../src/oos/index.ts'
+import { encodeSigned } from '../../src/records/codec.ts'
+import { verifyBytesCalls } from '../../src/records/verified.ts'
+import { topicOf } from '../../src/net/gossip.ts'
+import { encodeAnnouncement } from '../../src/net/announce.ts'
+import type { NodeBindingRecord } from '../../src/records/types.ts'
+import type { EphemeralNode } from '../../src/node/ephemeral.ts'
+import { makeNode, rogue, until } from './nodes.ts'
+
+const doc = async (v: number) => parseOosMarkdown(await readFile(new URL(`../../examples/orgs/ledgerline/v${v}.oos.md`, import.meta.url), 'utf8')).body
+
+describe('gossip verified once', () => {
+  const cleanups: Array<() => Promise<void>> = []
+  let a: EphemeralNode
+  let b: EphemeralNode
+  let secret: Uint8Array
+  /** a new node binding of A (a gossiped record B does not hold), signed by A's key */
+  let last = 0
+  const binding = (): Uint8Array => {
+    last = Math.max(Date.now(), last + 1) // each newer than the last (the door keeps the newest binding)
+    return encodeSigned<NodeBindingRecord>({ type: 'oos/node-binding', org: a.org, createdAt: last, peers: [a.peerId.toString()] }, [secret]).bytes
+  }
+  const held = async (bytes: Uint8Array): Promise<boolean> => await b.store.has(encodeSigned<NodeBindingRecord>(dagCbor.decode<{ rec: NodeBindingRecord }>(bytes).rec, [secret]).cid)
+
+  beforeAll(async () => {
+    // both verify on workers: nothing in this process verifies a record on the main thread
+    ;[a, b] = await Promise.all([makeNode('Ledgerline', { workers: 1 }), makeNode('Carepath', { workers: 2 })])
+    cleanups.push(a.cleanup, b.cleanup)
+    secret = await a.orgSecret()
+    await a.publish(await doc(1))
+    await b.follow(a.org, { via: [a.libp2p.getMultiaddrs()[0].toString()] })
+    await until(() => b.libp2p.services.pubsub.getSubscribers(topicOf(a.org)).some(p => p.equals(a.peerId)), 10_000, 'B sees A on its topic')
+  })
+  afterAll(async () => { for (const c of cleanups.reverse()) await c() })
+
+  it('a record gossiped by A is verified once on B, by a worker, and on no main-thread path; the door takes the result', async () => {
+    const before = { v: b.ingest.verifications(), main: verifyBytesCalls(), accepted: b.ingest.stats().accepted }
+    const bytes = binding()
+    expect((await a.ingest.ingest(bytes, { source: 'local' })).status).toBe('accepted') // A gossips it
+    await until(async () => await held(bytes), 10_000, 'B holds the binding')
+    await until(() => b.ingest.stats().accepted === before.accepted + 1, 10_000, 'accepted by B\'s door')
+    expect(b.ingest.verifications()).toEqual({ workers: before.v.workers + 1, main: before.v.main })
+    expect(verifyBytesCalls()).toBe(before.main)
+  })
+
+  it('the same record relayed by two peers is one message; a record B holds already is ignored before any signature check; neither is a violation', async () => {
+    const topic = topicOf(a.org)
+    const [r1, r2] = await Promise.all([rogue(b, topic, [a]), rogue(b, topic, [a])])
+    cleanups.push(async () => { await r1.net.stop() }, async () => { await r2.net.stop() })
+    const x = binding()
+    const y = binding()
+    const before = { g: b.gossip.stats(), v: b.ingest.verifications() }
+    // r1 and r2 both send x (each its own signed gossipsub message), then r2 sends y: by the time
+    // y is in, the second copy of x was dropped unread
+    const sent = await Promise.all([r1, r2].map(async r => await r.net.services.pubsub.publish(topic, dagCbor.encode({ record: x }))))
+    for (const s of sent) expect(s.recipients.map(String)).toContain(b.peerId.toString())
+    await until(async () => await held(x), 10_000, 'B holds x')
+    await r2.net.services.pubsub.publish(topic, dagCbor.encode({ record: y }))
+    await until(async () => await held(y), 10_000, 'B holds y')
+    expect(b.gossip.stats().received).toBe(before.g.received + 2)
+    expect(b.ingest.verifications().workers).toBe(before.v.workers + 2)
+
+    // z reaches B by another way (a sync) first; then a peer gossips it: ignored, no signature checked
+    const z = binding()
+    expect((await b.ingest.ingest(z, { source: 'sync' })).status).toBe('accepted')
+    const mid = { g: b.gossip.stats(), v: b.ingest.verifications() }
+    await r1.net.services.pubsub.publish(topic, dagCbor.encode({ record: z }))
+    await until(() => b.gossip.stats().ignoredBy.held === mid.g.ignoredBy.held + 1, 10_000, 'z ignored at B')
+    expect(b.ingest.verifications()).toEqual(mid.v)
+    expect(b.gossip.stats().rejected).toBe(before.g.rejected)
+    expect(b.violations.stats().byCode).toEqual({})
+  })
+
+  it('an announcement at or below B\'s head is valid but not wanted: ignored (not forwarded), its signature checked by a worker, nobody charged', async () => {
+    const topic = topicOf(a.org)
+    const r = await rogue(b, topic, [a])
+    cleanups.push(async () => { await r.net.stop() })
+    const head = (await b.store.head(a.org))!
+    const before = { g: b.gossip.stats(), v: b.ingest.verifications() }
+    const stale = encodeAnnouncement({ org: a.org, seq: head.seq, cid: head.cid, createdAt: head.createdAt + 1 }, secret)
+    await r.net.services.pubsub.publish(topic, dagCbor.encode({ announce: stale }))
+    await until(() => b.gossip.stats().ignoredBy.stale === before.g.ignoredBy.stale + 1, 10_000, 'ignored at B')
+    expect(b.gossip.stats()).toMatchObject({ accepted: before.g.accepted, rejected: before.g.rejected })
+    expect(b.ingest.verifications()).toEqual({ workers: before.v.workers + 1, main: before.v.main })
+    expect(b.violations.stats().byCode).toEqual({})
+    // a newer one is taken (B syncs version 2 from A)
+    await a.publish(await doc(2))
+    await until(async () => (await b.store.head(a.org))?.seq === 2, 10_000, 'B at version 2')
+  })
+
+  it('a message on a topic B no longer follows is ignored, not rejected', async () => {
+    const d = await makeNode('Parcelworks', { workers: 1 })
+    cleanups.push(d.cleanup)
+    await d.publish(await doc(1))
+    await b.follow(d.org, { via: [d.libp2p.getMultiaddrs()[0].toString()] })
+    await b.unfollow(d.org)
+    const topic = topicOf(d.org)
+    const validator = b.libp2p.services.pubsub.topicValidators.get(topic)
+    expect(validator).toBeDefined()
+    const record = encodeSigned<NodeBindingRecord>({ type: 'oos/node-binding', org: d.org, createdAt: Date.now(), peers: [d.peerId.toString()] }, [await d.orgSecret()]).bytes
+    const before = { g: b.gossip.stats(), v: b.ingest.verifications() }
+    const msg = { type: 'signed', from: d.peerId, topic, data: dagCbor.encode({ record }), sequenceNumber: 1n, signature: new Uint8Array(64), key: d.peerId.publicKey } as unknown as Parameters<NonNullable<typeof validator>>[1]
+    expect(await validator!(d.peerId, msg)).toBe('ignore')
+    expect(b.gossip.stats().ignoredBy.unfollowed).toBe(before.g.ignoredBy.unfollowed + 1)
+    expect(b.gossip.stats().rejected).toBe(before.g.rejected)
+    expect(b.ingest.verifications()).toEqual(before.v)
+    expect(b.violations.stats().byCode).toEqual({})
+  })
+})
