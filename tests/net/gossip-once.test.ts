@@ -11,7 +11,9 @@ import * as dagCbor from '@ipld/dag-cbor'
 import { parseOosMarkdown } from '../../src/oos/index.ts'
 import { encodeSigned } from '../../src/records/codec.ts'
 import { verifyBytesCalls } from '../../src/records/verified.ts'
+import { createHash } from 'node:crypto'
 import { topicOf } from '../../src/net/gossip.ts'
+import { msgIdOf } from '../../src/net/libp2p.ts'
 import { encodeAnnouncement } from '../../src/net/announce.ts'
 import type { NodeBindingRecord } from '../../src/records/types.ts'
 import type { EphemeralNode } from '../../src/node/ephemeral.ts'
@@ -118,5 +120,15 @@ describe('gossip verified once', () => {
     expect(b.gossip.stats().rejected).toBe(before.g.rejected)
     expect(b.ingest.verifications()).toEqual(before.v)
     expect(b.violations.stats().byCode).toEqual({})
+  })
+})
+
+describe('message ids (NETWORK.md §2.4)', () => {
+  it('are SHA-256 of the topic, a zero byte and the data: the same bytes on another topic are another message', () => {
+    const data = dagCbor.encode({ record: new Uint8Array([1, 2, 3]) })
+    const topic = topicOf('did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK')
+    const expected = createHash('sha256').update(Buffer.concat([Buffer.from(topic, 'utf8'), Buffer.from([0]), data])).digest()
+    expect(Buffer.from(msgIdOf(topic, data))).toEqual(expected)
+    expect(Buffer.from(msgIdOf(topic + 'x', data))).not.toEqual(expected)
   })
 })
