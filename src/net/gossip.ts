@@ -168,7 +168,8 @@ export class Gossip {
   private readonly libp2p: OosLibp2p
   private readonly init: GossipInit
   private readonly topics = new Set<string>()
-  private readonly checked = new Map<string, GossipItem>()
+  /** what the validator accepted, until gossipsub delivers it: it delivers the very Message object it validated */
+  private readonly checked = new WeakMap<Message, GossipItem>()
   private readonly log = logger('oosnet:net:gossip')
   private readonly counts: GossipStats = { received: 0, accepted: 0, rejected: 0, ignored: 0, published: 0, ignoredBy: { held: 0, stale: 0, unfollowed: 0, authority: 0, unchecked: 0 } }
   private readonly verify: (bytes: Uint8Array) => Promise<Verified>
@@ -282,8 +283,7 @@ export class Gossip {
       case 'accept':
         // valid, but the node holds that version or a later one: nothing to fetch, nothing to forward
         if (item.type === 'announce' && known !== undefined && item.announcement.seq <= known.head) return this.ignore(from, msg, 'stale', `version ${item.announcement.seq} is at or below the head held`)
-        this.checked.set(key(msg), item)
-        if (this.checked.size > 1024) this.checked.delete(this.checked.keys().next().value as string)
+        this.checked.set(msg, item)
         return TopicValidatorResult.Accept
       case 'reject':
         // a key outside its period, relayed by a peer that did not sign it: the relay may not
@@ -320,18 +320,13 @@ export class Gossip {
 
   private deliver (msg: Message): void {
     if (!this.topics.has(msg.topic)) return
-    const k = key(msg)
-    const item = this.checked.get(k)
-    this.checked.delete(k)
+    const item = this.checked.get(msg)
+    this.checked.delete(msg)
     if (item === undefined) return
     this.counts.accepted++
     const from = msg.type === 'signed' ? msg.from : undefined
     if (from !== undefined) this.init.onItem(item, from)
   }
-}
-
-function key (msg: Message): string {
-  return msg.topic + ':' + Buffer.from(msg.data.subarray(-64)).toString('base64')
 }
 
 export function gossip (init: GossipInit): (components: GossipComponents) => Gossip {
