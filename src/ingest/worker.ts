@@ -46,7 +46,8 @@ export function checkBatch (batch: VerifyBatch): ArrayBuffer {
     try {
       if (batch.ops?.[i] === SIGNATURE) {
         out.buf[head + 4] = 2
-        out.buf[out.reserve(1)] = checkSignature(bytes) ? 1 : 0
+        const at = out.reserve(1) // first: reserve may move `out.buf`
+        out.buf[at] = checkSignature(bytes) ? 1 : 0
       } else {
         packVerified(bytes, batch.now, out)
         out.buf[head + 4] = 1
