@@ -10,7 +10,7 @@
  *   record the door rejected has a SPEC §9 code, and no record that is not byte-identical to
  *   a valid one is ever stored.
  */
-import type { Libp2p, PeerId } from '@libp2p/interface'
+import type { Libp2p } from '@libp2p/interface'
 import * as lp from 'it-length-prefixed'
 import fc from 'fast-check'
 import type { CID } from 'multiformats/cid'

@@ -89,7 +89,7 @@ export async function killScenario (options: KillOptions = {}): Promise<KillFigu
     for (let i = 0; i < kills; i++) {
       const mode = MODES[i % MODES.length]
       byMode[mode]++
-      let mid = false
+      let mid: boolean
       if (mode === 'publish') {
         na = await scope.start(a.home, ['--sync-interval', '0'])
         mid = await killDuring(na, 'publish', async () => {

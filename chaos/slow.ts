@@ -111,7 +111,7 @@ export async function slowScenario (options: SlowOptions = {}): Promise<SlowFigu
     const attackers: Libp2p[] = []
     const failures = new Set<string>()
     const serving = async (): Promise<ReqRespStats['serving']> => ((await a.api.status()).reqresp as ReqRespStats).serving
-    let t1 = 0
+    let t1: number
     try {
       const request = lp.encode.single(encodeSyncRequest({ org, from: 1 })).subarray()
       t1 = performance.now()

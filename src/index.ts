@@ -17,6 +17,9 @@
 // the node
 export { OosNode } from './node/node.ts'
 export type { OosNodeInit, NodeStatus, FollowResult } from './node/node.ts'
+export { createNode } from './node/create.ts'
+export type { NodeConfig } from './node/create.ts'
+export type { NodeServices } from './node/services/index.ts'
 export { ephemeralNode } from './node/ephemeral.ts'
 export type { EphemeralNode } from './node/ephemeral.ts'
 export type { FollowRetryInit } from './node/reach.ts'
@@ -35,6 +38,7 @@ export type {
 export { initHome, loadHome, unlockOrgKey, unlockNodeKey, resolveHome, homePaths, peerKeyFromSeed } from './node/home.ts'
 export type { HomeConfig, InitOptions } from './node/home.ts'
 export * from './identity/index.ts'
+export { readKeystore, readKeystoreInfo, writeKeystore } from './node/keyfile.ts'
 
 // OOS documents: .oos.md and .oos.json, the body schema
 export * from './oos/index.ts'
@@ -56,11 +60,30 @@ export { exportCar, importCar, verifyCar, withCarStore } from './node/car.ts'
 export type { ImportReport, Progress } from './node/car.ts'
 export { CarInvalidError, CAR_READ_LIMITS } from './node/car-file.ts'
 export { verifyStored } from './node/verify.ts'
+export { provenance, verifyChains } from './app/replay.ts'
 export type { VerifyReport } from './node/verify.ts'
 
-// errors: the base class, the catalogue, one class per code
-export { OosError, errorClasses, errorFromCode, AbortedError, BadRequestError, TimeoutError, InternalError, NotStartedError } from './errors.ts'
-export type { ErrorCtor } from './errors.ts'
+// the application layer: every operation, over a running node or offline over a home
+export { nodeApp } from './app/node.ts'
+export type { NodeAppInit, RunningNode } from './app/node.ts'
+export { withOfflineApp, withHome } from './app/offline.ts'
+export type { OfflineAppOptions, OpenHome } from './app/offline.ts'
+export { localApp } from './app/local.ts'
+export type { OrgSigner } from './app/local.ts'
+export { orgSigner, rotateKey } from './app/keys.ts'
+export type { RotateKeyInput, RotateKeyResult } from './app/keys.ts'
+export { trustedSetOf } from './app/settings.ts'
+export { provenanceOfCar } from './app/files.ts'
+export { checkAddress, isLoopbackHost } from './app/address.ts'
+export type {
+  App, LocalApp, CallOptions, PublishInput, PublishResult, ShowInput, ShowResult, LogInput, ClaimsInput, ClaimResult, VerifyResult,
+  EndorseInput, RetractInput, StatementResult, AdoptInput, AdoptApiResult, TrustSetInput, ExportInput, ExportResult, ImportResult,
+  FollowInput, UnfollowResult, ApiStatus
+} from './app/types.ts'
+export * from './app/errors.ts'
+
+// errors: the base class, the catalogue (every code), one class per code
+export * from './errors.ts'
 export * from './node/errors.ts'
 export * from './ingest/errors.ts'
 export * from './store/errors.ts'

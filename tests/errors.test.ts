@@ -2,11 +2,14 @@
  * The error catalogue: one class per code, every code in SPEC §9, no plain `Error` thrown
  * in runtime code.
  */
+import { execFile } from 'node:child_process'
 import { readdir, readFile } from 'node:fs/promises'
+import { promisify } from 'node:util'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import * as errors from '../src/errors.ts'
+import { ERROR_STATUS } from '../src/api/errors.ts'
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
 
@@ -71,5 +74,29 @@ describe('the error catalogue', () => {
       .filter(({ line }) => /throw new Error\(|reject\(new Error\(/.test(line))
       .map(({ at, line }) => `${at}: ${line.trim()}`)
     expect(plain).toEqual([])
+  })
+
+  it('ERROR_CODES, the ErrorCode union, is exactly the codes of SPEC §9, and the API has a status for each (no more, no fewer)', async () => {
+    const spec = await specCodes()
+    expect([...errors.ERROR_CODES].sort()).toEqual([...spec].sort())
+    expect(new Set(errors.ERROR_CODES).size).toBe(errors.ERROR_CODES.length)
+    expect(Object.keys(ERROR_STATUS).sort()).toEqual([...errors.ERROR_CODES].sort())
+    for (const code of errors.ERROR_CODES) expect(errors.isErrorCode(code)).toBe(true)
+    expect(errors.isErrorCode('SOMETHING_NEW')).toBe(false)
+  })
+
+  it('the classes used by more than one layer are registered by src/errors.ts alone: no import for its side effects', async () => {
+    // a fresh process that loads nothing but the catalogue (this file's process has loaded every module)
+    const script = `const e = await import('./src/errors.ts')
+const out = ['NOT_FOUND', 'INVALID_ARGUMENT', 'NO_ORG_KEY', 'STORE_LOCKED', 'UNKNOWN_TARGET', 'ABORTED', 'USAGE'].map(code => {
+  const err = e.errorFromCode(code, 'm')
+  return code + ' ' + err.name + ' ' + (e.errorClasses().get(code)?.length ?? 0)
+})
+process.stdout.write(out.join('\\n'))`
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, timeout: 30_000 })
+    expect(stdout.split('\n')).toEqual([
+      'NOT_FOUND NotFoundError 1', 'INVALID_ARGUMENT InvalidArgumentError 1', 'NO_ORG_KEY NoOrgKeyError 1', 'STORE_LOCKED StoreLockedError 1',
+      'UNKNOWN_TARGET UnknownTargetError 1', 'ABORTED AbortedError 1', 'USAGE UsageError 1'
+    ])
   })
 })

@@ -188,7 +188,7 @@ export function ruleCases (c: Cases, f: Fixtures): void {
 function chainCases (c: Cases, f: Fixtures, h: { sig: any, v12: string[], v12r: string[], peer: string }): void {
   const { alice, bob, carol, alice2, alice3, alice4 } = f.keys
   const { T0, v, c0 } = f
-  const { sig, v12, v12r } = h
+  const { v12, v12r } = h
   const a1cid = v['version-1'].cid
   const a2cid = v['version-2'].cid
   const rot = v['key-rotation'].signed.rec as any

@@ -2,32 +2,22 @@
  * The CLI's side of the local API: while a node runs it holds the store, so commands go
  * through its API. The node writes `<home>/api.json` (`{ url, token, pid }`, mode 0600)
  * when its API starts and removes it when it stops; `ApiClient.fromHome` finds a live node
- * from it. Error answers are rebuilt into the same typed errors (`errorFromCode`) the
- * command would have thrown offline, so the CLI prints the same one-line error.
+ * from it. Error answers are rebuilt by their code (`errorFromCode`): the class of the code
+ * when it is loaded here, else an `OosError` with that code, so the CLI (which prints and exits
+ * by the code) prints the same one-line error as offline, without importing every module that
+ * makes error classes.
  */
 import { request } from 'node:http'
 import { readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { errorFromCode } from '../errors.ts'
-import { homePaths } from '../node/home.ts'
-import { AbortedError } from '../ingest/errors.ts'
-// the modules whose error codes can come back from the API: importing them registers
-// their classes with errorFromCode
-import '../oos/errors.ts'
-import '../node/errors.ts'
-import '../records/errors.ts'
-import '../records/kinds.ts'
-import '../identity/errors.ts'
-import '../store/errors.ts'
+import { isLoopbackHost } from '../app/address.ts'
+import { homePaths } from '../app/home.ts'
+import { AbortedError, errorFromCode } from '../errors.ts'
 import { ApiUnavailableError } from './errors.ts'
-import { isLoopbackHost } from './server.ts'
 import type {
   AdoptApiResult, AdoptInput, ApiHandlers, ApiStatus, CallOptions, ClaimResult, ClaimsInput, EndorseInput, ExportInput, ExportResult, FollowInput, ImportResult,
-  FollowResult, LogInput, PublishInput, PublishResult, RetractInput, ShowInput, ShowResult, StatementResult, TrustSetInput,
+  FollowResult, LogEntry, LogInput, ProvenanceReport, PublishInput, PublishResult, RetractInput, ShowInput, ShowResult, StatementResult, TrustRow, TrustSetInput,
   StopResult, UnfollowResult, VerifyResult
 } from './types.ts'
-import type { LogEntry } from '../node/queries.ts'
-import type { ProvenanceReport } from '../trust/provenance.ts'
-import type { TrustRow } from '../trust/settings.ts'
 
 /** What `<home>/api.json` holds. */
 export interface ApiInfo {
@@ -241,14 +231,14 @@ export class ApiClient implements ApiHandlers {
       if (signal?.aborted === true) throw new ApiUnavailableError(`the node's API at ${this.url} did not answer ${method} ${path} in time`)
       throw new ApiUnavailableError(`the node's API at ${this.url} did not answer: ${(err as Error).message}`, { cause: err })
     }
-    let value: any
+    let value: unknown
     try {
       value = JSON.parse(text)
     } catch {
       throw new ApiUnavailableError(`the node's API at ${this.url} answered ${status} with a body that is not JSON`)
     }
     if (status >= 200 && status < 300) return value as T
-    const e = value?.error
+    const e = (value as { error?: { code?: unknown, message?: unknown, path?: unknown } } | null)?.error
     if (typeof e?.code === 'string' && typeof e.message === 'string') throw errorFromCode(e.code, e.message, typeof e.path === 'string' ? e.path : undefined)
     throw new ApiUnavailableError(`the node's API at ${this.url} answered ${status} without an error code`)
   }

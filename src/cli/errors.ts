@@ -1,7 +1,7 @@
 import { errorClass } from '../errors.ts'
 
-/** A command line that does not parse: exit code 2. */
-export class UsageError extends errorClass('UsageError', 'USAGE') {}
+/** A command line that does not parse: exit code 2 (in src/errors.ts: the app raises it too, for an argument a call needs). */
+export { UsageError } from '../errors.ts'
 /** No passphrase available (no TTY and no OOS_PASSPHRASE). */
 export class NoPassphraseError extends errorClass('NoPassphraseError', 'NO_PASSPHRASE') {}
 /** Something checked was found invalid: exit code 1 with the reason's code. */

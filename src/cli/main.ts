@@ -9,7 +9,7 @@
  */
 import { parseArgs } from 'node:util'
 import { OosError } from '../errors.ts'
-import { resolveHome } from '../node/home.ts'
+import { resolveHome } from '../app/home.ts'
 import type { Command, Context } from './command.ts'
 import { UsageError } from './errors.ts'
 import { terminalIo, type Io, type ProcessIo } from './io.ts'

@@ -4,11 +4,10 @@
  * half-way through (README, "CLI reference"). Every option of every command goes through
  * one of these, or through a check of its own set of words (`--format`, `--template`, …).
  */
-import { checkAddress, quote, type PeerPart } from '../net/address.ts'
-import { isLoopbackHost } from '../api/server.ts'
+import { checkAddress, isLoopbackHost, quote, type PeerPart } from '../app/address.ts'
 import { LIMITS } from '../records/constants.ts'
 import { str, type Context } from './command.ts'
-import { InvalidArgumentError, NotFoundError } from '../node/errors.ts'
+import { InvalidArgumentError, NotFoundError } from '../errors.ts'
 import { UsageError } from './errors.ts'
 
 /** The longest organization name (`oos init --name`), in characters. */
@@ -41,7 +40,7 @@ export function seqValue (s: string | undefined, what: string): number | undefin
 }
 
 /**
- * A multiaddr option's values, parsed (src/net/address.ts): `peer` says whether an address
+ * A multiaddr option's values, parsed (src/app/address.ts): `peer` says whether an address
  * must end in `/p2p/<peer id>` (--bootstrap), must not (--listen), or may (--via).
  */
 export function multiaddrOption (ctx: Context, name: string, peer: PeerPart): string[] {
@@ -63,7 +62,6 @@ export function apiOption (ctx: Context, name = 'api'): { host: string, port: nu
 }
 
 // C0 and C1 controls, DEL, and the bidi embeddings, overrides and isolates
-// eslint-disable-next-line no-control-regex
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
 
 /** A piece of text: at most `max` characters, well formed, optionally no control characters. */

@@ -76,7 +76,7 @@ const CHECKS: Record<Kind, { keys: ReadonlySet<string>, check: (r: Obj, options:
   },
   'oos/key-rotation': {
     keys: keys('oos/key-rotation'),
-    check (r, options) {
+    check (r, _options) {
       const seq = int(r.seq, 'seq', 1)
       if (r.prev !== null) cid(r.prev, 'prev')
       if ((seq === 1) !== (r.prev === null)) fail('prev', 'must be null exactly when seq is 1')

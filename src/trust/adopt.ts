@@ -6,8 +6,7 @@
  * duplicates are never merged: they are reported for a person to decide.
  */
 import type { CID } from 'multiformats/cid'
-import { UnknownTargetError } from '../ingest/errors.ts'
-import { InvalidArgumentError } from '../node/errors.ts'
+import { InvalidArgumentError, UnknownTargetError } from '../errors.ts'
 import { deriveFields } from '../oos/derive.ts'
 import type { Claim, OosBody } from '../oos/types.ts'
 import { TERMINAL_UNSAFE } from '../oos/text.ts'

@@ -6,8 +6,7 @@
  */
 import type { CID } from 'multiformats/cid'
 import { keyPairFromSeed, publicKeyToDid } from '../identity/index.ts'
-import { UnknownTargetError, NotAuthorError } from '../ingest/errors.ts'
-import { InvalidArgumentError } from '../node/errors.ts'
+import { InvalidArgumentError, NotAuthorError, UnknownTargetError } from '../errors.ts'
 import { encodeSigned } from '../records/codec.ts'
 import { LIMITS, RETRACTABLE_KINDS } from '../records/constants.ts'
 import type { EndorsementRecord, RetractionRecord } from '../records/types.ts'

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ApiClient, readApiFile, removeApiFile, writeApiFile } from '../../src/api/client.ts'
 import { ApiNotLoopbackError, ApiUnavailableError } from '../../src/api/errors.ts'
-import { localHandlers } from '../../src/api/handlers.ts'
+import { localApp } from '../../src/app/local.ts'
 import { apiServer, httpStatusFor, isLoopbackHost, type ApiServer } from '../../src/api/server.ts'
 import type { ApiHandlers } from '../../src/api/types.ts'
 import { OosError } from '../../src/errors.ts'
@@ -67,7 +67,7 @@ describe('the local API', () => {
     const keys = generateKeyPair()
     org = publicKeyToDid(keys.publicKey)
     const handlers: ApiHandlers = {
-      ...localHandlers(node.store, node.ingest, { org }, { secretKey: keys.secretKey }),
+      ...localApp(node.store, node.ingest, { org }, { secretKey: keys.secretKey }),
       status: async () => ({
         org,
         name: 'Ledgerline',
@@ -320,7 +320,7 @@ describe('the local API', () => {
   })
 
   it('a node without the org key cannot publish (NO_ORG_KEY, 409)', async () => {
-    const h = localHandlers(node.store, node.ingest, { org })
+    const h = localApp(node.store, node.ingest, { org })
     await expect(h.publish({ document: await example('ledgerline', 1), format: 'md' })).rejects.toMatchObject({ code: 'NO_ORG_KEY' })
     expect(httpStatusFor('NO_ORG_KEY')).toBe(409)
     expect(httpStatusFor('WRONG_PREV')).toBe(422)
@@ -398,7 +398,8 @@ describe('the local API', () => {
   })
 
   it('after stop: no answer (API_UNAVAILABLE); a restart makes a new token', async () => {
-    const s = apiServer()({ handlers: { status: async () => ({ org }) } as unknown as ApiHandlers })
+    // a whole status: an answer that does not match its schema is not sent (a 500)
+    const s = apiServer()({ handlers: { status: async () => ({ org, name: 'Ledgerline', peerId: '12D3KooWFake', multiaddrs: [], peers: [], following: [], head: 0 }) } as unknown as ApiHandlers })
     await s.start()
     const first = s.token
     const c = new ApiClient({ url: s.url, token: first })

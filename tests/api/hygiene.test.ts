@@ -9,11 +9,8 @@ import { readFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { localHandlers } from '../../src/api/handlers.ts'
 import { apiServer, type ApiServer } from '../../src/api/server.ts'
-import type { ApiStatus } from '../../src/api/types.ts'
-import { orgSigner } from '../../src/cli/backend.ts'
-import { toJson } from '../../src/cli/io.ts'
+import { nodeApp } from '../../src/app/node.ts'
 import { ephemeralNode, type EphemeralNode } from '../../src/node/ephemeral.ts'
 
 const EXAMPLE = join(fileURLToPath(new URL('../../', import.meta.url)), 'examples', 'orgs', 'ledgerline', 'v1.oos.md')
@@ -51,14 +48,7 @@ describe('the API and hostile document text', () => {
     // a real node on loopback, served the way `oos start` serves it
     node = await ephemeralNode('Hygiene')
     org = node.config.org
-    server = apiServer()({
-      handlers: {
-        ...localHandlers(node.store, node.ingest, node.config, orgSigner(await node.orgSecret(), org), node.home),
-        status: async () => toJson(await node.status()) as ApiStatus,
-        follow: async ({ org, via }, o) => await node.follow(org, { via, signal: o?.signal }),
-        unfollow: async ({ org }) => ({ org, removed: await node.unfollow(org) })
-      }
-    })
+    server = apiServer()({ handlers: nodeApp(node, { orgKey: await node.orgSecret(), home: node.home }) })
     await server.start()
     lines = (await readFile(EXAMPLE, 'utf8')).split('\n')
   })

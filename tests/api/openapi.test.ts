@@ -6,8 +6,8 @@ import YAML from 'yaml'
 import _Ajv2020 from 'ajv/dist/2020.js'
 import _addFormats from 'ajv-formats'
 import { ApiClient } from '../../src/api/client.ts'
-import { localHandlers } from '../../src/api/handlers.ts'
-import { API_ROUTES, ERROR_STATUS, ROUTES, apiServer, type ApiServer } from '../../src/api/server.ts'
+import { localApp } from '../../src/app/local.ts'
+import { API_ROUTES, ERROR_STATUS, ROUTES, apiServer, httpStatusFor, type ApiServer } from '../../src/api/server.ts'
 import type { ApiHandlers } from '../../src/api/types.ts'
 import { generateKeyPair, publicKeyToDid } from '../../src/identity/index.ts'
 import { openNode, tempDir } from '../helpers.ts'
@@ -125,7 +125,7 @@ describe('the API answers as documented', () => {
     const keys = generateKeyPair()
     org = publicKeyToDid(keys.publicKey)
     const handlers: ApiHandlers = {
-      ...localHandlers(node.store, node.ingest, { org }, { secretKey: keys.secretKey }, node.path),
+      ...localApp(node.store, node.ingest, { org }, { secretKey: keys.secretKey }, node.path),
       status: async () => ({ org, name: 'Ledgerline', peerId: '12D3KooWFake', multiaddrs: ['/ip4/127.0.0.1/tcp/4710'], peers: [], following: [], head: (await node.store.head(org))?.seq ?? 0, ingest: node.ingest.stats() }),
       follow: async ({ org }) => ({ org, seq: 0 }),
       unfollow: async ({ org }) => ({ org, removed: false }),
@@ -222,7 +222,7 @@ describe('the API answers as documented', () => {
     for (const [method, path, call, status] of cases) {
       const err: any = await call().then(() => undefined, (e: unknown) => e)
       expect(err, path).toBeDefined()
-      expect(String(ERROR_STATUS[err.code] ?? 400)).toBe(status)
+      expect(String(httpStatusFor(err.code))).toBe(status)
       check(method, path, status, { error: { code: err.code, message: err.message, ...(err.path !== undefined ? { path: err.path } : {}) } })
     }
   })

@@ -8,7 +8,7 @@ import { parseOosMarkdown } from '../../src/oos/index.ts'
 import { createNet } from '../../src/net/libp2p.ts'
 import { encodeSigned } from '../../src/records/codec.ts'
 import { homePaths } from '../../src/node/home.ts'
-import { localHandlers } from '../../src/api/handlers.ts'
+import { localApp } from '../../src/app/local.ts'
 import type { AuditEntry } from '../../src/node/audit.ts'
 import type { EphemeralNode } from '../../src/node/ephemeral.ts'
 import { makeNode, until } from './nodes.ts'
@@ -55,7 +55,7 @@ describe('a node\'s audit log', () => {
     const bound = await waitFor(b, 'A\'s binding by gossip', e => e.kind === 'oos/node-binding' && e.org === a.org)
     expect(bound).toMatchObject({ event: 'accepted', source: 'gossip', peer: aid })
     // v2 is published through A's API handlers (as `oos publish` with A's node running)
-    const api = localHandlers(a.store, a.ingest, { org: a.org }, { secretKey: await a.orgSecret() })
+    const api = localApp(a.store, a.ingest, { org: a.org }, { secretKey: await a.orgSecret() })
     const v2 = await api.publish({ document: await readFile(new URL('../../examples/orgs/ledgerline/v2.oos.md', import.meta.url), 'utf8'), format: 'md' })
     expect(await waitFor(a, 'v2 from the API', e => e.seq === 2)).toMatchObject({ event: 'accepted', cid: v2.cid, source: 'local', peer: 'api' })
     expect(await waitFor(b, 'v2', e => e.event === 'accepted' && e.seq === 2)).toMatchObject({ cid: v2.cid, peer: aid })
@@ -71,7 +71,7 @@ describe('a node\'s audit log', () => {
     const forged = breakSignature((await a.store.get(v1.cid)) as Uint8Array)
     const car = join(b.dir, 'forged.car')
     await writeCar(car, [forged])
-    const report = await localHandlers(b.store, b.ingest, { org: b.org }).importCar({ path: car })
+    const report = await localApp(b.store, b.ingest, { org: b.org }).importCar({ path: car })
     expect(report).toMatchObject({ rejected: 1, reasons: { BAD_SIGNATURE: 1 } })
     expect(await waitFor(b, 'the forged record', e => e.code === 'BAD_SIGNATURE')).toMatchObject({
       event: 'rejected', kind: 'oos/version', org: a.org, seq: 1, cid: forged.cid.toString(), source: 'car', peer: `car:${car}`

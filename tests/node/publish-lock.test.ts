@@ -4,26 +4,17 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { ApiClient } from '../../src/api/client.ts'
-import { localHandlers } from '../../src/api/handlers.ts'
 import { apiServer, type ApiServer } from '../../src/api/server.ts'
-import { toJson } from '../../src/cli/io.ts'
-import type { ApiStatus } from '../../src/api/types.ts'
+import { nodeApp } from '../../src/app/node.ts'
 import { readFile } from 'node:fs/promises'
 import { parseOosMarkdown } from '../../src/oos/index.ts'
 import { makeNode, until } from '../net/nodes.ts'
 
 type Node = Awaited<ReturnType<typeof makeNode>>
 
-/** The node's API as `oos start` serves it: the local handlers with the node's key, over HTTP on loopback. */
+/** The node's API as `oos start` serves it: the app over the node with its key, over HTTP on loopback. */
 async function serve (node: Node): Promise<{ server: ApiServer, client: ApiClient }> {
-  const server = apiServer()({
-    handlers: {
-      ...localHandlers(node.store, node.ingest, node.config, { secretKey: await node.orgSecret() }, node.home),
-      status: async () => toJson(await node.status()) as ApiStatus,
-      follow: async ({ org, via }, o) => await node.follow(org, { via, signal: o?.signal }),
-      unfollow: async ({ org }) => ({ org, removed: await node.unfollow(org) })
-    }
-  })
+  const server = apiServer()({ handlers: nodeApp(node, { orgKey: await node.orgSecret(), home: node.home }) })
   await server.start()
   return { server, client: new ApiClient({ url: server.url, token: server.token }) }
 }

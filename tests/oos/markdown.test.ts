@@ -269,7 +269,7 @@ describe('claim extension lines', () => {
     expect('entities' in body.frontmatter).toBe(false)
     expect(validateBody(body)).toBe(body)
     const out = writeOosMarkdown(body)
-    expect(out.split('---\n')[1]).toMatch(/measured_result: 4\n  inference: 1\n  speculation: 1\nentities:\n  agents:\n    - id: "AGT-001"\n/)
+    expect(out.split('---\n')[1]).toContain("measured_result: 4\n  inference: 1\n  speculation: 1\nentities:\n  agents:\n    - id: \"AGT-001\"\n")
     expect(parseOosMarkdown(out).body).toEqual(body)
   })
 

@@ -5,7 +5,8 @@ import { testKey } from '../../protocol/vectors/generate.ts'
 import { smallBody } from '../../protocol/vectors/bodies.ts'
 import { signVersion } from '../../src/records/version.ts'
 import { Follows } from '../../src/node/follows.ts'
-import { effectiveTrusted, emptySettings, loadTrustSettings, saveTrustSettings, setTrust, trustedSetOf, trustView } from '../../src/trust/settings.ts'
+import { effectiveTrusted, emptySettings, loadTrustSettings, saveTrustSettings, setTrust, trustView } from '../../src/trust/settings.ts'
+import { trustedSetOf } from '../../src/app/settings.ts'
 import { keyDigest, makeRotation } from '../../src/trust/keys.ts'
 import { openNode, tempDir } from '../helpers.ts'
 
@@ -26,10 +27,10 @@ describe('trust settings', () => {
       expect((await stat(join(dir.path, 'trust.json'))).mode & 0o777).toBe(0o600)
       const loaded = await loadTrustSettings(dir.path)
       expect(loaded).toEqual({ version: 1, trusted: [carol.did], untrusted: [bob.did] })
-      expect([...effectiveTrusted(loaded, follows)].sort()).toEqual([alice.did, carol.did].sort())
+      expect([...effectiveTrusted(loaded, follows.list().map(f => f.org))].sort()).toEqual([alice.did, carol.did].sort())
       expect([...await trustedSetOf(dir.path, dave.did)].sort()).toEqual([alice.did, carol.did, dave.did].sort())
       // neutral: back to the default (bob is followed, so trusted again)
-      expect(effectiveTrusted(setTrust(loaded, bob.did, 'neutral'), follows).has(bob.did)).toBe(true)
+      expect(effectiveTrusted(setTrust(loaded, bob.did, 'neutral'), follows.list().map(f => f.org)).has(bob.did)).toBe(true)
       expect(() => setTrust(loaded, 'not-a-did', 'trusted')).toThrow(/not an org did/)
       await writeFile(join(dir.path, 'trust.json'), '{"version": 2}')
       await expect(loadTrustSettings(dir.path)).rejects.toMatchObject({ code: 'HOME_CORRUPT' })

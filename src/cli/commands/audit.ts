@@ -1,6 +1,5 @@
-import { AUDIT_DEFAULTS, AUDIT_EVENTS, type AuditEntry, type AuditEvent } from '../../node/audit.ts'
-import { parseSince, readAudit, type AuditQuery } from '../../node/audit-read.ts'
-import { homePaths, loadHome } from '../../node/home.ts'
+import { AUDIT_DEFAULTS, AUDIT_EVENTS, parseSince, readAudit, type AuditEntry, type AuditEvent, type AuditQuery } from '../../app/files.ts'
+import { homePaths, loadHome } from '../../app/home.ts'
 import { str, type Command, type Context } from '../command.ts'
 import { UsageError } from '../errors.ts'
 import { clean } from '../render.ts'

@@ -1,7 +1,7 @@
 import { CID } from 'multiformats/cid'
 import { errorFromCode } from '../../errors.ts'
 import { resolve } from 'node:path'
-import { verifyCar } from '../../node/car.ts'
+import { verifyCar } from '../../app/files.ts'
 import { str, type Command } from '../command.ts'
 import { UsageError, VerificationFailedError } from '../errors.ts'
 import { withBackend } from '../backend.ts'

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline'
-import { verdictOf, type CaseInput } from '../../node/conformance.ts'
+import { verdictOf, type CaseInput } from '../../app/files.ts'
 import type { Command } from '../command.ts'
 import { UsageError } from '../errors.ts'
 

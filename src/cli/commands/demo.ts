@@ -2,13 +2,12 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { TimeoutError } from '../../errors.ts'
-import type { EphemeralNode } from '../../node/ephemeral.ts'
-import { verifyStored } from '../../node/verify.ts'
-import { getVersion } from '../../node/queries.ts'
+import type { EphemeralNode } from '../../app/runtime.ts'
 import { diffBodies } from '../../oos/diff.ts'
 import { decodeDocument, parseOosMarkdown } from '../../oos/index.ts'
 import type { Command } from '../command.ts'
 import { renderDiff } from '../render.ts'
+import { hydrate } from '../backend.ts'
 
 const EXAMPLES = fileURLToPath(new URL('../../../examples/orgs/', import.meta.url))
 const ORGS = [['Ledgerline', 'ledgerline'], ['Carepath', 'carepath'], ['Parcelworks', 'parcelworks']] as const
@@ -23,7 +22,7 @@ export const demo: Command = {
     const nodes: EphemeralNode[] = []
     const doc = async (slug: string, v: number) => parseOosMarkdown(decodeDocument(await readFile(join(EXAMPLES, slug, `v${v}.oos.md`)))).body
     const story: Record<string, unknown> = {}
-    const { ephemeralNode } = await import('../../node/ephemeral.ts') // libp2p: loaded by the commands that run nodes only
+    const { ephemeralNode, nodeApp } = await import('../../app/runtime.ts') // libp2p: loaded by the commands that run nodes only
     try {
       say('1. Three organizations each create a signing key (encrypted at rest) and start a node on 127.0.0.1.')
       for (const [name] of ORGS) {
@@ -55,11 +54,11 @@ export const demo: Command = {
         return Object.keys(arrived).length === 2
       }, 20_000)
       for (const [name, ms] of Object.entries(arrived)) say(`   ${name.padEnd(12)} has seq 2 after ${ms} ms`)
-      const report = await verifyStored(parcel.store, r2.cid)
+      const report = await nodeApp(parcel).verify({ cid: r2.cid.toString() })
       say(`   Parcelworks re-verifies the whole chain offline: ${report.valid ? 'valid' : 'INVALID'} (${report.accepted} records: signatures, hashes, prev links)`)
       say('\n5. What changed, as Carepath sees it:')
-      const [v1, v2] = [await getVersion(care.store, ledger.org, 1), await getVersion(care.store, ledger.org, 2)]
-      say(renderDiff(diffBodies(v1.signed.rec.body, v2.signed.rec.body), 1, 2).split('\n').map(l => '   ' + l).join('\n'))
+      const [v1, v2] = [hydrate(await nodeApp(care).show({ ref: ledger.org, seq: 1 })), hydrate(await nodeApp(care).show({ ref: ledger.org, seq: 2 }))]
+      say(renderDiff(diffBodies(v1.body, v2.body), 1, 2).split('\n').map(l => '   ' + l).join('\n'))
       say('\nNo central host was involved: three processes\' worth of nodes, one laptop, signed records only.')
       Object.assign(story, { orgs: nodes.map(n => ({ name: n.config.name, org: n.org, peerId: n.peerId.toString() })), update: { cid: r2.cid.toString(), seq: 2, arrivedMs: arrived, verified: report.valid } })
       if (ctx.io.json) ctx.io.result(story, () => '')

@@ -1,4 +1,4 @@
-import { initHome, loadHome } from '../../node/home.ts'
+import { initHome, loadHome } from '../../app/home.ts'
 import { str, type Command } from '../command.ts'
 import { UsageError } from '../errors.ts'
 import { MAX_NAME_CHARS, textValue } from '../values.ts'

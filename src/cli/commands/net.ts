@@ -1,7 +1,7 @@
 import { ApiClient } from '../../api/client.ts'
-import { loadHome } from '../../node/home.ts'
-import { Follows } from '../../node/follows.ts'
-import { NotFoundError } from '../../node/errors.ts'
+import { loadHome } from '../../app/home.ts'
+import { recordFollow, recordUnfollow } from '../../app/settings.ts'
+import { NotFoundError } from '../../errors.ts'
 import { type Command, type Context } from '../command.ts'
 import { clean } from '../render.ts'
 import { multiaddrOption } from '../values.ts'
@@ -54,9 +54,7 @@ export const follow: Command = {
       ctx.io.result(r, () => `following ${r.org}: ${r.seq} version(s) held`)
       return
     }
-    const follows = new Follows(ctx.home)
-    await follows.load()
-    const f = await follows.add(org, via)
+    const f = await recordFollow(ctx.home, org, via)
     ctx.io.result({ org: f.org, seq: 0, pending: true }, () => `following ${f.org}: no node is running; it syncs when the node starts`)
   }
 }
@@ -71,7 +69,7 @@ export const unfollow: Command = {
     const api = await running(ctx)
     const removed = api !== undefined
       ? (await api.unfollow({ org }, { signal: ctx.signal })).removed
-      : await (async () => { const f = new Follows(ctx.home); await f.load(); return await f.remove(org) })()
+      : await recordUnfollow(ctx.home, org)
     ctx.io.result({ org, removed }, () => removed ? `no longer following ${org}` : `${org} was not followed`)
   }
 }

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises'
-import { InvalidArgumentError, NotFoundError } from '../../node/errors.ts'
+import { InvalidArgumentError, NotFoundError } from '../../errors.ts'
 import { decodeDocument } from '../../oos/index.ts'
 import type { Command } from '../command.ts'
 import { withBackend } from '../backend.ts'

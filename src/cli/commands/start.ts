@@ -1,15 +1,12 @@
 import { availableParallelism } from 'node:os'
+// the composition root: the node, the app over it, and the HTTP server that serves the app
 import { apiServer, type ApiServer } from '../../api/server.ts'
-import { localHandlers } from '../../api/handlers.ts'
 import { ApiClient, removeApiFile, writeApiFile } from '../../api/client.ts'
-import type { ApiStatus } from '../../api/types.ts'
-import { loadHome, unlockNodeKey, unlockOrgKey } from '../../node/home.ts'
-import { toJson } from '../io.ts'
+import { loadHome, unlockNodeKey, unlockOrgKey } from '../../app/home.ts'
 import { type Command, type Context } from '../command.ts'
-import { StoreLockedError } from '../../store/errors.ts'
+import { StoreLockedError } from '../../errors.ts'
 import { stopTrigger } from '../lifecycle.ts'
 import { apiOption, integerOption, multiaddrOption } from '../values.ts'
-import { orgSigner } from '../backend.ts'
 import { clean } from '../render.ts'
 
 /**
@@ -55,8 +52,8 @@ export const start: Command = {
     const orgKey = await unlockOrgKey(ctx.home, pass)
     const nodeKey = await unlockNodeKey(ctx.home, pass)
     // libp2p loads only for the command that runs a node: the others start in half the time
-    const { OosNode } = await import('../../node/node.ts')
-    const node = new OosNode({ home: ctx.home, config, orgKey, nodeKey, mdns: ctx.values.mdns === true, ...options })
+    const { createNode, nodeApp } = await import('../../app/runtime.ts')
+    const node = await createNode({ home: ctx.home, config, orgKey, nodeKey, mdns: ctx.values.mdns === true, ...options, start: false })
     // a stray failure of background work must not take the node down: log it, keep serving
     const onStray = (err: unknown): void => { ctx.io.err(`oos: background error (node keeps running): ${String((err as Error)?.message ?? err).split('\n')[0]}`) }
     process.on('unhandledRejection', onStray)
@@ -71,15 +68,8 @@ export const start: Command = {
     try {
       try {
         await node.start()
-        server = apiServer(options.api)({
-          handlers: {
-            ...localHandlers(node.store, node.ingest, config, orgSigner(orgKey, config.org), ctx.home),
-            status: async () => toJson(await node.status()) as ApiStatus,
-            follow: async ({ org, via }, o) => await node.follow(org, { via, signal: o?.signal }),
-            unfollow: async ({ org }) => ({ org, removed: await node.unfollow(org) }),
-            stop: async () => { trigger.stop('stop requested (oos stop)'); return { stopping: true, pid: process.pid } }
-          }
-        })
+        const app = nodeApp(node, { orgKey, home: ctx.home, stop: () => { trigger.stop('stop requested (oos stop)'); return { stopping: true, pid: process.pid } } })
+        server = apiServer(options.api)({ handlers: app })
         await server.start()
         await writeApiFile(ctx.home, { url: server.url, token: server.token, pid: process.pid })
       } catch (err) {

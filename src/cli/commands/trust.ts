@@ -5,25 +5,21 @@
  * against the home's store (backend.ts) — and key rotation with pre-rotation (node
  * stopped). Text from other organizations (claims, notes, names) is printed through `clean()`.
  */
-import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
+import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { CID } from 'multiformats/cid'
 import { ApiClient } from '../../api/client.ts'
-import { withCarStore } from '../../node/car.ts'
-import { StoreLockedError } from '../../store/errors.ts'
+import { provenanceOfCar } from '../../app/files.ts'
+import { loadHome } from '../../app/home.ts'
+import { rotateKey as rotateOrgKey } from '../../app/keys.ts'
+import type { DerivationNode, ProvenanceReport, TrustLevel } from '../../app/types.ts'
+import { StoreLockedError } from '../../errors.ts'
 import { withBackend } from '../backend.ts'
-import { generateKeyPair, readKeystore, writeKeystore } from '../../identity/index.ts'
-import { homePaths, loadHome } from '../../node/home.ts'
-import { InvalidArgumentError } from '../../node/errors.ts'
 import { EVIDENCE, type Evidence } from '../../oos/types.ts'
 import { decodeDocument } from '../../oos/index.ts'
-import { keyDigest, keyState, makeRotation } from '../../trust/keys.ts'
-import { provenance as provenanceOf, type DerivationNode, type ProvenanceReport } from '../../trust/provenance.ts'
-import { trustedSetOf, type TrustLevel } from '../../trust/settings.ts'
-import { str, type Command, type Context } from '../command.ts'
+import { str, type Command } from '../command.ts'
 import { UsageError } from '../errors.ts'
 import { clean } from '../render.ts'
-import { withLocal } from '../session.ts'
 import { fileError, noteOption, seqValue } from '../values.ts'
 
 const DAY = 86_400_000
@@ -166,9 +162,7 @@ export const provenance: Command = {
     const car = str(ctx, 'car')
     let p: ProvenanceReport
     if (car !== undefined) {
-      const config = await loadHome(ctx.home).catch((err: { code?: string }) => { if (err.code === 'HOME_NOT_FOUND') return undefined; throw err })
-      const trusted = config === undefined ? new Set<string>() : await trustedSetOf(ctx.home, config.org)
-      p = await withCarStore(resolve(car), async (store) => await provenanceOf(store, cid, { trusted, self: config?.org, signal: ctx.signal }), { signal: ctx.signal })
+      p = await provenanceOfCar(resolve(car), cid, { home: ctx.home, signal: ctx.signal })
     } else {
       p = await withBackend(ctx, async (h) => await h.provenance({ cid: cid.toString() }, { signal: ctx.signal }))
     }
@@ -224,66 +218,35 @@ export const rotateKey: Command = {
   ].join('\n'),
   options: { 'next-key': { type: 'string' }, 'next-key-out': { type: 'string' }, reason: { type: 'string' }, 'effective-seq': { type: 'string' } },
   async run (ctx) {
-    const config = await loadHome(ctx.home)
+    await loadHome(ctx.home)
     // the running node signs with the key in its memory: it would go on signing with the rotated-out key
     if (await ApiClient.fromHome(ctx.home) !== undefined) throw new StoreLockedError(`a node is running for ${ctx.home}: stop it before rotating the key, then start it again with the new one`)
-    const paths = homePaths(ctx.home)
     const reason = noteOption(ctx, 'reason') ?? 'scheduled rotation'
     const eff = seqValue(str(ctx, 'effective-seq'), '--effective-seq')
     const nextIn = str(ctx, 'next-key') === undefined ? undefined : resolve(str(ctx, 'next-key') as string)
     const nextOut = resolve(str(ctx, 'next-key-out') ?? join(ctx.home, 'next.key'))
     if (await exists(nextOut) && nextOut !== nextIn) throw new UsageError(`${nextOut} exists (a committed next key?): move it offline or pass --next-key ${nextOut}, or choose --next-key-out FILE`)
     const n = ctx.proc.env.OOS_SCRYPT_N
-    const ks = n !== undefined ? { scryptN: Number(n) } : {}
     const passphrase = await ctx.io.passphrase('Passphrase for the organization key: ')
-    const current = await readKeystore(paths.orgKey, passphrase)
-    const secrets: Uint8Array[] = [current.secretKey]
-    const newOrgKey = `${paths.orgKey}.new`
-    const newNext = `${nextOut}.new`
-    try {
-      const result = await withLocal(ctx, async ({ store, ingest }) => {
-        const state = await keyState(store, config.org)
-        if (current.did !== state.current) throw new InvalidArgumentError(`org.key holds ${current.did}, but the org's current key is ${state.current}`)
-        let newSecret: Uint8Array
-        if (nextIn !== undefined) {
-          const pass = await ctx.io.passphrase(`Passphrase for the pre-committed key ${nextIn}: `)
-          const committed = await readKeystore(nextIn, pass)
-          secrets.push(committed.secretKey)
-          if (state.committedNextKey !== undefined && Buffer.from(keyDigest(committed.publicKey)).toString('hex') !== state.committedNextKey) {
-            throw new InvalidArgumentError(`${nextIn} holds ${committed.did}, which is not the key this org committed to`)
-          }
-          newSecret = committed.secretKey
-        } else {
-          if (state.committedNextKey !== undefined) throw new UsageError('this org committed to its next key in its last rotation: pass that key with --next-key FILE (the file rotate-key wrote last time)')
-          newSecret = generateKeyPair().secretKey
-          secrets.push(newSecret)
-        }
-        const next = generateKeyPair()
-        secrets.push(next.secretKey)
-        const nextPass = await ctx.io.passphrase('Passphrase for the new next key (kept offline): ', { confirm: true })
-        // the keys go to disk first, the rotation is ingested, then the files are put in place
-        await writeKeystore(newOrgKey, { secretKey: newSecret, meta: { purpose: 'org', name: config.name } }, passphrase, { ...ks, overwrite: true })
-        await writeKeystore(newNext, { secretKey: next.secretKey, meta: { purpose: 'org-next', org: config.org } }, nextPass, { ...ks, overwrite: true })
-        const bytes = await makeRotation({ org: config.org, oldSecret: current.secretKey, newSecret, nextKeyDigest: keyDigest(next.publicKey), ...(eff !== undefined ? { effectiveSeq: eff } : {}), reason }, store)
-        const r = await ingest.ingest(bytes, { source: 'local', from: 'cli', signal: ctx.signal })
-        await rename(newOrgKey, paths.orgKey)
-        await rename(newNext, nextOut)
-        const after = await keyState(store, config.org)
-        return { cid: r.cid, rotation: after.rotations[after.rotations.length - 1], committedNextKey: after.committedNextKey }
-      })
-      ctx.io.result({ org: config.org, ...result.rotation, nextKeyDigest: result.committedNextKey, nextKeyFile: nextOut }, () => [
-        `rotated ${config.org}`,
-        `  rotation  #${result.rotation.seq} ${result.cid.toString()}`,
-        `  new key   ${result.rotation.newKey} (signs from version ${result.rotation.effectiveSeq}; org.key replaced)`,
-        `  next key  committed (sha2-256 ${result.committedNextKey ?? ''})`,
-        '',
-        `Move ${nextOut} offline now. It is the only key that can rotate this org next, including to recover from a stolen org.key.`
-      ].join('\n'))
-    } finally {
-      for (const s of secrets) s.fill(0)
-      await unlink(newOrgKey).catch(() => {})
-      await unlink(newNext).catch(() => {})
-    }
+    const result = await rotateOrgKey(ctx.home, {
+      passphrase,
+      ...(nextIn !== undefined ? { nextKey: nextIn } : {}),
+      nextKeyOut: nextOut,
+      reason,
+      ...(eff !== undefined ? { effectiveSeq: eff } : {}),
+      ...(n !== undefined ? { scryptN: Number(n) } : {}),
+      nextKeyPassphrase: async (path) => await ctx.io.passphrase(`Passphrase for the pre-committed key ${path}: `),
+      newNextPassphrase: async () => await ctx.io.passphrase('Passphrase for the new next key (kept offline): ', { confirm: true }),
+      signal: ctx.signal
+    })
+    ctx.io.result({ org: result.org, ...result.rotation, nextKeyDigest: result.committedNextKey, nextKeyFile: nextOut }, () => [
+      `rotated ${result.org}`,
+      `  rotation  #${result.rotation.seq} ${result.cid.toString()}`,
+      `  new key   ${result.rotation.newKey} (signs from version ${result.rotation.effectiveSeq}; org.key replaced)`,
+      `  next key  committed (sha2-256 ${result.committedNextKey ?? ''})`,
+      '',
+      `Move ${nextOut} offline now. It is the only key that can rotate this org next, including to recover from a stolen org.key.`
+    ].join('\n'))
   }
 }
 

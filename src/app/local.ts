@@ -1,13 +1,12 @@
 /**
- * The handlers of the local API that need only the store, the ingest door, the home and the
- * org key: publish, show, log, claims, verify, CAR export and import, and the trust layer's (trust-handlers.ts);
- * the node adds status, follow and unfollow. They are the same queries the CLI runs offline
- * (node/queries.ts, publish.ts, verify.ts, trust/), with results as plain JSON.
+ * The operations of the app that need only the store, the ingest door, the home and the org
+ * key: publish, show, log, claims, verify, CAR export and import, and the trust layer's
+ * (trust.ts); over a running node, node.ts adds status, follow and unfollow. The CLI runs them
+ * offline (offline.ts) and the HTTP API serves them, with results as plain JSON.
  */
 import { isAbsolute } from 'node:path'
 import type { Ingest } from '../ingest/ingest.ts'
 import { exportCar, importCar } from '../node/car.ts'
-import { InvalidArgumentError } from '../node/errors.ts'
 import type { HomeConfig } from '../node/home.ts'
 import { publish as publishVersion } from '../node/publish.ts'
 import { claims as queryClaims, getVersion, log as queryLog, resolveOrg } from '../node/queries.ts'
@@ -17,9 +16,10 @@ import { CONFIDENCE, EVIDENCE } from '../oos/types.ts'
 import { tryParseCid } from '../records/cid.ts'
 import type { Store } from '../store/store.ts'
 import { toJson } from '../records/json.ts'
-import { NoOrgKeyError, PublishConflictError } from './errors.ts'
-import { trustHandlers } from './trust-handlers.ts'
-import type { ClaimResult, LocalHandlers, ShowResult, VerifyResult } from './types.ts'
+import { InvalidArgumentError, NoOrgKeyError } from '../errors.ts'
+import { PublishConflictError } from './errors.ts'
+import { trustApp } from './trust.ts'
+import type { ClaimResult, LocalApp, ShowResult, VerifyResult } from './types.ts'
 
 /** The org's signing key: its 32-byte seed, and its did when it is not the inception key. */
 export interface OrgSigner {
@@ -31,9 +31,9 @@ export interface OrgSigner {
  * `home` holds follows.json and trust.json (whom provenance reports count as trusted);
  * without it only our own org is trusted and `trustSet` refuses.
  */
-export function localHandlers (store: Store, ingest: Ingest, config: Pick<HomeConfig, 'org'>, signer?: OrgSigner, home?: string, from = 'api'): LocalHandlers {
+export function localApp (store: Store, ingest: Ingest, config: Pick<HomeConfig, 'org'>, signer?: OrgSigner, home?: string, from = 'api'): LocalApp {
   return {
-    ...trustHandlers(store, ingest, { org: config.org, home, signer, from }),
+    ...trustApp(store, ingest, { org: config.org, home, signer, from }),
 
     async publish ({ document, format }, options = {}) {
       if (signer === undefined) throw new NoOrgKeyError('this node was started without the org key, so it cannot publish')

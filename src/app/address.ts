@@ -1,11 +1,16 @@
 /**
- * Checking a multiaddr given by a person or a client (`--listen`, `--bootstrap`, `--via`,
+ * Checking the addresses a person or a client gives, before anything uses them: the API's
+ * host (loopback only), and multiaddrs. In app/ because the CLI (option values) and the API
+ * (request fields) check the same way, and neither may reach into net/.
+ *
+ * A multiaddr given by a person or a client (`--listen`, `--bootstrap`, `--via`,
  * `POST /v1/follow`'s `via`) before it reaches libp2p, which would throw an untyped error.
  * Only TCP is spoken (libp2p.ts), so an address names an IP or DNS host and a TCP port, or
  * is a `/dnsaddr/` name, optionally followed by `/p2p/<peer id>`.
  */
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { isIP } from 'node:net'
 
 /** Whether an address must end in `/p2p/<peer id>` (a peer to dial), must not (ours to listen on), or may. */
 export type PeerPart = 'required' | 'forbidden' | 'optional'
@@ -38,4 +43,16 @@ export function checkAddress (s: string, peer: PeerPart): Multiaddr | string {
     return `must end in /p2p/<peer id>: ${quote(s)}`
   }
   return ma
+}
+
+/** Whether a host name or address is loopback: 127.0.0.0/8, ::1 or `localhost`. */
+export function isLoopbackHost (host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1')
+  if (h === 'localhost') return true
+  const v = isIP(h)
+  if (v === 4) return h.split('.')[0] === '127'
+  if (v === 6) {
+    try { return new URL(`http://[${h}]/`).hostname === '[::1]' } catch { return false }
+  }
+  return false
 }

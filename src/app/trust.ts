@@ -1,5 +1,5 @@
 /**
- * The trust layer's handlers of the local API (protocol/TRUST.md): endorse / dispute,
+ * The trust operations of the app (protocol/TRUST.md): endorse / dispute,
  * retract, adopt into a draft, the provenance report, the trust view and `trust set`. The
  * same code answers offline (the CLI opens the store) and through a running node, where a
  * signed statement goes through the node's ingest door and is gossiped on the claim
@@ -8,20 +8,19 @@
 import { CID } from 'multiformats/cid'
 import { isDid } from '../identity/index.ts'
 import type { Ingest } from '../ingest/ingest.ts'
-import { InvalidArgumentError, NotFoundError } from '../node/errors.ts'
-import { Follows } from '../node/follows.ts'
+import { InvalidArgumentError, NoOrgKeyError, NotFoundError } from '../errors.ts'
 import { getVersion, resolveOrg } from '../node/queries.ts'
 import { parseOosMarkdown, writeOosMarkdown } from '../oos/index.ts'
 import type { Store } from '../store/store.ts'
 import { adopt as adoptClaim } from '../trust/adopt.ts'
-import { provenance as provenanceOf } from '../trust/provenance.ts'
-import { effectiveTrusted, emptySettings, loadTrustSettings, saveTrustSettings, setTrust, trustView, type TrustLevel, type TrustSettings } from '../trust/settings.ts'
+import { provenance as provenanceOf } from './replay.ts'
+import { effectiveTrusted, loadTrustSettings, saveTrustSettings, setTrust, trustView, type TrustLevel } from '../trust/settings.ts'
+import { homeSettings } from './settings.ts'
 import { makeEndorsement, makeRetraction } from '../trust/statements.ts'
-import { NoOrgKeyError } from './errors.ts'
-import type { OrgSigner } from './handlers.ts'
-import type { LocalHandlers } from './types.ts'
+import type { OrgSigner } from './local.ts'
+import type { LocalApp } from './types.ts'
 
-export type TrustHandlers = Pick<LocalHandlers, 'endorse' | 'retract' | 'adopt' | 'provenance' | 'trust' | 'trustSet'>
+export type TrustApp = Pick<LocalApp, 'endorse' | 'retract' | 'adopt' | 'provenance' | 'trust' | 'trustSet'>
 
 const LEVELS: readonly TrustLevel[] = ['trusted', 'untrusted', 'neutral']
 
@@ -33,7 +32,7 @@ function cidOf (s: unknown, path: string): CID {
   }
 }
 
-export interface TrustHandlersInit {
+export interface TrustAppInit {
   /** our org's did */
   org: string
   /** the home directory (follows.json, trust.json); without one nobody but us is trusted */
@@ -44,16 +43,11 @@ export interface TrustHandlersInit {
   from?: string
 }
 
-export function trustHandlers (store: Store, ingest: Ingest, init: TrustHandlersInit): TrustHandlers {
+export function trustApp (store: Store, ingest: Ingest, init: TrustAppInit): TrustApp {
   const { org, home, signer } = init
   const from = init.from ?? 'api'
 
-  const settings = async (): Promise<{ settings: TrustSettings, follows: Follows | string[] }> => {
-    if (home === undefined) return { settings: emptySettings(), follows: [] }
-    const follows = new Follows(home)
-    await follows.load()
-    return { settings: await loadTrustSettings(home), follows }
-  }
+  const settings = async (): ReturnType<typeof homeSettings> => await homeSettings(home)
 
   const key = (): OrgSigner => {
     if (signer === undefined) throw new NoOrgKeyError('this node was started without the org key, so it cannot sign statements')

@@ -1,0 +1,38 @@
+/**
+ * The app over a running node (`oos start`, the demo, a program): every operation of `App`.
+ * The HTTP API serves exactly this (api/server.ts takes an `App`), so the API, the demo and a
+ * program that embeds a node do the same thing for the same call. Publishes go through the
+ * one publish lock of the node's store (node/publish.ts `withPublishLock`), whichever door
+ * they come in by: the app, the API, or `node.publish`.
+ */
+import type { OosNode } from '../node/node.ts'
+import { toJson } from '../records/json.ts'
+import { localApp, type OrgSigner } from './local.ts'
+import { orgSigner } from './keys.ts'
+import type { ApiStatus, App, StopResult } from './types.ts'
+
+/** What of a running node the app uses (type only: libp2p is not loaded by importing this). */
+export type RunningNode = Pick<OosNode, 'config' | 'store' | 'ingest' | 'status' | 'follow' | 'unfollow'>
+
+export interface NodeAppInit {
+  /** the org key (32-byte seed); without it publish, endorse and retract throw NO_ORG_KEY */
+  orgKey?: Uint8Array
+  /** the node's home (follows.json and trust.json for provenance and trust; CAR exports never go into it) */
+  home?: string
+  /** who asks, for the audit log (default 'api') */
+  from?: string
+  /** how `stop` stops the node (`oos start` ends its run); without it `stop` is NOT_FOUND */
+  stop?: () => StopResult
+}
+
+export function nodeApp (node: RunningNode, init: NodeAppInit = {}): App {
+  const signer: OrgSigner | undefined = init.orgKey === undefined ? undefined : orgSigner(init.orgKey, node.config.org)
+  const stop = init.stop
+  return {
+    ...localApp(node.store, node.ingest, node.config, signer, init.home, init.from),
+    status: async () => toJson(await node.status()) as ApiStatus,
+    follow: async ({ org, via }, o) => await node.follow(org, { via, signal: o?.signal }),
+    unfollow: async ({ org }) => ({ org, removed: await node.unfollow(org) }),
+    ...(stop !== undefined ? { stop: async () => stop() } : {})
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * The application layer's surface (`App`): what a program, the CLI offline, and the HTTP API
+ * of a running node (api/server.ts) call, and what the CLI calls online through `ApiClient`
+ * (api/client.ts): one interface, so the client mirrors the app.
+ * Every result is plain JSON (CIDs as their string form, bytes as base64), see `Jsonified`.
+ */
+import type { CID } from 'multiformats/cid'
+import type { ImportReport } from '../node/car.ts'
+import type { FollowResult, NodeStatus } from '../node/node.ts'
+import type { ClaimRow, LogEntry } from '../node/queries.ts'
+import type { VerifyReport } from '../node/verify.ts'
+import type { Confidence, Evidence } from '../oos/types.ts'
+import type { VersionRecord } from '../records/types.ts'
+import type { AdoptConflict } from '../trust/adopt.ts'
+import type { ProvenanceReport } from '../trust/provenance.ts'
+import type { TrustLevel, TrustRow } from '../trust/settings.ts'
+
+/** The domain types the app's results are made of (for the callers that render them). */
+export type { ImportReport, NodeStatus, ClaimRow, LogEntry, VerifyReport, AdoptConflict, ProvenanceReport, TrustLevel, TrustRow }
+export type { DerivationNode, EndorsementEntry, Verdict } from '../trust/provenance.ts'
+
+/** The JSON form of a value as `toJson` (src/records/json.ts) makes it: CIDs and bytes become strings. */
+export type Jsonified<T> =
+  T extends CID ? string
+    : T extends Uint8Array ? string
+      : T extends Array<infer U> ? Array<Jsonified<U>>
+        : T extends object ? { [K in keyof T]: Jsonified<T[K]> }
+          : T
+
+export interface CallOptions {
+  /** aborted when the HTTP client goes away (server side) or by the caller (client side) */
+  signal?: AbortSignal
+  /** progress of a long call (CAR export and import), when the handler runs in this process; not sent over HTTP */
+  onProgress?: (done: number, total?: number) => void
+}
+
+/** Request and response counters of the API server. */
+export interface ApiStats {
+  requests: number
+  /** responses with a status ≥ 400 */
+  errors: number
+  /** responses by HTTP status */
+  byStatus: Record<string, number>
+  /** error responses by code */
+  byCode: Record<string, number>
+}
+
+/**
+ * What `GET /v1/status` answers: the node's own status (node.ts `NodeStatus`) as JSON, its
+ * counters optional (a node may leave some out), and `api` added by the server.
+ */
+export type ApiStatus = Pick<NodeStatus, 'org' | 'name' | 'peerId' | 'multiaddrs' | 'peers' | 'following' | 'head'>
+  & Partial<Jsonified<Pick<NodeStatus, 'ingest' | 'gossip' | 'reqresp' | 'sync' | 'violations' | 'connections'>>>
+  & { api?: ApiStats }
+
+export type DocumentFormat = 'md' | 'json'
+
+export interface PublishInput {
+  /** the text of a `.oos.md` (format `md`) or `.oos.json` (format `json`) document */
+  document: string
+  format: DocumentFormat
+}
+
+export interface PublishResult {
+  org: string
+  seq: number
+  cid: string
+  /** number of claims in the version */
+  claims: number
+  /** front matter fields the parser corrected (declared: null when the document had none) */
+  corrections: Array<{ field: string, declared: unknown, actual: unknown }>
+}
+
+export interface FollowInput {
+  /** the org's did:key */
+  org: string
+  /** multiaddrs of peers to fetch it from (else the DHT) */
+  via?: string[]
+}
+
+export type { FollowResult } from '../node/node.ts'
+export interface UnfollowResult { org: string, removed: boolean }
+/** `POST /v1/stop`: the node stops once this answer is sent; `pid` is the process that exits. */
+export interface StopResult { stopping: true, pid: number }
+
+export interface ShowInput {
+  /** a version CID, a did, a unique did prefix or an org pseudonym */
+  ref: string
+  /** the version number (default: the head); ignored when ref is a CID */
+  seq?: number
+}
+
+export interface ShowResult {
+  cid: string
+  rec: Jsonified<VersionRecord>
+  /** the signature(s), base64 */
+  sig: string
+}
+
+export interface LogInput { org: string, limit?: number }
+
+export interface ClaimsInput {
+  org?: string
+  search?: string
+  section?: string
+  confidence?: Confidence
+  evidence?: Evidence
+}
+
+export type ClaimResult = Jsonified<ClaimRow>
+
+/** A verification report (no per-record results); `code` is the first rejection's. */
+export type VerifyResult = Omit<VerifyReport, 'results'> & { code?: string }
+
+export interface EndorseInput {
+  /** the claim CID endorsed or disputed */
+  target: string
+  /** default `endorse` */
+  stance?: 'endorse' | 'dispute'
+  note?: string
+  evidence?: { type: Evidence, text: string }
+  /** ms since the epoch; must be in the future */
+  expiresAt?: number
+}
+
+export interface RetractInput {
+  /** one of our own statements, claims or versions */
+  target: string
+  /** default "retracted by its author" */
+  reason?: string
+}
+
+/** A statement we signed and ingested (then gossiped on the target author's topic). */
+export interface StatementResult {
+  cid: string
+  /** what the ingest door said: `accepted`, or `duplicate` */
+  status: string
+  target: string
+  stance?: 'endorse' | 'dispute'
+}
+
+export interface AdoptInput {
+  /** the source claim's CID */
+  cid: string
+  /** our draft, `.oos.md` text; default: our latest published version */
+  draft?: string
+}
+
+export interface AdoptApiResult {
+  /** the draft with the claim added (`.oos.md`), absent when a conflict left it unchanged */
+  document?: string
+  added: { claim_id: string, derived_from: string[], evidence_reference?: string, rule: string } | null
+  conflicts: AdoptConflict[]
+}
+
+export interface TrustSetInput { org: string, level: TrustLevel }
+
+export interface ExportInput {
+  /** a did, a unique prefix of one, or a pseudonym */
+  org: string
+  /** absolute path of the CAR file the node writes (the node and the CLI share a filesystem) */
+  path: string
+  /** replace an existing file (never a symlink or a directory); without it an existing file is PATH_EXISTS */
+  force?: boolean
+}
+
+export interface ExportResult { org: string, file: string, root: string, blocks: number, bytes: number }
+
+/** A CAR import's report (node/car.ts `ImportReport`). */
+export type ImportResult = ImportReport
+
+/**
+ * The application: every operation of oosnet. Over a running node (app/node.ts `nodeApp`) it is
+ * complete and is what the HTTP API serves; offline over a home (app/offline.ts) it is the
+ * `LocalApp` part.
+ */
+export interface App {
+  status: (options?: CallOptions) => Promise<ApiStatus>
+  publish: (input: PublishInput, options?: CallOptions) => Promise<PublishResult>
+  follow: (input: FollowInput, options?: CallOptions) => Promise<FollowResult>
+  unfollow: (input: { org: string }, options?: CallOptions) => Promise<UnfollowResult>
+  show: (input: ShowInput, options?: CallOptions) => Promise<ShowResult>
+  log: (input: LogInput, options?: CallOptions) => Promise<LogEntry[]>
+  claims: (input: ClaimsInput, options?: CallOptions) => Promise<ClaimResult[]>
+  verify: (input: { cid: string }, options?: CallOptions) => Promise<VerifyResult>
+  endorse: (input: EndorseInput, options?: CallOptions) => Promise<StatementResult>
+  retract: (input: RetractInput, options?: CallOptions) => Promise<StatementResult>
+  adopt: (input: AdoptInput, options?: CallOptions) => Promise<AdoptApiResult>
+  provenance: (input: { cid: string }, options?: CallOptions) => Promise<ProvenanceReport>
+  trust: (options?: CallOptions) => Promise<TrustRow[]>
+  trustSet: (input: TrustSetInput, options?: CallOptions) => Promise<TrustSetInput>
+  exportCar: (input: ExportInput, options?: CallOptions) => Promise<ExportResult>
+  importCar: (input: { path: string }, options?: CallOptions) => Promise<ImportResult>
+  /** stop the node gracefully (a node run by `oos start`; a server without it answers NOT_FOUND) */
+  stop?: (options?: CallOptions) => Promise<StopResult>
+}
+
+/** What a store, an ingest door, the home and the org key can provide without a network (app/local.ts, app/trust.ts). */
+export type LocalApp = Omit<App, 'status' | 'follow' | 'unfollow' | 'stop'>
+
+/** What the HTTP API serves: the app (the name the transport uses). */
+export type ApiHandlers = App
+/** @deprecated the name before app/: `LocalApp` */
+export type LocalHandlers = LocalApp
