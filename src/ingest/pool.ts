@@ -55,7 +55,7 @@ export interface VerifyPoolStats {
   verifiedInline: number
 }
 
-interface Pending { resolve: (v: any) => void, reject: (e: Error) => void, op: number, bytes: Uint8Array, now: number, tries: number }
+interface Pending { resolve: (v: Verified | boolean) => void, reject: (e: Error) => void, op: number, bytes: Uint8Array, now: number, tries: number }
 interface Queued { id: number, op: number, bytes: Uint8Array, now: number }
 interface Slot { worker: Worker, ready: boolean, inflight: Set<number> }
 
@@ -146,7 +146,7 @@ export class VerifyPool {
     // workers keep the process alive only while they have work
     if (this.pending.size === 0) this.hold(true)
     const { promise, resolve, reject } = Promise.withResolvers<T>()
-    this.pending.set(id, { resolve, reject, op, bytes, now, tries: 0 })
+    this.pending.set(id, { resolve: resolve as (v: Verified | boolean) => void, reject, op, bytes, now, tries: 0 })
     this.queue.push({ id, op, bytes, now })
     this.schedule()
     return await promise
