@@ -40,7 +40,7 @@ export interface PartitionFigures {
 }
 
 /** The live set of peers a node's gater refuses (OosNode keeps it private; the gater reads it on every dial). */
-const gaterOf = (n: BenchNode): Set<string> => (n as unknown as { blocked: Set<string> }).blocked
+const gaterOf = (n: BenchNode): Set<string> => (n.policy as unknown as { blocked: Set<string> }).blocked // the policy's live block set: the cut, without a firewall
 
 export async function partitionScenario (options: PartitionOptions = {}): Promise<PartitionFigures> {
   const G = options.groups ?? 3

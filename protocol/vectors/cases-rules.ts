@@ -101,7 +101,11 @@ export function ruleCases (c: Cases, f: Fixtures): void {
   // ---- R-4.1.2 the body (BODY.md) and its formats
   const body = (edit: (b: any) => void): any => { const b = structuredClone(a1.body); edit(b); return b }
   const badBody = (rule: string, name: string, note: string, edit: (b: any) => void, expect = si): void => c.add(rule, name, note, sig.a1({ body: body(edit) }), expect)
-  badBody('R-4.1.2', 'body-unknown-key', 'a body with a top-level key x', b => { b.x = 1 })
+  badBody('R-B3.5.2', 'body-extension-cid', 'a body with a top-level extension key x holding a CID (extension keys hold plain data)', b => { b.x = a1cid })
+  badBody('R-B3.5.2', 'body-extension-level-33', 'a front matter extension value at level 33 (the key\'s value is level 1)', b => { b.frontmatter.x = JSON.parse('['.repeat(32) + '1' + ']'.repeat(32)) }, 'LIMIT_EXCEEDED')
+  badBody('R-B3.5.3', 'body-frontmatter-top-level', 'a front matter key top_level (reserved: it holds the top-level extension keys in .oos.md)', b => { b.frontmatter.top_level = { x: 1 } })
+  badBody('R-B6.1.1', 'body-null-optional', 'a body whose front matter has org_id null (readers remove it; a body never holds it)', b => { b.frontmatter.org_id = null })
+  badBody('R-B6.1.1', 'body-null-entity-optional', 'a decision whose approval_required_from is null', b => { b.entities = { decisions: [{ id: 'DEC-001', domain: 'd', authority: 'a', approval_required_from: null }] } })
   badBody('R-4.1.2', 'body-claim-unknown-key', 'a claim with a key x', b => { b.claims[0].x = 'y' })
   badBody('R-4.1.2', 'body-duplicate-claim-id', 'two claims with claim_id C001', b => { b.claims[1].claim_id = 'C001'; b.sections[0].blocks[2] = { text: 'x' } })
   badBody('R-B7.5.1', 'datetime-space', 'generated_at "2026-11-01 12:00:00Z" (space separator)', b => { b.frontmatter.generated_at = '2026-11-01 12:00:00Z' })
@@ -114,6 +118,11 @@ export function ruleCases (c: Cases, f: Fixtures): void {
     edit(b)
     c.add(rule, name, note, signVersion(b, { org: alice.did, seq: 1, prev: null, createdAt: T0 }, alice.secretKey).bytes, ok)
   }
+  goodBody('R-B3.5.1', 'body-extension-keys', 'a body with a top-level _comment and a front matter mcp_servers (extension keys): accepted', b => {
+    Object.assign(b, { _comment: 'kept as written' })
+    Object.assign(b.frontmatter, { mcp_servers: [{ name: 'crm', tools: ['read', 'write'], note: null }] })
+  })
+  goodBody('R-B3.5.2', 'body-extension-level-32', 'a front matter extension value at level 32: accepted', b => { Object.assign(b.frontmatter, { x: JSON.parse('['.repeat(31) + '1' + ']'.repeat(31)) }) })
   goodBody('R-B7.5.1', 'datetime-fraction-offset', 'generated_at "2024-02-29T23:59:59.123+05:30": accepted', b => { b.frontmatter.generated_at = '2024-02-29T23:59:59.123+05:30' })
   badBody('R-B7.5.2', 'uuid-urn', 'org_id with a urn:uuid: prefix', b => { b.frontmatter.org_id = 'urn:uuid:123e4567-e89b-12d3-a456-426614174000' })
   badBody('R-B7.5.2', 'uuid-braces', 'org_id in braces', b => { b.frontmatter.org_id = '{123e4567-e89b-12d3-a456-426614174000}' })

@@ -90,3 +90,35 @@ export function starterBody (template: Template): OosBody {
   body.frontmatter.word_count = Math.max(500, deriveWordCount(body))
   return body
 }
+
+/** Every `<placeholder>` of every starter, and the starter's guide paragraphs that have none. */
+let PLACEHOLDERS: Set<string> | undefined
+function placeholders (): Set<string> {
+  if (PLACEHOLDERS !== undefined) return PLACEHOLDERS
+  const found = new Set<string>([GUIDE.purpose, GUIDE.identity])
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') { for (const m of v.matchAll(/<[^<>\n]+>/g)) found.add(m[0]) } else if (Array.isArray(v)) v.forEach(walk)
+    else if (typeof v === 'object' && v !== null) Object.values(v).forEach(walk)
+  }
+  for (const t of ['agent_army', 'value_chain', 'org_chart'] as const) walk(starterBody(t))
+  PLACEHOLDERS = found
+  return found
+}
+
+/**
+ * The values of a document that still hold text of the starter `oos new` wrote (a
+ * `<placeholder>` or a guide paragraph): such a document is not ready to publish.
+ */
+export function placeholderProblems (body: unknown): Array<{ path: string, text: string }> {
+  const marks = placeholders()
+  const out: Array<{ path: string, text: string }> = []
+  const walk = (v: unknown, path: string): void => {
+    if (typeof v === 'string') {
+      if (marks.has(v)) { out.push({ path, text: v }); return }
+      for (const m of v.matchAll(/<[^<>\n]+>/g)) if (marks.has(m[0])) { out.push({ path, text: m[0] }); return }
+    } else if (Array.isArray(v)) v.forEach((x, i) => { walk(x, `${path}[${i}]`) })
+    else if (typeof v === 'object' && v !== null) for (const [k, x] of Object.entries(v)) walk(x, path === '' ? k : `${path}.${k}`)
+  }
+  walk(body, '')
+  return out
+}

@@ -271,9 +271,34 @@ export function ordered (o: Record<string, unknown>, first: readonly string[]): 
   return out
 }
 
-/** The front matter in the published key order (distribution keys ordered too). */
+/** Keys of the body other than these are extension keys (BODY.md §3.5). */
+export const BODY_KEYS = ['frontmatter', 'entities', 'claims', 'sections'] as const
+
+/** The front matter key that holds a document's top-level extension keys in `.oos.md` (BODY.md §3.5). */
+export const TOP_LEVEL_KEY = 'top_level'
+
+/** Code-unit order: the canonical order of keys no schema lists (BODY.md §3.5). */
+export const byUnits = (a: string, b: string): number => a < b ? -1 : a > b ? 1 : 0
+
+/** Extension data in canonical order: map keys in code-unit order, recursively. */
+export function orderedData (v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(orderedData)
+  if (!isPlainObject(v)) return v
+  const out: Record<string, unknown> = {}
+  for (const k of Object.keys(v).sort(byUnits)) {
+    if (v[k] !== undefined) Object.defineProperty(out, k, { value: orderedData(v[k]), enumerable: true, writable: true, configurable: true })
+  }
+  return out
+}
+
+/**
+ * The front matter in the published key order (distribution keys ordered too), then its
+ * extension keys in code-unit order (BODY.md §3.5).
+ */
 export function orderedFrontmatter (frontmatter: unknown): Record<string, unknown> {
-  const fm = ordered(frontmatter as Record<string, unknown>, FRONTMATTER_KEYS)
+  const src = frontmatter as Record<string, unknown>
+  const fm = ordered(src, [...FRONTMATTER_KEYS, ...Object.keys(src).filter(k => !(FRONTMATTER_KEYS as readonly string[]).includes(k)).sort(byUnits)])
+  for (const k of Object.keys(fm)) if (!(FRONTMATTER_KEYS as readonly string[]).includes(k)) fm[k] = orderedData(fm[k])
   if (isPlainObject(fm.confidence_distribution)) fm.confidence_distribution = ordered(fm.confidence_distribution, ['high', 'medium', 'low'])
   if (isPlainObject(fm.evidence_distribution)) fm.evidence_distribution = ordered(fm.evidence_distribution, EVIDENCE_KEYS)
   return fm

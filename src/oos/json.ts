@@ -11,7 +11,8 @@ import { OosParseError } from './errors.ts'
 import { applyDerived } from './derive.ts'
 import { checkDocumentText } from './text.ts'
 import type { ParseResult } from './markdown.ts'
-import { CLAIM_KEYS, isPlainObject, ordered, orderedFrontmatter } from './grammar.ts'
+import { BODY_KEYS, CLAIM_KEYS, isPlainObject, ordered, orderedData, orderedFrontmatter } from './grammar.ts'
+import { dropOptionalNulls, extensionKeys, orderedEntities } from './shape.ts'
 
 function fail (path: string, message: string): never {
   throw new OosParseError(path === '' ? message : `${path}: ${message}`, { path })
@@ -87,9 +88,10 @@ export function parseOosJson (text: string): ParseResult {
     if (!Array.isArray(c.derived_from)) fail(`${p}.derived_from`, 'must be an array of CIDs')
     return { ...c, derived_from: c.derived_from.map((d: unknown, j: number) => toCid(d, `${p}.derived_from[${j}]`)) } as unknown as Claim
   })
-  // keep every key (the validator rejects unknown ones by name) in the input order
+  // keep every key in the input order: extension keys are part of the body (BODY.md §3.5), the
+  // validator names the keys a claim, a section or `entities` may not have
   const body = { ...value, claims } as unknown as OosBody
-  const corrections = applyDerived(body)
+  const corrections = [...dropOptionalNulls(body as unknown as Record<string, unknown>), ...applyDerived(body)]
   return { body, corrections }
 }
 
@@ -99,8 +101,14 @@ export function parseOosJson (text: string): ParseResult {
  * (Plain data only: `JSON.stringify` of it is the `.oos.json` text.)
  */
 export function toOosJsonValue (body: OosBody): Record<string, unknown> {
-  const out = ordered(body as unknown as Record<string, unknown>, ['frontmatter', 'entities', 'claims', 'sections'])
+  const rec = body as unknown as Record<string, unknown>
+  // extension keys first (a `_comment` heads a JSON file), in code-unit order (BODY.md §4)
+  const extensions = extensionKeys(rec, BODY_KEYS)
+  const out = ordered(rec, [...extensions, ...BODY_KEYS])
+  for (const k of extensions) out[k] = orderedData(out[k])
   out.frontmatter = orderedFrontmatter(body.frontmatter)
+  if (out.entities !== undefined) out.entities = orderedEntities(out.entities)
+  if (Array.isArray(out.sections)) out.sections = out.sections.map(s => isPlainObject(s) ? ordered(s, ['heading', 'blocks']) : s)
   out.claims = body.claims.map(c => {
     const o = ordered(c as unknown as Record<string, unknown>, CLAIM_KEYS)
     if (Array.isArray(o.derived_from)) o.derived_from = o.derived_from.map(x => String(CID.asCID(x) ?? x))

@@ -22,7 +22,7 @@ import bodySchema from '../../protocol/schema/oosnet-body-ext.v1.json' with { ty
 import type { OosBody } from './types.ts'
 import type { OosError } from '../errors.ts'
 import { BodyLimitError, BodySchemaError } from './errors.ts'
-import { CLAIM_KEYS, FRONTMATTER_KEYS, asClaimCid, isPlainObject, joinPath } from './grammar.ts'
+import { BODY_KEYS, CLAIM_KEYS, FRONTMATTER_KEYS, asClaimCid, isPlainObject, joinPath } from './grammar.ts'
 import { checkWritable } from './write.ts'
 import { isDateTime, isUuid } from './formats.ts'
 
@@ -71,10 +71,10 @@ let compiled: Validators | undefined
  * left out (see `withoutClaimItems`); `claim`: one claim against both item schemas (ours and
  * the format's), for the claims not known.
  */
-function validators (): Validators {
-  if (compiled !== undefined) return compiled
+/** An Ajv with our formats and keyword, the published schemas added. `allErrors`: for reports. */
+function makeAjv (allErrors: boolean): InstanceType<typeof Ajv2020> {
   const ajv = new Ajv2020({
-    allErrors: false,
+    allErrors,
     strict: true,
     allowUnionTypes: true,
     // count string lengths in UTF-16 code units (String#length): faster, and the unit of BODY.md
@@ -96,6 +96,12 @@ function validators (): Validators {
   })
   ajv.addSchema(formatSchema)
   ajv.addSchema(entitiesSchema)
+  return ajv
+}
+
+function validators (): Validators {
+  if (compiled !== undefined) return compiled
+  const ajv = makeAjv(false)
   const full = ajv.compile(bodySchema)
   const formatKnown = withoutClaimItems(formatSchema, (c) => { c.properties.claims.items = true })
   const bodyKnown = withoutClaimItems(bodySchema, (c) => {
@@ -110,6 +116,14 @@ function validators (): Validators {
   })
   compiled = { full, known, claim }
   return compiled
+}
+
+let reporting: ValidateFunction | undefined
+
+/** The body schema compiled to find every error, not the first (`oos validate`; not on ingest). */
+export function reportingValidator (): ValidateFunction {
+  reporting ??= makeAjv(true).compile(bodySchema)
+  return reporting
 }
 
 /** Compile the schemas now, not at the first body (an ingest door calls this as it starts). */
@@ -129,8 +143,6 @@ const TYPE_WORDS: Record<string, string> = {
 }
 
 const ALLOWED: Array<[RegExp, readonly string[]]> = [
-  [/^$/, ['frontmatter', 'entities', 'claims', 'sections']],
-  [/^frontmatter$/, FRONTMATTER_KEYS],
   [/^frontmatter\.confidence_distribution$/, ['high', 'medium', 'low']],
   [/^claims\[\d+\]$/, CLAIM_KEYS],
   [/^sections\[\d+\]$/, ['heading', 'blocks']],
@@ -159,13 +171,26 @@ function sizeOf (v: unknown): number {
   return Array.isArray(v) || typeof v === 'string' ? v.length : 0
 }
 
-/** Turn Ajv's first error into our typed error with an actionable message. */
-function toError (e: ErrorObject, data: unknown): OosError {
+/** The bounds of `word_count` (format schema v1.1). */
+const WORDS = { min: 500, max: 15000 }
+
+/** Turn an Ajv error into our typed error with an actionable message. */
+export function toError (e: ErrorObject, data: unknown): OosError {
   const { path, value } = resolve(data, e.instancePath)
   const p = e.params as Record<string, unknown>
   const at = (extra: string): string => joinPath(path, extra)
   const subject = path === '' ? 'the body' : path
   const schemaErr = (where: string, message: string): BodySchemaError => new BodySchemaError(message, { path: where })
+  // word_count is derived from the text (BODY.md §6): say what the author can change
+  if (path === 'frontmatter.word_count' && typeof value === 'number' && (e.keyword === 'minimum' || e.keyword === 'maximum')) {
+    return schemaErr(path, e.keyword === 'minimum'
+      ? `the document needs more text: it has ${value} words and the OOS format requires at least ${WORDS.min} (word_count is counted from the prose and claims, not edited)`
+      : `the document is too long: it has ${value} words and the OOS format allows at most ${WORDS.max} (word_count is counted from the prose and claims, not edited)`)
+  }
+  const reserved = (e as { propertyName?: string }).propertyName
+  if (reserved !== undefined && path === 'frontmatter') {
+    return schemaErr(at(reserved), `${at(reserved)} is reserved: in a .oos.md front matter, ${reserved === 'entities' ? 'entities: holds body.entities' : 'top_level: holds the document\'s top-level extension keys'} (BODY.md §3.5)`)
+  }
   switch (e.keyword) {
     case 'required':
       return schemaErr(at(String(p.missingProperty)), `${at(String(p.missingProperty))} is required`)
@@ -209,8 +234,8 @@ function toError (e: ErrorObject, data: unknown): OosError {
   }
 }
 
-/** Entities hold plain JSON-model data: null, booleans, finite numbers, strings, arrays, maps. */
-function checkPlainData (v: unknown, path: string, depth: number): void {
+/** Entities and extensions hold plain JSON-model data: null, booleans, finite numbers, strings, arrays, maps. */
+export function checkPlainData (v: unknown, path: string, depth: number): void {
   if (depth > BODY_LIMITS.maxEntityDepth) throw new BodyLimitError(`${path} is nested deeper than ${BODY_LIMITS.maxEntityDepth} levels`, { path })
   if (v === null || typeof v === 'boolean' || typeof v === 'string') return
   if (typeof v === 'number') {
@@ -258,5 +283,22 @@ export function validateBody (body: unknown, options: { knownClaims?: KnownClaim
   const b = body as OosBody
   checkWritable(b, options)
   if (b.entities !== undefined) checkPlainData(b.entities, 'entities', 0)
+  checkExtensions(b)
   return b
+}
+
+/**
+ * Extension keys (BODY.md §3.5): at the top level and in the front matter, keys the format's
+ * schemas leave open hold plain data, at most 32 levels deep (the key's value is level 1).
+ */
+export function checkExtensions (b: OosBody): void {
+  const check = (o: Record<string, unknown>, known: readonly string[], base: string): void => {
+    for (const k in o) {
+      if (known.includes(k)) continue
+      if (k === '__proto__') throw new BodySchemaError(`${base === '' ? 'the body' : base} must not have a key named __proto__`, { path: base })
+      checkPlainData(o[k], joinPath(base, k), 1)
+    }
+  }
+  check(b as unknown as Record<string, unknown>, BODY_KEYS, '')
+  check(b.frontmatter as unknown as Record<string, unknown>, FRONTMATTER_KEYS, 'frontmatter')
 }

@@ -11,9 +11,11 @@
 import YAML from 'yaml'
 import { CID } from 'multiformats/cid'
 import type { Claim, OosBody, SectionBlock } from './types.ts'
+import type { Presentation } from './markdown.ts'
 import { BodySchemaError } from './errors.ts'
+import { extensionKeys, orderedEntities } from './shape.ts'
 import {
-  FENCE_RE, FIELDS, isPlainObject, orderedFrontmatter, type FieldSpec,
+  BODY_KEYS, FENCE_RE, TOP_LEVEL_KEY, FIELDS, FRONTMATTER_KEYS, isPlainObject, joinPath, orderedData, orderedFrontmatter, type FieldSpec,
   lineValueProblem, listItemProblem, textBlockProblem, textValueProblem
 } from './grammar.ts'
 
@@ -118,51 +120,105 @@ function fieldProblem (kind: string, v: unknown): [string, string] | null {
   }
 }
 
+/** BODY.md §5.5 for claims[i] (and its id unique so far): throws BodySchemaError. */
+function checkClaim (claims: readonly unknown[], i: number, ids: Map<string, number>, known: ReadonlySet<unknown> | undefined): void {
+  const c = claims[i]
+  if (!isPlainObject(c)) fail(`claims[${i}]`, 'must be an object')
+  const rec = c as unknown as Record<string, unknown>
+  if (typeof c.claim_id !== 'string' || !CLAIM_ID_RE.test(c.claim_id)) fail(`claims[${i}].claim_id`, 'must be C followed by digits')
+  const prev = ids.get(c.claim_id)
+  if (prev !== undefined) fail(`claims[${i}].claim_id`, `repeats ${c.claim_id} (also claims[${prev}]); claim ids must be unique`)
+  ids.set(c.claim_id, i)
+  // a claim that passed before: its fields are as writable as they were then
+  if (known?.has(c) === true) return
+  if (typeof c.section !== 'string') fail(`claims[${i}].section`, 'must be a string')
+  const sp = lineValueProblem(c.section)
+  if (sp !== null) fail(`claims[${i}].section`, sp)
+  // one pass over the keys present (faster than probing every optional field)
+  let required = 0
+  for (const k in rec) {
+    const f = FIELD_BY_KEY.get(k)
+    if (f === undefined) {
+      if (k === 'claim_id' || k === 'section') continue
+      fail(`claims[${i}].${k}`, 'is not a known claim field')
+    }
+    const v = rec[k]
+    if (v === undefined) continue
+    if (f.required) required++
+    const e = fieldProblem(f.kind, v)
+    if (e !== null) fail(`claims[${i}].${k}${e[0]}`, e[1])
+  }
+  if (required !== REQUIRED_COUNT) {
+    const missing = FIELDS.find(f => f.required && rec[f.key] === undefined) as FieldSpec
+    fail(`claims[${i}].${missing.key}`, 'is required')
+  }
+}
+
+/** BODY.md §3.4, §5.5 for sections[i]; `placed`: where each claim was placed so far. */
+function checkSection (body: OosBody, i: number, ids: Map<string, number>, placed: Map<string, string>, knownText: boolean): void {
+  const sections = body.sections as unknown[]
+  const claims = body.claims
+  const s = sections[i]
+  if (!isPlainObject(s)) fail(`sections[${i}]`, 'must be an object')
+  if (typeof s.heading !== 'string') fail(`sections[${i}].heading`, 'must be a string')
+  if (!Array.isArray(s.blocks)) fail(`sections[${i}].blocks`, 'must be an array')
+  if (s.heading === '' && i === 0) {
+    if (s.blocks.length === 0) fail(`sections[${i}].blocks`, 'must not be empty in the preamble (the section with heading "")')
+  } else if (!knownText) {
+    const e = lineValueProblem(s.heading)
+    if (e !== null) fail(`sections[${i}].heading`, s.heading === '' ? 'must not be empty (only sections[0], the preamble, has heading "")' : e)
+  }
+  let prevText = false
+  const blocks = s.blocks as unknown[]
+  for (let j = 0; j < blocks.length; j++) {
+    const b = blocks[j]
+    const bp = (): string => `sections[${i}].blocks[${j}]`
+    if (!isPlainObject(b)) fail(bp(), 'must be {text} or {claim}')
+    let n = 0
+    for (const k in b) { n++; if (k !== 'text' && k !== 'claim') n = 2 }
+    if (n !== 1) fail(bp(), 'must be {text} or {claim}')
+    if (b.text !== undefined) {
+      if (typeof b.text !== 'string') fail(`${bp()}.text`, 'must be a string')
+      const e = knownText ? null : textBlockProblem(b.text)
+      if (e !== null) fail(`${bp()}.text`, e)
+      if (prevText) fail(bp(), 'follows another text block (adjacent text blocks must be one block)')
+      prevText = true
+    } else {
+      const id = b.claim
+      if (typeof id !== 'string' || !ids.has(id)) fail(`${bp()}.claim`, `must name a claim of this body (no claim_id ${JSON.stringify(id)})`)
+      const first = placed.get(id)
+      if (first !== undefined) fail(`${bp()}.claim`, `places ${id} a second time (first at ${first})`)
+      const at = ids.get(id) as number
+      if (at !== placed.size) {
+        fail(`${bp()}.claim`, `places ${id} (claims[${at}]) where claims[${placed.size}] (${claims[placed.size].claim_id}) is due: claims must be listed in the order the sections place them, unplaced claims last`)
+      }
+      placed.set(id, `sections[${i}].blocks[${j}]`)
+      prevText = false
+    }
+  }
+}
+
 /**
  * Check that the writer can express a body exactly (BODY.md §5.5). Throws BodySchemaError
  * naming the first offending value. The validator runs this too, so every valid body can
  * be exported to `.oos.md` and read back unchanged.
  */
-export function checkWritable (body: OosBody, options: { knownClaims?: ReadonlySet<unknown> } = {}): void {
+export function checkWritable (body: OosBody, options: { knownClaims?: ReadonlySet<unknown>, sink?: (e: BodySchemaError) => void } = {}): void {
   const known = options.knownClaims
+  const sink = options.sink
   if (!isPlainObject(body)) fail('body', 'must be an object')
   if (!isPlainObject(body.frontmatter)) fail('frontmatter', 'must be an object')
   if ('entities' in body.frontmatter) fail('frontmatter.entities', 'is not allowed (entities belong in body.entities)')
   if (!Array.isArray(body.claims)) fail('claims', 'must be an array')
   const ids = new Map<string, number>()
   const claims = body.claims
-  for (let i = 0; i < claims.length; i++) {
-    const c = claims[i]
-    if (!isPlainObject(c)) fail(`claims[${i}]`, 'must be an object')
-    const rec = c as unknown as Record<string, unknown>
-    if (typeof c.claim_id !== 'string' || !CLAIM_ID_RE.test(c.claim_id)) fail(`claims[${i}].claim_id`, 'must be C followed by digits')
-    const prev = ids.get(c.claim_id)
-    if (prev !== undefined) fail(`claims[${i}].claim_id`, `repeats ${c.claim_id} (also claims[${prev}]); claim ids must be unique`)
-    ids.set(c.claim_id, i)
-    // a claim that passed before: its fields are as writable as they were then
-    if (known?.has(c) === true) continue
-    if (typeof c.section !== 'string') fail(`claims[${i}].section`, 'must be a string')
-    const sp = lineValueProblem(c.section)
-    if (sp !== null) fail(`claims[${i}].section`, sp)
-    // one pass over the keys present (faster than probing every optional field)
-    let required = 0
-    for (const k in rec) {
-      const f = FIELD_BY_KEY.get(k)
-      if (f === undefined) {
-        if (k === 'claim_id' || k === 'section') continue
-        fail(`claims[${i}].${k}`, 'is not a known claim field')
-      }
-      const v = rec[k]
-      if (v === undefined) continue
-      if (f.required) required++
-      const e = fieldProblem(f.kind, v)
-      if (e !== null) fail(`claims[${i}].${k}${e[0]}`, e[1])
-    }
-    if (required !== REQUIRED_COUNT) {
-      const missing = FIELDS.find(f => f.required && rec[f.key] === undefined) as FieldSpec
-      fail(`claims[${i}].${missing.key}`, 'is required')
+  const each = (n: number, check: (i: number) => void): void => {
+    for (let i = 0; i < n; i++) {
+      if (sink === undefined) { check(i); continue }
+      try { check(i) } catch (err) { if (err instanceof BodySchemaError) sink(err); else throw err }
     }
   }
+  each(claims.length, i => { checkClaim(claims, i, ids, known) })
   if (body.sections === undefined) return
   if (!Array.isArray(body.sections)) fail('sections', 'must be an array')
   const placed = new Map<string, string>()
@@ -170,46 +226,7 @@ export function checkWritable (body: OosBody, options: { knownClaims?: ReadonlyS
   // sections that passed before, byte for byte: their text is as writable as it was then;
   // where they place claims depends on this body's claims, and is checked below
   const knownText = known?.has(sections) === true
-  for (let i = 0; i < sections.length; i++) {
-    const s = sections[i]
-    if (!isPlainObject(s)) fail(`sections[${i}]`, 'must be an object')
-    if (typeof s.heading !== 'string') fail(`sections[${i}].heading`, 'must be a string')
-    if (!Array.isArray(s.blocks)) fail(`sections[${i}].blocks`, 'must be an array')
-    if (s.heading === '' && i === 0) {
-      if (s.blocks.length === 0) fail(`sections[${i}].blocks`, 'must not be empty in the preamble (the section with heading "")')
-    } else if (!knownText) {
-      const e = lineValueProblem(s.heading)
-      if (e !== null) fail(`sections[${i}].heading`, s.heading === '' ? 'must not be empty (only sections[0], the preamble, has heading "")' : e)
-    }
-    let prevText = false
-    const blocks = s.blocks as unknown[]
-    for (let j = 0; j < blocks.length; j++) {
-      const b = blocks[j]
-      const bp = (): string => `sections[${i}].blocks[${j}]`
-      if (!isPlainObject(b)) fail(bp(), 'must be {text} or {claim}')
-      let n = 0
-      for (const k in b) { n++; if (k !== 'text' && k !== 'claim') n = 2 }
-      if (n !== 1) fail(bp(), 'must be {text} or {claim}')
-      if (b.text !== undefined) {
-        if (typeof b.text !== 'string') fail(`${bp()}.text`, 'must be a string')
-        const e = knownText ? null : textBlockProblem(b.text)
-        if (e !== null) fail(`${bp()}.text`, e)
-        if (prevText) fail(bp(), 'follows another text block (adjacent text blocks must be one block)')
-        prevText = true
-      } else {
-        const id = b.claim
-        if (typeof id !== 'string' || !ids.has(id)) fail(`${bp()}.claim`, `must name a claim of this body (no claim_id ${JSON.stringify(id)})`)
-        const first = placed.get(id)
-        if (first !== undefined) fail(`${bp()}.claim`, `places ${id} a second time (first at ${first})`)
-        const at = ids.get(id) as number
-        if (at !== placed.size) {
-          fail(`${bp()}.claim`, `places ${id} (claims[${at}]) where claims[${placed.size}] (${claims[placed.size].claim_id}) is due: claims must be listed in the order the sections place them, unplaced claims last`)
-        }
-        placed.set(id, `sections[${i}].blocks[${j}]`)
-        prevText = false
-      }
-    }
-  }
+  each(sections.length, i => { checkSection(body, i, ids, placed, knownText) })
 }
 
 const YAML_OPTIONS = {
@@ -217,24 +234,60 @@ const YAML_OPTIONS = {
   defaultKeyType: 'PLAIN',
   lineWidth: 0,
   minContentWidth: 0,
+  flowCollectionPadding: false,
   aliasDuplicateObjects: false
 } as const
 
 
-/** The front matter YAML (without the `---` lines), entities last. */
-export function writeFrontmatter (body: OosBody): string {
+/**
+ * The front matter YAML (without the `---` lines): the front matter keys in the published
+ * order, its extension keys, `entities:` in the entities schema's order, then `top_level:`
+ * with the body's top-level extension keys (BODY.md §3.5, §5.4). Lists of scalars inside
+ * `entities:`, extension values and `top_level:` are written inline (`["a", "b"]`), as
+ * published documents write them; other lists as block lists. `presentation` (what a reader
+ * recorded of a file) overrides the style of each list it names.
+ */
+export function writeFrontmatter (body: OosBody, presentation?: Presentation): string {
   const fm = orderedFrontmatter(body.frontmatter)
-  if (body.entities !== undefined) fm.entities = body.entities
-  const yaml = YAML.stringify(fm, YAML_OPTIONS)
+  if (body.entities !== undefined) fm.entities = orderedEntities(body.entities)
+  const rec = body as unknown as Record<string, unknown>
+  const top = extensionKeys(rec, BODY_KEYS)
+  if (top.length > 0) fm[TOP_LEVEL_KEY] = orderedData(Object.fromEntries(top.map(k => [k, rec[k]])))
+  const doc = new YAML.Document(fm, YAML_OPTIONS)
+  // each list's style, by the body path of the list (the paths a reader records, markdown.ts)
+  const style = (node: unknown, path: string, inline: boolean): void => {
+    if (YAML.isMap(node)) {
+      for (const pair of node.items) {
+        if (YAML.isScalar(pair.key)) style(pair.value, joinPath(path, String(pair.key.value)), inline)
+      }
+    } else if (YAML.isSeq(node)) {
+      const canonical = inline && node.items.length > 0 && node.items.every(i => YAML.isScalar(i))
+      node.flow = presentation?.flow[path] ?? canonical
+      node.items.forEach((item, i) => { style(item, `${path}[${i}]`, inline) })
+    }
+  }
+  if (YAML.isMap(doc.contents)) {
+    for (const pair of doc.contents.items) {
+      if (!YAML.isScalar(pair.key)) continue
+      const key = String(pair.key.value)
+      if (key === TOP_LEVEL_KEY) style(pair.value, '', true)
+      else if (key === 'entities') style(pair.value, 'entities', true)
+      else style(pair.value, joinPath('frontmatter', key), !(FRONTMATTER_KEYS as readonly string[]).includes(key))
+    }
+  }
+  const yaml = doc.toString(YAML_OPTIONS)
   if (yaml.split('\n').some(l => FENCE_RE.test(l) || /^\.\.\.[ \t]*$/.test(l))) {
     throw new BodySchemaError('frontmatter: a key or value would be written as a document marker line (--- or ...)', { path: 'frontmatter' })
   }
   return yaml
 }
 
-/** Write a body as a `.oos.md` document. Throws BodySchemaError if it cannot be written exactly. */
-export function writeOosMarkdown (body: OosBody): string {
+/**
+ * Write a body as a `.oos.md` document. Throws BodySchemaError if it cannot be written exactly.
+ * `presentation`: the list styles a reader recorded of the file the body came from.
+ */
+export function writeOosMarkdown (body: OosBody, options: { presentation?: Presentation } = {}): string {
   checkWritable(body)
   const md = writeMarkdownPart(body)
-  return `---\n${writeFrontmatter(body)}---\n${md === '' ? '' : `\n${md}\n`}`
+  return `---\n${writeFrontmatter(body, options.presentation)}---\n${md === '' ? '' : `\n${md}\n`}`
 }

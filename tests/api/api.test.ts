@@ -1,7 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { spawn } from 'node:child_process'
 import { readFile, stat, writeFile } from 'node:fs/promises'
-import { request } from 'node:http'
 import { createServer as createTcpServer, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -20,32 +19,7 @@ import { openNode } from '../helpers.ts'
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const example = async (org: string, v: number): Promise<string> => await readFile(join(ROOT, 'examples', 'orgs', org, `v${v}.oos.md`), 'utf8')
 
-interface Raw { status: number, headers: Record<string, string | string[] | undefined>, text: string, json: any }
-
-/** One HTTP request with full control over the headers (node:http, no fetch defaults). */
-async function raw (url: string, options: { method?: string, path: string, headers?: Record<string, string | number>, body?: string | Buffer, chunks?: Buffer[] }): Promise<Raw> {
-  return await new Promise((resolve, reject) => {
-    const headers = { ...options.headers, ...(options.body !== undefined ? { 'content-length': Buffer.byteLength(options.body) } : {}) }
-    const req = request(url + options.path, { method: options.method ?? 'GET', headers, agent: false }, (res) => {
-      const parts: Buffer[] = []
-      res.on('data', (c: Buffer) => parts.push(c))
-      res.on('end', () => {
-        const text = Buffer.concat(parts).toString('utf8')
-        let json: any
-        try { json = JSON.parse(text) } catch { json = undefined }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json })
-      })
-      res.on('error', reject)
-    })
-    req.on('error', reject)
-    if (options.chunks !== undefined) {
-      for (const c of options.chunks) req.write(c)
-      req.end()
-    } else {
-      req.end(options.body)
-    }
-  })
-}
+import { raw, type Raw } from './raw.ts'
 
 async function deadPid (): Promise<number> {
   const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' })

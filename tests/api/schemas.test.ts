@@ -5,7 +5,7 @@
  * that matches no schema is not sent (a generic 500 INTERNAL).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { request } from 'node:http'
+import { raw, type Raw } from './raw.ts'
 import { routeTable } from '../../src/api/http.ts'
 import { ROUTES, apiServer, type ApiServer } from '../../src/api/server.ts'
 import { loadSpec, type ApiSpec } from '../../src/api/spec.ts'
@@ -14,30 +14,13 @@ import type { ApiHandlers } from '../../src/api/types.ts'
 const ORG = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK'
 const CID = 'bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy'
 
-interface Answer { status: number, text: string, json: any, headers: Record<string, unknown> }
+type Answer = Raw
 
 async function call (server: ApiServer, method: string, path: string, options: { body?: string, type?: string, token?: boolean } = {}): Promise<Answer> {
-  return await new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = {}
-    if (options.token !== false) headers.authorization = `Bearer ${server.token}`
-    if (options.body !== undefined) {
-      headers['content-type'] = options.type ?? 'application/json'
-      headers['content-length'] = Buffer.byteLength(options.body)
-    }
-    const req = request(server.url + path, { method, headers, agent: false }, (res) => {
-      const parts: Buffer[] = []
-      res.on('data', (c: Buffer) => parts.push(c))
-      res.on('end', () => {
-        const text = Buffer.concat(parts).toString('utf8')
-        let json: any
-        try { json = JSON.parse(text) } catch { json = undefined }
-        resolve({ status: res.statusCode ?? 0, text, json, headers: res.headers })
-      })
-      res.on('error', reject)
-    })
-    req.on('error', reject)
-    req.end(options.body)
-  })
+  const headers: Record<string, string> = {}
+  if (options.token !== false) headers.authorization = `Bearer ${server.token}`
+  if (options.body !== undefined) headers['content-type'] = options.type ?? 'application/json'
+  return await raw(server.url, { method, path, headers, body: options.body })
 }
 
 /** `/v1/versions/{ref}` with every path parameter filled */

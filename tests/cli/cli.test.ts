@@ -128,7 +128,7 @@ describe('the oos command', () => {
     expect(impBad.code).toBe(1)
   })
 
-  it('new writes a starter for every template that publishes as it is', async () => {
+  it('new writes a starter for every template; publish refuses it until its placeholders are replaced', async () => {
     const home = join(dir.path, 'starter')
     await oosIn(['init', '--name', 'Starter', '--home', home])
     for (const t of ['agent_army', 'value_chain', 'org_chart']) {
@@ -138,7 +138,15 @@ describe('the oos command', () => {
       expect(text).toContain('<')
       expect(parseOosMarkdown(text).body.frontmatter.template).toBe(t)
     }
-    expect((await oosIn(['publish', join(dir.path, 'value_chain.oos.md'), '--home', home])).code).toBe(0)
+    const f = join(dir.path, 'value_chain.oos.md')
+    const refused = await oosIn(['publish', f, '--home', home])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain('line 3: frontmatter.org_pseudonym still holds the starter\'s placeholder "<Your organization pseudonym>"')
+    expect(refused.stderr).toMatch(/sections\[0\]\.blocks\[0\]\.text still holds the starter's placeholder "Replace this paragraph/)
+    const filled = (await readFile(f, 'utf8')).replace(/<([^<>\n]+)>/g, '$1').replace('Replace this paragraph', 'We replaced this paragraph').replace('Describe the system as a whole', 'We describe the system as a whole')
+    await writeFile(f, filled)
+    expect((await oosIn(['validate', f])).code).toBe(0)
+    expect((await oosIn(['publish', f, '--home', home])).code).toBe(0)
     expect((await oosIn(['new', '--template', 'pyramid'])).code).toBe(2)
   })
 

@@ -80,9 +80,13 @@ describe('.oos.json', () => {
     expectJsonError('{"frontmatter": {}, "claims": [{"derived_from": "x"}]}', 'claims[0].derived_from', 'claims[0].derived_from: must be an array of CIDs')
   })
 
-  it('keeps unknown keys for the validator to name', () => {
+  it('keeps unknown keys: extension keys in the body, others for the validator to name', () => {
     const value = { ...toOosJsonValue(body), extra: 1 }
     const { body: b } = parseOosJson(JSON.stringify(value))
-    expect(() => validateBody(b)).toThrow('extra is not a known field (allowed: frontmatter, entities, claims, sections)')
+    expect(validateBody(b)).toBe(b)
+    expect((b as any).extra).toBe(1)
+    const claims = toOosJsonValue(body).claims as any[]
+    const { body: c } = parseOosJson(JSON.stringify({ ...toOosJsonValue(body), claims: [{ ...claims[0], extra: 1 }, ...claims.slice(1)] }))
+    expect(() => validateBody(c)).toThrow('claims[0].extra is not a known field')
   })
 })

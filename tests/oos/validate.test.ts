@@ -72,7 +72,7 @@ describe('validateBody', () => {
     expectInvalid(b, 'frontmatter.org_id', 'frontmatter.org_id must be a UUID (it is "acme")')
     b = copy()
     b.frontmatter.word_count = 120
-    expectInvalid(b, 'frontmatter.word_count', 'frontmatter.word_count must be at least 500 (it is 120)')
+    expectInvalid(b, 'frontmatter.word_count', 'the document needs more text: it has 120 words and the OOS format requires at least 500 (word_count is counted from the prose and claims, not edited)')
     b = copy()
     b.claims[0].confidence_score = 1.5
     expectInvalid(b, 'claims[0].confidence_score', 'claims[0].confidence_score must be at most 1 (it is 1.5)')
@@ -90,16 +90,28 @@ describe('validateBody', () => {
     expectInvalid(b, 'frontmatter.oos_version', 'frontmatter.oos_version must match the pattern ^\\d+\\.\\d+$ (it is "v1")')
   })
 
-  it('rejects unknown body, claim, front matter and entities keys', () => {
+  it('keeps extension keys at the top level and in the front matter; rejects unknown claim, entities and section keys (BODY.md §3.5, §7.4)', () => {
     let b = copy()
-    b.signature = 'x'
-    expectInvalid(b, 'signature', 'signature is not a known field (allowed: frontmatter, entities, claims, sections)')
+    b._comment = 'written by hand'
+    b.frontmatter.mcp_servers = [{ name: 'crm', url: 'https://example.org/mcp', tools: ['read'], optional: null }]
+    expect(validateBody(b)).toBe(b)
+    b = copy()
+    b.signature = CID.parse('bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy')
+    expectInvalid(b, 'signature', 'signature must be plain data (null, boolean, number, string, list or map)')
+    b = copy()
+    b.frontmatter.deep = JSON.parse('['.repeat(32) + ']'.repeat(32))
+    expect(validateBody(b)).toBe(b)
+    b.frontmatter.deep = JSON.parse('['.repeat(33) + ']'.repeat(33))
+    expectInvalid(b, 'frontmatter.deep' + '[0]'.repeat(32), `frontmatter.deep${'[0]'.repeat(32)} is nested deeper than 32 levels`, 'LIMIT_EXCEEDED')
+    b = copy()
+    Object.defineProperty(b.frontmatter, '__proto__', { value: 1, enumerable: true })
+    expectInvalid(b, 'frontmatter', 'frontmatter must not have a key named __proto__')
+    b = copy()
+    b.frontmatter.top_level = { x: 1 }
+    expectInvalid(b, 'frontmatter.top_level', "frontmatter.top_level is reserved: in a .oos.md front matter, top_level: holds the document's top-level extension keys (BODY.md §3.5)")
     b = copy()
     b.claims[2].owner = 'ops'
     expectInvalid(b, 'claims[2].owner', 'claims[2].owner is not a known field (allowed: claim_id, section, rule, why, failure_mode, confidence, evidence, scope, confidence_score, evidence_reference, related_entities, supersedes, display_order, visibility, derived_from)')
-    b = copy()
-    b.frontmatter.title = 'Acme'
-    expectInvalid(b, 'frontmatter.title', 'frontmatter.title is not a known field (allowed: oos_version, org_id, org_pseudonym, industry, org_size, template, agent_count, platforms, generated_at, version, parent_version, word_count, claim_count, confidence_distribution, evidence_distribution)')
     b = copy()
     b.entities = { robots: [] }
     expectInvalid(b, 'entities.robots', 'entities.robots is not a known field (allowed: agents, humans, systems, workflows, escalation_hierarchy, conflict_protocols, override_rules, decisions, dependencies)')

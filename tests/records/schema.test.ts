@@ -28,6 +28,8 @@ const CODE_ONLY: Record<string, string> = {
   'peer-truncated': 'R-4.5.2 (multihash decoding)',
   'body-duplicate-claim-id': 'BODY.md §7.2',
   'entities-level-33': 'R-B3.3.1',
+  'body-extension-cid': 'R-B3.5.2 (plain data: a CID is a map {"/": …} in DAG-JSON)',
+  'body-extension-level-33': 'R-B3.5.2',
   'version-mismatch': 'R-4.1.3',
   'version-parent-mismatch': 'R-4.1.3',
   'derived-mismatch': 'R-4.1.4',

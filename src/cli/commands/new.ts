@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises'
-import { writeOosMarkdown } from '../../oos/index.ts'
+import { toOosJson, writeOosMarkdown } from '../../oos/index.ts'
 import { TEMPLATES, type Template } from '../../oos/types.ts'
 import { str, type Command } from '../command.ts'
 import { UsageError } from '../errors.ts'
@@ -8,13 +8,15 @@ import { fileError } from '../values.ts'
 
 export const starter: Command = {
   name: 'new',
-  summary: 'write a starter .oos.md that validates, with placeholders to replace',
-  usage: 'new [--template agent_army|value_chain|org_chart] [--out FILE]',
-  options: { template: { type: 'string' }, out: { type: 'string' } },
+  summary: 'write a starter document with placeholders to replace (publish refuses it until they are)',
+  usage: 'new [--template agent_army|value_chain|org_chart] [--format oos.md|oos.json] [--out FILE]',
+  options: { template: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } },
   async run (ctx) {
     const template = (str(ctx, 'template') ?? 'agent_army') as Template
     if (!TEMPLATES.includes(template)) throw new UsageError(`--template must be one of ${TEMPLATES.join(', ')}`)
-    const text = writeOosMarkdown(starterBody(template))
+    const format = str(ctx, 'format') ?? (str(ctx, 'out')?.endsWith('.json') === true ? 'oos.json' : 'oos.md')
+    if (format !== 'oos.md' && format !== 'oos.json') throw new UsageError('--format must be oos.md or oos.json')
+    const text = format === 'oos.json' ? toOosJson(starterBody(template)) : writeOosMarkdown(starterBody(template))
     const out = str(ctx, 'out')
     if (out === undefined) { ctx.io.document(text); return }
     await writeFile(out, text, { flag: 'wx' }).catch((err) => {

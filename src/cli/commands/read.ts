@@ -1,25 +1,27 @@
 import { diffBodies } from '../../oos/diff.ts'
-import { writeOosMarkdown } from '../../oos/index.ts'
+import { toOosJson, writeOosMarkdown } from '../../oos/index.ts'
 import { CONFIDENCE, EVIDENCE, type Confidence, type Evidence } from '../../oos/types.ts'
 import { str, type Command } from '../command.ts'
 import { UsageError } from '../errors.ts'
 import { clean, renderDiff, renderVersion } from '../render.ts'
 import { hydrate, withBackend } from '../backend.ts'
+import { presentationOf } from '../../app/presentation.ts'
 import { seqValue as seqArg } from '../values.ts'
 import { jsonText } from '../io.ts'
 
 export const show: Command = {
   name: 'show',
   summary: 'show one version: agents and their authority, escalation, claims with their CIDs',
-  usage: 'show ORG|CID [--seq N] [--format text|oos.md|json]',
-  help: 'ORG is a did:key, a unique prefix of one, or an org pseudonym. --format oos.md writes the document back in its Markdown form; --json (or --format json) gives the decoded record.',
+  usage: 'show ORG|CID [--seq N] [--format text|oos.md|oos.json|json]',
+  help: 'ORG is a did:key, a unique prefix of one, or an org pseudonym. --format oos.md and --format oos.json write the document back in its Markdown or JSON form (keys in the canonical order, BODY.md §4, §5.4; a .oos.md published from this home keeps the list styles it was written with); --json (or --format json) gives the decoded record.',
   options: { seq: { type: 'string' }, format: { type: 'string' } },
   args: [1, 1],
   async run (ctx) {
     const format = str(ctx, 'format') ?? (ctx.io.json ? 'json' : 'text')
-    if (!['text', 'oos.md', 'json'].includes(format)) throw new UsageError('--format must be text, oos.md or json')
+    if (!['text', 'oos.md', 'oos.json', 'json'].includes(format)) throw new UsageError('--format must be text, oos.md, oos.json or json')
     const shown = await withBackend(ctx, async (h) => await h.show({ ref: ctx.positionals[0], seq: seqArg(str(ctx, 'seq'), '--seq') }, { signal: ctx.signal }))
-    if (format === 'oos.md') ctx.io.document(writeOosMarkdown(hydrate(shown).body))
+    if (format === 'oos.md') ctx.io.document(writeOosMarkdown(hydrate(shown).body, { presentation: await presentationOf(ctx.home, shown.cid) }))
+    else if (format === 'oos.json') ctx.io.document(toOosJson(hydrate(shown).body))
     else if (format === 'json') ctx.io.out(jsonText(shown))
     else ctx.io.out(renderVersion(hydrate(shown), shown.cid))
   }
