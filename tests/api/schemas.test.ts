@@ -105,6 +105,11 @@ describe('schemas from protocol/openapi.yaml, enforced', () => {
       ['POST', '/v1/stop', json({ now: true }), 400, 'BAD_REQUEST', 'now'],
       ['GET', `/v1/versions/${ORG}?seq=abc`, {}, 400, 'INVALID_ARGUMENT', 'seq'],
       ['GET', `/v1/versions/${ORG}?seq=1.5`, {}, 400, 'INVALID_ARGUMENT', 'seq'],
+      // what JavaScript reads as a number but is not an integer in decimal digits (Ajv's coercion took these)
+      ['GET', `/v1/versions/${ORG}?seq=1e3`, {}, 400, 'INVALID_ARGUMENT', 'seq'],
+      ['GET', `/v1/versions/${ORG}?seq=01`, {}, 400, 'INVALID_ARGUMENT', 'seq'],
+      ['GET', `/v1/versions/${ORG}?seq=%201`, {}, 400, 'INVALID_ARGUMENT', 'seq'],
+      ['GET', `/v1/log/${ORG}?limit=0x10`, {}, 400, 'INVALID_ARGUMENT', 'limit'],
       ['GET', `/v1/log/${ORG}?limit=0`, {}, 400, 'INVALID_ARGUMENT', 'limit'],
       ['GET', `/v1/log/${ORG}?limit=1&limit=2`, {}, 400, 'BAD_REQUEST', 'limit']
     ]
