@@ -174,6 +174,7 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
       throw new UnreachableError(`no peer of ${org} reached: ${r.errors[0] ?? 'no peer found'}; the follow is recorded and retried in the background${next}`)
     }
     const seq = (await this.store.head(org))?.seq ?? 0
+    if (seq > 0) this.services.advertiser.provideSoon(org) // we hold it: say so in the DHT (batched)
     // a sync that every peer refused or cut is not "0 versions, done": say so (the node keeps trying)
     if (r.synced || r.completed) return { org, seq }
     const error = r.error ?? (r.peers.length > 0 ? { code: 'NO_VERSIONS', message: `the peers reached hold no version of ${org}` } : { code: 'NO_PEERS', message: `no peer to sync ${org} from` })

@@ -42,6 +42,21 @@ describe('the DHT advertise', () => {
     expect({ heads: await read('heads'), provided: await read('provided') }).toEqual({ heads: 1, provided: 1 })
   })
 
+  it('a follower provides an org it newly follows within the batch window, not at the next round', async () => {
+    const ma = new MemoryMetrics()
+    const mf = new MemoryMetrics()
+    const a = await makeNode('Ledgerline', { metrics: () => ma })
+    const f = await makeNode('Carepath', { metrics: () => mf, bootstrap: [a.libp2p.getMultiaddrs()[0].toString()] })
+    nodes.push(a, f)
+    await a.publish(await doc(1))
+    await until(async () => await ma.read('oosnet_advertiser_heads_total') === 1, 15_000, 'A\'s head put')
+    // F holds no version of its own org: its start round provided nothing; the next round is 10 min away
+    expect(await mf.read('oosnet_advertiser_provided_total')).toBe(0)
+    expect(await f.follow(a.org, { via: [a.libp2p.getMultiaddrs()[0].toString()] })).toEqual({ org: a.org, seq: 1 })
+    await until(async () => await mf.read('oosnet_advertiser_provided_total') === 1, 15_000, 'F provides A\'s org')
+    await until(async () => (await a.findProviders(a.org, { signal: AbortSignal.timeout(2000) })).some(p => p.equals(f.peerId)), 20_000, 'F among the providers of A\'s org')
+  })
+
   it('provides every held org in rounds on a timer, without publishing', async () => {
     const metrics = new MemoryMetrics()
     const a = await makeNode('Ledgerline', { metrics: () => metrics, advertise: { provideIntervalMs: 300 } })

@@ -10,7 +10,8 @@
  * itself re-provides what it provided once its records are 24 h old). After our own version is
  * announced, the head record is put once per `headDebounceMs` (default 1 s): publishes within
  * the window share one put of the latest head, and the first version of our org is provided
- * with it. Nothing waits on these: the announcer only emits `announced`.
+ * with it; an org newly followed is provided in a batch within the same window
+ * (`provideSoon`). Nothing waits on these: the announcer only emits `announced`.
  */
 import type { Counter, Logger, PeerId } from '@libp2p/interface'
 import type { Announcement } from '../../net/announce.ts'
@@ -63,6 +64,9 @@ export class Advertiser {
   private putting: Promise<void> = Promise.resolve()
   /** orgs provided since start */
   private readonly providedOrgs = new Set<string>()
+  /** orgs to provide with the next batch (provideSoon) */
+  private readonly soon = new Set<string>()
+  private soonTimer?: NodeJS.Timeout
   private readonly onAnnounced = (): void => { this.scheduleHead() }
 
   constructor (components: AdvertiserComponents, init: AdvertiserInit) {
@@ -92,7 +96,9 @@ export class Advertiser {
     this.c.announcer.removeEventListener('announced', this.onAnnounced)
     clearInterval(this.roundTimer)
     clearTimeout(this.headTimer)
-    this.headTimer = undefined
+    clearTimeout(this.soonTimer)
+    this.headTimer = this.soonTimer = undefined
+    this.soon.clear()
     this.controller.abort(new Error('the advertiser stopped'))
   }
 
@@ -102,9 +108,29 @@ export class Advertiser {
     await this.round
   }
 
+  /**
+   * An org newly held (a follow that synced): provide it with the next batch, at most
+   * `headDebounceMs` later, not at the next round.
+   */
+  provideSoon (org: string): void {
+    if (!this.started || this.providedOrgs.has(org)) return
+    this.soon.add(org)
+    this.soonTimer ??= setTimeout(() => {
+      this.soonTimer = undefined
+      const orgs = [...this.soon]
+      this.soon.clear()
+      background(this.log, this.provideMany(orgs), 'provide')
+    }, this.init.headDebounceMs)
+  }
+
   private async provideRound (): Promise<void> {
     const orgs: string[] = []
     for (const org of new Set(this.init.orgs())) if ((await this.c.store.head(org)) !== undefined) orgs.push(org)
+    await this.provideMany(orgs)
+  }
+
+  /** provide `orgs`, `provideConcurrency` at a time */
+  private async provideMany (orgs: string[]): Promise<void> {
     let next = 0
     const worker = async (): Promise<void> => {
       while (this.started && next < orgs.length) await this.provide(orgs[next++])
