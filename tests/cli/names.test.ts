@@ -44,7 +44,7 @@ describe('names: one resolver for every ORG argument', () => {
     // the impostor publishes the very same document: same pseudonym, Parcelworks, another did
     for (const h of [parcel, fake]) await ok(['publish', doc('parcelworks', 1), '--home', h])
     await ok(['export', parcelDid, '--out', join(dir, 'parcel.car'), '--home', parcel])
-    await ok(['export', '--out', join(dir, 'fake.car'), '--home', fake]) // ORG defaults to ours
+    await ok(['export', fakeDid, '--out', join(dir, 'fake.car'), '--home', fake])
     await ok(['import', join(dir, 'parcel.car'), '--home', us])
   })
 
