@@ -6,7 +6,7 @@
  * through a running node's API.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { tempDir } from '../helpers.ts'
 import { oosIn, ROOT } from './run.ts'
@@ -94,6 +94,7 @@ describe('names: one resolver for every ORG argument', () => {
   it('follow --alias: the alias is an ORG everywhere; oos orgs lists alias, did, pseudonym, followed, trusted, head', async () => {
     expect(await ok(['follow', 'Parcelworks', '--alias', 'pw', '--home', us])).toMatchObject({ org: parcelDid, pending: true, alias: 'pw' })
     expect(await followed(us)).toMatchObject([{ org: parcelDid, alias: 'pw' }])
+    expect((await stat(join(us, 'follows.json'))).mode & 0o777).toBe(0o600) // local settings, like the others
     expect((await ok(['show', 'PW', '--home', us])).rec.org).toBe(parcelDid)
     const rows = await ok(['orgs', '--home', us])
     expect(rows).toEqual([
