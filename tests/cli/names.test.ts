@@ -151,6 +151,9 @@ describe('names: one resolver for every ORG argument', () => {
       const self = await oosIn(['follow', 'Ours', '--home', us])
       expect(self.code).toBe(1)
       expect(self.stderr).toMatch(/\[FOLLOW_SELF\]/)
+      const taken = await oosIn(['follow', fakeDid, '--alias', 'PW', '--home', us]) // pw names Parcelworks already
+      expect(taken.code).toBe(1)
+      expect(taken.stderr).toMatch(/alias "PW" already names .*\[INVALID_ARGUMENT\]/)
       expect(new Set((await ok(['claims', '--trusted', '--home', us])).map((r: any) => r.org))).toEqual(new Set([usDid, parcelDid]))
       expect(await ok(['unfollow', 'pw', '--home', us])).toEqual({ org: parcelDid, removed: true })
       expect(await followed(us)).toEqual([])
