@@ -81,7 +81,7 @@ describe('schemas from protocol/openapi.yaml, enforced', () => {
       }
     }
     expect(calls).toEqual([])
-    for (const path of ['/v1/statuses', '/v1/status/', '/v1', '/v2/status', '/v1/versions', '/v1/versions/a/b']) {
+    for (const path of ['/v1/statuses', '/v1/status/', '/v1', '/v2/status', '/v1/orgs/x', '/v1/versions/a/b']) {
       const r = await call(server, 'GET', path)
       expect([r.status, r.json.error.code], path).toEqual([404, 'NOT_FOUND'])
     }

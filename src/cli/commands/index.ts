@@ -3,7 +3,7 @@ import { init, id } from './init.ts'
 import { starter } from './new.ts'
 import { publish } from './publish.ts'
 import { validate } from './validate.ts'
-import { show, log, diff, claims } from './read.ts'
+import { show, log, diff, claims, orgs } from './read.ts'
 import { verify, exportCmd, importCmd } from './car.ts'
 import { start } from './start.ts'
 import { demo } from './demo.ts'
@@ -12,4 +12,4 @@ import { status, follow, unfollow, stop } from './net.ts'
 import { audit } from './audit.ts'
 import { conformance } from './conformance.ts'
 
-export const COMMANDS: Command[] = [init, id, starter, validate, publish, show, log, diff, claims, verify, exportCmd, importCmd, start, stop, status, follow, unfollow, audit, ...TRUST_COMMANDS, demo, conformance]
+export const COMMANDS: Command[] = [init, id, starter, validate, publish, show, log, diff, claims, verify, exportCmd, importCmd, start, stop, status, follow, unfollow, orgs, audit, ...TRUST_COMMANDS, demo, conformance]
