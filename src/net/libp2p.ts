@@ -129,6 +129,8 @@ export interface NetInit {
   privateKey: PrivateKey
   /** multiaddrs to listen on (default /ip4/0.0.0.0/tcp/4710) */
   listen?: string[]
+  /** the multiaddrs peers are told to dial instead of the listen addresses (a node behind NAT or in a container); default: the listen addresses */
+  announce?: string[]
   /** multiaddrs (with /p2p/<id>) to connect to at start */
   bootstrap?: string[]
   /** LAN discovery (default false) */
@@ -158,7 +160,7 @@ export async function createNet (init: NetInit): Promise<OosLibp2p> {
     privateKey: init.privateKey,
     start: init.start,
     metrics: init.metrics,
-    addresses: { listen: init.listen ?? DEFAULT_LISTEN },
+    addresses: { listen: init.listen ?? DEFAULT_LISTEN, ...(init.announce !== undefined && init.announce.length > 0 ? { announce: init.announce } : {}) },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ maxInboundStreams: 256 })],

@@ -38,6 +38,8 @@ export interface OosNodeInit {
   orgKey?: Uint8Array
   nodeKey: PrivateKey
   listen?: string[]
+  /** what peers are told to dial instead of `listen` (libp2p `addresses.announce`) */
+  announce?: string[]
   bootstrap?: string[]
   mdns?: boolean
   /** anti-entropy period in ms (default 30 s) */
