@@ -9,8 +9,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { join } from 'node:path'
 import { tempDir } from '../helpers.ts'
 import { BIN, capture, oos, oosEnv, oosIn } from './run.ts'
-import { visibleLength } from '../../src/cli/style.ts'
-import { ESC, reworded } from './views.ts'
+import { ESC, reworded, visibleLength } from './views.ts'
 
 const q = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`
 

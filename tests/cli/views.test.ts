@@ -10,9 +10,13 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { tempDir } from '../helpers.ts'
 import { oosIn, ROOT } from './run.ts'
-import { visibleLength, wrapLine } from '../../src/cli/style.ts'
-import { wordDiff } from '../../src/cli/diffview.ts'
-import { ESC, onTerminal, reworded, SCOPE_AFTER, SCOPE_BEFORE } from './views.ts'
+import { startNode, type NodeProcess } from './start.ts'
+import { ESC, onTerminal, visibleLength, reworded, SCOPE_AFTER, SCOPE_BEFORE } from './views.ts'
+
+/** C001's CID in version `seq` (one command at a time: offline, a home's store has one user). */
+async function claimCidIn (home: string, seq: number): Promise<string> {
+  return (await oosIn(['show', '--seq', String(seq), '--home', home])).stdout.match(/\[C001\].*\n\s+(bafy\S+)/)?.[1] as string
+}
 
 const dirP = tempDir()
 afterAll(async () => { await (await dirP).cleanup() })
@@ -30,8 +34,7 @@ describe('views', () => {
       const r = await oosIn([...args, '--home', home])
       expect(r.code, r.stderr).toBe(0)
     }
-    const cidOf = async (seq: number): Promise<string> => (await oosIn(['show', '--seq', String(seq), '--home', home])).stdout.match(/\[C001\].*\n\s+(bafy\S+)/)?.[1] as string
-    ;[oldCid, newCid] = [await cidOf(1), await cidOf(2)]
+    ;[oldCid, newCid] = [await claimCidIn(home, 1), await claimCidIn(home, 2)]
     expect(oldCid).not.toBe(newCid)
   })
 
@@ -135,17 +138,32 @@ describe('views', () => {
   })
 })
 
-describe('wrapping and word diff', () => {
-  it('wraps at spaces with the indent of the text after a label, and cuts a word longer than a line', () => {
-    expect(wrapLine('  rule:  one two three four five', 20)).toEqual(['  rule:  one two', '         three four', '         five'])
-    expect(wrapLine('    - aaaa bbbb cccc dddd', 14)).toEqual(['    - aaaa', '      bbbb', '      cccc', '      dddd'])
-    expect(wrapLine('x'.repeat(25), 10)).toEqual(['x'.repeat(10), '  ' + 'x'.repeat(8), '  ' + 'x'.repeat(7)])
-    expect(wrapLine('\u001b[31mshort\u001b[39m', 5)).toEqual(['\u001b[31mshort\u001b[39m'])
-  })
+describe('views through a running node (the API answers against protocol/openapi.yaml)', () => {
+  let home: string
+  let oldCid: string
+  let newCid: string
+  let node: NodeProcess | undefined
 
-  it('marks only the words not in the common subsequence', () => {
-    const d = wordDiff('a lease of 30 minutes', 'a lease of 45 whole minutes')
-    expect(d.at.filter((_t, k) => d.a[k] && _t.trim() !== '')).toEqual(['30'])
-    expect(d.bt.filter((_t, k) => d.b[k] && _t.trim() !== '')).toEqual(['45', 'whole'])
+  beforeAll(async () => {
+    const dir = (await dirP).path
+    home = join(dir, 'online')
+    const { v1, v2 } = await reworded(dir)
+    for (const args of [['init', '--name', 'Ledger'], ['publish', v1], ['publish', v2]]) expect((await oosIn([...args, '--home', home])).code).toBe(0)
+    ;[oldCid, newCid] = [await claimCidIn(home, 1), await claimCidIn(home, 2)]
+    node = await startNode(home)
+  })
+  afterAll(async () => { await node?.stop() })
+
+  it('show, verify and provenance of a claim CID, and diff, answer the same as offline', async () => {
+    const shown = await oosIn(['show', oldCid, '--json', '--home', home])
+    expect(shown.code, shown.stderr).toBe(0)
+    expect(shown.json().claim).toMatchObject({ cid: oldCid, current: false, supersededBy: { cid: newCid, current: true } })
+    const verified = await oosIn(['verify', oldCid, '--json', '--home', home])
+    expect(verified.code, verified.stderr).toBe(0)
+    expect(verified.json()).toMatchObject({ valid: true, seq: 1, claim: { cid: oldCid, hashes: true } })
+    const p = await oosIn(['provenance', oldCid, '--json', '--home', home])
+    expect(p.json().versions.supersededBy).toMatchObject({ cid: newCid, seq: 2 })
+    const d = await oosIn(['diff', '--json', '--home', home])
+    expect(d.json().claims.changed[0].before.scope).toContain(SCOPE_BEFORE)
   })
 })

@@ -14,6 +14,10 @@ export const SCOPE_AFTER = 'A lease expires after 45 minutes without any heartbe
 // eslint-disable-next-line no-control-regex
 export const ESC = /\u001b/
 
+/** A line's width on the terminal: without SGR sequences (told apart here, not by the code under test). */
+// eslint-disable-next-line no-control-regex
+export const visibleLength = (s: string): number => [...s.replace(/\u001b\[[0-9;]*m/g, '')].length
+
 /** A Ledgerline v1, and the same with only C001's scope reworded: the fixture of every test here. */
 export async function reworded (dir: string): Promise<{ v1: string, v2: string }> {
   const v1 = join(ROOT, 'examples', 'orgs', 'ledgerline', 'v1.oos.md')
