@@ -28,7 +28,6 @@ export const PAINT: Paint = { bold: sgr(1, 22), dim: sgr(2, 22), red: sgr(31, 39
 /** Colours a rendering's lines (already escaped) for a terminal. */
 export type Colorize = (lines: string[], paint: Paint) => string[]
 
-// eslint-disable-next-line no-control-regex
 const SGR = /\u001b\[[0-9;]*m/g
 
 /** The width of a line on the terminal: its characters without our SGR sequences. */

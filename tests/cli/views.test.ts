@@ -119,6 +119,9 @@ describe('views', () => {
     expect(await onTerminal(['diff', '--home', home], { NO_COLOR: '1' })).not.toMatch(ESC)
     expect(await onTerminal(['diff', '--no-color', '--home', home])).not.toMatch(ESC)
     expect(await onTerminal(['diff', '--json', '--home', home])).not.toMatch(ESC)
+    const asJson = await onTerminal(['show', '--format', 'json', '--home', home], {}, 40)
+    expect(asJson).not.toMatch(ESC)
+    expect(JSON.parse(asJson).rec.seq).toBe(2) // not wrapped to the 40 columns
     // NO_COLOR set but empty does not count (no-color.org)
     expect(await onTerminal(['claims', '--home', home], { NO_COLOR: '' })).toMatch(ESC)
   })

@@ -11,11 +11,9 @@ import { oosEnv, ROOT } from './run.ts'
 
 export const SCOPE_BEFORE = 'A lease expires after 30 minutes without a heartbeat'
 export const SCOPE_AFTER = 'A lease expires after 45 minutes without any heartbeat'
-// eslint-disable-next-line no-control-regex
 export const ESC = /\u001b/
 
 /** A line's width on the terminal: without SGR sequences (told apart here, not by the code under test). */
-// eslint-disable-next-line no-control-regex
 export const visibleLength = (s: string): number => [...s.replace(/\u001b\[[0-9;]*m/g, '')].length
 
 /** A Ledgerline v1, and the same with only C001's scope reworded: the fixture of every test here. */

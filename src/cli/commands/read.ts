@@ -27,7 +27,7 @@ export const show: Command = {
     const shown = await withBackend(ctx, async (h) => await h.show({ ref: ctx.positionals[0], seq: seqArg(str(ctx, 'seq'), '--seq') }, { signal: ctx.signal }))
     if (format === 'oos.md') ctx.io.document(writeOosMarkdown(hydrate(shown).body, { presentation: await presentationOf(ctx.home, shown.cid) }))
     else if (format === 'oos.json') ctx.io.document(toOosJson(hydrate(shown).body))
-    else if (format === 'json') ctx.io.out(jsonText(shown))
+    else if (format === 'json') ctx.io.document(jsonText(shown) + '\n') // JSON is never wrapped or coloured (style.ts)
     else if (shown.claim !== undefined) ctx.io.out(renderClaim(hydrate(shown), shown.cid, shown.claim, shown.label), versionColors)
     else ctx.io.out(renderVersion(hydrate(shown), shown.cid, shown.label), versionColors)
   }
