@@ -53,11 +53,25 @@ export interface ProcessIo extends OutStreams {
   env: Record<string, string | undefined>
 }
 
+/**
+ * stdout that stops writing once its reader has gone (`oos log -p | head`): a closed pipe
+ * (EPIPE) is the reader's choice, not an error, so the command ends as usual, without a
+ * stack trace, as git does. Any other error of the stream is thrown as before.
+ */
+function quietOnClose (out: OutStreams['stdout']): OutStreams['stdout'] {
+  const emitter = out as unknown as { on?: (e: string, f: (err: NodeJS.ErrnoException) => void) => unknown }
+  if (typeof emitter.on !== 'function') return out
+  let closed = false
+  emitter.on('error', (err) => { if (err.code === 'EPIPE') closed = true; else throw err })
+  return { isTTY: out.isTTY, columns: out.columns, rows: out.rows, write: (s: string) => closed ? false : out.write(s) }
+}
+
 const line = (t: string): string => t.endsWith('\n') ? t : t + '\n'
 
 /** `flags`: --no-color and --no-pager (both default on; only on a terminal, never under --json). */
 export function terminalIo (json: boolean, streams: OutStreams | ProcessIo = process, flags: { color?: boolean, pager?: boolean } = {}): Io {
-  const { stdout, stderr } = streams
+  const { stderr } = streams
+  const stdout = quietOnClose(streams.stdout)
   const proc: ProcessIo = 'env' in streams ? streams : { ...streams, stdin: process.stdin, env: process.env }
   const tty = stderr.isTTY === true
   const view = viewOf(stdout, proc.env, { json, color: flags.color ?? true, pager: flags.pager ?? true })

@@ -77,6 +77,12 @@ describe('on a terminal (a pty from util-linux script)', () => {
     expect((await onPty(['claims', '--home', home], { cols: 100, rows: 20 }, { PAGER: 'cat' })).some(l => l.startsWith('PAGED:'))).toBe(false)
   })
 
+  it('a reader that goes away (`| true`, `| head`) ends the command quietly, exit 0 (was an EPIPE stack trace)', async () => {
+    // `true` exits before oos has printed: its write meets a closed pipe
+    const r = await capture('bash', ['-c', `${q(process.execPath)} ${q(BIN)} claims --home ${q(home)} | true; echo "rc=\${PIPESTATUS[0]}" >&2`], { env: oosEnv() })
+    expect(r.stderr).toBe('rc=0\n')
+  })
+
   it('no colour with NO_COLOR, --no-color or --json, nor in a pipe (and no wrapping there)', async () => {
     for (const [args, env] of [[['--no-color'], {}], [[], { NO_COLOR: '1' }], [['--json'], {}]] as Array<[string[], Record<string, string>]>) {
       const lines = await onPty(['diff', ...args, '--home', home], { cols: 64, rows: 200 }, env)
