@@ -122,6 +122,8 @@ describe('views', () => {
     const asJson = await onTerminal(['show', '--format', 'json', '--home', home], {}, 40)
     expect(asJson).not.toMatch(ESC)
     expect(JSON.parse(asJson).rec.seq).toBe(2) // not wrapped to the 40 columns
+    expect(await onTerminal(['provenance', oldCid, '--home', home])).toMatch(/^\u001b\[33mSTALE {2}bafy/)
+    expect(await onTerminal(['provenance', newCid, '--home', home])).toMatch(/^\u001b\[32mTRUSTED {2}bafy/)
     // NO_COLOR set but empty does not count (no-color.org)
     expect(await onTerminal(['claims', '--home', home], { NO_COLOR: '' })).toMatch(ESC)
   })

@@ -20,7 +20,7 @@ import { decodeDocument } from '../../oos/index.ts'
 import { str, type Command } from '../command.ts'
 import { UsageError } from '../errors.ts'
 import { clean } from '../render.ts'
-import { isoSecond } from '../style.ts'
+import { isoSecond, type Colorize } from '../style.ts'
 import { fileError, noteOption, seqValue } from '../values.ts'
 
 const DAY = 86_400_000
@@ -152,6 +152,13 @@ export function renderProvenance (p: ProvenanceReport): string {
   return out.join('\n')
 }
 
+/** The verdict green (trusted, confirmed), yellow (stale, unverified) or red (disputed, compromised); headings bold. */
+export const provenanceColors: Colorize = (lines, paint) => lines.map((l, k) => {
+  if (k > 0) return /^[a-z]+ {2}/.test(l) ? paint.bold(l) : /^ {2}(reworded|RETRACTED|EQUIVOCATION)/.test(l) ? paint.red(l) : l
+  const verdict = l.split(' ')[0]
+  return ['TRUSTED', 'CONFIRMED'].includes(verdict) ? paint.green(l) : ['DISPUTED', 'COMPROMISED'].includes(verdict) ? paint.red(l) : paint.yellow(l)
+})
+
 export const provenance: Command = {
   name: 'provenance',
   summary: 'who wrote a claim, whether its chain verifies, who endorsed or disputed it, what it derives from, and a verdict',
@@ -168,7 +175,7 @@ export const provenance: Command = {
     } else {
       p = await withBackend(ctx, async (h) => await h.provenance({ cid: cid.toString() }, { signal: ctx.signal }))
     }
-    ctx.io.result(p, () => renderProvenance(p))
+    ctx.io.result(p, () => renderProvenance(p), provenanceColors)
   }
 }
 
