@@ -99,7 +99,7 @@ describe('views', () => {
   })
 
   it('human output gives times to the second; JSON keeps the milliseconds', async () => {
-    for (const args of [['log'], ['show'], ['provenance', oldCid]]) {
+    for (const args of [['log'], ['show'], ['provenance', oldCid], ['audit']]) {
       const out = (await oosIn([...args, '--home', home])).stdout
       expect(out).toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/)
       expect(out, args[0]).not.toMatch(/T\d\d:\d\d:\d\d\.\d{3}Z/)
