@@ -18,7 +18,9 @@ import { COMMANDS } from './commands/index.ts'
 const GLOBAL = {
   home: { type: 'string' },
   json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' }
+  help: { type: 'boolean', short: 'h' },
+  'no-color': { type: 'boolean' },
+  'no-pager': { type: 'boolean' }
 } as const
 
 function usage (): string {
@@ -30,7 +32,7 @@ function usage (): string {
     '',
     ...COMMANDS.map(c => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'global options: --home DIR (default $OOS_HOME, else ~/.oosnet), --json, --help',
+    'global options: --home DIR (default $OOS_HOME, else ~/.oosnet), --json, --help, --no-color (also NO_COLOR), --no-pager (also PAGER=cat)',
     'the passphrase comes from a prompt, or OOS_PASSPHRASE for scripts'
   ].join('\n')
 }
@@ -42,7 +44,7 @@ function commandHelp (c: Command): string {
 
 /** Run `oos ARGV` to its end; resolves to the exit code. */
 export async function main (argv: string[], proc: ProcessIo = process): Promise<number> {
-  const io = terminalIo(argv.includes('--json'), proc)
+  const io = terminalIo(argv.includes('--json'), proc, { color: !argv.includes('--no-color'), pager: !argv.includes('--no-pager') })
   const name = argv[0]
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const asked = name === 'help' ? COMMANDS.find(c => c.name === argv[1]) : undefined // `oos help CMD` is `oos CMD --help`
