@@ -157,7 +157,7 @@ export class Ingest extends TypedEventEmitter<IngestEvents> {
     if ((init.workers ?? 0) > 0) this.pool = new VerifyPool({ workers: init.workers })
   }
 
-  /** Starts the verify workers, if any; each compiles the body schemas before it reports ready. */
+  /** Takes records from now on; the verify workers, if any, start on demand (pool.ts) and stop when idle. */
   async start (): Promise<void> { await this.pool?.start() }
 
   async stop (): Promise<void> {
@@ -196,7 +196,9 @@ export class Ingest extends TypedEventEmitter<IngestEvents> {
         if (!got.equals(options.expectedCid)) throw new CidMismatchError(`asked for ${String(options.expectedCid)} but the bytes hash to ${got.toString()}`)
       }
       const now = this.now()
-      const verifying = this.pool !== undefined
+      // a record made here ('local': a publish, the node's binding) is one record, verified
+      // here: starting an idle pool's worker for it would cost a thousand times its check
+      const verifying = this.pool !== undefined && options.source !== 'local'
         ? this.pool.verify(bytes, now)
         : Promise.resolve().then(() => verifyBytes(bytes, now))
       verifying.catch(() => {})
