@@ -17,9 +17,17 @@
 // channel close and stops as on SIGTERM: it never lingers holding the store lock and ports.
 // Under npm (`npm run oos`, `npx oos`), a process orphaned by the death of npm's shell stops too.
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+
+// `oos --version` answers here, before any re-exec or TypeScript: one Node start, nothing
+// loaded (issue 15: ≤ 0.15 s). The same line as src/cli/main.ts VERSION (tests/cli/lazy.test.ts).
+if (process.argv[2] === '--version' || process.argv[2] === 'version') {
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  process.stdout.write(`oos ${version} (protocol oosnet/v1)\n`)
+  process.exit(0)
+}
 
 const V8_FLAGS = ['--max-semi-space-size=32', '--single-threaded-gc']
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP']

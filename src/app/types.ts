@@ -50,7 +50,7 @@ export interface ApiStats {
  * counters optional (a node may leave some out), and `api` added by the server.
  */
 export type ApiStatus = Pick<NodeStatus, 'org' | 'name' | 'peerId' | 'multiaddrs' | 'peers' | 'following' | 'head'>
-  & Partial<Jsonified<Pick<NodeStatus, 'ingest' | 'gossip' | 'reqresp' | 'sync' | 'violations' | 'connections'>>>
+  & Partial<Jsonified<Pick<NodeStatus, 'ingest' | 'gossip' | 'reqresp' | 'sync' | 'violations' | 'connections' | 'memory' | 'workers'>>>
   & { api?: ApiStats }
 
 export type DocumentFormat = 'md' | 'json'

@@ -6,14 +6,20 @@
  * `main` has no effect at import and touches nothing of the process but what it is given
  * (`io`: streams, stdin, environment) and a SIGINT listener for the length of a command;
  * bin/oos.js calls it and owns the exit. Tests run most commands in-process this way.
+ *
+ * Start fast (issue 15): this module imports nothing heavy; `oos --version` answers before
+ * anything else loads, and a command loads its own module only (commands/index.ts).
  */
 import { parseArgs } from 'node:util'
 import { OosError } from '../errors.ts'
-import { resolveHome } from '../app/home.ts'
 import type { Command, Context } from './command.ts'
 import { UsageError } from './errors.ts'
-import { terminalIo, type Io, type ProcessIo } from './io.ts'
-import { COMMANDS } from './commands/index.ts'
+import type { Io, ProcessIo } from './io.ts'
+import { loadCommand, loadCommands } from './commands/index.ts'
+import pkg from '../../package.json' with { type: 'json' }
+
+/** what `oos --version` prints (bin/oos.js prints the same line itself, before loading this) */
+export const VERSION = `oos ${pkg.version} (protocol oosnet/v1)`
 
 const GLOBAL = {
   home: { type: 'string' },
@@ -21,7 +27,7 @@ const GLOBAL = {
   help: { type: 'boolean', short: 'h' }
 } as const
 
-function usage (): string {
+function usage (COMMANDS: Command[]): string {
   const width = Math.max(...COMMANDS.map(c => c.name.length))
   return [
     'oos — publish, share and verify Organizational Operating Systems, peer to peer',
@@ -42,16 +48,17 @@ function commandHelp (c: Command): string {
 
 /** Run `oos ARGV` to its end; resolves to the exit code. */
 export async function main (argv: string[], proc: ProcessIo = process): Promise<number> {
-  const io = terminalIo(argv.includes('--json'), proc)
   const name = argv[0]
+  if (name === '--version' || name === 'version') { proc.stdout.write(VERSION + '\n'); return 0 }
+  const { terminalIo } = await import('./io.ts')
+  const io = terminalIo(argv.includes('--json'), proc)
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    const asked = name === 'help' ? COMMANDS.find(c => c.name === argv[1]) : undefined // `oos help CMD` is `oos CMD --help`
-    io.out(asked !== undefined ? commandHelp(asked) : usage())
+    const asked = name === 'help' && argv[1] !== undefined ? await loadCommand(argv[1]) : undefined // `oos help CMD` is `oos CMD --help`
+    io.out(asked !== undefined ? commandHelp(asked) : usage(await loadCommands()))
     return name === undefined ? 2 : 0
   }
-  if (name === '--version' || name === 'version') { io.out('oos 0.1.0 (protocol oosnet/v1)'); return 0 }
-  const command = COMMANDS.find(c => c.name === name)
   try {
+    const command = await loadCommand(name)
     if (command === undefined) throw new UsageError(`unknown command ${JSON.stringify(name)} (see oos --help)`)
     let parsed
     try {
@@ -67,6 +74,7 @@ export async function main (argv: string[], proc: ProcessIo = process): Promise<
     const ac = new AbortController()
     const onSignal = (): void => { ac.abort() }
     process.once('SIGINT', onSignal)
+    const { resolveHome } = await import('../app/home.ts')
     const home = resolveHome((parsed.values.home as string | undefined) ?? proc.env.OOS_HOME)
     const ctx: Context = { io, proc, home, values: parsed.values as Context['values'], positionals: parsed.positionals, signal: ac.signal }
     try {
