@@ -58,7 +58,7 @@ export const start: Command = {
     const keys = Promise.all([unlockOrgKey(ctx.home, pass), unlockNodeKey(ctx.home, pass)])
     const [orgKey, nodeKey] = await keys
     t.keys = performance.now()
-    const { createNode, nodeApp } = await loading
+    const { createNode, nodeApp, memoryReducer } = await loading
     t.modules = performance.now()
     const node = await createNode({ home: ctx.home, config, orgKey, nodeKey, mdns: ctx.values.mdns === true, ...options, start: false })
     t.built = performance.now()
@@ -68,7 +68,10 @@ export const start: Command = {
     // caught from here on: a signal while the node starts stops it once it has started
     const trigger = stopTrigger()
     let server: ApiServer | undefined
+    // idle, the process gives back what starting (or a burst) made V8 keep (node/memory-reducer.ts)
+    const reducer = memoryReducer()
     const shutdown = async (): Promise<void> => {
+      reducer.stop()
       await server?.stop()
       await removeApiFile(ctx.home, { pid: process.pid })
       await node.stop()
@@ -82,6 +85,7 @@ export const start: Command = {
         await server.start()
         await writeApiFile(ctx.home, { url: server.url, token: server.token, pid: process.pid })
         t.api = performance.now()
+        reducer.start()
       } catch (err) {
         // a part failed to start (the API's port, a listen address, the store lock): nothing stays running
         await shutdown()
