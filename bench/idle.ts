@@ -31,12 +31,23 @@ const V8_FLAGS = ['--max-semi-space-size=32', '--single-threaded-gc']
 const PASS = 'idle bench passphrase'
 const env = { ...process.env, OOS_PASSPHRASE: PASS, DEBUG: '' }
 
-interface Run { readyMs: number, rssMb10s: number, rssMb60s?: number, split?: string, status10s?: unknown }
+interface Run { readyMs: number, rssMb10s: number, rssMb60s?: number, privateMb60s?: number, fileMb60s?: number, split?: string, status10s?: unknown }
 
 async function rssMb (pid: number): Promise<number> {
   const s = await readFile(`/proc/${pid}/status`, 'utf8')
   const kb = Number(/VmRSS:\s+(\d+)/.exec(s)?.[1])
   return kb / 1024
+}
+
+/**
+ * Of the RSS, what is the process's own (private, dirty: heap, stacks, native allocations) and
+ * what is file-backed (mostly the node executable's code, shared with every Node process and
+ * evictable), from /proc/<pid>/smaps_rollup.
+ */
+async function split (pid: number): Promise<{ privateMb: number, fileMb: number }> {
+  const s = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8')
+  const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(s)?.[1] ?? 0)
+  return { privateMb: (kb('Private_Dirty') + kb('Private_Clean')) / 1024, fileMb: (kb('Rss') - kb('Anonymous')) / 1024 }
 }
 
 async function oos (args: string[]): Promise<string> {
@@ -67,14 +78,15 @@ async function once (): Promise<Run> {
         child.stdout.on('data', (d: Buffer) => { out += d.toString(); if (/\bapi\s+http/.test(out)) resolve(performance.now() - t0) })
         void exited.then(() => { reject(new Error(`oos start exited: ${err}`)) })
       })
-      const split = /started in .*/.exec(out)?.[0] ?? /started in .*/.exec(err)?.[0]
+      const startSplit = /started in .*/.exec(out)?.[0]
       const pid = child.pid as number
       await sleep(Math.max(0, 10_000 - readyMs))
       const rssMb10s = await rssMb(pid)
       const status10s = JSON.parse(await oos(['status', '--json', '--home', home]))
       let rssMb60s: number | undefined
-      if (!QUICK) { await sleep(50_000); rssMb60s = await rssMb(pid) }
-      return { readyMs, rssMb10s, rssMb60s, split, status10s: { process: status10s.process, workers: status10s.workers } }
+      let parts: { privateMb?: number, fileMb?: number } = {}
+      if (!QUICK) { await sleep(50_000); rssMb60s = await rssMb(pid); parts = await split(pid) }
+      return { readyMs, rssMb10s, rssMb60s, privateMb60s: parts.privateMb, fileMb60s: parts.fileMb, split: startSplit, status10s: { rssMb: Math.round(status10s.memory?.rss / 2 ** 20), heapMb: Math.round(status10s.memory?.heapTotal / 2 ** 20), workers: status10s.workers } }
     } finally {
       child.kill('SIGTERM')
       await exited
@@ -93,7 +105,7 @@ const runs: Run[] = []
 for (let i = 0; i < RUNS; i++) {
   const r = await once()
   runs.push(r)
-  if (!flag('json')) console.log(`run ${i + 1}: ready ${r.readyMs.toFixed(0)} ms, RSS ${r.rssMb10s.toFixed(1)} MB at 10 s${r.rssMb60s !== undefined ? `, ${r.rssMb60s.toFixed(1)} MB at 60 s` : ''}${r.split !== undefined ? `; ${r.split}` : ''}; status ${JSON.stringify(r.status10s)}`)
+  if (!flag('json')) console.log(`run ${i + 1}: ready ${r.readyMs.toFixed(0)} ms, RSS ${r.rssMb10s.toFixed(1)} MB at 10 s${r.rssMb60s !== undefined ? `, ${r.rssMb60s.toFixed(1)} MB at 60 s (private ${r.privateMb60s?.toFixed(1)}, file-backed ${r.fileMb60s?.toFixed(1)})` : ''}${r.split !== undefined ? `; ${r.split}` : ''}; status ${JSON.stringify(r.status10s)}`)
 }
 if (flag('json')) {
   console.log(JSON.stringify({ tree: TREE, runs }))
@@ -101,5 +113,8 @@ if (flag('json')) {
   console.log(`tree ${TREE}, ${RUNS} runs, node ${process.version}`)
   console.log(`start → API ready (spawn to banner), ms: ${stats(runs.map(r => r.readyMs))}`)
   console.log(`idle RSS at 10 s, MB: ${stats(runs.map(r => r.rssMb10s))}`)
-  if (!QUICK) console.log(`idle RSS at 60 s, MB: ${stats(runs.map(r => r.rssMb60s as number))}`)
+  if (!QUICK) {
+    console.log(`idle RSS at 60 s, MB: ${stats(runs.map(r => r.rssMb60s as number))}`)
+    console.log(`  of which private (the process's own), MB: ${stats(runs.map(r => r.privateMb60s as number))}; file-backed (the node executable's code, shared), MB: ${stats(runs.map(r => r.fileMb60s as number))}`)
+  }
 }
