@@ -11,9 +11,10 @@ import { apiOption, integerOption, multiaddrOption } from '../values.ts'
 import { clean } from '../render.ts'
 
 /**
- * `--workers N`: verification worker threads; by default one per core, at most 4 (a sync of
- * a thousand versions is verified on every core while the main thread writes the store);
- * 0 verifies on the main thread.
+ * `--workers N`: the most verification worker threads; by default one per core, at most 4 (a
+ * sync of a thousand versions is verified on every core while the main thread writes the
+ * store); 0 verifies on the main thread. They start on demand and stop after 30 s without a
+ * record (ingest/pool.ts): an idle node runs none.
  */
 const MAX_WORKERS = 64
 /** `--sync-interval SECONDS`: the anti-entropy period, 1 s to a day (default 30 s); 0 turns it off */
@@ -36,7 +37,7 @@ export const start: Command = {
   name: 'start',
   summary: 'run this organization\'s node in the foreground until SIGINT/SIGTERM/SIGHUP or oos stop',
   usage: 'start [--listen MULTIADDR...] [--bootstrap MULTIADDR...] [--api HOST:PORT] [--mdns] [--workers N] [--sync-interval SECONDS]',
-  help: `Listens on /ip4/0.0.0.0/tcp/4710 by default; the local API on 127.0.0.1 (a free port unless --api, which must be a loopback address), with a bearer token written to <home>/api.json (0600). --bootstrap addresses end in /p2p/<peer id>. Records are verified in --workers threads (0 to ${MAX_WORKERS}; default: one per core, at most 4; 0: on the main thread). --sync-interval: seconds between anti-entropy rounds (1 to ${MAX_SYNC_INTERVAL}, default 30; 0: none, the node then relies on announcements and new connections). While the node runs, the other commands go through its API; oos stop (or SIGINT, SIGTERM, SIGHUP) stops it. If any part fails to start, everything started is stopped again and the command exits 1.`,
+  help: `Listens on /ip4/0.0.0.0/tcp/4710 by default; the local API on 127.0.0.1 (a free port unless --api, which must be a loopback address), with a bearer token written to <home>/api.json (0600). --bootstrap addresses end in /p2p/<peer id>. Records are verified in up to --workers threads (0 to ${MAX_WORKERS}; default: one per core, at most 4; 0: on the main thread), started when records come and stopped after 30 s without any. --sync-interval: seconds between anti-entropy rounds (1 to ${MAX_SYNC_INTERVAL}, default 30; 0: none, the node then relies on announcements and new connections). While the node runs, the other commands go through its API; oos stop (or SIGINT, SIGTERM, SIGHUP) stops it. If any part fails to start, everything started is stopped again and the command exits 1.`,
   options: {
     listen: { type: 'string', multiple: true },
     bootstrap: { type: 'string', multiple: true },
