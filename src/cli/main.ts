@@ -16,10 +16,12 @@ import type { Command, Context } from './command.ts'
 import { UsageError } from './errors.ts'
 import type { Io, ProcessIo } from './io.ts'
 import { loadCommand, loadCommands } from './commands/index.ts'
-import pkg from '../../package.json' with { type: 'json' }
 
-/** what `oos --version` prints (bin/oos.js prints the same line itself, before loading this) */
-export const VERSION = `oos ${pkg.version} (protocol oosnet/v1)`
+/**
+ * what `oos --version` prints; bin/oos.js prints the same line itself (from package.json's
+ * version) before loading this, and tests/cli/lean.test.ts checks that the two agree
+ */
+export const VERSION = 'oos 0.1.0 (protocol oosnet/v1)'
 
 const GLOBAL = {
   home: { type: 'string' },
