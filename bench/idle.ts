@@ -58,7 +58,7 @@ async function oos (args: string[]): Promise<string> {
     c.stdout.on('data', (d: Buffer) => { out += d.toString() })
     c.stderr.on('data', (d: Buffer) => { err += d.toString() })
     c.on('error', reject)
-    c.on('close', (code) => { code === 0 ? resolve(out) : reject(new Error(`oos ${args[0]} exited ${String(code)}: ${err}`)) })
+    c.on('close', (code) => { if (code === 0) resolve(out); else reject(new Error(`oos ${args[0]} exited ${String(code)}: ${err}`)) })
   })
 }
 
