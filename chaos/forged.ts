@@ -59,7 +59,7 @@ function readHead (org: string, value: Uint8Array): { seq: number, signer: strin
   try { decodeHeadRecord(org, value) } catch { valid = false }
   return { seq: a.seq, signer: a.key ?? a.org, valid }
 }
-const gossipCount = (s: ApiStatus, k: 'received' | 'accepted' | 'rejected' | 'ignored'): number => (s.gossip as Record<string, number>)[k] ?? 0
+const gossipCount = (s: ApiStatus, k: 'received' | 'accepted' | 'rejected' | 'ignored'): number => s.gossip?.[k] ?? 0
 
 export async function forgedScenario (options: { bindings?: number, log?: (line: string) => void } = {}): Promise<ForgedFigures> {
   const F = options.bindings ?? 1000

@@ -16,7 +16,7 @@ import { ApiUnavailableError } from './errors.ts'
 import type {
   AdoptApiResult, AdoptInput, ApiHandlers, ApiStatus, CallOptions, ClaimResult, ClaimsInput, EndorseInput, ExportInput, ExportResult, FollowInput, ImportResult,
   FollowResult, LogEntry, LogInput, ProvenanceReport, PublishInput, PublishResult, RetractInput, ShowInput, ShowResult, StatementResult, TrustRow, TrustSetInput,
-  StopResult, UnfollowResult, VerifyResult
+  StopResult, UnfollowResult, VerifyResult, OrgRow
 } from './types.ts'
 
 /** What `<home>/api.json` holds. */
@@ -139,7 +139,7 @@ export class ApiClient implements ApiHandlers {
   }
 
   async follow (input: FollowInput, options?: CallOptions): Promise<FollowResult> {
-    return await this.call('POST', '/v1/follow', { org: input.org, ...(input.via !== undefined ? { via: input.via } : {}) }, options)
+    return await this.call('POST', '/v1/follow', { org: input.org, ...(input.via !== undefined ? { via: input.via } : {}), ...(input.alias !== undefined ? { alias: input.alias } : {}) }, options)
   }
 
   async unfollow (input: { org: string }, options?: CallOptions): Promise<UnfollowResult> {
@@ -147,15 +147,22 @@ export class ApiClient implements ApiHandlers {
   }
 
   async show (input: ShowInput, options?: CallOptions): Promise<ShowResult> {
-    return await this.call('GET', `/v1/versions/${encodeURIComponent(input.ref)}${query({ seq: input.seq })}`, undefined, options)
+    const path = input.ref === undefined ? '/v1/versions' : `/v1/versions/${encodeURIComponent(input.ref)}`
+    return await this.call('GET', `${path}${query({ seq: input.seq })}`, undefined, options)
   }
 
   async log (input: LogInput, options?: CallOptions): Promise<LogEntry[]> {
-    return await this.call('GET', `/v1/log/${encodeURIComponent(input.org)}${query({ limit: input.limit })}`, undefined, options)
+    const path = input.org === undefined ? '/v1/log' : `/v1/log/${encodeURIComponent(input.org)}`
+    return await this.call('GET', `${path}${query({ limit: input.limit })}`, undefined, options)
+  }
+
+  async orgs (options?: CallOptions): Promise<OrgRow[]> {
+    return await this.call('GET', '/v1/orgs', undefined, options)
   }
 
   async claims (input: ClaimsInput = {}, options?: CallOptions): Promise<ClaimResult[]> {
-    return await this.call('GET', `/v1/claims${query({ ...input })}`, undefined, options)
+    const { trusted, ...rest } = input
+    return await this.call('GET', `/v1/claims${query({ ...rest, ...(trusted === true ? { trusted: 'true' } : {}) })}`, undefined, options)
   }
 
   async verify (input: { cid: string }, options?: CallOptions): Promise<VerifyResult> {

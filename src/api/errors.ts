@@ -49,6 +49,9 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   CAR_INVALID: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
+  // an ORG argument that names several orgs known here, or our own org to follow (app/names.ts)
+  AMBIGUOUS_ORG: 400,
+  FOLLOW_SELF: 400,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   // 409: the node's state does not allow it

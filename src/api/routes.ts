@@ -87,6 +87,10 @@ export const ROUTES: readonly Route[] = [
       return await h.stop(o)
     }
   },
+  { method: 'GET', path: '/v1/orgs', operationId: 'orgs', run: async (h, _r, o) => await h.orgs(o) },
+  // our own org's (SPEC §9.2: an absent ORG is ours)
+  { method: 'GET', path: '/v1/versions', operationId: 'showOwn', query: ['seq'], run: async (h, { query }, o) => await h.show(defined({ seq: query.seq as number | undefined }), o) },
+  { method: 'GET', path: '/v1/log', operationId: 'logOwn', query: ['limit'], run: async (h, { query }, o) => await h.log(defined({ limit: query.limit as number | undefined }), o) },
   {
     method: 'GET',
     path: '/v1/versions/{ref}',
@@ -105,10 +109,11 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     path: '/v1/claims',
     operationId: 'claims',
-    query: ['org', 'search', 'section', 'confidence', 'evidence'],
+    query: ['org', 'search', 'section', 'confidence', 'evidence', 'trusted'],
     run: async (h, { query }, o) => {
       const { org, search, section } = query as Record<string, string | undefined>
-      return await h.claims(defined({ org, search, section, confidence: upper(query.confidence), evidence: upper(query.evidence) }) as ClaimsInput, o)
+      const trusted = query.trusted === true ? true : undefined
+      return await h.claims(defined({ org, search, section, confidence: upper(query.confidence), evidence: upper(query.evidence), trusted }) as ClaimsInput, o)
     }
   },
   { method: 'GET', path: '/v1/verify/{cid}', operationId: 'verify', run: async (h, { params }, o) => await h.verify({ cid: params.cid }, o) },

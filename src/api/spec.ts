@@ -159,8 +159,9 @@ export function compilers (spec: ApiSpec, stringify: (value: unknown) => string,
     validatorCompiler: ({ schema, httpPart }) => {
       const part = (httpPart ?? 'body') as Part
       const check = v.lazy(schema, part !== 'body')
+      const integers = part === 'body' ? [] : integerProperties(schema)
       return (data) => {
-        const e = check(data)
+        const e = plainIntegers(data, integers) ?? check(data)
         return e === undefined ? { value: data } : { error: requestError(part, e) }
       }
     },
@@ -173,4 +174,26 @@ export function compilers (spec: ApiSpec, stringify: (value: unknown) => string,
       }
     }
   }
+}
+
+/** The properties of a query or path schema whose type is integer. */
+function integerProperties (schema: Schema): string[] {
+  const props = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {}
+  return Object.keys(props).filter(k => props[k]?.type === 'integer')
+}
+
+/**
+ * Ajv's coercion reads a query string as JavaScript does (`1e3`, `01`, ` 1`, `0x10` are all
+ * numbers): an integer in a query or a path is decimal digits without a leading zero, as the
+ * API accepted before it ran on fastify, so each is checked as written before coercion.
+ */
+function plainIntegers (data: unknown, integers: string[]): ErrorObject | undefined {
+  if (integers.length === 0 || data === null || typeof data !== 'object') return undefined
+  for (const k of integers) {
+    const raw = (data as Record<string, unknown>)[k]
+    if (typeof raw === 'string' && !/^(0|[1-9][0-9]*)$/.test(raw)) {
+      return { keyword: 'type', instancePath: `/${k}`, schemaPath: `#/properties/${k}/type`, params: { type: 'integer' }, message: 'must be an integer in decimal digits' }
+    }
+  }
+  return undefined
 }

@@ -9,7 +9,7 @@ import type { Ingest } from '../ingest/ingest.ts'
 import { exportCar, importCar } from '../node/car.ts'
 import type { HomeConfig } from '../node/home.ts'
 import { publish as publishVersion } from '../node/publish.ts'
-import { claims as queryClaims, getVersion, log as queryLog, resolveOrg } from '../node/queries.ts'
+import { claims as queryClaims, getVersion, log as queryLog } from '../node/queries.ts'
 import { verifyStored } from '../node/verify.ts'
 import { parseOosJson, parseOosMarkdown, validateBody } from '../oos/index.ts'
 import { CONFIDENCE, EVIDENCE } from '../oos/types.ts'
@@ -19,6 +19,8 @@ import { toJson } from '../records/json.ts'
 import { InvalidArgumentError, NoOrgKeyError } from '../errors.ts'
 import { PublishConflictError } from './errors.ts'
 import { trustApp } from './trust.ts'
+import { orgNames } from './names.ts'
+import { followApp } from './follow.ts'
 import type { ClaimResult, LocalApp, ShowResult, VerifyResult } from './types.ts'
 
 /** The org's signing key: its 32-byte seed, and its did when it is not the inception key. */
@@ -29,11 +31,14 @@ export interface OrgSigner {
 
 /**
  * `home` holds follows.json and trust.json (whom provenance reports count as trusted);
- * without it only our own org is trusted and `trustSet` refuses.
+ * without it only our own org is trusted and `trustSet` refuses. Every ORG argument is
+ * resolved by names.ts (SPEC §9.2); `config.name`, the home's name, is our org's alias.
  */
-export function localApp (store: Store, ingest: Ingest, config: Pick<HomeConfig, 'org'>, signer?: OrgSigner, home?: string, from = 'api'): LocalApp {
+export function localApp (store: Store, ingest: Ingest, config: Pick<HomeConfig, 'org'> & Partial<Pick<HomeConfig, 'name'>>, signer?: OrgSigner, home?: string, from = 'api'): LocalApp {
+  const names = orgNames(store, { self: config.org, selfName: config.name, home })
   return {
-    ...trustApp(store, ingest, { org: config.org, home, signer, from }),
+    ...trustApp(store, ingest, { org: config.org, home, signer, from, names }),
+    ...followApp(store, names, home),
 
     async publish ({ document, format }, options = {}) {
       if (signer === undefined) throw new NoOrgKeyError('this node was started without the org key, so it cannot publish')
@@ -56,24 +61,32 @@ export function localApp (store: Store, ingest: Ingest, config: Pick<HomeConfig,
     },
 
     async show ({ ref, seq }) {
-      const v = await getVersion(store, ref, seq)
-      return toJson({ cid: v.cid, rec: v.signed.rec, sig: v.signed.sig }) as ShowResult
+      // a CID names a version; anything else an org (names.ts), by default ours
+      const v = ref !== undefined && tryParseCid(ref) !== undefined ? await getVersion(store, ref) : await getVersion(store, await names.resolve(ref), seq)
+      const label = (await names.labels()).get(v.signed.rec.org)
+      return toJson({ cid: v.cid, rec: v.signed.rec, sig: v.signed.sig, label: label ?? { trust: 'neutral', nameShared: false } }) as ShowResult
     },
 
     async log ({ org, limit }) {
-      return await queryLog(store, await resolveOrg(store, org), { limit })
+      return await queryLog(store, await names.resolve(org), { limit })
     },
 
-    async claims ({ org, search, section, confidence, evidence }) {
+    orgs: async () => await names.directory(),
+
+    async claims ({ org, search, section, confidence, evidence, trusted }) {
       if (confidence !== undefined && !(CONFIDENCE as readonly string[]).includes(confidence)) throw new InvalidArgumentError(`confidence must be one of ${CONFIDENCE.join(', ')}`, { path: 'confidence' })
       if (evidence !== undefined && !(EVIDENCE as readonly string[]).includes(evidence)) throw new InvalidArgumentError(`evidence must be one of ${EVIDENCE.join(', ')}`, { path: 'evidence' })
-      const rows = await queryClaims(store, { org: org === undefined ? undefined : await resolveOrg(store, org), search, section, confidence, evidence })
-      return toJson(rows) as ClaimResult[]
+      const rows = await queryClaims(store, { org: org === undefined ? undefined : await names.resolve(org), search, section, confidence, evidence })
+      const labels = await names.labels()
+      const neutral = { trust: 'neutral' as const, nameShared: false }
+      return (toJson(rows) as Array<Omit<ClaimResult, 'label'>>)
+        .map(r => ({ ...r, label: labels.get(r.org) ?? neutral }))
+        .filter(r => trusted !== true || r.label.trust === 'us' || r.label.trust === 'trusted')
     },
 
     async exportCar ({ org, path, force }, options = {}) {
       if (!isAbsolute(path)) throw new InvalidArgumentError('path must be absolute', { path: 'path' })
-      const did = await resolveOrg(store, org)
+      const did = await names.resolve(org)
       // the same checks for the CLI and the API (node/files.ts): never into the home, never over a file without force
       const r = await exportCar(store, did, path, { force, home, signal: options.signal, onProgress: options.onProgress })
       return { org: did, file: path, root: r.root.toString(), blocks: r.blocks, bytes: r.bytes }

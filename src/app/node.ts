@@ -9,6 +9,8 @@ import type { OosNode } from '../node/node.ts'
 import { toJson } from '../records/json.ts'
 import { localApp, type OrgSigner } from './local.ts'
 import { orgSigner } from './keys.ts'
+import { followTarget } from './follow.ts'
+import { orgNames } from './names.ts'
 import type { ApiStatus, App, StopResult } from './types.ts'
 
 /** What of a running node the app uses (type only: libp2p is not loaded by importing this). */
@@ -28,11 +30,19 @@ export interface NodeAppInit {
 export function nodeApp (node: RunningNode, init: NodeAppInit = {}): App {
   const signer: OrgSigner | undefined = init.orgKey === undefined ? undefined : orgSigner(init.orgKey, node.config.org)
   const stop = init.stop
+  // the same resolver as localApp's (SPEC §9.2): follows.json is the node's, written on each change
+  const names = orgNames(node.store, { self: node.config.org, selfName: node.config.name, home: init.home })
   return {
     ...localApp(node.store, node.ingest, node.config, signer, init.home, init.from),
     status: async () => toJson(await node.status()) as ApiStatus,
-    follow: async ({ org, via }, o) => await node.follow(org, { via, signal: o?.signal }),
-    unfollow: async ({ org }) => ({ org, removed: await node.unfollow(org) }),
+    follow: async (input, o) => {
+      const { org, alias } = await followTarget(names, input)
+      return await node.follow(org, { via: input.via, alias, signal: o?.signal })
+    },
+    unfollow: async ({ org: ref }) => {
+      const org = await names.resolve(ref)
+      return { org, removed: await node.unfollow(org) }
+    },
     ...(stop !== undefined ? { stop: async () => stop() } : {})
   }
 }

@@ -25,17 +25,3 @@ export async function trustedSetOf (home: string, self?: string): Promise<Set<st
   const s = await homeSettings(home)
   return effectiveTrusted(s.settings, s.follows, self)
 }
-
-/** Follow an org without a running node: recorded in follows.json, synced when the node starts. */
-export async function recordFollow (home: string, org: string, via?: string[]): Promise<{ org: string }> {
-  const follows = new Follows(home)
-  await follows.load()
-  return await follows.add(org, via)
-}
-
-/** Unfollow without a running node; whether it was followed. */
-export async function recordUnfollow (home: string, org: string): Promise<boolean> {
-  const follows = new Follows(home)
-  await follows.load()
-  return await follows.remove(org)
-}

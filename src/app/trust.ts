@@ -6,10 +6,9 @@
  * author's topic like every local record.
  */
 import { CID } from 'multiformats/cid'
-import { isDid } from '../identity/index.ts'
 import type { Ingest } from '../ingest/ingest.ts'
 import { InvalidArgumentError, NoOrgKeyError, NotFoundError } from '../errors.ts'
-import { getVersion, resolveOrg } from '../node/queries.ts'
+import { getVersion } from '../node/queries.ts'
 import { parseOosMarkdown, writeOosMarkdown } from '../oos/index.ts'
 import type { Store } from '../store/store.ts'
 import { adopt as adoptClaim } from '../trust/adopt.ts'
@@ -18,6 +17,7 @@ import { effectiveTrusted, loadTrustSettings, saveTrustSettings, setTrust, trust
 import { homeSettings } from './settings.ts'
 import { makeEndorsement, makeRetraction } from '../trust/statements.ts'
 import type { OrgSigner } from './local.ts'
+import type { OrgNames } from './names.ts'
 import type { LocalApp } from './types.ts'
 
 export type TrustApp = Pick<LocalApp, 'endorse' | 'retract' | 'adopt' | 'provenance' | 'trust' | 'trustSet'>
@@ -41,6 +41,8 @@ export interface TrustAppInit {
   signer?: OrgSigner
   /** who asks, for the audit log: 'api' (the default) or 'cli' */
   from?: string
+  /** the resolver of ORG arguments (names.ts) */
+  names: OrgNames
 }
 
 export function trustApp (store: Store, ingest: Ingest, init: TrustAppInit): TrustApp {
@@ -98,7 +100,7 @@ export function trustApp (store: Store, ingest: Ingest, init: TrustAppInit): Tru
     async trustSet ({ org: ref, level }) {
       if (home === undefined) throw new InvalidArgumentError('trust settings need a home directory')
       if (!LEVELS.includes(level)) throw new InvalidArgumentError(`level must be one of ${LEVELS.join(', ')}`, { path: 'level' })
-      const target = isDid(ref) ? ref : await resolveOrg(store, ref)
+      const target = await init.names.resolve(ref)
       if (target === org) throw new InvalidArgumentError('we always trust ourselves', { path: 'org' })
       await saveTrustSettings(home, setTrust(await loadTrustSettings(home), target, level))
       return { org: target, level }

@@ -6,7 +6,7 @@
  */
 import type { CID } from 'multiformats/cid'
 import type { ImportReport } from '../node/car.ts'
-import type { FollowResult, NodeStatus } from '../node/node.ts'
+import type { NodeStatus } from '../node/node.ts'
 import type { ClaimRow, LogEntry } from '../node/queries.ts'
 import type { VerifyReport } from '../node/verify.ts'
 import type { Confidence, Evidence } from '../oos/types.ts'
@@ -14,9 +14,11 @@ import type { VersionRecord } from '../records/types.ts'
 import type { AdoptConflict } from '../trust/adopt.ts'
 import type { ProvenanceReport } from '../trust/provenance.ts'
 import type { TrustLevel, TrustRow } from '../trust/settings.ts'
+import type { FollowResult as NodeFollowResult } from '../node/node.ts'
+import type { OrgLabel, OrgRow, TrustMark } from './names.ts'
 
 /** The domain types the app's results are made of (for the callers that render them). */
-export type { ImportReport, NodeStatus, ClaimRow, LogEntry, VerifyReport, AdoptConflict, ProvenanceReport, TrustLevel, TrustRow }
+export type { ImportReport, NodeStatus, ClaimRow, LogEntry, VerifyReport, AdoptConflict, ProvenanceReport, TrustLevel, TrustRow, OrgLabel, OrgRow, TrustMark }
 export type { DerivationNode, EndorsementEntry, Verdict } from '../trust/provenance.ts'
 
 /** The JSON form of a value as `toJson` (src/records/json.ts) makes it: CIDs and bytes become strings. */
@@ -72,20 +74,23 @@ export interface PublishResult {
 }
 
 export interface FollowInput {
-  /** the org's did:key */
+  /** the org: a did, a did prefix, a pseudonym or an alias (SPEC §9.2) */
   org: string
   /** multiaddrs of peers to fetch it from (else the DHT) */
   via?: string[]
+  /** our local name for it, an ORG argument from then on */
+  alias?: string
 }
 
-export type { FollowResult } from '../node/node.ts'
+/** A follow's result; `pending` when no node runs: recorded, synced when the node starts. */
+export type FollowResult = NodeFollowResult & { pending?: true }
 export interface UnfollowResult { org: string, removed: boolean }
 /** `POST /v1/stop`: the node stops once this answer is sent; `pid` is the process that exits. */
 export interface StopResult { stopping: true, pid: number }
 
 export interface ShowInput {
-  /** a version CID, a did, a unique did prefix or an org pseudonym */
-  ref: string
+  /** a version CID, or an org (SPEC §9.2); default: our org */
+  ref?: string
   /** the version number (default: the head); ignored when ref is a CID */
   seq?: number
 }
@@ -95,9 +100,12 @@ export interface ShowResult {
   rec: Jsonified<VersionRecord>
   /** the signature(s), base64 */
   sig: string
+  /** how we stand towards the version's org */
+  label: OrgLabel
 }
 
-export interface LogInput { org: string, limit?: number }
+/** `org`: default ours */
+export interface LogInput { org?: string, limit?: number }
 
 export interface ClaimsInput {
   org?: string
@@ -105,9 +113,12 @@ export interface ClaimsInput {
   section?: string
   confidence?: Confidence
   evidence?: Evidence
+  /** only claims of orgs we trust (ours included) */
+  trusted?: boolean
 }
 
-export type ClaimResult = Jsonified<ClaimRow>
+/** A claim with how we stand towards its org. */
+export type ClaimResult = Jsonified<ClaimRow> & { label: OrgLabel }
 
 /** A verification report (no per-record results); `code` is the first rejection's. */
 export type VerifyResult = Omit<VerifyReport, 'results'> & { code?: string }
@@ -156,8 +167,8 @@ export interface AdoptApiResult {
 export interface TrustSetInput { org: string, level: TrustLevel }
 
 export interface ExportInput {
-  /** a did, a unique prefix of one, or a pseudonym */
-  org: string
+  /** an org (SPEC §9.2); default: ours */
+  org?: string
   /** absolute path of the CAR file the node writes (the node and the CLI share a filesystem) */
   path: string
   /** replace an existing file (never a symlink or a directory); without it an existing file is PATH_EXISTS */
@@ -179,6 +190,8 @@ export interface App {
   publish: (input: PublishInput, options?: CallOptions) => Promise<PublishResult>
   follow: (input: FollowInput, options?: CallOptions) => Promise<FollowResult>
   unfollow: (input: { org: string }, options?: CallOptions) => Promise<UnfollowResult>
+  /** every org known here: held, followed or ours, with its alias, trust and head */
+  orgs: (options?: CallOptions) => Promise<OrgRow[]>
   show: (input: ShowInput, options?: CallOptions) => Promise<ShowResult>
   log: (input: LogInput, options?: CallOptions) => Promise<LogEntry[]>
   claims: (input: ClaimsInput, options?: CallOptions) => Promise<ClaimResult[]>
@@ -196,7 +209,7 @@ export interface App {
 }
 
 /** What a store, an ingest door, the home and the org key can provide without a network (app/local.ts, app/trust.ts). */
-export type LocalApp = Omit<App, 'status' | 'follow' | 'unfollow' | 'stop'>
+export type LocalApp = Omit<App, 'status' | 'stop'>
 
 /** What the HTTP API serves: the app (the name the transport uses). */
 export type ApiHandlers = App

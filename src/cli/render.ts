@@ -6,6 +6,7 @@ import { claimCid } from '../records/claims.ts'
 import type { VersionRecord } from '../records/types.ts'
 import type { BodyDiff } from '../oos/diff.ts'
 import { escapeUnsafe } from '../oos/text.ts'
+import { shortDid, type OrgLabel } from '../app/names.ts'
 
 /**
  * A value of peer text as a string with terminal and bidi controls spelled `\u{…}` (newline and
@@ -18,12 +19,23 @@ export function clean (s: unknown): string {
 
 const list = (v: unknown): string => Array.isArray(v) && v.length > 0 ? v.map(clean).join(', ') : '—'
 
-export function renderVersion (rec: VersionRecord, cid: string): string {
+const MARKS: Record<OrgLabel['trust'], string> = { us: '[us]', trusted: '[trusted]', untrusted: '[UNTRUSTED]', neutral: '[not trusted]' }
+
+/**
+ * An org's name as shown beside what it wrote: its pseudonym, its short did when another org
+ * known here has the same pseudonym (an impostor is told apart), and our trust in it (SPEC §9.2).
+ */
+export function orgLabel (name: string, org: string, label: OrgLabel): string {
+  return `${clean(name)}${label.nameShared ? ` (${shortDid(org)})` : ''} ${MARKS[label.trust]}`
+}
+
+export function renderVersion (rec: VersionRecord, cid: string, label?: OrgLabel): string {
   const b = rec.body
   const fm = b.frontmatter
   const lines: string[] = []
-  lines.push(`${clean(fm.org_pseudonym)} — version ${rec.seq}  (${fm.template}, ${fm.org_size}, ${clean(fm.industry)})`)
-  lines.push(`  org      ${rec.org}`)
+  const name = label === undefined ? clean(fm.org_pseudonym) : orgLabel(fm.org_pseudonym, rec.org, label)
+  lines.push(`${name} — version ${rec.seq}  (${fm.template}, ${fm.org_size}, ${clean(fm.industry)})`)
+  lines.push(`  org      ${rec.org}${label?.alias !== undefined ? `  (alias ${clean(label.alias)})` : ''}`)
   lines.push(`  cid      ${cid}`)
   lines.push(`  prev     ${rec.prev?.toString() ?? '—'}`)
   lines.push(`  created  ${new Date(rec.createdAt).toISOString()}`)

@@ -22,6 +22,7 @@ import { logger } from '../logger.ts'
 import { CidMismatchError } from '../records/errors.ts'
 import type { Kind } from '../records/constants.ts'
 import { verifyBytes, type Verified } from '../records/verified.ts'
+import { verify as verifySignature } from '../identity/index.ts'
 import type { Store } from '../store/store.ts'
 import { transactor, type Transactor } from '../store/transactor.ts'
 import { AbortedError } from './errors.ts'
@@ -143,6 +144,10 @@ export class Ingest extends TypedEventEmitter<IngestEvents> {
   private readonly deciders = new Set<DecisionListener>()
   private readonly log = logger('oosnet:ingest')
   private readonly counts: IngestStats = { accepted: 0, duplicate: 0, equivocation: 0, rejected: 0, rejections: {} }
+  /** records verified by `verify` and not yet offered to `ingestVerified` */
+  private readonly vouched = new WeakSet<Verified>()
+  /** records verified on the calling thread (no workers) */
+  private verifiedInline = 0
   /** the rules stage: a FIFO chain in call order */
   private tail: Promise<unknown> = Promise.resolve()
   private open?: OpenBatch
@@ -188,19 +193,68 @@ export class Ingest extends TypedEventEmitter<IngestEvents> {
   }
 
   async ingest (bytes: Uint8Array, options: IngestOptions = {}): Promise<IngestResult> {
+    return await this.admit(bytes, options)
+  }
+
+  /**
+   * Check a record's bytes as the door does (size, canonical form, schema, signatures, its
+   * clock), on the verify workers when there are any, without deciding on it: for a caller
+   * that must judge a record before it offers it (the gossip validator, net/gossip.ts), which
+   * then hands the result to `ingestVerified` so that it is not checked twice. Throws the
+   * door's typed error; counts nothing as a decision.
+   */
+  async verify (bytes: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<Verified> {
+    if (options.signal?.aborted === true) throw new AbortedError('verify aborted')
+    const v = await this.check(bytes)
+    this.vouched.add(v)
+    return v
+  }
+
+  /**
+   * The door for a record this door's `verify` checked: the same FIFO, rules, batch, counters,
+   * listeners and events as `ingest`, without a second verification. A `Verified` the door did
+   * not make itself is verified again (nothing outside the door can vouch for a record).
+   */
+  async ingestVerified (v: Verified, options: IngestOptions = {}): Promise<IngestResult> {
+    return await this.admit(v.bytes, options, this.vouched.delete(v) ? v : undefined)
+  }
+
+  /**
+   * Check one Ed25519 signature on the verify workers when there are any (else here): for a
+   * signed message that is not a record and that the caller reads itself (a head announcement,
+   * net/gossip.ts). Counted with the door's verifications.
+   */
+  async verifySignature (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    if (this.pool !== undefined) return await this.pool.verifySignature(publicKey, message, signature)
+    this.verifiedInline++
+    return verifySignature(publicKey, message, signature)
+  }
+
+  /** How many records (and signatures) this door verified, on the workers and on the calling (main) thread. */
+  verifications (): { workers: number, main: number } {
+    const p = this.pool?.stats()
+    return { workers: p?.verified ?? 0, main: this.verifiedInline + (p?.verifiedInline ?? 0) }
+  }
+
+  /** Verify on the workers when there are any, unless `here` (this thread). */
+  private async check (bytes: Uint8Array, here = false): Promise<Verified> {
+    const now = this.now()
+    if (this.pool !== undefined && !here) return await this.pool.verify(bytes, now)
+    this.verifiedInline++
+    return await Promise.resolve().then(() => verifyBytes(bytes, now))
+  }
+
+  private async admit (bytes: Uint8Array, options: IngestOptions, checked?: Verified): Promise<IngestResult> {
     try {
       if (options.signal?.aborted === true) throw new AbortedError('ingest aborted')
       // bytes fetched by CID must hash to it: checked first, it is the cheapest and most telling check
       if (options.expectedCid !== undefined) {
-        const got = CID.decode(cidBytesOf(bytes))
+        const got = checked?.cid ?? CID.decode(cidBytesOf(bytes))
         if (!got.equals(options.expectedCid)) throw new CidMismatchError(`asked for ${String(options.expectedCid)} but the bytes hash to ${got.toString()}`)
       }
-      const now = this.now()
-      // a record made here ('local': a publish, the node's binding) is one record, verified
-      // here: starting an idle pool's worker for it would cost a thousand times its check
-      const verifying = this.pool !== undefined && options.source !== 'local'
-        ? this.pool.verify(bytes, now)
-        : Promise.resolve().then(() => verifyBytes(bytes, now))
+      // a record made here ('local': a publish, the node's binding) is one record, checked on
+      // this thread: starting an idle pool's worker for it would cost a thousand times the check
+      const verifying = checked !== undefined ? Promise.resolve(checked) : this.check(bytes, options.source === 'local')
       verifying.catch(() => {})
       const decided = this.tail.then(async () => await this.decide(await verifying, options))
       this.tail = decided.catch(() => {})

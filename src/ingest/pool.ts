@@ -17,6 +17,7 @@ import { errorFromCode } from '../errors.ts'
 import { logger } from '../logger.ts'
 import { skipVerified, unpackVerified, verifyBytes, type Verified } from '../records/verified.ts'
 import { AbortedError, NotStartedError, WorkerFailedError } from './errors.ts'
+import { checkSignature, RECORD, SIGNATURE, signatureRequest } from './ops.ts'
 import type { VerifyBatch, VerifyReply } from './worker.ts'
 
 const utf8 = new TextDecoder()
@@ -67,10 +68,14 @@ export interface VerifyPoolStats {
   failed: number
   /** true once the restart budget ran out and no worker is left: records are verified on the main thread */
   inline: boolean
+  /** records checked by a worker (valid or not) */
+  verified: number
+  /** records checked on the calling thread, past the restart budget */
+  verifiedInline: number
 }
 
-interface Pending { resolve: (v: Verified) => void, reject: (e: Error) => void, bytes: Uint8Array, now: number, tries: number }
-interface Queued { id: number, bytes: Uint8Array, now: number }
+interface Pending { resolve: (v: Verified | boolean) => void, reject: (e: Error) => void, op: number, bytes: Uint8Array, now: number, tries: number }
+interface Queued { id: number, op: number, bytes: Uint8Array, now: number }
 interface Slot { worker: Worker, ready: boolean, inflight: Set<number> }
 
 /** Request buffers are allocated in steps of this size, with room to spare, and kept for reuse. */
@@ -104,7 +109,7 @@ export class VerifyPool {
   private crashTimes: number[] = []
   /** the restart budget ran out: no worker is started any more; with none left, records are verified inline */
   private exhausted = false
-  private readonly counts = { crashes: 0, restarts: 0, retried: 0, failed: 0, spawned: 0, idleStops: 0 }
+  private readonly counts = { crashes: 0, restarts: 0, retried: 0, failed: 0, verified: 0, verifiedInline: 0, spawned: 0, idleStops: 0 }
   /** request buffers handed back by the workers, to be filled again */
   private spares: ArrayBuffer[] = []
   private readonly log = logger('oosnet:ingest:pool')
@@ -171,15 +176,28 @@ export class VerifyPool {
   }
 
   async verify (bytes: Uint8Array, now: number): Promise<Verified> {
+    return await this.request<Verified>(RECORD, bytes, now)
+  }
+
+  /** Whether `signature` is a valid Ed25519 signature of `message` under `publicKey` (identity/ `verify`), checked by a worker. */
+  async verifySignature (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    if (publicKey.length !== 32 || signature.length !== 64) return false
+    return await this.request<boolean>(SIGNATURE, signatureRequest(publicKey, message, signature), 0)
+  }
+
+  private async request<T> (op: number, bytes: Uint8Array, now: number): Promise<T> {
     if (!this.started) throw new NotStartedError('verify pool not started')
-    if (this.inline()) return verifyBytes(bytes, now)
+    if (this.inline()) {
+      this.counts.verifiedInline++
+      return runInline(op, bytes, now) as T
+    }
     const id = this.nextId++
     clearTimeout(this.idleTimer)
     // workers keep the process alive only while they have work
     if (this.pending.size === 0) this.hold(true)
-    const { promise, resolve, reject } = Promise.withResolvers<Verified>()
-    this.pending.set(id, { resolve, reject, bytes, now, tries: 0 })
-    this.queue.push({ id, bytes, now })
+    const { promise, resolve, reject } = Promise.withResolvers<T>()
+    this.pending.set(id, { resolve: resolve as (v: Verified | boolean) => void, reject, op, bytes, now, tries: 0 })
+    this.queue.push({ id, op, bytes, now })
     this.schedule()
     return await promise
   }
@@ -249,7 +267,7 @@ export class VerifyPool {
         p.reject(new WorkerFailedError(`the verify worker died ${p.tries} times while checking this record`))
       } else {
         this.counts.retried++
-        this.queue.push({ id, bytes: p.bytes, now: p.now })
+        this.queue.push({ id, op: p.op, bytes: p.bytes, now: p.now })
       }
     }
     if (this.pending.size === 0) { this.hold(false); this.idle() }
@@ -287,6 +305,7 @@ export class VerifyPool {
       let at = 0
       for (const r of part) { buf.set(r.bytes, at); at += r.bytes.length; ends.push(at) }
       const msg: VerifyBatch = { ids: part.map(r => r.id), ends, buf: buf.buffer, now: part[0].now }
+      if (part.some(r => r.op !== RECORD)) msg.ops = part.map(r => r.op)
       const slot = live[this.next++ % live.length]
       for (const r of part) slot.inflight.add(r.id)
       slot.worker.postMessage(msg, [buf.buffer])
@@ -301,7 +320,8 @@ export class VerifyPool {
       const p = this.pending.get(r.id)
       if (p === undefined) continue
       this.pending.delete(r.id)
-      try { p.resolve(verifyBytes(r.bytes, r.now)) } catch (err) { p.reject(err as Error) }
+      this.counts.verifiedInline++
+      try { p.resolve(runInline(r.op, r.bytes, r.now)) } catch (err) { p.reject(err as Error) }
     }
   }
 
@@ -318,13 +338,17 @@ export class VerifyPool {
     let at = 0
     while (at < w.length) {
       const id = dv.getUint32(at)
-      const ok = w[at + 4] === 1
+      const ok = w[at + 4]
       at += 5
       slot.inflight.delete(id)
+      this.counts.verified++
       const p = this.pending.get(id)
-      if (p === undefined) { at = ok ? skipVerified(w, at) : at + 4 + dv.getUint32(at); continue } // abandoned (the pool stopped) or settled already
+      if (p === undefined) { at = ok === 2 ? at + 1 : ok === 1 ? skipVerified(w, at) : at + 4 + dv.getUint32(at); continue } // abandoned (the pool stopped) or settled already
       this.pending.delete(id)
-      if (ok) {
+      if (ok === 2) {
+        p.resolve(w[at] === 1)
+        at += 1
+      } else if (ok === 1) {
         const { v, next } = unpackVerified(w, at, p.bytes)
         at = next
         p.resolve(v)
@@ -337,4 +361,9 @@ export class VerifyPool {
     }
     if (this.pending.size === 0) { this.hold(false); this.idle() }
   }
+}
+
+/** One request on the calling thread, as a worker would answer it. */
+function runInline (op: number, bytes: Uint8Array, now: number): Verified | boolean {
+  return op === SIGNATURE ? checkSignature(bytes) : verifyBytes(bytes, now)
 }

@@ -3,21 +3,26 @@
  * decoding, schema, signatures, CIDs) off the main thread. Pure: no store, no network.
  *
  * Messages are single transferred buffers (structured cloning of many small objects costs
- * more than the work itself): a request batch is one buffer of concatenated records with
- * their offsets; a reply is one buffer of entries `u32 id ‖ u8 ok ‖ …`: for ok = 1 a
- * `packVerified` entry (records/verified.ts), for ok = 0 `u32 n ‖ n bytes of JSON
- * [code, message, path?]`. The request buffer goes back with the reply (`spare`), for the
- * pool to fill again.
+ * more than the work itself): a request batch is one buffer of concatenated requests with
+ * their offsets and operations; a reply is one buffer of entries `u32 id ‖ u8 ok ‖ …`: for
+ * ok = 1 a `packVerified` entry (records/verified.ts), for ok = 2 (a signature check) `u8
+ * valid`, for ok = 0 `u32 n ‖ n bytes of JSON [code, message, path?]`. The request buffer goes
+ * back with the reply (`spare`), for the pool to fill again.
+ *
+ * The operations (`RECORD`, `SIGNATURE`) are in ops.ts.
  */
 import { parentPort } from 'node:worker_threads'
 import { InternalError, OosError } from '../errors.ts'
+import { checkSignature, SIGNATURE } from './ops.ts'
 import { packVerified, Writer } from '../records/verified.ts'
 import { prepareValidation } from '../oos/validate.ts'
 
 export interface VerifyBatch {
   ids: number[]
-  /** end offset of each record in `buf` */
+  /** end offset of each request in `buf` */
   ends: number[]
+  /** each request's operation (ops.ts; RECORD when absent) */
+  ops?: number[]
   buf: ArrayBuffer
   now: number
 }
@@ -39,8 +44,14 @@ export function checkBatch (batch: VerifyBatch): ArrayBuffer {
     const head = out.reserve(5)
     out.view.setUint32(head, batch.ids[i])
     try {
-      packVerified(bytes, batch.now, out)
-      out.buf[head + 4] = 1
+      if (batch.ops?.[i] === SIGNATURE) {
+        out.buf[head + 4] = 2
+        const at = out.reserve(1) // first: reserve may move `out.buf`
+        out.buf[at] = checkSignature(bytes) ? 1 : 0
+      } else {
+        packVerified(bytes, batch.now, out)
+        out.buf[head + 4] = 1
+      }
     } catch (err) {
       out.length = head + 5 // drop anything a failed check wrote
       out.buf[head + 4] = 0

@@ -43,8 +43,18 @@ export function encodeAnnouncement (a: Omit<Announcement, 'type'>, secretKey: Ui
   return dagCbor.encode({ rec, sig })
 }
 
-/** Check an announcement's form and signature (not whether its key is the org's current one). */
-export function decodeAnnouncement (bytes: Uint8Array): Announcement {
+/** An announcement read and checked in form, its signature not yet checked (`decodeAnnouncement` does both). */
+export interface UncheckedAnnouncement {
+  announcement: Announcement
+  /** the signer's public key (`key`, else `org`) */
+  publicKey: Uint8Array
+  /** the bytes signed */
+  message: Uint8Array
+  sig: Uint8Array
+}
+
+/** Read an announcement and check its form, not its signature (which the caller checks, e.g. on the verify workers); throws BAD_ANNOUNCEMENT. */
+export function readAnnouncement (bytes: Uint8Array): UncheckedAnnouncement {
   try {
     if (!(bytes instanceof Uint8Array) || bytes.length > MAX_ANNOUNCE_BYTES) throw new BadAnnouncementError(`an announcement is at most ${MAX_ANNOUNCE_BYTES} bytes`)
     const [[span]] = canonicalSpans(bytes, [['rec']], { strict: true })
@@ -56,12 +66,18 @@ export function decodeAnnouncement (bytes: Uint8Array): Announcement {
     if (!Number.isSafeInteger(rec.seq) || (rec.seq as number) < 1 || !Number.isSafeInteger(rec.createdAt)) throw new BadAnnouncementError('seq and createdAt must be integers')
     if (CID.asCID(rec.cid) === null) throw new BadAnnouncementError('cid must be a CID')
     const signer = (rec.key ?? rec.org) as string
-    if (!verify(didToPublicKey(signer), signingBytes(bytes.subarray(span.start, span.end)), env.sig)) throw new BadAnnouncementError('bad signature')
-    return rec as unknown as Announcement
+    return { announcement: rec as unknown as Announcement, publicKey: didToPublicKey(signer), message: signingBytes(bytes.subarray(span.start, span.end)), sig: env.sig }
   } catch (err) {
     if (err instanceof BadAnnouncementError) throw err
     throw new BadAnnouncementError(`not an announcement: ${err instanceof OosError ? err.code : (err as Error).message}`)
   }
+}
+
+/** Check an announcement's form and signature (not whether its key is the org's current one). */
+export function decodeAnnouncement (bytes: Uint8Array): Announcement {
+  const a = readAnnouncement(bytes)
+  if (!verify(a.publicKey, a.message, a.sig)) throw new BadAnnouncementError('bad signature')
+  return a.announcement
 }
 
 /** Of two announcements of one org, the newer: higher seq, then later createdAt. */

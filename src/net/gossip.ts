@@ -8,29 +8,39 @@
  *                                        two different signed versions of the org at one seq are
  *                                        held by the sender: fetch both (by CID, re-hashed, through
  *                                        the ingest door) and see for yourself
- * The topic validator checks form and signatures, then authority (gossip-authority.ts: the
+ * The topic validator (NETWORK.md §2.1) checks each message once, and the node acts on that
+ * check: a record already held is ignored before any signature is checked (its CID is the
+ * store's key); a new one is verified by the ingest door's `verify` (its worker threads, when
+ * it has any: not on the main thread), and the accepted `Verified` goes to the door's
+ * `ingestVerified`, which does not verify it again. Then authority (gossip-authority.ts: the
  * signer must be a key of the org authorized at that point), before gossipsub forwards
  * anything: `reject` (the sender is at fault: bad bytes, bad signature, wrong topic, a key not
  * authorized) is counted against the peer that forwarded it, by the node (`onViolation`) and by
- * gossipsub's peer score (libp2p.ts); `ignore` is for what is valid but not wanted or not yet
- * judged, which is neither delivered as a message nor forwarded: an announcement too far
+ * gossipsub's peer score (libp2p.ts); `ignore` is for what is valid but not wanted (a record
+ * held already, an announcement at or below the head held, a topic no longer followed) or not
+ * yet judged, which is neither delivered as a message nor forwarded: an announcement too far
  * ahead, a key not known yet, an equivocation hint go to `onItem` as hints for the node to act on.
  */
 import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
-import { isRecordCid } from '../records/cid.ts'
+import { cidBytesOf, isRecordCid } from '../records/cid.ts'
 import { TopicValidatorResult, type Message } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
+import { OosError } from '../errors.ts'
 import { logger } from '../logger.ts'
 import { LIMITS } from '../records/constants.ts'
 import { verifyBytes, type Verified } from '../records/verified.ts'
-import { decodeAnnouncement, type Announcement } from './announce.ts'
-import { AHEAD_WINDOW, authorize, type Knowledge, type Verdict } from './gossip-authority.ts'
-import { scoreTopic, type OosLibp2p } from './libp2p.ts'
+import { verify as verifySignature } from '../identity/index.ts'
+import { readAnnouncement, type Announcement, type UncheckedAnnouncement } from './announce.ts'
+import { AHEAD_WINDOW, authorize, type Knowledge, type OrgKnowledge, type Verdict } from './gossip-authority.ts'
+import { BadAnnouncementError, BadGossipError } from './errors.ts'
+import { forgetSeen, scoreTopic, type OosLibp2p } from './libp2p.ts'
 
 export const TOPIC_PREFIX = '/oos/1/org/'
 export const MAX_GOSSIP_BYTES = LIMITS.maxStatementBytes + 1024
 const GOSSIP_KINDS = new Set(['oos/endorsement', 'oos/retraction', 'oos/node-binding', 'oos/key-rotation'])
+/** failures of the checking machinery, not of the bytes: nobody is charged (the pool stopped, a worker kept dying) */
+const NOT_JUDGED = new Set(['ABORTED', 'NOT_STARTED', 'WORKER_FAILED', 'INTERNAL'])
 
 export const topicOf = (org: string): string => TOPIC_PREFIX + org
 
@@ -45,6 +55,11 @@ export type GossipItem = { type: 'announce', announcement: Announcement, bytes: 
   | { type: 'equivocation', hint: EquivocationHint }
   | { type: 'unknown-key', org: string, key: string, item: GossipItem }
 
+/** A message's envelope, read but not yet verified. */
+export type Envelope = { type: 'announce', org: string, bytes: Uint8Array }
+  | { type: 'record', org: string, bytes: Uint8Array }
+  | { type: 'equivocation', hint: EquivocationHint }
+
 export interface GossipInit {
   /**
    * Told of each accepted message (`from`: the peer that published it) and of each hint the
@@ -57,58 +72,117 @@ export interface GossipInit {
   knowledge: Knowledge
   /** how far past the local head an announcement is trusted and forwarded (default AHEAD_WINDOW, 64) */
   aheadWindow?: number
+  /**
+   * Verify a record's bytes (default: `verifyBytes` on this thread). A node passes its ingest
+   * door's `verify`, which uses the door's worker threads and clock, and hands the result to
+   * `ingestVerified` (the record is verified once).
+   */
+  verify?: (bytes: Uint8Array) => Promise<Verified>
+  /** Check an announcement's signature (default: on this thread); a node passes its ingest door's `verifySignature` (its workers) */
+  verifySignature?: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => Promise<boolean>
+  /** Whether the node holds this record already (its store): such a record is ignored before any signature is checked (default: never) */
+  has?: (cid: CID) => Promise<boolean>
 }
 
 export interface GossipComponents { libp2p: OosLibp2p }
 
-export interface GossipStats { received: number, accepted: number, rejected: number, ignored: number, published: number }
+/** Why messages were ignored (NETWORK.md §2.1): counts by reason */
+export interface IgnoredBy {
+  /** a record the node holds already */
+  held: number
+  /** an announcement at or below the node's head of the org */
+  stale: number
+  /** on a topic the node no longer follows */
+  unfollowed: number
+  /** authority could not judge it yet, or it is a hint (gossip-authority.ts) */
+  authority: number
+  /** the checking machinery failed (the pool stopped, a worker kept dying): nobody's fault */
+  unchecked: number
+}
 
-/** Decode and check one gossip message for a topic; throws on anything invalid. */
-export function checkGossip (topic: string, data: Uint8Array): GossipItem {
-  if (data.length > MAX_GOSSIP_BYTES) throw new Error(`message of ${data.length} bytes`)
-  const m = dagCbor.decode<Record<string, unknown>>(data)
+export interface GossipStats { received: number, accepted: number, rejected: number, ignored: number, published: number, ignoredBy: IgnoredBy }
+
+/** Read the envelope of one gossip message for a topic (no signature checked); throws BAD_GOSSIP on anything malformed. */
+export function readEnvelope (topic: string, data: Uint8Array): Envelope {
+  if (data.length > MAX_GOSSIP_BYTES) throw new BadGossipError(`message of ${data.length} bytes`)
+  let m: Record<string, unknown>
+  try {
+    m = dagCbor.decode<Record<string, unknown>>(data)
+  } catch (err) {
+    throw new BadGossipError(`not DAG-CBOR: ${(err as Error).message}`)
+  }
   const keys = Object.keys(m ?? {})
-  if (keys.length !== 1 || !(m[keys[0]] instanceof Uint8Array)) throw new Error('not {announce} or {record}')
+  if (keys.length !== 1 || !(m[keys[0]] instanceof Uint8Array)) throw new BadGossipError('not {announce}, {record} or {equivocation}')
   const org = topic.slice(TOPIC_PREFIX.length)
   const bytes = m[keys[0]] as Uint8Array
-  if (keys[0] === 'announce') {
-    const announcement = decodeAnnouncement(bytes)
-    if (announcement.org !== org) throw new Error('announcement of another org on this topic')
-    return { type: 'announce', announcement, bytes }
-  }
-  if (keys[0] === 'record') {
-    const verified = verifyBytes(bytes)
-    if (!GOSSIP_KINDS.has(verified.kind)) throw new Error(`${verified.kind} is not gossiped`)
-    // an endorsement travels on the claim author's topic; a retraction on the topic of what it
-    // withdraws (its own org's, or the author's of the claim it had endorsed), which only a
-    // store can tell: the receiver's ingest door checks it
-    const about = verified.rec.type === 'oos/endorsement' ? verified.rec.targetOrg : verified.rec.org
-    if (verified.rec.type !== 'oos/retraction' && about !== org && verified.rec.org !== org) throw new Error('record about another org on this topic')
-    return { type: 'record', verified, bytes }
-  }
+  if (keys[0] === 'announce') return { type: 'announce', org, bytes }
+  if (keys[0] === 'record') return { type: 'record', org, bytes }
   if (keys[0] === 'equivocation') {
-    const h = dagCbor.decode<Record<string, unknown>>(bytes)
+    let h: Record<string, unknown>
+    try { h = dagCbor.decode<Record<string, unknown>>(bytes) } catch { throw new BadGossipError('malformed equivocation hint') }
     const cids = Array.isArray(h?.cids) ? h.cids.map(c => CID.asCID(c)) : []
-    if (Object.keys(h).length !== 3 || h.org !== org || !Number.isSafeInteger(h.seq) || (h.seq as number) < 1 || cids.length !== 2 || cids.some(c => c === null || !isRecordCid(c)) || cids[0]?.equals(cids[1])) {
-      throw new Error('malformed equivocation hint')
+    if (h === null || typeof h !== 'object' || Object.keys(h).length !== 3 || h.org !== org || !Number.isSafeInteger(h.seq) || (h.seq as number) < 1 || cids.length !== 2 || cids.some(c => c === null || !isRecordCid(c)) || cids[0]?.equals(cids[1])) {
+      throw new BadGossipError('malformed equivocation hint')
     }
     return { type: 'equivocation', hint: { org, seq: h.seq as number, cids: cids as [CID, CID] } }
   }
-  throw new Error(`unknown message ${keys[0]}`)
+  throw new BadGossipError(`unknown message ${keys[0]}`)
+}
+
+/** An announcement of the topic's org, read and checked in form (its signature not yet); throws BAD_ANNOUNCEMENT or BAD_GOSSIP. */
+export function readOnTopic (org: string, bytes: Uint8Array): UncheckedAnnouncement {
+  const a = readAnnouncement(bytes)
+  if (a.announcement.org !== org) throw new BadGossipError('announcement of another org on this topic')
+  return a
+}
+
+/** The announcement as a gossip item once its signature was checked (`valid`); throws BAD_ANNOUNCEMENT if it does not verify. */
+export function announcementItem (a: UncheckedAnnouncement, bytes: Uint8Array, valid: boolean): GossipItem {
+  if (!valid) throw new BadAnnouncementError('bad signature')
+  return { type: 'announce', announcement: a.announcement, bytes }
+}
+
+/** A verified record's kind and topic: gossiped kinds only, on the topic of the org it is about; throws BAD_GOSSIP. */
+export function checkRecord (org: string, verified: Verified): GossipItem {
+  if (!GOSSIP_KINDS.has(verified.kind)) throw new BadGossipError(`${verified.kind} is not gossiped`)
+  // an endorsement travels on the claim author's topic; a retraction on the topic of what it
+  // withdraws (its own org's, or the author's of the claim it had endorsed), which only a
+  // store can tell: the receiver's ingest door checks it
+  const about = verified.rec.type === 'oos/endorsement' ? verified.rec.targetOrg : verified.rec.org
+  if (verified.rec.type !== 'oos/retraction' && about !== org && verified.rec.org !== org) throw new BadGossipError('record about another org on this topic')
+  return { type: 'record', verified, bytes: verified.bytes }
+}
+
+/** Decode and check one gossip message for a topic, on this thread (for tools and tests; the validator verifies records through `GossipInit.verify`); throws a typed error. */
+export function checkGossip (topic: string, data: Uint8Array): GossipItem {
+  const env = readEnvelope(topic, data)
+  if (env.type === 'announce') {
+    const a = readOnTopic(env.org, env.bytes)
+    return announcementItem(a, env.bytes, verifySignature(a.publicKey, a.message, a.sig))
+  }
+  if (env.type === 'record') return checkRecord(env.org, verifyBytes(env.bytes))
+  return env
 }
 
 export class Gossip {
   private readonly libp2p: OosLibp2p
   private readonly init: GossipInit
   private readonly topics = new Set<string>()
-  private readonly checked = new Map<string, GossipItem>()
+  /** what the validator accepted, until gossipsub delivers it: it delivers the very Message object it validated */
+  private readonly checked = new WeakMap<Message, GossipItem>()
   private readonly log = logger('oosnet:net:gossip')
-  private readonly counts: GossipStats = { received: 0, accepted: 0, rejected: 0, ignored: 0, published: 0 }
+  private readonly counts: GossipStats = { received: 0, accepted: 0, rejected: 0, ignored: 0, published: 0, ignoredBy: { held: 0, stale: 0, unfollowed: 0, authority: 0, unchecked: 0 } }
+  private readonly verify: (bytes: Uint8Array) => Promise<Verified>
+  private readonly has: (cid: CID) => Promise<boolean>
+  private readonly verifySig: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => Promise<boolean>
   private readonly onMessage = (evt: CustomEvent<Message>): void => { this.deliver(evt.detail) }
 
   constructor (components: GossipComponents, init: GossipInit) {
     this.libp2p = components.libp2p
     this.init = init
+    this.verify = init.verify ?? (async (bytes) => verifyBytes(bytes))
+    this.has = init.has ?? (async () => false)
+    this.verifySig = init.verifySignature ?? (async (k, m, s) => verifySignature(k, m, s))
   }
 
   async start (): Promise<void> {
@@ -120,7 +194,7 @@ export class Gossip {
     for (const t of this.topics) this.unsubscribe(t.slice(TOPIC_PREFIX.length))
   }
 
-  stats (): GossipStats { return { ...this.counts } }
+  stats (): GossipStats { return { ...this.counts, ignoredBy: { ...this.counts.ignoredBy } } }
 
   subscribe (org: string): void {
     const topic = topicOf(org)
@@ -135,8 +209,8 @@ export class Gossip {
   unsubscribe (org: string): void {
     const topic = topicOf(org)
     if (!this.topics.delete(topic)) return
+    // the validator stays: what peers still send on the topic is ignored, not taken as valid (NETWORK.md §2.1)
     this.libp2p.services.pubsub.unsubscribe(topic)
-    this.libp2p.services.pubsub.topicValidators.delete(topic)
     scoreTopic(this.libp2p.services.pubsub, topic, false)
   }
 
@@ -152,54 +226,89 @@ export class Gossip {
     await this.publish(org, dagCbor.encode({ record }))
   }
 
+  /**
+   * Publish on an org's topic. The message id is the content's (libp2p.ts `msgIdFn`), so a
+   * message sent before (a welcome to a new subscriber re-sends the binding and head) is one
+   * gossipsub remembers: it is forgotten first, else gossipsub refuses it as a duplicate. Peers
+   * that saw it drop it unread.
+   */
   private async publish (org: string, data: Uint8Array): Promise<void> {
     this.counts.published++
-    await this.libp2p.services.pubsub.publish(topicOf(org), data).catch((err: Error) => {
+    const topic = topicOf(org)
+    forgetSeen(this.libp2p.services.pubsub, topic, data)
+    await this.libp2p.services.pubsub.publish(topic, data).catch((err: Error) => {
       this.log('publish on %s: %s', org, err.message)
     })
   }
 
   /** The door's authority verdict on a checked message, as of now (gossip-authority.ts). */
   async judge (item: GossipItem): Promise<Verdict> {
-    return await authorize(item, this.init.knowledge, this.init.aheadWindow ?? AHEAD_WINDOW)
+    return (await this.judged(item)).verdict
+  }
+
+  /** The verdict, with what the node knew of the org it was judged against. */
+  private async judged (item: GossipItem): Promise<{ verdict: Verdict, known?: OrgKnowledge }> {
+    let known: OrgKnowledge | undefined
+    const know: Knowledge = async (org) => (known = await this.init.knowledge(org))
+    return { verdict: await authorize(item, know, this.init.aheadWindow ?? AHEAD_WINDOW), known }
   }
 
   private async validate (from: PeerId, msg: Message): Promise<TopicValidatorResult> {
     this.counts.received++
+    if (!this.topics.has(msg.topic)) return this.ignore(from, msg, 'unfollowed', 'a topic not followed')
     let item: GossipItem
     try {
-      item = checkGossip(msg.topic, msg.data)
+      const env = readEnvelope(msg.topic, msg.data)
+      if (env.type === 'record') {
+        // the store's key: a record held already costs a hash, not a signature check
+        if (await this.has(CID.decode(cidBytesOf(env.bytes)))) return this.ignore(from, msg, 'held', 'a record held already')
+        item = checkRecord(env.org, await this.verify(env.bytes))
+      } else {
+        item = env.type === 'announce' ? await this.announcement(env.org, env.bytes) : env
+      }
     } catch (err) {
-      return this.reject(from, msg, 'BAD_GOSSIP', (err as Error).message)
+      const code = err instanceof OosError ? err.code : 'INTERNAL'
+      if (NOT_JUDGED.has(code)) return this.ignore(from, msg, 'unchecked', (err as Error).message)
+      return this.reject(from, msg, 'BAD_GOSSIP', `${code}: ${(err as Error).message}`)
     }
     let verdict: Verdict
+    let known: OrgKnowledge | undefined
     try {
-      verdict = await this.judge(item)
+      ({ verdict, known } = await this.judged(item))
     } catch (err) {
       // the node could not tell (its store failed): not the sender's fault
       verdict = { result: 'ignore', why: (err as Error).message }
     }
     switch (verdict.result) {
       case 'accept':
-        this.checked.set(key(msg), item)
-        if (this.checked.size > 1024) this.checked.delete(this.checked.keys().next().value as string)
+        // valid, but the node holds that version or a later one: nothing to fetch, nothing to forward
+        if (item.type === 'announce' && known !== undefined && item.announcement.seq <= known.head) return this.ignore(from, msg, 'stale', `version ${item.announcement.seq} is at or below the head held`)
+        this.checked.set(msg, item)
         return TopicValidatorResult.Accept
       case 'reject':
         // a key outside its period, relayed by a peer that did not sign it: the relay may not
         // have seen the rotation yet; only the origin is charged (NETWORK.md §2.1)
-        if (verdict.outdated === true && msg.type === 'signed' && !msg.from.equals(from)) {
-          this.counts.ignored++
-          this.log('ignored gossip relayed by %p from %p on %s: %s', from, msg.from, msg.topic, verdict.why)
-          return TopicValidatorResult.Ignore
-        }
+        if (verdict.outdated === true && msg.type === 'signed' && !msg.from.equals(from)) return this.ignore(from, msg, 'authority', verdict.why)
         return this.reject(from, msg, verdict.code, verdict.why)
       default:
-        this.counts.ignored++
         if (verdict.result === 'ahead' && item.type === 'announce') this.init.onItem({ ...item, ahead: true }, from)
         if (verdict.result === 'unknown-key') this.init.onItem({ type: 'unknown-key', org: verdict.org, key: verdict.key, item }, from)
         if (item.type === 'equivocation') this.init.onItem(item, from)
-        return TopicValidatorResult.Ignore
+        return this.ignore(from, msg, 'authority', verdict.result === 'ignore' ? verdict.why : verdict.result)
     }
+  }
+
+  /** An announcement, its signature checked by `verifySignature` (the node's workers) */
+  private async announcement (org: string, bytes: Uint8Array): Promise<GossipItem> {
+    const a = readOnTopic(org, bytes)
+    return announcementItem(a, bytes, await this.verifySig(a.publicKey, a.message, a.sig))
+  }
+
+  private ignore (from: PeerId, msg: Message, why: keyof IgnoredBy, detail: string): TopicValidatorResult {
+    this.counts.ignored++
+    this.counts.ignoredBy[why]++
+    this.log('ignored gossip from %p on %s: %s', from, msg.topic, detail)
+    return TopicValidatorResult.Ignore
   }
 
   private reject (from: PeerId, msg: Message, code: string, why: string): TopicValidatorResult {
@@ -211,18 +320,13 @@ export class Gossip {
 
   private deliver (msg: Message): void {
     if (!this.topics.has(msg.topic)) return
-    const k = key(msg)
-    const item = this.checked.get(k)
-    this.checked.delete(k)
+    const item = this.checked.get(msg)
+    this.checked.delete(msg)
     if (item === undefined) return
     this.counts.accepted++
     const from = msg.type === 'signed' ? msg.from : undefined
     if (from !== undefined) this.init.onItem(item, from)
   }
-}
-
-function key (msg: Message): string {
-  return msg.topic + ':' + Buffer.from(msg.data.subarray(-64)).toString('base64')
 }
 
 export function gossip (init: GossipInit): (components: GossipComponents) => Gossip {

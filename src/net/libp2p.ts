@@ -12,7 +12,8 @@ import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { bootstrap } from '@libp2p/bootstrap'
 import { mdns } from '@libp2p/mdns'
-import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
+import { createHash } from 'node:crypto'
+import { gossipsub, type GossipSub, type Message } from '@libp2p/gossipsub'
 import { createTopicScoreParams, type PeerScore, type PeerScoreThresholds, type TopicScoreParams } from '@libp2p/gossipsub/score'
 import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
 import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
@@ -85,6 +86,45 @@ export function peerScore (pubsub: GossipSub, peer: PeerId): number {
 
 const scoreOf = (pubsub: GossipSub): PeerScore => (pubsub as unknown as { score: PeerScore }).score
 
+/**
+ * The message id (NETWORK.md §2.4): SHA-256 of the topic (UTF-8), a zero byte and the data. So
+ * the same record relayed by two peers, or published by two nodes of one org, is one message:
+ * gossipsub drops the second copy unread (its seen cache), before its own signature check
+ * (`fastMsgId`) and before our validator. The topic is in it so that bytes refused on a wrong
+ * topic do not shadow the same bytes on the right one.
+ */
+export function msgIdOf (topic: string, data: Uint8Array): Uint8Array {
+  const h = createHash('sha256').update(topic).update(ZERO).update(data).digest()
+  return new Uint8Array(h.buffer, h.byteOffset, h.byteLength)
+}
+const ZERO = new Uint8Array(1)
+
+/** gossipsub's `msgIdFn`; reuses the digest `fastMsgId` just took of the same bytes. */
+const msgIdFn = (msg: Message): Uint8Array => {
+  if (last !== undefined && last.data === msg.data && last.topic === msg.topic) return last.id
+  return msgIdOf(msg.topic, msg.data)
+}
+let last: { topic: string, data: Uint8Array, id: Uint8Array } | undefined
+
+/** gossipsub's `fastMsgIdFn`, run on each message received before anything else: the same id, as a string (a hash, so no crafted collision can shadow a message) */
+const fastMsgIdFn = (msg: { topic: string, data?: Uint8Array }): string => {
+  const data = msg.data ?? new Uint8Array(0)
+  last = { topic: msg.topic, data, id: msgIdOf(msg.topic, data) }
+  return msgIdToStr(last.id)
+}
+const msgIdToStr = (id: Uint8Array): string => Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('base64')
+
+/**
+ * Let gossipsub forget that it has seen this message, so that we can send it again (a welcome
+ * to a new subscriber re-sends the node binding and head; gossipsub would refuse it as a
+ * duplicate of what we sent before). Peers that saw it drop it as a duplicate.
+ * The seen cache is gossipsub's own (a time-ordered Map: deleting keeps its order).
+ */
+export function forgetSeen (pubsub: GossipSub, topic: string, data: Uint8Array): void {
+  const seen = (pubsub as unknown as { seenCache?: { entries?: Map<string, unknown> } }).seenCache?.entries
+  seen?.delete(msgIdToStr(msgIdOf(topic, data)))
+}
+
 export interface NetInit {
   privateKey: PrivateKey
   /** multiaddrs to listen on (default /ip4/0.0.0.0/tcp/4710) */
@@ -136,6 +176,11 @@ export async function createNet (init: NetInit): Promise<OosLibp2p> {
       ping: ping(),
       pubsub: gossipsub({
         emitSelf: false,
+        // StrictSign (gossipsub's default, NETWORK.md §2) with ids from the content (§2.4)
+        globalSignaturePolicy: 'StrictSign',
+        msgIdFn,
+        fastMsgIdFn,
+        msgIdToStrFn: msgIdToStr,
         allowPublishToZeroTopicPeers: true,
         heartbeatInterval: init.heartbeatInterval ?? 700,
         // a frame carries one or more messages; ours are ≤ 16 KiB, the cap leaves room

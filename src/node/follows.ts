@@ -7,7 +7,8 @@ import { join } from 'node:path'
 import { isDid } from '../identity/did.ts'
 import { InvalidArgumentError } from './errors.ts'
 
-export interface Follow { org: string, since: string, via?: string[] }
+/** `alias`: the local name given with `oos follow --alias` (SPEC §9.2), a setting, not a record. */
+export interface Follow { org: string, since: string, via?: string[], alias?: string }
 
 export class Follows {
   private readonly path: string
@@ -26,9 +27,11 @@ export class Follows {
   has (org: string): boolean { return this.map.has(org) }
   list (): Follow[] { return [...this.map.values()] }
 
-  async add (org: string, via?: string[]): Promise<Follow> {
+  /** Follow `org` (again); a follow without `alias` keeps the alias it had. */
+  async add (org: string, via?: string[], alias?: string): Promise<Follow> {
     if (!isDid(org)) throw new InvalidArgumentError(`${org} is not an org did (did:key:z…)`)
-    const f: Follow = { org, since: new Date().toISOString(), ...(via !== undefined && via.length > 0 ? { via } : {}) }
+    const name = alias ?? this.map.get(org)?.alias
+    const f: Follow = { org, since: new Date().toISOString(), ...(via !== undefined && via.length > 0 ? { via } : {}), ...(name !== undefined ? { alias: name } : {}) }
     this.map.set(org, f)
     await this.save()
     return f

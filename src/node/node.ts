@@ -172,10 +172,10 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
    * fetch its whole chain. A follow not synced is retried in the background with backoff;
    * when `via` was given and none of it (nor the DHT) answered, UNREACHABLE says so.
    */
-  async follow (org: string, options: { via?: string[], signal?: AbortSignal } = {}): Promise<FollowResult> {
+  async follow (org: string, options: { via?: string[], alias?: string, signal?: AbortSignal } = {}): Promise<FollowResult> {
     const via = options.via ?? []
     parseVia(via)
-    await this.follows.add(org, via)
+    await this.follows.add(org, via, options.alias)
     this.gossip.subscribe(org)
     this.reacher.cancel(org) // asked again: the backoff starts over
     const r = await this.reacher.attempt(org, via, options)

@@ -37,8 +37,13 @@ const hasDerived = (rec: UnsignedRecord): boolean => rec.type === 'oos/version' 
  */
 const memo = new ClaimMemo()
 
+let calls = 0
+/** How many records `verifyBytes` checked in this thread (a worker's checks are its own): for tests and metrics of where verification runs. */
+export function verifyBytesCalls (): number { return calls }
+
 /** Decode and fully check one record (size, canonical form, schema, signatures). Pure, CPU-bound. */
 export function verifyBytes (bytes: Uint8Array, now?: number): Verified {
+  calls++
   const d = decodeRecord(bytes, { now, memo })
   const rec = d.signed.rec
   if (rec.type !== 'oos/version') return { cid: d.cid, bytes, kind: d.kind, rec }

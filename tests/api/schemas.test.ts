@@ -81,7 +81,7 @@ describe('schemas from protocol/openapi.yaml, enforced', () => {
       }
     }
     expect(calls).toEqual([])
-    for (const path of ['/v1/statuses', '/v1/status/', '/v1', '/v2/status', '/v1/versions', '/v1/versions/a/b']) {
+    for (const path of ['/v1/statuses', '/v1/status/', '/v1', '/v2/status', '/v1/orgs/x', '/v1/versions/a/b']) {
       const r = await call(server, 'GET', path)
       expect([r.status, r.json.error.code], path).toEqual([404, 'NOT_FOUND'])
     }
@@ -105,6 +105,11 @@ describe('schemas from protocol/openapi.yaml, enforced', () => {
       ['POST', '/v1/stop', json({ now: true }), 400, 'BAD_REQUEST', 'now'],
       ['GET', `/v1/versions/${ORG}?seq=abc`, {}, 400, 'INVALID_ARGUMENT', 'seq'],
       ['GET', `/v1/versions/${ORG}?seq=1.5`, {}, 400, 'INVALID_ARGUMENT', 'seq'],
+      // what JavaScript reads as a number but is not an integer in decimal digits (Ajv's coercion took these)
+      ['GET', `/v1/versions/${ORG}?seq=1e3`, {}, 400, 'INVALID_ARGUMENT', 'seq'],
+      ['GET', `/v1/versions/${ORG}?seq=01`, {}, 400, 'INVALID_ARGUMENT', 'seq'],
+      ['GET', `/v1/versions/${ORG}?seq=%201`, {}, 400, 'INVALID_ARGUMENT', 'seq'],
+      ['GET', `/v1/log/${ORG}?limit=0x10`, {}, 400, 'INVALID_ARGUMENT', 'limit'],
       ['GET', `/v1/log/${ORG}?limit=0`, {}, 400, 'INVALID_ARGUMENT', 'limit'],
       ['GET', `/v1/log/${ORG}?limit=1&limit=2`, {}, 400, 'BAD_REQUEST', 'limit']
     ]

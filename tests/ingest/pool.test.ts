@@ -9,6 +9,7 @@ import { VerifyPool } from '../../src/ingest/pool.ts'
 import { verifyBytes, type Verified } from '../../src/records/verified.ts'
 import type { OosError } from '../../src/errors.ts'
 import { chain, T0 } from '../helpers.ts'
+import { generateKeyPair, sign } from '../../src/identity/index.ts'
 
 const NOW = T0 + 10_000_000
 
@@ -98,6 +99,27 @@ describe('verify pool: crash safety', () => {
       expect(pool.stats()).toMatchObject({ crashes: 5, restarts: 3, workers: 0, inline: true })
       const bytes = records().slice(0, 50)
       expect(await inFlight(pool, bytes, () => {})).toEqual(inline(bytes))
+    } finally { await pool.stop() }
+  })
+
+  it('signature checks (head announcements) ride with records in the same batches, survive a killed worker, and are counted with them', async () => {
+    const k = generateKeyPair()
+    const sigs = Array.from({ length: 100 }, (_, i) => {
+      const message = new TextEncoder().encode(`announcement ${i}`)
+      return { message, sig: sign(k.secretKey, message), valid: i % 3 !== 0 }
+    })
+    const pool = new VerifyPool({ workers: 2, batch: 50 })
+    await pool.start()
+    await pool.warm()
+    try {
+      const bytes = records().slice(0, 100)
+      const checks = Promise.all(sigs.map(async s => await pool.verifySignature(k.publicKey, s.valid ? s.message : s.message.slice(1), s.sig)))
+      const got = await inFlight(pool, bytes, () => { void pool.threads[0].terminate() })
+      expect(await checks).toEqual(sigs.map(s => s.valid))
+      expect(got).toEqual(inline(bytes))
+      expect(pool.stats()).toMatchObject({ crashes: 1, failed: 0, verifiedInline: 0 })
+      expect(pool.stats().verified).toBeGreaterThanOrEqual(200)
+      expect(await pool.verifySignature(k.publicKey, sigs[1].message, new Uint8Array(63))).toBe(false)
     } finally { await pool.stop() }
   })
 })

@@ -66,8 +66,9 @@ describe('authority at the gossip door', () => {
     expect(b.ingest.stats().accepted).toBe(before.b.accepted)
     expect(b.ingest.stats().rejections.UNAUTHORIZED_KEY).toBeUndefined()
     expect(c.ingest.stats().rejections.UNAUTHORIZED_KEY).toBeUndefined()
-    // (forwarded, they would have reached C's validator: ignored or rejected there)
-    expect(c.gossip.stats()).toMatchObject({ ignored: before.cGossip.ignored, rejected: before.cGossip.rejected })
+    // (forwarded, they would have reached C's validator: ignored by authority or rejected there;
+    // A's own re-sent binding and head, which C holds, are ignored as held or stale)
+    expect(c.gossip.stats()).toMatchObject({ rejected: before.cGossip.rejected, ignoredBy: { authority: before.cGossip.ignoredBy.authority } })
     expect(await boundPeers(b, a.org)).toEqual([a.peerId.toString()])
     expect(await boundPeers(c, a.org)).toEqual([a.peerId.toString()])
     expect(r.syncAsked()).toBe(0)
@@ -117,11 +118,11 @@ describe('authority at the gossip door', () => {
     // B learns the rotation from A's node and then takes the binding
     const rot2 = await makeRotation({ org: a.org, oldSecret: k1.secretKey, newSecret: k2.secretKey, nextKeyDigest: keyDigest(k3.publicKey), reason: 'scheduled' }, a.store)
     expect((await a.ingest.ingest(rot2, { source: 'test' })).status).toBe('accepted')
-    const ignored = b.gossip.stats().ignored
+    const ignored = b.gossip.stats().ignoredBy.authority
     await publish(binding(a.org, [a.peerId.toString()], k2.secretKey, publicKeyToDid(k2.publicKey), Date.now()))
     await until(async () => (await keyHistory(b.store, a.org)).length === 3, 10_000, 'B learned the second rotation')
     await until(async () => (await boundPeers(b, a.org)) !== undefined && (await b.store.binding(a.org))?.rec.key === publicKeyToDid(k2.publicKey), 10_000, 'binding by the new key stored')
-    expect(b.gossip.stats().ignored).toBe(ignored + 1)
+    expect(b.gossip.stats().ignoredBy.authority).toBe(ignored + 1)
     expect(b.violations.stats().byCode).toEqual({ UNAUTHORIZED_KEY: 2 })
     expect(r.syncAsked()).toBe(0)
   })
@@ -132,10 +133,10 @@ describe('authority at the gossip door', () => {
     const r = await rogue(b, topic, [c])
     cleanups.push(async () => { await r.net.stop() })
     const head = (await a.store.head(a.org))!
-    const before = { ignored: b.gossip.stats().ignored, syncs: b.replicator.counts.syncs, cGossip: c.gossip.stats() }
+    const before = { ignored: b.gossip.stats().ignoredBy.authority, syncs: b.replicator.counts.syncs, cGossip: c.gossip.stats() }
     const far = encodeAnnouncement({ org: a.org, seq: head.seq + 1 + 64, cid: head.cid, createdAt: Date.now() }, await a.orgSecret())
     await r.net.services.pubsub.publish(topic, dagCbor.encode({ announce: far }))
-    await until(() => b.gossip.stats().ignored === before.ignored + 1, 10_000, 'ignored at B')
+    await until(() => b.gossip.stats().ignoredBy.authority === before.ignored + 1, 10_000, 'ignored at B')
     await until(() => b.replicator.counts.syncs > before.syncs, 10_000, 'B syncs')
     await b.replicator.idle()
     expect(r.syncAsked()).toBe(0) // from A's node, not from the sender
@@ -145,8 +146,8 @@ describe('authority at the gossip door', () => {
     const fake = (n: number) => encodeSigned<NodeBindingRecord>({ type: 'oos/node-binding', org: a.org, createdAt: Date.now() - n, peers: [a.peerId.toString()] }, [generateKeyPair().secretKey]).cid
     await r.net.services.pubsub.publish(topic, dagCbor.encode({ equivocation: dagCbor.encode({ org: a.org, seq: 1, cids: [fake(1), fake(2)] }) }))
     await until(() => b.violations.stats().byCode.BAD_GOSSIP === 1, 15_000, 'false hint charged')
-    expect(b.gossip.stats().ignored).toBe(before.ignored + 2)
-    expect(c.gossip.stats()).toMatchObject({ ignored: before.cGossip.ignored, rejected: before.cGossip.rejected })
+    expect(b.gossip.stats().ignoredBy.authority).toBe(before.ignored + 2)
+    expect(c.gossip.stats()).toMatchObject({ rejected: before.cGossip.rejected, ignoredBy: { authority: before.cGossip.ignoredBy.authority } })
     expect(c.ingest.stats().equivocation).toBe(0)
   })
 

@@ -2,7 +2,7 @@
  * The commands by name, in the order `oos --help` lists them. A command's module is loaded
  * only when that command runs (or help lists them all): `oos --version` loads none, and a
  * command loads what it uses, not every other command's dependencies (issue 15, start fast).
- * tests/cli/lazy.test.ts checks that each loader gives the command of its name.
+ * tests/cli/lean.test.ts checks that each loader gives the command of its name.
  */
 import type { Command } from '../command.ts'
 
@@ -26,6 +26,7 @@ export const COMMANDS: ReadonlyArray<readonly [string, CommandLoader]> = [
   ['status', async () => (await import('./net.ts')).status],
   ['follow', async () => (await import('./net.ts')).follow],
   ['unfollow', async () => (await import('./net.ts')).unfollow],
+  ['orgs', async () => (await import('./read.ts')).orgs],
   ['audit', async () => (await import('./audit.ts')).audit],
   ['endorse', async () => (await import('./trust.ts')).endorse],
   ['retract', async () => (await import('./trust.ts')).retract],

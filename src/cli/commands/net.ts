@@ -1,8 +1,8 @@
 import { ApiClient } from '../../api/client.ts'
 import { loadHome } from '../../app/home.ts'
-import { recordFollow, recordUnfollow } from '../../app/settings.ts'
 import { NotFoundError } from '../../errors.ts'
-import { type Command, type Context } from '../command.ts'
+import { str, type Command, type Context } from '../command.ts'
+import { withBackend } from '../backend.ts'
 import { clean } from '../render.ts'
 import { multiaddrOption } from '../values.ts'
 import { NodeNotRunningError } from '../errors.ts'
@@ -36,26 +36,26 @@ export const status: Command = {
 export const follow: Command = {
   name: 'follow',
   summary: 'follow an organization: subscribe to its updates and fetch its whole chain',
-  usage: 'follow ORG [--via MULTIADDR...]',
-  help: 'ORG is a did:key. Without --via the node finds peers that serve the org through the DHT. With no node running, the follow is recorded and takes effect when the node starts. A follow that reaches no one is retried with backoff (status shows it as not yet synced); when no --via address answered, the command exits 1 with UNREACHABLE (the follow stays recorded); when nothing could be synced yet (NO_PEERS, NO_VERSIONS), it exits 1 with that reason and the node keeps trying.',
-  options: { via: { type: 'string', multiple: true } },
+  usage: 'follow ORG [--alias NAME] [--via MULTIADDR...]',
+  help: 'ORG is a did:key, or a did prefix, a pseudonym or an alias of an org held here. --alias NAME gives it a local name (kept in follows.json, never published) that works as ORG in every command from then on; an alias wins over a pseudonym, so an impostor copying the name cannot take it. Our own org cannot be followed (FOLLOW_SELF). Without --via the node finds peers that serve the org through the DHT. With no node running, the follow is recorded and takes effect when the node starts. A follow that reaches no one is retried with backoff (status shows it as not yet synced); when no --via address answered, the command exits 1 with UNREACHABLE (the follow stays recorded); when nothing could be synced yet (NO_PEERS, NO_VERSIONS), it exits 1 with that reason and the node keeps trying.',
+  options: { via: { type: 'string', multiple: true }, alias: { type: 'string' } },
   args: [1, 1],
   async run (ctx) {
-    const org = ctx.positionals[0]
     const via = multiaddrOption(ctx, 'via', 'optional')
-    const api = await running(ctx)
-    if (api !== undefined) {
-      const r = await api.follow({ org, ...(via.length > 0 ? { via } : {}) }, { signal: ctx.signal })
-      if (r.synced === false) {
-        // never a silent success: the follow is recorded, but nothing could be synced yet
-        ctx.io.result(r, () => `following ${r.org}: not yet synced (${r.seq} version(s) held): ${clean(r.error?.message ?? '')} [${r.error?.code ?? ''}]; the node keeps trying`)
-        return 1
-      }
-      ctx.io.result(r, () => `following ${r.org}: ${r.seq} version(s) held`)
+    const alias = str(ctx, 'alias')
+    const named = alias !== undefined ? ` (alias ${clean(alias)})` : ''
+    // through the running node, else recorded in follows.json (app/follow.ts): resolved and checked the same way
+    const r = await withBackend(ctx, async (h) => await h.follow({ org: ctx.positionals[0], ...(via.length > 0 ? { via } : {}), ...(alias !== undefined ? { alias } : {}) }, { signal: ctx.signal }))
+    if (r.pending === true) {
+      ctx.io.result({ org: r.org, seq: r.seq, pending: true, ...(alias !== undefined ? { alias } : {}) }, () => `following ${r.org}${named}: no node is running; it syncs when the node starts`)
       return
     }
-    const f = await recordFollow(ctx.home, org, via)
-    ctx.io.result({ org: f.org, seq: 0, pending: true }, () => `following ${f.org}: no node is running; it syncs when the node starts`)
+    if (r.synced === false) {
+      // never a silent success: the follow is recorded, but nothing could be synced yet
+      ctx.io.result(r, () => `following ${r.org}${named}: not yet synced (${r.seq} version(s) held): ${clean(r.error?.message ?? '')} [${r.error?.code ?? ''}]; the node keeps trying`)
+      return 1
+    }
+    ctx.io.result(r, () => `following ${r.org}${named}: ${r.seq} version(s) held`)
   }
 }
 
@@ -63,14 +63,13 @@ export const unfollow: Command = {
   name: 'unfollow',
   summary: 'stop following an organization (what is stored stays)',
   usage: 'unfollow ORG',
+  help: 'ORG is a did, a did prefix, a pseudonym or an alias (the alias goes with the follow). Exit 1 when ORG names no org known here (NOT_FOUND) or several (AMBIGUOUS_ORG); exit 0 with "was not followed" when it names one we do not follow.',
   args: [1, 1],
   async run (ctx) {
-    const org = ctx.positionals[0]
-    const api = await running(ctx)
-    const removed = api !== undefined
-      ? (await api.unfollow({ org }, { signal: ctx.signal })).removed
-      : await recordUnfollow(ctx.home, org)
-    ctx.io.result({ org, removed }, () => removed ? `no longer following ${org}` : `${org} was not followed`)
+    const ref = ctx.positionals[0]
+    const { org, removed } = await withBackend(ctx, async (h) => await h.unfollow({ org: ref }, { signal: ctx.signal }))
+    const named = ref === org ? org : `${clean(ref)} (${org})`
+    ctx.io.result({ org, removed }, () => removed ? `no longer following ${named}` : `${named} was not followed`)
   }
 }
 

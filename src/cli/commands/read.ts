@@ -3,7 +3,8 @@ import { toOosJson, writeOosMarkdown } from '../../oos/index.ts'
 import { CONFIDENCE, EVIDENCE, type Confidence, type Evidence } from '../../oos/types.ts'
 import { str, type Command } from '../command.ts'
 import { UsageError } from '../errors.ts'
-import { clean, renderDiff, renderVersion } from '../render.ts'
+import { NotFoundError } from '../../errors.ts'
+import { clean, orgLabel, renderDiff, renderVersion } from '../render.ts'
 import { hydrate, withBackend } from '../backend.ts'
 import { presentationOf } from '../../app/presentation.ts'
 import { seqValue as seqArg } from '../values.ts'
@@ -12,10 +13,10 @@ import { jsonText } from '../io.ts'
 export const show: Command = {
   name: 'show',
   summary: 'show one version: agents and their authority, escalation, claims with their CIDs',
-  usage: 'show ORG|CID [--seq N] [--format text|oos.md|oos.json|json]',
-  help: 'ORG is a did:key, a unique prefix of one, or an org pseudonym. --format oos.md and --format oos.json write the document back in its Markdown or JSON form (keys in the canonical order, BODY.md §4, §5.4; a .oos.md published from this home keeps the list styles it was written with); --json (or --format json) gives the decoded record.',
+  usage: 'show [ORG|CID] [--seq N] [--format text|oos.md|oos.json|json]',
+  help: 'ORG (default: our own org) is a did, a did prefix, a pseudonym or a local alias (oos orgs lists them). The org\'s trust state is shown, and its did when another org known here has the same pseudonym. --format oos.md and --format oos.json write the document back in its Markdown or JSON form (keys in the canonical order, BODY.md §4, §5.4; a .oos.md published from this home keeps the list styles it was written with); --json (or --format json) gives the decoded record.',
   options: { seq: { type: 'string' }, format: { type: 'string' } },
-  args: [1, 1],
+  args: [0, 1],
   async run (ctx) {
     const format = str(ctx, 'format') ?? (ctx.io.json ? 'json' : 'text')
     if (!['text', 'oos.md', 'oos.json', 'json'].includes(format)) throw new UsageError('--format must be text, oos.md, oos.json or json')
@@ -23,21 +24,22 @@ export const show: Command = {
     if (format === 'oos.md') ctx.io.document(writeOosMarkdown(hydrate(shown).body, { presentation: await presentationOf(ctx.home, shown.cid) }))
     else if (format === 'oos.json') ctx.io.document(toOosJson(hydrate(shown).body))
     else if (format === 'json') ctx.io.out(jsonText(shown))
-    else ctx.io.out(renderVersion(hydrate(shown), shown.cid))
+    else ctx.io.out(renderVersion(hydrate(shown), shown.cid, shown.label))
   }
 }
 
 export const log: Command = {
   name: 'log',
   summary: 'the version chain of an organization, newest first',
-  usage: 'log ORG [--limit N]',
+  usage: 'log [ORG] [--limit N]',
+  help: 'ORG: default our own org.',
   options: { limit: { type: 'string' } },
-  args: [1, 1],
+  args: [0, 1],
   async run (ctx) {
     const org = ctx.positionals[0]
     const entries = await withBackend(ctx, async (h) => await h.log({ org, limit: seqArg(str(ctx, 'limit'), '--limit') }, { signal: ctx.signal }))
     ctx.io.result(entries, () => entries.length === 0
-      ? `no versions of ${org} here`
+      ? `no versions of ${org ?? 'our org'} here`
       : [`${clean(entries[0].name)}`, ...entries.map(e => `  ${String(e.seq).padStart(4)}  ${e.cid}  ${e.createdAt}  ${e.claims} claims`)].join('\n'))
   }
 }
@@ -45,13 +47,21 @@ export const log: Command = {
 export const diff: Command = {
   name: 'diff',
   summary: 'what changed between two versions: claims added, reworded, removed; confidence, evidence and authority changes',
-  usage: 'diff ORG A B',
-  args: [3, 3],
+  usage: 'diff [ORG] [A B]',
+  help: 'ORG: default our own org; A and B: version numbers, default the previous and the latest version.',
+  args: [0, 3],
   async run (ctx) {
-    const [ref, a, b] = ctx.positionals
-    const sa = seqArg(a, 'A') as number
-    const sb = seqArg(b, 'B') as number
+    const p = ctx.positionals
+    // `diff A B` (two numbers) is our own org's
+    const [ref, a, b] = p.length === 3 ? p : p.length === 2 ? [undefined, ...p] : [p[0], undefined, undefined]
+    if (p.length === 2 && !p.every(x => /^[0-9]+$/.test(x))) throw new UsageError('usage: oos diff [ORG] [A B] (A and B are version numbers)')
     {
+      const [sa, sb] = await withBackend(ctx, async (h) => {
+        if (a !== undefined) return [seqArg(a, 'A') as number, seqArg(b, 'B') as number]
+        const last = await h.log({ ...(ref !== undefined ? { org: ref } : {}), limit: 2 }, { signal: ctx.signal })
+        if (last.length < 2) throw new NotFoundError(`${ref ?? 'our org'} has ${last.length} version(s) here: nothing to diff`)
+        return [last[1].seq, last[0].seq]
+      })
       const [sva, svb] = await withBackend(ctx, async (h) => await Promise.all([h.show({ ref, seq: sa }), h.show({ ref, seq: sb })]))
       const va = { cid: sva.cid, rec: hydrate(sva) }
       const vb = { cid: svb.cid, rec: hydrate(svb) }
@@ -75,17 +85,33 @@ export const diff: Command = {
 export const claims: Command = {
   name: 'claims',
   summary: 'list claims (latest version of each org) with their CIDs, confidence and evidence',
-  usage: 'claims [ORG] [--search TEXT] [--section S] [--confidence C] [--evidence E]',
-  options: { search: { type: 'string' }, section: { type: 'string' }, confidence: { type: 'string' }, evidence: { type: 'string' } },
+  usage: 'claims [ORG] [--search TEXT] [--section S] [--confidence C] [--evidence E] [--trusted]',
+  help: 'Each org is marked with our trust in it (us, trusted, untrusted, neutral), and shown with a short did when another org known here has the same pseudonym. --trusted keeps the claims of the orgs we trust (followed, set trusted, ours).',
+  options: { search: { type: 'string' }, section: { type: 'string' }, confidence: { type: 'string' }, evidence: { type: 'string' }, trusted: { type: 'boolean' } },
   args: [0, 1],
   async run (ctx) {
     const confidence = str(ctx, 'confidence')?.toUpperCase()
     const evidence = str(ctx, 'evidence')?.toUpperCase()
     if (confidence !== undefined && !(CONFIDENCE as readonly string[]).includes(confidence)) throw new UsageError(`--confidence must be one of ${CONFIDENCE.join(', ')}`)
     if (evidence !== undefined && !(EVIDENCE as readonly string[]).includes(evidence)) throw new UsageError(`--evidence must be one of ${EVIDENCE.join(', ')}`)
-    const rows = await withBackend(ctx, async (h) => await h.claims({ org: ctx.positionals[0], search: str(ctx, 'search'), section: str(ctx, 'section'), confidence: confidence as Confidence | undefined, evidence: evidence as Evidence | undefined }, { signal: ctx.signal }))
+    const rows = await withBackend(ctx, async (h) => await h.claims({ org: ctx.positionals[0], search: str(ctx, 'search'), section: str(ctx, 'section'), confidence: confidence as Confidence | undefined, evidence: evidence as Evidence | undefined, ...(ctx.values.trusted === true ? { trusted: true } : {}) }, { signal: ctx.signal }))
     ctx.io.result(rows.map(({ claim: _claim, ...r }) => r), () => rows.length === 0
       ? 'no claims match'
-      : rows.map(r => `${r.cid}\n  ${clean(r.name)} ${r.claim_id} v${r.seq}  ${r.confidence} / ${r.evidence}  [${clean(r.section)}]\n  ${clean(r.rule)}`).join('\n'))
+      : rows.map(r => `${r.cid}\n  ${orgLabel(r.name, r.org, r.label)} ${r.claim_id} v${r.seq}  ${r.confidence} / ${r.evidence}  [${clean(r.section)}]\n  ${clean(r.rule)}`).join('\n'))
+  }
+}
+
+export const orgs: Command = {
+  name: 'orgs',
+  summary: 'the organizations known here: alias, did, pseudonym, followed, trusted, head',
+  usage: 'orgs [--json]',
+  help: 'Every ORG argument resolves the same way (protocol/SPEC.md §9.2): absent, our own org; a did; a local alias (the home\'s name for ours, a follow\'s --alias); else a pseudonym or a did prefix of an org known here, which must name exactly one (AMBIGUOUS_ORG lists the candidates).',
+  async run (ctx) {
+    const rows = await withBackend(ctx, async (h) => await h.orgs({ signal: ctx.signal }))
+    ctx.io.result(rows, () => rows.map(r => [
+      `${orgLabel(r.pseudonym ?? '(no version held)', r.org, r)}${r.alias !== undefined ? `  alias ${clean(r.alias)}` : ''}`,
+      `  ${r.org}`,
+      `  ${[r.self ? 'us' : r.followed ? 'followed' : 'not followed', r.trusted ? 'trusted' : 'not trusted', r.head === null ? 'no version held' : `head ${r.head.seq} ${r.head.cid}`].join(', ')}`
+    ].join('\n')).join('\n'))
   }
 }

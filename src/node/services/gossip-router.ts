@@ -1,7 +1,8 @@
 /**
  * The gossip router (protocol/NETWORK.md §2): it owns the node's gossip (net/gossip.ts, one
- * topic per org kept) and acts on what the topic validator let through. A record goes to the
- * ingest door; an announcement of a followed org newer than our head starts a sync from its
+ * topic per org kept) and acts on what the topic validator let through. A record, verified by
+ * the validator on the door's workers, goes to the ingest door (`ingestVerified`: not verified
+ * again); an announcement of a followed org newer than our head starts a sync from its
  * sender; the hints (an announcement too far ahead, a key not known yet, an equivocation
  * hint) go to the hints service (hints.ts), never taken on the sender's word.
  */
@@ -25,8 +26,8 @@ export interface GossipRouterInit {
 
 export interface GossipRouterComponents extends ServiceComponents {
   libp2p: OosLibp2p
-  store: Pick<Store, 'head'>
-  ingest: Pick<Ingest, 'ingest' | 'keys'>
+  store: Pick<Store, 'head' | 'has'>
+  ingest: Pick<Ingest, 'verify' | 'verifySignature' | 'ingestVerified' | 'keys'>
   hints: Pick<Hints, 'unknownKey' | 'ahead' | 'equivocation'>
   replicator: Pick<Replicator, 'update'>
   violations: Pick<Violations, 'report'>
@@ -53,7 +54,11 @@ export class GossipRouter {
     this.gossip = new Gossip({ libp2p: components.libp2p }, {
       onItem: (item, from) => { this.routed.increment(); background(this.log, this.onGossip(item, from), 'onGossip') },
       onViolation: (peer, code) => { this.violations.report(peer, code) },
-      knowledge: async (org) => ({ epochs: await this.ingest.keys(org), kept: this.orgs().includes(org), head: (await this.store.head(org))?.seq ?? 0 })
+      knowledge: async (org) => ({ epochs: await this.ingest.keys(org), kept: this.orgs().includes(org), head: (await this.store.head(org))?.seq ?? 0 }),
+      // verified once, by the door's workers; the result goes to ingestVerified (onGossip)
+      verify: async (bytes) => await this.ingest.verify(bytes),
+      verifySignature: async (key, message, sig) => await this.ingest.verifySignature(key, message, sig),
+      has: async (cid) => await this.store.has(cid)
     })
     statsCounters(components.metrics, 'oosnet_gossip', ['received', 'accepted', 'rejected', 'ignored', 'published'], () => this.gossip.stats(), 'gossip messages')
   }
@@ -94,7 +99,7 @@ export class GossipRouter {
       if (a.seq > mine) await this.replicator.update(a.org, [from])
       return
     }
-    await this.ingest.ingest(item.bytes, { source: 'gossip', from: from.toString() }).catch((err: Error & { code?: string }) => {
+    await this.ingest.ingestVerified(item.verified, { source: 'gossip', from: from.toString() }).catch((err: Error & { code?: string }) => {
       this.log('gossiped record from %p not ingested: %s', from, err.code ?? err.message)
     })
   }
