@@ -1,7 +1,9 @@
 #!/usr/bin/env -S node --max-semi-space-size=32 --single-threaded-gc
 // The `oos` command. oosnet needs Node >= 22.18 (libp2p 3; TypeScript type stripping).
 // On an older Node (e.g. a machine's Node 20), re-run under the Node 24 that the
-// `node` devDependency installed into node_modules, so a fresh checkout works as is.
+// `node` devDependency installed into node_modules, so a fresh checkout works as is, and so
+// does `oos` on the PATH after `npm install -g .` (or `npm link`) there: npm links the checkout,
+// and Node resolves the link, so `here` below is the checkout's bin/ (README, "Install").
 // V8 flags (the same in V8_FLAGS below, the `npm run …` scripts and the Dockerfile):
 // --max-semi-space-size=32 (MB; V8's default here is 64): ingest allocates many short-lived
 // objects per record, and a young generation that fits the CPU caches costs the main thread
@@ -36,7 +38,9 @@ if (major < 22 || (major === 22 && minor < 18)) {
   const here = dirname(fileURLToPath(import.meta.url))
   const local = join(here, '..', 'node_modules', 'node', 'bin', 'node')
   if (!existsSync(local)) {
-    process.stderr.write(`oos: Node ${process.versions.node} is too old (need >= 22.18); run 'npm install' first\n`)
+    // e.g. installed from a tarball or the registry (`npm install -g oosnet`), where the `node`
+    // devDependency is not installed: say what to do, in one line
+    process.stderr.write(`oos: Node ${process.versions.node} is too old (oosnet needs Node >= 22.18): install Node 22.18 or later (e.g. nvm install 24), or run 'npm install' in the oosnet checkout (its 'node' devDependency brings Node 24) and 'npm install -g .' there\n`)
     process.exit(2)
   }
   const child = spawn(local, [...V8_FLAGS, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {

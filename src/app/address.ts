@@ -56,3 +56,17 @@ export function isLoopbackHost (host: string): boolean {
   }
   return false
 }
+
+/**
+ * The API's address, `HOST:PORT` with a loopback host (the API has no other protection than
+ * its token): parsed, or what is wrong with it (a phrase that follows the option's name).
+ */
+export function checkApiAddress (s: string): { host: string, port: number } | string {
+  const m = /^(\[[^\]]+\]|[^:[\]]+):([0-9]{1,5})$/.exec(s)
+  if (m === null) return `must be HOST:PORT (127.0.0.1:4711, [::1]:4711, localhost:0), not ${quote(s)}`
+  const host = m[1].replace(/^\[|\]$/g, '')
+  if (!isLoopbackHost(host)) return `must be a loopback address (127.0.0.0/8, ::1, localhost), not ${quote(host)}`
+  const port = Number(m[2])
+  if (port > 65535) return `must have a port from 0 to 65535, not ${quote(m[2])}`
+  return { host, port }
+}

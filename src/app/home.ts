@@ -4,3 +4,4 @@
  */
 export { homePaths, initHome, loadHome, resolveHome, unlockNodeKey, unlockOrgKey } from '../node/home.ts'
 export type { HomeConfig, InitOptions } from '../node/home.ts'
+export { nodeSettings, type NodeSettings } from './nodeconfig.ts'

@@ -34,7 +34,13 @@ export function nodeApp (node: RunningNode, init: NodeAppInit = {}): App {
   const names = orgNames(node.store, { self: node.config.org, selfName: node.config.name, home: init.home })
   return {
     ...localApp(node.store, node.ingest, node.config, signer, init.home, init.from),
-    status: async () => toJson(await node.status()) as ApiStatus,
+    status: async () => {
+      const s = await node.status()
+      // each followed org by name (its alias, else its pseudonym), as `oos status` shows it
+      const rows = new Map((await names.directory()).map(r => [r.org, r.alias ?? r.pseudonym]))
+      const following = s.following.map(f => ({ ...f, ...(rows.get(f.org) !== undefined ? { name: rows.get(f.org) } : {}) }))
+      return toJson({ ...s, following }) as ApiStatus
+    },
     follow: async (input, o) => {
       const { org, alias } = await followTarget(names, input)
       return await node.follow(org, { via: input.via, alias, signal: o?.signal })

@@ -4,6 +4,7 @@
  * app over a running node.
  */
 export { OosNode, type OosNodeInit } from '../node/node.ts'
+export type { OosNodeEvents } from '../node/events.ts'
 export { createNode, type NodeConfig } from '../node/create.ts'
 export { ephemeralNode, type EphemeralNode } from '../node/ephemeral.ts'
 export { nodeApp, type NodeAppInit } from './node.ts'

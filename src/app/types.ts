@@ -51,7 +51,8 @@ export interface ApiStats {
  * What `GET /v1/status` answers: the node's own status (node.ts `NodeStatus`) as JSON, its
  * counters optional (a node may leave some out), and `api` added by the server.
  */
-export type ApiStatus = Pick<NodeStatus, 'org' | 'name' | 'peerId' | 'multiaddrs' | 'peers' | 'following' | 'head'>
+export type ApiStatus = Pick<NodeStatus, 'org' | 'name' | 'peerId' | 'multiaddrs' | 'peers' | 'head'>
+  & { following: Array<NodeStatus['following'][number] & { /** its alias, else its pseudonym */ name?: string }> }
   & Partial<Jsonified<Pick<NodeStatus, 'ingest' | 'gossip' | 'reqresp' | 'sync' | 'violations' | 'connections' | 'memory' | 'workers'>>>
   & { api?: ApiStats }
 

@@ -8,6 +8,7 @@
  * `\u{…}`; JSON has them as `\uXXXX` escapes (the same value); a document (`--format oos.md`,
  * `new`) is written byte for byte unless stdout is a terminal, where it is escaped too.
  */
+import { readFile } from 'node:fs/promises'
 import { escapeJsonText, escapeUnsafe } from '../oos/text.ts'
 import { toJson } from '../records/json.ts'
 import { NoPassphraseError } from './errors.ts'
@@ -80,7 +81,15 @@ export function terminalIo (json: boolean, streams: OutStreams | ProcessIo = pro
 async function readPassphrase (proc: ProcessIo, prompt: string, options: { confirm?: boolean } = {}): Promise<string> {
   const env = proc.env.OOS_PASSPHRASE
   if (env !== undefined && env !== '') return env
-  if (proc.stdin.isTTY !== true) throw new NoPassphraseError('no passphrase: set OOS_PASSPHRASE or run on a terminal')
+  // a file holding it (a Docker or systemd secret: /run/secrets/…), its last newline not part of it
+  const file = proc.env.OOS_PASSPHRASE_FILE
+  if (file !== undefined && file !== '') {
+    const text = await readFile(file, 'utf8').catch((err: Error) => { throw new NoPassphraseError(`OOS_PASSPHRASE_FILE ${file}: ${(err as NodeJS.ErrnoException).code ?? err.message}`) })
+    const pass = text.replace(/\r?\n$/, '')
+    if (pass === '') throw new NoPassphraseError(`OOS_PASSPHRASE_FILE ${file} is empty`)
+    return pass
+  }
+  if (proc.stdin.isTTY !== true) throw new NoPassphraseError('no passphrase: set OOS_PASSPHRASE or OOS_PASSPHRASE_FILE, or run on a terminal')
   const first = await hidden(proc, prompt)
   if (options.confirm === true) {
     const again = await hidden(proc, 'Repeat passphrase: ')

@@ -4,7 +4,7 @@
  * half-way through (README, "CLI reference"). Every option of every command goes through
  * one of these, or through a check of its own set of words (`--format`, `--template`, …).
  */
-import { checkAddress, isLoopbackHost, quote, type PeerPart } from '../app/address.ts'
+import { checkAddress, checkApiAddress, quote, type PeerPart } from '../app/address.ts'
 import { LIMITS } from '../records/constants.ts'
 import { str, type Context } from './command.ts'
 import { InvalidArgumentError, NotFoundError } from '../errors.ts'
@@ -53,12 +53,9 @@ export function multiaddrOption (ctx: Context, name: string, peer: PeerPart): st
 
 /** `--api HOST:PORT`, loopback only (the API has no other protection than its token). */
 export function apiOption (ctx: Context, name = 'api'): { host: string, port: number } {
-  const s = str(ctx, name) ?? '127.0.0.1:0'
-  const m = /^(\[[^\]]+\]|[^:[\]]+):([0-9]{1,5})$/.exec(s)
-  if (m === null) throw new UsageError(`--${name} must be HOST:PORT (127.0.0.1:4711, [::1]:4711, localhost:0), not ${quote(s)}`)
-  const host = m[1].replace(/^\[|\]$/g, '')
-  if (!isLoopbackHost(host)) throw new UsageError(`--${name} must be a loopback address (127.0.0.0/8, ::1, localhost), not ${quote(host)}`)
-  return { host, port: parseInteger(m[2], { min: 0, max: 65535 }, `the port of --${name}`) }
+  const r = checkApiAddress(str(ctx, name) ?? '127.0.0.1:0')
+  if (typeof r === 'string') throw new UsageError(`--${name} ${r}`)
+  return r
 }
 
 // C0 and C1 controls, DEL, and the bidi embeddings, overrides and isolates

@@ -129,6 +129,8 @@ export interface NetInit {
   privateKey: PrivateKey
   /** multiaddrs to listen on (default /ip4/0.0.0.0/tcp/4710) */
   listen?: string[]
+  /** the multiaddrs peers are told to dial instead of the listen addresses (a node behind NAT or in a container); default: the listen addresses */
+  announce?: string[]
   /** multiaddrs (with /p2p/<id>) to connect to at start */
   bootstrap?: string[]
   /** LAN discovery (default false) */
@@ -158,7 +160,7 @@ export async function createNet (init: NetInit): Promise<OosLibp2p> {
     privateKey: init.privateKey,
     start: init.start,
     metrics: init.metrics,
-    addresses: { listen: init.listen ?? DEFAULT_LISTEN },
+    addresses: { listen: init.listen ?? DEFAULT_LISTEN, ...(init.announce !== undefined && init.announce.length > 0 ? { announce: init.announce } : {}) },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ maxInboundStreams: 256 })],
@@ -169,7 +171,14 @@ export async function createNet (init: NetInit): Promise<OosLibp2p> {
       maxIncomingPendingConnections: policy.init.maxPending,
       // the per-address rate is the policy's (with its exemptions); this is only a backstop,
       // high because many peers on one host (a federation on one machine, tests) share 127.0.0.1
-      inboundConnectionThreshold: 100
+      inboundConnectionThreshold: 100,
+      // dials are paced: 16 handshakes at once (libp2p's default is 100), so a node started
+      // with many peers to dial (bootstrap, a federation's list) does not open them all at
+      // once — 100 nodes doing so on one host timed their Noise handshakes out. A queued dial's
+      // timer runs from when it is queued (libp2p's dial queue), so the whole dial may take
+      // 30 s (default 10 s); each address attempt keeps libp2p's 6 s (`addressDialTimeout`)
+      maxParallelDials: 16,
+      dialTimeout: 30_000
     },
     services: {
       identify: identify(),

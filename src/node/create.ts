@@ -61,7 +61,7 @@ export async function createNode (init: NodeConfig): Promise<OosNode> {
   // peers dialled through a follow's `via` and the orgs' bound peers (reach.ts fills it)
   const privileged = new Set<string>()
   const policy = new ConnectionPolicy(init.connectionPolicy, { blocked, privileged: p => privileged.has(p.toString()) })
-  const libp2p: OosLibp2p = await createNet({ privateKey: nodeKey, listen: init.listen, bootstrap: init.bootstrap, mdns: init.mdns, policy, keysOf, metrics: init.metrics, start: false })
+  const libp2p: OosLibp2p = await createNet({ privateKey: nodeKey, listen: init.listen, announce: init.announce, bootstrap: init.bootstrap, mdns: init.mdns, policy, keysOf, metrics: init.metrics, start: false })
   const orgs = (): string[] => [org, ...follows.list().map(f => f.org)]
   const report = (peer: Parameters<Violations['report']>[0], code: string): void => { violations.report(peer, code) }
   const base = { logger, metrics: libp2p.metrics }
@@ -76,7 +76,7 @@ export async function createNode (init: NodeConfig): Promise<OosNode> {
   const hintsService = hints({ keysOf, report })({ ...base, libp2p, store, replicator: repl, api: reqresp })
   const router = gossipRouter({ org, orgs })({ ...base, libp2p, store, ingest, hints: hintsService, replicator: repl, violations })
   const announcerService = announcer({ org, orgKey, signingKey, binding: async () => await currentBinding(store, org) })({ ...base, libp2p, store, ingest, gossip: router.gossip })
-  const advertiserService = advertiser({ org, orgs })({ ...base, libp2p, store, announcer: announcerService })
+  const advertiserService = advertiser({ ...init.advertise, org, orgs })({ ...base, libp2p, store, announcer: announcerService })
   const reacher = followReacher(init.followRetry)({
     ...base,
     libp2p,

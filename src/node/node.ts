@@ -29,6 +29,7 @@ import { TypedEventEmitter } from 'main-event'
 import { relayEvents, type OosNodeEvents } from './events.ts'
 import { startAll, stopAll } from './services/service.ts'
 import type { NodeServices } from './services/index.ts'
+import type { ADVERTISER_DEFAULTS } from './services/advertiser.ts'
 
 export interface OosNodeInit {
   home: string
@@ -37,6 +38,8 @@ export interface OosNodeInit {
   orgKey?: Uint8Array
   nodeKey: PrivateKey
   listen?: string[]
+  /** what peers are told to dial instead of `listen` (libp2p `addresses.announce`) */
+  announce?: string[]
   bootstrap?: string[]
   mdns?: boolean
   /** anti-entropy period in ms (default 30 s) */
@@ -51,6 +54,8 @@ export interface OosNodeInit {
   followRetry?: FollowRetryInit
   /** request/response limits, timeouts and serving budgets (defaults: NETWORK-reqresp.md §6) */
   reqresp?: Omit<ReqRespInit, 'onViolation'>
+  /** DHT provide rounds and the head put's window (defaults: services/advertiser.ts ADVERTISER_DEFAULTS) */
+  advertise?: Partial<typeof ADVERTISER_DEFAULTS>
 }
 
 /** What createNode built, handed to the facade. */
@@ -185,6 +190,7 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
       throw new UnreachableError(`no peer of ${org} reached: ${r.errors[0] ?? 'no peer found'}; the follow is recorded and retried in the background${next}`)
     }
     const seq = (await this.store.head(org))?.seq ?? 0
+    if (seq > 0) this.services.advertiser.provideSoon(org) // we hold it: say so in the DHT (batched)
     // a sync that every peer refused or cut is not "0 versions, done": say so (the node keeps trying)
     if (r.synced || r.completed) return { org, seq }
     const error = r.error ?? (r.peers.length > 0 ? { code: 'NO_VERSIONS', message: `the peers reached hold no version of ${org}` } : { code: 'NO_PEERS', message: `no peer to sync ${org} from` })

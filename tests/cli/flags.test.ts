@@ -26,7 +26,8 @@ describe('the V8 flags a node runs with', () => {
 
   it('are set by the Dockerfile for the node it starts', () => {
     const docker = readFileSync(join(ROOT, 'Dockerfile'), 'utf8')
-    const start = /exec node ([^"]*?)bin\/oos\.js start/.exec(docker)?.[1] ?? ''
+    // the exec-form ENTRYPOINT: ["node", <flags…>, "bin/oos.js"]
+    const start = (JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(docker)?.[1] ?? '[]') as string[]).join(' ')
     const options = /NODE_OPTIONS=(\S+)/.exec(docker)?.[1] ?? ''
     for (const flag of reexec) expect(`${options} ${start}`).toContain(flag)
   })

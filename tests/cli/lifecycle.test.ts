@@ -6,6 +6,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { readFile, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
 import { processAlive, readApiFile } from '../../src/api/client.ts'
@@ -107,6 +108,13 @@ describe('oos processes: values, failed starts, stop, signals', () => {
     const listen = await oos(['start', '--home', home, '--listen', `/ip4/127.0.0.1/tcp/${busyPort}`], { timeoutMs: 40_000 })
     expect(listen.code, listen.stderr).toBe(1)
     expect(listen.stderr).toMatch(new RegExp(`^oos: cannot listen on /ip4/127\\.0\\.0\\.1/tcp/${busyPort}: the port is in use by another process \\[ADDRESS_IN_USE\\]\\n$`))
+    // the same from the listen address of config.json (README, "Node configuration")
+    const config = JSON.parse(await readFile(homePaths(home).config, 'utf8'))
+    await writeFile(homePaths(home).config, JSON.stringify({ ...config, listen: [`/ip4/127.0.0.1/tcp/${busyPort}`] }))
+    const fromFile = await oos(['start', '--home', home], { timeoutMs: 40_000 })
+    await writeFile(homePaths(home).config, JSON.stringify(config))
+    expect(fromFile.code, fromFile.stderr).toBe(1)
+    expect(fromFile.stderr).toMatch(new RegExp(`^oos: cannot listen on /ip4/127\\.0\\.0\\.1/tcp/${busyPort}: the port is in use by another process \\[ADDRESS_IN_USE\\]\\n$`))
     expect(await readApiFile(home)).toBeUndefined()
     expect(await storeFree(home)).toBe(true)
   }, 90_000)

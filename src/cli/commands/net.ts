@@ -26,8 +26,9 @@ export const status: Command = {
       `  peer id    ${s.peerId}`,
       ...s.multiaddrs.map(a => `  listen     ${a}`),
       `  peers      ${s.peers.length}`,
+      ...s.peers.map(p => `    ${p}`),
       `  head       ${s.head}`,
-      ...s.following.map(f => `  following  ${f.org}  seq ${f.seq}${f.state === 'following, not yet synced' ? `  not yet synced${f.lastError !== undefined ? ` (${clean(f.lastError)})` : ''}${f.nextRetry !== undefined ? `, next try ${f.nextRetry}` : ''}` : ''}`),
+      ...s.following.map(f => `  following  ${f.name !== undefined ? `${clean(f.name)}  ` : ''}${f.org}  seq ${f.seq}${f.state === 'following, not yet synced' ? `  not yet synced${f.lastError !== undefined ? ` (${clean(f.lastError)})` : ''}${f.nextRetry !== undefined ? `, next try ${f.nextRetry}` : ''}` : ''}`),
       `  ingest     ${s.ingest?.accepted ?? 0} accepted, ${s.ingest?.rejected ?? 0} rejected`
     ].join('\n'))
   }

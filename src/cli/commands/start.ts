@@ -2,12 +2,15 @@ import { availableParallelism } from 'node:os'
 // the composition root: the node, the app over it, and the HTTP server that serves the app
 import { apiServer, type ApiServer } from '../../api/server.ts'
 import { ApiClient, removeApiFile, writeApiFile } from '../../api/client.ts'
-import { loadHome, unlockNodeKey, unlockOrgKey } from '../../app/home.ts'
-import { type Command, type Context } from '../command.ts'
+import { existsSync } from 'node:fs'
+import { homePaths, initHome, loadHome, nodeSettings, unlockNodeKey, unlockOrgKey, type HomeConfig } from '../../app/home.ts'
+import { str, type Command, type Context } from '../command.ts'
 import type { OosNode } from '../../app/runtime.ts'
 import { StoreLockedError } from '../../errors.ts'
+import { UsageError } from '../errors.ts'
 import { stopTrigger } from '../lifecycle.ts'
-import { apiOption, integerOption, multiaddrOption } from '../values.ts'
+import { LOG_FORMATS, logNode, type LogFormat } from '../nodelog.ts'
+import { apiOption, integerOption, MAX_NAME_CHARS, multiaddrOption, textValue } from '../values.ts'
 import { clean } from '../render.ts'
 
 /**
@@ -20,48 +23,92 @@ const MAX_WORKERS = 64
 /** `--sync-interval SECONDS`: the anti-entropy period, 1 s to a day (default 30 s); 0 turns it off */
 const MAX_SYNC_INTERVAL = 86_400
 
+/** `OOS_<NAME>` stands for `--<name>` when the flag is not given (Docker, systemd): flag > environment > config.json > default */
+const FROM_ENV = ['listen', 'announce', 'bootstrap', 'api', 'mdns', 'log-format', 'name'] as const
+
+function withEnv (ctx: Context): Context {
+  const values = { ...ctx.values }
+  for (const name of FROM_ENV) {
+    const v = ctx.proc.env[`OOS_${name.toUpperCase().replace('-', '_')}`]
+    if (values[name] !== undefined || v === undefined || v === '') continue
+    values[name] = name === 'mdns' ? !['0', 'false', 'no', 'off'].includes(v.toLowerCase()) : v
+  }
+  return { ...ctx, values }
+}
+
 /** Every option of `oos start`, checked before anything is unlocked or started. */
 function startOptions (ctx: Context) {
-  const listen = multiaddrOption(ctx, 'listen', 'forbidden')
+  const given = (list: string[]): string[] | undefined => list.length > 0 ? list : undefined
   const interval = integerOption(ctx, 'sync-interval', { min: 0, max: MAX_SYNC_INTERVAL })
+  const logFormat = str(ctx, 'log-format') ?? 'human'
+  if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) throw new UsageError(`--log-format must be one of ${LOG_FORMATS.join(', ')}, not ${JSON.stringify(logFormat)}`)
   return {
-    api: apiOption(ctx),
-    listen: listen.length > 0 ? listen : undefined,
-    bootstrap: multiaddrOption(ctx, 'bootstrap', 'required'),
+    api: ctx.values.api !== undefined ? apiOption(ctx) : undefined,
+    listen: given(multiaddrOption(ctx, 'listen', 'forbidden')),
+    announce: given(multiaddrOption(ctx, 'announce', 'forbidden')),
+    bootstrap: given(multiaddrOption(ctx, 'bootstrap', 'required')),
+    mdns: typeof ctx.values.mdns === 'boolean' ? ctx.values.mdns : undefined,
+    logFormat: logFormat as LogFormat,
     workers: integerOption(ctx, 'workers', { min: 0, max: MAX_WORKERS }) ?? Math.min(4, availableParallelism()),
     ...(interval !== undefined ? { antiEntropyMs: interval * 1000 } : {})
   }
 }
 
+/** The home, created first under `--init` when there is none yet (a container's first run). */
+async function homeFor (ctx: Context, pass: () => Promise<string>): Promise<HomeConfig> {
+  if (ctx.values.init !== true || existsSync(homePaths(ctx.home).config)) return await loadHome(ctx.home)
+  const name = textValue((str(ctx, 'name') ?? '').trim(), '--name', { max: MAX_NAME_CHARS, printable: true })
+  if (name === '') throw new UsageError('oos start --init needs --name NAME (or OOS_NAME) to create the home')
+  const n = ctx.proc.env.OOS_SCRYPT_N
+  const config = await initHome(ctx.home, { name, passphrase: await pass(), ...(n !== undefined ? { scryptN: Number(n) } : {}) })
+  ctx.io.err(`created ${config.name} in ${ctx.home}: org ${config.org}, peer id ${config.peerId}`)
+  return config
+}
+
 export const start: Command = {
   name: 'start',
   summary: 'run this organization\'s node in the foreground until SIGINT/SIGTERM/SIGHUP or oos stop',
-  usage: 'start [--listen MULTIADDR...] [--bootstrap MULTIADDR...] [--api HOST:PORT] [--mdns] [--workers N] [--sync-interval SECONDS]',
-  help: `Listens on /ip4/0.0.0.0/tcp/4710 by default; the local API on 127.0.0.1 (a free port unless --api, which must be a loopback address), with a bearer token written to <home>/api.json (0600). --bootstrap addresses end in /p2p/<peer id>. Records are verified in up to --workers threads (0 to ${MAX_WORKERS}; default: one per core, at most 4; 0: on the main thread), started when records come and stopped after 30 s without any. --sync-interval: seconds between anti-entropy rounds (1 to ${MAX_SYNC_INTERVAL}, default 30; 0: none, the node then relies on announcements and new connections). While the node runs, the other commands go through its API; oos stop (or SIGINT, SIGTERM, SIGHUP) stops it. If any part fails to start, everything started is stopped again and the command exits 1.`,
+  usage: 'start [--listen MULTIADDR...] [--announce MULTIADDR...] [--bootstrap MULTIADDR...] [--api HOST:PORT] [--mdns] [--workers N] [--sync-interval SECONDS] [--log-format human|json|off] [--init --name NAME]',
+  help: `Listens on /ip4/0.0.0.0/tcp/4710 (every interface) by default; --announce gives the addresses peers are told to dial instead (a node behind NAT or in a container); the local API on 127.0.0.1 (a free port unless --api, which must be a loopback address), with a bearer token written to <home>/api.json (0600). --bootstrap addresses end in /p2p/<peer id>. Records are verified in up to --workers threads (0 to ${MAX_WORKERS}; default: one per core, at most 4; 0: on the main thread), started when records come and stopped after 30 s without any. --sync-interval: seconds between anti-entropy rounds (1 to ${MAX_SYNC_INTERVAL}, default 30; 0: none, the node then relies on announcements and new connections). While the node runs, the other commands go through its API; oos stop (or SIGINT, SIGTERM, SIGHUP) stops it. If any part fails to start, everything started is stopped again and the command exits 1. Each setting is taken from the flag, else the environment (OOS_LISTEN, OOS_ANNOUNCE, OOS_BOOTSTRAP, OOS_API, OOS_MDNS=1, OOS_LOG_FORMAT; lists comma-separated), else <home>/config.json (listen, announce, bootstrap, api, mdns), else the default. While it runs, the node logs peers joining and leaving, records received, follows synced, violations and bans on stderr, one line each (--log-format json: one JSON object a line; off: none). --init creates the home first when there is none (--name or OOS_NAME; the same passphrase); a failed init starts nothing.`,
   options: {
     listen: { type: 'string', multiple: true },
+    announce: { type: 'string', multiple: true },
     bootstrap: { type: 'string', multiple: true },
     api: { type: 'string' },
     mdns: { type: 'boolean' },
     workers: { type: 'string' },
-    'sync-interval': { type: 'string' }
+    'sync-interval': { type: 'string' },
+    'log-format': { type: 'string' },
+    init: { type: 'boolean' },
+    name: { type: 'string' }
   },
-  async run (ctx) {
-    const options = startOptions(ctx)
-    const config = await loadHome(ctx.home)
+  async run (cmd) {
+    const ctx = withEnv(cmd)
+    const flags = startOptions(ctx)
+    let pass: string | undefined
+    const passphrase = async (): Promise<string> => (pass ??= await ctx.io.passphrase('Passphrase for the organization key: ', { confirm: ctx.values.init === true && !existsSync(homePaths(ctx.home).config) }))
+    const config = await homeFor(ctx, passphrase)
+    const file = nodeSettings(config, homePaths(ctx.home).config)
+    const options = {
+      ...flags,
+      api: flags.api ?? file.api ?? { host: '127.0.0.1', port: 0 },
+      listen: flags.listen ?? file.listen,
+      announce: flags.announce ?? file.announce,
+      bootstrap: flags.bootstrap ?? file.bootstrap ?? [],
+      mdns: flags.mdns ?? file.mdns ?? false
+    }
     if (await ApiClient.fromHome(ctx.home) !== undefined) throw new StoreLockedError(`a node is already running for ${ctx.home} (oos stop stops it)`)
-    const pass = await ctx.io.passphrase('Passphrase for the organization key: ')
+    await passphrase()
     // both keys at once: scrypt runs on libuv's thread pool, one derivation per thread; while
     // they run, libp2p and the node's modules load (the main thread is free)
     const t = { begin: performance.now(), keys: 0, modules: 0, built: 0, started: 0, api: 0 }
     const loading = import('../../app/runtime.ts') // libp2p loads only for the command that runs a node
     loading.catch(() => {}) // awaited below; a failed unlock must not leave it unhandled
-    const keys = Promise.all([unlockOrgKey(ctx.home, pass), unlockNodeKey(ctx.home, pass)])
-    const [orgKey, nodeKey] = await keys
+    const [orgKey, nodeKey] = await Promise.all([unlockOrgKey(ctx.home, pass as string), unlockNodeKey(ctx.home, pass as string)])
     t.keys = performance.now()
     const { createNode, nodeApp, memoryReducer } = await loading
     t.modules = performance.now()
-    const node = await createNode({ home: ctx.home, config, orgKey, nodeKey, mdns: ctx.values.mdns === true, ...options, start: false })
+    const node = await createNode({ home: ctx.home, config, orgKey, nodeKey, ...options, start: false })
     t.built = performance.now()
     // a stray failure of background work must not take the node down: log it, keep serving
     const onStray = (err: unknown): void => { ctx.io.err(`oos: background error (node keeps running): ${String((err as Error)?.message ?? err).split('\n')[0]}`) }
@@ -69,10 +116,12 @@ export const start: Command = {
     // caught from here on: a signal while the node starts stops it once it has started
     const trigger = stopTrigger()
     let server: ApiServer | undefined
+    let unlog = (): void => {}
     // idle, the process gives back what starting (or a burst) made V8 keep (node/memory-reducer.ts)
     const reducer = memoryReducer()
     const shutdown = async (): Promise<void> => {
       reducer.stop()
+      unlog()
       await server?.stop()
       await removeApiFile(ctx.home, { pid: process.pid })
       await node.stop()
@@ -82,6 +131,7 @@ export const start: Command = {
         await node.start()
         t.started = performance.now()
         const app = nodeApp(node, { orgKey, home: ctx.home, stop: () => { trigger.stop('stop requested (oos stop)'); return { stopping: true, pid: process.pid } } })
+        unlog = logNode(node, app, options.logFormat, (line) => { ctx.io.err(line) })
         server = apiServer(options.api)({ handlers: app })
         await server.start()
         await writeApiFile(ctx.home, { url: server.url, token: server.token, pid: process.pid })

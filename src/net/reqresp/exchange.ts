@@ -37,13 +37,27 @@ export interface Timeouts {
   firstByte: number
   /** request sent → end of the response (requester); request read → response written and closed (responder), ms */
   response: number
+  /**
+   * a stream that ended early (before the request, or before the response frames due) is
+   * charged only if its connection is still open this long after: a connection closing (pruned,
+   * a duplicate closed, a node stopping) ends its streams first (NETWORK-reqresp.md §7), ms
+   */
+  endGrace: number
 }
 
-export interface ProtocolCounters { inbound: number, served: number, refused: number, outbound: number, failed: number }
+export interface ProtocolCounters {
+  inbound: number
+  served: number
+  refused: number
+  outbound: number
+  failed: number
+  /** exchanges (either side) that ended early because their connection closed: nobody charged */
+  cut: number
+}
 
 /** What the protocols need of the service. */
 export interface Context {
-  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol'>
+  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dial'>
   store: Pick<Store, 'get' | 'head' | 'claimAuthor' | 'rotationCids' | 'versionCids'>
   ingest: Pick<Ingest, 'ingest'>
   timeouts: Timeouts
@@ -75,10 +89,47 @@ function violationOf (err: Error, side: 'requester' | 'responder'): ViolationCod
   }
 }
 
+/**
+ * Whether `connection` closes within `ms` (or has closed). A connection that closes ends its
+ * streams gracefully first: libp2p's `Connection.close()` closes every stream (a FIN each, no
+ * reset), then the multiplexer (yamux GoAway), then the socket — so the remote sees a stream
+ * end cleanly, then the connection close; the side that closes sees its streams end when the
+ * socket closes.
+ */
+async function closesWithin (connection: Connection, ms: number): Promise<boolean> {
+  if (connection.status !== 'open') return true
+  return await new Promise<boolean>(resolve => {
+    const done = (closed: boolean): void => { clearTimeout(t); connection.removeEventListener('close', onClose); resolve(closed) }
+    const onClose = (): void => { done(true) }
+    const t = setTimeout(() => { done(connection.status !== 'open') }, ms)
+    t.unref()
+    connection.addEventListener('close', onClose)
+  })
+}
+
+/**
+ * Charge `code` to `peer`. An exchange that ended early (`early`: the stream ended before the
+ * request, or before the response frames due) is charged only if its connection is still
+ * open `endGrace` ms later; else the connection's end cut it, nobody is charged and it is
+ * counted as `cut` (NETWORK-reqresp.md §7, "Stream endings"). Never waits.
+ */
+function charge (ctx: Context, name: ProtocolName, peer: PeerId, code: ViolationCode, early: boolean, connection?: Connection): void {
+  if (!early || connection === undefined) { ctx.violation(peer, code); return }
+  void closesWithin(connection, ctx.timeouts.endGrace).then(closed => {
+    if (closed) {
+      ctx.counters[name].cut++
+      ctx.logs[name]('%s exchange with %p cut by its connection closing: not charged (%s)', name, peer, code)
+    } else {
+      ctx.violation(peer, code)
+    }
+  })
+}
+
 /** A request's stream-level state: one abort reason for timers, the caller's signal and stop(). */
 class Exchange {
   readonly controller = new AbortController()
   stream?: Stream
+  connection?: Connection
   /** the response was read to its end */
   ended = false
   private readonly timers: NodeJS.Timeout[] = []
@@ -127,7 +178,9 @@ export async function request<T> (ctx: Context, peer: PeerId, spec: RequestSpec,
     release = await ctx.gate.acquire(`${peer.toString()}/${name}`, x.signal)
     x.timer(ctx.timeouts.dial, () => new DialTimeoutError(`no ${PROTOCOLS[name]} stream to ${peer.toString()} within ${ctx.timeouts.dial} ms`))
     try {
-      x.stream = await ctx.libp2p.dialProtocol(peer, PROTOCOLS[name], { signal: x.signal })
+      // dial, then the stream: the same as dialProtocol, and we know the stream's connection
+      x.connection = await ctx.libp2p.dial(peer, { signal: x.signal })
+      x.stream = await x.connection.newStream(PROTOCOLS[name], { signal: x.signal })
     } catch (err) {
       throw x.signal.aborted ? x.signal.reason : new DialFailedError(`${PROTOCOLS[name]} to ${peer.toString()}: ${(err as Error).message}`, { cause: err })
     }
@@ -153,7 +206,8 @@ export async function request<T> (ctx: Context, peer: PeerId, spec: RequestSpec,
     const code = e instanceof OosError ? e.code : 'INTERNAL'
     ctx.failures[code] = (ctx.failures[code] ?? 0) + 1
     const v = violationOf(e, 'requester')
-    if (v !== undefined) ctx.violation(peer, v)
+    // a response that ended cleanly short of what was due (a heads request answered by no frame)
+    if (v !== undefined) charge(ctx, name, peer, v, x.ended, x.connection)
     ctx.logs[name]('%s request to %p failed: %s %s', name, peer, code, e.message)
     throw e
   } finally {
@@ -200,16 +254,19 @@ export async function serve<Req> (ctx: Context, name: ProtocolName, stream: Stre
   const untrack = ctx.track(x.fail)
   const maxRequest = MAX_REQUEST_BYTES[name]
   let responding = false
+  /** the stream ended before or inside the request frame */
+  let early = false
   let lease: Lease | undefined
   try {
     x.timer(ctx.timeouts.firstByte, () => new ReqRespTimeoutError(`${peer.toString()} sent no complete ${name} request within ${ctx.timeouts.firstByte} ms`))
     let req: Req
     try {
       const bytes = await readOneFrame(stream, maxRequest)
-      if (bytes === undefined) throw new BadRequestError('the stream ended before a request')
+      if (bytes === undefined) { early = true; throw new BadRequestError('the stream ended before a request') }
       x.done()
       req = decode(bytes)
     } catch (err) {
+      if (err instanceof OosError && err.code === 'TRUNCATED_FRAME') early = true
       throw x.signal.aborted ? x.signal.reason : err instanceof OosError ? err : new BadRequestError(`bad ${name} request: ${(err as Error).message}`, { cause: err })
     }
     lease = await ctx.budget.acquire(peer.toString(), x.signal)
@@ -228,7 +285,7 @@ export async function serve<Req> (ctx: Context, name: ProtocolName, stream: Stre
     // a response cut by the whole-response timer was being read (else the stall timer fires
     // first): a slow link, not a violation (NETWORK-reqresp.md §7)
     const v = responding && isTimeout(e) ? undefined : violationOf(e, 'responder')
-    if (v !== undefined) ctx.violation(peer, v)
+    if (v !== undefined) charge(ctx, name, peer, v, early && !x.signal.aborted, connection)
     log('%s request of %p failed: %s %s', name, peer, e instanceof OosError ? e.code : 'INTERNAL', e.message)
     stream.abort(e)
   } finally {

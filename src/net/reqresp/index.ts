@@ -37,7 +37,8 @@ export * from './errors.ts'
 
 /** Defaults (documented in protocol/NETWORK-reqresp.md §6). */
 export const DEFAULTS = {
-  timeouts: { dial: 5_000, firstByte: 5_000, response: 10_000 } satisfies Timeouts,
+  /** endGrace: a stream that ended early is charged only if its connection is still open 2 s later (above libp2p's 1 s connection close timeout) */
+  timeouts: { dial: 5_000, firstByte: 5_000, response: 10_000, endGrace: 2_000 } satisfies Timeouts,
   /** per remote peer and protocol */
   perPeer: { rate: 20, burst: 40 } satisfies Rate,
   /** over all peers, per protocol */
@@ -53,7 +54,7 @@ export const DEFAULTS = {
 }
 
 export interface ReqRespInit {
-  /** timeouts in ms (default dial 5 s, first response byte 5 s, whole response 10 s) */
+  /** timeouts in ms (default dial 5 s, first response byte 5 s, whole response 10 s; end grace 2 s) */
   timeouts?: Partial<Timeouts>
   /** inbound requests per remote peer, per protocol (default 20/s, burst 40) */
   perPeer?: Rate
@@ -74,7 +75,7 @@ export interface ReqRespInit {
 }
 
 export interface ReqRespComponents {
-  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol'>
+  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dial'>
   /** read only */
   store: Pick<Store, 'get' | 'head' | 'claimAuthor' | 'rotationCids' | 'versionCids'>
   ingest: Pick<Ingest, 'ingest'>
@@ -85,7 +86,7 @@ export interface ReqRespComponents {
 export interface ReqRespStats {
   /** peers at fault, by code (either role) */
   violations: Record<ViolationCode, number>
-  /** per protocol: inbound requests, served, refused by a rate limit; outbound requests, failed */
+  /** per protocol: inbound requests, served, refused by a rate limit; outbound requests, failed; exchanges cut by their connection closing */
   protocols: Record<ProtocolName, ProtocolCounters>
   /** outbound failures by error code */
   failures: Record<string, number>
@@ -94,7 +95,7 @@ export interface ReqRespStats {
 }
 
 const NAMES: ProtocolName[] = ['fetch', 'sync', 'heads']
-const zero = (): ProtocolCounters => ({ inbound: 0, served: 0, refused: 0, outbound: 0, failed: 0 })
+const zero = (): ProtocolCounters => ({ inbound: 0, served: 0, refused: 0, outbound: 0, failed: 0, cut: 0 })
 
 export class ReqResp {
   private readonly ctx: Context

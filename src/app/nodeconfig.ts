@@ -1,0 +1,54 @@
+/**
+ * A node's settings in its home's config.json (README, "Node configuration"): besides the
+ * facts `oos init` writes there (version, name, org, peerId, createdAt), the operator may add
+ *
+ *   "listen":    ["/ip4/0.0.0.0/tcp/4710"]    multiaddrs to listen on (no /p2p/ part)
+ *   "announce":  ["/dns4/oos.example.org/tcp/4710"]   what peers are told to dial (NAT, containers)
+ *   "bootstrap": ["/ip4/…/tcp/4710/p2p/12D3KooW…"]    peers to connect to at start
+ *   "api":       "127.0.0.1:4711"              the local API (loopback only)
+ *   "mdns":      false                         LAN discovery
+ *
+ * `oos start` takes a flag over its environment variable (`OOS_LISTEN`, …) over this file over
+ * the defaults. Every value is checked as the flag's is (app/address.ts); a bad one is one
+ * line naming the file and the key (`HOME_CORRUPT`), before anything starts.
+ */
+import { HomeCorruptError } from '../errors.ts'
+import { checkAddress, checkApiAddress, type PeerPart } from './address.ts'
+
+export interface NodeSettings {
+  listen?: string[]
+  announce?: string[]
+  bootstrap?: string[]
+  api?: { host: string, port: number }
+  mdns?: boolean
+}
+
+/** The multiaddr lists and whether their addresses end in /p2p/<peer id> (address.ts). */
+const LISTS = { listen: 'forbidden', announce: 'forbidden', bootstrap: 'required' } as const satisfies Record<string, PeerPart>
+
+/** The node settings of `config` (the parsed config.json at `file`), checked. */
+export function nodeSettings (config: object, file: string): NodeSettings {
+  const c = config as Record<string, unknown>
+  const bad = (key: string, what: string): HomeCorruptError => new HomeCorruptError(`${file}: "${key}" ${what}`)
+  const out: NodeSettings = {}
+  for (const [key, peer] of Object.entries(LISTS)) {
+    const v = c[key]
+    if (v === undefined) continue
+    if (!Array.isArray(v) || v.some(a => typeof a !== 'string')) throw bad(key, 'must be a list of multiaddrs (strings)')
+    out[key as keyof typeof LISTS] = v.map((a: string) => {
+      const r = checkAddress(a, peer)
+      if (typeof r === 'string') throw bad(key, r)
+      return r.toString()
+    })
+  }
+  if (c.api !== undefined) {
+    const r = typeof c.api === 'string' ? checkApiAddress(c.api) : 'must be a string HOST:PORT'
+    if (typeof r === 'string') throw bad('api', r)
+    out.api = r
+  }
+  if (c.mdns !== undefined) {
+    if (typeof c.mdns !== 'boolean') throw bad('mdns', 'must be true or false')
+    out.mdns = c.mdns
+  }
+  return out
+}
