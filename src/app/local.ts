@@ -21,6 +21,7 @@ import { PublishConflictError } from './errors.ts'
 import { trustApp } from './trust.ts'
 import { orgNames } from './names.ts'
 import { followApp } from './follow.ts'
+import { claimRef } from './claimref.ts'
 import type { ClaimResult, LocalApp, ShowResult, VerifyResult } from './types.ts'
 
 /** The org's signing key: its 32-byte seed, and its did when it is not the inception key. */
@@ -61,10 +62,12 @@ export function localApp (store: Store, ingest: Ingest, config: Pick<HomeConfig,
     },
 
     async show ({ ref, seq }) {
-      // a CID names a version; anything else an org (names.ts), by default ours
-      const v = ref !== undefined && tryParseCid(ref) !== undefined ? await getVersion(store, ref) : await getVersion(store, await names.resolve(ref), seq)
+      // a CID names a version, or a claim (the latest version holding it); anything else an org (names.ts), by default ours
+      const cid = ref === undefined ? undefined : tryParseCid(ref)
+      const claim = cid !== undefined && await store.stored(cid) === undefined ? await claimRef(store, cid) : undefined
+      const v = claim !== undefined ? await getVersion(store, claim.version) : cid !== undefined ? await getVersion(store, ref as string) : await getVersion(store, await names.resolve(ref), seq)
       const label = (await names.labels()).get(v.signed.rec.org)
-      return toJson({ cid: v.cid, rec: v.signed.rec, sig: v.signed.sig, label: label ?? { trust: 'neutral', nameShared: false } }) as ShowResult
+      return toJson({ cid: v.cid, rec: v.signed.rec, sig: v.signed.sig, label: label ?? { trust: 'neutral', nameShared: false }, ...(claim !== undefined ? { claim } : {}) }) as ShowResult
     },
 
     async log ({ org, limit }) {
@@ -100,9 +103,12 @@ export function localApp (store: Store, ingest: Ingest, config: Pick<HomeConfig,
     async verify ({ cid }, options = {}) {
       const parsed = tryParseCid(cid)
       if (parsed === undefined) throw new InvalidArgumentError(`${JSON.stringify(cid)} is not a CID`, { path: 'cid' })
-      const report = await verifyStored(store, parsed, { signal: options.signal })
+      // a claim CID: the latest version holding it is verified, and the claim's hash in it
+      const claim = await store.stored(parsed) === undefined ? await claimRef(store, parsed) : undefined
+      const report = await verifyStored(store, claim !== undefined ? tryParseCid(claim.version) ?? parsed : parsed, { signal: options.signal })
+      const valid = report.valid && claim?.hashes !== false
       const first = report.errors[0]
-      return toJson({ ...report, ...(first !== undefined ? { code: first.code } : {}) }) as VerifyResult
+      return toJson({ ...report, valid, ...(first !== undefined ? { code: first.code } : {}), ...(claim !== undefined ? { claim } : {}) }) as VerifyResult
     }
   }
 }

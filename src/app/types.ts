@@ -16,8 +16,10 @@ import type { ProvenanceReport } from '../trust/provenance.ts'
 import type { TrustLevel, TrustRow } from '../trust/settings.ts'
 import type { FollowResult as NodeFollowResult } from '../node/node.ts'
 import type { OrgLabel, OrgRow, TrustMark } from './names.ts'
+import type { ClaimRef } from './claimref.ts'
 
 /** The domain types the app's results are made of (for the callers that render them). */
+export type { ClaimRef }
 export type { ImportReport, NodeStatus, ClaimRow, LogEntry, VerifyReport, AdoptConflict, ProvenanceReport, TrustLevel, TrustRow, OrgLabel, OrgRow, TrustMark }
 export type { DerivationNode, EndorsementEntry, Verdict } from '../trust/provenance.ts'
 
@@ -103,6 +105,8 @@ export interface ShowResult {
   sig: string
   /** how we stand towards the version's org */
   label: OrgLabel
+  /** when `ref` was a claim CID: the claim (the version is the latest holding it) */
+  claim?: ClaimRef
 }
 
 /** `org`: default ours */
@@ -122,7 +126,7 @@ export interface ClaimsInput {
 export type ClaimResult = Jsonified<ClaimRow> & { label: OrgLabel }
 
 /** A verification report (no per-record results); `code` is the first rejection's. */
-export type VerifyResult = Omit<VerifyReport, 'results'> & { code?: string }
+export type VerifyResult = Omit<VerifyReport, 'results'> & { code?: string, claim?: ClaimRef }
 
 export interface EndorseInput {
   /** the claim CID endorsed or disputed */

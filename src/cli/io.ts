@@ -12,17 +12,20 @@ import { readFile } from 'node:fs/promises'
 import { escapeJsonText, escapeUnsafe } from '../oos/text.ts'
 import { toJson } from '../records/json.ts'
 import { NoPassphraseError } from './errors.ts'
+import { page, present, viewOf, type Colorize, type View } from './style.ts'
 
 export interface Io {
   json: boolean
-  /** human text (terminal-unsafe characters escaped) */
-  out: (text: string) => void
+  /** how human text is shown: colour, width, pager (style.ts) */
+  view: View
+  /** human text (terminal-unsafe characters escaped; then coloured, wrapped and paged on a terminal) */
+  out: (text: string, colorize?: Colorize) => void
   /** one line on stderr (escaped the same way) */
   err: (text: string) => void
   /** the text of a document: exact bytes into a file or pipe, escaped on a terminal */
   document: (text: string) => void
   /** print a JSON value (CIDs and bytes as DAG-JSON links) or text */
-  result: (value: unknown, text: () => string) => void
+  result: (value: unknown, text: () => string, colorize?: Colorize) => void
   progress: (label: string, done: number, total?: number) => void
   passphrase: (prompt: string, options?: { confirm?: boolean }) => Promise<string>
 }
@@ -37,7 +40,7 @@ export function jsonText (value: unknown): string {
 
 /** The streams an Io writes to (process.stdout / process.stderr; tests pass their own). */
 export interface OutStreams {
-  stdout: { write: (s: string) => unknown, isTTY?: boolean }
+  stdout: { write: (s: string) => unknown, isTTY?: boolean, columns?: number, rows?: number }
   stderr: { write: (s: string) => unknown, isTTY?: boolean }
 }
 
@@ -51,21 +54,41 @@ export interface ProcessIo extends OutStreams {
   env: Record<string, string | undefined>
 }
 
+/**
+ * stdout that stops writing once its reader has gone (`oos log -p | head`): a closed pipe
+ * (EPIPE) is the reader's choice, not an error, so the command ends as usual, without a
+ * stack trace, as git does. Any other error of the stream is thrown as before.
+ */
+function quietOnClose (out: OutStreams['stdout']): OutStreams['stdout'] {
+  const emitter = out as unknown as { on?: (e: string, f: (err: NodeJS.ErrnoException) => void) => unknown }
+  if (typeof emitter.on !== 'function') return out
+  let closed = false
+  emitter.on('error', (err) => { if (err.code === 'EPIPE') closed = true; else throw err })
+  return { isTTY: out.isTTY, columns: out.columns, rows: out.rows, write: (s: string) => closed ? false : out.write(s) }
+}
+
 const line = (t: string): string => t.endsWith('\n') ? t : t + '\n'
 
-export function terminalIo (json: boolean, streams: OutStreams | ProcessIo = process): Io {
-  const { stdout, stderr } = streams
+/** `flags`: --no-color and --no-pager (both default on; only on a terminal, never under --json). */
+export function terminalIo (json: boolean, streams: OutStreams | ProcessIo = process, flags: { color?: boolean, pager?: boolean } = {}): Io {
+  const { stderr } = streams
+  const stdout = quietOnClose(streams.stdout)
   const proc: ProcessIo = 'env' in streams ? streams : { ...streams, stdin: process.stdin, env: process.env }
   const tty = stderr.isTTY === true
+  const view = viewOf(stdout, proc.env, { json, color: flags.color ?? true, pager: flags.pager ?? true })
   let lastProgress = 0
   return {
     json,
-    out: (t) => { stdout.write(line(escapeUnsafe(t))) },
+    view,
+    out: (t, colorize) => {
+      const text = present(escapeUnsafe(t), view, colorize)
+      if (!page(text, view, proc.env)) stdout.write(line(text))
+    },
     err: (t) => { stderr.write(line(escapeUnsafe(t))) },
     document: (t) => { stdout.write(stdout.isTTY === true ? escapeUnsafe(t) : t) },
-    result (value, text) {
+    result (value, text, colorize) {
       if (json) stdout.write(line(jsonText(toJson(value))))
-      else this.out(text())
+      else this.out(text(), colorize)
     },
     progress (label, done, total) {
       if (!tty) return

@@ -26,7 +26,9 @@ export const VERSION = 'oos 0.1.0 (protocol oosnet/v1)'
 const GLOBAL = {
   home: { type: 'string' },
   json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' }
+  help: { type: 'boolean', short: 'h' },
+  'no-color': { type: 'boolean' },
+  'no-pager': { type: 'boolean' }
 } as const
 
 function usage (COMMANDS: Command[]): string {
@@ -38,7 +40,7 @@ function usage (COMMANDS: Command[]): string {
     '',
     ...COMMANDS.map(c => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'global options: --home DIR (default $OOS_HOME, else ~/.oosnet), --json, --help',
+    'global options: --home DIR (default $OOS_HOME, else ~/.oosnet), --json, --help, --no-color (also NO_COLOR), --no-pager (also PAGER=cat)',
     'the passphrase comes from a prompt, or OOS_PASSPHRASE for scripts'
   ].join('\n')
 }
@@ -53,7 +55,7 @@ export async function main (argv: string[], proc: ProcessIo = process): Promise<
   const name = argv[0]
   if (name === '--version' || name === 'version') { proc.stdout.write(VERSION + '\n'); return 0 }
   const { terminalIo } = await import('./io.ts')
-  const io = terminalIo(argv.includes('--json'), proc)
+  const io = terminalIo(argv.includes('--json'), proc, { color: !argv.includes('--no-color'), pager: !argv.includes('--no-pager') })
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const asked = name === 'help' && argv[1] !== undefined ? await loadCommand(argv[1]) : undefined // `oos help CMD` is `oos CMD --help`
     io.out(asked !== undefined ? commandHelp(asked) : usage(await loadCommands()))

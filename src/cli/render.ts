@@ -4,9 +4,11 @@
  */
 import { claimCid } from '../records/claims.ts'
 import type { VersionRecord } from '../records/types.ts'
-import type { BodyDiff } from '../oos/diff.ts'
 import { escapeUnsafe } from '../oos/text.ts'
 import { shortDid, type OrgLabel } from '../app/names.ts'
+import type { ClaimRef } from '../app/claimref.ts'
+import type { Claim } from '../oos/types.ts'
+import { isoSecond, type Colorize } from './style.ts'
 
 /**
  * A value of peer text as a string with terminal and bidi controls spelled `\u{…}` (newline and
@@ -38,7 +40,7 @@ export function renderVersion (rec: VersionRecord, cid: string, label?: OrgLabel
   lines.push(`  org      ${rec.org}${label?.alias !== undefined ? `  (alias ${clean(label.alias)})` : ''}`)
   lines.push(`  cid      ${cid}`)
   lines.push(`  prev     ${rec.prev?.toString() ?? '—'}`)
-  lines.push(`  created  ${new Date(rec.createdAt).toISOString()}`)
+  lines.push(`  created  ${isoSecond(rec.createdAt)}`)
   lines.push(`  claims   ${fm.claim_count} (high ${fm.confidence_distribution.high}, medium ${fm.confidence_distribution.medium}, low ${fm.confidence_distribution.low})`)
   const agents = b.entities?.agents ?? []
   if (agents.length > 0) {
@@ -63,45 +65,38 @@ export function renderVersion (rec: VersionRecord, cid: string, label?: OrgLabel
     for (const l of levels) lines.push(`  ${clean(l.level)}. ${clean(l.handler)} — when ${clean(l.trigger)}${l.response_time !== undefined ? ` (${clean(l.response_time)})` : ''}`)
   }
   lines.push('', 'Claims')
-  for (const c of b.claims) {
-    lines.push(`  [${c.claim_id}] ${clean(c.section)}  ${c.confidence} / ${c.evidence}`)
-    lines.push(`      ${claimCid(rec.org, c).toString()}`)
-    lines.push(`      rule:         ${clean(c.rule)}`)
-    lines.push(`      why:          ${clean(c.why)}`)
-    lines.push(`      failure mode: ${clean(c.failure_mode)}`)
-    lines.push(`      scope:        ${clean(c.scope)}`)
-    if (c.derived_from !== undefined) lines.push(`      derived from: ${c.derived_from.map(String).join(', ')}`)
-  }
+  for (const c of b.claims) lines.push(...claimLines(rec.org, c))
   return lines.join('\n')
 }
 
-export function renderDiff (d: BodyDiff, a: number, b: number): string {
-  const lines = [`changes from version ${a} to ${b}:`]
-  for (const c of d.claims.added) lines.push(`  + ${c.claim_id}  added: ${clean(c.rule)}  (${c.confidence} / ${c.evidence})`)
-  for (const c of d.claims.removed) lines.push(`  - ${c.claim_id}  removed: ${clean(c.rule)}`)
-  for (const c of d.claims.changed) {
-    const parts: string[] = []
-    if (c.reworded.length > 0) parts.push(`reworded (${c.reworded.join(', ')})`)
-    if (c.confidence !== undefined) parts.push(`confidence ${c.confidence.from} → ${c.confidence.to}`)
-    if (c.evidence !== undefined) parts.push(`evidence ${c.evidence.from} → ${c.evidence.to}`)
-    if (parts.length === 0) parts.push('other fields changed')
-    lines.push(`  ~ ${c.claim_id}  ${parts.join('; ')}`)
-    if (c.reworded.includes('rule')) {
-      lines.push(`      was: ${clean(c.before.rule)}`)
-      lines.push(`      now: ${clean(c.after.rule)}`)
-    }
-  }
-  for (const e of d.entities.added) lines.push(`  + ${e.id}  ${e.kind} added: ${clean(e.name)}`)
-  for (const e of d.entities.removed) lines.push(`  - ${e.id}  ${e.kind} removed: ${clean(e.name)}`)
-  for (const e of d.entities.changed) {
-    for (const ch of e.changes) {
-      if (ch.added !== undefined || ch.removed !== undefined) {
-        lines.push(`  ~ ${e.id}  ${ch.field}${(ch.added ?? []).map(x => ` +${clean(x)}`).join('')}${(ch.removed ?? []).map(x => ` -${clean(x)}`).join('')}`)
-      } else {
-        lines.push(`  ~ ${e.id}  ${ch.field}: ${clean(ch.from)} → ${clean(ch.to)}`)
-      }
-    }
-  }
-  lines.push(`  (${d.claims.unchanged} claims unchanged)`)
+function claimLines (org: string, c: Claim): string[] {
+  return [
+    `  [${c.claim_id}] ${clean(c.section)}  ${c.confidence} / ${c.evidence}`,
+    `      ${claimCid(org, c).toString()}`,
+    `      rule:         ${clean(c.rule)}`,
+    `      why:          ${clean(c.why)}`,
+    `      failure mode: ${clean(c.failure_mode)}`,
+    `      scope:        ${clean(c.scope)}`,
+    ...(c.derived_from !== undefined ? [`      derived from: ${c.derived_from.map(String).join(', ')}`] : [])
+  ]
+}
+
+/** `oos show CLAIM_CID`: the claim, where it stands, and its new wording when it was reworded. */
+export function renderClaim (rec: VersionRecord, cid: string, ref: ClaimRef, label?: OrgLabel): string {
+  const claim = rec.body.claims.find(c => claimCid(rec.org, c).toString() === ref.cid)
+  const name = label === undefined ? clean(rec.body.frontmatter.org_pseudonym) : orgLabel(rec.body.frontmatter.org_pseudonym, rec.org, label)
+  const lines = [`${name} — claim ${clean(ref.claim_id)}${ref.current ? ' (current)' : ''}`, `  org      ${rec.org}`, `  version  ${ref.seq} ${cid}  (${isoSecond(rec.createdAt)})${ref.current ? '' : ', the last holding it'}`]
+  const s = ref.supersededBy
+  if (s !== undefined) lines.push(`  REWORDED ${s.current ? 'now' : `in version ${s.seq}`}: ${s.cid}`, `           ${clean(s.rule)}`)
+  else if (!ref.current) lines.push('  DROPPED  no longer in the author\'s latest version')
+  if (claim !== undefined) lines.push('', ...claimLines(rec.org, claim))
   return lines.join('\n')
 }
+
+/** Colour for a version or a claim: the heading bold, claim heads and CIDs picked out, warnings red. */
+export const versionColors: Colorize = (lines, paint) => lines.map((l, k) => k === 0 || /^[A-Z][a-z]+$/.test(l)
+  ? paint.bold(l)
+  : /^ {2}\[[^\]]+\] /.test(l) ? paint.yellow(l) : /^ {6}baf[a-z0-9]+$/.test(l) ? paint.dim(l) : /^ {2}(REWORDED|DROPPED) /.test(l) ? paint.red(l) : l)
+
+/** Colour for claim rows: the CID yellow (git's commit ids), the org line bold. */
+export const claimsColors: Colorize = (lines, paint) => lines.map(l => /^baf[a-z0-9]+$/.test(l) ? paint.yellow(l) : /^ {2}\S.* v[0-9]+ {2}[A-Z]+ \/ [A-Z_]+ {2}\[/.test(l) ? paint.bold(l) : l)

@@ -11,6 +11,8 @@ export interface ClaimChange {
   reworded: Array<'rule' | 'why' | 'failure_mode' | 'scope' | 'section'>
   confidence?: { from: string, to: string }
   evidence?: { from: string, to: string }
+  /** every field whose value changed (text fields, confidence, evidence, derived_from, any other), in the claim's order */
+  fields: string[]
   before: Claim
   after: Claim
 }
@@ -36,11 +38,11 @@ export function diffBodies (a: OosBody, b: OosBody): BodyDiff {
   for (const c of a.claims) {
     const n = after.get(c.claim_id)
     if (n === undefined) { out.claims.removed.push(c); continue }
-    const change: ClaimChange = { claim_id: c.claim_id, reworded: TEXT.filter(f => c[f] !== n[f]), before: c, after: n }
+    const change: ClaimChange = { claim_id: c.claim_id, reworded: TEXT.filter(f => c[f] !== n[f]), fields: changedFields(c, n), before: c, after: n }
     if (c.confidence !== n.confidence) change.confidence = { from: c.confidence, to: n.confidence }
     if (c.evidence !== n.evidence) change.evidence = { from: c.evidence, to: n.evidence }
     // any other field (scope of entities, derived_from, display order…) also makes it a change
-    if (JSON.stringify(sorted(c)) !== JSON.stringify(sorted(n))) out.claims.changed.push(change)
+    if (change.fields.length > 0) out.claims.changed.push(change)
     else out.claims.unchanged++
   }
   diffEntities(a.entities?.agents ?? [], b.entities?.agents ?? [], 'agent', ['authority_level', 'role', 'escalates_to', 'status', 'owns', 'does_not_own', 'tools'], out)
@@ -48,8 +50,11 @@ export function diffBodies (a: OosBody, b: OosBody): BodyDiff {
   return out
 }
 
-function sorted (c: Claim): Array<[string, unknown]> {
-  return Object.entries(c).sort(([x], [y]) => x < y ? -1 : 1)
+/** The keys of either claim whose values differ (a CID's JSON is its string form, `{"/": …}`). */
+function changedFields (a: Claim, b: Claim): string[] {
+  const text = (v: unknown): string => JSON.stringify(v) ?? 'undefined'
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])]
+  return keys.filter(k => text((a as unknown as Record<string, unknown>)[k]) !== text((b as unknown as Record<string, unknown>)[k]))
 }
 
 function diffEntities (a: Array<Record<string, unknown>>, b: Array<Record<string, unknown>>, kind: 'agent' | 'human', fields: string[], out: BodyDiff): void {

@@ -15,7 +15,7 @@ import type { EndorsementRecord } from '../records/types.ts'
 import type { Claim, Evidence } from '../oos/types.ts'
 import type { Store } from '../store/store.ts'
 import { equivocations, keyState, type EquivocationProof, type RotationInfo } from './keys.ts'
-import { Reader } from './reader.ts'
+import { Reader, type Successor } from './reader.ts'
 
 /** Whether an org's chain verifies from seq 1 (node/replay.ts replays it through the ingest door). */
 export interface ChainCheck {
@@ -125,6 +125,8 @@ export interface ProvenanceReport {
     retired: boolean
     /** the first version without it, when retired */
     retiredAt?: number
+    /** when retired: the wording of the same lineage that replaced it (TRUST.md §2) */
+    supersededBy?: Successor
     runs: Array<{ from: number, until?: number }>
   }
   endorsements: EndorsementEntry[]
@@ -199,6 +201,7 @@ export async function provenanceReport (store: Store, claimCid: CID, verifyChain
   const retired = lastRun.until !== undefined
   const firstSeen = await versionRef(store, reader, org, runs[0].from)
   const lastSeen = await versionRef(store, reader, org, info.seq)
+  const supersededBy = retired ? await reader.successor(info) : undefined
 
   // the claim's own retraction by its author
   const claimRetraction = await reader.retractionOf(claimCid, org)
@@ -336,7 +339,9 @@ export async function provenanceReport (store: Store, claimCid: CID, verifyChain
     reasons.push(`retracted by its author: ${claimRetraction.rec.reason}`)
   } else if (retired) {
     verdict = 'stale'
-    reasons.push(`no longer in the author's latest version (dropped in version ${lastRun.until ?? '?'})`)
+    reasons.push(supersededBy !== undefined
+      ? `reworded in version ${lastRun.until ?? '?'}: its ${supersededBy.current ? 'current' : 'next'} wording is ${supersededBy.cid} (version ${supersededBy.seq})`
+      : `no longer in the author's latest version (dropped in version ${lastRun.until ?? '?'})`)
   } else if (stale) {
     verdict = 'stale'
     reasons.push(`neither re-published nor endorsed by a trusted org for ${Math.floor((now - activity) / DAY_MS)} days (limit ${STALE_AFTER_MS / DAY_MS})`)
@@ -378,7 +383,7 @@ export async function provenanceReport (store: Store, claimCid: CID, verifyChain
       binding: await bindingOf(store, org),
       keys: { current: keys.current, rotations: keys.rotations, preRotation: keys.committedNextKey !== undefined }
     },
-    versions: { firstSeen, lastSeen, current: !retired, retired, ...(retired ? { retiredAt: lastRun.until } : {}), runs },
+    versions: { firstSeen, lastSeen, current: !retired, retired, ...(retired ? { retiredAt: lastRun.until } : {}), ...(supersededBy !== undefined ? { supersededBy } : {}), runs },
     endorsements,
     derivation: { verified: derivationOk, sources },
     confirmations,

@@ -22,6 +22,18 @@ export interface ClaimInfo {
   createdAt: number
 }
 
+/** The wording that replaced a claim no longer in its author's latest version (same `claim_id`, another CID). */
+export interface Successor {
+  cid: string
+  claim_id: string
+  rule: string
+  /** the version it is read from: the latest one when it holds the lineage, else the first version without the old wording */
+  seq: number
+  version: string
+  /** it is in the author's latest version */
+  current: boolean
+}
+
 export interface Statement<R extends EndorsementRecord | RetractionRecord = EndorsementRecord | RetractionRecord> {
   cid: CID
   rec: R
@@ -60,6 +72,27 @@ export class Reader {
     const info = await this.findClaim(cid)
     this.claimsCache.set(k, info ?? null)
     return info
+  }
+
+  /**
+   * The new wording of a retired claim (TRUST.md §2 `versions.supersededBy`): the claim of the
+   * same lineage `(org, claim_id)` in the author's latest version, else in the first version
+   * without it; undefined when the claim is current or its lineage was dropped.
+   */
+  async successor (info: ClaimInfo): Promise<Successor | undefined> {
+    const until = info.sightings[info.sightings.length - 1]?.until
+    if (until === undefined) return undefined
+    const head = await this.store.head(info.org)
+    for (const seq of [...new Set([head?.seq, until])]) {
+      if (seq === undefined) continue
+      const vcid = seq === head?.seq ? head.cid : await this.store.versionCid(info.org, seq)
+      const v = vcid === undefined ? undefined : await this.version(vcid)
+      const at = v?.body.claims.findIndex(c => c.claim_id === info.claim.claim_id) ?? -1
+      const cids = at < 0 ? undefined : await this.store.versionClaims(info.org, seq)
+      if (v === undefined || vcid === undefined || cids?.[at] === undefined || cids[at].equals(info.cid)) continue
+      return { cid: cids[at].toString(), claim_id: info.claim.claim_id, rule: v.body.claims[at].rule, seq, version: vcid.toString(), current: seq === head?.seq }
+    }
+    return undefined
   }
 
   private async findClaim (cid: CID): Promise<ClaimInfo | undefined> {

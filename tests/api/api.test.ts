@@ -241,7 +241,9 @@ describe('the local API', () => {
     expect(v).toMatchObject({ valid: true, cid: p.cid, kind: 'oos/version', org, seq: 1, rejected: 0 })
     expect(v).not.toHaveProperty('results')
     await expect(client.verify({ cid: 'not-a-cid' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
-    await expect(client.verify({ cid: claims[0].cid })).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    // a claim CID verifies the version holding it (issue 16; it was NOT_FOUND); a CID known nowhere here is NOT_FOUND
+    expect(await client.verify({ cid: claims[0].cid })).toMatchObject({ valid: true, cid: p.cid, seq: 1, claim: { cid: claims[0].cid, seq: 1, current: true, hashes: true } })
+    await expect(client.verify({ cid: 'bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy' })).rejects.toMatchObject({ code: 'NOT_FOUND' })
 
     const status = await client.status()
     expect(status).toMatchObject({ org, head: 1 })

@@ -26,6 +26,7 @@ async function run (cmd: Command, home: string, positionals: string[], values: C
   const json = values.json === true
   const io: Io = {
     json,
+    view: { color: false },
     out: (t) => { lines.push(t) },
     document: (t) => { lines.push(t) },
     err: (t) => { lines.push(t) },

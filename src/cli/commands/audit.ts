@@ -3,6 +3,7 @@ import { homePaths, loadHome } from '../../app/home.ts'
 import { str, type Command, type Context } from '../command.ts'
 import { UsageError } from '../errors.ts'
 import { clean } from '../render.ts'
+import { isoSecond } from '../style.ts'
 
 function query (ctx: Context): AuditQuery {
   const q: AuditQuery = {}
@@ -40,7 +41,7 @@ export function renderEntry (e: AuditEntry): string {
   const what = [e.kind, e.org, e.seq !== undefined ? `#${e.seq}` : undefined, e.cid].filter(x => x !== undefined).map(clean).join(' ')
   const who = e.source !== undefined ? `${clean(e.source)} from ${clean(e.peer ?? '?')}` : e.peer !== undefined ? `peer ${clean(e.peer)}` : ''
   const count = e.count !== undefined ? `(${e.count} violations)` : ''
-  return [clean(e.time), clean(e.event).padEnd(12), clean(e.code ?? '-').padEnd(18), what, who, count].filter(x => x !== '').join('  ')
+  return [clean(isoSecond(e.time)), clean(e.event).padEnd(12), clean(e.code ?? '-').padEnd(18), what, who, count].filter(x => x !== '').join('  ')
 }
 
 export const audit: Command = {

@@ -6,7 +6,7 @@ import type { EphemeralNode } from '../../app/runtime.ts'
 import { diffBodies } from '../../oos/diff.ts'
 import { decodeDocument, parseOosMarkdown } from '../../oos/index.ts'
 import type { Command } from '../command.ts'
-import { renderDiff } from '../render.ts'
+import { renderDiff } from '../diffview.ts'
 import { hydrate } from '../backend.ts'
 
 const EXAMPLES = fileURLToPath(new URL('../../../examples/orgs/', import.meta.url))

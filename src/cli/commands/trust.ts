@@ -20,6 +20,7 @@ import { decodeDocument } from '../../oos/index.ts'
 import { str, type Command } from '../command.ts'
 import { UsageError } from '../errors.ts'
 import { clean } from '../render.ts'
+import { isoSecond, type Colorize } from '../style.ts'
 import { fileError, noteOption, seqValue } from '../values.ts'
 
 const DAY = 86_400_000
@@ -126,22 +127,23 @@ export function renderProvenance (p: ProvenanceReport): string {
   out.push(`  failure mode: ${clean(p.claim.failure_mode)}`)
   out.push(`  scope:        ${clean(p.claim.scope)}`)
   if (p.claim.evidence_reference !== undefined) out.push(`  evidence ref: ${clean(p.claim.evidence_reference)}`)
-  if (p.claim.retracted !== undefined) out.push(`  RETRACTED by its author ${p.claim.retracted.createdAt}: ${clean(p.claim.retracted.reason)}`)
+  if (p.claim.retracted !== undefined) out.push(`  RETRACTED by its author ${isoSecond(p.claim.retracted.createdAt)}: ${clean(p.claim.retracted.reason)}`)
   const a = p.author
   out.push('', `author  ${clean(a.name ?? '(no version held)')}  ${a.org}${a.self ? '  (us)' : a.trusted ? '  (trusted)' : ''}`)
   out.push(`  chain    ${a.chain.valid ? `verifies from seq 1 to ${a.chain.head}` : `DOES NOT VERIFY${a.chain.errors[0] !== undefined ? `: ${a.chain.errors[0].code} ${clean(a.chain.errors[0].message)}` : ''}`}`)
-  out.push(`  binding  ${a.binding.present ? `${a.binding.signed ? 'signed' : 'NOT validly signed'}, ${a.binding.peers?.length ?? 0} peer(s), ${a.binding.createdAt ?? ''}` : 'none held'}`)
+  out.push(`  binding  ${a.binding.present ? `${a.binding.signed ? 'signed' : 'NOT validly signed'}, ${a.binding.peers?.length ?? 0} peer(s), ${isoSecond(a.binding.createdAt)}` : 'none held'}`)
   out.push(`  keys     current ${a.keys.current}, ${a.keys.rotations.length} rotation(s)${a.keys.preRotation ? ', next key pre-committed' : ''}`)
-  for (const r of a.keys.rotations) out.push(`           #${r.seq} ${r.createdAt} → ${r.newKey} from version ${r.effectiveSeq}: ${clean(r.reason)}`)
+  for (const r of a.keys.rotations) out.push(`           #${r.seq} ${isoSecond(r.createdAt)} → ${r.newKey} from version ${r.effectiveSeq}: ${clean(r.reason)}`)
   if (p.equivocation.flagged) for (const e of p.equivocation.proofs) out.push(`  EQUIVOCATION at seq ${e.seq}: ${e.cids.join(', ')}`)
   const v = p.versions
-  out.push('', `versions  first seen in ${v.firstSeen.seq} (${v.firstSeen.createdAt}), last in ${v.lastSeen.seq} (${v.lastSeen.createdAt})${v.retired ? `, dropped in ${v.retiredAt ?? '?'}` : ', current'}`)
+  out.push('', `versions  first seen in ${v.firstSeen.seq} (${isoSecond(v.firstSeen.createdAt)}), last in ${v.lastSeen.seq} (${isoSecond(v.lastSeen.createdAt)})${v.retired ? `, dropped in ${v.retiredAt ?? '?'}` : ', current'}`)
+  if (v.supersededBy !== undefined) out.push(`  reworded: its ${v.supersededBy.current ? 'current' : 'next'} wording is ${v.supersededBy.cid} (version ${v.supersededBy.seq})`, `    ${clean(v.supersededBy.rule)}`)
   out.push('', `endorsements  ${p.confirmations.length} trusted confirmation(s)${p.confirmed ? ' (confirmed)' : ''}, ${p.disputes.length} trusted dispute(s), ${p.endorsements.length} listed`)
   for (const e of p.endorsements) {
-    out.push(`  ${e.stance === 'dispute' ? 'DISPUTE ' : 'endorse '} ${e.status.padEnd(15)} ${e.trusted ? 'trusted  ' : 'untrusted'} ${clean(e.name ?? '')} ${e.org}  ${e.createdAt}${e.counted ? '' : `  (not counted: ${clean(e.notCounted)})`}`)
+    out.push(`  ${e.stance === 'dispute' ? 'DISPUTE ' : 'endorse '} ${e.status.padEnd(15)} ${e.trusted ? 'trusted  ' : 'untrusted'} ${clean(e.name ?? '')} ${e.org}  ${isoSecond(e.createdAt)}${e.counted ? '' : `  (not counted: ${clean(e.notCounted)})`}`)
     if (e.note !== undefined) out.push(`      note: ${clean(e.note)}`)
     if (e.evidence !== undefined) out.push(`      evidence: ${e.evidence.type}: ${clean(e.evidence.text)}`)
-    if (e.retraction !== undefined) out.push(`      retracted ${e.retraction.createdAt}: ${clean(e.retraction.reason)}`)
+    if (e.retraction !== undefined) out.push(`      retracted ${isoSecond(e.retraction.createdAt)}: ${clean(e.retraction.reason)}`)
   }
   if (p.derivation.sources.length > 0) {
     out.push('', `derived from${p.derivation.verified ? '' : '  (NOT fully verified)'}`)
@@ -149,6 +151,13 @@ export function renderProvenance (p: ProvenanceReport): string {
   }
   return out.join('\n')
 }
+
+/** The verdict green (trusted, confirmed), yellow (stale, unverified) or red (disputed, compromised); headings bold. */
+export const provenanceColors: Colorize = (lines, paint) => lines.map((l, k) => {
+  if (k > 0) return /^[a-z]+ {2}/.test(l) ? paint.bold(l) : /^ {2}(reworded|RETRACTED|EQUIVOCATION)/.test(l) ? paint.red(l) : l
+  const verdict = l.split(' ')[0]
+  return ['TRUSTED', 'CONFIRMED'].includes(verdict) ? paint.green(l) : ['DISPUTED', 'COMPROMISED'].includes(verdict) ? paint.red(l) : paint.yellow(l)
+})
 
 export const provenance: Command = {
   name: 'provenance',
@@ -166,7 +175,7 @@ export const provenance: Command = {
     } else {
       p = await withBackend(ctx, async (h) => await h.provenance({ cid: cid.toString() }, { signal: ctx.signal }))
     }
-    ctx.io.result(p, () => renderProvenance(p))
+    ctx.io.result(p, () => renderProvenance(p), provenanceColors)
   }
 }
 
