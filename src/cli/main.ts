@@ -6,14 +6,22 @@
  * `main` has no effect at import and touches nothing of the process but what it is given
  * (`io`: streams, stdin, environment) and a SIGINT listener for the length of a command;
  * bin/oos.js calls it and owns the exit. Tests run most commands in-process this way.
+ *
+ * Start fast (issue 15): this module imports nothing heavy; `oos --version` answers before
+ * anything else loads, and a command loads its own module only (commands/index.ts).
  */
 import { parseArgs } from 'node:util'
 import { OosError } from '../errors.ts'
-import { resolveHome } from '../app/home.ts'
 import type { Command, Context } from './command.ts'
 import { UsageError } from './errors.ts'
-import { terminalIo, type Io, type ProcessIo } from './io.ts'
-import { COMMANDS } from './commands/index.ts'
+import type { Io, ProcessIo } from './io.ts'
+import { loadCommand, loadCommands } from './commands/index.ts'
+
+/**
+ * what `oos --version` prints; bin/oos.js prints the same line itself (from package.json's
+ * version) before loading this, and tests/cli/lean.test.ts checks that the two agree
+ */
+export const VERSION = 'oos 0.1.0 (protocol oosnet/v1)'
 
 const GLOBAL = {
   home: { type: 'string' },
@@ -23,7 +31,7 @@ const GLOBAL = {
   'no-pager': { type: 'boolean' }
 } as const
 
-function usage (): string {
+function usage (COMMANDS: Command[]): string {
   const width = Math.max(...COMMANDS.map(c => c.name.length))
   return [
     'oos — publish, share and verify Organizational Operating Systems, peer to peer',
@@ -44,16 +52,17 @@ function commandHelp (c: Command): string {
 
 /** Run `oos ARGV` to its end; resolves to the exit code. */
 export async function main (argv: string[], proc: ProcessIo = process): Promise<number> {
-  const io = terminalIo(argv.includes('--json'), proc, { color: !argv.includes('--no-color'), pager: !argv.includes('--no-pager') })
   const name = argv[0]
+  if (name === '--version' || name === 'version') { proc.stdout.write(VERSION + '\n'); return 0 }
+  const { terminalIo } = await import('./io.ts')
+  const io = terminalIo(argv.includes('--json'), proc, { color: !argv.includes('--no-color'), pager: !argv.includes('--no-pager') })
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    const asked = name === 'help' ? COMMANDS.find(c => c.name === argv[1]) : undefined // `oos help CMD` is `oos CMD --help`
-    io.out(asked !== undefined ? commandHelp(asked) : usage())
+    const asked = name === 'help' && argv[1] !== undefined ? await loadCommand(argv[1]) : undefined // `oos help CMD` is `oos CMD --help`
+    io.out(asked !== undefined ? commandHelp(asked) : usage(await loadCommands()))
     return name === undefined ? 2 : 0
   }
-  if (name === '--version' || name === 'version') { io.out('oos 0.1.0 (protocol oosnet/v1)'); return 0 }
-  const command = COMMANDS.find(c => c.name === name)
   try {
+    const command = await loadCommand(name)
     if (command === undefined) throw new UsageError(`unknown command ${JSON.stringify(name)} (see oos --help)`)
     let parsed
     try {
@@ -69,6 +78,7 @@ export async function main (argv: string[], proc: ProcessIo = process): Promise<
     const ac = new AbortController()
     const onSignal = (): void => { ac.abort() }
     process.once('SIGINT', onSignal)
+    const { resolveHome } = await import('../app/home.ts')
     const home = resolveHome((parsed.values.home as string | undefined) ?? proc.env.OOS_HOME)
     const ctx: Context = { io, proc, home, values: parsed.values as Context['values'], positionals: parsed.positionals, signal: ac.signal }
     try {
