@@ -9,6 +9,8 @@ import { fuzzFrames } from '../../chaos/frames.ts'
 describe('chaos: fuzzed records and frames', () => {
   it('records mutated from valid ones: no crash, nothing stored, every rejection typed (SPEC §9)', async () => {
     const r = await fuzzRecords({ records: 3000 })
+    // on a failure, name the untyped codes and the seed that reproduces them (`fuzzRecords({ seed })`)
+    expect(Object.keys(r.codes).filter(c => c.startsWith('UNTYPED')), `seed ${r.seed}`).toEqual([])
     expect(r).toMatchObject({ ok: true, crashes: 0, stored: 0, untyped: 0 })
     expect(r.rejected + r.identical).toBe(3000)
     // the mutations reach past decoding: signatures and the authority rules refuse some
