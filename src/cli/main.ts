@@ -1,7 +1,8 @@
 /**
- * `oos`: the oosnet command line. Every command takes --home DIR and --json; errors are one
- * line with the cause; exit 2 for usage errors, 1 for verification failures and other
- * errors, 0 on success.
+ * `oos`: the oosnet command line. Every command takes the global options (--home DIR, --json,
+ * --no-color, --no-pager), before or after its name; errors are one line with the cause (one
+ * JSON object under --json). Exit codes (help.ts EXIT, README "Exit codes"): 0 success, 1 an
+ * error (verification failed, not found, …), 2 a usage error (the command line is wrong).
  *
  * `main` has no effect at import and touches nothing of the process but what it is given
  * (`io`: streams, stdin, environment) and a SIGINT listener for the length of a command;
@@ -10,58 +11,36 @@
 import { parseArgs } from 'node:util'
 import { OosError } from '../errors.ts'
 import { resolveHome } from '../app/home.ts'
-import type { Command, Context } from './command.ts'
+import { GLOBAL_OPTIONS, parserOptions, type Context } from './command.ts'
 import { UsageError } from './errors.ts'
 import { terminalIo, type Io, type ProcessIo } from './io.ts'
+import { commandHelp, didYouMean, EXIT, usage, VERSION } from './help.ts'
+import { escapeJsonText } from '../oos/text.ts'
 import { COMMANDS } from './commands/index.ts'
 
-const GLOBAL = {
-  home: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-  'no-color': { type: 'boolean' },
-  'no-pager': { type: 'boolean' }
-} as const
-
-function usage (): string {
-  const width = Math.max(...COMMANDS.map(c => c.name.length))
-  return [
-    'oos — publish, share and verify Organizational Operating Systems, peer to peer',
-    '',
-    'usage: oos <command> [options]   (oos <command> --help for more)',
-    '',
-    ...COMMANDS.map(c => `  ${c.name.padEnd(width)}  ${c.summary}`),
-    '',
-    'global options: --home DIR (default $OOS_HOME, else ~/.oosnet), --json, --help, --no-color (also NO_COLOR), --no-pager (also PAGER=cat)',
-    'the passphrase comes from a prompt, or OOS_PASSPHRASE for scripts'
-  ].join('\n')
-}
-
-function commandHelp (c: Command): string {
-  const opts = Object.entries(c.options ?? {}).map(([k, o]) => `  --${k}${o.type === 'string' ? ' VALUE' : ''}${o.multiple === true ? ' (repeatable)' : ''}`)
-  return [`usage: oos ${c.usage}`, '', c.summary, ...(c.help !== undefined ? ['', c.help] : []), '', 'options:', ...opts, '  --home DIR', '  --json', '  --help'].join('\n')
-}
-
 /** Run `oos ARGV` to its end; resolves to the exit code. */
-export async function main (argv: string[], proc: ProcessIo = process): Promise<number> {
+export async function main (args: string[], proc: ProcessIo = process): Promise<number> {
+  const argv = globalsLast(args)
   const io = terminalIo(argv.includes('--json'), proc, { color: !argv.includes('--no-color'), pager: !argv.includes('--no-pager') })
   const name = argv[0]
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const asked = name === 'help' ? COMMANDS.find(c => c.name === argv[1]) : undefined // `oos help CMD` is `oos CMD --help`
-    io.out(asked !== undefined ? commandHelp(asked) : usage())
-    return name === undefined ? 2 : 0
+    if (name === 'help' && argv[1] !== undefined && asked === undefined) return fail(io, unknownCommand(argv[1]), false)
+    io.out(asked !== undefined ? commandHelp(asked) : usage(COMMANDS)) // plain `oos` asks for the help too: exit 0, as gh and cargo do
+    return EXIT.ok
   }
-  if (name === '--version' || name === 'version') { io.out('oos 0.1.0 (protocol oosnet/v1)'); return 0 }
+  if (['--version', '-V', '-v', 'version'].includes(name)) { io.out(VERSION); return EXIT.ok }
   const command = COMMANDS.find(c => c.name === name)
   try {
-    if (command === undefined) throw new UsageError(`unknown command ${JSON.stringify(name)} (see oos --help)`)
+    if (command === undefined) throw unknownCommand(name)
+    const options = { ...GLOBAL_OPTIONS, ...command.options }
     let parsed
     try {
-      parsed = parseArgs({ args: argv.slice(1), options: { ...GLOBAL, ...command.options }, allowPositionals: true, strict: true })
+      parsed = parseArgs({ args: argv.slice(1), options: parserOptions(options), allowPositionals: true, strict: true })
     } catch (err) {
-      throw new UsageError(`${(err as Error).message.split('\n')[0]} (see oos ${name} --help)`)
+      throw parseError(err as Error & { code?: string }, name, Object.keys(options))
     }
-    if (parsed.values.help === true) { io.out(commandHelp(command)); return 0 }
+    if (parsed.values.help === true) { io.out(commandHelp(command)); return EXIT.ok }
     const [min, max] = command.args ?? [0, 0]
     if (parsed.positionals.length < min || parsed.positionals.length > max) {
       throw new UsageError(`usage: oos ${command.usage}`)
@@ -72,7 +51,7 @@ export async function main (argv: string[], proc: ProcessIo = process): Promise<
     const home = resolveHome((parsed.values.home as string | undefined) ?? proc.env.OOS_HOME)
     const ctx: Context = { io, proc, home, values: parsed.values as Context['values'], positionals: parsed.positionals, signal: ac.signal }
     try {
-      return (await command.run(ctx)) ?? 0
+      return (await command.run(ctx)) ?? EXIT.ok
     } finally {
       process.off('SIGINT', onSignal)
     }
@@ -81,14 +60,50 @@ export async function main (argv: string[], proc: ProcessIo = process): Promise<
   }
 }
 
-function fail (io: Io, err: unknown, debug: boolean): number {
-  if (err instanceof OosError) {
-    const where = err.path !== undefined && !err.message.includes(err.path) ? ` (at ${err.path})` : ''
-    io.err(`oos: ${err.message.split('\n')[0]}${where} [${err.code}]`)
-    return err.code === 'USAGE' ? 2 : 1
+/** `oos --json log` is `oos log --json`: leading global options go after the command's name, as git's do. */
+function globalsLast (argv: string[]): string[] {
+  let i = 0
+  while (i < argv.length) {
+    const [flag, value] = argv[i].split(/=(.*)/s)
+    const opt = flag.startsWith('--') ? GLOBAL_OPTIONS[flag.slice(2)] : undefined
+    if (opt === undefined || flag === '--help') break
+    i += opt.type === 'string' && value === undefined ? 2 : 1
   }
+  if (i === 0) return argv
+  return i >= argv.length ? ['--help', ...argv] : [argv[i], ...argv.slice(0, i), ...argv.slice(i + 1)]
+}
+
+function unknownCommand (name: string): UsageError {
+  return new UsageError(`unknown command ${JSON.stringify(name)}${didYouMean(name, COMMANDS.map(c => c.name))} (see oos --help)`)
+}
+
+/** parseArgs' error as one line, with the nearest option when one is unknown. */
+function parseError (err: Error & { code?: string }, command: string, known: string[]): UsageError {
+  const unknown = err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'(-{1,2}[^']*)'/.exec(err.message)?.[1] : undefined
+  const what = unknown !== undefined
+    ? `unknown option ${unknown}${unknown.startsWith('--') ? didYouMean(unknown.slice(2).split('=')[0], known, '--') : ''}`
+    : err.message.split('\n')[0]
+  return new UsageError(`${what} (see oos ${command} --help)`)
+}
+
+/**
+ * One line on stderr: `oos: <cause> [CODE]`, or under --json one JSON object
+ * `{"error":{"code","message","path"?}}`; the exit code from the code (USAGE: 2, else 1).
+ */
+function fail (io: Io, err: unknown, debug: boolean): number {
+  const known = err instanceof OosError
   const e = err as Error
-  io.err(`oos: unexpected error: ${e?.message?.split('\n')[0] ?? String(err)}`)
-  if (debug) io.err(String(e?.stack))
-  return 1
+  const code = known ? err.code : 'INTERNAL'
+  const message = e?.message?.split('\n')[0] ?? String(err)
+  const path = known ? err.path : undefined
+  if (io.json) {
+    io.err(escapeJsonText(JSON.stringify({ error: { code, message, ...(path !== undefined ? { path } : {}) } })))
+  } else if (known) {
+    const where = path !== undefined && !message.includes(path) ? ` (at ${path})` : ''
+    io.err(`oos: ${message}${where} [${code}]`)
+  } else {
+    io.err(`oos: unexpected error: ${message}`)
+  }
+  if (!known && debug) io.err(String(e?.stack))
+  return code === 'USAGE' ? EXIT.usage : EXIT.error
 }
