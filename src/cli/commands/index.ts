@@ -11,5 +11,6 @@ import { TRUST_COMMANDS } from './trust.ts'
 import { status, follow, unfollow, stop } from './net.ts'
 import { audit } from './audit.ts'
 import { conformance } from './conformance.ts'
+import { completion } from './completion.ts'
 
-export const COMMANDS: Command[] = [init, id, starter, validate, publish, show, log, diff, claims, verify, exportCmd, importCmd, start, stop, status, follow, unfollow, orgs, audit, ...TRUST_COMMANDS, demo, conformance]
+export const COMMANDS: Command[] = [init, id, starter, validate, publish, show, log, diff, claims, verify, exportCmd, importCmd, start, stop, status, follow, unfollow, orgs, audit, ...TRUST_COMMANDS, demo, conformance, completion]

@@ -11,7 +11,7 @@ import type { BodyDiff } from '../../oos/diff.ts'
 import type { LocalApp } from '../../app/types.ts'
 import { hydrate, withBackend } from '../backend.ts'
 import { presentationOf } from '../../app/presentation.ts'
-import { seqValue as seqArg } from '../values.ts'
+import { integerOption, seqValue as seqArg } from '../values.ts'
 import { jsonText } from '../io.ts'
 
 export const show: Command = {
@@ -53,6 +53,9 @@ function diffJson (d: BodyDiff): Record<string, unknown> {
 
 const bodiesDiff = (a: Shown, b: Shown): BodyDiff => diffBodies(hydrate(a).body, hydrate(b).body)
 
+/** the most versions `log --limit` takes (more than any chain holds) */
+const MAX_LIMIT = 1_000_000_000
+
 export const log: Command = {
   name: 'log',
   summary: 'the version chain of an organization, newest first',
@@ -68,8 +71,9 @@ export const log: Command = {
     const org = ctx.positionals[0]
     const patch = ctx.values.patch === true
     const stat = ctx.values.stat === true
+    const limit = integerOption(ctx, 'limit', { min: 1, max: MAX_LIMIT }) // a count of versions, checked before the home is opened
     const { entries, diffs } = await withBackend(ctx, async (h) => {
-      const entries = await h.log({ org, limit: seqArg(str(ctx, 'limit'), '--limit') }, { signal: ctx.signal })
+      const entries = await h.log({ org, limit }, { signal: ctx.signal })
       const diffs = new Map<number, BodyDiff>()
       if (!patch && !stat) return { entries, diffs }
       // each version against the one before it: the next entry, or (for the oldest listed) its prev by seq
