@@ -19,9 +19,22 @@
 // channel close and stops as on SIGTERM: it never lingers holding the store lock and ports.
 // Under npm (`npm run oos`, `npx oos`), a process orphaned by the death of npm's shell stops too.
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+
+/**
+ * `oos --version` answered here, before any re-exec or TypeScript: one Node start, nothing
+ * loaded (issue 15: ≤ 0.15 s). The same line as src/cli/main.ts VERSION (tests/cli/lean.test.ts).
+ * False (the command runs as any other) when this is not it, or package.json is not beside bin/.
+ */
+function printVersion () {
+  if (!['--version', '-V', '-v', 'version'].includes(process.argv[2])) return false // src/cli/main.ts VERSION_WORDS
+  let version
+  try { version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version } catch { return false }
+  process.stdout.write(`oos ${version} (protocol oosnet/v1)\n`)
+  return true
+}
 
 const V8_FLAGS = ['--max-semi-space-size=32', '--single-threaded-gc']
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP']
@@ -35,6 +48,7 @@ if (major < 22 || (major === 22 && minor < 18)) {
     process.stderr.write(`oos: Node ${process.versions.node} is too old (oosnet needs Node >= 22.18): install Node 22.18 or later (e.g. nvm install 24), or run 'npm install' in the oosnet checkout (its 'node' devDependency brings Node 24) and 'npm install -g .' there\n`)
     process.exit(2)
   }
+  if (printVersion()) process.exit(0)
   const child = spawn(local, [...V8_FLAGS, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, OOS_REEXEC_PARENT: String(process.pid) }
@@ -69,6 +83,7 @@ if (major < 22 || (major === 22 && minor < 18)) {
     }, 500)
     watch.unref()
   }
+  if (printVersion()) process.exit(0)
   const { main } = await import('../src/cli/main.ts')
   process.exitCode = await main(process.argv.slice(2))
   // a command that has returned does not linger: a handle something left open (a library's

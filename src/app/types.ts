@@ -55,7 +55,7 @@ export interface ApiStats {
  */
 export type ApiStatus = Pick<NodeStatus, 'org' | 'name' | 'peerId' | 'multiaddrs' | 'peers' | 'head'>
   & { following: Array<NodeStatus['following'][number] & { /** its alias, else its pseudonym */ name?: string }> }
-  & Partial<Jsonified<Pick<NodeStatus, 'ingest' | 'gossip' | 'reqresp' | 'sync' | 'violations' | 'connections'>>>
+  & Partial<Jsonified<Pick<NodeStatus, 'ingest' | 'gossip' | 'reqresp' | 'sync' | 'violations' | 'connections' | 'memory' | 'workers'>>>
   & { api?: ApiStats }
 
 export type DocumentFormat = 'md' | 'json'

@@ -5,8 +5,6 @@
  */
 import { GLOBAL_OPTIONS, type Command, type OptionSpec } from './command.ts'
 
-export const VERSION = 'oos 0.1.0 (protocol oosnet/v1)'
-
 /** The exit codes, the same for every command (README, "Exit codes"). */
 export const EXIT = { ok: 0, error: 1, usage: 2 } as const
 

@@ -1,37 +1,47 @@
 /**
  * `oos`: the oosnet command line. Every command takes the global options (--home DIR, --json,
  * --no-color, --no-pager), before or after its name; errors are one line with the cause (one
- * JSON object under --json). Exit codes (help.ts EXIT, README "Exit codes"): 0 success, 1 an
- * error (verification failed, not found, …), 2 a usage error (the command line is wrong).
+ * JSON object under --json). Exit codes (help.ts EXIT, README "CLI reference"): 0 success, 1
+ * an error (verification failed, not found, …), 2 a usage error (the command line is wrong).
  *
  * `main` has no effect at import and touches nothing of the process but what it is given
  * (`io`: streams, stdin, environment) and a SIGINT listener for the length of a command;
  * bin/oos.js calls it and owns the exit. Tests run most commands in-process this way.
+ *
+ * Start fast (issue 15): this module imports nothing heavy; `oos --version` answers before
+ * anything else loads, and a command loads its own module only (commands/index.ts).
  */
 import { parseArgs } from 'node:util'
 import { OosError } from '../errors.ts'
-import { resolveHome } from '../app/home.ts'
 import { GLOBAL_OPTIONS, parserOptions, type Context } from './command.ts'
 import { UsageError } from './errors.ts'
-import { terminalIo, type Io, type ProcessIo } from './io.ts'
-import { commandHelp, didYouMean, EXIT, usage, VERSION } from './help.ts'
-import { escapeJsonText } from '../oos/text.ts'
-import { COMMANDS } from './commands/index.ts'
+import type { Io, ProcessIo } from './io.ts'
+import { COMMANDS, loadCommand, loadCommands } from './commands/index.ts'
+import { commandHelp, didYouMean, EXIT, usage } from './help.ts'
+
+/**
+ * what `oos --version` prints; bin/oos.js prints the same line itself (from package.json's
+ * version) before loading this, and tests/cli/lean.test.ts checks that the two agree
+ */
+export const VERSION = 'oos 0.1.0 (protocol oosnet/v1)'
+/** the words that ask for it (bin/oos.js answers the same ones) */
+const VERSION_WORDS = ['--version', '-V', '-v', 'version']
 
 /** Run `oos ARGV` to its end; resolves to the exit code. */
 export async function main (args: string[], proc: ProcessIo = process): Promise<number> {
   const argv = globalsLast(args)
-  const io = terminalIo(argv.includes('--json'), proc, { color: !argv.includes('--no-color'), pager: !argv.includes('--no-pager') })
   const name = argv[0]
+  if (VERSION_WORDS.includes(name)) { proc.stdout.write(VERSION + '\n'); return EXIT.ok }
+  const { terminalIo } = await import('./io.ts')
+  const io = terminalIo(argv.includes('--json'), proc, { color: !argv.includes('--no-color'), pager: !argv.includes('--no-pager') })
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    const asked = name === 'help' ? COMMANDS.find(c => c.name === argv[1]) : undefined // `oos help CMD` is `oos CMD --help`
-    if (name === 'help' && argv[1] !== undefined && asked === undefined) return fail(io, unknownCommand(argv[1]), false)
-    io.out(asked !== undefined ? commandHelp(asked) : usage(COMMANDS)) // plain `oos` asks for the help too: exit 0, as gh and cargo do
+    const asked = name === 'help' && argv[1] !== undefined ? await loadCommand(argv[1]) : undefined // `oos help CMD` is `oos CMD --help`
+    if (name === 'help' && argv[1] !== undefined && asked === undefined) return await fail(io, unknownCommand(argv[1]), false)
+    io.out(asked !== undefined ? commandHelp(asked) : usage(await loadCommands())) // plain `oos` asks for the help too: exit 0, as gh and cargo do
     return EXIT.ok
   }
-  if (['--version', '-V', '-v', 'version'].includes(name)) { io.out(VERSION); return EXIT.ok }
-  const command = COMMANDS.find(c => c.name === name)
   try {
+    const command = await loadCommand(name)
     if (command === undefined) throw unknownCommand(name)
     const options = { ...GLOBAL_OPTIONS, ...command.options }
     let parsed
@@ -48,6 +58,7 @@ export async function main (args: string[], proc: ProcessIo = process): Promise<
     const ac = new AbortController()
     const onSignal = (): void => { ac.abort() }
     process.once('SIGINT', onSignal)
+    const { resolveHome } = await import('../app/home.ts')
     const home = resolveHome((parsed.values.home as string | undefined) ?? proc.env.OOS_HOME)
     const ctx: Context = { io, proc, home, values: parsed.values as Context['values'], positionals: parsed.positionals, signal: ac.signal }
     try {
@@ -56,7 +67,7 @@ export async function main (args: string[], proc: ProcessIo = process): Promise<
       process.off('SIGINT', onSignal)
     }
   } catch (err) {
-    return fail(io, err, proc.env.DEBUG !== undefined)
+    return await fail(io, err, proc.env.DEBUG !== undefined)
   }
 }
 
@@ -74,7 +85,7 @@ function globalsLast (argv: string[]): string[] {
 }
 
 function unknownCommand (name: string): UsageError {
-  return new UsageError(`unknown command ${JSON.stringify(name)}${didYouMean(name, COMMANDS.map(c => c.name))} (see oos --help)`)
+  return new UsageError(`unknown command ${JSON.stringify(name)}${didYouMean(name, COMMANDS.map(([n]) => n))} (see oos --help)`)
 }
 
 /** parseArgs' error as one line, with the nearest option when one is unknown. */
@@ -90,14 +101,15 @@ function parseError (err: Error & { code?: string }, command: string, known: str
  * One line on stderr: `oos: <cause> [CODE]`, or under --json one JSON object
  * `{"error":{"code","message","path"?}}`; the exit code from the code (USAGE: 2, else 1).
  */
-function fail (io: Io, err: unknown, debug: boolean): number {
+async function fail (io: Io, err: unknown, debug: boolean): Promise<number> {
   const known = err instanceof OosError
   const e = err as Error
   const code = known ? err.code : 'INTERNAL'
   const message = e?.message?.split('\n')[0] ?? String(err)
   const path = known ? err.path : undefined
   if (io.json) {
-    io.err(escapeJsonText(JSON.stringify({ error: { code, message, ...(path !== undefined ? { path } : {}) } })))
+    const { jsonLine } = await import('./io.ts') // loaded already: the io came from it
+    io.err(jsonLine({ error: { code, message, ...(path !== undefined ? { path } : {}) } }))
   } else if (known) {
     const where = path !== undefined && !message.includes(path) ? ` (at ${path})` : ''
     io.err(`oos: ${message}${where} [${code}]`)

@@ -162,7 +162,7 @@ export class Ingest extends TypedEventEmitter<IngestEvents> {
     if ((init.workers ?? 0) > 0) this.pool = new VerifyPool({ workers: init.workers })
   }
 
-  /** Starts the verify workers, if any; each compiles the body schemas before it reports ready. */
+  /** Takes records from now on; the verify workers, if any, start on demand (pool.ts) and stop when idle. */
   async start (): Promise<void> { await this.pool?.start() }
 
   async stop (): Promise<void> {
@@ -236,9 +236,10 @@ export class Ingest extends TypedEventEmitter<IngestEvents> {
     return { workers: p?.verified ?? 0, main: this.verifiedInline + (p?.verifiedInline ?? 0) }
   }
 
-  private async check (bytes: Uint8Array): Promise<Verified> {
+  /** Verify on the workers when there are any, unless `here` (this thread). */
+  private async check (bytes: Uint8Array, here = false): Promise<Verified> {
     const now = this.now()
-    if (this.pool !== undefined) return await this.pool.verify(bytes, now)
+    if (this.pool !== undefined && !here) return await this.pool.verify(bytes, now)
     this.verifiedInline++
     return await Promise.resolve().then(() => verifyBytes(bytes, now))
   }
@@ -251,7 +252,9 @@ export class Ingest extends TypedEventEmitter<IngestEvents> {
         const got = checked?.cid ?? CID.decode(cidBytesOf(bytes))
         if (!got.equals(options.expectedCid)) throw new CidMismatchError(`asked for ${String(options.expectedCid)} but the bytes hash to ${got.toString()}`)
       }
-      const verifying = checked !== undefined ? Promise.resolve(checked) : this.check(bytes)
+      // a record made here ('local': a publish, the node's binding) is one record, checked on
+      // this thread: starting an idle pool's worker for it would cost a thousand times the check
+      const verifying = checked !== undefined ? Promise.resolve(checked) : this.check(bytes, options.source === 'local')
       verifying.catch(() => {})
       const decided = this.tail.then(async () => await this.decide(await verifying, options))
       this.tail = decided.catch(() => {})

@@ -3,6 +3,13 @@
  * the ingest door's cost; spreading them over cores lets a node keep up with a burst (a
  * catch-up sync of a thousand versions) while the main thread runs chain rules and writes
  * the store. Requests queued in the same tick go to a worker as one transferred buffer.
+ *
+ * A lean idle node (issue 15): workers start on demand and stop when idle. `start` starts
+ * none; a request that finds no worker running starts as many as its queue needs (one per
+ * `batch` queued requests, up to `workers`), more start while the queue outgrows those
+ * running, and all of them stop after `idleMs` without a request. A worker costs ~50 MB
+ * resident and ~0.2 s to start (loading modules, compiling the schemas), so an idle node
+ * holds none and a single record waits for one worker's start only after an idle period.
  */
 import { Worker, type ResourceLimits } from 'node:worker_threads'
 import { availableParallelism } from 'node:os'
@@ -16,8 +23,14 @@ import type { VerifyBatch, VerifyReply } from './worker.ts'
 const utf8 = new TextDecoder()
 
 export interface VerifyPoolInit {
-  /** worker threads (default: available cores, at most 4) */
+  /** most worker threads running at once (default: available cores, at most 4) */
   workers?: number
+  /**
+   * stop every worker after this long without a request (default 30 s: a node that receives a
+   * record now and then keeps its workers between records; an idle one frees their memory);
+   * 0 keeps them until `stop`
+   */
+  idleMs?: number
   /** most records per message to a worker (default 16: small enough to keep replies flowing) */
   batch?: number
   /**
@@ -35,8 +48,14 @@ export interface VerifyPoolInit {
 }
 
 export interface VerifyPoolStats {
-  /** workers running now */
+  /** workers running now (or starting) */
   workers: number
+  /** most workers that run at once (`workers` of the init) */
+  max: number
+  /** workers started, on demand or to replace one that died */
+  spawned: number
+  /** times every worker was stopped after `idleMs` without a request */
+  idleStops: number
   /** requests each of them holds now, in `threads` order */
   inflight: number[]
   /** workers that exited or failed while the pool ran */
@@ -77,6 +96,8 @@ export class VerifyPool {
   private readonly restartBudget: number
   private readonly restartWindowMs: number
   private readonly resourceLimits?: ResourceLimits
+  private readonly idleMs: number
+  private idleTimer?: ReturnType<typeof setTimeout>
   private slots: Slot[] = []
   private started = false
   private readonly pending = new Map<number, Pending>()
@@ -86,7 +107,9 @@ export class VerifyPool {
   private scheduled = false
   /** when recent workers died, for the restart budget */
   private crashTimes: number[] = []
-  private readonly counts = { crashes: 0, restarts: 0, retried: 0, failed: 0, verified: 0, verifiedInline: 0 }
+  /** the restart budget ran out: no worker is started any more; with none left, records are verified inline */
+  private exhausted = false
+  private readonly counts = { crashes: 0, restarts: 0, retried: 0, failed: 0, verified: 0, verifiedInline: 0, spawned: 0, idleStops: 0 }
   /** request buffers handed back by the workers, to be filled again */
   private spares: ArrayBuffer[] = []
   private readonly log = logger('oosnet:ingest:pool')
@@ -98,32 +121,58 @@ export class VerifyPool {
     this.restartBudget = Math.max(0, init.restarts ?? 4)
     this.restartWindowMs = init.restartWindowMs ?? 60_000
     this.resourceLimits = init.resourceLimits
+    this.idleMs = Math.max(0, init.idleMs ?? 30_000)
   }
 
-  /** Resolves when every worker has loaded its modules (or, past the restart budget, the pool verifies inline). */
+  /** Takes requests from now on; starts no worker (the first requests do). */
   async start (): Promise<void> {
-    if (this.started) return
     this.started = true
-    await Promise.all(Array.from({ length: this.size }, async () => await this.spawn()))
-    this.log('started %d verify workers', this.slots.length)
+  }
+
+  /** Start every worker now, not on demand; resolves when they have loaded their modules (or, past the restart budget, the pool verifies inline). */
+  async warm (): Promise<void> {
+    if (!this.started) throw new NotStartedError('verify pool not started')
+    await Promise.all(Array.from({ length: this.size - this.slots.length }, async () => await this.spawn()))
+    this.idle()
   }
 
   async stop (): Promise<void> {
     this.started = false
-    const slots = this.slots
-    this.slots = [] // first: their 'exit' events are not crashes
-    await Promise.all(slots.map(async s => await s.worker.terminate()))
+    await this.retire()
     for (const [, p] of this.pending) p.reject(new AbortedError('verify pool stopped'))
     this.pending.clear()
     this.queue = []
+  }
+
+  /** Terminate every worker (stop, or idle): their 'exit' events are not crashes. */
+  private async retire (): Promise<void> {
+    clearTimeout(this.idleTimer)
+    this.idleTimer = undefined
+    const slots = this.slots
+    this.slots = [] // first: their 'exit' events are not crashes
     this.spares = []
+    await Promise.all(slots.map(async s => await s.worker.terminate()))
+  }
+
+  /** Nothing pending: the workers stop after `idleMs` unless a request comes first. */
+  private idle (): void {
+    if (this.idleMs === 0 || this.pending.size > 0 || this.slots.length === 0) return
+    clearTimeout(this.idleTimer)
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined
+      if (this.pending.size > 0 || this.queue.length > 0) return
+      this.counts.idleStops++
+      this.log('%d verify workers idle for %d ms: stopping them', this.slots.length, this.idleMs)
+      void this.retire()
+    }, this.idleMs)
+    this.idleTimer.unref() // an idle pool keeps no process alive
   }
 
   /** The worker threads running now (for monitoring, and for tests that kill one). */
   get threads (): readonly Worker[] { return this.slots.map(s => s.worker) }
 
   stats (): VerifyPoolStats {
-    return { workers: this.slots.length, inflight: this.slots.map(s => s.inflight.size), ...this.counts, inline: this.inline() }
+    return { workers: this.slots.length, max: this.size, inflight: this.slots.map(s => s.inflight.size), ...this.counts, inline: this.inline() }
   }
 
   async verify (bytes: Uint8Array, now: number): Promise<Verified> {
@@ -143,6 +192,7 @@ export class VerifyPool {
       return runInline(op, bytes, now) as T
     }
     const id = this.nextId++
+    clearTimeout(this.idleTimer)
     // workers keep the process alive only while they have work
     if (this.pending.size === 0) this.hold(true)
     const { promise, resolve, reject } = Promise.withResolvers<T>()
@@ -153,7 +203,17 @@ export class VerifyPool {
   }
 
   /** No worker left and none starting: the restart budget ran out. */
-  private inline (): boolean { return this.started && this.slots.length === 0 }
+  private inline (): boolean { return this.started && this.exhausted && this.slots.length === 0 }
+
+  /** Start workers for what is queued: one per `batch` requests waiting beyond those the running ones hold, up to `workers`. */
+  private grow (): void {
+    if (this.exhausted) return
+    const busy = this.slots.reduce((n, s) => n + s.inflight.size, 0)
+    const want = Math.min(this.size, Math.ceil((this.queue.length + busy) / this.batchSize))
+    for (let n = this.slots.length; n < want; n++) {
+      this.spawn().catch((err) => { this.log.error('cannot start a verify worker: %e', err); this.schedule() })
+    }
+  }
 
   private schedule (): void {
     if (this.scheduled) return
@@ -172,11 +232,12 @@ export class VerifyPool {
     const worker = new Worker(WORKER_URL, this.resourceLimits !== undefined ? { resourceLimits: this.resourceLimits } : {})
     const slot: Slot = { worker, ready: false, inflight: new Set() }
     this.slots.push(slot)
+    this.counts.spawned++
     const { promise, resolve } = Promise.withResolvers<void>()
     worker.on('message', (msg: VerifyReply | 'ready') => {
       if (msg === 'ready') {
         slot.ready = true
-        if (this.pending.size === 0) worker.unref()
+        if (this.pending.size === 0) { worker.unref(); this.idle() }
         resolve()
         if (this.queue.length > 0) this.schedule()
         return
@@ -209,7 +270,7 @@ export class VerifyPool {
         this.queue.push({ id, op: p.op, bytes: p.bytes, now: p.now })
       }
     }
-    if (this.pending.size === 0) this.hold(false)
+    if (this.pending.size === 0) { this.hold(false); this.idle() }
     const now = Date.now()
     this.crashTimes = this.crashTimes.filter(t => now - t < this.restartWindowMs)
     this.crashTimes.push(now)
@@ -220,6 +281,7 @@ export class VerifyPool {
       if (this.queue.length > 0) this.schedule()
       return await next
     }
+    this.exhausted = true
     if (this.slots.length === 0) this.log.error('%d verify workers died within %d ms: verifying on the main thread from now on', this.crashTimes.length, this.restartWindowMs)
     if (this.queue.length > 0) this.schedule()
   }
@@ -227,6 +289,7 @@ export class VerifyPool {
   private flush (): void {
     this.scheduled = false
     if (!this.started) return // stopped meanwhile: `stop` rejected these
+    this.grow()
     const live = this.slots.filter(s => s.ready)
     if (live.length === 0) {
       if (this.inline()) this.verifyInline()
@@ -296,7 +359,7 @@ export class VerifyPool {
         p.reject(errorFromCode(code, message, path))
       }
     }
-    if (this.pending.size === 0) this.hold(false)
+    if (this.pending.size === 0) { this.hold(false); this.idle() }
   }
 }
 

@@ -93,6 +93,13 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
   /** every part in start order (stopped in reverse) */
   private readonly lifecycle: Startable[]
   private started = false
+  private readonly net: Startable
+  /**
+   * How long the last start took, by part, in ms (`oos start` prints it; issue 15): opening
+   * the store, starting libp2p (listening, dialling the bootstrap list), and every other part
+   * (follows, audit log, ingest door, request/response protocols, the services) together.
+   */
+  readonly startup = { storeMs: 0, libp2pMs: 0, otherMs: 0 }
 
   constructor (parts: NodeParts) {
     super()
@@ -110,9 +117,10 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
     this.log = parts.log
     relayEvents(this, { ingest: this.ingest, violations: this.violations })
     const s = parts.services
+    this.net = libp2pPart(this.libp2p)
     this.lifecycle = [
       { start: async () => { await this.follows.load() }, stop: () => {} },
-      this.store, this.audit, this.ingest, libp2pPart(this.libp2p), this.reqresp,
+      this.store, this.audit, this.ingest, this.net, this.reqresp,
       s.replicator, s.hints, s.router, s.reacher, s.announcer, s.equivocation, s.binder, s.advertiser, s.regossip
     ]
   }
@@ -135,7 +143,13 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
   async start (): Promise<void> {
     if (this.started) return
     try {
-      await startAll(this.lifecycle)
+      const t = this.startup
+      t.storeMs = t.libp2pMs = t.otherMs = 0
+      await startAll(this.lifecycle, (part, ms) => {
+        if (part === this.store) t.storeMs += ms
+        else if (part === this.net) t.libp2pMs += ms
+        else t.otherMs += ms
+      })
     } catch (err) {
       throw listenError(err)
     }
@@ -231,7 +245,9 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
       reqresp: this.reqresp.stats(),
       sync: { ...this.replicator.counts },
       violations: this.violations.stats(),
-      connections: this.policy.stats()
+      connections: this.policy.stats(),
+      memory: memory(),
+      workers: { running: this.ingest.pool?.stats().workers ?? 0, max: this.ingest.pool?.stats().max ?? 0 }
     }
   }
 }
@@ -290,4 +306,13 @@ export interface NodeStatus {
   sync: Replicator['counts']
   violations: ReturnType<Violations['stats']>
   connections: ReturnType<ConnectionPolicy['stats']>
+  /** this process's memory now, in bytes (an idle node's cost: issue 15, bench/idle.ts) */
+  memory: { rss: number, heapUsed: number, heapTotal: number }
+  /** verify worker threads running now (they start on demand and stop when idle, ingest/pool.ts) and the most that run (`--workers`) */
+  workers: { running: number, max: number }
+}
+
+function memory (): NodeStatus['memory'] {
+  const m = process.memoryUsage()
+  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal }
 }

@@ -59,12 +59,14 @@ export const MEMORY_STORE_MAX_BYTES = 256 * 1024 * 1024
 
 /**
  * LevelDB tuning: records are already-dense DAG-CBOR of about 10 KB (a version of a
- * realistic document). A larger write buffer means fewer, larger compactions during a burst
- * of ingest (a catch-up sync). Blocks of 16 KB rather than LevelDB's 4 KB hold a whole
- * record: writing (flushes and compactions) cost a fifth less CPU per record, random reads
- * of records about a tenth more (measured with 10 KB versions; README, "Figures").
+ * realistic document). Blocks of 16 KB rather than LevelDB's 4 KB hold a whole record:
+ * writing (flushes and compactions) cost a fifth less CPU per record, random reads of records
+ * about a tenth more (measured with 10 KB versions; README, "Figures"). The write buffer (the
+ * memtable, resident until it fills and is flushed: an idle node after a burst keeps it) is
+ * LevelDB's 4 MiB: 16 MiB showed no ingest gain in alternating runs of the bulk door
+ * (bench/README.md, "A lean idle node"). The block cache is LevelDB's 8 MiB, filled by reads.
  */
-const LEVEL_OPTIONS = { writeBufferSize: 16 * 1024 * 1024, blockSize: 16 * 1024 }
+const LEVEL_OPTIONS = { writeBufferSize: 4 * 1024 * 1024, blockSize: 16 * 1024 }
 
 /** the org part of a key `<prefix><org>!…` */
 const orgIn = (key: string, at: number): string => { const end = key.indexOf(SEP, at); return key.slice(at, end < 0 ? undefined : end) }

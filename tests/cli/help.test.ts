@@ -9,11 +9,12 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { tempDir } from '../helpers.ts'
 import { capture, oosIn } from './run.ts'
-import { COMMANDS } from '../../src/cli/commands/index.ts'
+import { loadCommands } from '../../src/cli/commands/index.ts'
 import { GLOBAL_OPTIONS } from '../../src/cli/command.ts'
 import { editDistance, suggest } from '../../src/cli/help.ts'
 
 const dirP = tempDir()
+const COMMANDS = await loadCommands()
 afterAll(async () => { await (await dirP).cleanup() })
 
 /** the one JSON object an error under --json is on stderr */

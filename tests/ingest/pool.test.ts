@@ -43,6 +43,7 @@ describe('verify pool: crash safety', () => {
   it('a worker killed with requests in flight: every request gets the answer inline verification gives', async () => {
     const pool = new VerifyPool({ workers: 2, batch: 200 })
     await pool.start()
+    await pool.warm()
     try {
       const bytes = records()
       const [victim] = pool.threads
@@ -60,6 +61,7 @@ describe('verify pool: crash safety', () => {
   it('a request whose workers keep dying is rejected with WORKER_FAILED after its retries', async () => {
     const pool = new VerifyPool({ workers: 1, batch: 400, retries: 0 })
     await pool.start()
+    await pool.warm()
     try {
       const bytes = records()
       const got = await inFlight(pool, bytes, () => { void pool.threads[0].terminate() })
@@ -74,6 +76,7 @@ describe('verify pool: crash safety', () => {
   it('past the restart budget (every worker killed again and again) the pool verifies on the main thread', async () => {
     const pool = new VerifyPool({ workers: 1, batch: 400, restarts: 1 })
     await pool.start()
+    await pool.warm()
     try {
       const bytes = records()
       const first = pool.threads[0]
@@ -87,10 +90,11 @@ describe('verify pool: crash safety', () => {
     } finally { await pool.stop() }
   })
 
-  it('workers that die as they start (out of memory) do not restart forever: start() resolves and the pool verifies inline', async () => {
+  it('workers that die as they start (out of memory) do not restart forever: warm() resolves and the pool verifies inline', async () => {
     // 6 MB of heap is too little for a worker to load its modules and compile the schemas
     const pool = new VerifyPool({ workers: 2, restarts: 3, resourceLimits: { maxOldGenerationSizeMb: 6, maxYoungGenerationSizeMb: 1 } })
     await pool.start()
+    await pool.warm()
     try {
       expect(pool.stats()).toMatchObject({ crashes: 5, restarts: 3, workers: 0, inline: true })
       const bytes = records().slice(0, 50)
@@ -106,6 +110,7 @@ describe('verify pool: crash safety', () => {
     })
     const pool = new VerifyPool({ workers: 2, batch: 50 })
     await pool.start()
+    await pool.warm()
     try {
       const bytes = records().slice(0, 100)
       const checks = Promise.all(sigs.map(async s => await pool.verifySignature(k.publicKey, s.valid ? s.message : s.message.slice(1), s.sig)))
@@ -115,6 +120,39 @@ describe('verify pool: crash safety', () => {
       expect(pool.stats()).toMatchObject({ crashes: 1, failed: 0, verifiedInline: 0 })
       expect(pool.stats().verified).toBeGreaterThanOrEqual(200)
       expect(await pool.verifySignature(k.publicKey, sigs[1].message, new Uint8Array(63))).toBe(false)
+    } finally { await pool.stop() }
+  })
+})
+
+describe('verify pool: workers on demand (issue 15, a lean idle node)', () => {
+  it('starts no worker until asked; a burst starts them; idle, they stop; the next burst starts them again and is verified', async () => {
+    const pool = new VerifyPool({ workers: 2, batch: 16, idleMs: 50 })
+    await pool.start()
+    try {
+      expect(pool.stats()).toMatchObject({ workers: 0, max: 2, spawned: 0 })
+      const bytes = records()
+      // a burst of 400 (25 batches): both workers start and verify it as the main thread would
+      expect(await inFlight(pool, bytes, () => {})).toEqual(inline(bytes))
+      expect(pool.stats()).toMatchObject({ spawned: 2, crashes: 0 })
+      // idle for 50 ms: every worker stops, and that is not a crash
+      await expect.poll(() => pool.stats().workers, { timeout: 10_000 }).toBe(0)
+      expect(pool.stats()).toMatchObject({ idleStops: 1, crashes: 0, restarts: 0, inline: false })
+      // the next burst starts them again and gets the same answers
+      const again = bytes.slice(100, 300)
+      expect(await inFlight(pool, again, () => {})).toEqual(inline(again))
+      expect(pool.stats()).toMatchObject({ spawned: 4, crashes: 0, inline: false })
+      await expect.poll(() => pool.stats().idleStops, { timeout: 10_000 }).toBe(2)
+      expect(pool.stats().workers).toBe(0)
+    } finally { await pool.stop() }
+  })
+
+  it('one record starts one worker, not all of them', async () => {
+    const pool = new VerifyPool({ workers: 4, batch: 16, idleMs: 0 })
+    await pool.start()
+    try {
+      const [one] = records()
+      expect(verified(await pool.verify(one, NOW))).toEqual(inline([one])[0])
+      expect(pool.stats()).toMatchObject({ workers: 1, spawned: 1 })
     } finally { await pool.stop() }
   })
 })

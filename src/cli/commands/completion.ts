@@ -11,8 +11,8 @@ export const completion: Command = {
   async run (ctx) {
     const shell = ctx.positionals[0]
     if (!(SHELLS as readonly string[]).includes(shell)) throw new UsageError(`completion: the shell must be one of ${SHELLS.join(', ')}, not ${JSON.stringify(shell)}`)
-    // the table that lists this command: loaded when asked for, not at import (index.ts imports this module)
-    const { COMMANDS } = await import('./index.ts')
-    ctx.io.document(completionScript(shell as Shell, COMMANDS))
+    // every command's module, for its options (the table loads this one when it runs)
+    const { loadCommands } = await import('./index.ts')
+    ctx.io.document(completionScript(shell as Shell, await loadCommands()))
   }
 }

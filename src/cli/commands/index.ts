@@ -1,16 +1,50 @@
+/**
+ * The commands by name, in the order `oos --help` lists them. A command's module is loaded
+ * only when that command runs (or help lists them all): `oos --version` loads none, and a
+ * command loads what it uses, not every other command's dependencies (issue 15, start fast).
+ * tests/cli/lean.test.ts checks that each loader gives the command of its name.
+ */
 import type { Command } from '../command.ts'
-import { init, id } from './init.ts'
-import { starter } from './new.ts'
-import { publish } from './publish.ts'
-import { validate } from './validate.ts'
-import { show, log, diff, claims, orgs } from './read.ts'
-import { verify, exportCmd, importCmd } from './car.ts'
-import { start } from './start.ts'
-import { demo } from './demo.ts'
-import { TRUST_COMMANDS } from './trust.ts'
-import { status, follow, unfollow, stop } from './net.ts'
-import { audit } from './audit.ts'
-import { conformance } from './conformance.ts'
-import { completion } from './completion.ts'
 
-export const COMMANDS: Command[] = [init, id, starter, validate, publish, show, log, diff, claims, verify, exportCmd, importCmd, start, stop, status, follow, unfollow, orgs, audit, ...TRUST_COMMANDS, demo, conformance, completion]
+export type CommandLoader = () => Promise<Command>
+
+export const COMMANDS: ReadonlyArray<readonly [string, CommandLoader]> = [
+  ['init', async () => (await import('./init.ts')).init],
+  ['id', async () => (await import('./init.ts')).id],
+  ['new', async () => (await import('./new.ts')).starter],
+  ['validate', async () => (await import('./validate.ts')).validate],
+  ['publish', async () => (await import('./publish.ts')).publish],
+  ['show', async () => (await import('./read.ts')).show],
+  ['log', async () => (await import('./read.ts')).log],
+  ['diff', async () => (await import('./read.ts')).diff],
+  ['claims', async () => (await import('./read.ts')).claims],
+  ['verify', async () => (await import('./car.ts')).verify],
+  ['export', async () => (await import('./car.ts')).exportCmd],
+  ['import', async () => (await import('./car.ts')).importCmd],
+  ['start', async () => (await import('./start.ts')).start],
+  ['stop', async () => (await import('./net.ts')).stop],
+  ['status', async () => (await import('./net.ts')).status],
+  ['follow', async () => (await import('./net.ts')).follow],
+  ['unfollow', async () => (await import('./net.ts')).unfollow],
+  ['orgs', async () => (await import('./read.ts')).orgs],
+  ['audit', async () => (await import('./audit.ts')).audit],
+  ['endorse', async () => (await import('./trust.ts')).endorse],
+  ['retract', async () => (await import('./trust.ts')).retract],
+  ['adopt', async () => (await import('./trust.ts')).adopt],
+  ['provenance', async () => (await import('./trust.ts')).provenance],
+  ['trust', async () => (await import('./trust.ts')).trust],
+  ['rotate-key', async () => (await import('./trust.ts')).rotateKey],
+  ['demo', async () => (await import('./demo.ts')).demo],
+  ['conformance', async () => (await import('./conformance.ts')).conformance],
+  ['completion', async () => (await import('./completion.ts')).completion]
+]
+
+/** The command named `name`, its module loaded; undefined for no such command. */
+export async function loadCommand (name: string): Promise<Command | undefined> {
+  return await COMMANDS.find(([n]) => n === name)?.[1]()
+}
+
+/** Every command, in help order (loads every command module: for `oos --help`). */
+export async function loadCommands (): Promise<Command[]> {
+  return await Promise.all(COMMANDS.map(async ([, load]) => await load()))
+}
