@@ -8,7 +8,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { tempDir } from '../helpers.ts'
-import { capture, oosIn } from './run.ts'
+import { capture, oos, oosIn } from './run.ts'
+import { VERSION } from '../../src/cli/main.ts'
 import { loadCommands } from '../../src/cli/commands/index.ts'
 import { GLOBAL_OPTIONS } from '../../src/cli/command.ts'
 import { editDistance, suggest } from '../../src/cli/help.ts'
@@ -53,8 +54,10 @@ describe('help', () => {
     for (const v of ['-V', '-v', '--version', 'version']) {
       const r = await oosIn([v])
       expect(r.code, v).toBe(0)
-      expect(r.stdout, v).toMatch(/^oos \d+\.\d+\.\d+ \(protocol oosnet\/v1\)\n$/)
+      expect(r.stdout, v).toBe(VERSION + '\n')
     }
+    // the binary answers them itself, before loading anything (bin/oos.js)
+    expect(await oos(['-V'])).toMatchObject({ code: 0, stdout: VERSION + '\n', stderr: '' })
   })
 
   it('suggests the command or option meant', async () => {
