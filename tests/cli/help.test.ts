@@ -123,6 +123,10 @@ describe('exit codes and errors', () => {
     const missing = await oosIn(['follow', 'Ledgerline', '--home', home, '--json'])
     expect(missing.code).toBe(1)
     expect(jsonError(missing.stderr).error).toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('"Ledgerline"') })
+    // text from elsewhere stays one line of valid JSON, terminal controls as \\uXXXX escapes
+    const evil = await oosIn(['follow', 'Ledger\u202eline\u001b[2J', '--home', home, '--json'])
+    expect(evil.stderr).not.toMatch(/[\u001b\u202e]/)
+    expect(jsonError(evil.stderr).error.message).toContain('"Ledger\u202eline') // the value itself, once parsed
     const self = await oosIn(['trust', 'set', 'Ours', 'trusted', '--home', home, '--json'])
     expect(self.code).toBe(1)
     expect(jsonError(self.stderr)).toEqual({ error: { code: 'INVALID_ARGUMENT', message: 'we always trust ourselves', path: 'org' } })
