@@ -29,7 +29,7 @@ import { fileURLToPath } from 'node:url'
  * False (the command runs as any other) when this is not it, or package.json is not beside bin/.
  */
 function printVersion () {
-  if (process.argv[2] !== '--version' && process.argv[2] !== 'version') return false
+  if (!['--version', '-V', '-v', 'version'].includes(process.argv[2])) return false // src/cli/main.ts VERSION_WORDS
   let version
   try { version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version } catch { return false }
   process.stdout.write(`oos ${version} (protocol oosnet/v1)\n`)

@@ -38,6 +38,11 @@ export function jsonText (value: unknown): string {
   return escapeJsonText(JSON.stringify(value, null, 2))
 }
 
+/** JSON text of plain data on one line (an error under --json), terminal-unsafe characters as `\uXXXX`. */
+export function jsonLine (value: unknown): string {
+  return escapeJsonText(JSON.stringify(value))
+}
+
 /** The streams an Io writes to (process.stdout / process.stderr; tests pass their own). */
 export interface OutStreams {
   stdout: { write: (s: string) => unknown, isTTY?: boolean, columns?: number, rows?: number }

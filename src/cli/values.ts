@@ -34,7 +34,7 @@ export function integerOption (ctx: Context, name: string, range: { min: number,
   return s === undefined ? undefined : parseInteger(s, range, `--${name}`)
 }
 
-/** A version number (1, 2, …) as `--seq`, `--limit` or a positional take it. */
+/** A version number (1, 2, …) as `--seq` or a positional takes it (a count such as `--limit` is an integerOption). */
 export function seqValue (s: string | undefined, what: string): number | undefined {
   return s === undefined ? undefined : parseInteger(s, { min: 1, max: LIMITS.maxInt }, what)
 }

@@ -53,7 +53,14 @@ export const audit: Command = {
     '--peer and --org match a prefix (of a peer id, or api, cli, node, car:FILE; of an org did); --code an exact code; --event one of ' + AUDIT_EVENTS.join(', ') + '.',
     '--since is an ISO date or a duration back from now (30s, 15m, 2h, 7d). --limit N keeps the newest N. Oldest first; --json prints one JSON object per line.'
   ].join(' '),
-  options: { peer: { type: 'string' }, org: { type: 'string' }, code: { type: 'string' }, event: { type: 'string' }, since: { type: 'string' }, limit: { type: 'string' } },
+  options: {
+    peer: { type: 'string', value: 'P', description: 'entries from a peer id, api, cli, node or car:FILE starting with P' },
+    org: { type: 'string', value: 'O', description: 'entries about an org whose did starts with O' },
+    code: { type: 'string', value: 'C', description: 'entries with this error code (exact)' },
+    event: { type: 'string', value: 'E', description: `entries of one event: ${AUDIT_EVENTS.join(', ')}` },
+    since: { type: 'string', value: 'T', description: 'entries since an ISO date or a duration back from now (30s, 15m, 2h, 7d)' },
+    limit: { type: 'string', value: 'N', description: 'the newest N entries only', default: 'all' }
+  },
   async run (ctx) {
     const q = query(ctx)
     const limit = limitArg(str(ctx, 'limit'))

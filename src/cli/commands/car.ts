@@ -53,7 +53,10 @@ export const exportCmd: Command = {
   summary: 'write an organization\'s records (versions, rotations, binding, statements on its claims) to a CARv1 file',
   usage: 'export [ORG] --out FILE.car [--force]',
   help: 'ORG: default our own org. The file is written beside its target and renamed into place. It is never written inside the home, through a symlink or onto a directory (PATH_INVALID), nor over an existing file without --force (PATH_EXISTS); a full disk is NO_SPACE.',
-  options: { out: { type: 'string' }, force: { type: 'boolean' } },
+  options: {
+    out: { type: 'string', value: 'FILE.car', description: 'the CAR file to write (required)' },
+    force: { type: 'boolean', description: 'replace FILE.car when it exists' }
+  },
   args: [0, 1],
   async run (ctx) {
     const out = str(ctx, 'out')

@@ -35,7 +35,8 @@ export const COMMANDS: ReadonlyArray<readonly [string, CommandLoader]> = [
   ['trust', async () => (await import('./trust.ts')).trust],
   ['rotate-key', async () => (await import('./trust.ts')).rotateKey],
   ['demo', async () => (await import('./demo.ts')).demo],
-  ['conformance', async () => (await import('./conformance.ts')).conformance]
+  ['conformance', async () => (await import('./conformance.ts')).conformance],
+  ['completion', async () => (await import('./completion.ts')).completion]
 ]
 
 /** The command named `name`, its module loaded; undefined for no such command. */

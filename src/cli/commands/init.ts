@@ -8,7 +8,7 @@ export const init: Command = {
   summary: 'create this organization\'s keys (encrypted) and node identity',
   usage: 'init --name NAME',
   help: `Creates the home directory with an encrypted org signing key and node key (mode 0600). Refuses to overwrite an existing home. NAME: 1 to ${MAX_NAME_CHARS} characters, no control characters.`,
-  options: { name: { type: 'string' } },
+  options: { name: { type: 'string', value: 'NAME', description: 'the org\'s local alias, 1 to 128 characters (required)' } },
   async run (ctx) {
     const name = str(ctx, 'name')
     if (name === undefined || name.trim() === '') throw new UsageError('oos init needs --name NAME')

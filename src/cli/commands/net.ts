@@ -39,7 +39,10 @@ export const follow: Command = {
   summary: 'follow an organization: subscribe to its updates and fetch its whole chain',
   usage: 'follow ORG [--alias NAME] [--via MULTIADDR...]',
   help: 'ORG is a did:key, or a did prefix, a pseudonym or an alias of an org held here. --alias NAME gives it a local name (kept in follows.json, never published) that works as ORG in every command from then on; an alias wins over a pseudonym, so an impostor copying the name cannot take it. Our own org cannot be followed (FOLLOW_SELF). Without --via the node finds peers that serve the org through the DHT. With no node running, the follow is recorded and takes effect when the node starts. A follow that reaches no one is retried with backoff (status shows it as not yet synced); when no --via address answered, the command exits 1 with UNREACHABLE (the follow stays recorded); when nothing could be synced yet (NO_PEERS, NO_VERSIONS), it exits 1 with that reason and the node keeps trying.',
-  options: { via: { type: 'string', multiple: true }, alias: { type: 'string' } },
+  options: {
+    via: { type: 'string', multiple: true, value: 'MULTIADDR', description: 'a peer that serves the org (repeatable, or comma-separated)', default: 'peers found through the DHT' },
+    alias: { type: 'string', value: 'NAME', description: 'a local name for the org, usable as ORG in every command' }
+  },
   args: [1, 1],
   async run (ctx) {
     const via = multiaddrOption(ctx, 'via', 'optional')

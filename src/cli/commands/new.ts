@@ -10,7 +10,11 @@ export const starter: Command = {
   name: 'new',
   summary: 'write a starter document with placeholders to replace (publish refuses it until they are)',
   usage: 'new [--template agent_army|value_chain|org_chart] [--format oos.md|oos.json] [--out FILE]',
-  options: { template: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } },
+  options: {
+    template: { type: 'string', value: 'T', description: `the kind of document: ${TEMPLATES.join(', ')}`, default: 'agent_army' },
+    format: { type: 'string', value: 'F', description: 'oos.md or oos.json', default: 'oos.json for an --out ending in .json, else oos.md' },
+    out: { type: 'string', value: 'FILE', description: 'write to FILE (never over an existing one)', default: 'stdout' }
+  },
   async run (ctx) {
     const template = (str(ctx, 'template') ?? 'agent_army') as Template
     if (!TEMPLATES.includes(template)) throw new UsageError(`--template must be one of ${TEMPLATES.join(', ')}`)

@@ -9,7 +9,10 @@ export const publish: Command = {
   summary: 'validate an OOS document (.oos.md or .oos.json) and publish it as the next signed version',
   usage: 'publish FILE [--dry-run] [--fix]',
   help: 'Front matter fields that disagree with the claims (claim_count, distributions, word_count) are corrected and reported; --fix writes them back into FILE first. Every problem of the document is listed at once (as oos validate does). version and parent_version are set from the chain. Publishing an unchanged document is refused. --dry-run shows what would be published: nothing is signed or stored, no key is needed. With a node running, the node signs and announces it.',
-  options: { 'dry-run': { type: 'boolean' }, fix: { type: 'boolean' } },
+  options: {
+    'dry-run': { type: 'boolean', description: 'show what would be published; sign and store nothing' },
+    fix: { type: 'boolean', description: 'write corrected derived fields back into FILE first' }
+  },
   args: [1, 1],
   async run (ctx) {
     const doc = await readDocumentFile(ctx.positionals[0])

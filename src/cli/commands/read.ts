@@ -11,7 +11,7 @@ import type { BodyDiff } from '../../oos/diff.ts'
 import type { LocalApp } from '../../app/types.ts'
 import { hydrate, withBackend } from '../backend.ts'
 import { presentationOf } from '../../app/presentation.ts'
-import { seqValue as seqArg } from '../values.ts'
+import { integerOption, seqValue as seqArg } from '../values.ts'
 import { jsonText } from '../io.ts'
 
 export const show: Command = {
@@ -19,7 +19,10 @@ export const show: Command = {
   summary: 'show one version: agents and their authority, escalation, claims with their CIDs',
   usage: 'show [ORG|CID|CLAIM_CID] [--seq N] [--format text|oos.md|oos.json|json]',
   help: 'A claim CID shows the claim in the latest version holding it (the formats give that version), and its new wording when it was reworded. ORG (default: our own org) is a did, a did prefix, a pseudonym or a local alias (oos orgs lists them). The org\'s trust state is shown, and its did when another org known here has the same pseudonym. --format oos.md and --format oos.json write the document back in its Markdown or JSON form (keys in the canonical order, BODY.md §4, §5.4; a .oos.md published from this home keeps the list styles it was written with); --json (or --format json) gives the decoded record.',
-  options: { seq: { type: 'string' }, format: { type: 'string' } },
+  options: {
+    seq: { type: 'string', value: 'N', description: 'the version to show', default: 'the latest' },
+    format: { type: 'string', value: 'F', description: 'text, oos.md, oos.json or json', default: 'text (json under --json)' }
+  },
   args: [0, 1],
   async run (ctx) {
     const format = str(ctx, 'format') ?? (ctx.io.json ? 'json' : 'text')
@@ -50,19 +53,27 @@ function diffJson (d: BodyDiff): Record<string, unknown> {
 
 const bodiesDiff = (a: Shown, b: Shown): BodyDiff => diffBodies(hydrate(a).body, hydrate(b).body)
 
+/** the most versions `log --limit` takes (more than any chain holds) */
+const MAX_LIMIT = 1_000_000_000
+
 export const log: Command = {
   name: 'log',
   summary: 'the version chain of an organization, newest first',
   usage: 'log [ORG] [--limit N] [-p|--patch] [--stat]',
   help: 'ORG: default our own org. -p (--patch) shows each version\'s changes against the one before it, as oos diff does; --stat counts them.',
-  options: { limit: { type: 'string' }, patch: { type: 'boolean', short: 'p' }, stat: { type: 'boolean' } },
+  options: {
+    limit: { type: 'string', value: 'N', description: 'the newest N versions only', default: 'all' },
+    patch: { type: 'boolean', short: 'p', description: 'each version\'s changes against the one before it' },
+    stat: { type: 'boolean', description: 'count each version\'s changes' }
+  },
   args: [0, 1],
   async run (ctx) {
     const org = ctx.positionals[0]
     const patch = ctx.values.patch === true
     const stat = ctx.values.stat === true
+    const limit = integerOption(ctx, 'limit', { min: 1, max: MAX_LIMIT }) // a count of versions, checked before the home is opened
     const { entries, diffs } = await withBackend(ctx, async (h) => {
-      const entries = await h.log({ org, limit: seqArg(str(ctx, 'limit'), '--limit') }, { signal: ctx.signal })
+      const entries = await h.log({ org, limit }, { signal: ctx.signal })
       const diffs = new Map<number, BodyDiff>()
       if (!patch && !stat) return { entries, diffs }
       // each version against the one before it: the next entry, or (for the oldest listed) its prev by seq
@@ -144,7 +155,13 @@ export const claims: Command = {
   summary: 'list claims (latest version of each org) with their CIDs, confidence and evidence',
   usage: 'claims [ORG] [--search TEXT] [--section S] [--confidence C] [--evidence E] [--trusted]',
   help: 'Each org is marked with our trust in it (us, trusted, untrusted, neutral), and shown with a short did when another org known here has the same pseudonym. --trusted keeps the claims of the orgs we trust (followed, set trusted, ours).',
-  options: { search: { type: 'string' }, section: { type: 'string' }, confidence: { type: 'string' }, evidence: { type: 'string' }, trusted: { type: 'boolean' } },
+  options: {
+    search: { type: 'string', value: 'TEXT', description: 'claims whose text holds TEXT' },
+    section: { type: 'string', value: 'S', description: 'claims of one section' },
+    confidence: { type: 'string', value: 'C', description: `claims of one confidence: ${CONFIDENCE.join(', ')}` },
+    evidence: { type: 'string', value: 'E', description: `claims with one evidence type: ${EVIDENCE.join(', ')}` },
+    trusted: { type: 'boolean', description: 'claims of the orgs we trust only' }
+  },
   args: [0, 1],
   async run (ctx) {
     const confidence = str(ctx, 'confidence')?.toUpperCase()

@@ -71,16 +71,16 @@ export const start: Command = {
   usage: 'start [--listen MULTIADDR...] [--announce MULTIADDR...] [--bootstrap MULTIADDR...] [--api HOST:PORT] [--mdns] [--workers N] [--sync-interval SECONDS] [--log-format human|json|off] [--init --name NAME]',
   help: `Listens on /ip4/0.0.0.0/tcp/4710 (every interface) by default; --announce gives the addresses peers are told to dial instead (a node behind NAT or in a container); the local API on 127.0.0.1 (a free port unless --api, which must be a loopback address), with a bearer token written to <home>/api.json (0600). --bootstrap addresses end in /p2p/<peer id>. Records are verified in up to --workers threads (0 to ${MAX_WORKERS}; default: one per core, at most 4; 0: on the main thread), started when records come and stopped after 30 s without any. --sync-interval: seconds between anti-entropy rounds (1 to ${MAX_SYNC_INTERVAL}, default 30; 0: none, the node then relies on announcements and new connections). While the node runs, the other commands go through its API; oos stop (or SIGINT, SIGTERM, SIGHUP) stops it. If any part fails to start, everything started is stopped again and the command exits 1. Each setting is taken from the flag, else the environment (OOS_LISTEN, OOS_ANNOUNCE, OOS_BOOTSTRAP, OOS_API, OOS_MDNS=1, OOS_LOG_FORMAT; lists comma-separated), else <home>/config.json (listen, announce, bootstrap, api, mdns), else the default. While it runs, the node logs peers joining and leaving, records received, follows synced, violations and bans on stderr, one line each (--log-format json: one JSON object a line; off: none). --init creates the home first when there is none (--name or OOS_NAME; the same passphrase); a failed init starts nothing.`,
   options: {
-    listen: { type: 'string', multiple: true },
-    announce: { type: 'string', multiple: true },
-    bootstrap: { type: 'string', multiple: true },
-    api: { type: 'string' },
-    mdns: { type: 'boolean' },
-    workers: { type: 'string' },
-    'sync-interval': { type: 'string' },
-    'log-format': { type: 'string' },
-    init: { type: 'boolean' },
-    name: { type: 'string' }
+    listen: { type: 'string', multiple: true, value: 'MULTIADDR', description: 'addresses to listen on (repeatable)', default: '/ip4/0.0.0.0/tcp/4710' },
+    announce: { type: 'string', multiple: true, value: 'MULTIADDR', description: 'addresses peers are told to dial (NAT, containers)', default: 'the listen addresses' },
+    bootstrap: { type: 'string', multiple: true, value: 'MULTIADDR', description: 'peers to dial at start, ending in /p2p/<peer id> (repeatable)', default: 'none' },
+    api: { type: 'string', value: 'HOST:PORT', description: 'the local API address, loopback only', default: '127.0.0.1, a free port' },
+    mdns: { type: 'boolean', description: 'find peers on the local network by mDNS' },
+    workers: { type: 'string', value: 'N', description: `verification worker threads, 0 to ${MAX_WORKERS} (0: the main thread)`, default: 'one per core, at most 4' },
+    'sync-interval': { type: 'string', value: 'SECONDS', description: `seconds between anti-entropy rounds, 0 to ${MAX_SYNC_INTERVAL} (0: none)`, default: '30' },
+    'log-format': { type: 'string', value: 'F', description: 'the node\'s log lines on stderr: human, json or off', default: 'human' },
+    init: { type: 'boolean', description: 'create the home first when there is none (with --name)' },
+    name: { type: 'string', value: 'NAME', description: 'with --init: the org\'s local alias', default: '$OOS_NAME' }
   },
   async run (cmd) {
     const ctx = withEnv(cmd)

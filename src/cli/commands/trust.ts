@@ -51,7 +51,13 @@ export const endorse: Command = {
   summary: 'sign an endorsement (or with --dispute, a dispute) of another organization\'s claim',
   usage: 'endorse CLAIM_CID [--dispute] [--note TEXT] [--evidence-type T --evidence TEXT] [--expires DATE|Nd]',
   help: `The statement names the latest version of the author that holds the claim. Evidence types: ${EVIDENCE.join(', ')}. --expires takes a date (2027-03-01) or a number of days (90d); after it the endorsement is shown expired.`,
-  options: { dispute: { type: 'boolean' }, note: { type: 'string' }, 'evidence-type': { type: 'string' }, evidence: { type: 'string' }, expires: { type: 'string' } },
+  options: {
+    dispute: { type: 'boolean', description: 'dispute the claim instead of endorsing it' },
+    note: { type: 'string', value: 'TEXT', description: 'a note kept in the statement, at most 4,000 characters' },
+    'evidence-type': { type: 'string', value: 'T', description: `the type of --evidence: ${EVIDENCE.join(', ')}` },
+    evidence: { type: 'string', value: 'TEXT', description: 'what the endorsement rests on (with --evidence-type)' },
+    expires: { type: 'string', value: 'DATE|Nd', description: 'when it expires: a date (2027-03-01) or days (90d)', default: 'never' }
+  },
   args: [1, 1],
   async run (ctx) {
     const target = cidArg(ctx.positionals[0], 'CLAIM_CID')
@@ -78,7 +84,7 @@ export const retract: Command = {
   name: 'retract',
   summary: 'retract one of our own endorsements, disputes or claims (it stays visible, shown as retracted)',
   usage: 'retract CID [--reason TEXT]',
-  options: { reason: { type: 'string' } },
+  options: { reason: { type: 'string', value: 'TEXT', description: 'why, kept in the retraction, at most 4,000 characters' } },
   args: [1, 1],
   async run (ctx) {
     const target = cidArg(ctx.positionals[0])
@@ -93,7 +99,7 @@ export const adopt: Command = {
   summary: 'copy another organization\'s claim into our draft (LOW confidence, provenance kept); conflicts are reported, not merged',
   usage: 'adopt CLAIM_CID [--into FILE.oos.md]',
   help: 'The draft defaults to draft.oos.md in the home directory, started from our latest published version when it does not exist. The claim gets the next free claim id, derived_from the source claim, confidence LOW and an evidence reference naming the source organization, the date and the original evidence type. Exit 1 when a conflict (already adopted, another wording adopted, disputed by us, the same rule) leaves the draft unchanged.',
-  options: { into: { type: 'string' } },
+  options: { into: { type: 'string', value: 'FILE.oos.md', description: 'the draft to add the claim to', default: '<home>/draft.oos.md' } },
   args: [1, 1],
   async run (ctx) {
     const source = cidArg(ctx.positionals[0], 'CLAIM_CID')
@@ -164,7 +170,7 @@ export const provenance: Command = {
   summary: 'who wrote a claim, whether its chain verifies, who endorsed or disputed it, what it derives from, and a verdict',
   usage: 'provenance CLAIM_CID [--car FILE.car] [--json]',
   help: 'Statements count only from trusted organizations: those we follow, plus `oos trust set ORG trusted`, minus `untrusted`. Three trusted confirmations make a claim confirmed; a claim neither re-published nor endorsed for 90 days is stale. With --car the report is made offline from the records of a CAR file (oos export), each replayed through the ingest door into a throw-away store; the home is used only for whom we trust, and may be absent.',
-  options: { car: { type: 'string' } },
+  options: { car: { type: 'string', value: 'FILE.car', description: 'report offline from the records of a CAR file (oos export)' } },
   args: [1, 1],
   async run (ctx) {
     const cid = cidArg(ctx.positionals[0], 'CLAIM_CID')
@@ -225,7 +231,12 @@ export const rotateKey: Command = {
     'The newly committed next key is written encrypted to --next-key-out (default next.key in the home): move that file offline (a USB stick in a safe). org.key is replaced by the new key.',
     '--effective-seq is the first version the new key signs (default: the next one).'
   ].join('\n'),
-  options: { 'next-key': { type: 'string' }, 'next-key-out': { type: 'string' }, reason: { type: 'string' }, 'effective-seq': { type: 'string' } },
+  options: {
+    'next-key': { type: 'string', value: 'FILE', description: 'the keystore of the key committed last time', default: 'a new key (first rotation only)' },
+    'next-key-out': { type: 'string', value: 'FILE', description: 'where the newly committed next key is written, encrypted', default: '<home>/next.key' },
+    reason: { type: 'string', value: 'TEXT', description: 'why, kept in the rotation record', default: 'scheduled rotation' },
+    'effective-seq': { type: 'string', value: 'N', description: 'the first version the new key signs', default: 'the next one' }
+  },
   async run (ctx) {
     await loadHome(ctx.home)
     // the running node signs with the key in its memory: it would go on signing with the rotated-out key

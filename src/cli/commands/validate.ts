@@ -6,7 +6,7 @@ export const validate: Command = {
   summary: 'check an OOS document (.oos.md or .oos.json): every error with its line, every correction, warnings',
   usage: 'validate FILE [--fix]',
   help: 'Needs no key, no home and no node. Exit 0 when the document can be published, 1 when it has errors. --fix writes the corrected derived fields (claim_count, the distributions, word_count) back into FILE, changing nothing else. Warnings name prose that states counts the claims do not give (a "Confidence Map" table).',
-  options: { fix: { type: 'boolean' } },
+  options: { fix: { type: 'boolean', description: 'write corrected derived fields back into FILE' } },
   args: [1, 1],
   async run (ctx) {
     const doc = await readDocumentFile(ctx.positionals[0])
