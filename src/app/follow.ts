@@ -21,6 +21,13 @@ export async function followTarget (names: OrgNames, input: FollowInput): Promis
   return { org, ...(input.alias !== undefined ? { alias: input.alias } : {}) }
 }
 
+/** The did an unfollow names: our own org is never followed, so naming it is refused as a follow is. */
+export async function unfollowTarget (names: OrgNames, ref: string): Promise<string> {
+  const org = await names.resolve(ref)
+  if (org === names.self) throw new FollowSelfError(`${ref} is our own organization (${org}): it is always held and was never followed`, { path: 'org' })
+  return org
+}
+
 /** Follow and unfollow without a running node: recorded in `<home>/follows.json`, synced when the node starts. */
 export function followApp (store: Store, names: OrgNames, home: string | undefined): Pick<App, 'follow' | 'unfollow'> {
   const file = async (): Promise<Follows> => {
@@ -40,7 +47,7 @@ export function followApp (store: Store, names: OrgNames, home: string | undefin
       return { org, seq: (await store.head(org))?.seq ?? 0, pending: true }
     },
     async unfollow ({ org: ref }) {
-      const org = await names.resolve(ref)
+      const org = await unfollowTarget(names, ref)
       return { org, removed: await (await file()).remove(org) }
     }
   }

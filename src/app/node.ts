@@ -9,7 +9,7 @@ import type { OosNode } from '../node/node.ts'
 import { toJson } from '../records/json.ts'
 import { localApp, type OrgSigner } from './local.ts'
 import { orgSigner } from './keys.ts'
-import { followTarget } from './follow.ts'
+import { followTarget, unfollowTarget } from './follow.ts'
 import { orgNames } from './names.ts'
 import type { ApiStatus, App, StopResult } from './types.ts'
 
@@ -46,7 +46,7 @@ export function nodeApp (node: RunningNode, init: NodeAppInit = {}): App {
       return await node.follow(org, { via: input.via, alias, signal: o?.signal })
     },
     unfollow: async ({ org: ref }) => {
-      const org = await names.resolve(ref)
+      const org = await unfollowTarget(names, ref)
       return { org, removed: await node.unfollow(org) }
     },
     ...(stop !== undefined ? { stop: async () => stop() } : {})

@@ -54,6 +54,10 @@ describe('names: one resolver for every ORG argument', () => {
     expect(r.code).toBe(0)
     expect(r.stdout).toBe(`no longer following Parcelworks (${parcelDid})\n`)
     expect(await followed(us)).toEqual([])
+    // and unfollowing it: a did prefix that names our own org is not "was not followed", exit 0
+    const un = await oosIn(['unfollow', usDid.slice(0, 16), '--home', us])
+    expect(un.code).toBe(1)
+    expect(un.stderr).toMatch(/\[FOLLOW_SELF\]/)
   })
 
   it('unfollow by did prefix removes the follow, with or without did:key:', async () => {
