@@ -6,10 +6,9 @@
  * pager for output longer than the screen; none of it with NO_COLOR, --no-pager, or in a pipe.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { join } from 'node:path'
 import { tempDir } from '../helpers.ts'
-import { BIN, capture, oos, oosEnv, oosIn } from './run.ts'
-import { ESC, reworded, visibleLength } from './views.ts'
+import { BIN, capture, oos, oosEnv } from './run.ts'
+import { ESC, rewordedHome, visibleLength } from './views.ts'
 
 const q = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`
 
@@ -28,13 +27,7 @@ describe('on a terminal (a pty from util-linux script)', () => {
   let home: string
 
   beforeAll(async () => {
-    const dir = (await dirP).path
-    home = join(dir, 'a')
-    const { v1, v2 } = await reworded(dir)
-    for (const args of [['init', '--name', 'Ledger'], ['publish', v1], ['publish', v2]]) {
-      const r = await oosIn([...args, '--home', home])
-      expect(r.code, r.stderr).toBe(0)
-    }
+    home = await rewordedHome((await dirP).path, 'a')
   })
 
   it('script is installed and gives a terminal (the test fails here, loudly, without it)', async () => {

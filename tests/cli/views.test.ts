@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { tempDir } from '../helpers.ts'
 import { oosIn, ROOT } from './run.ts'
 import { startNode, type NodeProcess } from './start.ts'
-import { ESC, onTerminal, visibleLength, reworded, SCOPE_AFTER, SCOPE_BEFORE } from './views.ts'
+import { ESC, onTerminal, visibleLength, rewordedHome, SCOPE_AFTER, SCOPE_BEFORE } from './views.ts'
 
 /** C001's CID in version `seq` (one command at a time: offline, a home's store has one user). */
 async function claimCidIn (home: string, seq: number): Promise<string> {
@@ -27,13 +27,7 @@ describe('views', () => {
   let newCid: string
 
   beforeAll(async () => {
-    const dir = (await dirP).path
-    home = join(dir, 'a')
-    const { v1, v2 } = await reworded(dir)
-    for (const args of [['init', '--name', 'Ledger'], ['publish', v1], ['publish', v2]]) {
-      const r = await oosIn([...args, '--home', home])
-      expect(r.code, r.stderr).toBe(0)
-    }
+    home = await rewordedHome((await dirP).path, 'a')
     ;[oldCid, newCid] = [await claimCidIn(home, 1), await claimCidIn(home, 2)]
     expect(oldCid).not.toBe(newCid)
   })
@@ -150,10 +144,7 @@ describe('views through a running node (the API answers against protocol/openapi
   let node: NodeProcess | undefined
 
   beforeAll(async () => {
-    const dir = (await dirP).path
-    home = join(dir, 'online')
-    const { v1, v2 } = await reworded(dir)
-    for (const args of [['init', '--name', 'Ledger'], ['publish', v1], ['publish', v2]]) expect((await oosIn([...args, '--home', home])).code).toBe(0)
+    home = await rewordedHome((await dirP).path, 'online')
     ;[oldCid, newCid] = [await claimCidIn(home, 1), await claimCidIn(home, 2)]
     node = await startNode(home)
   })

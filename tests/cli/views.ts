@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { expect } from 'vitest'
 import { main } from '../../src/cli/main.ts'
-import { oosEnv, ROOT } from './run.ts'
+import { oosEnv, oosIn, ROOT } from './run.ts'
 
 export const SCOPE_BEFORE = 'A lease expires after 30 minutes without a heartbeat'
 export const SCOPE_AFTER = 'A lease expires after 45 minutes without any heartbeat'
@@ -24,6 +24,17 @@ export async function reworded (dir: string): Promise<{ v1: string, v2: string }
   const v2 = join(dir, 'v2.oos.md')
   await writeFile(v2, text.replace(SCOPE_BEFORE, SCOPE_AFTER))
   return { v1, v2 }
+}
+
+/** A home `dir/name` of "Ledger" that published the fixture's v1 and v2 (reworded above). */
+export async function rewordedHome (dir: string, name: string): Promise<string> {
+  const home = join(dir, name)
+  const { v1, v2 } = await reworded(dir)
+  for (const args of [['init', '--name', 'Ledger'], ['publish', v1], ['publish', v2]]) {
+    const r = await oosIn([...args, '--home', home])
+    expect(r.code, r.stderr).toBe(0)
+  }
+  return home
 }
 
 /** `oos ARGS` in-process with a stdout that says it is a terminal of `columns` × 1000 (no pager). */
