@@ -64,20 +64,20 @@ export function logNode (node: OosNode, app: Pick<App, 'orgs'>, format: LogForma
   const violation = (e: OosNodeEvents['peer:violation']): void => {
     log(() => ({ event: 'peer:violation', fields: { ...e.detail }, text: `violation by peer ${e.detail.peer}: ${e.detail.code}` }))
   }
+  const on = <K extends keyof OosNodeEvents>(type: K, fn: (e: OosNodeEvents[K]) => void): () => void => {
+    node.addEventListener(type, fn)
+    return () => { node.removeEventListener(type, fn) }
+  }
   node.libp2p.addEventListener('peer:connect', joined)
   node.libp2p.addEventListener('peer:disconnect', left)
-  node.addEventListener('record:accepted', accepted)
-  node.addEventListener('follow:synced', synced)
-  node.addEventListener('org:flagged', flagged)
-  node.addEventListener('peer:violation', violation)
-  const offs: Array<() => void> = [() => {
-    node.libp2p.removeEventListener('peer:connect', joined)
-    node.libp2p.removeEventListener('peer:disconnect', left)
-    node.removeEventListener('record:accepted', accepted)
-    node.removeEventListener('follow:synced', synced)
-    node.removeEventListener('org:flagged', flagged)
-    node.removeEventListener('peer:violation', violation)
-  }]
+  const offs: Array<() => void> = [
+    () => { node.libp2p.removeEventListener('peer:connect', joined) },
+    () => { node.libp2p.removeEventListener('peer:disconnect', left) },
+    on('record:accepted', accepted),
+    on('follow:synced', synced),
+    on('org:flagged', flagged),
+    on('peer:violation', violation)
+  ]
   offs.push(node.violations.onEvent((e) => {
     if (e.event === 'ban') log(() => ({ event: 'peer:banned', fields: { peer: e.peer, code: e.code, count: e.count }, text: `banned peer ${e.peer} after ${e.count ?? '?'} violations (last: ${e.code ?? '?'})` }))
     if (e.event === 'unban') log(() => ({ event: 'peer:unbanned', fields: { peer: e.peer }, text: `ban of peer ${e.peer} lifted` }))
