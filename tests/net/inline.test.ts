@@ -17,7 +17,8 @@ import { INLINE_LIMIT, inlineTopicOf } from '../../src/net/gossip-inline.ts'
 import { topicOf } from '../../src/net/gossip.ts'
 import type { VersionRecord } from '../../src/records/types.ts'
 import type { EphemeralNode } from '../../src/node/ephemeral.ts'
-import { makeNode, rogue, until } from './nodes.ts'
+import type { FollowSyncedEvent } from '../../src/node/events.ts'
+import { makeNode, nextEvent, rogue, until } from './nodes.ts'
 
 const doc = async (v: number): Promise<OosBody> => parseOosMarkdown(await readFile(new URL(`../../examples/orgs/ledgerline/v${v}.oos.md`, import.meta.url), 'utf8')).body
 
@@ -43,6 +44,7 @@ describe('versions inside gossip', () => {
 
   it('a version up to the inline limit is stored on the follower without any sync stream opened, verified once on a worker', async () => {
     const before = { s: syncs(), v: b.ingest.verifications(), g: b.gossip.stats() }
+    const told = nextEvent<FollowSyncedEvent>(b, 'follow:synced', d => d.org === a.org && d.seq === 2)
     const r = await a.publish(await doc(2))
     expect((await a.store.get(r.cid))!.length).toBeLessThanOrEqual(INLINE_LIMIT)
     await until(async () => await head(b) === 2, 10_000, 'B at version 2')
@@ -50,6 +52,7 @@ describe('versions inside gossip', () => {
     // inline copy was still on the workers (then B waits for that copy rather than sync)
     await until(() => b.gossip.stats().received >= before.g.received + 2, 10_000, 'both messages judged at B')
     expect(syncs()).toEqual(before.s)
+    expect(await told).toEqual({ org: a.org, seq: 2 }) // the node tells of it as of a sync
     // on B's workers: the version (once: the door took the validator's result) and the announcement's signature
     expect(b.ingest.verifications()).toEqual({ workers: before.v.workers + 2, main: before.v.main })
     expect(b.violations.stats().byCode).toEqual({})

@@ -31,6 +31,8 @@ export interface GossipRouterInit {
    * default 500 ms). An announcement on the inline topic (a version too large) syncs at once.
    */
   inlineWaitMs?: number
+  /** told when a version gossiped inline was stored (`seq`: the org's head now), as the replicator's `onSynced` is after a sync */
+  onStored?: (org: string, seq: number) => void
 }
 
 export interface GossipRouterComponents extends ServiceComponents {
@@ -120,9 +122,10 @@ export class GossipRouter {
       if (rec.seq > mine + 1) return void await this.replicator.update(rec.org, [from])
       if (rec.seq <= mine) return
     }
-    await this.ingest.ingestVerified(item.verified, { source: 'gossip', from: from.toString() }).catch((err: Error & { code?: string }) => {
+    const r = await this.ingest.ingestVerified(item.verified, { source: 'gossip', from: from.toString() }).catch((err: Error & { code?: string }) => {
       this.log('gossiped record from %p not ingested: %s', from, err.code ?? err.message)
     })
+    if (r?.status === 'accepted' && r.kind === 'oos/version' && r.seq !== undefined) this.init.onStored?.(r.org, r.seq)
   }
 
   /**
