@@ -152,9 +152,9 @@ export function readOnTopic (org: string, bytes: Uint8Array): UncheckedAnnouncem
 }
 
 /** The announcement as a gossip item once its signature was checked (`valid`); throws BAD_ANNOUNCEMENT if it does not verify. */
-export function announcementItem (a: UncheckedAnnouncement, bytes: Uint8Array, valid: boolean): GossipItem {
+export function announcementItem (a: UncheckedAnnouncement, bytes: Uint8Array, valid: boolean, inline = false): GossipItem {
   if (!valid) throw new BadAnnouncementError('bad signature')
-  return { type: 'announce', announcement: a.announcement, bytes }
+  return { type: 'announce', announcement: a.announcement, bytes, ...(inline ? { inline } : {}) }
 }
 
 /** A verified record's kind and topic: gossiped kinds only, on the topic of the org it is about; throws BAD_GOSSIP. */
@@ -173,7 +173,7 @@ export function checkGossip (topic: string, data: Uint8Array): GossipItem {
   const env = readEnvelope(topic, data)
   if (env.type === 'announce') {
     const a = readOnTopic(env.org, env.bytes)
-    return announcementItem(a, env.bytes, verifySignature(a.publicKey, a.message, a.sig))
+    return announcementItem(a, env.bytes, verifySignature(a.publicKey, a.message, a.sig), topic.startsWith(INLINE_PREFIX))
   }
   if (env.type === 'record') return checkRecord(env.org, verifyBytes(env.bytes))
   if (env.type === 'version') return { type: 'version', verified: checkVersion(env.org, verifyBytes(env.bytes)) }
@@ -298,7 +298,7 @@ export class Gossip {
         if (await this.has(CID.decode(cidBytesOf(env.bytes)))) return this.ignore(from, msg, 'held', 'a version held already')
         item = { type: 'version', verified: checkVersion(env.org, await this.verify(env.bytes)) }
       } else if (env.type === 'announce') {
-        item = { ...await this.announcement(env.org, env.bytes), ...(msg.topic.startsWith(INLINE_PREFIX) ? { inline: true } : {}) } as GossipItem
+        item = await this.announcement(env.org, env.bytes, msg.topic.startsWith(INLINE_PREFIX))
       } else {
         item = env
       }
@@ -334,10 +334,10 @@ export class Gossip {
     }
   }
 
-  /** An announcement, its signature checked by `verifySignature` (the node's workers) */
-  private async announcement (org: string, bytes: Uint8Array): Promise<GossipItem> {
+  /** An announcement, its signature checked by `verifySignature` (the node's workers); `inline`: it came on the inline topic */
+  private async announcement (org: string, bytes: Uint8Array, inline: boolean): Promise<GossipItem> {
     const a = readOnTopic(org, bytes)
-    return announcementItem(a, bytes, await this.verifySig(a.publicKey, a.message, a.sig))
+    return announcementItem(a, bytes, await this.verifySig(a.publicKey, a.message, a.sig), inline)
   }
 
   private ignore (from: PeerId, msg: Message, why: keyof IgnoredBy, detail: string): TopicValidatorResult {
