@@ -3,6 +3,8 @@
  * message, already checked for form and signature (gossip.ts `checkGossip`), is a key
  * authorized for the org at that point, as far as this node knows the org's keys.
  *
+ * A version sent inline (NETWORK.md §2.5) is judged as an announcement of its seq would be.
+ *
  * - authorized: `accept` (or `ahead`: a valid announcement too far past the local head to
  *   trust, taken only as a hint to sync from the org's own nodes);
  * - a key the node does not know, of an org whose chain it keeps: `unknown-key` (ignored, not
@@ -48,25 +50,32 @@ export async function authorize (item: GossipItem, know: Knowledge, aheadWindow 
   if (item.type === 'unknown-key') return { result: 'ignore', why: 'not a message' }
   if (item.type === 'announce') {
     const a = item.announcement
-    const k = await know(a.org)
-    const signer = a.key ?? a.org
-    if (!mayAnnounce(k.epochs, signer, a.seq)) {
-      if (isKnownKey(k.epochs, signer)) return outdated(`${signer} is not the key of ${a.org} for version ${a.seq}`)
-      // a rotation the node has not seen may have brought the key in, but only for versions
-      // it does not hold: those it holds it accepted under the keys it knows
-      if (a.seq <= k.head) return reject(`version ${a.seq} of ${a.org} is held here, signed by another key than ${signer}`)
-      return unknown(k, a.org, signer)
-    }
-    return a.seq > k.head + aheadWindow ? { result: 'ahead' } : { result: 'accept' }
+    return headVerdict(await know(a.org), a.org, a.key ?? a.org, a.seq, aheadWindow)
   }
   const rec = item.verified.rec
-  if (rec.type === 'oos/version') return reject('versions are not gossiped')
+  if (rec.type === 'oos/version') {
+    // a version inline (NETWORK.md §2.5) passes where an announcement of it would: its signer must be the org's key for that seq
+    if (item.type === 'version') return headVerdict(await know(rec.org), rec.org, rec.key ?? rec.org, rec.seq, aheadWindow)
+    return reject('versions are not gossiped as {record}')
+  }
   const k = await know(rec.org)
   if (rec.type === 'oos/key-rotation') return rotationVerdict(k, rec as KeyRotationRecord)
   const signer = rec.key ?? rec.org
   if (mayState(k.epochs, signer, rec.createdAt)) return { result: 'accept' }
   if (isKnownKey(k.epochs, signer)) return outdated(`${signer} is not a key of ${rec.org} at ${new Date(rec.createdAt).toISOString()}`)
   return unknown(k, rec.org, signer)
+}
+
+/** Version `seq` of `org`, announced or sent inline, signed by `signer`: the announcement rules (NETWORK.md §2.2). */
+function headVerdict (k: OrgKnowledge, org: string, signer: string, seq: number, aheadWindow: number): Verdict {
+  if (!mayAnnounce(k.epochs, signer, seq)) {
+    if (isKnownKey(k.epochs, signer)) return outdated(`${signer} is not the key of ${org} for version ${seq}`)
+    // a rotation the node has not seen may have brought the key in, but only for versions
+    // it does not hold: those it holds it accepted under the keys it knows
+    if (seq <= k.head) return reject(`version ${seq} of ${org} is held here, signed by another key than ${signer}`)
+    return unknown(k, org, signer)
+  }
+  return seq > k.head + aheadWindow ? { result: 'ahead' } : { result: 'accept' }
 }
 
 function unknown (k: OrgKnowledge, org: string, key: string): Verdict {

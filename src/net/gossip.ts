@@ -8,6 +8,8 @@
  *                                        two different signed versions of the org at one seq are
  *                                        held by the sender: fetch both (by CID, re-hashed, through
  *                                        the ingest door) and see for yourself
+ * and, on the org's inline topic (gossip-inline.ts, NETWORK.md §2.5), `{ version }` (a version
+ * up to 64 KiB, whole) or `{ announce }` (a larger one: sync it).
  * The topic validator (NETWORK.md §2.1) checks each message once, and the node acts on that
  * check: a record already held is ignored before any signature is checked (its CID is the
  * store's key); a new one is verified by the ingest door's `verify` (its worker threads, when
@@ -35,6 +37,7 @@ import { readAnnouncement, type Announcement, type UncheckedAnnouncement } from 
 import { AHEAD_WINDOW, authorize, type Knowledge, type OrgKnowledge, type Verdict } from './gossip-authority.ts'
 import { BadAnnouncementError, BadGossipError } from './errors.ts'
 import { forgetSeen, scoreTopic, type OosLibp2p } from './libp2p.ts'
+import { checkVersion, INLINE_LIMIT, INLINE_PREFIX, inlineTopicOf, MAX_INLINE_MESSAGE_BYTES } from './gossip-inline.ts'
 
 export const TOPIC_PREFIX = '/oos/1/org/'
 export const MAX_GOSSIP_BYTES = LIMITS.maxStatementBytes + 1024
@@ -43,20 +46,26 @@ const GOSSIP_KINDS = new Set(['oos/endorsement', 'oos/retraction', 'oos/node-bin
 const NOT_JUDGED = new Set(['ABORTED', 'NOT_STARTED', 'WORKER_FAILED', 'INTERNAL'])
 
 export const topicOf = (org: string): string => TOPIC_PREFIX + org
+/** The org of an org topic or an inline topic. */
+const orgOf = (topic: string): string => topic.startsWith(INLINE_PREFIX) ? topic.slice(INLINE_PREFIX.length) : topic.slice(TOPIC_PREFIX.length)
 
 export interface EquivocationHint { org: string, seq: number, cids: [CID, CID] }
 
 /**
- * What the topic validator let through. `ahead` marks an announcement that is only a hint
- * (NETWORK.md §2.2); `unknown-key` a message signed by a key the node does not know yet.
+ * What the topic validator let through. `ahead` marks an announcement (or inline version) that
+ * is only a hint (NETWORK.md §2.2); `inline` an announcement that came on the inline topic (no
+ * inline copy of that version is coming); `unknown-key` a message signed by a key the node
+ * does not know yet.
  */
-export type GossipItem = { type: 'announce', announcement: Announcement, bytes: Uint8Array, ahead?: boolean }
+export type GossipItem = { type: 'announce', announcement: Announcement, bytes: Uint8Array, ahead?: boolean, inline?: boolean }
+  | { type: 'version', verified: Verified, ahead?: boolean }
   | { type: 'record', verified: Verified, bytes: Uint8Array }
   | { type: 'equivocation', hint: EquivocationHint }
   | { type: 'unknown-key', org: string, key: string, item: GossipItem }
 
 /** A message's envelope, read but not yet verified. */
 export type Envelope = { type: 'announce', org: string, bytes: Uint8Array }
+  | { type: 'version', org: string, bytes: Uint8Array }
   | { type: 'record', org: string, bytes: Uint8Array }
   | { type: 'equivocation', hint: EquivocationHint }
 
@@ -104,7 +113,8 @@ export interface GossipStats { received: number, accepted: number, rejected: num
 
 /** Read the envelope of one gossip message for a topic (no signature checked); throws BAD_GOSSIP on anything malformed. */
 export function readEnvelope (topic: string, data: Uint8Array): Envelope {
-  if (data.length > MAX_GOSSIP_BYTES) throw new BadGossipError(`message of ${data.length} bytes`)
+  const inline = topic.startsWith(INLINE_PREFIX)
+  if (data.length > (inline ? MAX_INLINE_MESSAGE_BYTES : MAX_GOSSIP_BYTES)) throw new BadGossipError(`message of ${data.length} bytes`)
   let m: Record<string, unknown>
   try {
     m = dagCbor.decode<Record<string, unknown>>(data)
@@ -113,8 +123,13 @@ export function readEnvelope (topic: string, data: Uint8Array): Envelope {
   }
   const keys = Object.keys(m ?? {})
   if (keys.length !== 1 || !(m[keys[0]] instanceof Uint8Array)) throw new BadGossipError('not {announce}, {record} or {equivocation}')
-  const org = topic.slice(TOPIC_PREFIX.length)
+  const org = orgOf(topic)
   const bytes = m[keys[0]] as Uint8Array
+  if (inline) {
+    if (keys[0] === 'version') return { type: 'version', org, bytes }
+    if (keys[0] === 'announce') return { type: 'announce', org, bytes }
+    throw new BadGossipError(`unknown inline message ${keys[0]}`)
+  }
   if (keys[0] === 'announce') return { type: 'announce', org, bytes }
   if (keys[0] === 'record') return { type: 'record', org, bytes }
   if (keys[0] === 'equivocation') {
@@ -137,9 +152,9 @@ export function readOnTopic (org: string, bytes: Uint8Array): UncheckedAnnouncem
 }
 
 /** The announcement as a gossip item once its signature was checked (`valid`); throws BAD_ANNOUNCEMENT if it does not verify. */
-export function announcementItem (a: UncheckedAnnouncement, bytes: Uint8Array, valid: boolean): GossipItem {
+export function announcementItem (a: UncheckedAnnouncement, bytes: Uint8Array, valid: boolean, inline = false): GossipItem {
   if (!valid) throw new BadAnnouncementError('bad signature')
-  return { type: 'announce', announcement: a.announcement, bytes }
+  return { type: 'announce', announcement: a.announcement, bytes, ...(inline ? { inline } : {}) }
 }
 
 /** A verified record's kind and topic: gossiped kinds only, on the topic of the org it is about; throws BAD_GOSSIP. */
@@ -158,9 +173,10 @@ export function checkGossip (topic: string, data: Uint8Array): GossipItem {
   const env = readEnvelope(topic, data)
   if (env.type === 'announce') {
     const a = readOnTopic(env.org, env.bytes)
-    return announcementItem(a, env.bytes, verifySignature(a.publicKey, a.message, a.sig))
+    return announcementItem(a, env.bytes, verifySignature(a.publicKey, a.message, a.sig), topic.startsWith(INLINE_PREFIX))
   }
   if (env.type === 'record') return checkRecord(env.org, verifyBytes(env.bytes))
+  if (env.type === 'version') return { type: 'version', verified: checkVersion(env.org, verifyBytes(env.bytes)) }
   return env
 }
 
@@ -191,27 +207,42 @@ export class Gossip {
 
   async stop (): Promise<void> {
     this.libp2p.services.pubsub.removeEventListener('message', this.onMessage)
-    for (const t of this.topics) this.unsubscribe(t.slice(TOPIC_PREFIX.length))
+    for (const t of this.topics) if (!t.startsWith(INLINE_PREFIX)) this.unsubscribe(orgOf(t))
   }
 
   stats (): GossipStats { return { ...this.counts, ignoredBy: { ...this.counts.ignoredBy } } }
 
+  /** Subscribe to an org's topic and its inline topic (NETWORK.md §2.5). */
   subscribe (org: string): void {
-    const topic = topicOf(org)
-    if (this.topics.has(topic)) return
-    this.topics.add(topic)
-    const pubsub = this.libp2p.services.pubsub
-    pubsub.topicValidators.set(topic, async (from: PeerId, msg: Message) => await this.validate(from, msg))
-    scoreTopic(pubsub, topic, true)
-    pubsub.subscribe(topic)
+    for (const topic of [topicOf(org), inlineTopicOf(org)]) {
+      if (this.topics.has(topic)) continue
+      this.topics.add(topic)
+      const pubsub = this.libp2p.services.pubsub
+      pubsub.topicValidators.set(topic, async (from: PeerId, msg: Message) => await this.validate(from, msg))
+      scoreTopic(pubsub, topic, true)
+      pubsub.subscribe(topic)
+    }
   }
 
   unsubscribe (org: string): void {
-    const topic = topicOf(org)
-    if (!this.topics.delete(topic)) return
-    // the validator stays: what peers still send on the topic is ignored, not taken as valid (NETWORK.md §2.1)
-    this.libp2p.services.pubsub.unsubscribe(topic)
-    scoreTopic(this.libp2p.services.pubsub, topic, false)
+    for (const topic of [topicOf(org), inlineTopicOf(org)]) {
+      if (!this.topics.delete(topic)) continue
+      // the validator stays: what peers still send on the topic is ignored, not taken as valid (NETWORK.md §2.1)
+      this.libp2p.services.pubsub.unsubscribe(topic)
+      scoreTopic(this.libp2p.services.pubsub, topic, false)
+    }
+  }
+
+  /**
+   * A new version of an org (NETWORK.md §2.5): up to INLINE_LIMIT bytes it goes whole on the
+   * inline topic, a larger one is announced there; then it is announced on the org topic, for
+   * the nodes that only know that one. The inline message goes first: a peer that holds the
+   * version when the announcement comes in finds it stale.
+   */
+  async publishVersion (org: string, version: Uint8Array, announcement: Uint8Array): Promise<void> {
+    const inline = version.length <= INLINE_LIMIT ? { version } : { announce: announcement }
+    await this.publish(org, dagCbor.encode(inline), inlineTopicOf(org))
+    await this.announce(org, announcement)
   }
 
   async announce (org: string, announcement: Uint8Array): Promise<void> {
@@ -232,9 +263,8 @@ export class Gossip {
    * gossipsub remembers: it is forgotten first, else gossipsub refuses it as a duplicate. Peers
    * that saw it drop it unread.
    */
-  private async publish (org: string, data: Uint8Array): Promise<void> {
+  private async publish (org: string, data: Uint8Array, topic = topicOf(org)): Promise<void> {
     this.counts.published++
-    const topic = topicOf(org)
     forgetSeen(this.libp2p.services.pubsub, topic, data)
     await this.libp2p.services.pubsub.publish(topic, data).catch((err: Error) => {
       this.log('publish on %s: %s', org, err.message)
@@ -263,8 +293,14 @@ export class Gossip {
         // the store's key: a record held already costs a hash, not a signature check
         if (await this.has(CID.decode(cidBytesOf(env.bytes)))) return this.ignore(from, msg, 'held', 'a record held already')
         item = checkRecord(env.org, await this.verify(env.bytes))
+      } else if (env.type === 'version') {
+        // as a record: held already costs a hash; else verified once, on the door's workers
+        if (await this.has(CID.decode(cidBytesOf(env.bytes)))) return this.ignore(from, msg, 'held', 'a version held already')
+        item = { type: 'version', verified: checkVersion(env.org, await this.verify(env.bytes)) }
+      } else if (env.type === 'announce') {
+        item = await this.announcement(env.org, env.bytes, msg.topic.startsWith(INLINE_PREFIX))
       } else {
-        item = env.type === 'announce' ? await this.announcement(env.org, env.bytes) : env
+        item = env
       }
     } catch (err) {
       const code = err instanceof OosError ? err.code : 'INTERNAL'
@@ -282,7 +318,7 @@ export class Gossip {
     switch (verdict.result) {
       case 'accept':
         // valid, but the node holds that version or a later one: nothing to fetch, nothing to forward
-        if (item.type === 'announce' && known !== undefined && item.announcement.seq <= known.head) return this.ignore(from, msg, 'stale', `version ${item.announcement.seq} is at or below the head held`)
+        if (known !== undefined && seqOf(item) <= known.head) return this.ignore(from, msg, 'stale', `version ${seqOf(item)} is at or below the head held`)
         this.checked.set(msg, item)
         return TopicValidatorResult.Accept
       case 'reject':
@@ -291,17 +327,17 @@ export class Gossip {
         if (verdict.outdated === true && msg.type === 'signed' && !msg.from.equals(from)) return this.ignore(from, msg, 'authority', verdict.why)
         return this.reject(from, msg, verdict.code, verdict.why)
       default:
-        if (verdict.result === 'ahead' && item.type === 'announce') this.init.onItem({ ...item, ahead: true }, from)
+        if (verdict.result === 'ahead' && (item.type === 'announce' || item.type === 'version')) this.init.onItem({ ...item, ahead: true }, from)
         if (verdict.result === 'unknown-key') this.init.onItem({ type: 'unknown-key', org: verdict.org, key: verdict.key, item }, from)
         if (item.type === 'equivocation') this.init.onItem(item, from)
         return this.ignore(from, msg, 'authority', verdict.result === 'ignore' ? verdict.why : verdict.result)
     }
   }
 
-  /** An announcement, its signature checked by `verifySignature` (the node's workers) */
-  private async announcement (org: string, bytes: Uint8Array): Promise<GossipItem> {
+  /** An announcement, its signature checked by `verifySignature` (the node's workers); `inline`: it came on the inline topic */
+  private async announcement (org: string, bytes: Uint8Array, inline: boolean): Promise<GossipItem> {
     const a = readOnTopic(org, bytes)
-    return announcementItem(a, bytes, await this.verifySig(a.publicKey, a.message, a.sig))
+    return announcementItem(a, bytes, await this.verifySig(a.publicKey, a.message, a.sig), inline)
   }
 
   private ignore (from: PeerId, msg: Message, why: keyof IgnoredBy, detail: string): TopicValidatorResult {
@@ -327,6 +363,13 @@ export class Gossip {
     const from = msg.type === 'signed' ? msg.from : undefined
     if (from !== undefined) this.init.onItem(item, from)
   }
+}
+
+/** The seq of an announcement or an inline version (Infinity for other items: never stale). */
+function seqOf (item: GossipItem): number {
+  if (item.type === 'announce') return item.announcement.seq
+  if (item.type === 'version' && item.verified.rec.type === 'oos/version') return item.verified.rec.seq
+  return Infinity
 }
 
 export function gossip (init: GossipInit): (components: GossipComponents) => Gossip {

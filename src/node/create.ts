@@ -68,13 +68,10 @@ export async function createNode (init: NodeConfig): Promise<OosNode> {
   registerDoorMetrics(base.metrics, ingest, violations)
 
   const reqresp = reqResp({ ...init.reqresp, onViolation: report })({ libp2p, store, ingest, logger })
-  const repl = replicator({
-    orgs,
-    intervalMs: init.antiEntropyMs,
-    onSynced: (o, seq) => { if (follows.has(o)) emit<OosNodeEvents, FollowSyncedEvent>(node, 'follow:synced', () => ({ org: o, seq })) }
-  })({ ...base, libp2p, store, api: reqresp })
+  const onSynced = (o: string, seq: number): void => { if (follows.has(o)) emit<OosNodeEvents, FollowSyncedEvent>(node, 'follow:synced', () => ({ org: o, seq })) }
+  const repl = replicator({ orgs, intervalMs: init.antiEntropyMs, onSynced })({ ...base, libp2p, store, api: reqresp })
   const hintsService = hints({ keysOf, report })({ ...base, libp2p, store, replicator: repl, api: reqresp })
-  const router = gossipRouter({ org, orgs })({ ...base, libp2p, store, ingest, hints: hintsService, replicator: repl, violations })
+  const router = gossipRouter({ org, orgs, onStored: onSynced })({ ...base, libp2p, store, ingest, hints: hintsService, replicator: repl, violations })
   const announcerService = announcer({ org, orgKey, signingKey, binding: async () => await currentBinding(store, org) })({ ...base, libp2p, store, ingest, gossip: router.gossip })
   const advertiserService = advertiser({ ...init.advertise, org, orgs })({ ...base, libp2p, store, announcer: announcerService })
   const reacher = followReacher(init.followRetry)({

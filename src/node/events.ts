@@ -17,7 +17,7 @@ export interface PeerViolationEvent { peer: string, code: string }
 /** `org:flagged`: two signed versions of `org` at `seq` are held (an equivocation, SPEC §6) */
 export interface OrgFlaggedEvent { org: string, seq: number }
 
-/** `follow:synced`: a sync of a followed org brought new records; `seq` is the head held now */
+/** `follow:synced`: a sync of a followed org, or its version gossiped inline (NETWORK.md §2.5), brought new records; `seq` is the head held now */
 export interface FollowSyncedEvent { org: string, seq: number }
 
 export interface OosNodeEvents extends IngestEvents {

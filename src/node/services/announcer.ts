@@ -37,7 +37,7 @@ export interface AnnouncerComponents extends ServiceComponents {
   libp2p: Pick<OosLibp2p, 'services'>
   store: Pick<Store, 'head' | 'get' | 'record'>
   ingest: Pick<Ingest, 'keys' | 'onRecord'>
-  gossip: Pick<Gossip, 'announce' | 'publishRecord'>
+  gossip: Pick<Gossip, 'announce' | 'publishVersion' | 'publishRecord'>
 }
 
 export interface SignedAnnouncement { a: Announcement, bytes: Uint8Array }
@@ -98,7 +98,8 @@ export class Announcer extends TypedEventEmitter<AnnouncerEvents> {
       if (!await this.mayAnnounce(r.seq as number)) return
       const ann = encodeAnnouncement({ org: this.init.org, seq: r.seq as number, cid: r.cid, createdAt: rec.createdAt, key: this.init.signingKey }, this.init.orgKey)
       this.own = { a: decodeAnnouncement(ann), bytes: ann }
-      await this.c.gossip.announce(this.init.org, ann)
+      // whole on the inline topic up to 64 KiB, and announced (NETWORK.md §2.5)
+      await this.c.gossip.publishVersion(this.init.org, bytes, ann)
       this.announced.increment()
       this.safeDispatchEvent('announced', { detail: this.own.a })
     } else if (r.kind !== 'oos/version') {
