@@ -26,7 +26,7 @@ export interface HintsComponents extends ServiceComponents {
   libp2p: OosLibp2p
   store: Store
   /** brings an org up to date from the peers given first */
-  replicator: { update: (org: string, peers: PeerId[]) => Promise<unknown> }
+  replicator: { update: (org: string, peers: PeerId[], options?: { only?: boolean }) => Promise<unknown> }
   api: {
     sync: (peer: PeerId, org: string, options: { from: number, limit?: number, signal?: AbortSignal }) => Promise<unknown>
     fetch: (peer: PeerId, cids: CID[], options: { signal?: AbortSignal }) => Promise<unknown>
@@ -78,7 +78,7 @@ export class Hints {
   /** An announcement too far ahead to trust: catch up from the org's own nodes, not from whoever sent it. */
   async ahead (org: string): Promise<void> {
     const bound = await this.boundPeers(org)
-    if (bound.length > 0) await this.c.replicator.update(org, bound)
+    if (bound.length > 0) await this.c.replicator.update(org, bound, { only: true })
   }
 
   /**

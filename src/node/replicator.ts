@@ -58,7 +58,7 @@ export class Replicator {
   private readonly api: SyncApi
   private readonly init: ReplicatorInit
   private readonly running = new Map<string, Promise<UpdateResult>>()
-  private readonly again = new Map<string, PeerId[]>()
+  private readonly again = new Map<string, { peers: PeerId[], only: boolean }>()
   private timer?: NodeJS.Timeout
   private readonly abort = new AbortController()
   private readonly log: Logger
@@ -103,14 +103,18 @@ export class Replicator {
     await Promise.allSettled([...this.running.values()])
   }
 
-  /** Bring `org` up to date from the given peers (first that works), else from connected peers. */
-  async update (org: string, peers: PeerId[] = []): Promise<UpdateResult> {
+  /**
+   * Bring `org` up to date from the given peers (first that works), else from connected peers;
+   * with `only`, from the given peers alone (a hint's sync goes to the org's bound peers and
+   * never to whoever sent the hint: NETWORK.md §2.2).
+   */
+  async update (org: string, peers: PeerId[] = [], options: { only?: boolean } = {}): Promise<UpdateResult> {
     const cur = this.running.get(org)
     if (cur !== undefined) {
-      this.again.set(org, peers)
+      this.again.set(org, { peers, only: options.only === true })
       return await cur
     }
-    const run = this.run(org, peers).then(async (r) => {
+    const run = this.run(org, peers, 0, options.only === true).then(async (r) => {
       if (r.accepted > 0 && this.init.onSynced !== undefined) this.init.onSynced(org, (await this.store.head(org))?.seq ?? 0)
       return r
     }).finally(() => {
@@ -118,7 +122,7 @@ export class Replicator {
       const next = this.again.get(org)
       if (next !== undefined) {
         this.again.delete(org)
-        this.update(org, next).catch((err: Error) => { this.log('sync of %s: %s', org, err.message) })
+        this.update(org, next.peers, { only: next.only }).catch((err: Error) => { this.log('sync of %s: %s', org, err.message) })
       }
     })
     this.running.set(org, run)
@@ -130,11 +134,11 @@ export class Replicator {
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()])
   }
 
-  private async run (org: string, peers: PeerId[], depth = 0): Promise<UpdateResult> {
+  private async run (org: string, peers: PeerId[], depth = 0, only = false): Promise<UpdateResult> {
     const out: UpdateResult = { synced: false, accepted: 0, failures: 0 }
     const retries = this.init.retries ?? 4
     for (let attempt = 0; ; attempt++) {
-      const candidates = [...peers, ...this.libp2p.getPeers().filter(p => !peers.some(q => q.equals(p)))]
+      const candidates = only ? peers : [...peers, ...this.libp2p.getPeers().filter(p => !peers.some(q => q.equals(p)))]
       for (const peer of candidates) {
         if (this.abort.signal.aborted) return out
         const from = ((await this.store.head(org))?.seq ?? 0) + 1
