@@ -42,6 +42,11 @@ export const K = {
   rotationPrefix: (org: string) => `k!${org}!`,
   /** the org's latest node binding */
   binding: (org: string) => `n!${org}`,
+  /**
+   * what the ingest door has verified of an org's chain (protocol/TRUST.md §2.1.1): the
+   * head and rotation count it checked contiguously from seq 1, and the rules it applied
+   */
+  verified: (org: string) => `r!${org}`,
   /** local settings and metadata (follows, trust) */
   meta: (name: string) => `m!${name}`,
   metaPrefix: (prefix: string) => `m!${prefix}`
