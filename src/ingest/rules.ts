@@ -6,6 +6,7 @@
 import type { CID } from 'multiformats/cid'
 import { equals } from 'uint8arrays/equals'
 import { RETRACTABLE_KINDS } from '../records/constants.ts'
+import { claimIdsOf } from '../records/peek.ts'
 import { readRec } from '../records/read.ts'
 import type { KeyRotationRecord } from '../records/types.ts'
 import type { RecordHead, Verified } from '../records/verified.ts'
@@ -64,17 +65,32 @@ async function version (v: Verified, rec: Rec<'oos/version'>, ctx: RuleContext):
   const before = await ctx.state.headClaims(org)
   const marker = await ctx.state.verified(org)
   const rotations = (await ctx.state.keys(org)).length - 1
+  const claimIdOf = claimIdsBy(v, claims)
   // the open batch only now: an await above may have flushed the one open before
   const batch = ctx.batch()
   // the common case, a version whose claims are those of the previous one: nothing changes
   const after = head?.claimList === undefined || !equals(head.claimList, list)
-    ? nextClaims(before, head?.claimList, claims, list, seq, (k, from, until) => batch.putClaimRun(fromCidKey(k), org, from, until))
+    ? nextClaims(before, head?.claimList, claims, list, seq, (k, from, until) => {
+      batch.putClaimRun(fromCidKey(k), org, from, until)
+      const id = until === undefined ? claimIdOf(k) : undefined
+      if (id !== undefined) batch.putLineage(org, id, seq, fromCidKey(k))
+    })
     : before
   const next = { seq, cid: v.cid, createdAt: rec.createdAt }
   batch.putBlock(v.cid, v.bytes).putChainEntry(org, seq, v.cid, list).setHead(org, next)
   ctx.state.setHead(org, { ...next, claims: after, claimList: list })
   advance(org, covers(marker, head, rotations, marker?.rotation), { seq, cid: v.cid, rotations, rotation: marker?.rotation }, ctx)
   return 'accepted'
+}
+
+/** The claim_id of a claim of `v` by its cidKey, read without decoding the body (records/peek.ts), for the lineage index. */
+function claimIdsBy (v: Verified, claims: Uint8Array[]): (k: string) => string | undefined {
+  let ids: string[] | undefined
+  return (k) => {
+    ids ??= claimIdsOf(v.bytes) ?? []
+    const id = ids[claims.findIndex(c => cidKey(c) === k)]
+    return id === '' ? undefined : id
+  }
 }
 
 /**

@@ -47,6 +47,13 @@ export const K = {
    * head and rotation count it checked contiguously from seq 1, and the rules it applied
    */
   verified: (org: string) => `r!${org}`,
+  /**
+   * lineage index: the claim CIDs of an org's lineage `(org, claim_id)` by the seq where each
+   * run of them opened → binary claim CID (written by the door with the verified marker, so it
+   * is complete for a chain its marker covers)
+   */
+  lineage: (org: string, claimId: string, seq: number) => `l!${org}!${claimId}!${seqKey(seq)}`,
+  lineagePrefix: (org: string, claimId: string) => `l!${org}!${claimId}!`,
   /** local settings and metadata (follows, trust) */
   meta: (name: string) => `m!${name}`,
   metaPrefix: (prefix: string) => `m!${prefix}`

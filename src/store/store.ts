@@ -346,6 +346,25 @@ export class Store {
     return { seq: m.seq, rotations: m.rotations, rules: m.rules, ...(m.cid != null ? { cid: CID.asCID(m.cid) ?? undefined } : {}), ...(m.rotation != null ? { rotation: CID.asCID(m.rotation) ?? undefined } : {}) }
   }
 
+  /**
+   * The claim CIDs of the lineage `(org, claimId)`, oldest first, from the door's lineage
+   * index; undefined when the index may be incomplete for the org (its verified marker does
+   * not reach its head: versions the door did not index), and the chain must be read instead.
+   */
+  async lineage (org: string, claimId: string): Promise<CID[] | undefined> {
+    const [marker, head] = [await this.verified(org), await this.head(org)]
+    if (marker === undefined || head === undefined || marker.seq !== head.seq || marker.cid?.equals(head.cid) !== true) return undefined
+    const out: CID[] = []
+    const seen = new Set<string>()
+    for await (const [, v] of scan(this.level, K.lineagePrefix(org, claimId))) {
+      const c = CID.decode(v)
+      if (seen.has(c.toString())) continue
+      seen.add(c.toString())
+      out.push(c)
+    }
+    return out
+  }
+
   /** How many versions of the org's chain are held (chain entries, without reading them). */
   async versionCount (org: string): Promise<number> { return await count(this.level, K.chainPrefix(org)) }
 

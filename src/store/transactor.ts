@@ -44,6 +44,8 @@ export class Transactor {
   setHead (org: string, head: Head): this { this.heads.set(org, head); return this }
   /** what the door verified of the org's chain (TRUST.md §2.1.1; the last set per org in a batch is written) */
   setVerified (org: string, marker: VerifiedMarker): this { this.verified.set(org, marker); return this }
+  /** a run of the claim (binary CID) of the lineage `(org, claimId)` opened at version `seq` */
+  putLineage (org: string, claimId: string, seq: number, claim: Uint8Array): this { return this.put(K.lineage(org, claimId, seq), claim) }
   /** version `seq` of the org's chain: its CID and its claim CIDs, concatenated in body order */
   putChainEntry (org: string, seq: number, version: CID, claimList: Uint8Array): this {
     return this.put(K.chain(org, seq), concatBytes([version.bytes, claimList]))

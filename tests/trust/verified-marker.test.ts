@@ -16,6 +16,7 @@ import { dbOf } from '../../src/store/level.ts'
 import { Store } from '../../src/store/store.ts'
 import { encodeHead } from '../../src/store/values.ts'
 import { provenanceReport } from '../../src/trust/provenance.ts'
+import { Reader } from '../../src/trust/reader.ts'
 import { tempDir } from '../helpers.ts'
 import { alice, bob, buildWorld, T0, type World } from '../store/world.ts'
 
@@ -57,6 +58,23 @@ describe('the verified marker', () => {
       expect(fast.verdict).toBe(equivocate ? 'compromised' : 'disputed')
     })
   }
+
+  it('the door\'s lineage index gives the lineages the chain read gives, and is not used past the marker', async () => {
+    await buildWorld(store, ingest, { equivocate: false })
+    const indexed = new Map<string, string[]>()
+    const ids = new Set((await new Reader(store).claimIds(alice.did)).values())
+    expect(ids.size).toBeGreaterThan(0)
+    for (const id of ids) {
+      expect(await store.lineage(alice.did, id)).toBeDefined()
+      indexed.set(id, (await new Reader(store).lineage(alice.did, id)).map(String))
+    }
+    await dbOf(store).del(K.verified(alice.did))
+    for (const id of ids) {
+      expect(await store.lineage(alice.did, id)).toBeUndefined()
+      expect((await new Reader(store).lineage(alice.did, id)).map(String)).toEqual(indexed.get(id))
+    }
+    expect([...indexed.values()].some(l => l.length > 1)).toBe(true) // a reworded claim: a lineage of two wordings or more
+  })
 
   it('a version written behind the door, past the marker, is replayed and caught', async () => {
     const w = await buildWorld(store, ingest, { equivocate: false })
