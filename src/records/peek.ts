@@ -127,7 +127,7 @@ export function claimIdsOf (bytes: Uint8Array): string[] | undefined {
       if (mc !== 5) return undefined
       let id = ''
       for (let j = 0; j < fields; j++) {
-        if (r.text() === 'claim_id') id = r.text()
+        if (isKey(r, CLAIM_ID)) id = r.text()
         else r.skip()
       }
       out.push(id)
@@ -136,6 +136,18 @@ export function claimIdsOf (bytes: Uint8Array): string[] | undefined {
   } catch {
     return undefined
   }
+}
+
+const CLAIM_ID = new TextEncoder().encode('claim_id')
+
+/** Reads a text key and says whether it is `key` (bytes compared: no string is made of the other keys). */
+function isKey (r: Reader, key: Uint8Array): boolean {
+  const [m, n] = r.head()
+  if (m !== 3) throw new DecodeFailedError('not a text string')
+  const b = r.bytes(n)
+  if (n !== key.length) return false
+  for (let i = 0; i < n; i++) if (b[i] !== key[i]) return false
+  return true
 }
 
 /** Positions `r` at the value of `key` in the map that starts at `r` (true), or false when the map lacks it. */

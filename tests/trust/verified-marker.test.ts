@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { smallBody } from '../../protocol/vectors/bodies.ts'
 import { provenance, replayChains, type ProvenanceReport } from '../../src/app/replay.ts'
 import { Ingest } from '../../src/ingest/ingest.ts'
+import { claimIdsOf } from '../../src/records/peek.ts'
 import { signVersion } from '../../src/records/version.ts'
 import { K } from '../../src/store/keys.ts'
 import { dbOf } from '../../src/store/level.ts'
@@ -60,7 +61,12 @@ describe('the verified marker', () => {
   }
 
   it('the door\'s lineage index gives the lineages the chain read gives, and is not used past the marker', async () => {
-    await buildWorld(store, ingest, { equivocate: false })
+    const w = await buildWorld(store, ingest, { equivocate: false })
+    // the claim_ids read without decoding are the decoded body's
+    for (const v of w.alice) {
+      expect(claimIdsOf((await store.get(v)) as Uint8Array)).toEqual((await store.version(v))?.body.claims.map(c => c.claim_id))
+    }
+    expect(claimIdsOf((await store.get(w.endorsement)) as Uint8Array)).toBeUndefined()
     const indexed = new Map<string, string[]>()
     const ids = new Set((await new Reader(store).claimIds(alice.did)).values())
     expect(ids.size).toBeGreaterThan(0)
