@@ -9,7 +9,7 @@
  * trust/ reads the store only, and takes the replay as a `ChainVerifier`.
  */
 import type { CID } from 'multiformats/cid'
-import { covers } from '../ingest/verified.ts'
+import { adoptReplay, covers } from '../ingest/verified.ts'
 import { ingestBlocks } from '../node/car.ts'
 import { withScratch } from '../node/scratch.ts'
 import { cidOf } from '../records/cid.ts'
@@ -98,6 +98,8 @@ export async function replayChains (store: Store, wanted: string[], options: { s
       const errors = report.errors.filter(e => mine.cids.has(e.cid))
       let valid = errors.length === 0 && (head === undefined ? replayed === undefined : replayed?.cid.equals(head.cid) === true)
       for (const r of mine.rotations) if (!await scratch.has(r)) valid = false
+      // replayed once: the store takes the replay's marker, so the next question needs none (TRUST.md §2.1.1)
+      if (valid) await adoptReplay(store, scratch, org)
       out.set(org, { org, valid, head: head?.seq ?? 0, versions: mine.versions, rotations: mine.rotations.length, errors, checkedBy: 'replay' })
     }
     return out

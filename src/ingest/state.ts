@@ -24,7 +24,7 @@ export class ChainState {
   private readonly store: Store
   private readonly heads = new Map<string, HeadState | null>()
   private readonly epochs = new Map<string, KeyEpoch[]>()
-  private readonly markers = new Map<string, VerifiedMarker | null>()
+  private readonly markers = new Map<string, VerifiedMarker>()
   private readonly max: number
 
   constructor (store: Store, max = 100_000) {
@@ -68,12 +68,10 @@ export class ChainState {
 
   /** What this door (or an earlier run of it) verified of the org's chain (verified.ts). */
   async verified (org: string): Promise<VerifiedMarker | undefined> {
-    let m = this.markers.get(org)
-    if (m === undefined) {
-      m = (await this.store.verified(org)) ?? null
-      this.remember(this.markers, org, m)
-    }
-    return m ?? undefined
+    // an absent marker is not remembered: a replay may adopt one (verified.ts `adoptReplay`)
+    const m = this.markers.get(org) ?? await this.store.verified(org)
+    if (m !== undefined) this.remember(this.markers, org, m)
+    return m
   }
 
   setVerified (org: string, marker: VerifiedMarker): void { this.remember(this.markers, org, marker) }

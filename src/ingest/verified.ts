@@ -8,7 +8,8 @@
  * marker, instead of on every call.
  */
 import type { CID } from 'multiformats/cid'
-import type { Head, VerifiedMarker } from '../store/store.ts'
+import type { Head, Store, VerifiedMarker } from '../store/store.ts'
+import { transactor } from '../store/transactor.ts'
 
 /**
  * The version of the door's rules a marker was written under. Raise it when a rule that
@@ -30,4 +31,24 @@ const same = (a: CID | undefined, b: CID | undefined): boolean => a === undefine
 export function covers (marker: VerifiedMarker | undefined, head: Pick<Head, 'seq' | 'cid'> | undefined, rotations: number, rotation: CID | undefined): boolean {
   const m = marker ?? EMPTY
   return m.rules === RULES_VERSION && m.seq === (head?.seq ?? 0) && same(m.cid, head?.cid) && m.rotations === rotations && same(m.rotation, rotation)
+}
+
+/**
+ * After a replay of an org's chain from seq 1 through a fresh door into `replayed` found it
+ * valid (app/replay.ts), the store takes that door's marker and lineage index, when the
+ * replayed marker covers the store's head and rotations: a chain held from before markers
+ * (or under older rules) is replayed once, not on every question (TRUST.md §2.1.1). Written
+ * only as a true statement: the marker names the head the replay reached; if the door has
+ * moved the head on meanwhile, the marker lags and covers nothing, which is safe.
+ */
+export async function adoptReplay (store: Store, replayed: Store, org: string): Promise<boolean> {
+  const marker = await replayed.verified(org)
+  const head = await store.head(org)
+  const rotations = await store.rotationCids(org)
+  const last = rotations[rotations.length - 1]?.cid
+  if (marker === undefined || !covers(marker, head, rotations.length, last) || covers(await store.verified(org), head, rotations.length, last)) return false
+  const t = transactor(store)
+  for await (const e of replayed.lineageEntries(org)) t.putLineage(org, e.claimId, e.seq, e.claim)
+  await t.setVerified(org, marker).commit()
+  return true
 }

@@ -54,6 +54,7 @@ export const K = {
    */
   lineage: (org: string, claimId: string, seq: number) => `l!${org}!${claimId}!${seqKey(seq)}`,
   lineagePrefix: (org: string, claimId: string) => `l!${org}!${claimId}!`,
+  lineageOrgPrefix: (org: string) => `l!${org}!`,
   /** local settings and metadata (follows, trust) */
   meta: (name: string) => `m!${name}`,
   metaPrefix: (prefix: string) => `m!${prefix}`

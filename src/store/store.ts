@@ -365,6 +365,14 @@ export class Store {
     return out
   }
 
+  /** The door's lineage index of an org, entry by entry (for a replay's to be adopted, ingest/verified.ts). */
+  async * lineageEntries (org: string): AsyncGenerator<{ claimId: string, seq: number, claim: Uint8Array }> {
+    for await (const [k, v] of scan(this.level, K.lineageOrgPrefix(org))) {
+      const parts = k.split(SEP)
+      yield { claimId: parts[parts.length - 2], seq: parseInt(parts[parts.length - 1], 16), claim: v }
+    }
+  }
+
   /** How many versions of the org's chain are held (chain entries, without reading them). */
   async versionCount (org: string): Promise<number> { return await count(this.level, K.chainPrefix(org)) }
 

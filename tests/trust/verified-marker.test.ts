@@ -19,7 +19,7 @@ import { encodeHead } from '../../src/store/values.ts'
 import { provenanceReport } from '../../src/trust/provenance.ts'
 import { Reader } from '../../src/trust/reader.ts'
 import { tempDir } from '../helpers.ts'
-import { alice, bob, buildWorld, T0, type World } from '../store/world.ts'
+import { alice, alice2, bob, buildWorld, T0, type World } from '../store/world.ts'
 
 const options = { trusted: new Set([bob.did]), now: T0 + 10_000 }
 
@@ -108,11 +108,28 @@ describe('the verified marker', () => {
     expect(p.author.chain).toMatchObject({ valid: false, checkedBy: 'replay' })
   })
 
-  it('a chain without a marker (a store written before markers) is replayed, and still verifies', async () => {
+  it('a chain without a marker or lineage index (a store written before them) is replayed once, then answered from the marker the replay left', async () => {
     const w = await buildWorld(store, ingest, { equivocate: false })
-    await dbOf(store).del(K.verified(alice.did))
-    const p = await provenance(store, w.claim, options)
-    expect(p.author.chain).toMatchObject({ valid: true, head: 4, versions: 4, rotations: 1, checkedBy: 'replay' })
+    const marker = await store.verified(alice.did)
+    const db = dbOf(store)
+    const lineage: string[] = []
+    for await (const k of db.keys({ gte: K.lineageOrgPrefix(alice.did), lt: K.lineageOrgPrefix(alice.did) + '\xff' })) lineage.push(k)
+    expect(lineage.length).toBeGreaterThan(0)
+    await db.batch([{ type: 'del', key: K.verified(alice.did) }, ...lineage.map(key => ({ type: 'del' as const, key }))])
+    const first = await provenance(store, w.claim, options)
+    expect(first.author.chain).toMatchObject({ valid: true, head: 4, versions: 4, rotations: 1, checkedBy: 'replay' })
+    // the replay's marker and lineage index are the ones the door wrote
+    expect(await store.verified(alice.did)).toEqual(marker)
+    const again: string[] = []
+    for await (const k of db.keys({ gte: K.lineageOrgPrefix(alice.did), lt: K.lineageOrgPrefix(alice.did) + '\xff' })) again.push(k)
+    expect(again).toEqual(lineage)
+    const second = await provenance(store, w.claim, options)
+    expect(second.author.chain.checkedBy).toBe('marker')
+    expect({ ...second, author: { ...second.author, chain: { ...second.author.chain, checkedBy: 'replay' } } }).toEqual(first)
+    // and the door moves it on from there
+    const v5 = signVersion(smallBody('Alice', 4), { org: alice.did, seq: 5, prev: w.alice[3], createdAt: T0 + 5000, key: alice2.did }, alice2.secretKey)
+    expect((await ingest.ingest(v5.bytes, { source: 'test' })).status).toBe('accepted')
+    expect((await store.verified(alice.did))?.seq).toBe(5)
   })
 
   it('the door moves the marker only from a state it covered: not past versions written behind it', async () => {
