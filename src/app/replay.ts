@@ -9,8 +9,11 @@
  * trust/ reads the store only, and takes the replay as a `ChainVerifier`.
  */
 import type { CID } from 'multiformats/cid'
+import { adoptReplay, covers } from '../ingest/verified.ts'
 import { ingestBlocks } from '../node/car.ts'
 import { withScratch } from '../node/scratch.ts'
+import { cidOf } from '../records/cid.ts'
+import { decodeRecord } from '../records/codec.ts'
 import type { Store } from '../store/store.ts'
 import { provenanceReport, type ChainCheck, type ProvenanceOptions, type ProvenanceReport } from '../trust/provenance.ts'
 import { Reader } from '../trust/reader.ts'
@@ -20,9 +23,39 @@ export type { ChainCheck, DerivationNode, ProvenanceOptions, ProvenanceReport } 
 /** Most orgs pulled in through `derived_from` (a bound on the work one question causes). */
 const MAX_ORGS = 64
 
+/**
+ * The check of an org whose chain the store's ingest door verified up to its head and
+ * rotations (protocol/TRUST.md §2.1.1): nothing is new since its marker, so nothing is
+ * replayed; the head record itself is read back and must hash to its CID and carry a valid
+ * signature. Undefined when the org must be replayed.
+ */
+async function fromMarker (store: Store, org: string): Promise<ChainCheck | undefined> {
+  const head = await store.head(org)
+  const rotations = await store.rotationCids(org)
+  if (!covers(await store.verified(org), head, rotations.length, rotations[rotations.length - 1]?.cid)) return undefined
+  if (head !== undefined) {
+    const bytes = await store.get(head.cid)
+    if (bytes === undefined || !cidOf(bytes).equals(head.cid)) return undefined
+    try { decodeRecord(bytes, { now: Number.MAX_SAFE_INTEGER }) } catch { return undefined }
+  }
+  return { org, valid: true, head: head?.seq ?? 0, versions: await store.versionCount(org), rotations: rotations.length, errors: [], checkedBy: 'marker' }
+}
+
 export async function verifyChains (store: Store, orgs: Iterable<string>, options: { signal?: AbortSignal } = {}): Promise<Map<string, ChainCheck>> {
-  const reader = new Reader(store)
   const wanted = [...new Set(orgs)]
+  const marked = new Map<string, ChainCheck>()
+  for (const org of wanted) {
+    const check = await fromMarker(store, org)
+    if (check === undefined) break
+    marked.set(org, check)
+  }
+  if (marked.size === wanted.length) return marked
+  return await replayChains(store, wanted, options)
+}
+
+/** Every org of `wanted` (and the orgs their claims derive from) replayed from seq 1, whatever the markers say. */
+export async function replayChains (store: Store, wanted: string[], options: { signal?: AbortSignal } = {}): Promise<Map<string, ChainCheck>> {
+  const reader = new Reader(store)
   const todo = [...wanted]
   const seen = new Set<string>(todo)
   const own = new Map<string, { cids: Set<string>, head?: CID, rotations: CID[], versions: number }>()
@@ -65,7 +98,9 @@ export async function verifyChains (store: Store, orgs: Iterable<string>, option
       const errors = report.errors.filter(e => mine.cids.has(e.cid))
       let valid = errors.length === 0 && (head === undefined ? replayed === undefined : replayed?.cid.equals(head.cid) === true)
       for (const r of mine.rotations) if (!await scratch.has(r)) valid = false
-      out.set(org, { org, valid, head: head?.seq ?? 0, versions: mine.versions, rotations: mine.rotations.length, errors })
+      // replayed once: the store takes the replay's marker, so the next question needs none (TRUST.md §2.1.1)
+      if (valid) await adoptReplay(store, scratch, org)
+      out.set(org, { org, valid, head: head?.seq ?? 0, versions: mine.versions, rotations: mine.rotations.length, errors, checkedBy: 'replay' })
     }
     return out
   })

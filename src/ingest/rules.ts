@@ -6,6 +6,7 @@
 import type { CID } from 'multiformats/cid'
 import { equals } from 'uint8arrays/equals'
 import { RETRACTABLE_KINDS } from '../records/constants.ts'
+import { claimIdsOf } from '../records/peek.ts'
 import { readRec } from '../records/read.ts'
 import type { KeyRotationRecord } from '../records/types.ts'
 import type { RecordHead, Verified } from '../records/verified.ts'
@@ -13,6 +14,7 @@ import type { Store } from '../store/store.ts'
 import { concatBytes, type Transactor } from '../store/transactor.ts'
 import { keyForSeq, mayState, rotate } from './authority.ts'
 import { cidKey, fromCidKey, type ChainState } from './state.ts'
+import { covers, RULES_VERSION } from './verified.ts'
 import { NotAuthorError, SeqGapError, StaleRecordError, TimeRegressionError, UnauthorizedKeyError, UnknownTargetError, UnknownSourceError, WrongPrevError } from './errors.ts'
 
 export type Outcome = 'accepted' | 'equivocation' | 'duplicate'
@@ -61,16 +63,46 @@ async function version (v: Verified, rec: Rec<'oos/version'>, ctx: RuleContext):
   const claims = v.claims ?? []
   const list = v.claimList ?? concatBytes(claims)
   const before = await ctx.state.headClaims(org)
+  const marker = await ctx.state.verified(org)
+  const rotations = (await ctx.state.keys(org)).length - 1
+  const claimIdOf = claimIdsBy(v, claims)
   // the open batch only now: an await above may have flushed the one open before
   const batch = ctx.batch()
   // the common case, a version whose claims are those of the previous one: nothing changes
   const after = head?.claimList === undefined || !equals(head.claimList, list)
-    ? nextClaims(before, head?.claimList, claims, list, seq, (k, from, until) => batch.putClaimRun(fromCidKey(k), org, from, until))
+    ? nextClaims(before, head?.claimList, claims, list, seq, (k, from, until) => {
+      batch.putClaimRun(fromCidKey(k), org, from, until)
+      const id = until === undefined ? claimIdOf(k) : undefined
+      if (id !== undefined) batch.putLineage(org, id, seq, fromCidKey(k))
+    })
     : before
   const next = { seq, cid: v.cid, createdAt: rec.createdAt }
   batch.putBlock(v.cid, v.bytes).putChainEntry(org, seq, v.cid, list).setHead(org, next)
   ctx.state.setHead(org, { ...next, claims: after, claimList: list })
+  advance(org, covers(marker, head, rotations, marker?.rotation), { seq, cid: v.cid, rotations, rotation: marker?.rotation }, ctx)
   return 'accepted'
+}
+
+/** The claim_id of a claim of `v` by its cidKey, read without decoding the body (records/peek.ts), for the lineage index. */
+function claimIdsBy (v: Verified, claims: Uint8Array[]): (k: string) => string | undefined {
+  let ids: string[] | undefined
+  return (k) => {
+    ids ??= claimIdsOf(v.bytes) ?? []
+    const id = ids[claims.findIndex(c => cidKey(c) === k)]
+    return id === '' ? undefined : id
+  }
+}
+
+/**
+ * The verified marker after an accepted version or rotation (verified.ts, TRUST.md §2.1.1):
+ * moved on only when the marker covered the state the record was checked against, so it
+ * never claims more than this door checked contiguously from seq 1.
+ */
+function advance (org: string, covered: boolean, next: { seq: number, cid?: CID, rotations: number, rotation?: CID }, ctx: RuleContext): void {
+  if (!covered) return
+  const marker = { seq: next.seq, rotations: next.rotations, rules: RULES_VERSION, ...(next.cid !== undefined ? { cid: next.cid } : {}), ...(next.rotation !== undefined ? { rotation: next.rotation } : {}) }
+  ctx.batch().setVerified(org, marker)
+  ctx.state.setVerified(org, marker)
 }
 
 /**
@@ -199,8 +231,10 @@ async function rotation (v: Verified, rec: KeyRotationRecord, ctx: RuleContext):
   const next = rotate(epochs, rec)
   const head = await ctx.state.head(rec.org)
   if (rec.effectiveSeq <= (head?.seq ?? 0)) throw new StaleRecordError(`effectiveSeq ${rec.effectiveSeq} is not after the org's head ${head?.seq ?? 0}`, { path: 'effectiveSeq' })
+  const covered = covers(await ctx.state.verified(rec.org), head, seq - 1, prevCid)
   ctx.batch().putBlock(v.cid, v.bytes).putRotation(rec.org, rec.seq, v.cid)
   ctx.state.addRotation(rec.org, next)
+  advance(rec.org, covered, { seq: head?.seq ?? 0, cid: head?.cid, rotations: rec.seq, rotation: v.cid }, ctx)
   return 'accepted'
 }
 

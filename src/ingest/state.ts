@@ -3,7 +3,7 @@
  * history. The ingest pipeline is the store's only writer, so it keeps this cache exact:
  * it updates it when it plans a write and clears it if a write fails.
  */
-import type { Head, Store } from '../store/store.ts'
+import type { Head, Store, VerifiedMarker } from '../store/store.ts'
 
 /**
  * A cheap map key for a CID (its bytes as a latin1 string): building the base32 string of
@@ -24,6 +24,7 @@ export class ChainState {
   private readonly store: Store
   private readonly heads = new Map<string, HeadState | null>()
   private readonly epochs = new Map<string, KeyEpoch[]>()
+  private readonly markers = new Map<string, VerifiedMarker>()
   private readonly max: number
 
   constructor (store: Store, max = 100_000) {
@@ -65,11 +66,22 @@ export class ChainState {
     return e
   }
 
+  /** What this door (or an earlier run of it) verified of the org's chain (verified.ts). */
+  async verified (org: string): Promise<VerifiedMarker | undefined> {
+    // an absent marker is not remembered: a replay may adopt one (verified.ts `adoptReplay`)
+    const m = this.markers.get(org) ?? await this.store.verified(org)
+    if (m !== undefined) this.remember(this.markers, org, m)
+    return m
+  }
+
+  setVerified (org: string, marker: VerifiedMarker): void { this.remember(this.markers, org, marker) }
+
   addRotation (org: string, epochs: KeyEpoch[]): void { this.remember(this.epochs, org, epochs) }
 
   clear (): void {
     this.heads.clear()
     this.epochs.clear()
+    this.markers.clear()
   }
 
   private remember<V> (map: Map<string, V>, key: string, value: V): void {

@@ -105,3 +105,58 @@ function fields (bytes: Uint8Array, uints: Set<string>, enough: (f: RecordPlace)
     return undefined
   }
 }
+
+/**
+ * The `claim_id` of each claim of a version, in body order, without decoding the version:
+ * walks `rec.body.claims` and reads only the `claim_id` texts (the lineages of a long chain,
+ * trust/reader.ts `claimIds`, would otherwise decode every version that brings a new claim).
+ * Undefined for anything that is not a version of that shape (a claim without a text
+ * `claim_id` gives an empty string in its place).
+ */
+export function claimIdsOf (bytes: Uint8Array): string[] | undefined {
+  try {
+    const r = new Reader(bytes)
+    const [m0, n0] = r.head()
+    if (m0 !== 5 || n0 !== 2 || r.text() !== 'rec') return undefined
+    if (!enter(r, 'body') || !enter(r, 'claims')) return undefined
+    const [ma, n] = r.head()
+    if (ma !== 4) return undefined
+    const out: string[] = []
+    for (let i = 0; i < n; i++) {
+      const [mc, fields] = r.head()
+      if (mc !== 5) return undefined
+      let id = ''
+      for (let j = 0; j < fields; j++) {
+        if (isKey(r, CLAIM_ID)) id = r.text()
+        else r.skip()
+      }
+      out.push(id)
+    }
+    return out
+  } catch {
+    return undefined
+  }
+}
+
+const CLAIM_ID = new TextEncoder().encode('claim_id')
+
+/** Reads a text key and says whether it is `key` (bytes compared: no string is made of the other keys). */
+function isKey (r: Reader, key: Uint8Array): boolean {
+  const [m, n] = r.head()
+  if (m !== 3) throw new DecodeFailedError('not a text string')
+  const b = r.bytes(n)
+  if (n !== key.length) return false
+  for (let i = 0; i < n; i++) if (b[i] !== key[i]) return false
+  return true
+}
+
+/** Positions `r` at the value of `key` in the map that starts at `r` (true), or false when the map lacks it. */
+function enter (r: Reader, key: string): boolean {
+  const [m, n] = r.head()
+  if (m !== 5) return false
+  for (let i = 0; i < n; i++) {
+    if (r.text() === key) return true
+    r.skip()
+  }
+  return false
+}

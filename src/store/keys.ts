@@ -42,6 +42,19 @@ export const K = {
   rotationPrefix: (org: string) => `k!${org}!`,
   /** the org's latest node binding */
   binding: (org: string) => `n!${org}`,
+  /**
+   * what the ingest door has verified of an org's chain (protocol/TRUST.md §2.1.1): the
+   * head and rotation count it checked contiguously from seq 1, and the rules it applied
+   */
+  verified: (org: string) => `r!${org}`,
+  /**
+   * lineage index: the claim CIDs of an org's lineage `(org, claim_id)` by the seq where each
+   * run of them opened → binary claim CID (written by the door with the verified marker, so it
+   * is complete for a chain its marker covers)
+   */
+  lineage: (org: string, claimId: string, seq: number) => `l!${org}!${claimId}!${seqKey(seq)}`,
+  lineagePrefix: (org: string, claimId: string) => `l!${org}!${claimId}!`,
+  lineageOrgPrefix: (org: string) => `l!${org}!`,
   /** local settings and metadata (follows, trust) */
   meta: (name: string) => `m!${name}`,
   metaPrefix: (prefix: string) => `m!${prefix}`

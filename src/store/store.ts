@@ -27,6 +27,12 @@ export interface Rotation { seq: number, cid: CID, bytes: Uint8Array, rec: KeyRo
 export interface Binding { cid: CID, bytes: Uint8Array, rec: NodeBindingRecord }
 /** Two or more validly signed versions of an org at one seq. */
 export interface Equivocation { seq: number, cids: CID[] }
+/**
+ * What the ingest door verified of an org's chain, contiguously from seq 1 (protocol/TRUST.md
+ * §2.1.1): its head `seq` and `cid` (seq 0: no version), the number of key rotations and the
+ * last one's CID, and the version of the door's rules (`rules`) that checked them.
+ */
+export interface VerifiedMarker { seq: number, cid?: CID, rotations: number, rotation?: CID, rules: number }
 export interface ChainRange { from?: number, to?: number, reverse?: boolean, limit?: number }
 
 function decodeChainValue (v: Uint8Array): { cid: CID, claims: CID[] } {
@@ -331,6 +337,44 @@ export class Store {
       equivocations: await count(db, K.all.equivocation)
     }
   }
+
+  /** What the ingest door verified of the org's chain (TRUST.md §2.1.1), if it recorded it. */
+  async verified (org: string): Promise<VerifiedMarker | undefined> {
+    const v = await this.raw(K.verified(org))
+    if (v === undefined) return undefined
+    const m = dagCbor.decode<{ seq: number, cid?: CID | null, rotations: number, rotation?: CID | null, rules: number }>(v)
+    return { seq: m.seq, rotations: m.rotations, rules: m.rules, ...(m.cid != null ? { cid: CID.asCID(m.cid) ?? undefined } : {}), ...(m.rotation != null ? { rotation: CID.asCID(m.rotation) ?? undefined } : {}) }
+  }
+
+  /**
+   * The claim CIDs of the lineage `(org, claimId)`, oldest first, from the door's lineage
+   * index; undefined when the index may be incomplete for the org (its verified marker does
+   * not reach its head: versions the door did not index), and the chain must be read instead.
+   */
+  async lineage (org: string, claimId: string): Promise<CID[] | undefined> {
+    const [marker, head] = [await this.verified(org), await this.head(org)]
+    if (marker === undefined || head === undefined || marker.seq !== head.seq || marker.cid?.equals(head.cid) !== true) return undefined
+    const out: CID[] = []
+    const seen = new Set<string>()
+    for await (const [, v] of scan(this.level, K.lineagePrefix(org, claimId))) {
+      const c = CID.decode(v)
+      if (seen.has(c.toString())) continue
+      seen.add(c.toString())
+      out.push(c)
+    }
+    return out
+  }
+
+  /** The door's lineage index of an org, entry by entry (for a replay's to be adopted, ingest/verified.ts). */
+  async * lineageEntries (org: string): AsyncGenerator<{ claimId: string, seq: number, claim: Uint8Array }> {
+    for await (const [k, v] of scan(this.level, K.lineageOrgPrefix(org))) {
+      const parts = k.split(SEP)
+      yield { claimId: parts[parts.length - 2], seq: parseInt(parts[parts.length - 1], 16), claim: v }
+    }
+  }
+
+  /** How many versions of the org's chain are held (chain entries, without reading them). */
+  async versionCount (org: string): Promise<number> { return await count(this.level, K.chainPrefix(org)) }
 
   /** A local setting or metadata value. */
   async meta<T> (name: string): Promise<T | undefined> {

@@ -8,7 +8,7 @@ import * as dagCbor from '@ipld/dag-cbor'
 import type { CID } from 'multiformats/cid'
 import { cidBytesText, cidText, K } from './keys.ts'
 import { internalsOf, type Internals } from './level.ts'
-import type { Head, Store } from './store.ts'
+import type { Head, Store, VerifiedMarker } from './store.ts'
 import { encodeHead, encodeRun } from './values.ts'
 
 interface Op { type: 'put', key: string, value: Uint8Array }
@@ -27,12 +27,14 @@ export class Transactor {
   private readonly ops: Op[] = []
   /** heads set in this batch: only the last per org is written (a bulk sync sets many) */
   private readonly heads = new Map<string, Head>()
+  /** verified markers set in this batch: the last per org is written */
+  private readonly verified = new Map<string, VerifiedMarker>()
   private readonly store: Internals
 
   constructor (store: Internals) { this.store = store }
 
   /** writes planned and not yet committed */
-  get size (): number { return this.ops.length + this.heads.size }
+  get size (): number { return this.ops.length + this.heads.size + this.verified.size }
 
   private put (key: string, value: Uint8Array): this { this.ops.push({ type: 'put', key, value }); return this }
 
@@ -40,6 +42,10 @@ export class Transactor {
   putBlock (cid: CID, bytes: Uint8Array): this { return this.put(K.block(cidText(cid)), bytes) }
   /** the org's head (the last set per org in a batch is written) */
   setHead (org: string, head: Head): this { this.heads.set(org, head); return this }
+  /** what the door verified of the org's chain (TRUST.md §2.1.1; the last set per org in a batch is written) */
+  setVerified (org: string, marker: VerifiedMarker): this { this.verified.set(org, marker); return this }
+  /** a run of the claim (binary CID) of the lineage `(org, claimId)` opened at version `seq` */
+  putLineage (org: string, claimId: string, seq: number, claim: Uint8Array): this { return this.put(K.lineage(org, claimId, seq), claim) }
   /** version `seq` of the org's chain: its CID and its claim CIDs, concatenated in body order */
   putChainEntry (org: string, seq: number, version: CID, claimList: Uint8Array): this {
     return this.put(K.chain(org, seq), concatBytes([version.bytes, claimList]))
@@ -67,6 +73,10 @@ export class Transactor {
   async commit (): Promise<void> {
     for (const [org, head] of this.heads) this.put(K.head(org), encodeHead(head))
     this.heads.clear()
+    for (const [org, m] of this.verified) {
+      this.put(K.verified(org), dagCbor.encode({ seq: m.seq, rotations: m.rotations, rules: m.rules, ...(m.cid !== undefined ? { cid: m.cid } : {}), ...(m.rotation !== undefined ? { rotation: m.rotation } : {}) }))
+    }
+    this.verified.clear()
     const ops = this.ops.splice(0)
     if (ops.length === 0) return
     let bytes = 0

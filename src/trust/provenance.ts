@@ -27,6 +27,11 @@ export interface ChainCheck {
   versions: number
   rotations: number
   errors: Array<{ cid: string, code: string, message: string }>
+  /**
+   * how it was checked (TRUST.md §2.1.1): `marker`, the store's ingest door verified the chain
+   * up to its head and rotations (nothing new since); `replay`, replayed from seq 1
+   */
+  checkedBy: 'marker' | 'replay'
 }
 
 /** Replays orgs' chains from seq 1 through a fresh ingest door (node/replay.ts `verifyChains`): one call answers for all. */

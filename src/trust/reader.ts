@@ -6,6 +6,7 @@
  */
 import { CID } from 'multiformats/cid'
 import type { Claim } from '../oos/types.ts'
+import { claimIdsOf } from '../records/peek.ts'
 import type { EndorsementRecord, RetractionRecord, UnsignedRecord, VersionRecord } from '../records/types.ts'
 import type { ClaimSighting, Store } from '../store/store.ts'
 
@@ -124,20 +125,27 @@ export class Reader {
 
   /**
    * Every claim CID the org has published, with its claim_id (its lineage is
-   * `(org, claim_id)`, SPEC §5). Decodes only the versions that bring claim CIDs not seen
-   * before in the chain.
+   * `(org, claim_id)`, SPEC §5). Reads only the versions that bring claim CIDs not seen
+   * before in the chain, and of those only the claim_ids.
    */
   async claimIds (org: string): Promise<Map<string, string>> {
     let ids = this.lineages.get(org)
     if (ids !== undefined) return ids
     ids = new Map()
+    // claim CIDs already placed, by their bytes (a base32 string of every claim CID of every version costs more than the rest)
+    const seen = new Set<string>()
+    const byteKey = (c: CID): string => Buffer.from(c.bytes.buffer, c.bytes.byteOffset, c.bytes.byteLength).toString('latin1')
     for await (const e of this.store.chain(org)) {
-      if (e.claims.every(c => ids?.has(c.toString()))) continue
-      const v = await this.version(e.cid)
-      if (v === undefined) continue
+      if (e.claims.every(c => seen.has(byteKey(c)))) continue
+      // only the claim_ids, read without decoding the version (records/peek.ts)
+      const bytes = await this.store.get(e.cid)
+      const claimIds = bytes === undefined ? undefined : claimIdsOf(bytes)
+      if (claimIds === undefined) continue
       e.claims.forEach((c, i) => {
-        const id = v.body.claims[i]?.claim_id
-        if (id !== undefined && !ids?.has(c.toString())) ids?.set(c.toString(), id)
+        const id = claimIds[i]
+        if (id === undefined || id === '' || seen.has(byteKey(c))) return
+        seen.add(byteKey(c))
+        ids?.set(c.toString(), id)
       })
     }
     this.lineages.set(org, ids)
@@ -146,6 +154,9 @@ export class Reader {
 
   /** The claim CIDs of the lineage `(org, claimId)`, oldest first. */
   async lineage (org: string, claimId: string): Promise<CID[]> {
+    // the door's lineage index when it covers the chain (TRUST.md §2.1.1), else the chain read
+    const indexed = await this.store.lineage(org, claimId)
+    if (indexed !== undefined) return indexed
     const out: CID[] = []
     for (const [c, id] of await this.claimIds(org)) if (id === claimId) out.push(CID.parse(c))
     return out

@@ -137,14 +137,18 @@ describe('a home written by the old code (main at 8abb37c)', () => {
     } finally { await dir.cleanup() }
   })
 
-  it('the new writer lays out the same world byte for byte as the old one did', async () => {
+  it('the new writer lays out the same world byte for byte as the old one did (plus the verified markers, TRUST.md §2.1.1)', async () => {
     const dir = await tempDir()
     const store = new Store({ path: join(dir.path, 'db') })
     await store.start()
     const ingest = new Ingest({ store })
     try {
       await buildWorld(store, ingest)
-      expect([...(await dump(store)).entries()]).toEqual(fixture.entries)
+      const entries = [...(await dump(store)).entries()]
+      // the markers and the lineage index are the only new keys (`r!<org>`, `l!…`): every key the old code wrote is unchanged
+      expect(entries.filter(([k]) => !k.startsWith('r!') && !k.startsWith('l!'))).toEqual(fixture.entries)
+      expect(entries.some(([k]) => k.startsWith(`l!${alice.did}!C`))).toBe(true)
+      expect(entries.filter(([k]) => k.startsWith('r!')).map(([k]) => k).sort()).toEqual([`r!${alice.did}`, `r!${bob.did}`].sort())
     } finally { await ingest.stop(); await store.stop(); await dir.cleanup() }
   })
 })
