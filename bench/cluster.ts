@@ -164,8 +164,13 @@ export class Cluster {
     await Promise.allSettled(this.procs.map(async (p, i) => {
       if (p.child.exitCode !== null || p.child.signalCode !== null) return
       const exited = new Promise(resolve => p.child.once('exit', resolve))
-      await Promise.race([this.rpcProc(i, 'stop').then(async () => await exited), new Promise(resolve => setTimeout(resolve, 15_000))])
-      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL')
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([this.rpcProc(i, 'stop').then(async () => await exited), new Promise(resolve => { timer = setTimeout(resolve, 15_000) })])
+      clearTimeout(timer)
+      if (p.child.exitCode === null && p.child.signalCode === null) {
+        this.options.log?.(`  bench node process ${i} did not stop in 15 s: killed`)
+        p.child.kill('SIGKILL')
+      }
     }))
   }
 }
