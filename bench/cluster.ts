@@ -6,6 +6,7 @@
  * connection at once on two cores time out in the noise handshake.
  */
 import { fork, type ChildProcess } from 'node:child_process'
+import { freemem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { DocSet } from './propagation.ts'
 
@@ -63,6 +64,7 @@ export class Cluster {
 
   private async spawnAll (): Promise<void> {
     const { nodes, perProc = 1, startGroup = 4 } = this.options
+    if (freemem() < nodes * 200 * 2 ** 20) this.options.log?.(`  ${nodes} nodes: only ${Math.round(freemem() / 2 ** 20)} MB of memory free (a node process holds about 180 MB)`)
     const names: string[][] = []
     for (let i = 0; i < nodes; i += perProc) names.push(Array.from({ length: Math.min(perProc, nodes - i) }, (_, j) => `n${i + j + 1}`))
     for (let g = 0; g < names.length; g += startGroup) {
@@ -146,6 +148,15 @@ export class Cluster {
     }
     await Promise.all(Array.from({ length: limit }, worker))
     return failed
+  }
+
+  /** violations charged by every node (Violations.stats().byCode: what blocks a peer at 5), by code */
+  async violations (): Promise<{ total: number, byCode: Record<string, number> }> {
+    const byCode: Record<string, number> = {}
+    for (const s of await Promise.all(this.info.map(async (_, i) => await this.rpc(i, 'stats')))) {
+      for (const [k, v] of Object.entries(s.byCode as Record<string, number>)) byCode[k] = (byCode[k] ?? 0) + v
+    }
+    return { total: Object.values(byCode).reduce((a, b) => a + b, 0), byCode }
   }
 
   /** The largest |child clock − parent clock| outside the IPC round trip, ms (0: one clock). */

@@ -36,6 +36,7 @@ export interface SimFigure {
   /** against the previous size: what one more org adds to a node's hour */
   perExtraOrg?: { cpuSecPerHour: number, mbSentPerHour: number }
   violations: number
+  violationsByCode: Record<string, number>
 }
 
 type Usage = Awaited<ReturnType<Cluster['usage']>>
@@ -58,7 +59,7 @@ export async function simOrgs (o: NetOptions, quietSeconds = 10): Promise<SimFig
 
 async function simOnce (M: number, o: NetOptions, quietSeconds: number): Promise<SimFigure> {
   const F = Math.min(o.simFollows, M - 1)
-  const c = await Cluster.start({ nodes: M, perProc: o.perProc, docs: o.docs, report: false, log: o.log })
+  const c = await Cluster.start({ nodes: M, perProc: o.perProc, startGroup: o.startGroup, dialConcurrency: o.dialConcurrency, docs: o.docs, report: false, log: o.log })
   try {
     // connected: node i dials 3 random earlier nodes; each org has published v1
     const to = c.info.map((_, i) => Array.from({ length: i }, (_, j) => j).sort(() => Math.random() - 0.5).slice(0, 3))
@@ -108,7 +109,7 @@ async function simOnce (M: number, o: NetOptions, quietSeconds: number): Promise
     })
     const stat = (xs: number[], scale: number): { mean: number, max: number } => ({ mean: r2(xs.reduce((s, x) => s + x, 0) / xs.length / scale), max: r2(Math.max(...xs) / scale) })
     const mean = (k: 'cpuUs' | 'bytesSent', a: Usage, b: Usage): number => u0.reduce((s, _, p) => s + per(b, k, p) - per(a, k, p), 0) / u0.length
-    const stats = await Promise.all(c.info.map(async (_, i) => await c.rpc(i, 'stats')))
+    const v = await c.violations()
     o.log(`  sim M=${M}: ${delivered}/${expected} delivered in ${r1(seconds)} s`)
     return {
       orgs: M,
@@ -122,7 +123,8 @@ async function simOnce (M: number, o: NetOptions, quietSeconds: number): Promise
       mbSentPerHour: stat(nodesHour('bytesSent'), 1e6),
       quiet: { cpuMsPerSec: r2(mean('cpuUs', u0, u1) / 1e3 / quietSec), kbSentPerSec: r2(mean('bytesSent', u0, u1) / 1e3 / quietSec) },
       compressed: { cpuSec: r2(mean('cpuUs', u1, u2) / 1e6), mbSent: r2(mean('bytesSent', u1, u2) / 1e6), seconds: r1(seconds) },
-      violations: stats.reduce((s, x) => s + (x.violations as number), 0)
+      violations: v.total,
+      violationsByCode: v.byCode
     }
   } finally {
     await c.stop()

@@ -48,6 +48,9 @@ export interface NetOptions {
   simQuietSeconds: number
   docs: DocSet
   roundTimeoutMs: number
+  /** processes started at once, nodes dialling at once (bench/cluster.ts) */
+  startGroup: number
+  dialConcurrency: number
   log: (line: string) => void
 }
 
@@ -79,7 +82,21 @@ export interface PropagationNet {
   rssMbPerProcess: number
 }
 
-export interface CatchupNet { versions: number, seconds: number, perSec: number, doorPerSec: number, ratio: number, mb: number, workers: number, violations: number }
+export interface CatchupNet {
+  versions: number
+  /** follow start → B holds every version (B's clock), s; versions per s */
+  seconds: number
+  perSec: number
+  /** A's ingest door, bulk (ingestMany), cold, into an empty store: versions per s */
+  doorPerSec: number
+  /** perSec / doorPerSec */
+  ratio: number
+  mb: number
+  /** verify worker threads of A and B (`oos start`'s default) */
+  workers: number
+  violations: number
+  violationsByCode: Record<string, number>
+}
 
 export interface NetBench {
   clock: string
@@ -90,6 +107,7 @@ export interface NetBench {
   keyDerivationMs: number
   startSplit: string
   honestViolations: number
+  honestViolationsByCode: Record<string, number>
   sim: SimFigure[]
 }
 
@@ -101,13 +119,17 @@ export async function benchNet (o: NetOptions): Promise<NetBench> {
   const catchup: CatchupNet[] = []
   for (const v of o.versions) catchup.push(await catchupNet(v, o))
   const sim = o.simOrgs.length === 0 ? [] : await simOrgs(o, o.simQuietSeconds)
-  const honestViolations = [...propagation, ...catchup, ...sim].reduce((s, x) => s + x.violations, 0)
+  const runs = [...propagation, ...catchup, ...sim]
+  const honestViolations = runs.reduce((s, x) => s + x.violations, 0)
+  const honestViolationsByCode: Record<string, number> = {}
+  for (const x of runs) for (const [k, v] of Object.entries(x.violationsByCode)) honestViolationsByCode[k] = (honestViolationsByCode[k] ?? 0) + v
   return {
     clock: 'process.hrtime.bigint() (CLOCK_MONOTONIC, one clock for all processes of this machine)',
     propagation,
     catchup,
     ...idle,
     honestViolations,
+    honestViolationsByCode,
     sim
   }
 }
@@ -122,7 +144,7 @@ async function propagationNet (N: number, o: NetOptions): Promise<PropagationNet
     if (e.ev === 'raw') raw.get(e.id as number)?.set(e.node, e.t)
   }
   const t0 = now()
-  const c = await Cluster.start({ nodes: N, perProc: o.perProc, docs: o.docs, onEvent, log: o.log })
+  const c = await Cluster.start({ nodes: N, perProc: o.perProc, startGroup: o.startGroup, dialConcurrency: o.dialConcurrency, docs: o.docs, onEvent, log: o.log })
   try {
     org = c.info[0].org
     // a random connected graph: node i dials 3 random distinct earlier nodes (mean degree ≈ 5–6)
@@ -186,8 +208,7 @@ async function propagationNet (N: number, o: NetOptions): Promise<PropagationNet
     }
     const stats = await Promise.all(c.info.map(async (_, i) => await c.rpc(i, 'stats')))
     const usage = await c.usage()
-    const byCode: Record<string, number> = {}
-    for (const s of stats) for (const [k, v] of Object.entries(s.byCode as Record<string, number>)) byCode[k] = (byCode[k] ?? 0) + v
+    const v = await c.violations()
     oos.sort((a, b) => a - b)
     rawTimes.sort((a, b) => a - b)
     const [p50, p99, rawP50, rawP99] = [percentile(oos, 0.5), percentile(oos, 0.99), percentile(rawTimes, 0.5), percentile(rawTimes, 0.99)]
@@ -204,8 +225,8 @@ async function propagationNet (N: number, o: NetOptions): Promise<PropagationNet
       ratioP99: r2(p99 / rawP99),
       lost,
       rawLost,
-      violations: stats.reduce((s, x) => s + (x.violations as number), 0),
-      violationsByCode: byCode,
+      violations: v.total,
+      violationsByCode: v.byCode,
       syncs: stats.reduce((s, x) => s + (x.syncs as number), 0),
       syncFailures: stats.reduce((s, x) => s + (x.syncFailures as number), 0),
       dialFailures,
@@ -222,13 +243,13 @@ async function propagationNet (N: number, o: NetOptions): Promise<PropagationNet
 
 async function catchupNet (versions: number, o: NetOptions): Promise<CatchupNet> {
   const workers = Math.min(4, availableParallelism()) // `oos start`'s default
-  const c = await Cluster.start({ nodes: 2, docs: o.docs, workers, report: false, log: o.log })
+  const c = await Cluster.start({ nodes: 2, startGroup: o.startGroup, docs: o.docs, workers, report: false, log: o.log })
   try {
     const door = await c.rpc(0, 'chain', { n: versions })
     await c.connect([[], [0]])
     await sleep(500) // identify: B knows A's protocols
     const b = await c.rpc(1, 'follow', { org: c.info[0].org, via: [c.info[0].addr], until: versions, timeoutMs: 300_000 })
-    const stats = await Promise.all([0, 1].map(async i => await c.rpc(i, 'stats')))
+    const v = await c.violations()
     o.log(`  catchup ${versions}: door ${Math.round(door.ms)} ms, follow ${Math.round(b.ms)} ms`)
     return {
       versions,
@@ -238,7 +259,8 @@ async function catchupNet (versions: number, o: NetOptions): Promise<CatchupNet>
       ratio: r2(door.ms / b.ms),
       mb: r1(door.bytes / 1e6),
       workers,
-      violations: stats.reduce((s, x) => s + (x.violations as number), 0)
+      violations: v.total,
+      violationsByCode: v.byCode
     }
   } finally {
     await c.stop()

@@ -6,10 +6,12 @@
  * catch-up (all nodes in this process): BENCH_NODES=10,30,50, BENCH_ROUNDS=10, BENCH_VERSIONS=1000,
  * BENCH_DOCS=examples|fixture, BENCH_VERBOSE=1 (progress on stderr).
  * `--only=net` (bench/net.ts: every node its own OS process, raw gossipsub beside it; issue 15):
- *   BENCH_NET_NODES=10,30,50,100     propagation network sizes
+ *   BENCH_NET_NODES=10,30,50,100     propagation network sizes (this and the other lists: '' for none)
  *   BENCH_NET_ROUNDS=10              measured rounds per size (after one warm-up round)
  *   BENCH_NET_PER_PROC=1             nodes per OS process (1: the headline; more: an extra mode)
  *   BENCH_NET_TIMEOUT_MS=20000       per round and kind; a follower without it by then is `lost`
+ *   BENCH_NET_START_GROUP=4          node processes started at once (each loads libp2p: about a second of CPU)
+ *   BENCH_NET_DIAL_CONCURRENCY=4     nodes dialling their graph edges at once (each dial: 15 s timeout, 2 retries)
  *   BENCH_NET_VERSIONS=1000,10000    catch-up chain lengths
  *   BENCH_NET_IDLE_S=10,60           when the idle node's RSS is read, s after its API is ready
  *   BENCH_NET_SIM_ORGS=10,100        org-network sizes ('' or 0: no simulation)
@@ -52,6 +54,8 @@ const netBench: NetBench | undefined = onlyArg === 'net'
     rounds: Number(process.env.BENCH_NET_ROUNDS ?? 10),
     perProc: Number(process.env.BENCH_NET_PER_PROC ?? 1),
     roundTimeoutMs: Number(process.env.BENCH_NET_TIMEOUT_MS ?? 20_000),
+    startGroup: Number(process.env.BENCH_NET_START_GROUP ?? 4),
+    dialConcurrency: Number(process.env.BENCH_NET_DIAL_CONCURRENCY ?? 4),
     versions: list('BENCH_NET_VERSIONS', '1000,10000'),
     idleSeconds: list('BENCH_NET_IDLE_S', '10,60') as [number, number],
     simOrgs: list('BENCH_NET_SIM_ORGS', '10,100'),
