@@ -2,11 +2,13 @@
  * A network of M orgs (one node each, each its own OS process): every node follows F other
  * orgs (through the org's address, as `oos follow --via`), and every org publishes the next
  * version of its document once a simulated minute, at a random moment of the minute, for a
- * simulated hour. Time is compressed (`minuteMs` real ms per simulated minute), which would
- * hide what a node spends per second whatever happens (gossipsub heartbeats, DHT, pings); so
- * that is measured on its own first, in a quiet window with nobody publishing, and the hour
- * is reported as (work measured during the compressed hour − the quiet rate × its duration)
- * + the quiet rate × 3,600 s. CPU is the process's (`process.cpuUsage()`), bytes are what its
+ * simulated hour. Time is compressed (`minuteMs` real ms per simulated minute; by default
+ * 200 ms × orgs, one publish every 200 ms across the network, which two cores keep up with),
+ * which would hide what a node spends per second whatever happens (gossipsub heartbeats, DHT,
+ * pings); so that is measured on its own first, in a quiet window with nobody publishing, and
+ * the hour is reported as (work measured while publishing − the quiet rate × its duration)
+ * × 60 / minutes + the quiet rate × 3,600 s (`minutes` < 60 simulates part of the hour and
+ * scales its publishing work up to the hour). CPU is the process's (`process.cpuUsage()`), bytes are what its
  * TCP sockets wrote (bench/net-node.ts).
  */
 import { Cluster, now } from './cluster.ts'
@@ -26,7 +28,7 @@ export interface SimFigure {
   published: number
   expected: number
   delivered: number
-  /** per node and real hour (quiet rate × 3,600 s + the publishing work): mean and max over nodes */
+  /** per node and real hour (quiet rate × 3,600 s + the publishing work scaled to 60 minutes): mean and max over nodes */
   cpuSecPerHour: { mean: number, max: number }
   mbSentPerHour: { mean: number, max: number }
   /** per node, in the quiet window: CPU ms per s, KB sent per s */
@@ -59,6 +61,7 @@ export async function simOrgs (o: NetOptions, quietSeconds = 10): Promise<SimFig
 
 async function simOnce (M: number, o: NetOptions, quietSeconds: number): Promise<SimFigure> {
   const F = Math.min(o.simFollows, M - 1)
+  const minuteMs = o.simMinuteMs ?? 200 * M
   const c = await Cluster.start({ nodes: M, perProc: o.perProc, startGroup: o.startGroup, dialConcurrency: o.dialConcurrency, docs: o.docs, report: false, log: o.log })
   try {
     // connected: node i dials 3 random earlier nodes; each org has published v1
@@ -86,7 +89,7 @@ async function simOnce (M: number, o: NetOptions, quietSeconds: number): Promise
     const before = await storedNow()
     // the hour: every org once a minute at a random moment of it
     const plan: Array<[number, number]> = []
-    for (let m = 0; m < o.simMinutes; m++) for (let i = 0; i < M; i++) plan.push([(m + Math.random()) * o.simMinuteMs, i])
+    for (let m = 0; m < o.simMinutes; m++) for (let i = 0; i < M; i++) plan.push([(m + Math.random()) * minuteMs, i])
     plan.sort((a, b) => a[0] - b[0])
     const t0 = now()
     const publishes: Array<Promise<unknown>> = []
@@ -105,7 +108,7 @@ async function simOnce (M: number, o: NetOptions, quietSeconds: number): Promise
     const per = (u: Usage, k: 'cpuUs' | 'bytesSent', p: number): number => u[p][k] / u[p].nodes
     const nodesHour = (k: 'cpuUs' | 'bytesSent'): number[] => u0.map((_, p) => {
       const quietRate = (per(u1, k, p) - per(u0, k, p)) / quietSec
-      return per(u2, k, p) - per(u1, k, p) - quietRate * seconds + quietRate * 3600
+      return (per(u2, k, p) - per(u1, k, p) - quietRate * seconds) * 60 / o.simMinutes + quietRate * 3600
     })
     const stat = (xs: number[], scale: number): { mean: number, max: number } => ({ mean: r2(xs.reduce((s, x) => s + x, 0) / xs.length / scale), max: r2(Math.max(...xs) / scale) })
     const mean = (k: 'cpuUs' | 'bytesSent', a: Usage, b: Usage): number => u0.reduce((s, _, p) => s + per(b, k, p) - per(a, k, p), 0) / u0.length
@@ -115,7 +118,7 @@ async function simOnce (M: number, o: NetOptions, quietSeconds: number): Promise
       orgs: M,
       follows: F,
       minutes: o.simMinutes,
-      minuteMs: o.simMinuteMs,
+      minuteMs,
       published: plan.length,
       expected,
       delivered,

@@ -43,7 +43,8 @@ export interface NetOptions {
   simOrgs: number[]
   simFollows: number
   simMinutes: number
-  simMinuteMs: number
+  /** real ms per simulated minute (default 200 × orgs) */
+  simMinuteMs?: number
   /** s of the sim's quiet window (nobody publishing) */
   simQuietSeconds: number
   docs: DocSet
