@@ -278,7 +278,7 @@ async function benchIdle (o: NetOptions): Promise<Pick<NetBench, 'idle' | 'start
   const dir = await mkdtemp(join(tmpdir(), 'oosnet-idle-'))
   const home = join(dir, 'home')
   const pass = 'bench idle passphrase'
-  const env = { ...process.env, OOS_PASSPHRASE: pass, DEBUG: undefined, OOS_SCRYPT_N: undefined }
+  const env = { ...process.env, OOS_PASSPHRASE: pass, DEBUG: undefined, OOS_SCRYPT_N: undefined, NODE_COMPILE_CACHE: undefined }
   const run = (args: string[]) => spawn(process.execPath, ['--max-semi-space-size=32', '--single-threaded-gc', BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
   try {
     const init = run(['init', '--home', home, '--name', 'idle'])
