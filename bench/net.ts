@@ -45,6 +45,8 @@ export interface NetOptions {
   simMinutes: number
   /** real ms per simulated minute (default 200 × orgs) */
   simMinuteMs?: number
+  /** the idle home's key-derivation cost (default: `oos init`'s) */
+  scryptN?: number
   /** s of the sim's quiet window (nobody publishing) */
   simQuietSeconds: number
   docs: DocSet
@@ -74,6 +76,8 @@ export interface PropagationNet {
   syncs: number
   syncFailures: number
   dialFailures: number
+  /** followers whose follow (through their parent in the BFS tree) fetched nothing */
+  followFailures: number
   /** unhandled rejections in the node processes (logged and survived, as `oos start` does) */
   strayErrors: number
   publisherConnections: number
@@ -81,6 +85,14 @@ export interface PropagationNet {
   clockSkewMs: number
   /** mean RSS of a node process at the end, MB */
   rssMbPerProcess: number
+  /** why this size produced no figures (the figures are then null) */
+  error?: string
+}
+
+function failed (nodes: number, o: NetOptions, err: Error): PropagationNet {
+  o.log(`  net N=${nodes} failed: ${err.stack ?? err.message}`)
+  const none = null as unknown as number
+  return { nodes, nodesPerProcess: o.perProc, sizeBytes: none, rounds: o.rounds, p50Ms: none, p99Ms: none, rawP50Ms: none, rawP99Ms: none, ratioP50: none, ratioP99: none, lost: none, rawLost: none, violations: 0, violationsByCode: {}, syncs: none, syncFailures: none, dialFailures: none, followFailures: none, strayErrors: none, publisherConnections: none, setupMs: none, clockSkewMs: none, rssMbPerProcess: none, error: err.message.split('\n').slice(0, 3).join(' ') }
 }
 
 export interface CatchupNet {
@@ -116,7 +128,8 @@ export async function benchNet (o: NetOptions): Promise<NetBench> {
   // the idle node first, while nothing else runs: its start time is the machine's, not the load's
   const idle = await benchIdle(o)
   const propagation: PropagationNet[] = []
-  for (const n of o.sizes) propagation.push(await propagationNet(n, o))
+  // a size that fails (a node process dies, the publisher's publish fails) is reported as such; the others still run
+  for (const n of o.sizes) propagation.push(await propagationNet(n, o).catch((err: Error) => failed(n, o, err)))
   const catchup: CatchupNet[] = []
   for (const v of o.versions) catchup.push(await catchupNet(v, o))
   const sim = o.simOrgs.length === 0 ? [] : await simOrgs(o, o.simQuietSeconds)
@@ -157,6 +170,7 @@ async function propagationNet (N: number, o: NetOptions): Promise<PropagationNet
     o.log(`  net N=${N}: ${c.size} nodes up, connected (${dialFailures} dials failed) in ${Math.round(now() - t0)} ms`)
     // node 1 has a chain; the others follow it level by level of a BFS tree, each through its parent
     let seq = (await c.rpc(0, 'publish')).seq as number
+    let followFailures = 0
     const seen = new Set([0])
     let level = [0]
     while (level.length > 0) {
@@ -164,8 +178,9 @@ async function propagationNet (N: number, o: NetOptions): Promise<PropagationNet
       for (const i of level) for (const j of adj[i]) if (!seen.has(j)) { seen.add(j); next.push([j, i]) }
       for (let k = 0; k < next.length; k += 8) {
         await Promise.all(next.slice(k, k + 8).map(async ([j, p]) => {
-          const r = await c.rpc(j, 'follow', { org, via: [c.info[p].addr] })
-          if (r.seq < 1) throw new Error(`node ${j + 1} did not fetch the chain through node ${p + 1}`)
+          // a follow that fails is counted, not fatal: the node still subscribed to the org's topic
+          const r = await c.rpc(j, 'follow', { org, via: [c.info[p].addr] }).catch((err: Error) => { o.log(`  net N=${N}: node ${j + 1} follow: ${err.message.split('\n')[0]}`); return { seq: 0 } })
+          if (r.seq < 1) followFailures++
         }))
       }
       level = next.map(([j]) => j)
@@ -231,6 +246,7 @@ async function propagationNet (N: number, o: NetOptions): Promise<PropagationNet
       syncs: stats.reduce((s, x) => s + (x.syncs as number), 0),
       syncFailures: stats.reduce((s, x) => s + (x.syncFailures as number), 0),
       dialFailures,
+      followFailures,
       strayErrors: stats.reduce((s, x) => s + (x.strayErrors as number), 0),
       publisherConnections: stats[0].peers,
       setupMs: Math.round(setupMs),
@@ -278,7 +294,7 @@ async function benchIdle (o: NetOptions): Promise<Pick<NetBench, 'idle' | 'start
   const dir = await mkdtemp(join(tmpdir(), 'oosnet-idle-'))
   const home = join(dir, 'home')
   const pass = 'bench idle passphrase'
-  const env = { ...process.env, OOS_PASSPHRASE: pass, DEBUG: undefined, OOS_SCRYPT_N: undefined, NODE_COMPILE_CACHE: undefined }
+  const env = { ...process.env, OOS_PASSPHRASE: pass, DEBUG: undefined, OOS_SCRYPT_N: o.scryptN === undefined ? undefined : String(o.scryptN), NODE_COMPILE_CACHE: undefined }
   const run = (args: string[]) => spawn(process.execPath, ['--max-semi-space-size=32', '--single-threaded-gc', BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
   try {
     const init = run(['init', '--home', home, '--name', 'idle'])
