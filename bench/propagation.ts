@@ -16,7 +16,7 @@
 import { readFileSync, readdirSync } from 'node:fs'
 import type { Message } from '@libp2p/gossipsub'
 import { ephemeralNode, type EphemeralNode } from '../src/node/ephemeral.ts'
-import type { OosNodeInit } from '../src/node/node.ts'
+import type { NodeConfig } from '../src/node/create.ts'
 import { topicOf } from '../src/net/gossip.ts'
 import { parseOosMarkdown } from '../src/oos/index.ts'
 import type { OosBody } from '../src/oos/types.ts'
@@ -25,8 +25,8 @@ const RAW_TOPIC = '/oosnet-bench/raw/1'
 
 export type BenchNode = EphemeralNode
 
-/** A real node with a temp home on 127.0.0.1 (low scrypt cost, no anti-entropy timer). */
-export async function startNode (name: string, options: Partial<OosNodeInit> = {}): Promise<BenchNode> {
+/** A real node (createNode, through ephemeralNode) with a temp home on 127.0.0.1 (low scrypt cost, no anti-entropy timer). */
+export async function startNode (name: string, options: Partial<NodeConfig> = {}): Promise<BenchNode> {
   return await ephemeralNode(name, options)
 }
 

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url'
 import { ApiClient } from '../src/api/client.ts'
 import { initHome, homePaths, type HomeConfig } from '../src/node/home.ts'
 import { Store } from '../src/store/store.ts'
+import { dbOf, scan } from '../src/store/level.ts'
 import { verifyStored } from '../src/node/verify.ts'
 import { exportCar, verifyCar } from '../src/node/car.ts'
 import { percentile, sleep, until } from '../bench/propagation.ts'
@@ -258,7 +259,7 @@ export async function storeIn (scope: Scope): Promise<{ store: Store, ingest: im
 /** Every key and value of a store (hex), for before/after comparisons. */
 export async function dumpStore (store: Store): Promise<string> {
   const parts: string[] = []
-  for await (const [k, v] of store.scan('')) parts.push(`${k}=${Buffer.from(v).toString('hex')}`)
+  for await (const [k, v] of scan(dbOf(store), '')) parts.push(`${k}=${Buffer.from(v).toString('hex')}`)
   return parts.join('\n')
 }
 

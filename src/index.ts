@@ -17,6 +17,9 @@
 // the node
 export { OosNode } from './node/node.ts'
 export type { OosNodeInit, NodeStatus, FollowResult } from './node/node.ts'
+export { createNode } from './node/create.ts'
+export type { NodeConfig } from './node/create.ts'
+export type { NodeServices } from './node/services/index.ts'
 export { ephemeralNode } from './node/ephemeral.ts'
 export type { EphemeralNode } from './node/ephemeral.ts'
 export type { FollowRetryInit } from './node/reach.ts'
@@ -35,6 +38,7 @@ export type {
 export { initHome, loadHome, unlockOrgKey, unlockNodeKey, resolveHome, homePaths, peerKeyFromSeed } from './node/home.ts'
 export type { HomeConfig, InitOptions } from './node/home.ts'
 export * from './identity/index.ts'
+export { readKeystore, readKeystoreInfo, writeKeystore } from './node/keyfile.ts'
 
 // OOS documents: .oos.md and .oos.json, the body schema
 export * from './oos/index.ts'
@@ -56,6 +60,7 @@ export { exportCar, importCar, verifyCar, withCarStore } from './node/car.ts'
 export type { ImportReport, Progress } from './node/car.ts'
 export { CarInvalidError, CAR_READ_LIMITS } from './node/car-file.ts'
 export { verifyStored } from './node/verify.ts'
+export { provenance, verifyChains } from './app/replay.ts'
 export type { VerifyReport } from './node/verify.ts'
 
 // the application layer: every operation, over a running node or offline over a home

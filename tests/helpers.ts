@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Store } from '../src/store/store.ts'
+import { dbOf, scan } from '../src/store/level.ts'
 import { Ingest } from '../src/ingest/ingest.ts'
 import type { CID } from 'multiformats/cid'
 import { testKey } from '../protocol/vectors/generate.ts'
@@ -46,7 +47,7 @@ export async function openNode (options: { workers?: number } = {}): Promise<{ s
 /** Every key and value in the store, as hex, for before/after comparisons. */
 export async function dump (store: Store): Promise<Map<string, string>> {
   const out = new Map<string, string>()
-  for await (const [k, v] of store.scan('')) out.set(k, Buffer.from(v).toString('hex'))
+  for await (const [k, v] of scan(dbOf(store), '')) out.set(k, Buffer.from(v).toString('hex'))
   return out
 }
 

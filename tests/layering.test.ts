@@ -1,16 +1,16 @@
 /**
  * The house rules (issue 13, "CI checks the house"; the picture is in the README / DESIGN.md):
  * who may import whom between the folders of src/, which folders are pure (no I/O), who may
- * touch the store's internals and its writer, and no cycles between folders.
+ * touch the store's internals and import its writer, where a decoded record may be cast, and no
+ * cycles between folders.
  *
  * Every file under src/ is parsed with the TypeScript compiler API (static imports, `import type`,
  * re-exports and `import('…')` alike: a type import ties the layers as much as a value import).
  * Each violation is printed as `file → import (rule)`.
  *
- * It is a ratchet: the violations that need the rest of the redesign (the typed store
- * reader not written yet) are listed in KNOWN below with why they are still there and which
- * step of issue 13 removes them. The test fails on any violation not in KNOWN, and on any KNOWN
- * entry that no longer occurs, so the list can only shrink.
+ * It is a ratchet: a violation that cannot be removed yet is listed in KNOWN below with why it is
+ * still there and what removes it. The test fails on any violation not in KNOWN, and on any KNOWN
+ * entry that no longer occurs, so the list can only shrink. (Issue 13 began with 112 entries.)
  */
 import { readFileSync, readdirSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
@@ -59,61 +59,31 @@ const IO_MODULES = new Set(['fs', 'fs/promises', 'net', 'http', 'https', 'http2'
   'child_process', 'worker_threads', 'cluster', 'readline', 'readline/promises', 'inspector', 'repl', 'process'])
 /**
  * The store's key layout and raw access: private to store/ (issue 13, "a typed store with one
- * writer"). Until store/ exports a reader and a writer as separate types, raw access and the
- * writer are recognised by the method names called (`x.scan(…)`, `x.getRaw(…)`, `x.batch()`),
- * distinctive enough in this tree; with the split, the writer rule becomes "only ingest/ imports
- * the writer's module".
+ * writer"). store/store.ts is the reader (typed queries); keys.ts, values.ts and level.ts (the
+ * database, `scan`, `getRaw`) are imported by store/ alone, and raw access is also recognised by
+ * the method names called (`x.scan(…)`, `x.getRaw(…)`).
  */
-const STORE_PRIVATE_FILES = new Set(['src/store/keys.ts', 'src/store/values.ts'])
+const STORE_PRIVATE_FILES = new Set(['src/store/keys.ts', 'src/store/values.ts', 'src/store/level.ts'])
 const STORE_RAW_METHODS = new Set(['getRaw', 'scan'])
-/** obtaining the store's writer: only ingest/ (and store/ itself) */
-const STORE_WRITER_METHODS = new Set(['batch'])
+/** the store's one writer: only ingest/ (and store/ itself) imports its module */
+const STORE_WRITER_FILE = 'src/store/transactor.ts'
+const WRITER_FOLDERS = new Set(['ingest', 'store'])
+/**
+ * Decoded records are typed by a checked decoder (records/read.ts, records/codec.ts) or come
+ * typed out of the store's reader: a type argument on `dagCbor.decode<…>` is a cast, allowed in
+ * records/ and store/ only. `unknown` and `Record<string, unknown>` name no record: envelopes
+ * their callers then check field by field.
+ */
+const DECODE_CAST_FOLDERS = new Set(['records', 'store'])
+const UNTYPED_DECODE = new Set(['unknown', 'Record<string, unknown>'])
 
 /** why each KNOWN violation is still there → the issue-13 step that removes it */
-const STORE = 'the store key layout (K, prefixes, values) and raw getRaw/scan are used outside store/ → "A typed store with one writer" (typed reader queries; layout private to store/)'
-const TRUST_AUTH = 'key history (currentKey/keyHistory) is computed in ingest/authority.ts from raw rotations → "A typed store with one writer" (reader query rotations(org))'
-const REPLAY = 'verify/provenance of a CAR replays through Ingest and node/car.ts → "Verification without disk" (in-memory replay in app/)'
-const KEYSTORE = 'the encrypted keystore reads and writes its own file → the file half moves to the home/app side when "The node as services" (createNode) assembles the home; identity/ keeps seal/open (not named in issue 13: a follow-up if that step does not)'
 
 /**
  * Violations that need the redesign. Each: why it is still there → which issue-13 step removes it.
  * Keep each entry exactly as the test prints it.
  */
 const KNOWN: Record<string, string> = {
-  'src/identity/keystore.ts → node:fs/promises (pure identity/ does no I/O)': KEYSTORE,
-  'src/ingest/authority.ts → ../store/keys.ts (store key layout is private to store/)': STORE,
-  'src/ingest/authority.ts → store.scan (store internals are private to store/)': STORE,
-  'src/ingest/rules.ts → ../store/keys.ts (store key layout is private to store/)': STORE,
-  'src/ingest/rules.ts → ../store/values.ts (store key layout is private to store/)': STORE,
-  'src/ingest/rules.ts → store.getRaw (store internals are private to store/)': STORE,
-  'src/ingest/state.ts → ../store/keys.ts (store key layout is private to store/)': STORE,
-  'src/ingest/state.ts → store.scan (store internals are private to store/)': STORE,
-  'src/net/reqresp/heads.ts → ../../store/keys.ts (store key layout is private to store/)': STORE,
-  'src/net/reqresp/heads.ts → store.scan (store internals are private to store/)': STORE,
-  'src/net/reqresp/sync.ts → ../../store/keys.ts (store key layout is private to store/)': STORE,
-  'src/net/reqresp/sync.ts → store.scan (store internals are private to store/)': STORE,
-  'src/node/audit.ts → ../store/keys.ts (store key layout is private to store/)': STORE,
-  'src/node/car.ts → ../store/keys.ts (store key layout is private to store/)': STORE,
-  'src/node/car.ts → store.getRaw (store internals are private to store/)': STORE,
-  'src/node/car.ts → store.scan (store internals are private to store/)': STORE,
-  'src/node/node.ts → ../store/keys.ts (store key layout is private to store/)': STORE,
-  'src/node/node.ts → store.getRaw (store internals are private to store/)': STORE,
-  'src/node/node.ts → store.scan (store internals are private to store/)': STORE,
-  'src/node/reach.ts → ../store/keys.ts (store key layout is private to store/)': STORE,
-  'src/node/reach.ts → store.getRaw (store internals are private to store/)': STORE,
-  'src/trust/keys.ts → ../ingest/authority.ts (trust/ may not import ingest/)': TRUST_AUTH,
-  'src/trust/keys.ts → ../store/keys.ts (store key layout is private to store/)': STORE,
-  'src/trust/keys.ts → store.scan (store internals are private to store/)': STORE,
-  'src/trust/provenance.ts → ../ingest/authority.ts (trust/ may not import ingest/)': TRUST_AUTH,
-  'src/trust/provenance.ts → ../store/keys.ts (store key layout is private to store/)': STORE,
-  'src/trust/provenance.ts → store.getRaw (store internals are private to store/)': STORE,
-  'src/trust/reader.ts → ../store/keys.ts (store key layout is private to store/)': STORE,
-  'src/trust/reader.ts → store.scan (store internals are private to store/)': STORE,
-  'src/trust/replay.ts → ../ingest/ingest.ts (trust/ may not import ingest/)': REPLAY,
-  'src/trust/replay.ts → ../node/car.ts (trust/ may not import node/)': REPLAY,
-  'src/trust/replay.ts → ../store/keys.ts (store key layout is private to store/)': STORE,
-  'src/trust/replay.ts → store.scan (store internals are private to store/)': STORE,
-  'src/trust/settings.ts → store.scan (store internals are private to store/)': STORE,
 }
 
 function listFiles (dir: string): string[] {
@@ -128,12 +98,13 @@ const rel = (p: string): string => relative(ROOT, p).split('\\').join('/')
 /** `src/records/cid.ts` → `records`; `src/errors.ts` → `errors.ts` */
 const folderOf = (file: string): string => file.split('/')[1] as string
 
-interface Parsed { specs: string[], methods: Set<string> }
+interface Parsed { specs: string[], methods: Set<string>, decodeCasts: string[] }
 
 function parse (path: string, text = readFileSync(path, 'utf8')): Parsed {
   const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true)
   const specs: string[] = []
   const methods = new Set<string>()
+  const decodeCasts: string[] = []
   const visit = (n: ts.Node): void => {
     if ((ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) && n.moduleSpecifier !== undefined && ts.isStringLiteral(n.moduleSpecifier)) {
       specs.push(n.moduleSpecifier.text)
@@ -143,50 +114,61 @@ function parse (path: string, text = readFileSync(path, 'utf8')): Parsed {
       specs.push(n.argument.literal.text)
     } else if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression)) {
       methods.add(n.expression.name.text)
+      if (n.expression.name.text === 'decode' && n.typeArguments !== undefined) {
+        for (const t of n.typeArguments) if (!UNTYPED_DECODE.has(t.getText(sf))) decodeCasts.push(`${n.expression.expression.getText(sf)}.decode<${t.getText(sf)}>`)
+      }
     }
     ts.forEachChild(n, visit)
   }
   visit(sf)
-  return { specs, methods }
+  return { specs, methods, decodeCasts }
+}
+
+/** The violations of one file of src/ (`abs`), given its text; adds its folder's edges to `folders`. */
+function fileViolations (abs: string, text: string, folders: Map<string, Set<string>>): string[] {
+  const violations: string[] = []
+  const file = rel(abs)
+  const from = folderOf(file)
+  const { specs, methods, decodeCasts } = parse(abs, text)
+  const pure = (PURE as readonly string[]).includes(from)
+  if (ALLOWED[from] === undefined) violations.push(`${file} (folder ${from}/ is not placed in the layering table)`)
+  for (const spec of specs) {
+    if (spec.startsWith('node:') || IO_MODULES.has(spec)) {
+      const mod = spec.replace(/^node:/, '')
+      if (pure && IO_MODULES.has(mod)) violations.push(`${file} → ${spec} (pure ${from}/ does no I/O)`)
+      continue
+    }
+    if (!spec.startsWith('.')) continue // a package: not a layer of ours
+    const target = rel(resolve(dirname(abs), spec))
+    if (target.startsWith('protocol/schema/') && target.endsWith('.json')) continue // the spec's schemas: data, not a layer
+    if (!target.startsWith('src/')) { violations.push(`${file} → ${spec} (src/ imports outside src/)`); continue }
+    const to = folderOf(target)
+    if (to === from) continue
+    if (!folders.has(from)) folders.set(from, new Set())
+    folders.get(from)?.add(to)
+    if (from === 'cli' && to === 'api') {
+      if (!CLI_MAY_USE_OF_API.has(target)) violations.push(`${file} → ${spec} (cli/ uses only the client and wire types of api/)`)
+    } else if (ALLOWED[from]?.includes(to) !== true) {
+      violations.push(`${file} → ${spec} (${from}/ may not import ${to}/${pure ? ': pure folders import nothing above them' : ''})`)
+    }
+    if (STORE_PRIVATE_FILES.has(target)) violations.push(`${file} → ${spec} (store key layout is private to store/)`)
+    if (target === STORE_WRITER_FILE && !WRITER_FOLDERS.has(from)) violations.push(`${file} → ${spec} (only ingest/ obtains the store writer)`)
+  }
+  if (!DECODE_CAST_FOLDERS.has(from)) {
+    for (const c of decodeCasts) violations.push(`${file} → ${c} (no cast of decoded records outside records/ and store/: use a checked decoder or a reader query)`)
+  }
+  if (from !== 'store') {
+    for (const m of [...methods].sort()) {
+      if (STORE_RAW_METHODS.has(m)) violations.push(`${file} → store.${m} (store internals are private to store/)`)
+    }
+  }
+  return violations
 }
 
 function check (): { violations: string[], folders: Map<string, Set<string>> } {
   const violations: string[] = []
   const folders = new Map<string, Set<string>>()
-  for (const abs of listFiles(SRC).sort()) {
-    const file = rel(abs)
-    const from = folderOf(file)
-    const { specs, methods } = parse(abs)
-    const pure = (PURE as readonly string[]).includes(from)
-    if (ALLOWED[from] === undefined) violations.push(`${file} (folder ${from}/ is not placed in the layering table)`)
-    for (const spec of specs) {
-      if (spec.startsWith('node:') || IO_MODULES.has(spec)) {
-        const mod = spec.replace(/^node:/, '')
-        if (pure && IO_MODULES.has(mod)) violations.push(`${file} → ${spec} (pure ${from}/ does no I/O)`)
-        continue
-      }
-      if (!spec.startsWith('.')) continue // a package: not a layer of ours
-      const target = rel(resolve(dirname(abs), spec))
-      if (target.startsWith('protocol/schema/') && target.endsWith('.json')) continue // the spec's schemas: data, not a layer
-      if (!target.startsWith('src/')) { violations.push(`${file} → ${spec} (src/ imports outside src/)`); continue }
-      const to = folderOf(target)
-      if (to === from) continue
-      if (!folders.has(from)) folders.set(from, new Set())
-      folders.get(from)?.add(to)
-      if (from === 'cli' && to === 'api') {
-        if (!CLI_MAY_USE_OF_API.has(target)) violations.push(`${file} → ${spec} (cli/ uses only the client and wire types of api/)`)
-      } else if (ALLOWED[from]?.includes(to) !== true) {
-        violations.push(`${file} → ${spec} (${from}/ may not import ${to}/${pure ? ': pure folders import nothing above them' : ''})`)
-      }
-      if (STORE_PRIVATE_FILES.has(target)) violations.push(`${file} → ${spec} (store key layout is private to store/)`)
-    }
-    if (from !== 'store') {
-      for (const m of [...methods].sort()) {
-        if (STORE_RAW_METHODS.has(m)) violations.push(`${file} → store.${m} (store internals are private to store/)`)
-        if (STORE_WRITER_METHODS.has(m) && from !== 'ingest') violations.push(`${file} → store.${m} (only ingest/ obtains the store writer)`)
-      }
-    }
-  }
+  for (const abs of listFiles(SRC).sort()) violations.push(...fileViolations(abs, readFileSync(abs, 'utf8'), folders))
   for (const cycle of folderCycles(folders)) violations.push(`${cycle.join(' → ')} (no cycles between folders)`)
   return { violations: [...new Set(violations)], folders }
 }
@@ -245,6 +227,21 @@ describe('layering (issue 13: CI checks the house)', () => {
     ].join('\n'))
     expect(specs).toEqual(['./a.ts', '../b/b.ts', '../c/c.ts', '../d/d.ts', './e.ts', '../f/f.ts', '../g/g.ts'])
     expect([...methods].sort()).toEqual(['batch', 'commit', 'scan'])
+  })
+
+  it('only ingest/ (and store/) may import the store writer; a decoded record is never cast outside records/ and store/', () => {
+    const at = (file: string, text: string): string[] => fileViolations(join(ROOT, file), text, new Map())
+    const writer = "import { transactor } from '../store/transactor.ts'"
+    expect(at('src/net/x.ts', writer)).toEqual(['src/net/x.ts → ../store/transactor.ts (only ingest/ obtains the store writer)'])
+    expect(at('src/node/x.ts', writer)).toEqual(['src/node/x.ts → ../store/transactor.ts (only ingest/ obtains the store writer)'])
+    expect(at('src/trust/x.ts', `import type { Transactor } from '../store/transactor.ts'`)).toEqual(['src/trust/x.ts → ../store/transactor.ts (only ingest/ obtains the store writer)'])
+    expect(at('src/ingest/x.ts', writer)).toEqual([])
+    expect(at('src/store/x.ts', "import { transactor } from './transactor.ts'")).toEqual([])
+    expect(at('src/node/x.ts', "import { scan } from '../store/level.ts'")).toEqual(['src/node/x.ts → ../store/level.ts (store key layout is private to store/)'])
+    const cast = 'const r = dagCbor.decode<SignedRecord>(bytes).rec; const e = dagCbor.decode<Record<string, unknown>>(b); const u = dagCbor.decode<unknown>(b)'
+    expect(at('src/node/x.ts', cast)).toEqual(['src/node/x.ts → dagCbor.decode<SignedRecord> (no cast of decoded records outside records/ and store/: use a checked decoder or a reader query)'])
+    expect(at('src/store/x.ts', cast)).toEqual([])
+    expect(at('src/records/x.ts', cast)).toEqual([])
   })
 
   it('the table itself only points down: every allowed folder is placed, and the table has no cycle', () => {

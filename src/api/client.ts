@@ -231,14 +231,14 @@ export class ApiClient implements ApiHandlers {
       if (signal?.aborted === true) throw new ApiUnavailableError(`the node's API at ${this.url} did not answer ${method} ${path} in time`)
       throw new ApiUnavailableError(`the node's API at ${this.url} did not answer: ${(err as Error).message}`, { cause: err })
     }
-    let value: any
+    let value: unknown
     try {
       value = JSON.parse(text)
     } catch {
       throw new ApiUnavailableError(`the node's API at ${this.url} answered ${status} with a body that is not JSON`)
     }
     if (status >= 200 && status < 300) return value as T
-    const e = value?.error
+    const e = (value as { error?: { code?: unknown, message?: unknown, path?: unknown } } | null)?.error
     if (typeof e?.code === 'string' && typeof e.message === 'string') throw errorFromCode(e.code, e.message, typeof e.path === 'string' ? e.path : undefined)
     throw new ApiUnavailableError(`the node's API at ${this.url} answered ${status} without an error code`)
   }

@@ -78,6 +78,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   UNREACHABLE: 502,
   // the node's disk is full
   NO_SPACE: 507,
+  // a replay in memory would exceed its budget and may not spill to disk (SPEC §9)
+  STORE_FULL: 507,
   // the store is closing or closed: the node is stopping
   STORE_NOT_STARTED: 503,
   // a verify worker died on the record each time (SPEC §9): not judged, may be tried again

@@ -1,6 +1,7 @@
 /**
  * The node's local HTTP API (protocol/openapi.yaml): how CLI commands reach a running node,
- * which holds the store (LevelDB allows one process).
+ * which holds the store (LevelDB allows one process). Served by fastify (http.ts), with the
+ * request and answer schemas of protocol/openapi.yaml (spec.ts).
  *
  * Defences, in the order they are checked:
  * - it listens on loopback only (127.0.0.0/8, ::1, localhost), checked before and after
@@ -9,27 +10,34 @@
  *   not our loopback address and port (DNS rebinding);
  * - 401 unless `Authorization: Bearer <token>` carries the token made at start (32 random
  *   bytes, base64url), compared in constant time;
- * - request bodies: JSON only (415), 2 MiB for publish and 64 KiB otherwise (413);
+ * - 404/405 for unknown routes; request bodies: JSON only (415), 2 MiB for publish and adopt,
+ *   64 KiB otherwise (413); each request part must match its schema (400);
  * - errors: an `OosError` becomes `{ error: { code, message, path? } }` with the status of
- *   `httpStatusFor(code)`; anything else is a 500 with a generic message (the detail is
- *   logged, never sent).
+ *   `httpStatusFor(code)`; anything else, or an answer that does not match its schema, is a
+ *   500 with a generic message (the detail is logged, never sent).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { isIP, type AddressInfo } from 'node:net'
-import { isLoopbackHost } from '../app/address.ts'
+import type { IncomingMessage } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { isIP } from 'node:net'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AddressInUseError, InvalidArgumentError, ListenFailedError, OosError } from '../errors.ts'
 import { logger } from '../logger.ts'
+import { isLoopbackHost } from '../app/address.ts'
 import { toJson } from '../records/json.ts'
-import {
-  httpStatusFor, ApiNotLoopbackError, ApiNotStartedError, BadRequestError, ForbiddenError, InternalError,
-  PayloadTooLargeError, UnauthorizedError, UnsupportedMediaTypeError
-} from './errors.ts'
-import { BODY_LIMIT, match } from './routes.ts'
-import type { ApiHandlers, ApiStats } from './types.ts'
+import { httpStatusFor, ApiNotLoopbackError, ApiNotStartedError, ForbiddenError, InternalError, UnauthorizedError } from './errors.ts'
 import { escapeJsonText } from '../oos/text.ts'
+import type { Route } from './routes.ts'
+import type { ApiHandlers, ApiStats } from './types.ts'
+
+/** DEL, C1 and bidi controls as \u escapes: the same JSON value, safe to print (BODY.md §5.6) */
+export const jsonText = (value: unknown): string => escapeJsonText(JSON.stringify(value))
+
+/** on every answer */
+export const ANSWER_HEADERS: Readonly<Record<string, string>> = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }
 
 export { API_ROUTES, BODY_LIMIT, KiB, MiB, PUBLISH_BODY_LIMIT, ROUTES } from './routes.ts'
+
 export { ERROR_STATUS, httpStatusFor } from './errors.ts'
 export { isLoopbackHost } from '../app/address.ts'
 
@@ -54,12 +62,13 @@ export class ApiServer {
   private readonly port: number
   private readonly graceMs: number
   private readonly log = logger('oosnet:api')
-  private server?: Server
+  private app?: FastifyInstance
   private bound?: { host: string, port: number }
   private hosts = new Set<string>()
   private tokenValue?: string
   private tokenHash?: Buffer
   private readonly inflight = new Set<AbortController>()
+  private readonly signals = new WeakMap<FastifyRequest, AbortController>()
   private counts: ApiStats = { requests: 0, errors: 0, byStatus: {}, byCode: {} }
 
   constructor (components: ApiServerComponents, init: ApiServerInit = {}) {
@@ -92,23 +101,29 @@ export class ApiServer {
   }
 
   async start (): Promise<void> {
-    if (this.server !== undefined) return
+    if (this.app !== undefined) return
     if (!isLoopbackHost(this.host)) throw new ApiNotLoopbackError(`the API listens on loopback only (127.0.0.0/8, ::1, localhost), not ${JSON.stringify(this.host)}`)
     if (!Number.isInteger(this.port) || this.port < 0 || this.port > 65535) throw new InvalidArgumentError(`bad API port ${this.port}`)
-    const server = createServer({ requestTimeout: 60_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, (req, res) => { void this.handle(req, res) })
+    // fastify, Ajv and the spec are loaded when a server starts, not by every importer of this module (the CLI)
+    const { buildApp } = await import('./http.ts')
+    const app = buildApp(this)
+    await app.ready()
+    // listened on here, not with app.listen(): that would bind `localhost` to every address it resolves to
+    const server = app.server
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException): void => { reject(listenError(err, `${this.host}:${this.port}`)) }
       server.once('error', onError)
       server.listen({ host: this.host.replace(/^\[(.*)\]$/, '$1'), port: this.port, exclusive: true }, () => { server.off('error', onError); resolve() })
-    })
+    }).catch(async (err: unknown) => { await app.close(); throw err })
     const a = server.address() as AddressInfo
     if (!isLoopbackHost(a.address)) {
       // `localhost` resolved to something else
       await new Promise<void>(resolve => { server.close(() => { resolve() }) })
+      await app.close()
       throw new ApiNotLoopbackError(`${this.host} resolved to ${a.address}, which is not loopback; refusing to serve the API there`)
     }
     server.on('error', (err) => { this.log.error('server error: %e', err) })
-    this.server = server
+    this.app = app
     this.bound = { host: a.address, port: a.port }
     const literal = isIP(a.address) === 6 ? `[${a.address}]` : a.address
     const names = new Set(['localhost', literal.toLowerCase()])
@@ -120,9 +135,10 @@ export class ApiServer {
   }
 
   async stop (): Promise<void> {
-    const server = this.server
-    if (server === undefined) return
-    this.server = undefined
+    const app = this.app
+    if (app === undefined) return
+    const server = app.server
+    this.app = undefined
     this.bound = undefined
     this.tokenValue = undefined
     this.tokenHash = undefined
@@ -135,44 +151,48 @@ export class ApiServer {
     } finally {
       clearTimeout(timer)
     }
+    await app.close()
   }
 
-  private async handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // ---- what the fastify app's hooks and routes call (http.ts) --------------------------
+
+  /** onRequest: counted, given an abort signal (aborted when the client goes or the server stops), then checked. */
+  admit (req: FastifyRequest, reply: FastifyReply): void {
     this.counts.requests++
     const ac = new AbortController()
     this.inflight.add(ac)
-    res.on('close', () => {
+    this.signals.set(req, ac)
+    reply.raw.on('close', () => {
       this.inflight.delete(ac)
-      if (!res.writableFinished) ac.abort()
+      if (!reply.raw.writableFinished) ac.abort()
     })
-    const method = req.method ?? ''
-    let pathname = '?'
-    try {
-      // 403 before 401: a browser or a rebound name learns nothing, not even that a token is needed
-      if (req.headers.origin !== undefined) throw new ForbiddenError('requests from browsers (with an Origin header) are refused')
-      const host = req.headers.host?.toLowerCase()
-      if (host === undefined || !this.hosts.has(host)) throw new ForbiddenError(`Host ${JSON.stringify(req.headers.host ?? '')} is not this API's loopback address`)
-      if (!this.authorized(req.headers.authorization)) throw new UnauthorizedError('a valid bearer token is required (Authorization: Bearer <token> from api.json)')
-      const url = new URL(req.url ?? '/', 'http://api.invalid')
-      pathname = url.pathname
-      const { route, params } = match(method, pathname)
-      for (const k of new Set(url.searchParams.keys())) {
-        if (!(route.query ?? []).includes(k)) throw new BadRequestError(`unknown query parameter ${JSON.stringify(k)}`, { path: k })
-      }
-      let body: Record<string, unknown> = {}
-      if (route.method === 'POST') {
-        const type = req.headers['content-type'] ?? ''
-        if (!/^application\/json\s*(;\s*charset=("?)utf-8\2\s*)?$/i.test(type)) throw new UnsupportedMediaTypeError('the request body must be application/json')
-        body = parseJson(await readBody(req, route.limit ?? BODY_LIMIT))
-      } else {
-        await readBody(req, BODY_LIMIT) // ignored, but limited like any other
-      }
-      const result = await route.run(this.handlers, { params, query: url.searchParams, body }, { signal: ac.signal })
-      const value = route.path === '/v1/status' ? { ...(result as object), api: this.stats() } : result
-      this.send(res, 200, toJson(value))
-    } catch (err) {
-      this.fail(req, res, method, pathname, err)
-    }
+    const refused = this.refusal(req.raw)
+    if (refused !== undefined) throw refused
+  }
+
+  /**
+   * Why a request is refused before anything else is done with it: 403 before 401, so a
+   * browser or a rebound name learns nothing, not even that a token is needed.
+   */
+  refusal (req: IncomingMessage): OosError | undefined {
+    if (req.headers.origin !== undefined) return new ForbiddenError('requests from browsers (with an Origin header) are refused')
+    const host = req.headers.host?.toLowerCase()
+    if (host === undefined || !this.hosts.has(host)) return new ForbiddenError(`Host ${JSON.stringify(req.headers.host ?? '')} is not this API's loopback address`)
+    if (!this.authorized(req.headers.authorization)) return new UnauthorizedError('a valid bearer token is required (Authorization: Bearer <token> from api.json)')
+    return undefined
+  }
+
+  signal (req: FastifyRequest): AbortSignal | undefined {
+    return this.signals.get(req)?.signal
+  }
+
+  /** The answer of a route: `GET /v1/status` carries the API's own counters. */
+  async answer (route: Route, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    const r = { params: req.params as Record<string, string>, query: (req.query ?? {}) as Record<string, unknown>, body: (req.body ?? {}) as Record<string, unknown> }
+    const result = await route.run(this.handlers, r, { signal: this.signal(req) })
+    const value = route.path === '/v1/status' ? { ...(result as object), api: this.stats() } : result
+    reply.code(200).headers(ANSWER_HEADERS).type('application/json; charset=utf-8')
+    return toJson(value)
   }
 
   private authorized (header: string | undefined): boolean {
@@ -182,47 +202,46 @@ export class ApiServer {
     return timingSafeEqual(createHash('sha256').update(m[1]).digest(), this.tokenHash)
   }
 
-  private fail (req: IncomingMessage, res: ServerResponse, method: string, pathname: string, err: unknown): void {
+  /** onSend: counts an answer (an error is counted by `fail`, which knows its code) */
+  sent (status: number): void {
+    if (status < 400) this.count(status)
+  }
+
+  private count (status: number, code?: string): void {
+    this.counts.byStatus[status] = (this.counts.byStatus[status] ?? 0) + 1
+    if (status >= 400) {
+      this.counts.errors++
+      this.counts.byCode[code ?? 'UNKNOWN'] = (this.counts.byCode[code ?? 'UNKNOWN'] ?? 0) + 1
+    }
+  }
+
+  /** The error answer `{ error: { code, message, path? } }`; anything not an oosnet error is a generic 500. */
+  fail (req: FastifyRequest, reply: FastifyReply, err: unknown): void {
+    const method = req.method
+    const pathname = req.url.split('?')[0]
+    const known = err instanceof OosError ? err : undefined
     let status: number
     let error: { code: string, message: string, path?: string }
-    if (err instanceof OosError) {
-      status = httpStatusFor(err.code)
-      error = { code: err.code, message: err.message, ...(err.path !== undefined ? { path: err.path } : {}) }
-      if (status >= 500) this.log.error('%s %s: %s %s', method, pathname, err.code, err.message)
-      else this.log('%s %s: %d %s', method, pathname, status, err.code)
+    if (known !== undefined && known.code !== 'INTERNAL') {
+      status = httpStatusFor(known.code)
+      error = { code: known.code, message: known.message, ...(known.path !== undefined ? { path: known.path } : {}) }
+      if (status >= 500) this.log.error('%s %s: %s %s', method, pathname, known.code, known.message)
+      else this.log('%s %s: %d %s', method, pathname, status, known.code)
     } else {
       status = 500
       const e = new InternalError('internal error in the node (see its log)')
       error = { code: e.code, message: e.message }
       this.log.error('%s %s failed: %e', method, pathname, err)
     }
-    const headers: Record<string, string> = {}
+    if (reply.sent) return
+    this.count(status, error.code)
+    const headers: Record<string, string> = { ...ANSWER_HEADERS }
     if (status === 401) headers['www-authenticate'] = 'Bearer'
     const allow = (err as { allow?: unknown } | undefined)?.allow
     if (status === 405 && typeof allow === 'string') headers.allow = allow
     // whatever of the request body is still unread is read and discarded, so the client sees this answer
-    if (!req.complete) req.resume()
-    this.send(res, status, { error }, headers)
-  }
-
-  private send (res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-    this.counts.byStatus[status] = (this.counts.byStatus[status] ?? 0) + 1
-    if (status >= 400) {
-      this.counts.errors++
-      const code = (value as { error?: { code?: string } }).error?.code ?? 'UNKNOWN'
-      this.counts.byCode[code] = (this.counts.byCode[code] ?? 0) + 1
-    }
-    if (res.headersSent || res.destroyed) return
-    // DEL, C1 and bidi controls as \u escapes: the same JSON value, safe to print (BODY.md §5.6)
-    const text = escapeJsonText(JSON.stringify(value))
-    res.writeHead(status, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(text),
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      ...headers
-    })
-    res.end(text)
+    if (!req.raw.complete) req.raw.resume()
+    void reply.code(status).headers(headers).type('application/json; charset=utf-8').serializer(jsonText).send({ error })
   }
 }
 
@@ -231,31 +250,6 @@ function listenError (err: NodeJS.ErrnoException, where: string): Error {
   if (err.code === 'EADDRINUSE') return new AddressInUseError(`the API address ${where} is in use by another process`, { cause: err })
   if (err.code === 'EADDRNOTAVAIL' || err.code === 'EACCES' || err.code === 'ENOTFOUND') return new ListenFailedError(`the API cannot listen on ${where}: ${err.code}`, { cause: err })
   return err
-}
-
-async function readBody (req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = req.headers['content-length']
-  if (declared !== undefined && Number(declared) > limit) throw new PayloadTooLargeError(`the request body is ${declared} bytes; the limit here is ${limit}`)
-  const chunks: Buffer[] = []
-  let size = 0
-  // not destroyed on an early exit: the rest is drained so that the client reads our 413
-  for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > limit) throw new PayloadTooLargeError(`the request body is over the limit of ${limit} bytes here`)
-    chunks.push(chunk)
-  }
-  return Buffer.concat(chunks)
-}
-
-function parseJson (bytes: Buffer): Record<string, unknown> {
-  let value: unknown
-  try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
-  } catch {
-    throw new BadRequestError('the request body is not valid JSON')
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BadRequestError('the request body must be a JSON object')
-  return value as Record<string, unknown>
 }
 
 /** `apiServer({ host, port })({ handlers })`: the API server of a node (not started). */

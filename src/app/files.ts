@@ -7,7 +7,7 @@
 import type { CID } from 'multiformats/cid'
 import { loadHome } from '../node/home.ts'
 import { withCarStore } from '../node/car.ts'
-import { provenance, type ProvenanceReport } from '../trust/provenance.ts'
+import { provenance, type ProvenanceReport } from './replay.ts'
 import { trustedSetOf } from './settings.ts'
 
 export { AUDIT_DEFAULTS, AUDIT_EVENTS, type AuditEntry, type AuditEvent } from '../node/audit.ts'

@@ -5,7 +5,8 @@
  */
 import { rename, unlink } from 'node:fs/promises'
 import type { CID } from 'multiformats/cid'
-import { generateKeyPair, keyPairFromSeed, publicKeyToDid, readKeystore, writeKeystore } from '../identity/index.ts'
+import { generateKeyPair, keyPairFromSeed, publicKeyToDid } from '../identity/index.ts'
+import { readKeystore, writeKeystore } from '../node/keyfile.ts'
 import { InvalidArgumentError, UsageError } from '../errors.ts'
 import { homePaths } from '../node/home.ts'
 import { keyDigest, keyState, makeRotation, type RotationInfo } from '../trust/keys.ts'

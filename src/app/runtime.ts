@@ -1,7 +1,9 @@
 /**
  * What runs a node, loaded only by the commands that run one (libp2p takes half the start-up
- * time of the others): the node, a throw-away node, and the app over a running node.
+ * time of the others): the node and `createNode`, which builds it, a throw-away node, and the
+ * app over a running node.
  */
 export { OosNode, type OosNodeInit } from '../node/node.ts'
+export { createNode, type NodeConfig } from '../node/create.ts'
 export { ephemeralNode, type EphemeralNode } from '../node/ephemeral.ts'
 export { nodeApp, type NodeAppInit } from './node.ts'

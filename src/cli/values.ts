@@ -62,7 +62,6 @@ export function apiOption (ctx: Context, name = 'api'): { host: string, port: nu
 }
 
 // C0 and C1 controls, DEL, and the bidi embeddings, overrides and isolates
-// eslint-disable-next-line no-control-regex
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
 
 /** A piece of text: at most `max` characters, well formed, optionally no control characters. */

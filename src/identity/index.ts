@@ -3,8 +3,8 @@ export { DID_KEY_LENGTH, DID_KEY_PREFIX, didToPublicKey, isDid, publicKeyToDid }
 export { clearVerifyCache, generateKeyPair, keyPairFromSeed, sign, signNoble, verify, VERIFY_CACHE_SIZE, verifyCacheSize, verifyNoble } from './keys.ts'
 export type { KeyPair } from './keys.ts'
 export {
-  DEFAULT_SCRYPT_N, inspectKeystore, keystoreAad, MAX_SCRYPT_N, MIN_SCRYPT_N, openKeystore, readKeystore,
-  readKeystoreInfo, sealKeystore, serializeKeystore, writeKeystore
+  DEFAULT_SCRYPT_N, inspectKeystore, keystoreAad, MAX_SCRYPT_N, MIN_SCRYPT_N, openKeystore,
+  sealKeystore, serializeKeystore
 } from './keystore.ts'
 export type { KeystoreContents, KeystoreFile, KeystoreInfo, KeystoreMeta, SealOptions, WriteOptions } from './keystore.ts'
 export {

@@ -13,18 +13,15 @@
  * main thread: ~240 ms at N = 2^17 vs ~360 ms for @noble/hashes, same output); the AEAD is
  * @noble/ciphers.
  *
- * Files are written atomically (temp file 0600 in the same directory, fsync, link/rename,
- * directory fsync); a missing directory is created 0700. Reading refuses a file whose mode
- * grants any access to group or others (KEYSTORE_EXPOSED; fix with `chmod 600`), like ssh.
+ * This module is pure (seal, open, serialize, inspect); reading and writing keystore files is
+ * node/keyfile.ts.
  * Secrets appear only encrypted: not in errors, logs or the returned file object.
  */
 import { createHash, randomBytes, scrypt as nodeScrypt, timingSafeEqual } from 'node:crypto'
-import { link, mkdir, open, rename, stat, unlink } from 'node:fs/promises'
-import { basename, dirname, join, resolve } from 'node:path'
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { keyPairFromSeed } from './keys.ts'
 import { didToPublicKey, isDid, publicKeyToDid } from './did.ts'
-import { KeystoreCorruptError, KeystoreExistsError, KeystoreExposedError, KeystoreNotFoundError, WrongPassphraseError } from './errors.ts'
+import { KeystoreCorruptError, WrongPassphraseError } from './errors.ts'
 
 /** scrypt cost used when none is given: 2^17 (128 MiB, ~0.25 s) */
 export const DEFAULT_SCRYPT_N = 2 ** 17
@@ -38,7 +35,7 @@ const NONCE_BYTES = 24
 const SEED_BYTES = 32
 const TAG_BYTES = 16
 /** a keystore file is a few hundred bytes; anything over this is not one */
-const MAX_FILE_BYTES = 64 * 1024
+export const MAX_FILE_BYTES = 64 * 1024
 const META_MAX_ENTRIES = 32
 const META_MAX_KEY = 64
 const META_MAX_VALUE = 1024
@@ -298,95 +295,4 @@ export async function openKeystore (file: unknown, passphrase: string, where = '
     throw new KeystoreCorruptError(`${where}: the decrypted key does not match publicKey`)
   }
   return { secretKey, publicKey, did: p.file.publicKey, meta: p.file.meta }
-}
-
-// ---------------------------------------------------------------------------------------------
-// files
-
-async function exists (path: string): Promise<boolean> {
-  return await stat(path).then(() => true, () => false)
-}
-
-/**
- * Encrypt `contents.secretKey` under `passphrase` and write it to `path` atomically, mode 0600
- * (directory created 0700 if missing). Refuses to replace an existing file unless
- * `options.overwrite`. Returns the file object written (it holds no secret in the clear).
- */
-export async function writeKeystore (path: string, contents: { secretKey: Uint8Array, meta?: KeystoreMeta }, passphrase: string, options: WriteOptions = {}): Promise<KeystoreFile> {
-  const file = await sealKeystore(contents, passphrase, options)
-  const target = resolve(path)
-  const dir = dirname(target)
-  await mkdir(dir, { recursive: true, mode: 0o700 })
-  if (options.overwrite !== true && await exists(target)) throw new KeystoreExistsError(`${path} exists; refusing to replace a keystore`)
-  const tmp = join(dir, `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`)
-  const fh = await open(tmp, 'wx', 0o600)
-  let placed = false
-  try {
-    try {
-      await fh.writeFile(serializeKeystore(file), 'utf8')
-      await fh.sync()
-    } finally {
-      await fh.close()
-    }
-    if (options.overwrite === true) {
-      await rename(tmp, target)
-      placed = true
-    } else {
-      // link() fails if the target exists, so two writers cannot replace each other's key
-      try {
-        await link(tmp, target)
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new KeystoreExistsError(`${path} exists; refusing to replace a keystore`)
-        // a file system without hard links: fall back to check-then-rename
-        if (await exists(target)) throw new KeystoreExistsError(`${path} exists; refusing to replace a keystore`)
-        await rename(tmp, target)
-        placed = true
-      }
-    }
-  } finally {
-    if (!placed) await unlink(tmp).catch(() => {})
-  }
-  // make the rename durable (best effort: not every platform can fsync a directory)
-  try {
-    const d = await open(dir, 'r')
-    try { await d.sync() } finally { await d.close() }
-  } catch {}
-  return file
-}
-
-/** Read and JSON-parse a keystore file, checking what can be checked before the content. */
-async function load (path: string, checkMode: boolean): Promise<unknown> {
-  let fh
-  try {
-    fh = await open(path, 'r')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new KeystoreNotFoundError(`no keystore at ${path}`)
-    throw err
-  }
-  try {
-    const st = await fh.stat()
-    if (!st.isFile()) throw new KeystoreCorruptError(`${path}: not a regular file`)
-    if (checkMode && process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
-      throw new KeystoreExposedError(`${path} is accessible to group or others (mode ${(st.mode & 0o777).toString(8).padStart(3, '0')}); run: chmod 600 ${path}`)
-    }
-    if (st.size > MAX_FILE_BYTES) throw new KeystoreCorruptError(`${path}: too large to be a keystore (${st.size} bytes)`)
-    const text = await fh.readFile('utf8')
-    try {
-      return JSON.parse(text)
-    } catch {
-      throw new KeystoreCorruptError(`${path}: not a keystore (not JSON)`)
-    }
-  } finally {
-    await fh.close()
-  }
-}
-
-/** Open the keystore at `path` with `passphrase`. */
-export async function readKeystore (path: string, passphrase: string): Promise<KeystoreContents> {
-  return await openKeystore(await load(path, true), passphrase, path)
-}
-
-/** The public part of the keystore at `path` (did, meta, scrypt cost); no passphrase needed. */
-export async function readKeystoreInfo (path: string): Promise<KeystoreInfo> {
-  return inspectKeystore(await load(path, false), path)
 }

@@ -9,54 +9,19 @@
  * rotate to exactly that key and MUST commit again, so a thief of the current key cannot
  * rotate to a key of their own; the owner recovers by rotating to the pre-committed key.
  */
-import * as dagCbor from '@ipld/dag-cbor'
-import { CID } from 'multiformats/cid'
 import { equals } from 'uint8arrays/equals'
 import { didToPublicKey } from '../identity/did.ts'
 import { sha256 } from '../records/cid.ts'
-import { K } from '../store/keys.ts'
+import { committedNextKey, currentKey, withRotation, type KeyEpoch } from '../records/epochs.ts'
+import type { KeyRotationRecord } from '../records/types.ts'
 import type { Store } from '../store/store.ts'
-import type { KeyRotationRecord, SignedRecord } from '../records/types.ts'
 import { UnauthorizedKeyError } from './errors.ts'
 
-export interface KeyEpoch {
-  key: string
-  /** first version seq this key signs */
-  fromSeq: number
-  /** when the key took over (ms); 0 for the inception key */
-  since: number
-  /** when it was rotated out (ms), if it was */
-  until?: number
-  /** the pre-rotation commitment made with this key: sha2-256 of the next key's public key */
-  next?: Uint8Array
-}
+export { committedNextKey, currentKey, inception, isKnownKey, keyForSeq, keyValidAt, mayAnnounce, mayState, type KeyEpoch } from '../records/epochs.ts'
 
-/** The epochs of an org that has made no rotation (or none known here). */
-export const inception = (org: string): KeyEpoch[] => [{ key: org, fromSeq: 1, since: 0 }]
-
-/** The org's keys in order, the inception key first. */
+/** The org's keys in order, the inception key first (the store's `keyHistory`). */
 export async function keyHistory (store: Store, org: string): Promise<KeyEpoch[]> {
-  let epochs = inception(org)
-  for (const bytes of await rotationRecords(store, org)) epochs = withRotation(epochs, dagCbor.decode<SignedRecord<KeyRotationRecord>>(bytes).rec)
-  return epochs
-}
-
-/** The bytes of the org's stored `oos/key-rotation` records, in rotation order. */
-export async function rotationRecords (store: Store, org: string): Promise<Uint8Array[]> {
-  const out: Uint8Array[] = []
-  for await (const [, v] of store.scan(K.rotationPrefix(org))) {
-    const bytes = await store.get(CID.decode(v))
-    if (bytes !== undefined) out.push(bytes)
-  }
-  return out
-}
-
-/** The epochs after a rotation, unchecked (it was checked when it was stored). */
-function withRotation (epochs: KeyEpoch[], rot: KeyRotationRecord): KeyEpoch[] {
-  const next = epochs.map(e => ({ ...e }))
-  next[next.length - 1].until = rot.createdAt
-  next.push({ key: rot.newKey, fromSeq: rot.effectiveSeq, since: rot.createdAt, ...(rot.nextKeyDigest !== undefined ? { next: rot.nextKeyDigest } : {}) })
-  return next
+  return await store.keyHistory(org)
 }
 
 /**
@@ -79,40 +44,6 @@ export function rotate (epochs: KeyEpoch[], rot: KeyRotationRecord): KeyEpoch[] 
   return withRotation(epochs, rot)
 }
 
-/** The org's outstanding pre-rotation commitment (digest of the next key), if it made one. */
-export function committedNextKey (epochs: KeyEpoch[]): Uint8Array | undefined {
-  return epochs[epochs.length - 1].next
-}
-
-/** The key that must sign version `seq` of the org. */
-export function keyForSeq (epochs: KeyEpoch[], seq: number): string {
-  let key = epochs[0].key
-  for (const e of epochs) if (seq >= e.fromSeq) key = e.key
-  return key
-}
-
-/**
- * Whether `key` may announce version `seq` of the org (protocol/NETWORK.md §2.2, §4): the key
- * that signs that version, or the org's current key (a node restarted with a rotated-in key
- * announces its head even before it signs a version with it).
- */
-export function mayAnnounce (epochs: KeyEpoch[], key: string, seq: number): boolean {
-  return key === keyForSeq(epochs, seq) || key === currentKey(epochs)
-}
-
-/** Whether `key` could sign a statement made at `createdAt` (its epoch covers that time). */
-export function keyValidAt (epochs: KeyEpoch[], key: string, createdAt: number): boolean {
-  return epochs.some(e => e.key === key && createdAt >= e.since && (e.until === undefined || createdAt < e.until))
-}
-
-/** Whether `key` may sign a statement (endorsement, retraction, binding) made at `createdAt`: the current key, or a key whose period covers it (SPEC §7). */
-export function mayState (epochs: KeyEpoch[], key: string, createdAt: number): boolean {
-  return key === currentKey(epochs) || keyValidAt(epochs, key, createdAt)
-}
-
-/** Whether `key` is one of the org's keys, past or present. */
-export const isKnownKey = (epochs: KeyEpoch[], key: string): boolean => epochs.some(e => e.key === key)
-
 /**
  * Local knowledge and a chain from elsewhere (a DHT head record) together: they must agree on
  * every rotation both know (else UnauthorizedKeyError: the other chain is a fork of the org's
@@ -125,8 +56,4 @@ export function mergeEpochs (local: KeyEpoch[], other: KeyEpoch[]): KeyEpoch[] {
     }
   }
   return local.length >= other.length ? local : other
-}
-
-export function currentKey (epochs: KeyEpoch[]): string {
-  return epochs[epochs.length - 1].key
 }

@@ -22,7 +22,8 @@ import { logger } from '../logger.ts'
 import { CidMismatchError } from '../records/errors.ts'
 import type { Kind } from '../records/constants.ts'
 import { verifyBytes, type Verified } from '../records/verified.ts'
-import type { Batch, Store } from '../store/store.ts'
+import type { Store } from '../store/store.ts'
+import { transactor, type Transactor } from '../store/transactor.ts'
 import { AbortedError } from './errors.ts'
 import { VerifyPool } from './pool.ts'
 import { plan, type Outcome } from './rules.ts'
@@ -129,7 +130,7 @@ export interface IngestInit {
   maxBatch?: number
 }
 
-interface OpenBatch { batch: Batch, records: number, done: Promise<void>, resolve: () => void, reject: (e: Error) => void }
+interface OpenBatch { batch: Transactor, records: number, done: Promise<void>, resolve: () => void, reject: (e: Error) => void }
 
 export class Ingest extends TypedEventEmitter<IngestEvents> {
   private readonly store: Store
@@ -287,7 +288,7 @@ export class Ingest extends TypedEventEmitter<IngestEvents> {
     if (this.open === undefined) {
       const { promise, resolve, reject } = Promise.withResolvers<void>()
       promise.catch(() => {})
-      this.open = { batch: this.store.batch(), records: 0, done: promise, resolve, reject }
+      this.open = { batch: transactor(this.store), records: 0, done: promise, resolve, reject }
       setImmediate(() => { void this.flush() })
     }
     return this.open

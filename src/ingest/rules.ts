@@ -3,15 +3,14 @@
  * whether it is accepted and which store entries it adds to the open batch. Throws a typed
  * rejection, having added nothing.
  */
-import { CID } from 'multiformats/cid'
-import * as dagCbor from '@ipld/dag-cbor'
+import type { CID } from 'multiformats/cid'
 import { equals } from 'uint8arrays/equals'
 import { RETRACTABLE_KINDS } from '../records/constants.ts'
-import type { KeyRotationRecord, SignedRecord, VersionRecord } from '../records/types.ts'
+import { readRec } from '../records/read.ts'
+import type { KeyRotationRecord } from '../records/types.ts'
 import type { RecordHead, Verified } from '../records/verified.ts'
-import { cidBytesText, K } from '../store/keys.ts'
-import { chainValue, concatBytes, type Batch, type Store } from '../store/store.ts'
-import { encodeRun } from '../store/values.ts'
+import type { Store } from '../store/store.ts'
+import { concatBytes, type Transactor } from '../store/transactor.ts'
 import { keyForSeq, mayState, rotate } from './authority.ts'
 import { cidKey, fromCidKey, type ChainState } from './state.ts'
 import { NotAuthorError, SeqGapError, StaleRecordError, TimeRegressionError, UnauthorizedKeyError, UnknownTargetError, UnknownSourceError, WrongPrevError } from './errors.ts'
@@ -22,7 +21,7 @@ export interface RuleContext {
   store: Store
   state: ChainState
   /** the open batch to add writes to (call it after any flush) */
-  batch: () => Batch
+  batch: () => Transactor
   /** write everything planned so far, so that store reads see it */
   flush: () => Promise<void>
 }
@@ -45,9 +44,7 @@ async function version (v: Verified, rec: Rec<'oos/version'>, ctx: RuleContext):
     if (existing === undefined || existing.toString() === v.cid.toString() || await ctx.store.has(v.cid)) return 'duplicate'
     authorized()
     // a second, validly signed version at the same seq: keep both as proof, flag the org
-    ctx.batch().putBlock(v.cid, v.bytes)
-      .put(K.equivocation(org, seq, existing.toString()), existing.bytes)
-      .put(K.equivocation(org, seq, v.cid.toString()), v.cid.bytes)
+    ctx.batch().putBlock(v.cid, v.bytes).putEquivocation(org, seq, existing).putEquivocation(org, seq, v.cid)
     return 'equivocation'
   }
   authorized()
@@ -68,10 +65,10 @@ async function version (v: Verified, rec: Rec<'oos/version'>, ctx: RuleContext):
   const batch = ctx.batch()
   // the common case, a version whose claims are those of the previous one: nothing changes
   const after = head?.claimList === undefined || !equals(head.claimList, list)
-    ? nextClaims(before, head?.claimList, claims, list, seq, (k, from, until) => batch.put(K.claim(cidBytesText(fromCidKey(k)), org, from), encodeRun(from, until)))
+    ? nextClaims(before, head?.claimList, claims, list, seq, (k, from, until) => batch.putClaimRun(fromCidKey(k), org, from, until))
     : before
   const next = { seq, cid: v.cid, createdAt: rec.createdAt }
-  batch.putBlock(v.cid, v.bytes).put(K.chain(org, seq), chainValue(v.cid.bytes, [list])).setHead(org, next)
+  batch.putBlock(v.cid, v.bytes).putChainEntry(org, seq, v.cid, list).setHead(org, next)
   ctx.state.setHead(org, { ...next, claims: after, claimList: list })
   return 'accepted'
 }
@@ -132,7 +129,9 @@ function sameBytesAt (a: Uint8Array, b: Uint8Array, at: number, n: number): bool
  */
 async function derivedFromKnown (v: Verified, ctx: RuleContext): Promise<void> {
   if (v.derived !== true) return
-  const claims = dagCbor.decode<SignedRecord<VersionRecord>>(v.bytes).rec.body.claims
+  const rec = readRec(v.bytes)
+  if (rec.type !== 'oos/version') return
+  const claims = rec.body.claims
   const own = new Set((v.claims ?? []).map(c => cidKey(c)))
   const known = new Set<string>()
   let flushed = false
@@ -162,17 +161,14 @@ async function statementSigner (rec: { org: string, key?: string, createdAt: num
 }
 
 function indexStatement (v: Verified, rec: { org: string, target: CID }, ctx: RuleContext): void {
-  ctx.batch().putBlock(v.cid, v.bytes)
-    .put(K.statement(rec.target.toString(), v.cid.toString()), v.cid.bytes)
-    .put(K.authored(rec.org, v.cid.toString()), v.cid.bytes)
+  ctx.batch().putBlock(v.cid, v.bytes).putStatement(rec.target, rec.org, v.cid)
 }
 
 async function endorsement (v: Verified, rec: Rec<'oos/endorsement'>, ctx: RuleContext): Promise<Outcome> {
   await statementSigner(rec, ctx)
   const sightings = await ctx.store.claimSightings(rec.target)
   if (sightings.length === 0) throw new UnknownTargetError(`claim ${rec.target.toString()} is not known here`, { path: 'target' })
-  const seen = await ctx.store.get(rec.version)
-  const version = seen === undefined ? undefined : dagCbor.decode<SignedRecord>(seen).rec
+  const version = (await ctx.store.record(rec.version))?.rec
   if (version?.type !== 'oos/version' || version.org !== rec.targetOrg || !sightings.some(s => s.org === rec.targetOrg && s.from <= version.seq && (s.until === undefined || version.seq < s.until))) {
     throw new UnknownTargetError(`claim ${rec.target.toString()} is not in version ${rec.version.toString()} of ${rec.targetOrg}`, { path: 'version' })
   }
@@ -182,9 +178,8 @@ async function endorsement (v: Verified, rec: Rec<'oos/endorsement'>, ctx: RuleC
 
 async function retraction (v: Verified, rec: Rec<'oos/retraction'>, ctx: RuleContext): Promise<Outcome> {
   await statementSigner(rec, ctx)
-  const target = await ctx.store.get(rec.target)
-  const held = target === undefined ? undefined : dagCbor.decode<SignedRecord>(target).rec
-  const author = held !== undefined ? held.org : (await ctx.store.claimSightings(rec.target))[0]?.org
+  const held = (await ctx.store.record(rec.target))?.rec
+  const author = held !== undefined ? held.org : await ctx.store.claimAuthor(rec.target)
   if (author === undefined) throw new UnknownTargetError(`${rec.target.toString()} is not known here`, { path: 'target' })
   if (author !== rec.org) throw new NotAuthorError(`${rec.org} cannot retract ${rec.target.toString()}, which ${author} wrote`, { path: 'target' })
   if (held !== undefined && !RETRACTABLE_KINDS.has(held.type)) throw new NotAuthorError(`a ${held.type} cannot be retracted: only claims, versions and endorsements (SPEC R-4.3.2)`, { path: 'target' })
@@ -197,28 +192,25 @@ async function rotation (v: Verified, rec: KeyRotationRecord, ctx: RuleContext):
   const seq = epochs.length
   if (rec.seq > seq) throw new SeqGapError(`rotation ${rec.seq} of ${rec.org} arrived but ${seq - 1} are known`, { path: 'seq' })
   if (rec.seq < seq) throw new StaleRecordError(`rotation ${rec.seq} of ${rec.org} conflicts with one already known`, { path: 'seq' })
-  const prevCid = seq === 1 ? undefined : await ctx.store.getRaw(K.rotation(rec.org, seq - 1))
-  if ((prevCid === undefined) !== (rec.prev === null) || (rec.prev !== null && prevCid !== undefined && !rec.prev.equals(CID.decode(prevCid)))) {
+  const prevCid = seq === 1 ? undefined : await ctx.store.rotationCid(rec.org, seq - 1)
+  if ((prevCid === undefined) !== (rec.prev === null) || (rec.prev !== null && prevCid !== undefined && !rec.prev.equals(prevCid))) {
     throw new WrongPrevError('prev must be the org\'s previous rotation', { path: 'prev' })
   }
   const next = rotate(epochs, rec)
   const head = await ctx.state.head(rec.org)
   if (rec.effectiveSeq <= (head?.seq ?? 0)) throw new StaleRecordError(`effectiveSeq ${rec.effectiveSeq} is not after the org's head ${head?.seq ?? 0}`, { path: 'effectiveSeq' })
-  ctx.batch().putBlock(v.cid, v.bytes).put(K.rotation(rec.org, rec.seq), v.cid.bytes)
+  ctx.batch().putBlock(v.cid, v.bytes).putRotation(rec.org, rec.seq, v.cid)
   ctx.state.addRotation(rec.org, next)
   return 'accepted'
 }
 
 async function binding (v: Verified, rec: Rec<'oos/node-binding'>, ctx: RuleContext): Promise<Outcome> {
   await statementSigner(rec, ctx)
-  const cur = await ctx.store.getRaw(K.binding(rec.org))
-  if (cur !== undefined) {
-    const old = await ctx.store.get(CID.decode(cur))
-    if (old !== undefined && dagCbor.decode<SignedRecord>(old).rec.createdAt >= rec.createdAt) {
-      throw new StaleRecordError(`a newer node binding of ${rec.org} is already known`, { path: 'createdAt' })
-    }
+  const cur = await ctx.store.binding(rec.org)
+  if (cur !== undefined && cur.rec.createdAt >= rec.createdAt) {
+    throw new StaleRecordError(`a newer node binding of ${rec.org} is already known`, { path: 'createdAt' })
   }
-  ctx.batch().putBlock(v.cid, v.bytes).put(K.binding(rec.org), v.cid.bytes)
+  ctx.batch().putBlock(v.cid, v.bytes).putBinding(rec.org, v.cid)
   return 'accepted'
 }
 

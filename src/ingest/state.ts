@@ -4,8 +4,6 @@
  * it updates it when it plans a write and clears it if a write fails.
  */
 import type { Head, Store } from '../store/store.ts'
-import { K } from '../store/keys.ts'
-import * as dagCbor from '@ipld/dag-cbor'
 
 /**
  * A cheap map key for a CID (its bytes as a latin1 string): building the base32 string of
@@ -51,9 +49,8 @@ export class ChainState {
     if (head.claims !== undefined) return head.claims
     const claims = new Map<string, number>()
     for (const c of await this.store.versionClaims(org, head.seq) ?? []) {
-      for await (const [, v] of this.store.scan(K.claimOrgPrefix(c.toString(), org), { reverse: true, limit: 1 })) {
-        claims.set(cidKey(c.bytes), dagCbor.decode<{ from: number }>(v).from)
-      }
+      const run = await this.store.latestClaimRun(c, org)
+      if (run !== undefined) claims.set(cidKey(c.bytes), run.from)
     }
     head.claims = claims
     return claims

@@ -4,7 +4,7 @@
  * and optional mDNS. Connection limits, and a gater that runs the connection policy
  * (per-address caps, rate, reserve, eviction: policy.ts) and blocks misbehaving peers.
  */
-import { createLibp2p } from 'libp2p'
+import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -103,6 +103,10 @@ export interface NetInit {
   heartbeatInterval?: number
   /** the key history of an org as the node's store knows it: DHT head records must agree with it */
   keysOf?: KeysOf
+  /** start the node once built (default true); false leaves it to `start()` */
+  start?: boolean
+  /** libp2p's metrics (e.g. Prometheus); the node's services register theirs on it too */
+  metrics?: Libp2pOptions['metrics']
 }
 
 export async function createNet (init: NetInit): Promise<OosLibp2p> {
@@ -112,6 +116,8 @@ export async function createNet (init: NetInit): Promise<OosLibp2p> {
   if (init.mdns === true) peerDiscovery.push(mdns())
   const node = await createLibp2p({
     privateKey: init.privateKey,
+    start: init.start,
+    metrics: init.metrics,
     addresses: { listen: init.listen ?? DEFAULT_LISTEN },
     transports: [tcp()],
     connectionEncrypters: [noise()],

@@ -26,8 +26,8 @@ import type { FileHandle } from 'node:fs/promises'
 import { mkdir, open, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { IngestDecision, Ingest } from '../ingest/ingest.ts'
-import { logger } from '../logger.ts'
-import { cidText } from '../store/keys.ts'
+import { logger, type ComponentLogger, type Logger } from '../logger.ts'
+import { cidText } from '../records/cid-text.ts'
 import type { ViolationEvent, Violations } from './violations.ts'
 
 export const AUDIT_EVENTS = ['accepted', 'duplicate', 'equivocation', 'rejected', 'violation', 'ban', 'unban'] as const
@@ -81,6 +81,8 @@ export interface AuditInit {
 export interface AuditComponents {
   ingest?: Pick<Ingest, 'onDecision'>
   violations?: Pick<Violations, 'onEvent'>
+  /** the node's loggers (default: `oosnet:node:audit`, for a home opened by one command) */
+  logger?: ComponentLogger
 }
 
 export interface AuditStats {
@@ -106,7 +108,7 @@ export class AuditLog {
   private readonly dir: string
   private readonly opts: Required<Omit<AuditInit, 'dir'>>
   private readonly components: AuditComponents
-  private readonly log = logger('oosnet:node:audit')
+  private readonly log: Logger
   private readonly counts: AuditStats = { written: 0, dropped: 0, rotations: 0 }
   private unsubscribe: Array<() => void> = []
   private buffer: string[] = []
@@ -121,6 +123,7 @@ export class AuditLog {
 
   constructor (components: AuditComponents, init: AuditInit) {
     this.components = components
+    this.log = components.logger?.forComponent('audit') ?? logger('oosnet:node:audit')
     this.dir = init.dir
     this.opts = {
       maxFileBytes: init.maxFileBytes ?? AUDIT_DEFAULTS.maxFileBytes,

@@ -6,22 +6,18 @@
  * ingest door once, in the order of SPEC §6.1 whatever the file's order (car-order.ts),
  * reading the file a block at a time (car-file.ts); export writes it through node/files.ts.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
 import { InternalError, OosError } from '../errors.ts'
 import { UnknownSourceError } from '../ingest/errors.ts'
-import { Ingest, type IngestResult } from '../ingest/ingest.ts'
+import type { Ingest, IngestResult } from '../ingest/ingest.ts'
 import { RecordTooLargeError } from '../records/errors.ts'
-import type { SignedRecord } from '../records/types.ts'
-import { K } from '../store/keys.ts'
-import { Store } from '../store/store.ts'
+import { StoreFullError } from '../store/errors.ts'
+import type { Store } from '../store/store.ts'
 import { CarInvalidError, carWriter, withCar, type CarBlock } from './car-file.ts'
 import { GroupHeap, ImportPlan } from './car-order.ts'
 import { NotFoundError } from './errors.ts'
 import { writeFileSafely } from './files.ts'
+import { withScratch, type ScratchOptions } from './scratch.ts'
 
 export { CarInvalidError }
 
@@ -36,34 +32,32 @@ export async function orgRecords (store: Store, org: string): Promise<Array<{ ci
     add(e.cid)
     for (const c of e.claims) claimCids.add(c.toString())
   }
-  const rotations = async (o: string): Promise<void> => { for await (const [, v] of store.scan(K.rotationPrefix(o))) add(CID.decode(v)) }
+  const rotations = async (o: string): Promise<void> => { for (const r of await store.rotationCids(o)) add(r.cid) }
   await rotations(org)
-  const binding = await store.getRaw(K.binding(org))
-  if (binding !== undefined) add(CID.decode(binding))
-  for await (const [, v] of store.scan(K.equivocationPrefix(org))) add(CID.decode(v))
+  const binding = await store.bindingCid(org)
+  if (binding !== undefined) add(binding)
+  for (const e of await store.equivocations(org)) e.cids.forEach(add)
   // statements about its claims (any wording), and retractions of those statements
   const statements: CID[] = []
   const targets = [...claimCids]
   while (targets.length > 0) {
     const t = targets.pop() as string
-    for await (const [, v] of store.scan(K.statementPrefix(t))) {
-      const c = CID.decode(v)
+    for (const c of await store.statementsAbout(t)) {
       if (!cids.has(c.toString())) { add(c); statements.push(c); targets.push(c.toString()) }
     }
   }
   const out: Array<{ cid: CID, bytes: Uint8Array, createdAt: number }> = []
-  const read = async (cid: CID): Promise<SignedRecord | undefined> => {
-    const bytes = await store.get(cid)
-    if (bytes === undefined) return undefined
-    const signed = dagCbor.decode<SignedRecord>(bytes)
-    out.push({ cid, bytes, createdAt: signed.rec.createdAt })
-    return signed
+  const read = async (cid: CID): Promise<{ org: string } | undefined> => {
+    const held = await store.stored(cid)
+    if (held === undefined) return undefined
+    out.push({ cid, bytes: held.bytes, createdAt: held.signed.rec.createdAt })
+    return held.signed.rec
   }
   // a statement's signer is checked against its org's keys (SPEC §7): the file carries the
   // rotations of every org that made one, or it would fail its own verification
   const authors = new Set<string>([org])
   for (const cid of statements) {
-    const author = (await read(cid))?.rec.org
+    const author = (await read(cid))?.org
     if (author !== undefined && !authors.has(author)) { authors.add(author); await rotations(author) }
   }
   const taken = new Set(statements.map(String))
@@ -82,11 +76,11 @@ export async function withSources (store: Store, org: string, max = 64): Promise
     for await (const e of store.chain(out[i])) {
       const bytes = await store.get(e.cid)
       if (bytes === undefined || !Buffer.from(bytes).includes('derived_from')) continue
-      const rec = dagCbor.decode<SignedRecord>(bytes).rec
-      if (rec.type !== 'oos/version') continue
+      const rec = (await store.record(e.cid))?.rec
+      if (rec?.type !== 'oos/version') continue
       for (const c of rec.body.claims) {
         for (const d of c.derived_from ?? []) {
-          const source = (await store.claimSightings(d))[0]?.org
+          const source = await store.claimAuthor(d)
           if (source !== undefined && !out.includes(source) && out.length < max) out.push(source)
         }
       }
@@ -215,7 +209,8 @@ export async function ingestBlocks (ingest: Ingest, blocks: BlockSource | CarBlo
       if (r.status === 'accepted') for (const c of r.claims ?? []) wake(c)
       options.onResult?.(r)
     } catch (err) {
-      if (err instanceof CarInvalidError || (err as Error)?.name === 'AbortError') throw err
+      // the file cannot be read on, or the replay's store is full, or the caller gave up: the whole run fails
+      if (err instanceof CarInvalidError || err instanceof StoreFullError || (err as Error)?.name === 'AbortError') throw err
       const e = err instanceof OosError ? err : new InternalError(String(err))
       const cid = b?.cid ?? (e as { cid?: CID }).cid
       if (wait && e instanceof UnknownSourceError && e.missing.length > 0) return { cid, e }
@@ -269,27 +264,19 @@ function count (report: ImportReport, cid: CID | undefined, e: OosError): void {
 }
 
 /**
- * Import a CAR into a throw-away store through a fresh ingest door, run `fn` on that store,
- * then delete it: a CAR is read exactly as records arriving from a peer.
+ * Import a CAR into a throw-away store (in memory, scratch.ts) through a fresh ingest door, run
+ * `fn` on that store, then drop it: a CAR is read exactly as records arriving from a peer.
  */
-export async function withCarStore<T> (path: string, fn: (store: Store, report: ImportReport) => Promise<T>, options: { signal?: AbortSignal, onProgress?: Progress } = {}): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), 'oosnet-car-'))
-  const store = new Store({ path: join(dir, 'db') })
-  await store.start()
-  try {
-    const report = await importCar(new Ingest({ store }), path, options)
-    return await fn(store, report)
-  } finally {
-    await store.stop()
-    await rm(dir, { recursive: true, force: true })
-  }
+export async function withCarStore<T> (path: string, fn: (store: Store, report: ImportReport) => Promise<T>, options: { signal?: AbortSignal, onProgress?: Progress } & ScratchOptions = {}): Promise<T> {
+  const { maxBytes, spill, ...rest } = options
+  return await withScratch(async (ingest, store) => await fn(store, await importCar(ingest, path, rest)), { maxBytes, spill })
 }
 
 /**
  * Verify a CAR offline, through the same ingest door, into a throw-away store: every block
  * re-hashed, decoded, schema-checked, signature-checked, and every chain rebuilt from seq 1.
  */
-export async function verifyCar (path: string, options: { signal?: AbortSignal } = {}): Promise<ImportReport & { valid: boolean }> {
+export async function verifyCar (path: string, options: { signal?: AbortSignal } & ScratchOptions = {}): Promise<ImportReport & { valid: boolean }> {
   return await withCarStore(path, async (store, report) => {
     const rootsOk = report.roots.length > 0 && await Promise.all(report.roots.map(async r => await store.has(CID.parse(r)))).then(x => x.every(Boolean))
     if (!rootsOk) { report.reasons.ROOT_MISSING = 1; report.rejected++ }

@@ -7,8 +7,10 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { initHome, unlockNodeKey, unlockOrgKey } from './home.ts'
-import { OosNode, type OosNodeInit } from './node.ts'
+import { initHome, unlockOrgKey } from './home.ts'
+import { logName } from '../logger.ts'
+import { createNode, type NodeConfig } from './create.ts'
+import type { OosNode } from './node.ts'
 
 export type EphemeralNode = OosNode & {
   /** the temp directory holding the home */
@@ -20,22 +22,13 @@ export type EphemeralNode = OosNode & {
   cleanup: () => Promise<void>
 }
 
-export async function ephemeralNode (name: string, options: Partial<OosNodeInit> = {}): Promise<EphemeralNode> {
-  const dir = await mkdtemp(join(tmpdir(), `oosnet-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-`))
+export async function ephemeralNode (name: string, options: Partial<NodeConfig> = {}): Promise<EphemeralNode> {
+  const dir = await mkdtemp(join(tmpdir(), `oosnet-${logName(name)}-`))
   const pass = randomBytes(16).toString('base64')
   try {
     const home = join(dir, 'home')
-    const config = await initHome(home, { name, passphrase: pass, scryptN: 1024 })
-    const node = new OosNode({
-      home,
-      config,
-      orgKey: await unlockOrgKey(home, pass),
-      nodeKey: await unlockNodeKey(home, pass),
-      listen: ['/ip4/127.0.0.1/tcp/0'],
-      antiEntropyMs: 0,
-      ...options
-    })
-    await node.start()
+    await initHome(home, { name, passphrase: pass, scryptN: 1024 })
+    const node = await createNode({ home, passphrase: pass, listen: ['/ip4/127.0.0.1/tcp/0'], antiEntropyMs: 0, ...options })
     return Object.assign(node, {
       dir,
       home,

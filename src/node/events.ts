@@ -27,6 +27,8 @@ export interface OosNodeEvents extends IngestEvents {
 }
 
 /** Dispatch `type` on `target` only when it has listeners (a no-op otherwise). */
+// `any`: main-event's own constraint on an event map (an interface of events has no index signature for `unknown`)
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function emit<E extends Record<string, any>, D> (target: TypedEventEmitter<E>, type: keyof E & string, detail: () => D): void {
   if (target.listenerCount(type) > 0) target.safeDispatchEvent<D>(type, { detail: detail() })
 }

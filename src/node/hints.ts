@@ -12,19 +12,17 @@
  * - An equivocation hint: sync the org's chain and fetch both versions from the sender; if they
  *   are not two versions of the org at that seq, the hint was false (BAD_GOSSIP).
  */
-import type { PeerId } from '@libp2p/interface'
+import type { Logger, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
-import * as dagCbor from '@ipld/dag-cbor'
 import type { CID } from 'multiformats/cid'
-import { logger } from '../logger.ts'
 import { isKnownKey, type KeyEpoch } from '../ingest/authority.ts'
 import type { EquivocationHint } from '../net/gossip.ts'
 import type { OosLibp2p } from '../net/libp2p.ts'
-import type { SignedRecord } from '../records/types.ts'
 import type { Store } from '../store/store.ts'
 import { boundPeers } from './reach.ts'
+import type { ServiceComponents } from './services/service.ts'
 
-export interface HintsComponents {
+export interface HintsComponents extends ServiceComponents {
   libp2p: OosLibp2p
   store: Store
   /** brings an org up to date from the peers given first */
@@ -51,12 +49,17 @@ export class Hints {
   private readonly init: HintsInit
   private readonly checks = new Map<string, { done: Promise<'bound' | 'sender' | 'none'>, waiting: number }>()
   private readonly checked = new Map<string, number>()
-  private readonly log = logger('oosnet:node:hints')
+  private readonly log: Logger
 
   constructor (components: HintsComponents, init: HintsInit) {
     this.c = components
     this.init = init
+    this.log = components.logger.forComponent('hints')
   }
+
+  async start (): Promise<void> {}
+
+  async stop (): Promise<void> {}
 
   /** The connected peers of the org's latest node binding (not this node). */
   async boundPeers (org: string): Promise<PeerId[]> {
@@ -146,8 +149,7 @@ export class Hints {
     // without the chain up to seq the door could not take a version at seq: no verdict
     if (((await this.c.store.head(org))?.seq ?? 0) < seq) return
     for (const c of hint.cids) {
-      const bytes = await this.c.store.get(c)
-      const rec = bytes === undefined ? undefined : dagCbor.decode<SignedRecord>(bytes).rec
+      const rec = (await this.c.store.record(c))?.rec
       if (rec?.type !== 'oos/version' || rec.org !== org || rec.seq !== seq) {
         this.log('%p sent an equivocation hint of %s at %d it could not back: %s', from, org, seq, c)
         this.init.report(from, 'BAD_GOSSIP')
@@ -155,4 +157,9 @@ export class Hints {
       }
     }
   }
+}
+
+/** The hints as a node service (`init` as documented on HintsInit). */
+export function hints (init: HintsInit): (components: HintsComponents) => Hints {
+  return (components) => new Hints(components, init)
 }

@@ -14,7 +14,8 @@ import { join, resolve } from 'node:path'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
-import { generateKeyPair, publicKeyToDid, readKeystore, writeKeystore } from '../identity/index.ts'
+import { generateKeyPair, publicKeyToDid } from '../identity/index.ts'
+import { readKeystore, writeKeystore } from './keyfile.ts'
 import { HomeCorruptError, HomeExistsError, HomeNotFoundError } from './errors.ts'
 
 export interface HomeConfig {

@@ -3,7 +3,6 @@
  * Records come out of the store already verified by the ingest door; decoding them again
  * here is plain DAG-CBOR decoding.
  */
-import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
 import { isDid } from '../identity/did.ts'
 import { claimCid } from '../records/claims.ts'
@@ -20,9 +19,7 @@ export interface StoredRecord<R extends UnsignedRecord = UnsignedRecord> {
 }
 
 export async function getRecord (store: Store, cid: CID): Promise<StoredRecord | undefined> {
-  const bytes = await store.get(cid)
-  if (bytes === undefined) return undefined
-  return { cid, bytes, signed: dagCbor.decode<SignedRecord>(bytes) }
+  return await store.stored(cid)
 }
 
 /** Resolve an org reference: a did, or the unique org whose pseudonym or did starts with / equals it. */
@@ -31,8 +28,7 @@ export async function resolveOrg (store: Store, ref: string): Promise<string> {
   const matches: string[] = []
   for await (const h of store.heads()) {
     if (h.org.startsWith(ref)) { matches.push(h.org); continue }
-    const v = await getRecord(store, h.cid)
-    const name = (v?.signed.rec as VersionRecord | undefined)?.body.frontmatter.org_pseudonym
+    const name = (await store.version(h.cid))?.body.frontmatter.org_pseudonym
     if (name !== undefined && name.toLowerCase() === ref.toLowerCase()) matches.push(h.org)
   }
   if (matches.length === 1) return matches[0]
@@ -53,8 +49,9 @@ export async function getVersion (store: Store, ref: string, seq?: number): Prom
   }
   const r = await getRecord(store, target)
   if (r === undefined) throw new NotFoundError(`${target.toString()} is not in the store`)
-  if (r.signed.rec.type !== 'oos/version') throw new InvalidArgumentError(`${target.toString()} is an ${r.signed.rec.type}, not a version`)
-  return r as StoredRecord<VersionRecord>
+  const { rec, sig } = r.signed
+  if (rec.type !== 'oos/version') throw new InvalidArgumentError(`${target.toString()} is an ${rec.type}, not a version`)
+  return { cid: r.cid, bytes: r.bytes, signed: { rec, sig } }
 }
 
 export interface LogEntry { seq: number, cid: string, createdAt: string, claims: number, name: string }
@@ -62,8 +59,8 @@ export interface LogEntry { seq: number, cid: string, createdAt: string, claims:
 export async function log (store: Store, org: string, options: { limit?: number } = {}): Promise<LogEntry[]> {
   const out: LogEntry[] = []
   for await (const e of store.chain(org, { reverse: true, limit: options.limit })) {
-    const r = await getRecord(store, e.cid)
-    const rec = r?.signed.rec as VersionRecord
+    const rec = await store.version(e.cid)
+    if (rec === undefined) continue // a chain entry's block is written with it (one batch)
     out.push({ seq: e.seq, cid: e.cid.toString(), createdAt: new Date(rec.createdAt).toISOString(), claims: rec.body.claims.length, name: rec.body.frontmatter.org_pseudonym })
   }
   return out
@@ -103,8 +100,8 @@ export async function claims (store: Store, filter: ClaimFilter = {}): Promise<C
     for await (const h of store.heads()) orgs.push(h)
   }
   for (const { org, cid } of orgs) {
-    const r = await getRecord(store, cid)
-    const rec = r?.signed.rec as VersionRecord
+    const rec = await store.version(cid)
+    if (rec === undefined) continue
     for (const c of rec.body.claims) {
       if (filter.section !== undefined && c.section !== filter.section) continue
       if (filter.confidence !== undefined && c.confidence !== filter.confidence) continue

@@ -7,19 +7,15 @@
  * are not: anyone can put a provider record): the connection policy
  * admits them into its reserve and they carry a peer-store tag, so pruning keeps them.
  */
-import type { PeerId } from '@libp2p/interface'
+import type { Logger, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
-import * as dagCbor from '@ipld/dag-cbor'
-import { CID } from 'multiformats/cid'
-import { logger } from '../logger.ts'
 import type { OosLibp2p } from '../net/libp2p.ts'
-import type { NodeBindingRecord, SignedRecord } from '../records/types.ts'
-import { K } from '../store/keys.ts'
 import type { Store } from '../store/store.ts'
 import { InvalidArgumentError } from './errors.ts'
 import type { Follows } from './follows.ts'
 import type { UpdateResult } from './replicator.ts'
+import type { ServiceComponents } from './services/service.ts'
 
 export interface FollowRetryInit {
   /** first retry after about this many ms (default 2 s); each failure doubles it */
@@ -57,7 +53,7 @@ export interface Attempt {
   error?: { code: string, message: string }
 }
 
-interface Components {
+export interface FollowReacherComponents extends ServiceComponents {
   libp2p: OosLibp2p
   /** peer ids the connection policy admits into its reserve (live set, filled here) */
   privileged: Set<string>
@@ -69,9 +65,7 @@ interface Components {
 
 /** The peer ids of an org's latest node binding (none without one). */
 export async function boundPeers (store: Store, org: string): Promise<string[]> {
-  const cur = await store.getRaw(K.binding(org))
-  const bytes = cur === undefined ? undefined : await store.get(CID.decode(cur))
-  return bytes === undefined ? [] : dagCbor.decode<SignedRecord<NodeBindingRecord>>(bytes).rec.peers
+  return (await store.binding(org))?.rec.peers ?? []
 }
 
 /** `--via` values as multiaddrs, or INVALID_ARGUMENT naming the bad one. */
@@ -82,17 +76,27 @@ export function parseVia (via: string[]): Multiaddr[] {
 }
 
 export class FollowReacher {
-  private readonly c: Components
+  private readonly c: FollowReacherComponents
   private readonly init: Required<FollowRetryInit>
   private readonly states = new Map<string, FollowState & { timer?: NodeJS.Timeout }>()
   private readonly running = new Set<Promise<unknown>>()
   private readonly abort = new AbortController()
-  private readonly log = logger('oosnet:node:reach')
+  private readonly log: Logger
 
-  constructor (components: Components, init: FollowRetryInit = {}) {
+  constructor (components: FollowReacherComponents, init: FollowRetryInit = {}) {
     this.c = components
+    this.log = components.logger.forComponent('reach')
     const given = Object.fromEntries(Object.entries(init).filter(([, v]) => v !== undefined))
     this.init = { ...FOLLOW_RETRY_DEFAULTS, ...given }
+  }
+
+  async start (): Promise<void> {}
+
+  /** Follows recorded while the node was down (`oos follow` offline) are tried now; those that reach no one, with backoff. */
+  async afterStart (): Promise<void> {
+    for (const f of this.c.follows.list()) {
+      this.attempt(f.org, f.via ?? []).catch((err: Error) => { this.log('reach %s: %s', f.org, err.message) })
+    }
   }
 
   async stop (): Promise<void> {
@@ -195,4 +199,9 @@ export class FollowReacher {
     this.log('%s: reached %d peer(s)%s', org, reached.length, errors.length > 0 ? ` (${errors.join('; ')})` : '')
     return { peers: reached, errors, synced, completed: outcome?.synced === true, ...(outcome?.error !== undefined && !synced ? { error: outcome.error } : {}) }
   }
+}
+
+/** The follow reacher as a node service (`init` as documented on FollowRetryInit). */
+export function followReacher (init: FollowRetryInit = {}): (components: FollowReacherComponents) => FollowReacher {
+  return (components) => new FollowReacher(components, init)
 }

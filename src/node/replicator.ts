@@ -10,12 +10,12 @@
  * sync": the next peer is tried, and when every candidate failed the round is retried with
  * backoff (0.5, 1, 2, 4 s). `update` says whether any peer answered, and why not.
  */
-import type { PeerId } from '@libp2p/interface'
+import type { Counter, Logger, PeerId } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { OosError } from '../errors.ts'
-import { logger } from '../logger.ts'
 import type { Store } from '../store/store.ts'
 import type { OosLibp2p } from '../net/libp2p.ts'
+import { counter, type ServiceComponents } from './services/service.ts'
 
 export interface SyncApi {
   sync: (peer: PeerId, org: string, options: { from: number, signal?: AbortSignal }) => Promise<{ accepted: number, missingSources?: CID[] }>
@@ -46,6 +46,12 @@ export interface UpdateResult {
   error?: { code: string, message: string }
 }
 
+export interface ReplicatorComponents extends ServiceComponents {
+  libp2p: OosLibp2p
+  store: Store
+  api: SyncApi
+}
+
 export class Replicator {
   private readonly libp2p: OosLibp2p
   private readonly store: Store
@@ -55,15 +61,30 @@ export class Replicator {
   private readonly again = new Map<string, PeerId[]>()
   private timer?: NodeJS.Timeout
   private readonly abort = new AbortController()
-  private readonly log = logger('oosnet:node:sync')
+  private readonly log: Logger
   readonly counts = { syncs: 0, failures: 0, accepted: 0, rounds: 0 }
+  private readonly metrics: Record<keyof Replicator['counts'], Counter>
   private readonly onIdentify = (evt: CustomEvent<{ peerId: PeerId }>): void => { void this.checkPeer(evt.detail.peerId) }
 
-  constructor (components: { libp2p: OosLibp2p, store: Store, api: SyncApi }, init: ReplicatorInit) {
+  constructor (components: ReplicatorComponents, init: ReplicatorInit) {
     this.libp2p = components.libp2p
     this.store = components.store
     this.api = components.api
     this.init = init
+    this.log = components.logger.forComponent('replicator')
+    const m = components.metrics
+    this.metrics = {
+      syncs: counter(m, 'oosnet_replicator_synced_total', 'syncs with a peer that completed'),
+      failures: counter(m, 'oosnet_replicator_failures_total', 'syncs with a peer that failed (refused, reset, timed out)'),
+      accepted: counter(m, 'oosnet_replicator_accepted_total', 'records accepted through syncs'),
+      rounds: counter(m, 'oosnet_replicator_rounds_total', 'anti-entropy rounds')
+    }
+  }
+
+  /** Count `n` of `what` (status() and the metrics alike). */
+  private count (what: keyof Replicator['counts'], n = 1): void {
+    this.counts[what] += n
+    this.metrics[what].increment(n)
   }
 
   async start (): Promise<void> {
@@ -118,7 +139,7 @@ export class Replicator {
         if (this.abort.signal.aborted) return out
         const from = ((await this.store.head(org))?.seq ?? 0) + 1
         try {
-          this.counts.syncs++
+          this.count('syncs')
           const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(60_000)])
           let r = await this.api.sync(peer, org, { from, signal })
           this.tally(out, r.accepted)
@@ -133,7 +154,7 @@ export class Replicator {
           out.synced = true
           if (r.accepted > 0 || peers.some(p => p.equals(peer))) break
         } catch (err) {
-          this.counts.failures++
+          this.count('failures')
           out.failures++
           out.error = { code: err instanceof OosError ? err.code : 'INTERNAL', message: (err as Error).message }
           this.log('sync of %s from %p failed: %s', org, peer, (err as Error).message)
@@ -149,7 +170,7 @@ export class Replicator {
 
   private tally (out: UpdateResult, accepted: number): void {
     out.accepted += accepted
-    this.counts.accepted += accepted
+    this.count('accepted', accepted)
   }
 
   /** `ms`, or until the replicator stops */
@@ -181,8 +202,13 @@ export class Replicator {
 
   /** One anti-entropy round: a few random connected peers. */
   async round (): Promise<void> {
-    this.counts.rounds++
+    this.count('rounds')
     const peers = this.libp2p.getPeers().sort(() => Math.random() - 0.5).slice(0, this.init.fanout ?? 3)
     await Promise.allSettled(peers.map(async p => await this.checkPeer(p)))
   }
+}
+
+/** The replicator as a node service (`init` as documented on ReplicatorInit). */
+export function replicator (init: ReplicatorInit): (components: ReplicatorComponents) => Replicator {
+  return (components) => new Replicator(components, init)
 }

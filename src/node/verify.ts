@@ -1,17 +1,13 @@
 /**
  * Offline verification of a record held in the store: its org's records up to it are
- * replayed through a fresh ingest pipeline into a throw-away store — the same door, the
- * same checks (hashes, signatures, chain from seq 1, key authority) as anything arriving.
+ * replayed through a fresh ingest pipeline into a throw-away store in memory — the same door,
+ * the same checks (hashes, signatures, chain from seq 1, key authority) as anything arriving.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import * as dagCbor from '@ipld/dag-cbor'
 import type { CID } from 'multiformats/cid'
-import { Ingest } from '../ingest/ingest.ts'
-import type { SignedRecord } from '../records/types.ts'
-import { Store } from '../store/store.ts'
+import { place } from '../records/peek.ts'
+import type { Store } from '../store/store.ts'
 import { ingestBlocks, recordsWithSources, type ImportReport } from './car.ts'
+import { withScratch } from './scratch.ts'
 import { NotFoundError } from './errors.ts'
 
 export interface VerifyReport extends ImportReport {
@@ -23,9 +19,10 @@ export interface VerifyReport extends ImportReport {
 }
 
 export async function verifyStored (store: Store, cid: CID, options: { signal?: AbortSignal } = {}): Promise<VerifyReport> {
-  const bytes = await store.get(cid)
-  if (bytes === undefined) throw new NotFoundError(`${cid.toString()} is not in the store`)
-  const rec = dagCbor.decode<SignedRecord>(bytes).rec
+  const held = await store.stored(cid)
+  if (held === undefined) throw new NotFoundError(`${cid.toString()} is not in the store`)
+  const { bytes } = held
+  const rec = held.signed.rec
   // the records this one stands on: its author's chain; for a statement, also the target's author
   const orgs = new Set<string>([rec.org])
   if (rec.type === 'oos/endorsement') orgs.add(rec.targetOrg)
@@ -41,18 +38,13 @@ export async function verifyStored (store: Store, cid: CID, options: { signal?: 
   const seq = rec.type === 'oos/version' ? rec.seq : undefined
   const relevant = blocks.filter(b => {
     if (seq === undefined) return true
-    const r = dagCbor.decode<SignedRecord>(b.bytes).rec
-    return r.type !== 'oos/version' || r.org !== rec.org || r.seq <= seq
+    // where the block sits (kind, org, seq), read without decoding it: the replay checks it all
+    const p = place(b.bytes)
+    return p?.type !== 'oos/version' || p.org !== rec.org || (p.seq ?? 0) <= seq
   })
-  const dir = await mkdtemp(join(tmpdir(), 'oosnet-verify-'))
-  const scratch = new Store({ path: join(dir, 'db') })
-  await scratch.start()
-  try {
+  return await withScratch(async (ingest) => {
     let ok = false
-    const report = await ingestBlocks(new Ingest({ store: scratch }), relevant, { signal: options.signal, source: 'verify', roots: [cid.toString()], onResult: (r) => { if (r.cid.equals(cid) && r.status !== 'equivocation') ok = true } })
+    const report = await ingestBlocks(ingest, relevant, { signal: options.signal, source: 'verify', roots: [cid.toString()], onResult: (r) => { if (r.cid.equals(cid) && r.status !== 'equivocation') ok = true } })
     return { ...report, valid: ok && report.rejected === 0, cid: cid.toString(), kind: rec.type, org: rec.org, ...(seq !== undefined ? { seq } : {}) }
-  } finally {
-    await scratch.stop()
-    await rm(dir, { recursive: true, force: true })
-  }
+  })
 }

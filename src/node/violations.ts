@@ -6,7 +6,7 @@
  * (the audit log, node/audit.ts).
  */
 import type { PeerId } from '@libp2p/interface'
-import { logger } from '../logger.ts'
+import { logger, type ComponentLogger, type Logger } from '../logger.ts'
 
 export interface ViolationsInit {
   /** the gater's live set of refused peer ids */
@@ -16,6 +16,8 @@ export interface ViolationsInit {
   threshold?: number
   /** how long a block lasts, ms (default 10 minutes) */
   blockMs?: number
+  /** the node's loggers (default: `oosnet:node:violations`) */
+  logger?: ComponentLogger
 }
 
 /** A violation counted against a peer, a block of the peer (`ban`) or the end of one (`unban`). */
@@ -36,9 +38,12 @@ export class Violations {
   private readonly byCode: Record<string, number> = {}
   private blocks = 0
   private readonly listeners = new Set<ViolationListener>()
-  private readonly log = logger('oosnet:node:violations')
+  private readonly log: Logger
 
-  constructor (init: ViolationsInit) { this.init = init }
+  constructor (init: ViolationsInit) {
+    this.init = init
+    this.log = init.logger?.forComponent('violations') ?? logger('oosnet:node:violations')
+  }
 
   /** Be told of every violation, block and unblock (called synchronously). */
   onEvent (listener: ViolationListener): () => void {

@@ -7,15 +7,13 @@
  * thief of the current key cannot rotate the owner out; the owner, who kept the committed
  * key offline, recovers by rotating to it.
  */
-import * as dagCbor from '@ipld/dag-cbor'
-import { CID } from 'multiformats/cid'
+import type { CID } from 'multiformats/cid'
 import { didToPublicKey, isDid } from '../identity/index.ts'
-import { committedNextKey, currentKey, keyHistory, type KeyEpoch } from '../ingest/authority.ts'
+import { committedNextKey, currentKey, type KeyEpoch } from '../records/epochs.ts'
 import { InvalidArgumentError } from '../errors.ts'
 import { sha256 } from '../records/cid.ts'
 import { encodeSigned } from '../records/codec.ts'
-import type { KeyRotationRecord, SignedRecord } from '../records/types.ts'
-import { K } from '../store/keys.ts'
+import type { KeyRotationRecord } from '../records/types.ts'
 import type { Store } from '../store/store.ts'
 import { didOfSecret } from './statements.ts'
 
@@ -45,12 +43,9 @@ export interface RotationInput {
  * checked against the org's commitment here: the ingest door decides (UNAUTHORIZED_KEY).
  */
 export async function makeRotation (input: RotationInput, store: Store): Promise<Uint8Array> {
-  let prev: CID | null = null
-  let seq = 1
-  for await (const [k, v] of store.scan(K.rotationPrefix(input.org), { reverse: true, limit: 1 })) {
-    prev = CID.decode(v)
-    seq = parseInt(k.slice(K.rotationPrefix(input.org).length), 16) + 1
-  }
+  const last = await store.lastRotation(input.org)
+  const prev: CID | null = last?.cid ?? null
+  const seq = (last?.seq ?? 0) + 1
   const head = await store.head(input.org)
   const createdAt = input.now ?? Date.now()
   const rec: KeyRotationRecord = {
@@ -92,13 +87,10 @@ export interface KeyState {
 
 /** The org's key history as the store holds it. */
 export async function keyState (store: Store, org: string): Promise<KeyState> {
-  const epochs = await keyHistory(store, org)
+  const held = await store.rotations(org)
+  const epochs = await store.keyHistory(org)
   const rotations: RotationInfo[] = []
-  for await (const [, v] of store.scan(K.rotationPrefix(org))) {
-    const cid = CID.decode(v)
-    const bytes = await store.get(cid)
-    if (bytes === undefined) continue
-    const r = dagCbor.decode<SignedRecord<KeyRotationRecord>>(bytes).rec
+  for (const { cid, rec: r } of held) {
     rotations.push({ seq: r.seq, cid: cid.toString(), oldKey: r.oldKey, newKey: r.newKey, effectiveSeq: r.effectiveSeq, createdAt: new Date(r.createdAt).toISOString(), reason: r.reason, committed: r.nextKeyDigest !== undefined })
   }
   const next = committedNextKey(epochs)
@@ -114,14 +106,5 @@ export interface EquivocationProof {
 /** Equivocation proofs held for an org (two valid versions at one seq), by seq. */
 export async function equivocations (store: Store, org: string): Promise<EquivocationProof[]> {
   if (!isDid(org)) return []
-  const prefix = K.equivocationPrefix(org)
-  const bySeq = new Map<number, string[]>()
-  for await (const [k] of store.scan(prefix)) {
-    const [seqHex, cid] = k.slice(prefix.length).split('!')
-    const seq = parseInt(seqHex, 16)
-    const list = bySeq.get(seq) ?? []
-    if (!list.includes(cid)) list.push(cid)
-    bySeq.set(seq, list)
-  }
-  return [...bySeq].sort(([a], [b]) => a - b).map(([seq, cids]) => ({ seq, cids }))
+  return (await store.equivocations(org)).map(({ seq, cids }) => ({ seq, cids: cids.map(String) }))
 }

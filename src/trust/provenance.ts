@@ -8,17 +8,29 @@
  * default, the orgs it follows) gives a statement weight.
  */
 import type { CID } from 'multiformats/cid'
-import { currentKey, keyHistory, keyValidAt } from '../ingest/authority.ts'
+import { currentKey, keyValidAt, type KeyEpoch } from '../records/epochs.ts'
 import { NotFoundError } from '../errors.ts'
 import { decodeRecord } from '../records/codec.ts'
-import type { EndorsementRecord, NodeBindingRecord } from '../records/types.ts'
+import type { EndorsementRecord } from '../records/types.ts'
 import type { Claim, Evidence } from '../oos/types.ts'
-import { K } from '../store/keys.ts'
 import type { Store } from '../store/store.ts'
-import { CID as CIDClass } from 'multiformats/cid'
 import { equivocations, keyState, type EquivocationProof, type RotationInfo } from './keys.ts'
 import { Reader } from './reader.ts'
-import { verifyChains, type ChainCheck } from './replay.ts'
+
+/** Whether an org's chain verifies from seq 1 (node/replay.ts replays it through the ingest door). */
+export interface ChainCheck {
+  org: string
+  /** every version up to the local head and every rotation was accepted again */
+  valid: boolean
+  /** the local head seq (0: no version held) */
+  head: number
+  versions: number
+  rotations: number
+  errors: Array<{ cid: string, code: string, message: string }>
+}
+
+/** Replays orgs' chains from seq 1 through a fresh ingest door (node/replay.ts `verifyChains`): one call answers for all. */
+export type ChainVerifier = (orgs: string[], options: { signal?: AbortSignal }) => Promise<Map<string, ChainCheck>>
 
 export const DAY_MS = 86_400_000
 /** A claim neither re-published nor endorsed (by a trusted org) for this long is stale. */
@@ -149,15 +161,14 @@ async function versionRef (store: Store, reader: Reader, org: string, seq: numbe
 }
 
 async function bindingOf (store: Store, org: string): Promise<ProvenanceReport['author']['binding']> {
-  const raw = await store.getRaw(K.binding(org))
-  if (raw === undefined) return { present: false, signed: false }
-  const cid = CIDClass.decode(raw)
-  const bytes = await store.get(cid)
-  if (bytes === undefined) return { present: false, signed: false }
+  const held = await store.binding(org)
+  if (held === undefined) return { present: false, signed: false }
+  const { cid, bytes } = held
   try {
     // re-check the signature (decodeRecord verifies it under the key the record names) and the key's authority
-    const rec = decodeRecord(bytes, { now: Number.MAX_SAFE_INTEGER }).signed.rec as NodeBindingRecord
-    const epochs = await keyHistory(store, org)
+    const rec = decodeRecord(bytes, { now: Number.MAX_SAFE_INTEGER }).signed.rec
+    if (rec.type !== 'oos/node-binding') return { present: true, signed: false, cid: cid.toString() }
+    const epochs = await store.keyHistory(org)
     const signer = rec.key ?? rec.org
     const signed = rec.org === org && (signer === currentKey(epochs) || keyValidAt(epochs, signer, rec.createdAt))
     return { present: true, signed, peers: rec.peers, createdAt: iso(rec.createdAt), cid: cid.toString() }
@@ -170,7 +181,7 @@ async function bindingOf (store: Store, org: string): Promise<ProvenanceReport['
  * The provenance report of a claim held here. Throws NOT_FOUND for a claim not in the
  * claim index.
  */
-export async function provenance (store: Store, claimCid: CID, options: ProvenanceOptions = {}): Promise<ProvenanceReport> {
+export async function provenanceReport (store: Store, claimCid: CID, verifyChains: ChainVerifier, options: ProvenanceOptions = {}): Promise<ProvenanceReport> {
   const reader = new Reader(store)
   const now = options.now ?? Date.now()
   const self = options.self
@@ -217,7 +228,7 @@ export async function provenance (store: Store, claimCid: CID, options: Provenan
   for (const d of claim.derived_from ?? []) sources.push(await build(d, rootPath, 1))
 
   // the author's chain (and the chains of derivation sources), replayed from seq 1
-  const chains = await verifyChains(reader, [org, ...orgsInTree], { signal: options.signal })
+  const chains = await verifyChains([org, ...orgsInTree], { signal: options.signal })
   const chain = chains.get(org) as ChainCheck
   let derivationOk = true
   const fill = (n: DerivationNode): void => {
@@ -232,7 +243,7 @@ export async function provenance (store: Store, claimCid: CID, options: Provenan
   const lineage = await reader.lineage(org, claim.claim_id)
   if (!lineage.some(c => c.equals(claimCid))) lineage.push(claimCid)
   const endorsements: EndorsementEntry[] = []
-  const epochsCache = new Map<string, Awaited<ReturnType<typeof keyHistory>>>()
+  const epochsCache = new Map<string, KeyEpoch[]>()
   const flagged = new Map<string, boolean>()
   for (const target of lineage) {
     for (const s of await reader.statementsAbout(target)) {
@@ -246,7 +257,7 @@ export async function provenance (store: Store, claimCid: CID, options: Provenan
           ? 'expired'
           : earlier ? 'earlier-wording' : 'valid'
       let epochs = epochsCache.get(rec.org)
-      if (epochs === undefined) { epochs = await keyHistory(store, rec.org); epochsCache.set(rec.org, epochs) }
+      if (epochs === undefined) { epochs = await store.keyHistory(rec.org); epochsCache.set(rec.org, epochs) }
       const signedBy = rec.key ?? rec.org
       if (!flagged.has(rec.org)) flagged.set(rec.org, (await equivocations(store, rec.org)).length > 0)
       const e: EndorsementEntry = {

@@ -4,11 +4,9 @@
  * report, an adoption) and is then dropped. Records come out of the store already verified
  * by the ingest door; decoding them here is plain DAG-CBOR decoding.
  */
-import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
 import type { Claim } from '../oos/types.ts'
-import type { EndorsementRecord, RetractionRecord, SignedRecord, UnsignedRecord, VersionRecord } from '../records/types.ts'
-import { K } from '../store/keys.ts'
+import type { EndorsementRecord, RetractionRecord, UnsignedRecord, VersionRecord } from '../records/types.ts'
 import type { ClaimSighting, Store } from '../store/store.ts'
 
 /** A claim as the store knows it: its author and the latest version that contains it. */
@@ -43,8 +41,7 @@ export class Reader {
     const k = cid.toString()
     let r = this.records.get(k)
     if (r === undefined) {
-      const bytes = await this.store.get(cid)
-      r = bytes === undefined ? null : dagCbor.decode<SignedRecord>(bytes).rec
+      r = (await this.store.record(cid))?.rec ?? null
       this.records.set(k, r)
     }
     return r ?? undefined
@@ -124,8 +121,7 @@ export class Reader {
   /** Endorsements and retractions whose target is `target`. */
   async statementsAbout (target: CID): Promise<Statement[]> {
     const out: Statement[] = []
-    for await (const [, v] of this.store.scan(K.statementPrefix(target.toString()))) {
-      const cid = CID.decode(v)
+    for (const cid of await this.store.statementsAbout(target)) {
       const rec = await this.record(cid)
       if (rec?.type === 'oos/endorsement' || rec?.type === 'oos/retraction') out.push({ cid, rec })
     }
@@ -143,8 +139,7 @@ export class Reader {
   /** Statements an org authored. */
   async authored (org: string): Promise<Statement[]> {
     const out: Statement[] = []
-    for await (const [, v] of this.store.scan(K.authoredPrefix(org))) {
-      const cid = CID.decode(v)
+    for await (const cid of this.store.statementsBy(org)) {
       const rec = await this.record(cid)
       if (rec?.type === 'oos/endorsement' || rec?.type === 'oos/retraction') out.push({ cid, rec })
     }

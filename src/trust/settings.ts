@@ -5,11 +5,8 @@
  */
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import * as dagCbor from '@ipld/dag-cbor'
-import { CID } from 'multiformats/cid'
 import { isDid } from '../identity/did.ts'
 import { HomeCorruptError, InvalidArgumentError } from '../errors.ts'
-import type { SignedRecord } from '../records/types.ts'
 import type { Store } from '../store/store.ts'
 import { equivocations, keyState } from './keys.ts'
 import { Reader } from './reader.ts'
@@ -116,8 +113,7 @@ export async function trustView (store: Store, settings: TrustSettings, follows:
   const heads = new Map<string, number>()
   for await (const h of store.heads()) { orgs.add(h.org); heads.set(h.org, h.seq) }
   // orgs known by a key rotation or a node binding only
-  for await (const [k] of store.scan('k!')) orgs.add(k.slice(2, k.indexOf('!', 2)))
-  for await (const [k] of store.scan('n!')) orgs.add(k.slice(2))
+  for (const org of await store.orgsKnown()) orgs.add(org)
   const given = new Map<string, { endorse: number, dispute: number }>()
   const received = new Map<string, { endorse: number, dispute: number }>()
   const tally = (m: typeof given, org: string, stance: 'endorse' | 'dispute'): void => {
@@ -125,14 +121,11 @@ export async function trustView (store: Store, settings: TrustSettings, follows:
     t[stance]++
     m.set(org, t)
   }
-  // every statement, through the authored index (`a!<org>!<cid>`)
-  for await (const [k, v] of store.scan('a!')) {
-    const author = k.slice(2, k.indexOf('!', 2))
+  // every statement, by author
+  for await (const { org: author, cid } of store.statements()) {
     orgs.add(author)
-    const cid = CID.decode(v)
-    const bytes = await store.get(cid)
-    if (bytes === undefined) continue
-    const rec = dagCbor.decode<SignedRecord>(bytes).rec
+    const rec = (await store.record(cid))?.rec
+    if (rec === undefined) continue
     if (rec.type !== 'oos/endorsement') continue
     if (await reader.retractionOf(cid, rec.org) !== undefined) continue
     tally(given, rec.org, rec.stance)

@@ -6,8 +6,9 @@ import { join } from 'node:path'
 import { scrypt as nobleScrypt } from '@noble/hashes/scrypt.js'
 import {
   DEFAULT_SCRYPT_N, generateKeyPair, inspectKeystore, keyPairFromSeed, keystoreAad, openKeystore, publicKeyToDid,
-  readKeystore, readKeystoreInfo, sealKeystore, serializeKeystore, writeKeystore
+  sealKeystore, serializeKeystore
 } from '../../src/identity/index.ts'
+import { readKeystore, readKeystoreInfo, writeKeystore } from '../../src/node/keyfile.ts'
 import type { KeystoreFile } from '../../src/identity/index.ts'
 
 const N = 1024 // low cost for tests

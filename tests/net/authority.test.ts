@@ -5,17 +5,15 @@
 import { describe, it, expect, afterAll } from 'vitest'
 import { readFile } from 'node:fs/promises'
 import * as dagCbor from '@ipld/dag-cbor'
-import { CID } from 'multiformats/cid'
 import { parseOosMarkdown } from '../../src/oos/index.ts'
 import { generateKeyPair, publicKeyToDid } from '../../src/identity/index.ts'
 import { encodeSigned } from '../../src/records/codec.ts'
-import { K } from '../../src/store/keys.ts'
 import { keyHistory } from '../../src/ingest/authority.ts'
 import { topicOf } from '../../src/net/gossip.ts'
 import { encodeAnnouncement } from '../../src/net/announce.ts'
 import { peerScore, SCORE_THRESHOLDS } from '../../src/net/libp2p.ts'
 import { makeRotation, keyDigest } from '../../src/trust/keys.ts'
-import type { NodeBindingRecord, SignedRecord } from '../../src/records/types.ts'
+import type { NodeBindingRecord } from '../../src/records/types.ts'
 import type { EphemeralNode } from '../../src/node/ephemeral.ts'
 import { makeNode, rogue, until } from './nodes.ts'
 
@@ -23,9 +21,7 @@ const doc = async (v: number) => parseOosMarkdown(await readFile(new URL(`../../
 
 /** The peers of the org's node binding held by `n`. */
 async function boundPeers (n: EphemeralNode, org: string): Promise<string[] | undefined> {
-  const cur = await n.store.getRaw(K.binding(org))
-  const bytes = cur === undefined ? undefined : await n.store.get(CID.decode(cur))
-  return bytes === undefined ? undefined : dagCbor.decode<SignedRecord<NodeBindingRecord>>(bytes).rec.peers
+  return (await n.store.binding(org))?.rec.peers
 }
 
 const binding = (org: string, peers: string[], secretKey: Uint8Array, key: string | undefined, createdAt: number): Uint8Array =>
@@ -115,8 +111,7 @@ describe('authority at the gossip door', () => {
 
     // the rotated-in key signs a node binding: accepted and stored
     await publish(binding(a.org, [a.peerId.toString()], k1.secretKey, publicKeyToDid(k1.publicKey), Date.now()))
-    await until(async () => b.ingest.stats().accepted > 0 && (await b.store.get(CID.decode((await b.store.getRaw(K.binding(a.org)))!)))!.length > 0 &&
-      dagCbor.decode<SignedRecord<NodeBindingRecord>>((await b.store.get(CID.decode((await b.store.getRaw(K.binding(a.org)))!)))!).rec.key === publicKeyToDid(k1.publicKey), 10_000, 'binding by the rotated-in key stored')
+    await until(async () => b.ingest.stats().accepted > 0 && (await b.store.binding(a.org))?.rec.key === publicKeyToDid(k1.publicKey), 10_000, 'binding by the rotated-in key stored')
 
     // A rotates again without telling anyone; a binding signed by that key B has never seen: ignored at the door, not charged;
     // B learns the rotation from A's node and then takes the binding
@@ -125,7 +120,7 @@ describe('authority at the gossip door', () => {
     const ignored = b.gossip.stats().ignored
     await publish(binding(a.org, [a.peerId.toString()], k2.secretKey, publicKeyToDid(k2.publicKey), Date.now()))
     await until(async () => (await keyHistory(b.store, a.org)).length === 3, 10_000, 'B learned the second rotation')
-    await until(async () => (await boundPeers(b, a.org)) !== undefined && dagCbor.decode<SignedRecord<NodeBindingRecord>>((await b.store.get(CID.decode((await b.store.getRaw(K.binding(a.org)))!)))!).rec.key === publicKeyToDid(k2.publicKey), 10_000, 'binding by the new key stored')
+    await until(async () => (await boundPeers(b, a.org)) !== undefined && (await b.store.binding(a.org))?.rec.key === publicKeyToDid(k2.publicKey), 10_000, 'binding by the new key stored')
     expect(b.gossip.stats().ignored).toBe(ignored + 1)
     expect(b.violations.stats().byCode).toEqual({ UNAUTHORIZED_KEY: 2 })
     expect(r.syncAsked()).toBe(0)

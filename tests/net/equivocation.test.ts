@@ -2,8 +2,7 @@ import { describe, it, expect, afterAll } from 'vitest'
 import { readFile } from 'node:fs/promises'
 import { parseOosMarkdown } from '../../src/oos/index.ts'
 import { signVersion } from '../../src/records/version.ts'
-import { K } from '../../src/store/keys.ts'
-import { provenance } from '../../src/trust/provenance.ts'
+import { provenance } from '../../src/app/replay.ts'
 import { claimCid } from '../../src/records/claims.ts'
 import { makeNode, until } from './nodes.ts'
 
@@ -26,7 +25,7 @@ describe('equivocation proofs travel', () => {
     const forged = signVersion({ ...body, sections: [] }, { org: a.org, seq: 1, prev: null, createdAt: Date.now() }, await a.orgSecret())
     const r = await b.ingest.ingest(forged.bytes, { source: 'test' })
     expect(r.status).toBe('equivocation')
-    await until(async () => await c.store.count(K.equivocationPrefix(a.org)) === 2, 15_000, 'C holds the proof')
+    await until(async () => (await c.store.equivocations(a.org)).flatMap(e => e.cids).length === 2, 15_000, 'C holds the proof')
     expect(await c.store.has(forged.cid)).toBe(true)
     expect((await c.store.head(a.org))?.cid.toString()).toBe(v1.cid.toString()) // the chain is untouched
     expect(c.ingest.stats().equivocation).toBe(1)

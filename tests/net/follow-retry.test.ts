@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { generateKeyPair as generatePeerKey } from '@libp2p/crypto/keys'
 import { parseOosMarkdown } from '../../src/oos/index.ts'
-import { OosNode } from '../../src/node/node.ts'
+import { createNode } from '../../src/node/create.ts'
 import { initHome, unlockNodeKey, unlockOrgKey } from '../../src/node/home.ts'
 import { generateKeyPair, publicKeyToDid } from '../../src/identity/index.ts'
 import { tempDir } from '../helpers.ts'
@@ -50,8 +50,7 @@ describe('a follow that reached no one', () => {
     await until(async () => (d.reacher?.state(config.org)?.attempts ?? 3) >= 3, 10_000, 'three attempts, backing off')
 
     // A comes up at that address and publishes; D's next retry finds it
-    const a = new OosNode({ home, config, orgKey: await unlockOrgKey(home, pass), nodeKey, listen: [`/ip4/127.0.0.1/tcp/${port}`], antiEntropyMs: 0 })
-    await a.start()
+    const a = await createNode({ home, config, orgKey: await unlockOrgKey(home, pass), nodeKey, listen: [`/ip4/127.0.0.1/tcp/${port}`], antiEntropyMs: 0 })
     cleanups.push(async () => { await a.stop() })
     await a.publish(parseOosMarkdown(await readFile(new URL('../../examples/orgs/ledgerline/v1.oos.md', import.meta.url), 'utf8')).body)
     await until(async () => (await d.store.head(config.org))?.seq === 1, 20_000, 'D synced through a retry')

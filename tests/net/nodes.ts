@@ -1,6 +1,6 @@
 /** Real oosnet nodes for tests: temp homes, real keys, libp2p on 127.0.0.1, real LevelDB. */
 import { ephemeralNode, type EphemeralNode } from '../../src/node/ephemeral.ts'
-import type { OosNodeInit } from '../../src/node/node.ts'
+import type { NodeConfig } from '../../src/node/create.ts'
 import { createNet, type OosLibp2p } from '../../src/net/libp2p.ts'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
@@ -8,7 +8,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 
-export async function makeNode (name: string, options: Partial<OosNodeInit> = {}): Promise<EphemeralNode> {
+export async function makeNode (name: string, options: Partial<NodeConfig> = {}): Promise<EphemeralNode> {
   return await ephemeralNode(name, options)
 }
 

@@ -17,7 +17,6 @@ import { encodeSigned } from '../../src/records/codec.ts'
 import { cidOf, sha256 } from '../../src/records/cid.ts'
 import type { OosBody } from '../../src/oos/types.ts'
 import type { UnsignedRecord } from '../../src/records/types.ts'
-import { K } from '../../src/store/keys.ts'
 import { reqResp, decodeSyncRequest, PROTOCOLS, type ReqResp, type ReqRespInit, type ViolationCode } from '../../src/net/reqresp/index.ts'
 import { dump, openNode } from '../helpers.ts'
 import { sendRaw } from '../../chaos/lib.ts'
@@ -182,7 +181,7 @@ describe('/oos/sync/1.0.0', () => {
     const r = await a.rr.sync(b.libp2p.peerId, alice.did)
     expect(r).toMatchObject({ received: 5, accepted: 5, rejected: 0 })
     expect(r.head?.seq).toBe(4)
-    expect(await a.node.store.getRaw(K.rotation(alice.did, 1))).toEqual(rotation.cid.bytes)
+    expect((await a.node.store.rotationCid(alice.did, 1))?.equals(rotation.cid)).toBe(true)
     // a later sync from seq 4 sends the rotation again (a duplicate) and version 4
     expect(await a.rr.sync(b.libp2p.peerId, alice.did, { from: 4 })).toMatchObject({ received: 2, duplicate: 2 })
   })

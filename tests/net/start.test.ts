@@ -1,9 +1,9 @@
-/** A node whose start fails half-way stops what it had started (src/node/node.ts `start`). */
+/** A node whose start fails half-way stops what it had started (src/node/node.ts `start`, through create.ts `createNode`). */
 import { describe, it, expect } from 'vitest'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { initHome, unlockNodeKey, unlockOrgKey } from '../../src/node/home.ts'
-import { OosNode } from '../../src/node/node.ts'
+import { createNode } from '../../src/node/create.ts'
 import { tempDir } from '../helpers.ts'
 
 describe('a failed start', () => {
@@ -16,12 +16,10 @@ describe('a failed start', () => {
       const home = join(dir.path, 'home')
       const config = await initHome(home, { name: 'Ledgerline', passphrase: 'p', scryptN: 1024 })
       const init = { home, config, orgKey: await unlockOrgKey(home, 'p'), nodeKey: await unlockNodeKey(home, 'p'), antiEntropyMs: 0 }
-      const node = new OosNode({ ...init, listen: [`/ip4/127.0.0.1/tcp/${port}`] })
-      await expect(node.start()).rejects.toMatchObject({ code: 'ADDRESS_IN_USE', message: `cannot listen on /ip4/127.0.0.1/tcp/${port}: the port is in use by another process` })
-      const bad = new OosNode({ ...init, listen: ['/ip4/192.0.2.1/tcp/0'] }) // TEST-NET-1: not an address of this host
-      await expect(bad.start()).rejects.toMatchObject({ code: 'LISTEN_FAILED' })
-      const again = new OosNode({ ...init, listen: ['/ip4/127.0.0.1/tcp/0'] })
-      await again.start()
+      await expect(createNode({ ...init, listen: [`/ip4/127.0.0.1/tcp/${port}`] })).rejects.toMatchObject({ code: 'ADDRESS_IN_USE', message: `cannot listen on /ip4/127.0.0.1/tcp/${port}: the port is in use by another process` })
+      // TEST-NET-1: not an address of this host
+      await expect(createNode({ ...init, listen: ['/ip4/192.0.2.1/tcp/0'] })).rejects.toMatchObject({ code: 'LISTEN_FAILED' })
+      const again = await createNode({ ...init, listen: ['/ip4/127.0.0.1/tcp/0'] })
       expect(again.libp2p.getMultiaddrs().length).toBeGreaterThan(0)
       await again.stop()
     } finally {

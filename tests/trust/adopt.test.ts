@@ -8,7 +8,7 @@ import { parseOosMarkdown, writeOosMarkdown, validateBody } from '../../src/oos/
 import type { OosBody } from '../../src/oos/types.ts'
 import { adopt, nextClaimId } from '../../src/trust/adopt.ts'
 import { makeEndorsement, makeRetraction } from '../../src/trust/statements.ts'
-import { provenance } from '../../src/trust/provenance.ts'
+import { provenance } from '../../src/app/replay.ts'
 import { dump, openNode } from '../helpers.ts'
 
 const DAY = 86_400_000

@@ -8,7 +8,7 @@ import { encodeSigned } from '../../src/records/codec.ts'
 import type { UnsignedRecord } from '../../src/records/types.ts'
 import type { OosBody } from '../../src/oos/types.ts'
 import { makeEndorsement, makeRetraction } from '../../src/trust/statements.ts'
-import { provenance } from '../../src/trust/provenance.ts'
+import { provenance } from '../../src/app/replay.ts'
 import { equivocations } from '../../src/trust/keys.ts'
 import { dump, openNode } from '../helpers.ts'
 

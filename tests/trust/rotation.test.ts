@@ -7,7 +7,7 @@ import { signVersion } from '../../src/records/version.ts'
 import { claimCid } from '../../src/records/claims.ts'
 import { keyDigest, keyState, makeRotation } from '../../src/trust/keys.ts'
 import { makeEndorsement } from '../../src/trust/statements.ts'
-import { provenance } from '../../src/trust/provenance.ts'
+import { provenance } from '../../src/app/replay.ts'
 import { dump, openNode } from '../helpers.ts'
 
 const T0 = Date.UTC(2026, 0, 1)

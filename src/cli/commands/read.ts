@@ -82,7 +82,7 @@ export const claims: Command = {
     if (confidence !== undefined && !(CONFIDENCE as readonly string[]).includes(confidence)) throw new UsageError(`--confidence must be one of ${CONFIDENCE.join(', ')}`)
     if (evidence !== undefined && !(EVIDENCE as readonly string[]).includes(evidence)) throw new UsageError(`--evidence must be one of ${EVIDENCE.join(', ')}`)
     const rows = await withBackend(ctx, async (h) => await h.claims({ org: ctx.positionals[0], search: str(ctx, 'search'), section: str(ctx, 'section'), confidence: confidence as Confidence | undefined, evidence: evidence as Evidence | undefined }, { signal: ctx.signal }))
-    ctx.io.result(rows.map(({ claim, ...r }) => r), () => rows.length === 0
+    ctx.io.result(rows.map(({ claim: _claim, ...r }) => r), () => rows.length === 0
       ? 'no claims match'
       : rows.map(r => `${r.cid}\n  ${clean(r.name)} ${r.claim_id} v${r.seq}  ${r.confidence} / ${r.evidence}  [${clean(r.section)}]\n  ${clean(r.rule)}`).join('\n'))
   }

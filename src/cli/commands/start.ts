@@ -52,8 +52,8 @@ export const start: Command = {
     const orgKey = await unlockOrgKey(ctx.home, pass)
     const nodeKey = await unlockNodeKey(ctx.home, pass)
     // libp2p loads only for the command that runs a node: the others start in half the time
-    const { OosNode, nodeApp } = await import('../../app/runtime.ts')
-    const node = new OosNode({ home: ctx.home, config, orgKey, nodeKey, mdns: ctx.values.mdns === true, ...options })
+    const { createNode, nodeApp } = await import('../../app/runtime.ts')
+    const node = await createNode({ home: ctx.home, config, orgKey, nodeKey, mdns: ctx.values.mdns === true, ...options, start: false })
     // a stray failure of background work must not take the node down: log it, keep serving
     const onStray = (err: unknown): void => { ctx.io.err(`oos: background error (node keeps running): ${String((err as Error)?.message ?? err).split('\n')[0]}`) }
     process.on('unhandledRejection', onStray)

@@ -44,7 +44,7 @@ export interface ProtocolCounters { inbound: number, served: number, refused: nu
 /** What the protocols need of the service. */
 export interface Context {
   libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol'>
-  store: Pick<Store, 'get' | 'head' | 'scan'>
+  store: Pick<Store, 'get' | 'head' | 'claimAuthor' | 'rotationCids' | 'versionCids'>
   ingest: Pick<Ingest, 'ingest'>
   timeouts: Timeouts
   gate: OutboundGate

@@ -17,7 +17,6 @@ import { isRecordCid } from '../../records/cid.ts'
 import { BadRequestError, UnexpectedBlockError } from './errors.ts'
 import { request, type Context } from './exchange.ts'
 import { decodeCanonical, isMap, isSafeInt } from './frames.ts'
-import { K } from '../../store/keys.ts'
 import type { ResponseOut } from './serving.ts'
 
 export const MAX_HEADS_ORGS = 256
@@ -76,10 +75,8 @@ export async function respondHeads (ctx: Context, req: HeadsRequest, out: Respon
   } else {
     orgs = []
     for (const c of req.claims) {
-      for await (const [k] of ctx.store.scan(K.claimPrefix(c.toString()), { limit: 1 })) {
-        const org = k.slice(K.claimPrefix(c.toString()).length).split('!')[0]
-        if (!orgs.includes(org)) orgs.push(org)
-      }
+      const org = await ctx.store.claimAuthor(c)
+      if (org !== undefined && !orgs.includes(org)) orgs.push(org)
     }
   }
   for (const org of orgs) {

@@ -15,7 +15,7 @@
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import type { Ingest } from '../../ingest/ingest.ts'
-import { logger } from '../../logger.ts'
+import { logger, type ComponentLogger, type Logger } from '../../logger.ts'
 import type { Store } from '../../store/store.ts'
 import { NotStartedError, RequestAbortedError } from './errors.ts'
 import { PROTOCOLS, VIOLATION_CODES, serve, type Context, type ProtocolCounters, type ProtocolName, type Timeouts, type ViolationCode } from './exchange.ts'
@@ -76,8 +76,10 @@ export interface ReqRespInit {
 export interface ReqRespComponents {
   libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol'>
   /** read only */
-  store: Pick<Store, 'get' | 'head' | 'scan'>
+  store: Pick<Store, 'get' | 'head' | 'claimAuthor' | 'rotationCids' | 'versionCids'>
   ingest: Pick<Ingest, 'ingest'>
+  /** the node's loggers (default: `oosnet:net:reqresp`, `oosnet:net:fetch`, …) */
+  logger?: ComponentLogger
 }
 
 export interface ReqRespStats {
@@ -99,11 +101,13 @@ export class ReqResp {
   private readonly init: ReqRespInit
   private readonly inflight = new Set<(err: Error) => void>()
   private readonly violations = Object.fromEntries(VIOLATION_CODES.map(c => [c, 0])) as Record<ViolationCode, number>
-  private readonly log = logger('oosnet:net:reqresp')
+  private readonly log: Logger
   private started = false
 
   constructor (components: ReqRespComponents, init: ReqRespInit = {}) {
     this.init = init
+    const log = (name: string): Logger => components.logger?.forComponent(name) ?? logger(`oosnet:net:${name}`)
+    this.log = log('reqresp')
     const limits = (name: ProtocolName): { perPeer: Rate, total: Rate } => ({
       perPeer: init.protocols?.[name]?.perPeer ?? init.perPeer ?? DEFAULTS.perPeer,
       total: init.protocols?.[name]?.total ?? init.total ?? DEFAULTS.total
@@ -118,7 +122,7 @@ export class ReqResp {
       failures: {},
       violation: (peer, code) => { this.violation(peer, code) },
       track: (abort) => { this.inflight.add(abort); return () => { this.inflight.delete(abort) } },
-      logs: { fetch: logger('oosnet:net:fetch'), sync: logger('oosnet:net:sync'), heads: logger('oosnet:net:heads') }
+      logs: { fetch: log('fetch'), sync: log('sync'), heads: log('heads') }
     }
   }
 

@@ -10,7 +10,6 @@ import * as dagCbor from '@ipld/dag-cbor'
 import type { PeerId } from '@libp2p/interface'
 import { CID } from 'multiformats/cid'
 import { isDid } from '../../identity/did.ts'
-import { K } from '../../store/keys.ts'
 import type { Head } from '../../store/store.ts'
 import { BadRequestError, UnexpectedBlockError } from './errors.ts'
 import { isTimeout, request, type Context } from './exchange.ts'
@@ -69,10 +68,8 @@ export async function respondSync (ctx: Context, req: SyncRequest, out: Response
  * claim CIDs, and a response of 1000 versions listed up front held ~1 MB per response.
  */
 async function * syncCids (ctx: Context, req: SyncRequest): AsyncGenerator<CID> {
-  for await (const [, v] of ctx.store.scan(K.rotationPrefix(req.org), { limit: MAX_SYNC_ROTATIONS })) yield CID.decode(v)
-  const chain = K.chainPrefix(req.org)
-  // entries from seq `from` on (keys order as seqs): after the key of `from - 1`
-  for await (const [, v] of ctx.store.scan(chain, { gt: K.chain(req.org, req.from - 1), limit: req.limit ?? MAX_SYNC_LIMIT })) yield CID.decodeFirst(v)[0]
+  for (const r of await ctx.store.rotationCids(req.org, { limit: MAX_SYNC_ROTATIONS })) yield r.cid
+  yield * ctx.store.versionCids(req.org, { from: req.from, limit: req.limit ?? MAX_SYNC_LIMIT })
 }
 
 /**

@@ -1,36 +1,27 @@
 /**
  * Whether orgs' chains verify from seq 1: their key rotations and versions, and the chains
  * of every org their claims are derived from (the version rule needs `derived_from` sources
- * known), are replayed through a fresh ingest door into a throw-away store — the same
+ * known), are replayed through a fresh ingest door into a throw-away store in memory — the same
  * checks (hash, canonical form, schema, signatures, chain, key authority, pre-rotation) as
  * anything arriving. One replay answers for all the orgs asked about.
+ *
+ * It lives in app/ because it needs the one door in (ingest/) and the CAR replay (node/car.ts):
+ * trust/ reads the store only, and takes the replay as a `ChainVerifier`.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { CID } from 'multiformats/cid'
-import { Ingest } from '../ingest/ingest.ts'
+import type { CID } from 'multiformats/cid'
 import { ingestBlocks } from '../node/car.ts'
-import { K } from '../store/keys.ts'
-import { Store } from '../store/store.ts'
-import { Reader } from './reader.ts'
+import { withScratch } from '../node/scratch.ts'
+import type { Store } from '../store/store.ts'
+import { provenanceReport, type ChainCheck, type ProvenanceOptions, type ProvenanceReport } from '../trust/provenance.ts'
+import { Reader } from '../trust/reader.ts'
 
-export interface ChainCheck {
-  org: string
-  /** every version up to the local head and every rotation was accepted again */
-  valid: boolean
-  /** the local head seq (0: no version held) */
-  head: number
-  versions: number
-  rotations: number
-  errors: Array<{ cid: string, code: string, message: string }>
-}
+export type { ChainCheck, DerivationNode, ProvenanceOptions, ProvenanceReport } from '../trust/provenance.ts'
 
 /** Most orgs pulled in through `derived_from` (a bound on the work one question causes). */
 const MAX_ORGS = 64
 
-export async function verifyChains (reader: Reader, orgs: Iterable<string>, options: { signal?: AbortSignal } = {}): Promise<Map<string, ChainCheck>> {
-  const store = reader.store
+export async function verifyChains (store: Store, orgs: Iterable<string>, options: { signal?: AbortSignal } = {}): Promise<Map<string, ChainCheck>> {
+  const reader = new Reader(store)
   const wanted = [...new Set(orgs)]
   const todo = [...wanted]
   const seen = new Set<string>(todo)
@@ -48,8 +39,7 @@ export async function verifyChains (reader: Reader, orgs: Iterable<string>, opti
       mine.cids.add(cid.toString())
       blocks.push({ cid, bytes, createdAt: rec.createdAt })
     }
-    for await (const [, v] of store.scan(K.rotationPrefix(org))) {
-      const cid = CID.decode(v)
+    for (const { cid } of await store.rotationCids(org)) {
       mine.rotations.push(cid)
       await add(cid)
     }
@@ -59,18 +49,14 @@ export async function verifyChains (reader: Reader, orgs: Iterable<string>, opti
       const v = await reader.version(e.cid)
       for (const c of v?.body.claims ?? []) {
         for (const d of c.derived_from ?? []) {
-          const source = (await store.claimSightings(d))[0]?.org
+          const source = await store.claimAuthor(d)
           if (source !== undefined && !seen.has(source) && seen.size < MAX_ORGS) { seen.add(source); todo.push(source) }
         }
       }
     }
   }
   blocks.sort((a, b) => a.createdAt - b.createdAt)
-  const dir = await mkdtemp(join(tmpdir(), 'oosnet-trust-'))
-  const scratch = new Store({ path: join(dir, 'db') })
-  await scratch.start()
-  const ingest = new Ingest({ store: scratch })
-  try {
+  return await withScratch(async (ingest, scratch) => {
     const report = await ingestBlocks(ingest, blocks, { signal: options.signal, source: 'verify' })
     const out = new Map<string, ChainCheck>()
     for (const [org, mine] of own) {
@@ -82,9 +68,10 @@ export async function verifyChains (reader: Reader, orgs: Iterable<string>, opti
       out.set(org, { org, valid, head: head?.seq ?? 0, versions: mine.versions, rotations: mine.rotations.length, errors })
     }
     return out
-  } finally {
-    await ingest.stop()
-    await scratch.stop()
-    await rm(dir, { recursive: true, force: true })
-  }
+  })
+}
+
+/** The provenance of a claim held in `store` (trust/provenance.ts), its chains replayed as above. */
+export async function provenance (store: Store, claimCid: CID, options: ProvenanceOptions = {}): Promise<ProvenanceReport> {
+  return await provenanceReport(store, claimCid, async (orgs, o) => await verifyChains(store, orgs, o), options)
 }
