@@ -16,6 +16,7 @@ import type { Socket } from 'node:net'
 import type { Message } from '@libp2p/gossipsub'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ephemeralNode, type EphemeralNode } from '../src/node/ephemeral.ts'
+import { TOPIC_PREFIX } from '../src/net/gossip.ts'
 import { documents, until, type DocSet } from './propagation.ts'
 import { signChain } from './catchup.ts'
 import { RAW_TOPIC, now } from './cluster.ts'
@@ -60,6 +61,7 @@ const handlers: Record<string, (m: Cmd) => Promise<unknown>> = {
       const ps = node.libp2p.services.pubsub
       ps.subscribe(RAW_TOPIC)
       ps.addEventListener('message', (evt: CustomEvent<Message>) => {
+        if (evt.detail.topic.startsWith(TOPIC_PREFIX)) { if (report) send({ ev: 'gossip', node: i, t: now() }); return }
         if (evt.detail.topic !== RAW_TOPIC) return
         const d = evt.detail.data
         send({ ev: 'raw', node: i, id: new DataView(d.buffer, d.byteOffset).getUint32(0), t: now() })

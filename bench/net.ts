@@ -71,6 +71,11 @@ export interface PropagationNet {
   /** followers × rounds without the version / the raw message in time */
   lost: number
   rawLost: number
+  /** publish start → a follower's first gossip message on the org's topic in the round (the announcement), ms */
+  announceP50Ms: number
+  announceP99Ms: number
+  /** node 1's publish() call (sign, local ingest, commit), ms */
+  publishP50Ms: number
   violations: number
   violationsByCode: Record<string, number>
   syncs: number
@@ -92,7 +97,7 @@ export interface PropagationNet {
 function failed (nodes: number, o: NetOptions, err: Error): PropagationNet {
   o.log(`  net N=${nodes} failed: ${err.stack ?? err.message}`)
   const none = null as unknown as number
-  return { nodes, nodesPerProcess: o.perProc, sizeBytes: none, rounds: o.rounds, p50Ms: none, p99Ms: none, rawP50Ms: none, rawP99Ms: none, ratioP50: none, ratioP99: none, lost: none, rawLost: none, violations: 0, violationsByCode: {}, syncs: none, syncFailures: none, dialFailures: none, followFailures: none, strayErrors: none, publisherConnections: none, setupMs: none, clockSkewMs: none, rssMbPerProcess: none, error: err.message.split('\n').slice(0, 3).join(' ') }
+  return { nodes, nodesPerProcess: o.perProc, sizeBytes: none, rounds: o.rounds, p50Ms: none, p99Ms: none, rawP50Ms: none, rawP99Ms: none, ratioP50: none, ratioP99: none, lost: none, rawLost: none, announceP50Ms: none, announceP99Ms: none, publishP50Ms: none, violations: 0, violationsByCode: {}, syncs: none, syncFailures: none, dialFailures: none, followFailures: none, strayErrors: none, publisherConnections: none, setupMs: none, clockSkewMs: none, rssMbPerProcess: none, error: err.message.split('\n').slice(0, 3).join(' ') }
 }
 
 export interface CatchupNet {
@@ -152,10 +157,12 @@ async function propagationNet (N: number, o: NetOptions): Promise<PropagationNet
   if (N < 2) throw new RangeError('propagation needs at least 2 nodes')
   const stored = new Map<number, Map<number, number>>() // seq → node → time
   const raw = new Map<number, Map<number, number>>() // raw id → node → time
+  const announced = new Map<number, number>() // node → its first gossip message on an org topic this round
   let org = ''
   const onEvent = (e: ChildEvent): void => {
     if (e.ev === 'stored' && e.org === org) stored.get(e.seq as number)?.set(e.node, e.t)
     if (e.ev === 'raw') raw.get(e.id as number)?.set(e.node, e.t)
+    if (e.ev === 'gossip' && !announced.has(e.node)) announced.set(e.node, e.t)
   }
   const t0 = now()
   const c = await Cluster.start({ nodes: N, perProc: o.perProc, startGroup: o.startGroup, dialConcurrency: o.dialConcurrency, docs: o.docs, onEvent, log: o.log })
@@ -194,6 +201,8 @@ async function propagationNet (N: number, o: NetOptions): Promise<PropagationNet
 
     const oos: number[] = []
     const rawTimes: number[] = []
+    const ann: number[] = []
+    const publishMs: number[] = []
     let lost = 0
     let rawLost = 0
     let sizeBytes = 0
@@ -201,6 +210,7 @@ async function propagationNet (N: number, o: NetOptions): Promise<PropagationNet
       const measured = r > 0 // one warm-up round
       const arrivals = new Map<number, number>()
       stored.set(++seq, arrivals)
+      announced.clear()
       const p = await c.rpc(0, 'publish')
       if (p.seq !== seq) throw new Error(`published seq ${String(p.seq)}, expected ${seq}`)
       await until(() => arrivals.size === N - 1, o.roundTimeoutMs)
@@ -214,6 +224,8 @@ async function propagationNet (N: number, o: NetOptions): Promise<PropagationNet
       raw.delete(r)
       if (measured) {
         for (const t of arrivals.values()) oos.push(t - p.t0)
+        for (const t of announced.values()) ann.push(t - p.t0)
+        publishMs.push(p.publishMs)
         for (const t of got.values()) rawTimes.push(t - q.t0)
         lost += N - 1 - arrivals.size
         rawLost += N - 1 - got.size
@@ -225,8 +237,7 @@ async function propagationNet (N: number, o: NetOptions): Promise<PropagationNet
     const stats = await Promise.all(c.info.map(async (_, i) => await c.rpc(i, 'stats')))
     const usage = await c.usage()
     const v = await c.violations()
-    oos.sort((a, b) => a - b)
-    rawTimes.sort((a, b) => a - b)
+    for (const xs of [oos, rawTimes, ann, publishMs]) xs.sort((a, b) => a - b)
     const [p50, p99, rawP50, rawP99] = [percentile(oos, 0.5), percentile(oos, 0.99), percentile(rawTimes, 0.5), percentile(rawTimes, 0.99)]
     return {
       nodes: N,
@@ -241,6 +252,9 @@ async function propagationNet (N: number, o: NetOptions): Promise<PropagationNet
       ratioP99: r2(p99 / rawP99),
       lost,
       rawLost,
+      announceP50Ms: r1(percentile(ann, 0.5)),
+      announceP99Ms: r1(percentile(ann, 0.99)),
+      publishP50Ms: r1(percentile(publishMs, 0.5)),
       violations: v.total,
       violationsByCode: v.byCode,
       syncs: stats.reduce((s, x) => s + (x.syncs as number), 0),
