@@ -17,8 +17,8 @@
  *   BENCH_NET_SCRYPT_N               the idle home's key-derivation cost (default: `oos init`'s; the shape test lowers it)
  *   BENCH_NET_SIM_ORGS=10,100        org-network sizes ('' or 0: no simulation)
  *   BENCH_NET_SIM_FOLLOWS=5          orgs each node follows
- *   BENCH_NET_SIM_MINUTES=60         simulated minutes (each org publishes once a minute); < 60: the publishing
- *                                    work is scaled up to the hour
+ *   BENCH_NET_SIM_MINUTES=6          simulated minutes (each org publishes once a minute); the publishing work is
+ *                                    scaled up to the hour (60: the whole hour, 20 minutes of real time at 100 orgs)
  *   BENCH_NET_SIM_MINUTE_MS          real ms per simulated minute (default 200 × orgs: a publish every 200 ms)
  *   BENCH_NET_SIM_QUIET_S=10         s of the quiet window (nobody publishes) that measures a node's idle cost
  *   (documents: BENCH_DOCS, default here 'fixture', the 10.8 KB example; progress: BENCH_VERBOSE=1)
@@ -62,7 +62,7 @@ const netBench: NetBench | undefined = onlyArg === 'net'
     idleSeconds: list('BENCH_NET_IDLE_S', '10,60') as [number, number],
     simOrgs: list('BENCH_NET_SIM_ORGS', '10,100'),
     simFollows: Number(process.env.BENCH_NET_SIM_FOLLOWS ?? 5),
-    simMinutes: Number(process.env.BENCH_NET_SIM_MINUTES ?? 60),
+    simMinutes: Number(process.env.BENCH_NET_SIM_MINUTES ?? 6),
     simMinuteMs: process.env.BENCH_NET_SIM_MINUTE_MS !== undefined ? Number(process.env.BENCH_NET_SIM_MINUTE_MS) : undefined,
     simQuietSeconds: Number(process.env.BENCH_NET_SIM_QUIET_S ?? 10),
     scryptN: process.env.BENCH_NET_SCRYPT_N !== undefined ? Number(process.env.BENCH_NET_SCRYPT_N) : undefined,
