@@ -39,7 +39,8 @@ export interface NetOptions {
   rounds: number
   perProc: number
   versions: number[]
-  idleSeconds: [number, number]
+  /** empty: no idle run */
+  idleSeconds: [number, number] | []
   simOrgs: number[]
   simFollows: number
   simMinutes: number
@@ -120,9 +121,10 @@ export interface NetBench {
   clock: string
   propagation: PropagationNet[]
   catchup: CatchupNet[]
-  idle: { rssMb10s: number, rssMb60s: number, seconds: [number, number] }
-  startReadyMs: number
-  keyDerivationMs: number
+  /** null when not run (BENCH_NET_IDLE_S empty) */
+  idle: { rssMb10s: number, rssMb60s: number, seconds: [number, number] } | null
+  startReadyMs: number | null
+  keyDerivationMs: number | null
   startSplit: string
   honestViolations: number
   honestViolationsByCode: Record<string, number>
@@ -131,7 +133,7 @@ export interface NetBench {
 
 export async function benchNet (o: NetOptions): Promise<NetBench> {
   // the idle node first, while nothing else runs: its start time is the machine's, not the load's
-  const idle = await benchIdle(o)
+  const idle = o.idleSeconds.length === 2 ? await benchIdle(o) : { idle: null, startReadyMs: null, keyDerivationMs: null, startSplit: 'not run (BENCH_NET_IDLE_S empty)' }
   const propagation: PropagationNet[] = []
   // a size that fails (a node process dies, the publisher's publish fails) is reported as such; the others still run
   for (const n of o.sizes) propagation.push(await propagationNet(n, o).catch((err: Error) => failed(n, o, err)))
@@ -331,7 +333,7 @@ async function benchIdle (o: NetOptions): Promise<Pick<NetBench, 'idle' | 'start
       })
       const startReadyMs = Math.round(now() - t0)
       o.log(`  idle: oos start → API ready ${startReadyMs} ms (keys ${keyDerivationMs} ms); sampling RSS`)
-      const [a, b] = o.idleSeconds
+      const [a, b] = o.idleSeconds as [number, number]
       await sleep(a * 1000 - (now() - t0 - startReadyMs))
       const rss10 = await rssMb(node.pid as number)
       await sleep((b - a) * 1000)

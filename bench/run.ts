@@ -13,7 +13,7 @@
  *   BENCH_NET_START_GROUP=4          node processes started at once (each loads libp2p: about a second of CPU)
  *   BENCH_NET_DIAL_CONCURRENCY=4     nodes dialling their graph edges at once (each dial: 15 s timeout, 2 retries)
  *   BENCH_NET_VERSIONS=1000,10000    catch-up chain lengths
- *   BENCH_NET_IDLE_S=10,60           when the idle node's RSS is read, s after its API is ready
+ *   BENCH_NET_IDLE_S=10,60           when the idle node's RSS is read, s after its API is ready ('': no idle run)
  *   BENCH_NET_SCRYPT_N               the idle home's key-derivation cost (default: `oos init`'s; the shape test lowers it)
  *   BENCH_NET_SIM_ORGS=10,100        org-network sizes ('' or 0: no simulation)
  *   BENCH_NET_SIM_FOLLOWS=5          orgs each node follows
@@ -59,7 +59,7 @@ const netBench: NetBench | undefined = onlyArg === 'net'
     startGroup: Number(process.env.BENCH_NET_START_GROUP ?? 4),
     dialConcurrency: Number(process.env.BENCH_NET_DIAL_CONCURRENCY ?? 4),
     versions: list('BENCH_NET_VERSIONS', '1000,10000'),
-    idleSeconds: list('BENCH_NET_IDLE_S', '10,60') as [number, number],
+    idleSeconds: list('BENCH_NET_IDLE_S', '10,60') as [number, number] | [],
     simOrgs: list('BENCH_NET_SIM_ORGS', '10,100'),
     simFollows: Number(process.env.BENCH_NET_SIM_FOLLOWS ?? 5),
     simMinutes: Number(process.env.BENCH_NET_SIM_MINUTES ?? 6),
@@ -120,7 +120,7 @@ function printNet (b: NetBench): void {
   for (const p of b.propagation.filter(p => p.error !== undefined)) console.log(`  ${p.nodes} nodes: failed: ${String(p.error)}`)
   for (const p of b.propagation.filter(p => p.error === undefined)) console.log(`  ${c(p.nodes, 5)} ${c(p.sizeBytes, 8)} ${c(p.p50Ms, 8)} ${c(p.p99Ms, 8)} ${c(p.rawP50Ms, 9)} ${c(p.rawP99Ms, 9)} ${c(p.ratioP50, 11)} ${c(p.ratioP99, 5)} ${c(p.lost, 6)} ${c(p.rawLost, 9)} ${c(p.violations, 11)} ${c(p.clockSkewMs, 8)}`)
   for (const x of b.catchup) console.log(`catch-up of ${x.versions} versions (${x.mb} MB): ${x.seconds} s, ${x.perSec}/s; the door in bulk, same run: ${x.doorPerSec}/s; ratio ${x.ratio}`)
-  console.log(`idle default node (oos start): RSS ${b.idle.rssMb10s} MB at ${b.idle.seconds[0]} s, ${b.idle.rssMb60s} MB at ${b.idle.seconds[1]} s; start → API ready ${b.startReadyMs} ms (the two key unlocks alone: ${b.keyDerivationMs} ms; split: ${b.startSplit})`)
+  if (b.idle !== null) console.log(`idle default node (oos start): RSS ${b.idle.rssMb10s} MB at ${b.idle.seconds[0]} s, ${b.idle.rssMb60s} MB at ${b.idle.seconds[1]} s; start → API ready ${b.startReadyMs} ms (the two key unlocks alone: ${b.keyDerivationMs} ms; split: ${b.startSplit})`)
   for (const s of b.sim) console.log(`sim ${s.orgs} orgs × ${s.follows} follows, ${s.minutes} min (${s.minuteMs} ms each): per node and hour CPU ${s.cpuSecPerHour.mean} s (max ${s.cpuSecPerHour.max}), sent ${s.mbSentPerHour.mean} MB (max ${s.mbSentPerHour.max}); delivered ${s.delivered}/${s.expected}${s.perExtraOrg !== undefined ? `; one more org: +${s.perExtraOrg.cpuSecPerHour} CPU s, +${s.perExtraOrg.mbSentPerHour} MB per node-hour` : ''}`)
   console.log(`violations charged among honest nodes: ${b.honestViolations}`)
 }
