@@ -21,7 +21,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { spawn } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { availableParallelism } from 'node:os'
+import { availableParallelism, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { topicOf } from '../src/net/gossip.ts'
 import { unlockNodeKey, unlockOrgKey } from '../src/node/home.ts'
@@ -119,6 +119,8 @@ export interface CatchupNet {
 
 export interface NetBench {
   clock: string
+  /** the machine: cores, and its 1-minute load average when the bench started and ended (other work on it shows here) */
+  machine: { cores: number, loadStart: number, loadEnd: number }
   propagation: PropagationNet[]
   catchup: CatchupNet[]
   /** null when not run (BENCH_NET_IDLE_S empty) */
@@ -132,6 +134,7 @@ export interface NetBench {
 }
 
 export async function benchNet (o: NetOptions): Promise<NetBench> {
+  const loadStart = r2(loadavg()[0])
   // the idle node first, while nothing else runs: its start time is the machine's, not the load's
   const idle = o.idleSeconds.length === 2 ? await benchIdle(o) : { idle: null, startReadyMs: null, keyDerivationMs: null, startSplit: 'not run (BENCH_NET_IDLE_S empty)' }
   const propagation: PropagationNet[] = []
@@ -146,6 +149,7 @@ export async function benchNet (o: NetOptions): Promise<NetBench> {
   for (const x of runs) for (const [k, v] of Object.entries(x.violationsByCode)) honestViolationsByCode[k] = (honestViolationsByCode[k] ?? 0) + v
   return {
     clock: 'process.hrtime.bigint() (CLOCK_MONOTONIC, one clock for all processes of this machine)',
+    machine: { cores: availableParallelism(), loadStart, loadEnd: r2(loadavg()[0]) },
     propagation,
     catchup,
     ...idle,

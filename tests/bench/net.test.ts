@@ -28,7 +28,7 @@ const finite = (x: unknown): boolean => typeof x === 'number' && Number.isFinite
 const count = (x: unknown): boolean => Number.isInteger(x) && (x as number) >= 0
 
 const NONE = { BENCH_NET_NODES: '', BENCH_NET_VERSIONS: '', BENCH_NET_IDLE_S: '', BENCH_NET_SIM_ORGS: '' }
-const KEYS = ['clock', 'propagation', 'catchup', 'idle', 'startReadyMs', 'keyDerivationMs', 'startSplit', 'honestViolations', 'honestViolationsByCode', 'sim']
+const KEYS = ['clock', 'machine', 'propagation', 'catchup', 'idle', 'startReadyMs', 'keyDerivationMs', 'startSplit', 'honestViolations', 'honestViolationsByCode', 'sim']
 
 it('npm run bench -- --json --only=net prints one JSON object with every figure of issue 15', async () => {
   // three tiny runs at once (each part alone, the others turned off): propagation; catch-up and the idle node; the org network
