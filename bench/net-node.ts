@@ -1,0 +1,170 @@
+/**
+ * One OS process of the network bench (bench/net.ts forks it): it runs one node (or a few,
+ * `BENCH_NODES_PER_PROC`) made by `ephemeralNode` (src/node/ephemeral.ts: a fresh home, real
+ * libp2p on 127.0.0.1, real LevelDB) and answers the parent's commands over the IPC channel.
+ *
+ * Times are read from `process.hrtime.bigint()`: libuv's CLOCK_MONOTONIC, one clock for every
+ * process on this machine (not a per-process origin such as `performance.timeOrigin`), so a
+ * publish time taken here and a receive time taken in another process subtract exactly.
+ *
+ * Bytes sent: every TCP socket the process opens or accepts (diagnostics channels
+ * `net.client.socket` / `net.server.socket`) is summed by `bytesWritten` — what the node put on
+ * the wire, noise and yamux framing included. CPU: `process.cpuUsage()` of this process.
+ */
+import { subscribe } from 'node:diagnostics_channel'
+import type { Socket } from 'node:net'
+import type { Message } from '@libp2p/gossipsub'
+import { multiaddr } from '@multiformats/multiaddr'
+import { ephemeralNode, type EphemeralNode } from '../src/node/ephemeral.ts'
+import { TOPIC_PREFIX } from '../src/net/gossip.ts'
+import { documents, until, type DocSet } from './propagation.ts'
+import { signChain } from './catchup.ts'
+import { RAW_TOPIC, now } from './cluster.ts'
+
+
+// bytes on the wire: sockets still open are read when asked, closed ones were added up
+const sockets = new Set<Socket>()
+let closedBytes = 0
+const track = ({ socket }: { socket: Socket }): void => {
+  sockets.add(socket)
+  socket.once('close', () => { closedBytes += socket.bytesWritten; sockets.delete(socket) })
+}
+subscribe('net.client.socket', track as (m: unknown) => void)
+subscribe('net.server.socket', track as (m: unknown) => void)
+const bytesSent = (): number => closedBytes + [...sockets].reduce((s, k) => s + k.bytesWritten, 0)
+
+const nodes: EphemeralNode[] = []
+let report = true
+let docs = documents('fixture')
+let docAt = 0
+/** versions stored (not published here), per node, counted even when not reported */
+const storedCount: number[] = []
+
+const send = (m: unknown): void => { process.send?.(m) }
+
+type Cmd = { id: number, cmd: string, [k: string]: any }
+
+const handlers: Record<string, (m: Cmd) => Promise<unknown>> = {
+  async start (m) {
+    report = m.report !== false
+    docs = documents(m.docs as DocSet)
+    const made = await Promise.all((m.names as string[]).map(async name => await ephemeralNode(name, m.workers === undefined ? {} : { workers: m.workers })))
+    for (const node of made) {
+      const i = nodes.length
+      nodes.push(node)
+      storedCount.push(0)
+      node.ingest.onRecord((r, _v, o) => {
+        if (r.kind !== 'oos/version' || o.source === 'local' || r.status !== 'accepted') return
+        storedCount[i]++
+        if (report) send({ ev: 'stored', node: i, org: r.org, seq: r.seq, t: now() })
+      })
+      const ps = node.libp2p.services.pubsub
+      ps.subscribe(RAW_TOPIC)
+      ps.addEventListener('message', (evt: CustomEvent<Message>) => {
+        if (evt.detail.topic.startsWith(TOPIC_PREFIX)) { if (report) send({ ev: 'gossip', node: i, t: now() }); return }
+        if (evt.detail.topic !== RAW_TOPIC) return
+        const d = evt.detail.data
+        send({ ev: 'raw', node: i, id: new DataView(d.buffer, d.byteOffset).getUint32(0), t: now() })
+      })
+    }
+    return made.map(n => ({ peerId: n.peerId.toString(), addr: n.libp2p.getMultiaddrs()[0].toString(), org: n.org }))
+  },
+  /** dial each address in turn (a timeout is retried after a pause); the bench paces how many nodes dial at once */
+  async dial (m) {
+    const node = nodes[m.node]
+    let failed = 0
+    for (const a of m.addrs as string[]) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await node.libp2p.dial(multiaddr(a), { signal: AbortSignal.timeout(m.timeoutMs ?? 15_000) })
+          break
+        } catch (err) {
+          if (attempt >= 2) { failed++; send({ ev: 'log', line: `dial ${a}: ${(err as Error).message}` }); break }
+          await new Promise(resolve => setTimeout(resolve, 500 * (attempt + 1)))
+        }
+      }
+    }
+    return { failed }
+  },
+  async follow (m) {
+    const t0 = now()
+    const r = await nodes[m.node].follow(m.org, { via: m.via, signal: AbortSignal.timeout(m.timeoutMs ?? 60_000) })
+    if (m.until !== undefined) {
+      const ok = await until(async () => ((await nodes[m.node].store.head(m.org))?.seq ?? 0) >= m.until, m.timeoutMs ?? 120_000, 10)
+      if (!ok) throw new Error(`holds ${(await nodes[m.node].store.head(m.org))?.seq ?? 0} of ${String(m.until)} versions`)
+    }
+    return { seq: (await nodes[m.node].store.head(m.org))?.seq ?? r.seq, ms: now() - t0 }
+  },
+  /** every neighbour seen subscribed to each topic, and a mesh peer in each */
+  async mesh (m) {
+    const ps = nodes[m.node].libp2p.services.pubsub as any
+    return (m.topics as string[]).every(t => {
+      const subs = new Set(ps.getSubscribers(t).map(String))
+      return (m.peers as string[]).every(p => subs.has(p)) && ps.getMeshPeers(t).length > 0
+    })
+  },
+  async publish (m) {
+    const node = nodes[m.node]
+    const t0 = now()
+    const r = await node.publish(docs[docAt++ % docs.length])
+    const t1 = now()
+    return { t0, publishMs: t1 - t0, seq: r.seq, bytes: (await node.store.get(r.cid))?.length ?? 0 }
+  },
+  async rawPublish (m) {
+    const data = new Uint8Array(m.size)
+    crypto.getRandomValues(data.subarray(4, 4 + 64))
+    new DataView(data.buffer).setUint32(0, m.rawId)
+    const t0 = now()
+    await nodes[m.node].libp2p.services.pubsub.publish(RAW_TOPIC, data)
+    return { t0 }
+  },
+  /** sign a chain of `n` versions with the node's org key and put it through its door in bulk, timed */
+  async chain (m) {
+    const node = nodes[m.node]
+    const key = await node.orgSecret()
+    const records = signChain(node.org, key, m.n, docs)
+    key.fill(0)
+    const t0 = now()
+    const results = await node.ingest.ingestMany(records, { source: 'bench' })
+    const ms = now() - t0
+    const refused = results.filter(r => r instanceof Error)
+    if (refused.length > 0) throw new Error(`refused ${refused.length} of its own versions: ${String(refused[0])}`)
+    return { ms, bytes: records.reduce((s, r) => s + r.length, 0) }
+  },
+  async stats (m) {
+    const node = nodes[m.node]
+    const v = node.violations.stats()
+    return {
+      violations: Object.values(v.byCode).reduce((a, b) => a + b, 0),
+      byCode: v.byCode,
+      syncs: node.replicator.counts.syncs,
+      syncFailures: node.replicator.counts.failures,
+      peers: node.libp2p.getPeers().length,
+      stored: storedCount[m.node],
+      strayErrors: stray
+    }
+  },
+  /** this process: CPU µs, bytes sent, RSS */
+  async usage () {
+    const c = process.cpuUsage()
+    return { cpuUs: c.user + c.system, bytesSent: bytesSent(), rss: process.memoryUsage.rss(), t: now() }
+  },
+  async clock () { return { t: now() } },
+  async stop () {
+    await Promise.allSettled(nodes.map(async n => { await n.cleanup() }))
+    setImmediate(() => process.exit(0))
+    return true
+  }
+}
+
+process.on('message', (m: Cmd) => {
+  const h = handlers[m.cmd]
+  if (h === undefined) { send({ id: m.id, error: `unknown command ${m.cmd}` }); return }
+  h(m).then(result => { send({ id: m.id, result }) }, (err: Error) => { send({ id: m.id, error: err?.stack ?? String(err) }) })
+})
+// as `oos start` does: a stray failure of background work is logged (counted), the node keeps running
+let stray = 0
+process.on('unhandledRejection', (err) => { stray++; send({ ev: 'log', line: `background error (node keeps running): ${String((err as Error)?.message ?? err).split('\n')[0]}` }) })
+// the parent is gone: clean up and leave (no orphan holding ports and temp homes)
+process.on('disconnect', () => { void handlers.stop({ id: 0, cmd: 'stop' }) })
+send({ ev: 'ready' })

@@ -1,0 +1,359 @@
+/**
+ * The network bench (issue 15, "a network bench that tells the truth"): every node a separate
+ * OS process (bench/cluster.ts, bench/net-node.ts), times from one machine-wide monotonic
+ * clock (`process.hrtime.bigint()`, CLOCK_MONOTONIC; checked against the parent's across the
+ * IPC round trip, `clockSkewMs`), and every figure beside a baseline measured in the same run:
+ *
+ * - propagation: node 1 publishes a version; per follower, publish start (node 1's clock) →
+ *   the version committed to its store (its own clock). Baseline: raw gossipsub — node 1
+ *   publishes a message of the version's byte size on a topic every node subscribes to (no
+ *   validator), over the same graph and processes, interleaved round by round. `lost`:
+ *   followers without the round's version (or raw message) within the round timeout.
+ * - catch-up: A (its own process) signs a chain and puts it through its ingest door in bulk,
+ *   timed: the door's rate (`doorPerSec`). B (another process) follows A: follow → B holds all.
+ * - idle: `oos init` + `oos start` as real processes (default settings and key derivation);
+ *   spawn → the API's address printed (`startReadyMs`), RSS at 10 s and 60 s after.
+ * - sim: M orgs, each node follows F others; every org publishes once a simulated minute for
+ *   a simulated hour (compressed); CPU and bytes sent per node (see `simOrgs`).
+ * - honestViolations: violations charged by the nodes (Violations.stats().byCode), all honest.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { spawn } from 'node:child_process'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { availableParallelism, loadavg } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { topicOf } from '../src/net/gossip.ts'
+import { unlockNodeKey, unlockOrgKey } from '../src/node/home.ts'
+import { Cluster, RAW_TOPIC, now, type ChildEvent } from './cluster.ts'
+import { percentile, sleep, until, type DocSet } from './propagation.ts'
+import { simOrgs, type SimFigure } from './net-sim.ts'
+
+const BIN = fileURLToPath(new URL('../bin/oos.js', import.meta.url))
+const ROOT = fileURLToPath(new URL('../', import.meta.url))
+const r1 = (x: number): number => Math.round(x * 10) / 10
+const r2 = (x: number): number => Math.round(x * 100) / 100
+
+export interface NetOptions {
+  sizes: number[]
+  rounds: number
+  perProc: number
+  versions: number[]
+  /** empty: no idle run */
+  idleSeconds: [number, number] | []
+  simOrgs: number[]
+  simFollows: number
+  simMinutes: number
+  /** real ms per simulated minute (default 200 × orgs) */
+  simMinuteMs?: number
+  /** the idle home's key-derivation cost (default: `oos init`'s) */
+  scryptN?: number
+  /** s of the sim's quiet window (nobody publishing) */
+  simQuietSeconds: number
+  docs: DocSet
+  roundTimeoutMs: number
+  /** processes started at once, nodes dialling at once (bench/cluster.ts) */
+  startGroup: number
+  dialConcurrency: number
+  log: (line: string) => void
+}
+
+export interface PropagationNet {
+  nodes: number
+  nodesPerProcess: number
+  sizeBytes: number
+  rounds: number
+  p50Ms: number
+  p99Ms: number
+  rawP50Ms: number
+  rawP99Ms: number
+  ratioP50: number
+  ratioP99: number
+  /** followers × rounds without the version / the raw message in time */
+  lost: number
+  rawLost: number
+  /** publish start → a follower's first gossip message on the org's topic in the round (the announcement), ms */
+  announceP50Ms: number
+  announceP99Ms: number
+  /** node 1's publish() call (sign, local ingest, commit), ms */
+  publishP50Ms: number
+  violations: number
+  violationsByCode: Record<string, number>
+  syncs: number
+  syncFailures: number
+  dialFailures: number
+  /** followers whose follow (through their parent in the BFS tree) fetched nothing */
+  followFailures: number
+  /** unhandled rejections in the node processes (logged and survived, as `oos start` does) */
+  strayErrors: number
+  publisherConnections: number
+  setupMs: number
+  clockSkewMs: number
+  /** mean RSS of a node process at the end, MB */
+  rssMbPerProcess: number
+  /** why this size produced no figures (the figures are then null) */
+  error?: string
+}
+
+function failed (nodes: number, o: NetOptions, err: Error): PropagationNet {
+  o.log(`  net N=${nodes} failed: ${err.stack ?? err.message}`)
+  const none = null as unknown as number
+  return { nodes, nodesPerProcess: o.perProc, sizeBytes: none, rounds: o.rounds, p50Ms: none, p99Ms: none, rawP50Ms: none, rawP99Ms: none, ratioP50: none, ratioP99: none, lost: none, rawLost: none, announceP50Ms: none, announceP99Ms: none, publishP50Ms: none, violations: 0, violationsByCode: {}, syncs: none, syncFailures: none, dialFailures: none, followFailures: none, strayErrors: none, publisherConnections: none, setupMs: none, clockSkewMs: none, rssMbPerProcess: none, error: err.message.split('\n').slice(0, 3).join(' ') }
+}
+
+export interface CatchupNet {
+  versions: number
+  /** follow start → B holds every version (B's clock), s; versions per s */
+  seconds: number
+  perSec: number
+  /** A's ingest door, bulk (ingestMany), cold, into an empty store: versions per s */
+  doorPerSec: number
+  /** perSec / doorPerSec */
+  ratio: number
+  mb: number
+  /** verify worker threads of A and B (`oos start`'s default) */
+  workers: number
+  violations: number
+  violationsByCode: Record<string, number>
+}
+
+export interface NetBench {
+  clock: string
+  /** the machine: cores, and its 1-minute load average when the bench started and ended (other work on it shows here) */
+  machine: { cores: number, loadStart: number, loadEnd: number }
+  propagation: PropagationNet[]
+  catchup: CatchupNet[]
+  /** null when not run (BENCH_NET_IDLE_S empty) */
+  idle: { rssMb10s: number, rssMb60s: number, seconds: [number, number] } | null
+  startReadyMs: number | null
+  keyDerivationMs: number | null
+  startSplit: string
+  honestViolations: number
+  honestViolationsByCode: Record<string, number>
+  sim: SimFigure[]
+}
+
+export async function benchNet (o: NetOptions): Promise<NetBench> {
+  const loadStart = r2(loadavg()[0])
+  // the idle node first, while nothing else runs: its start time is the machine's, not the load's
+  const idle = o.idleSeconds.length === 2 ? await benchIdle(o) : { idle: null, startReadyMs: null, keyDerivationMs: null, startSplit: 'not run (BENCH_NET_IDLE_S empty)' }
+  const propagation: PropagationNet[] = []
+  // a size that fails (a node process dies, the publisher's publish fails) is reported as such; the others still run
+  for (const n of o.sizes) propagation.push(await propagationNet(n, o).catch((err: Error) => failed(n, o, err)))
+  const catchup: CatchupNet[] = []
+  for (const v of o.versions) catchup.push(await catchupNet(v, o))
+  const sim = o.simOrgs.length === 0 ? [] : await simOrgs(o, o.simQuietSeconds)
+  const runs = [...propagation, ...catchup, ...sim]
+  const honestViolations = runs.reduce((s, x) => s + x.violations, 0)
+  const honestViolationsByCode: Record<string, number> = {}
+  for (const x of runs) for (const [k, v] of Object.entries(x.violationsByCode)) honestViolationsByCode[k] = (honestViolationsByCode[k] ?? 0) + v
+  return {
+    clock: 'process.hrtime.bigint() (CLOCK_MONOTONIC, one clock for all processes of this machine)',
+    machine: { cores: availableParallelism(), loadStart, loadEnd: r2(loadavg()[0]) },
+    propagation,
+    catchup,
+    ...idle,
+    honestViolations,
+    honestViolationsByCode,
+    sim
+  }
+}
+
+async function propagationNet (N: number, o: NetOptions): Promise<PropagationNet> {
+  if (N < 2) throw new RangeError('propagation needs at least 2 nodes')
+  const stored = new Map<number, Map<number, number>>() // seq → node → time
+  const raw = new Map<number, Map<number, number>>() // raw id → node → time
+  const announced = new Map<number, number>() // node → its first gossip message on an org topic this round
+  let org = ''
+  const onEvent = (e: ChildEvent): void => {
+    if (e.ev === 'stored' && e.org === org) stored.get(e.seq as number)?.set(e.node, e.t)
+    if (e.ev === 'raw') raw.get(e.id as number)?.set(e.node, e.t)
+    if (e.ev === 'gossip' && !announced.has(e.node)) announced.set(e.node, e.t)
+  }
+  const t0 = now()
+  const c = await Cluster.start({ nodes: N, perProc: o.perProc, startGroup: o.startGroup, dialConcurrency: o.dialConcurrency, docs: o.docs, onEvent, log: o.log })
+  try {
+    org = c.info[0].org
+    // a random connected graph: node i dials 3 random distinct earlier nodes (mean degree ≈ 5–6)
+    const adj: Array<Set<number>> = c.info.map(() => new Set())
+    for (let i = 1; i < N; i++) {
+      for (const j of Array.from({ length: i }, (_, j) => j).sort(() => Math.random() - 0.5).slice(0, 3)) { adj[i].add(j); adj[j].add(i) }
+    }
+    const dialFailures = await c.connect(adj.map((s, i) => [...s].filter(j => j < i)))
+    o.log(`  net N=${N}: ${c.size} nodes up, connected (${dialFailures} dials failed) in ${Math.round(now() - t0)} ms`)
+    // node 1 has a chain; the others follow it level by level of a BFS tree, each through its parent
+    let seq = (await c.rpc(0, 'publish')).seq as number
+    let followFailures = 0
+    const seen = new Set([0])
+    let level = [0]
+    while (level.length > 0) {
+      const next: Array<[number, number]> = []
+      for (const i of level) for (const j of adj[i]) if (!seen.has(j)) { seen.add(j); next.push([j, i]) }
+      for (let k = 0; k < next.length; k += 8) {
+        await Promise.all(next.slice(k, k + 8).map(async ([j, p]) => {
+          // a follow that fails is counted, not fatal: the node still subscribed to the org's topic
+          const r = await c.rpc(j, 'follow', { org, via: [c.info[p].addr] }).catch((err: Error) => { o.log(`  net N=${N}: node ${j + 1} follow: ${err.message.split('\n')[0]}`); return { seq: 0 } })
+          if (r.seq < 1) followFailures++
+        }))
+      }
+      level = next.map(([j]) => j)
+    }
+    const topics = [topicOf(org), RAW_TOPIC]
+    const formed = await until(async () => (await Promise.all(c.info.map(async (_, i) => await c.rpc(i, 'mesh', { topics, peers: [...adj[i]].map(j => c.info[j].peerId) })))).every(Boolean), 60_000, 250)
+    if (!formed) o.log(`  net N=${N}: the mesh did not fully form in 60 s; measuring anyway`)
+    await sleep(1500) // two heartbeats: meshes grafted on both sides
+    const setupMs = now() - t0
+    o.log(`  net N=${N}: set up in ${Math.round(setupMs)} ms`)
+
+    const oos: number[] = []
+    const rawTimes: number[] = []
+    const ann: number[] = []
+    const publishMs: number[] = []
+    let lost = 0
+    let rawLost = 0
+    let sizeBytes = 0
+    for (let r = 0; r < 1 + o.rounds; r++) {
+      const measured = r > 0 // one warm-up round
+      const arrivals = new Map<number, number>()
+      stored.set(++seq, arrivals)
+      announced.clear()
+      const p = await c.rpc(0, 'publish')
+      if (p.seq !== seq) throw new Error(`published seq ${String(p.seq)}, expected ${seq}`)
+      await until(() => arrivals.size === N - 1, o.roundTimeoutMs)
+      stored.delete(seq)
+      sizeBytes = Math.max(sizeBytes, p.bytes)
+      await sleep(100)
+      const got = new Map<number, number>()
+      raw.set(r, got)
+      const q = await c.rpc(0, 'rawPublish', { rawId: r, size: p.bytes })
+      await until(() => got.size === N - 1, o.roundTimeoutMs)
+      raw.delete(r)
+      if (measured) {
+        for (const t of arrivals.values()) oos.push(t - p.t0)
+        for (const t of announced.values()) ann.push(t - p.t0)
+        publishMs.push(p.publishMs)
+        for (const t of got.values()) rawTimes.push(t - q.t0)
+        lost += N - 1 - arrivals.size
+        rawLost += N - 1 - got.size
+      }
+      const last = (m: Map<number, number>, from: number): string => m.size === 0 ? '-' : `${r1(Math.max(...m.values()) - from)} ms`
+      o.log(`  net N=${N} round ${r}${measured ? '' : ' (warm-up)'}: oosnet ${arrivals.size}/${N - 1}, last ${last(arrivals, p.t0)}; raw ${got.size}/${N - 1}, last ${last(got, q.t0)}`)
+      await sleep(100)
+    }
+    const stats = await Promise.all(c.info.map(async (_, i) => await c.rpc(i, 'stats')))
+    const usage = await c.usage()
+    const v = await c.violations()
+    for (const xs of [oos, rawTimes, ann, publishMs]) xs.sort((a, b) => a - b)
+    const [p50, p99, rawP50, rawP99] = [percentile(oos, 0.5), percentile(oos, 0.99), percentile(rawTimes, 0.5), percentile(rawTimes, 0.99)]
+    return {
+      nodes: N,
+      nodesPerProcess: o.perProc,
+      sizeBytes,
+      rounds: o.rounds,
+      p50Ms: r1(p50),
+      p99Ms: r1(p99),
+      rawP50Ms: r1(rawP50),
+      rawP99Ms: r1(rawP99),
+      ratioP50: r2(p50 / rawP50),
+      ratioP99: r2(p99 / rawP99),
+      lost,
+      rawLost,
+      announceP50Ms: r1(percentile(ann, 0.5)),
+      announceP99Ms: r1(percentile(ann, 0.99)),
+      publishP50Ms: r1(percentile(publishMs, 0.5)),
+      violations: v.total,
+      violationsByCode: v.byCode,
+      syncs: stats.reduce((s, x) => s + (x.syncs as number), 0),
+      syncFailures: stats.reduce((s, x) => s + (x.syncFailures as number), 0),
+      dialFailures,
+      followFailures,
+      strayErrors: stats.reduce((s, x) => s + (x.strayErrors as number), 0),
+      publisherConnections: stats[0].peers,
+      setupMs: Math.round(setupMs),
+      clockSkewMs: r2(await c.clockCheck()),
+      rssMbPerProcess: Math.round(usage.reduce((s, u) => s + u.rss, 0) / usage.length / 2 ** 20)
+    }
+  } finally {
+    await c.stop()
+  }
+}
+
+async function catchupNet (versions: number, o: NetOptions): Promise<CatchupNet> {
+  const workers = Math.min(4, availableParallelism()) // `oos start`'s default
+  const c = await Cluster.start({ nodes: 2, startGroup: o.startGroup, docs: o.docs, workers, report: false, log: o.log })
+  try {
+    const door = await c.rpc(0, 'chain', { n: versions })
+    await c.connect([[], [0]])
+    await sleep(500) // identify: B knows A's protocols
+    const b = await c.rpc(1, 'follow', { org: c.info[0].org, via: [c.info[0].addr], until: versions, timeoutMs: 300_000 })
+    const v = await c.violations()
+    o.log(`  catchup ${versions}: door ${Math.round(door.ms)} ms, follow ${Math.round(b.ms)} ms`)
+    return {
+      versions,
+      seconds: r2(b.ms / 1000),
+      perSec: Math.round(versions / (b.ms / 1000)),
+      doorPerSec: Math.round(versions / (door.ms / 1000)),
+      ratio: r2(door.ms / b.ms),
+      mb: r1(door.bytes / 1e6),
+      workers,
+      violations: v.total,
+      violationsByCode: v.byCode
+    }
+  } finally {
+    await c.stop()
+  }
+}
+
+const rssMb = async (pid: number): Promise<number> => {
+  const m = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))
+  return m === null ? NaN : r1(Number(m[1]) / 1024)
+}
+
+/** `oos init` (default key derivation) and `oos start` as real processes, with the V8 flags of bin/oos.js */
+async function benchIdle (o: NetOptions): Promise<Pick<NetBench, 'idle' | 'startReadyMs' | 'keyDerivationMs' | 'startSplit'>> {
+  const dir = await mkdtemp(join(tmpdir(), 'oosnet-idle-'))
+  const home = join(dir, 'home')
+  const pass = 'bench idle passphrase'
+  const env = { ...process.env, OOS_PASSPHRASE: pass, DEBUG: undefined, OOS_SCRYPT_N: o.scryptN === undefined ? undefined : String(o.scryptN), NODE_COMPILE_CACHE: undefined }
+  const run = (args: string[]) => spawn(process.execPath, ['--max-semi-space-size=32', '--single-threaded-gc', BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  try {
+    const init = run(['init', '--home', home, '--name', 'idle'])
+    if (await new Promise(resolve => init.once('exit', resolve)) !== 0) throw new Error('oos init failed')
+    // the two unlocks `oos start` does one after the other, timed here alone
+    const k0 = now()
+    await unlockOrgKey(home, pass)
+    await unlockNodeKey(home, pass)
+    const keyDerivationMs = Math.round(now() - k0)
+    const t0 = now()
+    const node = run(['start', '--json', '--home', home, '--listen', '/ip4/127.0.0.1/tcp/0'])
+    let err = ''
+    node.stderr.on('data', (d: Buffer) => { err += d.toString() })
+    const exited = new Promise(resolve => node.once('exit', resolve))
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let out = ''
+        node.stdout.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('"api"')) resolve() })
+        void exited.then(() => { reject(new Error(`oos start exited: ${err}`)) })
+      })
+      const startReadyMs = Math.round(now() - t0)
+      o.log(`  idle: oos start → API ready ${startReadyMs} ms (keys ${keyDerivationMs} ms); sampling RSS`)
+      const [a, b] = o.idleSeconds as [number, number]
+      await sleep(a * 1000 - (now() - t0 - startReadyMs))
+      const rss10 = await rssMb(node.pid as number)
+      await sleep((b - a) * 1000)
+      const rss60 = await rssMb(node.pid as number)
+      return {
+        idle: { rssMb10s: rss10, rssMb60s: rss60, seconds: [a, b] },
+        startReadyMs,
+        keyDerivationMs,
+        // `oos start` logs no split of its start-up today; when it does, it is read from its stderr here
+        startSplit: err.split('\n').filter(l => /\d ?ms\b/.test(l)).join('; ') || 'not logged by the node'
+      }
+    } finally {
+      node.kill('SIGTERM')
+      await exited
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
