@@ -13,6 +13,8 @@ export interface Follow { org: string, since: string, via?: string[], alias?: st
 export class Follows {
   private readonly path: string
   private readonly map = new Map<string, Follow>()
+  /** saves one at a time: two at once wrote and renamed the same temp file (ENOENT on the second rename) */
+  private saving: Promise<void> = Promise.resolve()
 
   constructor (home: string) {
     this.path = join(home, 'follows.json')
@@ -43,9 +45,14 @@ export class Follows {
     return had
   }
 
+  /** Write the list as it is when this save's turn comes (so the last save holds every change before it). */
   private async save (): Promise<void> {
-    const tmp = `${this.path}.${process.pid}.tmp`
-    await writeFile(tmp, JSON.stringify(this.list(), null, 2) + '\n', { mode: 0o600 })
-    await rename(tmp, this.path)
+    const next = this.saving.catch(() => {}).then(async () => {
+      const tmp = `${this.path}.${process.pid}.tmp`
+      await writeFile(tmp, JSON.stringify(this.list(), null, 2) + '\n', { mode: 0o600 })
+      await rename(tmp, this.path)
+    })
+    this.saving = next
+    await next
   }
 }
