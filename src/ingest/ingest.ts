@@ -18,7 +18,7 @@ import { TypedEventEmitter } from 'main-event'
 import { cidBytesOf } from '../records/cid.ts'
 import { glance } from '../records/peek.ts'
 import { InternalError, OosError } from '../errors.ts'
-import { logger } from '../logger.ts'
+import { logger, type ComponentLogger, type Logger } from '../logger.ts'
 import { CidMismatchError } from '../records/errors.ts'
 import type { Kind } from '../records/constants.ts'
 import { verifyBytes, type Verified } from '../records/verified.ts'
@@ -120,6 +120,8 @@ export interface IngestEvents {
 
 export interface IngestComponents {
   store: Store
+  /** the node's logger (its components log as `oosnet:<node>:ingest`); default the global `oosnet:ingest` */
+  logger?: ComponentLogger
 }
 
 export interface IngestInit {
@@ -142,7 +144,7 @@ export class Ingest extends TypedEventEmitter<IngestEvents> {
   private readonly maxBatch: number
   private readonly listeners = new Set<IngestListener>()
   private readonly deciders = new Set<DecisionListener>()
-  private readonly log = logger('oosnet:ingest')
+  private readonly log: Logger
   private readonly counts: IngestStats = { accepted: 0, duplicate: 0, equivocation: 0, rejected: 0, rejections: {} }
   /** records verified by `verify` and not yet offered to `ingestVerified` */
   private readonly vouched = new WeakSet<Verified>()
@@ -156,10 +158,11 @@ export class Ingest extends TypedEventEmitter<IngestEvents> {
   constructor (components: IngestComponents, init: IngestInit = {}) {
     super()
     this.store = components.store
+    this.log = components.logger?.forComponent('ingest') ?? logger('oosnet:ingest')
     this.now = init.now ?? Date.now
     this.state = new ChainState(this.store)
     this.maxBatch = init.maxBatch ?? 256
-    if ((init.workers ?? 0) > 0) this.pool = new VerifyPool({ workers: init.workers })
+    if ((init.workers ?? 0) > 0) this.pool = new VerifyPool({ workers: init.workers, log: components.logger?.forComponent('ingest:pool') })
   }
 
   /** Takes records from now on; the verify workers, if any, start on demand (pool.ts) and stop when idle. */

@@ -14,7 +14,7 @@
 import { Worker, type ResourceLimits } from 'node:worker_threads'
 import { availableParallelism } from 'node:os'
 import { errorFromCode } from '../errors.ts'
-import { logger } from '../logger.ts'
+import { logger, type Logger } from '../logger.ts'
 import { skipVerified, unpackVerified, verifyBytes, type Verified } from '../records/verified.ts'
 import { AbortedError, NotStartedError, WorkerFailedError } from './errors.ts'
 import { checkSignature, RECORD, SIGNATURE, signatureRequest } from './ops.ts'
@@ -25,6 +25,8 @@ const utf8 = new TextDecoder()
 export interface VerifyPoolInit {
   /** most worker threads running at once (default: available cores, at most 4) */
   workers?: number
+  /** where the pool logs (default the global `oosnet:ingest:pool`; a node passes its own) */
+  log?: Logger
   /**
    * stop every worker after this long without a request (default 30 s: a node that receives a
    * record now and then keeps its workers between records; an idle one frees their memory);
@@ -112,9 +114,10 @@ export class VerifyPool {
   private readonly counts = { crashes: 0, restarts: 0, retried: 0, failed: 0, verified: 0, verifiedInline: 0, spawned: 0, idleStops: 0 }
   /** request buffers handed back by the workers, to be filled again */
   private spares: ArrayBuffer[] = []
-  private readonly log = logger('oosnet:ingest:pool')
+  private readonly log: Logger
 
   constructor (init: VerifyPoolInit = {}) {
+    this.log = init.log ?? logger('oosnet:ingest:pool')
     this.size = Math.max(1, init.workers ?? Math.min(4, availableParallelism()))
     this.batchSize = Math.max(1, init.batch ?? 16)
     this.retries = Math.max(0, init.retries ?? 2)

@@ -29,7 +29,7 @@ import { cidBytesOf, isRecordCid } from '../records/cid.ts'
 import { TopicValidatorResult, type Message } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
 import { OosError } from '../errors.ts'
-import { logger } from '../logger.ts'
+import { logger, type ComponentLogger, type Logger } from '../logger.ts'
 import { LIMITS } from '../records/constants.ts'
 import { verifyBytes, type Verified } from '../records/verified.ts'
 import { verify as verifySignature } from '../identity/index.ts'
@@ -93,7 +93,8 @@ export interface GossipInit {
   has?: (cid: CID) => Promise<boolean>
 }
 
-export interface GossipComponents { libp2p: OosLibp2p }
+/** `logger`: the node's (its gossip logs as `oosnet:<node>:gossip`); default the global `oosnet:net:gossip` */
+export interface GossipComponents { libp2p: OosLibp2p, logger?: ComponentLogger }
 
 /** Why messages were ignored (NETWORK.md §2.1): counts by reason */
 export interface IgnoredBy {
@@ -186,7 +187,7 @@ export class Gossip {
   private readonly topics = new Set<string>()
   /** what the validator accepted, until gossipsub delivers it: it delivers the very Message object it validated */
   private readonly checked = new WeakMap<Message, GossipItem>()
-  private readonly log = logger('oosnet:net:gossip')
+  private readonly log: Logger
   private readonly counts: GossipStats = { received: 0, accepted: 0, rejected: 0, ignored: 0, published: 0, ignoredBy: { held: 0, stale: 0, unfollowed: 0, authority: 0, unchecked: 0 } }
   private readonly verify: (bytes: Uint8Array) => Promise<Verified>
   private readonly has: (cid: CID) => Promise<boolean>
@@ -194,6 +195,7 @@ export class Gossip {
   private readonly onMessage = (evt: CustomEvent<Message>): void => { this.deliver(evt.detail) }
 
   constructor (components: GossipComponents, init: GossipInit) {
+    this.log = components.logger?.forComponent('gossip') ?? logger('oosnet:net:gossip')
     this.libp2p = components.libp2p
     this.init = init
     this.verify = init.verify ?? (async (bytes) => verifyBytes(bytes))

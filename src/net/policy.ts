@@ -22,7 +22,7 @@
 import { BlockList, isIPv4 } from 'node:net'
 import type { Connection, ConnectionGater, MultiaddrConnection, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { logger } from '../logger.ts'
+import { logger, type ComponentLogger, type Logger } from '../logger.ts'
 import { Gcra, type Rate } from './reqresp/limits.ts'
 import type { OosLibp2p } from './libp2p.ts'
 
@@ -120,13 +120,14 @@ export class ConnectionPolicy {
   private readonly evicting = new Set<string>()
   private libp2p?: OosLibp2p
   private readonly counts: PolicyStats = { refused: { rate: 0, pending: 0, ip: 0, subnet: 0, full: 0, blocked: 0 }, evicted: 0 }
-  private readonly log = logger('oosnet:net:policy')
+  private readonly log: Logger
 
   /**
    * `blocked`: peer ids refused outright (the violations' live set); `privileged`: peers
    * admitted into the reserve and never evicted.
    */
-  constructor (init: ConnectionPolicyInit = {}, components: { blocked?: Set<string>, privileged?: (peer: PeerId) => boolean } = {}) {
+  constructor (init: ConnectionPolicyInit = {}, components: { blocked?: Set<string>, privileged?: (peer: PeerId) => boolean, logger?: ComponentLogger } = {}) {
+    this.log = components.logger?.forComponent('policy') ?? logger('oosnet:net:policy')
     const given = Object.fromEntries(Object.entries(init).filter(([, v]) => v !== undefined))
     const max = (given.maxConnections as number | undefined) ?? CONNECTION_POLICY_DEFAULTS.maxConnections
     this.init = { ...CONNECTION_POLICY_DEFAULTS, reserve: Math.floor(max / 5), ...given }

@@ -50,17 +50,17 @@ export async function createNode (init: NodeConfig): Promise<OosNode> {
   const signer = orgKey === undefined ? undefined : publicKeyToDid(keyPairFromSeed(orgKey).publicKey)
   const signingKey = signer === org ? undefined : signer
 
-  const store = new Store({ path: homePaths(home).db })
-  const ingest = new Ingest({ store }, { workers: init.workers ?? 0 })
+  const logger = init.logger ?? nodeLogger(config.name)
+  const store = new Store({ path: homePaths(home).db, logger })
+  const ingest = new Ingest({ store, logger }, { workers: init.workers ?? 0 })
   const follows = new Follows(home)
   const blocked = new Set<string>()
-  const logger = init.logger ?? nodeLogger(config.name)
   const violations = new Violations({ blocked, hangUp: async (p) => { await libp2p.hangUp(p) }, logger })
   const audit = auditLog({ dir: homePaths(home).audit, ...init.audit })({ ingest, violations, logger })
   const keysOf = async (o: string): ReturnType<Ingest['keys']> => await ingest.keys(o)
   // peers dialled through a follow's `via` and the orgs' bound peers (reach.ts fills it)
   const privileged = new Set<string>()
-  const policy = new ConnectionPolicy(init.connectionPolicy, { blocked, privileged: p => privileged.has(p.toString()) })
+  const policy = new ConnectionPolicy(init.connectionPolicy, { blocked, privileged: p => privileged.has(p.toString()), logger })
   const libp2p: OosLibp2p = await createNet({ privateKey: nodeKey, listen: init.listen, announce: init.announce, bootstrap: init.bootstrap, mdns: init.mdns, policy, keysOf, metrics: init.metrics, start: false })
   const orgs = (): string[] => [org, ...follows.list().map(f => f.org)]
   const report = (peer: Parameters<Violations['report']>[0], code: string): void => { violations.report(peer, code) }

@@ -10,7 +10,7 @@ import { Level } from 'level'
 import { MemoryLevel } from 'memory-level'
 import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
-import { logger } from '../logger.ts'
+import { logger, type ComponentLogger, type Logger } from '../logger.ts'
 import { epochsOf, type KeyEpoch } from '../records/epochs.ts'
 import type { KeyRotationRecord, NodeBindingRecord, SignedRecord, VersionRecord } from '../records/types.ts'
 import { cidText, K, SEP } from './keys.ts'
@@ -50,6 +50,8 @@ function decodeChainValue (v: Uint8Array): { cid: CID, claims: CID[] } {
 export interface StoreInit {
   /** directory of the LevelDB database (required unless `memory`) */
   path?: string
+  /** the node's logger (the store logs as `oosnet:<node>:store`); default the global `oosnet:store` */
+  logger?: ComponentLogger
   /** keep everything in memory (memory-level): verification and replays that touch no disk */
   memory?: boolean
   /**
@@ -80,12 +82,13 @@ const orgIn = (key: string, at: number): string => { const end = key.indexOf(SEP
 export class Store {
   private db?: Db
   private readonly path?: string
-  private readonly log = logger('oosnet:store')
+  private readonly log: Logger
   /** bytes written so far, and the most a store in memory takes */
   private written = 0
   private readonly maxBytes: number
 
   constructor (init: StoreInit) {
+    this.log = init.logger?.forComponent('store') ?? logger('oosnet:store')
     if (init.memory !== true && init.path === undefined) throw new TypeError('a store needs a path, or memory: true')
     this.path = init.memory === true ? undefined : init.path
     this.maxBytes = this.path === undefined ? init.maxBytes ?? MEMORY_STORE_MAX_BYTES : Infinity

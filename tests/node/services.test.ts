@@ -116,6 +116,11 @@ describe('createNode', () => {
       // only B followed: its reacher logged, A's did not
       expect(of('beta-org', 'reach').join('')).toContain(`${a.org}: reached 1 peer(s)`)
       expect(of('alpha-org', 'reach')).toEqual([])
+      // the store, the ingest door and gossip log under the node's name too
+      await until(() => of('beta-org', 'ingest').join('').includes('accepted oos/version'), 5_000, 'B\'s door logs the version')
+      expect(of('alpha-org', 'store').join('')).toContain('opened')
+      expect(of('beta-org', 'store').join('')).toContain('opened')
+      expect(of('alpha-org', 'ingest').join('')).toContain('accepted oos/version')
     } finally {
       disable()
       process.stderr.write = write

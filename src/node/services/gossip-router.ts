@@ -64,7 +64,7 @@ export class GossipRouter {
     this.libp2p = components.libp2p
     this.log = components.logger.forComponent('gossip-router')
     this.routed = counter(components.metrics, 'oosnet_gossip_router_items_total', 'gossip items and hints acted on')
-    this.gossip = new Gossip({ libp2p: components.libp2p }, {
+    this.gossip = new Gossip({ libp2p: components.libp2p, logger: components.logger }, {
       onItem: (item, from) => { this.routed.increment(); background(this.log, this.onGossip(item, from), 'onGossip') },
       onViolation: (peer, code) => { this.violations.report(peer, code) },
       knowledge: async (org) => ({ epochs: await this.ingest.keys(org), kept: this.orgs().includes(org), head: (await this.store.head(org))?.seq ?? 0 }),
