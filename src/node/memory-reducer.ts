@@ -25,6 +25,8 @@ export interface MemoryReducerInit {
   idle?: number
   /** growth of V8's heap (committed) since the last collection that makes another worth it (default 8 MiB) */
   slackBytes?: number
+  /** told after each check, collection or not (tests wait on it) */
+  onCheck?: (reductions: number) => void
 }
 
 type Gc = (options: { type: 'major', execution: 'async', flavor: 'last-resort' }) => Promise<void>
@@ -60,6 +62,10 @@ export function memoryReducer (init: MemoryReducerInit = {}): MemoryReducer {
   let reductions = 0
   let gc: Gc | undefined
   const check = (): void => {
+    reduce()
+    init.onCheck?.(reductions)
+  }
+  const reduce = (): void => {
     const now = performance.eventLoopUtilization()
     const elu = performance.eventLoopUtilization(now, last).utilization
     last = now

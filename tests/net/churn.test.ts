@@ -38,6 +38,12 @@ function charged (all: EphemeralNode[]): Record<string, number> {
 /** exchanges cut by their connection closing, on all nodes */
 const cut = (all: EphemeralNode[]): number => all.reduce((n, node) => n + Object.values(node.reqresp.stats().protocols).reduce((m, p) => m + p.cut, 0), 0)
 
+/** exchanges that ended early and wait out the end grace before their verdict */
+const judging = (all: EphemeralNode[]): number => all.reduce((n, node) => n + Object.values(node.reqresp.stats().protocols).reduce((m, p) => m + p.judging, 0), 0)
+/** every request/response stream of ours has ended (so each early end has been seen) and every verdict on one is in */
+const settled = (all: EphemeralNode[]): boolean =>
+  all.every(n => n.libp2p.getConnections().every(c => c.streams.every(s => !(s.protocol ?? '').startsWith('/oos/')))) && judging(all) === 0
+
 /** requests from `from` to `to` (heads, sync, fetch), failures ignored: the churn cuts some of them */
 function traffic (from: EphemeralNode, to: EphemeralNode, orgs: string[]): Array<Promise<unknown>> {
   const rr = from.reqresp
@@ -63,8 +69,8 @@ describe('connection churn among honest nodes', () => {
       })
       await Promise.all([...inFlight, ...hangUps])
     }
-    // once the verdicts on the last cut exchanges are in (the end grace, 2 s), nobody was charged…
-    await new Promise(resolve => setTimeout(resolve, 2_500))
+    // once the verdicts on the last cut exchanges are in (after the end grace, 2 s), nobody was charged…
+    await until(() => settled(all), 10_000, 'every stream ended and every early end judged')
     expect(charged(all)).toEqual({})
     expect(all.reduce((n, node) => n + Object.values(node.reqresp.stats().violations).reduce((a, b) => a + b, 0), 0)).toBe(0)
     // …though the churn did cut exchanges
@@ -79,7 +85,7 @@ describe('connection churn among honest nodes', () => {
     await Promise.all(all.flatMap(a => all.filter(b => b !== a).map(async b => await a.libp2p.dial(b.libp2p.getMultiaddrs()[0]).catch(() => undefined))))
     const inFlight = all.flatMap(a => all.filter(b => b !== a).flatMap(b => traffic(a, b, orgs)))
     await Promise.all([...inFlight, ...stopping.map(async n => { await new Promise(resolve => setImmediate(resolve)); await n.stop() })])
-    await new Promise(resolve => setTimeout(resolve, 2_500)) // the end grace (2 s)
+    await until(() => settled(staying), 10_000, 'every stream ended and every early end judged') // after the end grace (2 s)
     expect(charged(staying)).toEqual({})
   })
 })

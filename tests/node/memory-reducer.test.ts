@@ -12,19 +12,23 @@ const REDUCER = new URL('../../src/node/memory-reducer.ts', import.meta.url).hre
 // before and after the reducer ran, and how many collections it ran over a longer idle
 const SCRIPT = `
 import { getHeapSpaceStatistics } from 'node:v8'
-import { setTimeout as sleep } from 'node:timers/promises'
 const { memoryReducer } = await import(${JSON.stringify(REDUCER)})
 const young = () => getHeapSpaceStatistics().find(s => s.space_name === 'new_space').space_size
 let keep = []
 for (let i = 0; i < 3e6; i++) { keep.push({ i, s: 'x' + i }); if (keep.length > 2e5) keep = [] }
 keep = []
 const grown = young()
-const r = memoryReducer({ intervalMs: 100 })
+// each check of the reducer: the young generation once it shrank, then ten more idle checks
+let reduced, checksAfter = 0, done
+const finished = new Promise(resolve => { done = resolve })
+const r = memoryReducer({ intervalMs: 100, onCheck: () => {
+  if (reduced === undefined) { if (young() < grown) reduced = young(); return }
+  if (++checksAfter === 10) done() // ten more idle intervals: no growth, no further collection
+} })
+const alive = setInterval(() => {}, 60_000) // the reducer's timer keeps no process alive (unref): this one does, idle
 r.start()
-const t = Date.now()
-while (young() >= grown && Date.now() - t < 20000) await sleep(50)
-const reduced = young()
-await sleep(1000) // ten more idle intervals: no growth, no further collection
+await finished
+clearInterval(alive)
 console.log(JSON.stringify({ grown, reduced, reductions: r.reductions }))
 r.stop()
 `

@@ -53,6 +53,8 @@ export interface ProtocolCounters {
   failed: number
   /** exchanges (either side) that ended early because their connection closed: nobody charged */
   cut: number
+  /** exchanges that ended early, waiting out the end grace before the verdict (charged or cut) */
+  judging: number
 }
 
 /** What the protocols need of the service. */
@@ -115,7 +117,9 @@ async function closesWithin (connection: Connection, ms: number): Promise<boolea
  */
 function charge (ctx: Context, name: ProtocolName, peer: PeerId, code: ViolationCode, early: boolean, connection?: Connection): void {
   if (!early || connection === undefined) { ctx.violation(peer, code); return }
+  ctx.counters[name].judging++
   void closesWithin(connection, ctx.timeouts.endGrace).then(closed => {
+    ctx.counters[name].judging--
     if (closed) {
       ctx.counters[name].cut++
       ctx.logs[name]('%s exchange with %p cut by its connection closing: not charged (%s)', name, peer, code)

@@ -95,7 +95,7 @@ export interface ReqRespStats {
 }
 
 const NAMES: ProtocolName[] = ['fetch', 'sync', 'heads']
-const zero = (): ProtocolCounters => ({ inbound: 0, served: 0, refused: 0, outbound: 0, failed: 0, cut: 0 })
+const zero = (): ProtocolCounters => ({ inbound: 0, served: 0, refused: 0, outbound: 0, failed: 0, cut: 0, judging: 0 })
 
 export class ReqResp {
   private readonly ctx: Context
