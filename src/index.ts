@@ -49,7 +49,7 @@ export { verifyBytes } from './records/verified.ts'
 export type { Verified } from './records/verified.ts'
 
 // reading what a node holds
-export { getRecord, getVersion, resolveOrg, log, claims } from './node/queries.ts'
+export { getRecord, getVersion, log, claims } from './node/queries.ts'
 export type { StoredRecord, LogEntry, ClaimFilter, ClaimRow } from './node/queries.ts'
 
 // trust: statements, provenance, adoption, key rotation, settings, chain replay
@@ -73,6 +73,9 @@ export type { OrgSigner } from './app/local.ts'
 export { orgSigner, rotateKey } from './app/keys.ts'
 export type { RotateKeyInput, RotateKeyResult } from './app/keys.ts'
 export { trustedSetOf } from './app/settings.ts'
+// names (aliases, pseudonyms, did prefixes) → an org did, one resolver for the CLI, the API and programs (SPEC §9.2)
+export { orgNames } from './app/names.ts'
+export type { OrgNames, OrgNamesInit, OrgRow } from './app/names.ts'
 export { provenanceOfCar } from './app/files.ts'
 export { checkAddress, isLoopbackHost } from './app/address.ts'
 export type {

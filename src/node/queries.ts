@@ -22,28 +22,18 @@ export async function getRecord (store: Store, cid: CID): Promise<StoredRecord |
   return await store.stored(cid)
 }
 
-/** Resolve an org reference: a did, or the unique org whose pseudonym or did starts with / equals it. */
-export async function resolveOrg (store: Store, ref: string): Promise<string> {
-  if (isDid(ref)) return ref
-  const matches: string[] = []
-  for await (const h of store.heads()) {
-    if (h.org.startsWith(ref)) { matches.push(h.org); continue }
-    const name = (await store.version(h.cid))?.body.frontmatter.org_pseudonym
-    if (name !== undefined && name.toLowerCase() === ref.toLowerCase()) matches.push(h.org)
-  }
-  if (matches.length === 1) return matches[0]
-  if (matches.length === 0) throw new NotFoundError(`no organization known here matches ${JSON.stringify(ref)}`)
-  throw new InvalidArgumentError(`${JSON.stringify(ref)} matches ${matches.length} organizations; use the did`)
-}
-
-/** A version by CID, or by org reference and seq (default: the head). */
+/**
+ * A version by CID, or by org did and seq (default: the head). Names (aliases, pseudonyms, did
+ * prefixes) are resolved by the app's one resolver (app/names.ts, SPEC §9.2) before this.
+ */
 export async function getVersion (store: Store, ref: string, seq?: number): Promise<StoredRecord<VersionRecord>> {
   const cid = tryParseCid(ref)
   let target: CID | undefined
   if (cid !== undefined && !isDid(ref)) {
     target = cid
   } else {
-    const org = await resolveOrg(store, ref)
+    if (!isDid(ref)) throw new InvalidArgumentError(`${JSON.stringify(ref)} is neither an org did nor a version CID`)
+    const org = ref
     target = seq === undefined ? (await store.head(org))?.cid : await store.versionCid(org, seq)
     if (target === undefined) throw new NotFoundError(`${org} has no version ${seq ?? ''} here`.replace(/ +here/, ' here'))
   }
