@@ -14,6 +14,14 @@ import { orgsPage, orgName } from '../web/pages/orgs.ts'
 import { orgPage } from '../web/pages/org.ts'
 import { diffPage } from '../web/pages/diff.ts'
 import { claimPage, endorsementsView } from '../web/pages/claim.ts'
+import { feedPage, type FeedEvent } from '../web/pages/feed.ts'
+import { searchPage, type SearchHit } from '../web/pages/search.ts'
+
+// TODO(merge feed, search): App.feed and App.search (contracts17.md) are on App once merged
+interface Lanes {
+  feed?: (input: { since?: number, limit?: number }, o?: { signal?: AbortSignal }) => Promise<FeedEvent[]>
+  search?: (input: { text: string, section?: string, confidence?: string, trusted?: boolean, limit?: number }, o?: { signal?: AbortSignal }) => Promise<SearchHit[]>
+}
 
 const STATIC: Record<string, string> = { 'ui.css': 'text/css; charset=utf-8', 'ui.js': 'text/javascript; charset=utf-8' }
 const STATIC_DIR = new URL('../web/static/', import.meta.url)
@@ -57,6 +65,22 @@ export function registerUi (app: FastifyInstance, api: ApiServer): void {
     const body = files.get(file)
     if (body === undefined) throw new NotFoundError(`no such file: ${file}`)
     return await reply.code(200).headers(PAGE_HEADERS).type(STATIC[file]).send(body)
+  })
+
+  const lanes = h as typeof h & Lanes
+
+  app.get('/ui/', async (req, reply) => {
+    if (lanes.feed === undefined) throw new NotFoundError('this node has no feed')
+    return page(req, reply, feedPage(await lanes.feed({ limit: 200 }, signal(req))))
+  })
+
+  app.get('/ui/search', async (req, reply) => {
+    const q = req.query as Query
+    const text = (q.q ?? '').trim()
+    const query = { text, ...(q.section ? { section: q.section } : {}), ...(q.confidence ? { confidence: q.confidence.toUpperCase() } : {}), ...(q.trusted === '1' ? { trusted: true } : {}) }
+    if (text !== '' && lanes.search === undefined) throw new NotFoundError('this node has no search')
+    const hits = text === '' || lanes.search === undefined ? undefined : await lanes.search({ ...query, limit: 50 }, signal(req))
+    return page(req, reply, searchPage(query, hits), text)
   })
 
   app.get('/ui/orgs', async (req, reply) => page(req, reply, orgsPage(await h.orgs(signal(req)))))

@@ -68,7 +68,7 @@ async function homeFor (ctx: Context, pass: () => Promise<string>): Promise<Home
 export const start: Command = {
   name: 'start',
   summary: 'run this organization\'s node in the foreground until SIGINT/SIGTERM/SIGHUP or oos stop',
-  usage: 'start [--listen MULTIADDR...] [--announce MULTIADDR...] [--bootstrap MULTIADDR...] [--api HOST:PORT] [--mdns] [--workers N] [--sync-interval SECONDS] [--log-format human|json|off] [--init --name NAME]',
+  usage: 'start [--listen MULTIADDR...] [--announce MULTIADDR...] [--bootstrap MULTIADDR...] [--api HOST:PORT] [--mdns] [--workers N] [--sync-interval SECONDS] [--log-format human|json|off] [--ui-write] [--init --name NAME]',
   help: `Listens on /ip4/0.0.0.0/tcp/4710 (every interface) by default; --announce gives the addresses peers are told to dial instead (a node behind NAT or in a container); the local API on 127.0.0.1 (a free port unless --api, which must be a loopback address), with a bearer token written to <home>/api.json (0600). --bootstrap addresses end in /p2p/<peer id>. Records are verified in up to --workers threads (0 to ${MAX_WORKERS}; default: one per core, at most 4; 0: on the main thread), started when records come and stopped after 30 s without any. --sync-interval: seconds between anti-entropy rounds (1 to ${MAX_SYNC_INTERVAL}, default 30; 0: none, the node then relies on announcements and new connections). While the node runs, the other commands go through its API; oos stop (or SIGINT, SIGTERM, SIGHUP) stops it. If any part fails to start, everything started is stopped again and the command exits 1. Each setting is taken from the flag, else the environment (OOS_LISTEN, OOS_ANNOUNCE, OOS_BOOTSTRAP, OOS_API, OOS_MDNS=1, OOS_LOG_FORMAT; lists comma-separated), else <home>/config.json (listen, announce, bootstrap, api, mdns), else the default. While it runs, the node logs peers joining and leaving, records received, follows synced, violations and bans on stderr, one line each (--log-format json: one JSON object a line; off: none). --init creates the home first when there is none (--name or OOS_NAME; the same passphrase); a failed init starts nothing.`,
   options: {
     listen: { type: 'string', multiple: true, value: 'MULTIADDR', description: 'addresses to listen on (repeatable)', default: '/ip4/0.0.0.0/tcp/4710' },
@@ -80,6 +80,7 @@ export const start: Command = {
     'sync-interval': { type: 'string', value: 'SECONDS', description: `seconds between anti-entropy rounds, 0 to ${MAX_SYNC_INTERVAL} (0: none)`, default: '30' },
     'log-format': { type: 'string', value: 'F', description: 'the node\'s log lines on stderr: human, json or off', default: 'human' },
     init: { type: 'boolean', description: 'create the home first when there is none (with --name)' },
+    'ui-write': { type: 'boolean', description: 'the web explorer (oos ui) may endorse and dispute, with its CSRF token; default read-only' },
     name: { type: 'string', value: 'NAME', description: 'with --init: the org\'s local alias', default: '$OOS_NAME' }
   },
   async run (cmd) {
@@ -132,7 +133,7 @@ export const start: Command = {
         t.started = performance.now()
         const app = nodeApp(node, { orgKey, home: ctx.home, stop: () => { trigger.stop('stop requested (oos stop)'); return { stopping: true, pid: process.pid } } })
         unlog = logNode(node, app, options.logFormat, (line) => { ctx.io.err(line) })
-        server = apiServer(options.api)({ handlers: app })
+        server = apiServer({ ...options.api, ui: { write: ctx.values['ui-write'] === true } })({ handlers: app })
         await server.start()
         await writeApiFile(ctx.home, { url: server.url, token: server.token, pid: process.pid })
         t.api = performance.now()
