@@ -30,6 +30,8 @@ export interface Pair {
   hostile: string
   /** the CID of another claim of B (C002) */
   claim: string
+  /** the CID of a claim of A's own (A publishes the Ledgerline example; B follows A) */
+  mine: string
   stop: () => Promise<void>
 }
 
@@ -45,6 +47,9 @@ export async function pair (ui: UiOptions = {}): Promise<Pair> {
     v2[at] = `- **Rule:** ${HOSTILE} ${v2[at].slice('- **Rule:** '.length)}`
     await appB.publish({ document: v2.join('\n'), format: 'md' })
     await appA.follow({ org: b.config.org, via: [b.libp2p.getMultiaddrs()[0].toString()], alias: 'carepath' })
+    await appA.publish({ document: await readFile(join(ORGS, 'ledgerline', 'v1.oos.md'), 'utf8'), format: 'md' })
+    await appB.follow({ org: a.config.org, via: [a.libp2p.getMultiaddrs()[0].toString()], alias: 'viewer' })
+    const mine = (await appA.claims({ org: a.config.org }))[0].cid
     const claims = await appA.claims({ org: b.config.org })
     const hostile = claims.find(c => c.rule.includes('<script>'))
     const other = claims.find(c => c !== hostile)
@@ -52,7 +57,7 @@ export async function pair (ui: UiOptions = {}): Promise<Pair> {
     const server = apiServer({ ui })({ handlers: appA })
     await server.start()
     return {
-      a, b, appA, appB, server, org: b.config.org, hostile: hostile.cid, claim: other.cid,
+      a, b, appA, appB, server, org: b.config.org, hostile: hostile.cid, claim: other.cid, mine,
       stop: async () => { await server.stop(); await a.cleanup(); await b.cleanup() }
     }
   } catch (err) {

@@ -74,6 +74,7 @@ export function claimPage (p: ProvenanceReport, shown: ShowResult, similar: Simi
 <section aria-labelledby="fields-h"><h2 id="fields-h">The claim</h2>
 <dl class="fields">${Object.entries(claim ?? c).filter(([k]) => k !== 'claim_id').map(([k, v]) => html`<dt>${k}</dt><dd>${text(v)}</dd>`)}</dl></section>
 <section aria-labelledby="st-h"><h2 id="st-h">Endorsements and disputes</h2>
+<p class="live" role="status">connecting…</p>
 <div id="endorsements" aria-live="polite">${endorsementsView(p)}</div>
 ${ctx.write ? endorseForm(c.cid) : html`<p class="muted">Read-only: start the node with <kbd>oos start --ui-write</kbd> to endorse or dispute from here.</p>`}
 </section>
