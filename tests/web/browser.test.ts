@@ -53,7 +53,7 @@ describe('the web explorer in Chromium', () => {
     expect(cookies).toHaveLength(1)
     expect(cookies[0]).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' })
     // the cookie is not readable by script
-    expect(await page.evaluate(() => document.cookie)).toBe('')
+    expect(await page.evaluate('document.cookie')).toBe('')
     const other = await (await browser.newContext()).newPage()
     const again = await other.goto(url)
     expect(again?.status()).toBe(401)
@@ -75,22 +75,24 @@ describe('the web explorer in Chromium', () => {
       { name: 'claim', path: `/ui/claim/${p.hostile}`, check: async (pg) => {
         // the claim's markup is text: no script ran, no element was made of it
         expect(await pg.textContent('h1')).toContain(HOSTILE)
-        expect(await pg.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined()
+        expect(await pg.evaluate('window.pwned')).toBeUndefined()
         expect(await pg.locator('main img').count()).toBe(0)
         expect(await pg.textContent('#author-h + dl')).toContain('verifies')
       } },
       { name: 'feed', path: '/ui/', check: async (pg) => { expect(await pg.textContent('h1')).toBe('Feed'); expect(await pg.locator('ul.feed li').count()).toBeGreaterThan(0) } },
       { name: 'search', path: '/ui/search?q=appointment', check: async (pg) => { expect(await pg.locator('ul.hits li').count()).toBeGreaterThan(0) } }
     ]
-    for (const width of WIDTHS) {
-      const page = await loggedIn(width)
-      for (const pg of pages) {
+    const tabs = await Promise.all(WIDTHS.map(async (width) => ({ width, page: await loggedIn(width) })))
+    for (const pg of pages) {
+      for (const { width, page } of tabs) {
         const res = await page.goto(p.server.url + pg.path)
         expect(res?.status(), pg.path).toBe(200)
         await pg.check(page)
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+        const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth') as number
         expect(overflow, `${pg.name} at ${width} px scrolls sideways`).toBeLessThanOrEqual(0)
         await page.screenshot({ path: join(SHOTS, `${pg.name}-${width}.png`), fullPage: true })
+        // what a reader sees first (the README shows two of these)
+        if (width === 1440) await page.screenshot({ path: join(SHOTS, `${pg.name}-${width}-top.png`) })
       }
     }
   }, 120_000)
@@ -99,23 +101,23 @@ describe('the web explorer in Chromium', () => {
     const page = await loggedIn()
     await page.goto(`${p.server.url}/ui/orgs`)
     await page.keyboard.press('Tab')
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content')
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to content')
     await page.keyboard.press('Enter')
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main')
+    expect(await page.evaluate('document.activeElement?.id')).toBe('main')
     await page.keyboard.press('Tab')
-    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('A')
+    expect(await page.evaluate('document.activeElement?.tagName')).toBe('A')
   })
 
   it('shows an endorsement made by another node on the claim page without a reload', async () => {
     const page = await loggedIn()
     await page.goto(`${p.server.url}/ui/claim/${p.mine}`)
-    await page.waitForFunction(() => document.querySelector('.live')?.textContent === 'live')
-    await page.evaluate(() => { (window as unknown as { marker: string }).marker = 'the same page' })
+    await page.waitForFunction(() => (globalThis as any).document.querySelector('.live')?.textContent === 'live')
+    await page.evaluate("window.marker = 'the same page'")
     expect(await page.locator('li.statement').count()).toBe(0)
     await p.appB.endorse({ target: p.mine, stance: 'dispute', note: 'we measured otherwise' })
     await page.waitForSelector('li.statement.dispute', { timeout: 20_000 })
     expect(await page.textContent('li.statement.dispute')).toContain('we measured otherwise')
-    expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('the same page')
+    expect(await page.evaluate('window.marker')).toBe('the same page')
   })
 
   it('endorses through the page (signed by this node), and a POST without the CSRF token is refused', async () => {
@@ -125,7 +127,7 @@ describe('the web explorer in Chromium', () => {
     await page.selectOption('#endorse-evidence', 'OBSERVED_REPEATEDLY')
     await page.fill('#endorse-evidence-text', 'three months of bookings')
     await page.click('#endorse-form button[type=submit]')
-    await page.waitForFunction(() => document.getElementById('endorse-status')?.textContent?.startsWith('Published'))
+    await page.waitForFunction(() => (globalThis as any).document.getElementById('endorse-status')?.textContent?.startsWith('Published'))
     const li = page.locator('li.statement.endorse')
     await li.waitFor()
     expect(await li.textContent()).toContain('works for us too')

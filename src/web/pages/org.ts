@@ -41,7 +41,8 @@ export function claimCard (org: string, c: JsonClaim): Html {
 </article>`
 }
 
-function documentView (org: string, body: ShowResult['rec']['body']): Html {
+/** The document: its front matter (beside the versions), then agents and humans, then the claims. */
+function documentView (org: string, body: ShowResult['rec']['body']): { facts: Html, rest: Html } {
   const fm = body.frontmatter
   const agents = (body.entities?.agents ?? []) as Entity[]
   const humans = (body.entities?.humans ?? []) as Entity[]
@@ -60,13 +61,13 @@ function documentView (org: string, body: ShowResult['rec']['body']): Html {
     })
     return html`<section class="doc-section">${s.heading !== '' ? html`<h3>${s.heading}</h3>` : ''}${blocks}</section>`
   })
-  const rest = body.claims.filter(c => !placed.has(c.claim_id))
+  const unplaced = body.claims.filter(c => !placed.has(c.claim_id))
   const bySection = new Map<string, JsonClaim[]>()
-  for (const c of rest) bySection.set(c.section, [...(bySection.get(c.section) ?? []), c])
-  return html`<section aria-labelledby="fm-h"><h2 id="fm-h">${fm.org_pseudonym}, version ${fm.version}</h2>
+  for (const c of unplaced) bySection.set(c.section, [...(bySection.get(c.section) ?? []), c])
+  const facts = html`<section aria-labelledby="fm-h"><h2 id="fm-h">${fm.org_pseudonym}, version ${fm.version}</h2>
 <dl class="facts"><dt>Industry</dt><dd>${fm.industry}</dd><dt>Size</dt><dd>${fm.org_size}</dd><dt>Template</dt><dd>${fm.template}</dd>
-<dt>Agents</dt><dd>${fm.agent_count}</dd><dt>Claims</dt><dd>${fm.claim_count}</dd><dt>Platforms</dt><dd>${fm.platforms.join(', ')}</dd><dt>Generated</dt><dd>${fm.generated_at}</dd></dl></section>
-<section aria-labelledby="people-h"><h2 id="people-h">Agents and humans</h2>
+<dt>Agents</dt><dd>${fm.agent_count}</dd><dt>Claims</dt><dd>${fm.claim_count}</dd><dt>Platforms</dt><dd>${fm.platforms.join(', ')}</dd><dt>Generated</dt><dd>${fm.generated_at}</dd></dl></section>`
+  const rest = html`<section aria-labelledby="people-h"><h2 id="people-h">Agents and humans</h2>
 ${graphSvg(body.entities as OosBody['entities'])}
 ${entityTable('Agents', agents, [['id', 'id'], ['name', 'Name'], ['role', 'Role'], ['authority_level', 'Authority'], ['escalates_to', 'Escalates to'], ['owns', 'Owns'], ['does_not_own', 'Does not own']])}
 ${entityTable('Humans', humans, [['id', 'id'], ['role', 'Role'], ['authority_level', 'Authority'], ['override_authority', 'Can override'], ['approves', 'Approves']])}
@@ -76,6 +77,7 @@ ${entityTable('Escalation', levels, [['level', 'Level'], ['handler', 'Handler'],
 ${sections}
 ${[...bySection].map(([section, cs]) => html`<section class="doc-section"><h3>${section}</h3>${cs.map(c => claimCard(org, c))}</section>`)}
 </section>`
+  return { facts, rest }
 }
 
 function versionsView (org: string, log: LogEntry[], seq: number): Html {
@@ -91,14 +93,16 @@ ${seqs.length > 1
 
 export function orgPage (org: string, name: string, log: LogEntry[], shown: ShowResult): Page {
   const seq = shown.rec.seq
+  const doc = documentView(org, shown.rec.body)
   return {
     title: `${name} v${seq}`,
     name: 'org',
     body: html`<h1>${name}</h1>
 <p class="sub">${short(org, 40)} · <span class="trust ${shown.label.trust}">${shown.label.trust}</span></p>
 <div class="two">
-<div class="doc">${documentView(org, shown.rec.body)}</div>
+<div class="doc">${doc.facts}</div>
 <aside>${versionsView(org, log, seq)}</aside>
-</div>`
+</div>
+${doc.rest}`
   }
 }
