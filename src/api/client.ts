@@ -206,9 +206,12 @@ export class ApiClient implements ApiHandlers {
     return await this.call('GET', `/v1/feed${query({ since: input.since, limit: input.limit })}`, undefined, options)
   }
 
-  /** `GET /v1/events`: the node's feed, live, until `signal` aborts or the node stops (sse-client.ts). */
-  events (options: CallOptions = {}): AsyncIterable<FeedEvent> {
-    return sseEvents<FeedEvent>(this.url + '/v1/events', this.token, options.signal)
+  /**
+   * `GET /v1/events`: the node's feed, live, until `signal` aborts or the node stops
+   * (sse-client.ts); `onOpen` once the node listens (events after it are all delivered).
+   */
+  events (options: CallOptions & { onOpen?: () => void } = {}): AsyncIterable<FeedEvent> {
+    return sseEvents<FeedEvent>(this.url + '/v1/events', this.token, options.signal, options.onOpen)
   }
 
   async stop (options?: CallOptions): Promise<StopResult> {

@@ -35,7 +35,8 @@ function dataOf (block: string): string | undefined {
   return data.length === 0 ? undefined : data.join('\n')
 }
 
-export async function * sseEvents<T> (url: string, token: string, signal?: AbortSignal): AsyncGenerator<T> {
+/** `onOpen`: called once the node listens (its answer's headers come after its listeners are on, sse.ts) */
+export async function * sseEvents<T> (url: string, token: string, signal?: AbortSignal, onOpen?: () => void): AsyncGenerator<T> {
   let res: IncomingMessage
   try {
     res = await open(url, token, signal)
@@ -45,6 +46,7 @@ export async function * sseEvents<T> (url: string, token: string, signal?: Abort
   }
   res.setEncoding('utf8')
   if (res.statusCode !== 200) throw await refusal(res, url)
+  onOpen?.()
   let buffer = ''
   try {
     for await (const chunk of res) {

@@ -6,7 +6,6 @@
  * on the node when its client goes away or the node stops.
  */
 import { describe, it, expect, afterAll, beforeAll } from 'vitest'
-import { readFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import { CID } from 'multiformats/cid'
 import { apiServer, type ApiServer } from '../../src/api/server.ts'
@@ -16,28 +15,26 @@ import type { App, FeedEvent } from '../../src/app/types.ts'
 import type { EphemeralNode } from '../../src/node/ephemeral.ts'
 import { makeNode, until } from './nodes.ts'
 import { raw } from '../api/raw.ts'
+import { feedScenario, threeOrgs, type Org, type Scenario } from './feed-scenario.ts'
 
-const text = async (org: string, v: number): Promise<string> => await readFile(new URL(`../../examples/orgs/${org}/v${v}.oos.md`, import.meta.url), 'utf8')
-const via = (n: EphemeralNode): string[] => [n.libp2p.getMultiaddrs()[0].toString()]
 const LISTENED = ['record:accepted', 'org:flagged', 'node:stopping'] as const
 const listeners = (n: EphemeralNode): number[] => LISTENED.map(t => n.listenerCount(t))
 
 describe('the feed of a fourth org', () => {
-  let a: EphemeralNode, b: EphemeralNode, c: EphemeralNode, d: EphemeralNode
-  const apps: Record<string, App> = {}
+  let orgs: { a: Org, b: Org, c: Org, cleanup: () => Promise<void> }
+  let d: EphemeralNode
+  let observer: App
   let server: ApiServer
   let client: ApiClient
   let baseline: number[]
-  /** each act's record, in the order they were made: [kind, org, id] */
-  const made: Array<[string, string, string]> = []
   const live: FeedEvent[] = []
   const stream = new AbortController()
   let streaming: Promise<void>
 
   beforeAll(async () => {
-    [a, b, c, d] = await Promise.all([makeNode('Ledgerline'), makeNode('Carepath'), makeNode('Parcelworks'), makeNode('Observer')])
-    for (const n of [a, b, c, d]) apps[n.config.name] = nodeApp(n, { orgKey: await n.orgSecret(), home: n.home })
-    server = apiServer({ pingMs: 50 })({ handlers: apps.Observer })
+    [orgs, d] = await Promise.all([threeOrgs(), makeNode('Observer')])
+    observer = nodeApp(d, { orgKey: await d.orgSecret(), home: d.home })
+    server = apiServer({ pingMs: 50 })({ handlers: observer })
     await server.start()
     client = new ApiClient({ url: server.url, token: server.token })
     baseline = listeners(d)
@@ -45,58 +42,30 @@ describe('the feed of a fourth org', () => {
   afterAll(async () => {
     stream.abort()
     await server?.stop()
-    await Promise.all([a, b, c, d].map(async n => await n?.cleanup()))
+    await Promise.all([orgs?.cleanup(), d?.cleanup()])
   })
 
-  /** records made one after another get later times (the feed orders by createdAt) */
-  let last = 0
-  const later = async (): Promise<void> => { await until(() => Date.now() > last, 1000, 'the clock to move'); last = Date.now() }
-  const publish = async (n: EphemeralNode, document: string): Promise<string> => {
-    await later()
-    const r = await apps[n.config.name].publish({ document, format: 'md' })
-    last = Date.now()
-    return r.cid
-  }
-  const heldByD = async (cid: string): Promise<void> => { await until(async () => (await d.store.stored(CID.parse(cid))) !== undefined, 20_000, `D holds ${cid}`) }
-
   it('three orgs publish, endorse, dispute, adopt and retract: the fourth\'s feed lists exactly those events, in order, in its history and live', async () => {
-    // D listens live from the start (the stream is open once its `: ok` came, i.e. the first pull ran)
-    const iterator = client.events({ signal: stream.signal })[Symbol.asyncIterator]()
+    // D listens live from the start (the stream is open once its headers came: the node listens)
+    let opened = false
+    const iterator = client.events({ signal: stream.signal, onOpen: () => { opened = true } })[Symbol.asyncIterator]()
     const first = iterator.next()
-    await until(() => listeners(d)[0] > baseline[0], 5000, 'the stream to listen on D')
+    await until(() => opened, 5000, 'the stream to open')
+    expect(listeners(d)).toEqual(baseline.map(n => n + 1))
     streaming = (async () => {
-      let r = await first
-      while (r.done !== true) { live.push(r.value); r = await iterator.next() }
+      for (let r = await first; r.done !== true; r = await iterator.next()) live.push(r.value)
     })()
 
-    for (const [n, org] of [[a, 'ledgerline'], [b, 'carepath'], [c, 'parcelworks']] as const) made.push(['version', n.org, await publish(n, await text(org, 1))])
-    for (const n of [a, b, c]) await d.follow(n.org, { via: via(n) })
-    await b.follow(a.org, { via: via(a) })
-    await c.follow(a.org, { via: via(a) })
-    const claims = await apps.Ledgerline.claims({ org: a.org })
+    const { made, claims, adopted, endorsement: endorsed }: Scenario = await feedScenario(orgs, {
+      follow: async (org, via) => { await d.follow(org, { via }) },
+      holds: async (cid) => { await until(async () => (await d.store.stored(CID.parse(cid))) !== undefined, 20_000, `D holds ${cid}`) }
+    })
+    const [a, b, c] = [orgs.a.node, orgs.b.node, orgs.c.node]
     const [x, y] = [claims[0].cid, claims[1].cid]
-
-    await later()
-    const endorsed = await apps.Carepath.endorse({ target: x, note: 'we do the same' })
-    made.push(['endorsement', b.org, endorsed.cid])
-    await heldByD(endorsed.cid)
-    await later()
-    const disputed = await apps.Parcelworks.endorse({ target: y, stance: 'dispute', note: 'fails for us' })
-    made.push(['dispute', c.org, disputed.cid])
-    await heldByD(disputed.cid)
-    const draft = await apps.Parcelworks.adopt({ cid: x })
-    made.push(['adoption', c.org, await publish(c, draft.document as string)])
-    await heldByD(made.at(-1)?.[2] as string)
-    made.push(['version', a.org, await publish(a, await text('ledgerline', 2))])
-    await heldByD(made.at(-1)?.[2] as string)
-    await later()
-    const retracted = await apps.Carepath.retract({ target: endorsed.cid, reason: 'wrong claim' })
-    made.push(['retraction', b.org, retracted.cid])
-    await heldByD(retracted.cid)
 
     const history = await client.feed({})
     expect(history.map(e => [e.kind, e.org, e.id])).toEqual(made)
-    expect(await apps.Observer.feed({})).toEqual(history)
+    expect(await observer.feed({})).toEqual(history)
     await until(() => live.length >= made.length, 10_000, 'every event live')
     expect(live).toEqual(history)
 
@@ -104,20 +73,20 @@ describe('the feed of a fourth org', () => {
     const [v1, , , endorsement, dispute, adoption, v2, retraction] = history
     expect(v1).toMatchObject({ seq: 1, label: { trust: 'trusted' }, summary: 'Ledgerline v1: first version, 16 claims', detail: { name: 'Ledgerline' } })
     expect(endorsement).toMatchObject({ target: x, summary: `Carepath endorses Ledgerline's ${claims[0].claim_id}: we do the same`, detail: { stance: 'endorse', targetOrg: a.org, note: 'we do the same', claim_id: claims[0].claim_id } })
-    expect(dispute).toMatchObject({ target: y, summary: `Parcelworks disputes Ledgerline's ${claims[1].claim_id}: fails for us`, detail: { stance: 'dispute', claim_id: claims[1].claim_id } })
-    expect(adoption).toMatchObject({ seq: 2, target: x, detail: { added: 1, adopted: [{ source: x, sourceOrg: a.org, claim_id: draft.added?.claim_id }] } })
-    expect(adoption.summary).toBe(`Parcelworks v2 adopted Ledgerline's ${claims[0].claim_id} as ${draft.added?.claim_id}; 1 added`)
+    expect(dispute).toMatchObject({ org: c.org, target: y, summary: `Parcelworks disputes Ledgerline's ${claims[1].claim_id}: fails for us`, detail: { stance: 'dispute', claim_id: claims[1].claim_id } })
+    expect(adoption).toMatchObject({ seq: 2, target: x, detail: { added: 1, adopted: [{ source: x, sourceOrg: a.org, claim_id: adopted.added?.claim_id }] } })
+    expect(adoption.summary).toBe(`Parcelworks v2 adopted Ledgerline's ${claims[0].claim_id} as ${adopted.added?.claim_id}; 1 added`)
     // examples/orgs/CHANGES.md, ledgerline v1 → v2: C017 added, C002 and C003 reworded, agent AGT-008 added, the humans' approvals changed
     expect(v2).toMatchObject({ seq: 2, detail: { claims: 17, added: 1, reworded: 2, changed: 0, retired: 0, authority: ['AGT-008', 'HMN-001', 'HMN-002'] } })
     expect(v2.summary).toBe('Ledgerline v2: 1 added, 2 reworded; authority: +AGT-008, HMN-001, HMN-002')
-    expect(retraction).toMatchObject({ target: endorsed.cid, summary: `Carepath retracted its endorsement of Ledgerline's ${claims[0].claim_id}: wrong claim` })
+    expect(retraction).toMatchObject({ org: b.org, target: endorsed, summary: `Carepath retracted its endorsement of Ledgerline's ${claims[0].claim_id}: wrong claim` })
 
     // since and limit: the newest N at or after a time, oldest first
     expect((await client.feed({ since: dispute.at })).map(e => e.id)).toEqual(history.slice(4).map(e => e.id))
     expect((await client.feed({ limit: 2 })).map(e => e.id)).toEqual(history.slice(-2).map(e => e.id))
-    await expect(apps.Observer.feed({ limit: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+    await expect(observer.feed({ limit: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
     // what a node signs itself is not news to it
-    expect((await apps.Ledgerline.feed({})).map(e => e.org)).not.toContain(a.org)
+    expect((await orgs.a.app.feed({})).map(e => e.org)).not.toContain(a.org)
   })
 
   it('the stream needs the token, pings, and forgets a client that goes away', async () => {
