@@ -34,6 +34,7 @@ import { UiSessions, type Session, type UiOptions } from './sessions.ts'
 import { errorPage } from '../web/pages/error.ts'
 import { escapeJsonText } from '../oos/text.ts'
 import { UI_WRITES, type Route, type Served, type UiLink } from './routes.ts'
+import { sendEvents } from './sse.ts'
 import type { ApiHandlers, ApiStats } from './types.ts'
 
 /** DEL, C1 and bidi controls as \u escapes: the same JSON value, safe to print (BODY.md §5.6) */
@@ -66,6 +67,8 @@ export interface ApiServerInit {
   graceMs?: number
   /** the web explorer's sessions (`/ui/*`): writes, link and session lifetimes */
   ui?: UiOptions
+  /** the `: ping` comment of an event stream every this many ms (default 15 s) */
+  pingMs?: number
 }
 
 export interface ApiServerComponents {
@@ -80,6 +83,7 @@ export class ApiServer {
   private readonly host: string
   private readonly port: number
   private readonly graceMs: number
+  private readonly pingMs: number
   private readonly log = logger('oosnet:api')
   private app?: FastifyInstance
   private bound?: { host: string, port: number }
@@ -98,6 +102,7 @@ export class ApiServer {
     this.host = init.host ?? '127.0.0.1'
     this.port = init.port ?? 0
     this.graceMs = init.graceMs ?? 2000
+    this.pingMs = init.pingMs ?? 15_000
   }
 
   /** The bearer token of this run (made at start). */
@@ -250,7 +255,13 @@ export class ApiServer {
   /** The answer of a route: `GET /v1/status` carries the API's own counters. */
   async answer (route: Route, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     const r = { params: req.params as Record<string, string>, query: (req.query ?? {}) as Record<string, unknown>, body: (req.body ?? {}) as Record<string, unknown> }
-    const result = await route.run(this.served, r, { signal: this.signal(req) })
+    const signal = this.signal(req)
+    const result = await route.run(this.served, r, { signal })
+    if (route.stream === true) {
+      this.sent(200)
+      await sendEvents(reply, result as AsyncIterable<{ id: string, kind: string }>, { signal, pingMs: this.pingMs, text: e => jsonText(toJson(e)) })
+      return undefined
+    }
     const value = route.path === '/v1/status' ? { ...(result as object), api: this.stats() } : result
     reply.code(200).headers(ANSWER_HEADERS).type('application/json; charset=utf-8')
     return toJson(value)

@@ -14,12 +14,11 @@ import { orgsPage, orgName } from '../web/pages/orgs.ts'
 import { orgPage } from '../web/pages/org.ts'
 import { diffPage } from '../web/pages/diff.ts'
 import { claimPage, endorsementsView } from '../web/pages/claim.ts'
-import { feedPage, type FeedEvent } from '../web/pages/feed.ts'
+import { feedPage } from '../web/pages/feed.ts'
 import { searchPage, type SearchHit } from '../web/pages/search.ts'
 
-// TODO(merge feed, search): App.feed and App.search (contracts17.md) are on App once merged
+// TODO(merge search): App.search (contracts17.md) is on App once merged
 interface Lanes {
-  feed?: (input: { since?: number, limit?: number }, o?: { signal?: AbortSignal }) => Promise<FeedEvent[]>
   search?: (input: { text: string, section?: string, confidence?: string, trusted?: boolean, limit?: number }, o?: { signal?: AbortSignal }) => Promise<SearchHit[]>
 }
 
@@ -69,10 +68,7 @@ export function registerUi (app: FastifyInstance, api: ApiServer): void {
 
   const lanes = h as typeof h & Lanes
 
-  app.get('/ui/', async (req, reply) => {
-    if (lanes.feed === undefined) throw new NotFoundError('this node has no feed')
-    return page(req, reply, feedPage(await lanes.feed({ limit: 200 }, signal(req))))
-  })
+  app.get('/ui/', async (req, reply) => page(req, reply, feedPage(await h.feed({ limit: 200 }, signal(req)))))
 
   app.get('/ui/search', async (req, reply) => {
     const q = req.query as Query

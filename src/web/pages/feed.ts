@@ -3,9 +3,7 @@
  * the page's script adds each event of the node's stream (`GET /v1/events`) as it comes, in
  * the same form (static/ui.js `feedRow`).
  */
-import type { OrgLabel } from '../../app/types.ts'
-// TODO(merge feed): the feed lane's type (contracts17.md); imported from app/feed.ts once merged
-export interface FeedEvent { id: string, kind: string, at: number, org: string, label: OrgLabel, seq?: number, target?: string, summary: string, detail?: Record<string, unknown> }
+import type { FeedEvent } from '../../app/feed.ts'
 import { html, seg, when, type Html } from '../html.ts'
 import type { Page } from '../layout.ts'
 
