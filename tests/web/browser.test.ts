@@ -6,11 +6,12 @@
  * and a POST without the CSRF token refused. Two real nodes (fixture.ts).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { raw } from '../api/raw.ts'
 import { launch, SHOTS } from './browser.ts'
-import { HOSTILE, pair, type Pair } from './fixture.ts'
+import { HOSTILE, ORGS, pair, type Pair } from './fixture.ts'
 
 const WIDTHS = [375, 1440] as const
 
@@ -118,6 +119,26 @@ describe('the web explorer in Chromium', () => {
     await page.waitForSelector('li.statement.dispute', { timeout: 20_000 })
     expect(await page.textContent('li.statement.dispute')).toContain('we measured otherwise')
     expect(await page.evaluate('window.marker')).toBe('the same page')
+    expect(await page.textContent('#endorsements .verdict')).toBe('disputed')
+    await page.setViewportSize({ width: 1440, height: 1200 })
+    await page.screenshot({ path: join(SHOTS, 'claim-live-1440-top.png') })
+  })
+
+  it('adds a version another node publishes to the open feed page without a reload', async () => {
+    const page = await loggedIn()
+    await page.goto(`${p.server.url}/ui/`)
+    await page.waitForFunction(() => (globalThis as any).document.querySelector('.live')?.textContent === 'live')
+    await page.evaluate("window.marker = 'the same page'")
+    const before = await page.locator('ul.feed li.version').count()
+    const published = await p.appB.publish({ document: await readFile(join(ORGS, 'carepath', 'v3.oos.md'), 'utf8'), format: 'md' })
+    const row = page.locator(`ul.feed li[data-id="${published.cid}"]`)
+    await row.waitFor({ timeout: 20_000 })
+    expect(await row.textContent()).toContain('v3')
+    expect(await page.locator('ul.feed li.version').count()).toBe(before + 1)
+    // newest first: it is the first row
+    expect(await page.locator('ul.feed li').first().getAttribute('data-id')).toBe(published.cid)
+    expect(await page.evaluate('window.marker')).toBe('the same page')
+    await page.screenshot({ path: join(SHOTS, 'feed-live-1440-top.png') })
   })
 
   it('endorses through the page (signed by this node), and a POST without the CSRF token is refused', async () => {

@@ -14,7 +14,7 @@ import { makeNode } from '../net/nodes.ts'
 import type { EphemeralNode } from '../../src/node/ephemeral.ts'
 import { raw } from '../api/raw.ts'
 
-const ORGS = join(fileURLToPath(new URL('../../', import.meta.url)), 'examples', 'orgs')
+export const ORGS = join(fileURLToPath(new URL('../../', import.meta.url)), 'examples', 'orgs')
 export const HOSTILE = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2">'
 
 export interface Pair {

@@ -17,6 +17,7 @@ const text = (v: unknown): string => Array.isArray(v) ? v.map(String).join(', ')
 export function endorsementsView (p: ProvenanceReport): Html {
   const rows = p.endorsements
   return html`<p class="counts"><span class="count" data-count="confirmations">${p.confirmations.length}</span> trusted confirmation(s), <span class="count" data-count="disputes">${p.disputes.length}</span> trusted dispute(s) · verdict <strong class="verdict ${p.verdict}">${p.verdict}</strong></p>
+<ul class="reasons">${p.reasons.map(r => html`<li>${r}</li>`)}</ul>
 ${rows.length === 0
     ? html`<p class="muted">No endorsement or dispute held.</p>`
     : html`<ul class="statements">${rows.map(e => html`<li class="statement ${e.stance}" data-cid="${e.cid}">
@@ -68,7 +69,7 @@ export function claimPage (p: ProvenanceReport, shown: ShowResult, similar: Simi
     name: 'claim',
     data: { cid: c.cid },
     body: html`<h1><span class="cid-id">${c.claim_id}</span> ${c.rule}</h1>
-<p class="sub">by ${orgLink(a.org, name)} · ${short(c.cid, 24)} · <span class="verdict ${p.verdict}">${p.verdict}</span>${c.retracted !== undefined ? html` · <strong>retracted</strong>: ${c.retracted.reason}` : ''}</p>
+<p class="sub">by ${orgLink(a.org, name)} · ${short(c.cid, 24)}${c.retracted !== undefined ? html` · <strong>retracted</strong>: ${c.retracted.reason}` : ''}</p>
 <div class="two">
 <div>
 <section aria-labelledby="fields-h"><h2 id="fields-h">The claim</h2>
@@ -97,7 +98,6 @@ ${p.versions.supersededBy !== undefined ? html`<p>Reworded as <a href="/ui/claim
 <section aria-labelledby="der-h"><h2 id="der-h">Derivation</h2>
 ${p.derivation.sources.length === 0 ? html`<p class="muted">Written by its author, not adopted.</p>` : derivation(p.derivation.sources)}
 </section>
-<section aria-labelledby="why-h"><h2 id="why-h">Verdict</h2><ul>${p.reasons.map(r => html`<li>${r}</li>`)}</ul></section>
 </aside>
 </div>`
   }
