@@ -15,12 +15,8 @@ import { orgPage } from '../web/pages/org.ts'
 import { diffPage } from '../web/pages/diff.ts'
 import { claimPage, endorsementsView } from '../web/pages/claim.ts'
 import { feedPage } from '../web/pages/feed.ts'
-import { searchPage, type SearchHit } from '../web/pages/search.ts'
-
-// TODO(merge search): App.search (contracts17.md) is on App once merged
-interface Lanes {
-  search?: (input: { text: string, section?: string, confidence?: string, trusted?: boolean, limit?: number }, o?: { signal?: AbortSignal }) => Promise<SearchHit[]>
-}
+import { searchPage } from '../web/pages/search.ts'
+import { CONFIDENCE, type Confidence } from '../oos/types.ts'
 
 const STATIC: Record<string, string> = { 'ui.css': 'text/css; charset=utf-8', 'ui.js': 'text/javascript; charset=utf-8' }
 const STATIC_DIR = new URL('../web/static/', import.meta.url)
@@ -66,16 +62,15 @@ export function registerUi (app: FastifyInstance, api: ApiServer): void {
     return await reply.code(200).headers(PAGE_HEADERS).type(STATIC[file]).send(body)
   })
 
-  const lanes = h as typeof h & Lanes
-
   app.get('/ui/', async (req, reply) => page(req, reply, feedPage(await h.feed({ limit: 200 }, signal(req)))))
 
   app.get('/ui/search', async (req, reply) => {
     const q = req.query as Query
     const text = (q.q ?? '').trim()
-    const query = { text, ...(q.section ? { section: q.section } : {}), ...(q.confidence ? { confidence: q.confidence.toUpperCase() } : {}), ...(q.trusted === '1' ? { trusted: true } : {}) }
-    if (text !== '' && lanes.search === undefined) throw new NotFoundError('this node has no search')
-    const hits = text === '' || lanes.search === undefined ? undefined : await lanes.search({ ...query, limit: 50 }, signal(req))
+    const confidence = q.confidence === undefined || q.confidence === '' ? undefined : q.confidence.toUpperCase()
+    if (confidence !== undefined && !(CONFIDENCE as readonly string[]).includes(confidence)) throw new InvalidArgumentError(`confidence must be one of ${CONFIDENCE.join(', ')}`, { path: 'confidence' })
+    const query = { text, ...(q.section ? { section: q.section } : {}), ...(confidence !== undefined ? { confidence: confidence as Confidence } : {}), ...(q.trusted === '1' ? { trusted: true } : {}) }
+    const hits = text === '' ? undefined : await h.search({ ...query, limit: 50 }, signal(req))
     return page(req, reply, searchPage(query, hits), text)
   })
 

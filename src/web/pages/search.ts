@@ -1,7 +1,5 @@
 /** Search: the claims of every org held here, ranked (`App.search`), with each hit's org and standing. */
-import type { OrgLabel } from '../../app/types.ts'
-// TODO(merge search): the search lane's type (contracts17.md); imported from app/search.ts once merged
-export interface SearchHit { cid: string, claim_id: string, org: string, label: OrgLabel, seq: number, section: string, confidence: string, evidence: string, rule: string, score: number, matched: string[], endorsements: number, disputes: number }
+import type { SearchHit } from '../../app/search.ts'
 import { CONFIDENCE } from '../../oos/types.ts'
 import { html, seg } from '../html.ts'
 import type { Page } from '../layout.ts'
@@ -10,7 +8,7 @@ import { orgLink } from './orgs.ts'
 export interface SearchQuery { text: string, section?: string, confidence?: string, trusted?: boolean }
 
 export function searchPage (q: SearchQuery, hits: SearchHit[] | undefined): Page {
-  const name = (h: SearchHit): string => h.label.alias ?? h.org.slice(0, 20)
+  const name = (h: SearchHit): string => h.label.alias ?? h.name
   return {
     title: q.text === '' ? 'Search' : `Search: ${q.text}`,
     name: 'search',
@@ -28,7 +26,7 @@ ${hits === undefined
       ? html`<p>No claim matches.</p>`
       : html`<p>${hits.length} claim(s).</p><ul class="hits">${hits.map(h => html`<li>
 <a href="/ui/claim/${seg(h.cid)}"><span class="cid-id">${h.claim_id}</span> ${h.rule}</a>
-<p class="meta">${orgLink(h.org, name(h))} <span class="muted">${h.label.trust}</span> · v${h.seq} · ${h.section} · <span class="badge">${h.confidence}</span> <span class="badge">${h.evidence}</span> · ${h.endorsements} endorsed, ${h.disputes} disputed · matched ${h.matched.join(', ')}</p>
+<p class="meta">${orgLink(h.org, name(h))} <span class="muted">${h.label.trust}</span> · v${h.seq}${h.current ? '' : ' (not in the latest version)'} · ${h.section} · <span class="badge">${h.confidence}</span> <span class="badge">${h.evidence}</span> · ${h.endorsements} endorsed, ${h.disputes} disputed · matched ${h.matched.join(', ')}</p>
 </li>`)}</ul>`}`
   }
 }
