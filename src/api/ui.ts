@@ -10,7 +10,8 @@ import { InvalidArgumentError, NotFoundError } from '../errors.ts'
 import { LoginLinkInvalidError } from './errors.ts'
 import { PAGE_HEADERS, type ApiServer } from './server.ts'
 import { layout, type Page, type PageContext } from '../web/layout.ts'
-import { orgsPage, orgName } from '../web/pages/orgs.ts'
+import { orgsPage, orgName, type OrgFlag } from '../web/pages/orgs.ts'
+import { FEED_MAX_LIMIT } from '../app/feed.ts'
 import { orgPage } from '../web/pages/org.ts'
 import { diffPage } from '../web/pages/diff.ts'
 import { claimPage, endorsementsView } from '../web/pages/claim.ts'
@@ -74,7 +75,15 @@ export function registerUi (app: FastifyInstance, api: ApiServer): void {
     return page(req, reply, searchPage(query, hits), text)
   })
 
-  app.get('/ui/orgs', async (req, reply) => page(req, reply, orgsPage(await h.orgs(signal(req)))))
+  app.get('/ui/orgs', async (req, reply) => {
+    const [rows, events] = await Promise.all([h.orgs(signal(req)), h.feed({ limit: FEED_MAX_LIMIT }, signal(req))])
+    // equivocations and key rotations are feed events (app/feed.ts): the orgs they flag
+    const flagged = new Map<string, Set<OrgFlag>>()
+    for (const e of events) {
+      if (e.kind === 'equivocation' || e.kind === 'rotation') flagged.set(e.org, (flagged.get(e.org) ?? new Set<OrgFlag>()).add(e.kind))
+    }
+    return page(req, reply, orgsPage(rows, flagged))
+  })
 
   app.get('/ui/org/:org', async (req, reply) => {
     const ref = (req.params as { org: string }).org

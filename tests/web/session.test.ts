@@ -6,7 +6,11 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { raw } from '../api/raw.ts'
 import { UiSessions } from '../../src/api/sessions.ts'
-import { HOSTILE, login, pair, type Pair } from './fixture.ts'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parseOosMarkdown } from '../../src/oos/index.ts'
+import { signVersion } from '../../src/records/version.ts'
+import { HOSTILE, ORGS, login, pair, type Pair } from './fixture.ts'
 
 describe('web explorer sessions', () => {
   let p: Pair
@@ -107,6 +111,19 @@ describe('web explorer sessions', () => {
       // the only script is the explorer's own file
       expect([...r.text.matchAll(/<script/g)].length, path).toBe(1)
     }
+  })
+  it('the organizations page flags an org that equivocated (two signed versions at one seq held)', async () => {
+    const { cookie } = await login(p.server)
+    const before = await raw(p.server.url, { path: '/ui/orgs', headers: { cookie } })
+    expect(before.text).not.toContain('>equivocation<')
+    // B's key signs a second, different version 1: A holds both and the proof
+    const body = parseOosMarkdown(await readFile(join(ORGS, 'carepath', 'v1.oos.md'), 'utf8')).body
+    const forged = signVersion({ ...body, sections: [] }, { org: p.org, seq: 1, prev: null, createdAt: Date.now() }, await p.b.orgSecret())
+    expect((await p.a.ingest.ingest(forged.bytes, { source: 'test' })).status).toBe('equivocation')
+    const after = await raw(p.server.url, { path: '/ui/orgs', headers: { cookie } })
+    const row = after.text.split('<tr>').find(r => r.includes(p.org))
+    expect(row).toContain('>equivocation<')
+    expect(after.text.split('<tr>').filter(r => r.includes('>equivocation<'))).toHaveLength(1)
   })
 })
 

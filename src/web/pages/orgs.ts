@@ -12,9 +12,14 @@ export const orgLink = (org: string, name: string): Html => html`<a href="/ui/or
 
 const yes = (b: boolean): Html => b ? html`<span class="yes">yes</span>` : html`<span class="no">no</span>`
 
+/** What the feed says of an org (app/feed.ts events): it signed two versions at one seq, it rotated its key. */
+export type OrgFlag = 'equivocation' | 'rotation'
+
 /** The flags of an org worth a reader's attention. */
-function flags (r: OrgRow): Html[] {
+function flags (r: OrgRow, seen: ReadonlySet<OrgFlag>): Html[] {
   const out: Html[] = []
+  if (seen.has('equivocation')) out.push(html`<span class="flag bad" title="two different versions signed at one seq are held: its claims are compromised">equivocation</span>`)
+  if (seen.has('rotation')) out.push(html`<span class="flag" title="it rotated its org key">key rotated</span>`)
   if (r.self) out.push(html`<span class="flag us">ours</span>`)
   if (r.nameShared) out.push(html`<span class="flag warn" title="another org known here has the same pseudonym: tell them apart by did">name shared</span>`)
   if (r.trust === 'untrusted') out.push(html`<span class="flag warn">set untrusted</span>`)
@@ -22,7 +27,7 @@ function flags (r: OrgRow): Html[] {
   return out
 }
 
-export function orgsPage (rows: OrgRow[]): Page {
+export function orgsPage (rows: OrgRow[], flagged: ReadonlyMap<string, ReadonlySet<OrgFlag>> = new Map()): Page {
   return {
     title: 'Organizations',
     name: 'orgs',
@@ -36,7 +41,7 @@ export function orgsPage (rows: OrgRow[]): Page {
 <td data-label="Followed">${yes(r.followed)}</td>
 <td data-label="Trusted">${yes(r.trusted)} <span class="muted">${r.trust}</span></td>
 <td data-label="Head">${r.head === null ? '—' : html`<a href="/ui/org/${seg(r.org)}?seq=${r.head.seq}">v${r.head.seq}</a>`}</td>
-<td data-label="Flags">${flags(r)}</td>
+<td data-label="Flags">${flags(r, flagged.get(r.org) ?? new Set())}</td>
 </tr>`)}</tbody>
 </table></div>`
   }
