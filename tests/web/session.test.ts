@@ -112,6 +112,21 @@ describe('web explorer sessions', () => {
       expect([...r.text.matchAll(/<script/g)].length, path).toBe(1)
     }
   })
+  it('an adopted claim shows its derivation tree, linking the source claim of the other org', async () => {
+    const { cookie } = await login(p.server)
+    const adopted = await p.appA.adopt({ cid: p.claim })
+    expect(adopted.document).toBeDefined()
+    await p.appA.publish({ document: adopted.document!, format: 'md' })
+    const mine = (await p.appA.claims({ org: p.a.config.org })).find(c => c.claim.derived_from !== undefined)
+    expect(mine).toBeDefined()
+    const r = await raw(p.server.url, { path: `/ui/claim/${mine!.cid}`, headers: { cookie } })
+    expect(r.status).toBe(200)
+    const tree = r.text.slice(r.text.indexOf('id="der-h"'))
+    expect(tree).toContain(`<ul class="tree"><li><a href="/ui/claim/${p.claim}">`)
+    expect(tree).toContain('<span class="yes">verified</span>')
+    expect(r.text).toContain('Held in v2 onwards.')
+  })
+
   it('the organizations page flags an org that equivocated (two signed versions at one seq held)', async () => {
     const { cookie } = await login(p.server)
     const before = await raw(p.server.url, { path: '/ui/orgs', headers: { cookie } })

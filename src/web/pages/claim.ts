@@ -93,6 +93,7 @@ ${p.equivocation.flagged ? html`<dt>Flag</dt><dd class="no">equivocation at ${p.
 </dl></section>
 <section aria-labelledby="ver-h"><h2 id="ver-h">Versions</h2>
 <p>First in <a href="/ui/org/${seg(a.org)}?seq=${p.versions.firstSeen.seq}">v${p.versions.firstSeen.seq}</a> (${when(p.versions.firstSeen.createdAt)}), last in <a href="/ui/org/${seg(a.org)}?seq=${p.versions.lastSeen.seq}">v${p.versions.lastSeen.seq}</a>; ${p.versions.current ? 'in the latest version' : p.versions.retired ? `retired at v${p.versions.retiredAt ?? '?'}` : 'not in the latest version'}.</p>
+<p>Held in ${p.versions.runs.map((r, i) => html`${i > 0 ? ', ' : ''}v${r.from}${r.until === undefined ? ' onwards' : r.until - 1 > r.from ? `–v${r.until - 1}` : ''}`)}.</p>
 ${p.versions.supersededBy !== undefined ? html`<p>Reworded as <a href="/ui/claim/${seg(String(p.versions.supersededBy.cid))}">its new wording</a>.</p>` : ''}
 </section>
 <section aria-labelledby="der-h"><h2 id="der-h">Derivation</h2>

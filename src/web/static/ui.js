@@ -11,7 +11,13 @@ const page = document.body.dataset.page
 function events (onEvent) {
   const live = document.querySelector('.live')
   const source = new EventSource('/v1/events')
-  source.addEventListener('open', () => { if (live) live.textContent = 'live' })
+  let opened = false
+  source.addEventListener('open', () => {
+    if (live) live.textContent = 'live'
+    // back after a break: what was missed meanwhile is in the page's own data, fetched again
+    if (opened) onEvent('reopen', {})
+    opened = true
+  })
   source.addEventListener('error', () => { if (live) live.textContent = 'reconnecting…' })
   for (const kind of KINDS) {
     source.addEventListener(kind, (msg) => {
@@ -66,7 +72,7 @@ function claimPage () {
   const cid = document.body.dataset.cid
   events((kind, ev) => {
     if ((kind === 'endorsement' || kind === 'dispute') && ev.target === cid) void refreshEndorsements(cid)
-    else if (kind === 'retraction') void refreshEndorsements(cid)
+    else if (kind === 'retraction' || kind === 'reopen') void refreshEndorsements(cid)
   })
   const form = document.getElementById('endorse-form')
   if (!form) return
