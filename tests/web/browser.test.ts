@@ -24,6 +24,7 @@ describe('the web explorer in Chromium', () => {
     ;[p, browser] = await Promise.all([pair({ write: true }), launch()])
   }, 120_000)
   afterAll(async () => {
+    expect(problems).toEqual([])
     await browser?.close()
     await p?.stop()
   })
@@ -38,10 +39,14 @@ describe('the web explorer in Chromium', () => {
     const ctx = await browser.newContext({ viewport: { width, height: 900 } })
     contexts.push(ctx)
     const page = await ctx.newPage()
+    // the pages run under their Content-Security-Policy without a violation or a script error
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(`${page.url()}: ${m.text()}`) })
+    page.on('pageerror', (e) => { problems.push(`${page.url()}: ${e.message}`) })
     await page.goto(await linkUrl())
     expect(new URL(page.url()).pathname).toBe('/ui/')
     return page
   }
+  const problems: string[] = []
 
   it('logs in through the one-time link; the same link fails the second time', async () => {
     const url = await linkUrl()
@@ -160,5 +165,8 @@ describe('the web explorer in Chromium', () => {
       return { status: res.status, body: await res.json() }
     }, p.claim)
     expect(refused).toMatchObject({ status: 403, body: { error: { code: 'CSRF_FAILED' } } })
+    // the browser reports that refusal on its console: the one expected entry
+    await expect.poll(() => problems.filter(m => m.includes('status of 403')).length).toBe(1)
+    problems.splice(problems.findIndex(m => m.includes('status of 403')), 1)
   })
 })
