@@ -112,6 +112,22 @@ describe('web explorer sessions', () => {
       expect([...r.text.matchAll(/<script/g)].length, path).toBe(1)
     }
   })
+  it('search: ranked hits with their org and standing, filters, and a bad filter is a 400 page', async () => {
+    const { cookie } = await login(p.server)
+    const all = await raw(p.server.url, { path: '/ui/search?q=appointment', headers: { cookie } })
+    expect(all.status).toBe(200)
+    const count = (text: string): number => [...text.matchAll(/<li>\n<a href="\/ui\/claim\//g)].length
+    expect(count(all.text)).toBeGreaterThan(2)
+    expect(all.text).toContain('value="appointment"')
+    const high = await raw(p.server.url, { path: '/ui/search?q=appointment&confidence=high', headers: { cookie } })
+    expect(count(high.text)).toBeGreaterThan(0)
+    expect(count(high.text)).toBeLessThan(count(all.text))
+    expect(high.text).not.toMatch(/<span class="badge">(MEDIUM|LOW)<\/span>/)
+    const bad = await raw(p.server.url, { path: '/ui/search?q=appointment&confidence=sure', headers: { cookie } })
+    expect(bad.status).toBe(400)
+    expect(bad.text).toContain('INVALID_ARGUMENT')
+  })
+
   it('an adopted claim shows its derivation tree, linking the source claim of the other org', async () => {
     const { cookie } = await login(p.server)
     const adopted = await p.appA.adopt({ cid: p.claim })
