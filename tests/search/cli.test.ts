@@ -1,6 +1,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { tempDir } from '../helpers.ts'
-import { oos, startOos } from '../cli/run.ts'
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { oos, ROOT, startOos } from '../cli/run.ts'
 import { exampleHomes, type OrgName } from './examples.ts'
 
 describe('oos search and oos similar', () => {
@@ -72,6 +74,14 @@ describe('oos search and oos similar', () => {
       const similarOnline = await oos(['similar', claim, '--json', '--home', home])
       expect(similarOnline.code, similarOnline.stderr).toBe(0)
       expect(similarOnline.json()).toEqual(similarOffline)
+      // a version published through the node reaches the node's index (record:accepted)
+      const v4 = join(dir.path, 'v4.oos.md')
+      const v3 = await readFile(join(ROOT, 'examples', 'orgs', 'ledgerline', 'v3.oos.md'), 'utf8')
+      await writeFile(v4, v3.replace('Do not route, prioritise, or fast-track work', 'Never route, prioritise, or fast-track any work'))
+      const published = await oos(['publish', v4, '--fix', '--home', home])
+      expect(published.code, published.stderr).toBe(0)
+      const hits = (await oos(['search', 'never route fast-track', '--json', '--home', home])).json() as Array<{ org: string, claim_id: string, seq: number, current: boolean, rule: string }>
+      expect(hits.filter(h => h.org === did.ledgerline && h.claim_id === 'C009').map(h => [h.seq, h.current, h.rule.slice(0, 11)])).toEqual([[4, true, 'Never route'], [3, false, 'Do not rout']])
     } finally {
       node.child.kill('SIGTERM')
       await node.exit
