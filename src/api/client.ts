@@ -16,8 +16,9 @@ import { ApiUnavailableError } from './errors.ts'
 import type {
   AdoptApiResult, AdoptInput, ApiHandlers, ApiStatus, CallOptions, ClaimResult, ClaimsInput, EndorseInput, ExportInput, ExportResult, FollowInput, ImportResult,
   FollowResult, LogEntry, LogInput, ProvenanceReport, PublishInput, PublishResult, RetractInput, ShowInput, ShowResult, StatementResult, TrustRow, TrustSetInput,
-  StopResult, UnfollowResult, VerifyResult, OrgRow, SearchHit, SearchInput, SimilarHit, SimilarInput
+  StopResult, UnfollowResult, VerifyResult, OrgRow, FeedEvent, FeedInput, SearchHit, SearchInput, SimilarHit, SimilarInput
 } from './types.ts'
+import { sseEvents } from './sse-client.ts'
 
 /** What `<home>/api.json` holds. */
 export interface ApiInfo {
@@ -208,6 +209,18 @@ export class ApiClient implements ApiHandlers {
 
   async importCar (input: { path: string }, options?: CallOptions): Promise<ImportResult> {
     return await this.call('POST', '/v1/import', { path: input.path }, options)
+  }
+
+  async feed (input: FeedInput = {}, options?: CallOptions): Promise<FeedEvent[]> {
+    return await this.call('GET', `/v1/feed${query({ since: input.since, limit: input.limit })}`, undefined, options)
+  }
+
+  /**
+   * `GET /v1/events`: the node's feed, live, until `signal` aborts or the node stops
+   * (sse-client.ts); `onOpen` once the node listens (events after it are all delivered).
+   */
+  events (options: CallOptions & { onOpen?: () => void } = {}): AsyncIterable<FeedEvent> {
+    return sseEvents<FeedEvent>(this.url + '/v1/events', this.token, options.signal, options.onOpen)
   }
 
   async stop (options?: CallOptions): Promise<StopResult> {

@@ -38,6 +38,8 @@ export interface Route {
   query?: readonly string[]
   /** body limit in bytes (POST) */
   limit?: number
+  /** `run` gives events to stream as server-sent events (text/event-stream, sse.ts), not one JSON answer */
+  stream?: true
   run: (h: ApiHandlers, r: Request, o: CallOptions) => Promise<unknown>
 }
 
@@ -175,6 +177,18 @@ export const ROUTES: readonly Route[] = [
     path: '/v1/trust',
     operationId: 'trustSet',
     run: async (h, { body }, o) => await h.trustSet(input<TrustSetInput>(body), o)
+  },
+  // the feed (app/feed.ts), and live (app/feedstream.ts): what happened that concerns us
+  { method: 'GET', path: '/v1/feed', operationId: 'feed', query: ['since', 'limit'], run: async (h, { query }, o) => await h.feed(defined({ since: query.since as number | undefined, limit: query.limit as number | undefined }), o) },
+  {
+    method: 'GET',
+    path: '/v1/events',
+    operationId: 'events',
+    stream: true,
+    run: async (h, _r, o) => {
+      if (h.events === undefined) throw new NotFoundError('this API has no live events (no node runs)')
+      return h.events(o)
+    }
   }
 ]
 

@@ -22,6 +22,7 @@ import { trustApp } from './trust.ts'
 import { orgNames } from './names.ts'
 import { followApp } from './follow.ts'
 import { claimRef } from './claimref.ts'
+import { feedHistory } from './feed.ts'
 import type { ClaimResult, LocalApp, ShowResult, VerifyResult } from './types.ts'
 import { ClaimIndex, search } from './search.ts'
 import { similar } from './similar.ts'
@@ -80,6 +81,8 @@ export function localApp (store: Store, ingest: Ingest, config: Pick<HomeConfig,
     },
 
     orgs: async () => await names.directory(),
+
+    feed: async (input, options = {}) => await feedHistory(store, names, input, options),
 
     async claims ({ org, search, section, confidence, evidence, trusted }) {
       if (confidence !== undefined && !(CONFIDENCE as readonly string[]).includes(confidence)) throw new InvalidArgumentError(`confidence must be one of ${CONFIDENCE.join(', ')}`, { path: 'confidence' })

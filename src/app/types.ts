@@ -17,6 +17,7 @@ import type { TrustLevel, TrustRow } from '../trust/settings.ts'
 import type { FollowResult as NodeFollowResult } from '../node/node.ts'
 import type { OrgLabel, OrgRow, TrustMark } from './names.ts'
 import type { ClaimRef } from './claimref.ts'
+import type { FeedEvent, FeedInput, FeedKind } from './feed.ts'
 import type { SearchHit, SearchInput } from './search.ts'
 import type { SimilarHit, SimilarInput } from './similar.ts'
 
@@ -25,6 +26,7 @@ export type { ClaimRef }
 export type { SearchHit, SearchInput, SimilarHit, SimilarInput }
 export type { ImportReport, NodeStatus, ClaimRow, LogEntry, VerifyReport, AdoptConflict, ProvenanceReport, TrustLevel, TrustRow, OrgLabel, OrgRow, TrustMark }
 export type { DerivationNode, EndorsementEntry, Verdict } from '../trust/provenance.ts'
+export type { FeedEvent, FeedInput, FeedKind }
 
 /** The JSON form of a value as `toJson` (src/records/json.ts) makes it: CIDs and bytes become strings. */
 export type Jsonified<T> =
@@ -216,6 +218,10 @@ export interface App {
   similar: (input: SimilarInput, options?: CallOptions) => Promise<SimilarHit[]>
   exportCar: (input: ExportInput, options?: CallOptions) => Promise<ExportResult>
   importCar: (input: { path: string }, options?: CallOptions) => Promise<ImportResult>
+  /** what happened that concerns us, from the store: the newest `limit` events at or after `since`, oldest first (app/feed.ts) */
+  feed: (input: FeedInput, options?: CallOptions) => Promise<FeedEvent[]>
+  /** the feed live, from a running node (app/feedstream.ts): ends when `signal` aborts or the node stops; offline there is none */
+  events?: (options?: CallOptions) => AsyncIterable<FeedEvent>
   /** stop the node gracefully (a node run by `oos start`; a server without it answers NOT_FOUND) */
   stop?: (options?: CallOptions) => Promise<StopResult>
 }

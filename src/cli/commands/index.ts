@@ -29,6 +29,7 @@ export const COMMANDS: ReadonlyArray<readonly [string, CommandLoader]> = [
   ['follow', async () => (await import('./net.ts')).follow],
   ['unfollow', async () => (await import('./net.ts')).unfollow],
   ['orgs', async () => (await import('./read.ts')).orgs],
+  ['feed', async () => (await import('./feed.ts')).feed],
   ['audit', async () => (await import('./audit.ts')).audit],
   ['endorse', async () => (await import('./trust.ts')).endorse],
   ['retract', async () => (await import('./trust.ts')).retract],
