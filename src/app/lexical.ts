@@ -35,6 +35,11 @@ export class TfIdf {
     return Math.log((1 + this.n) / (1 + (this.df.get(feature) ?? 0))) + 1
   }
 
+  /** The weight of a feature found in one document of the corpus: the unit of "one distinctive word" (relation.ts). */
+  unit (): number {
+    return Math.log((1 + this.n) / 2) + 1
+  }
+
   /** The weighted vector of some features (sub-linear term frequency: 1 + ln tf). */
   vector (fs: readonly string[], weight = 1): Vector {
     const tf = new Map<string, number>()

@@ -19,10 +19,15 @@ import { features, shared, type TfIdf } from './lexical.ts'
 
 export type Relation = 'agrees' | 'contradicts' | 'related'
 
-/** Least shared weight of the aligned clauses (about two distinctive terms, or one term and its phrase). */
-export const ALIGN_MIN = 4.5
+/**
+ * Shared weights are counted in units of one distinctive word (the weight of a word found in
+ * a single claim of the corpus, lexical.ts `unit`), so that the thresholds mean the same in a
+ * store of fifty claims and in one of thousands.
+ * Least shared weight of the aligned clauses: about one distinctive word.
+ */
+export const ALIGN_MIN = 1.05
 /** Least shared weight of aligned clauses of opposite polarity for `contradicts`: saying the opposite is the stronger claim, it needs more shared topic. */
-export const CONTRADICT_MIN = 10
+export const CONTRADICT_MIN = 2.35
 /** Least overall similarity for `agrees` (the scorer's 0..1). */
 export const AGREE_MIN = 0.055
 
@@ -35,7 +40,7 @@ export interface RelationBasis {
 }
 
 /** The weight a restriction both aligned clauses make ("only the booking agent writes" / "only the allocation agent writes"). */
-const ONLY_WEIGHT = 2
+const ONLY_WEIGHT = 0.45
 
 /** Words that open a condition: a negation after one is part of the condition ("retry only if no posting exists"), not of the directive. */
 const CONDITIONS: ReadonlySet<string> = new Set(['if', 'unless', 'until', 'when', 'whenever', 'once'])
@@ -57,13 +62,14 @@ function polarity (ws: string[], topic: ReadonlySet<string>): 1 | -1 {
 export function relate (ruleA: string, ruleB: string, model: TfIdf, similarity: number): RelationBasis {
   const side = (rule: string): Array<{ text: string, words: string[], only: boolean, v: Map<string, number> }> =>
     clauses(rule).map(text => { const ws = words(text); return { text, words: ws, only: ws.includes('only'), v: model.vector(features(text)) } })
+  const unit = model.unit()
   const as = side(ruleA)
   const bs = side(ruleB)
   let best: { a: typeof as[number], b: typeof bs[number], features: string[], weight: number } | undefined
   for (const a of as) {
     for (const b of bs) {
       const s = shared(a.v, b.v)
-      if (a.only && b.only) s.weight += ONLY_WEIGHT
+      s.weight = s.weight / unit + (a.only && b.only ? ONLY_WEIGHT : 0)
       if (best === undefined || s.weight > best.weight) best = { a, b, ...s }
     }
   }
