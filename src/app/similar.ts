@@ -51,7 +51,7 @@ export function lexicalScorer (): Scorer {
         if (v === undefined) { v = add(...FIELDS.map(f => model.vector(features(c[f]), FIELD_WEIGHTS[f]))); vectors.set(c.cid, v) }
         return v
       }
-      return (a, b) => Math.min(1, cosine(vectorOf(a), vectorOf(b)))
+      return (a, b) => cosine(vectorOf(a), vectorOf(b))
     }
   }
 }
@@ -69,6 +69,9 @@ export interface SimilarInput { cid: string, limit?: number }
 export const SIMILAR_LIMIT = { default: 10, max: 100 }
 /** Below this similarity a claim is not listed at all: it shares only common words. */
 export const MIN_SIMILARITY = 0.05
+
+/** A scorer's answer held to 0..1 (an embedding's cosine can be negative; NaN is no similarity). */
+const clamp = (x: number): number => Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0
 
 const textOf = (c: IndexedClaim): ClaimText => ({ cid: c.cid, rule: c.claim.rule, why: c.claim.why, failure_mode: c.claim.failure_mode })
 
@@ -96,7 +99,7 @@ export async function similar (ctx: SimilarContext, input: SimilarInput, options
   const model = scorer.model?.(corpus) ?? new TfIdf(corpus.map(c => features(c.rule)))
   const a = textOf(asked)
   const ranked = current.filter(c => c.org !== asked.org)
-    .map(c => ({ c, similarity: score(a, textOf(c)) }))
+    .map(c => ({ c, similarity: clamp(score(a, textOf(c))) }))
     .filter(r => r.similarity >= MIN_SIMILARITY)
     .sort((x, y) => y.similarity - x.similarity || x.c.cid.localeCompare(y.c.cid))
     .slice(0, limit)

@@ -116,7 +116,8 @@ describe('similar claims of other orgs, on the three example orgs', () => {
         const ids = new Map(corpus.map(c => [c.cid, c.cid]))
         const idOf = new Map<string, string>()
         for (const org of ['ledgerline', 'carepath', 'parcelworks'] as const) for (const id of ['C001', 'C002', 'C003', 'C004', 'C005', 'C006', 'C008', 'C009', 'C010']) idOf.set(p.claim(org, id), id)
-        return (a, b) => ids.has(a.cid) && idOf.get(a.cid) !== undefined && idOf.get(a.cid) === idOf.get(b.cid) ? 1 : 0
+        // out of 0..1 on purpose: the answer is held to it
+        return (a, b) => ids.has(a.cid) && idOf.get(a.cid) !== undefined && idOf.get(a.cid) === idOf.get(b.cid) ? 7 : -1
       }
     }
     const names = orgNames(node.store, { self: p.did.ledgerline })
