@@ -60,13 +60,21 @@ export function runHooks (hooks: Hook[], events: (signal: AbortSignal) => AsyncI
       child.stderr.setEncoding('utf8')
       child.stderr.on('data', (t: string) => { if (stderr.length < STDERR_BYTES) stderr += t })
       child.stdin.on('error', () => {}) // a hook that does not read its input: its business
-      child.on('error', (err) => { clearTimeout(timer); fail(hook, event, err.message); resolve() })
-      child.on('close', (code, signal) => {
+      // a program that cannot start emits 'error', and then (or not) 'close': one end either way
+      let ended = false
+      const end = (why?: string): void => {
+        if (ended) return
+        ended = true
         clearTimeout(timer)
         stats.ran++
-        if (timedOut) fail(hook, event, `killed after ${timeoutMs / 1000} s`)
-        else if (code !== 0) fail(hook, event, `exit ${code ?? signal ?? '?'}${stderr.trim() !== '' ? `: ${JSON.stringify(stderr.trim().slice(0, STDERR_BYTES))}` : ''}`)
+        if (why !== undefined) fail(hook, event, why)
         resolve()
+      }
+      child.on('error', (err) => { end(err.message) })
+      child.on('close', (code, signal) => {
+        if (timedOut) end(`killed after ${timeoutMs / 1000} s`)
+        else if (code !== 0) end(`exit ${code ?? signal ?? '?'}${stderr.trim() !== '' ? `: ${JSON.stringify(stderr.trim().slice(0, STDERR_BYTES))}` : ''}`)
+        else end()
       })
       child.stdin.end(JSON.stringify(event) + '\n')
     })
