@@ -7,7 +7,7 @@
 import { describe, it, expect, afterAll } from 'vitest'
 import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { runHooks, HOOK_MAX_RUNNING, type Hook } from '../../src/app/hooks.ts'
+import { runHooks, HOOK_MAX_QUEUED, HOOK_MAX_RUNNING, type Hook } from '../../src/app/hooks.ts'
 import { nodeSettings } from '../../src/app/nodeconfig.ts'
 import type { FeedEvent } from '../../src/app/feed.ts'
 import { tempDir } from '../helpers.ts'
@@ -45,6 +45,18 @@ describe('hooks', () => {
     expect(written).toEqual(events.map(e => `${e.id}.json`))
     expect(JSON.parse(await readFile(join(dir, 'bafy1.json'), 'utf8'))).toEqual({ e: events[0], pass: null })
     await runner.stop()
+  })
+
+  it('past 1000 runs waiting, an event is dropped, logged and counted; stop clears the queue and ends the runs', async () => {
+    const sleeper: Hook = { on: ['dispute'], run: [process.execPath, '-e', 'setTimeout(()=>{},60000)'], timeoutSeconds: 3600 }
+    const lines: string[] = []
+    const events = Array.from({ length: HOOK_MAX_RUNNING + HOOK_MAX_QUEUED + 5 }, (_, k) => event(k, 'dispute'))
+    const runner = runHooks([sleeper], signal => source(events, signal), l => { lines.push(l) })
+    await until(() => runner.stats().dropped === 5, 10_000, '5 dropped')
+    expect(runner.stats()).toMatchObject({ running: HOOK_MAX_RUNNING, queued: HOOK_MAX_QUEUED, dropped: 5 })
+    expect(lines.filter(l => /dropped, 1000 runs wait already/.test(l))).toHaveLength(5)
+    await runner.stop() // the runs are ended, not waited for the hour of their timeout
+    expect(runner.stats()).toMatchObject({ running: 0, queued: 0, ran: HOOK_MAX_RUNNING, failed: 0 })
   })
 
   it('config.json: hooks are checked, a bad one named', () => {
