@@ -16,7 +16,7 @@ import { ApiUnavailableError } from './errors.ts'
 import type {
   AdoptApiResult, AdoptInput, ApiHandlers, ApiStatus, CallOptions, ClaimResult, ClaimsInput, EndorseInput, ExportInput, ExportResult, FollowInput, ImportResult,
   FollowResult, LogEntry, LogInput, ProvenanceReport, PublishInput, PublishResult, RetractInput, ShowInput, ShowResult, StatementResult, TrustRow, TrustSetInput,
-  StopResult, UnfollowResult, VerifyResult, OrgRow, FeedEvent, FeedInput
+  StopResult, UnfollowResult, VerifyResult, OrgRow, FeedEvent, FeedInput, SearchHit, SearchInput
 } from './types.ts'
 import { sseEvents } from './sse-client.ts'
 
@@ -192,6 +192,11 @@ export class ApiClient implements ApiHandlers {
 
   async trustSet (input: TrustSetInput, options?: CallOptions): Promise<TrustSetInput> {
     return await this.call('POST', '/v1/trust', { org: input.org, level: input.level }, options)
+  }
+
+  async search (input: SearchInput, options?: CallOptions): Promise<SearchHit[]> {
+    const { text, trusted, ...rest } = input
+    return await this.call('GET', `/v1/search${query({ q: text, ...rest, ...(trusted === true ? { trusted: 'true' } : {}) })}`, undefined, options)
   }
 
   async exportCar (input: ExportInput, options?: CallOptions): Promise<ExportResult> {

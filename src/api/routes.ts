@@ -11,7 +11,7 @@ import type { Evidence } from '../oos/types.ts'
 import { checkAddress } from '../app/address.ts'
 import type { ErrorObject, Part } from './spec.ts'
 import type {
-  AdoptInput, ApiHandlers, CallOptions, ClaimsInput, EndorseInput, ExportInput, FollowInput, PublishInput, RetractInput, TrustSetInput
+  AdoptInput, ApiHandlers, CallOptions, ClaimsInput, EndorseInput, ExportInput, FollowInput, PublishInput, RetractInput, SearchInput, TrustSetInput
 } from './types.ts'
 
 export const KiB = 1024
@@ -153,6 +153,17 @@ export const ROUTES: readonly Route[] = [
     run: async (h, { body }, o) => await h.adopt(input<AdoptInput>(body), o)
   },
   { method: 'GET', path: '/v1/provenance/{cid}', operationId: 'provenance', run: async (h, { params }, o) => await h.provenance({ cid: params.cid }, o) },
+  {
+    method: 'GET',
+    path: '/v1/search',
+    operationId: 'search',
+    query: ['q', 'section', 'confidence', 'trusted', 'limit'],
+    run: async (h, { query }, o) => {
+      const { q, section } = query as Record<string, string | undefined>
+      const trusted = query.trusted === true ? true : undefined
+      return await h.search(defined({ text: q ?? '', section, confidence: upper(query.confidence), trusted, limit: query.limit as number | undefined }) as SearchInput, o)
+    }
+  },
   { method: 'GET', path: '/v1/trust', operationId: 'trust', run: async (h, _r, o) => await h.trust(o) },
   {
     method: 'POST',

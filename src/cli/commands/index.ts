@@ -18,6 +18,7 @@ export const COMMANDS: ReadonlyArray<readonly [string, CommandLoader]> = [
   ['log', async () => (await import('./read.ts')).log],
   ['diff', async () => (await import('./read.ts')).diff],
   ['claims', async () => (await import('./read.ts')).claims],
+  ['search', async () => (await import('./search.ts')).search],
   ['verify', async () => (await import('./car.ts')).verify],
   ['export', async () => (await import('./car.ts')).exportCmd],
   ['import', async () => (await import('./car.ts')).importCmd],
