@@ -38,7 +38,7 @@ describe('retractions, rotations and equivocations in the feed', () => {
     const v1 = signVersion(await doc(1), { org, seq: 1, prev: null, createdAt: t }, a.secretKey)
     expect(await ingest(v1.bytes)).toBe('accepted')
     const claim = claimCid(org, v1.signed.rec.body.claims[2])
-    const retraction = await makeRetraction({ org, secretKey: a.secretKey, target: claim, reason: 'no longer true', now: t + 1 }, b.store)
+    const retraction = await makeRetraction({ org, secretKey: a.secretKey, target: claim, reason: 'no longer\n\ntrue', now: t + 1 }, b.store)
     expect(await ingest(retraction)).toBe('accepted')
     const next = generateKeyPair()
     const rotation = await makeRotation({ org, oldSecret: a.secretKey, newSecret: next.secretKey, reason: 'scheduled', now: t + 2 }, b.store)
@@ -59,7 +59,8 @@ describe('retractions, rotations and equivocations in the feed', () => {
     ])
     const [, r, k, , q] = history
     const claimId = v1.signed.rec.body.claims[2].claim_id
-    expect(r).toMatchObject({ org, target: claim.toString(), summary: `Ledgerline retracted its claim ${claimId}: no longer true`, detail: { reason: 'no longer true' } })
+    // a summary is one line; the reason as written is in `detail`
+    expect(r).toMatchObject({ org, target: claim.toString(), summary: `Ledgerline retracted its claim ${claimId}: no longer true`, detail: { reason: 'no longer\n\ntrue' } })
     expect(k).toMatchObject({ org, summary: 'Ledgerline rotated its key (rotation 1, from version 2): scheduled', detail: { rotation: 1, effectiveSeq: 2, newKey: key } })
     expect(q).toMatchObject({ org, seq: 2, label: { trust: 'neutral' }, summary: 'EQUIVOCATION: Ledgerline signed 2 different versions 2' })
     expect((q.detail?.versions as string[]).sort()).toEqual([v2.cid.toString(), forged.cid.toString()].sort())
