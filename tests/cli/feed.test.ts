@@ -83,6 +83,11 @@ describe('oos feed of a fourth org', () => {
     await until(() => follower.lines.length >= made.length, 10_000, 'oos feed --follow to print every event')
     expect(follower.lines.map(triple)).toEqual(made)
 
+    // a follower whose reader is gone (`oos feed -f | head`) ends by itself, as tail -f does
+    const headless = running(['feed', '--follow', '--home', home])
+    headless.child.stdout?.destroy()
+    expect(await headless.exit).toBe(0)
+
     // the hook ran for the dispute, and for nothing else
     await until(() => existsSync(hooked), 10_000, 'the hook to write its file')
     await until(async () => (await readFile(hooked, 'utf8')).endsWith('\n'), 10_000, 'the hook to finish')
