@@ -104,9 +104,9 @@ export function registerUi (app: FastifyInstance, api: ApiServer): void {
 
   app.get('/ui/claim/:cid', async (req, reply) => {
     const cid = (req.params as { cid: string }).cid
-    const [p, shown] = await Promise.all([h.provenance({ cid }, signal(req)), h.show({ ref: cid }, signal(req))])
+    const [p, shown, similar] = await Promise.all([h.provenance({ cid }, signal(req)), h.show({ ref: cid }, signal(req)), h.similar({ cid }, signal(req))])
     if (shown.claim === undefined) throw new NotFoundError(`${cid} is not a claim held here`)
-    return page(req, reply, claimPage(p, shown, undefined, ctx(req)))
+    return page(req, reply, claimPage(p, shown, similar, ctx(req)))
   })
 
   // the live part of the claim page, fetched again by its script on a statement about the claim

@@ -85,6 +85,17 @@ describe('the web explorer in Chromium', () => {
         expect(await pg.locator('main img').count()).toBe(0)
         expect(await pg.textContent('#author-h + dl')).toContain('verifies')
       } },
+      { name: 'similar', path: `/ui/claim/${p.confidence}`, check: async (pg) => {
+        // the claims of other orgs App.similar finds, each with its relation (Carepath's C008 contradicts it)
+        const hits = await p.appA.similar({ cid: p.confidence })
+        expect(hits.map(h => [h.name, h.claim_id, h.relation])).toContainEqual(['Carepath', 'C008', 'contradicts'])
+        const rows = pg.locator('ul.similar li')
+        expect(await rows.count()).toBe(hits.length)
+        for (const [i, h] of hits.entries()) {
+          expect(await rows.nth(i).getAttribute('data-cid')).toBe(h.cid)
+          expect(await rows.nth(i).locator('.badge').textContent()).toBe(h.relation)
+        }
+      } },
       { name: 'feed', path: '/ui/', check: async (pg) => { expect(await pg.textContent('h1')).toBe('Feed'); expect(await pg.locator('ul.feed li').count()).toBeGreaterThan(0) } },
       { name: 'search', path: '/ui/search?q=appointment', check: async (pg) => { expect(await pg.locator('ul.hits li').count()).toBeGreaterThan(0) } }
     ]

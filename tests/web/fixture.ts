@@ -32,6 +32,8 @@ export interface Pair {
   claim: string
   /** the CID of a claim of A's own (A publishes the Ledgerline example; B follows A) */
   mine: string
+  /** A's Ledgerline C009 (do not route on self-reported confidence), which Carepath's C008 contradicts (examples/orgs/CHANGES.md) */
+  confidence: string
   stop: () => Promise<void>
 }
 
@@ -49,7 +51,9 @@ export async function pair (ui: UiOptions = {}): Promise<Pair> {
     await appA.follow({ org: b.config.org, via: [b.libp2p.getMultiaddrs()[0].toString()], alias: 'carepath' })
     await appA.publish({ document: await readFile(join(ORGS, 'ledgerline', 'v1.oos.md'), 'utf8'), format: 'md' })
     await appB.follow({ org: a.config.org, via: [a.libp2p.getMultiaddrs()[0].toString()], alias: 'viewer' })
-    const mine = (await appA.claims({ org: a.config.org }))[0].cid
+    const ours = await appA.claims({ org: a.config.org })
+    const mine = ours[0].cid
+    const confidence = ours.find(c => c.claim_id === 'C009')?.cid ?? ''
     const claims = await appA.claims({ org: b.config.org })
     const hostile = claims.find(c => c.rule.includes('<script>'))
     const other = claims.find(c => c !== hostile)
@@ -57,7 +61,7 @@ export async function pair (ui: UiOptions = {}): Promise<Pair> {
     const server = apiServer({ ui })({ handlers: appA })
     await server.start()
     return {
-      a, b, appA, appB, server, org: b.config.org, hostile: hostile.cid, claim: other.cid, mine,
+      a, b, appA, appB, server, org: b.config.org, hostile: hostile.cid, claim: other.cid, mine, confidence,
       stop: async () => { await server.stop(); await a.cleanup(); await b.cleanup() }
     }
   } catch (err) {

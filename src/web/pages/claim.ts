@@ -6,6 +6,7 @@
  * fetches again when the event stream says a statement about this claim arrived.
  */
 import type { DerivationNode, ProvenanceReport, ShowResult } from '../../app/types.ts'
+import type { SimilarHit } from '../../app/similar.ts'
 import { EVIDENCE } from '../../oos/types.ts'
 import { html, seg, short, when, type Html } from '../html.ts'
 import type { Page, PageContext } from '../layout.ts'
@@ -51,15 +52,14 @@ function endorseForm (cid: string): Html {
 </form>`
 }
 
-export interface SimilarRow { cid: string, org: string, name: string, rule: string, relation: string, similarity: number, verdict: string, endorsements: number, disputes: number }
-
-export function similarView (rows: SimilarRow[] | undefined): Html {
-  if (rows === undefined) return html`<p class="muted">Similar claims are not available on this node.</p>`
+/** Claims of other orgs that say the same (agrees), the opposite (contradicts), or are near (related), with their standing. */
+export function similarView (rows: SimilarHit[]): Html {
   if (rows.length === 0) return html`<p class="muted">No claim of another org says the same or the opposite.</p>`
-  return html`<ul class="similar">${rows.map(r => html`<li class="${r.relation}"><span class="badge ${r.relation}">${r.relation}</span> <a href="/ui/claim/${seg(r.cid)}">${r.rule}</a> by ${orgLink(r.org, r.name)} <span class="muted">similarity ${r.similarity.toFixed(2)} · ${r.verdict} · ${r.endorsements} endorsed, ${r.disputes} disputed</span></li>`)}</ul>`
+  return html`<ul class="similar">${rows.map(r => html`<li class="${r.relation}" data-cid="${r.cid}"><span class="badge ${r.relation}">${r.relation}</span> <a href="/ui/claim/${seg(r.cid)}"><span class="cid-id">${r.claim_id}</span> ${r.rule}</a>
+<p class="meta">by ${orgLink(r.org, r.label.alias ?? r.name)} <span class="muted">${r.label.trust}</span> · similarity ${r.similarity.toFixed(2)} · verdict ${r.provenance.verdict} · in ${r.provenance.versions} version(s) · ${r.provenance.endorsements} trusted confirmation(s), ${r.provenance.disputes} trusted dispute(s)</p></li>`)}</ul>`
 }
 
-export function claimPage (p: ProvenanceReport, shown: ShowResult, similar: SimilarRow[] | undefined, ctx: PageContext): Page {
+export function claimPage (p: ProvenanceReport, shown: ShowResult, similar: SimilarHit[], ctx: PageContext): Page {
   const c = p.claim
   const claim = shown.rec.body.claims.find(x => x.claim_id === c.claim_id) as Record<string, unknown> | undefined
   const a = p.author
