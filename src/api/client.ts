@@ -16,7 +16,7 @@ import { ApiUnavailableError } from './errors.ts'
 import type {
   AdoptApiResult, AdoptInput, ApiHandlers, ApiStatus, CallOptions, ClaimResult, ClaimsInput, EndorseInput, ExportInput, ExportResult, FollowInput, ImportResult,
   FollowResult, LogEntry, LogInput, ProvenanceReport, PublishInput, PublishResult, RetractInput, ShowInput, ShowResult, StatementResult, TrustRow, TrustSetInput,
-  StopResult, UnfollowResult, VerifyResult, OrgRow
+  StopResult, UnfollowResult, VerifyResult, OrgRow, GuideInput, GuideResult
 } from './types.ts'
 
 /** What `<home>/api.json` holds. */
@@ -199,6 +199,10 @@ export class ApiClient implements ApiHandlers {
 
   async importCar (input: { path: string }, options?: CallOptions): Promise<ImportResult> {
     return await this.call('POST', '/v1/import', { path: input.path }, options)
+  }
+
+  async guide (input: GuideInput, options?: CallOptions): Promise<GuideResult> {
+    return await this.call('POST', '/v1/guide', input, options)
   }
 
   async stop (options?: CallOptions): Promise<StopResult> {

@@ -11,7 +11,7 @@ import type { Evidence } from '../oos/types.ts'
 import { checkAddress } from '../app/address.ts'
 import type { ErrorObject, Part } from './spec.ts'
 import type {
-  AdoptInput, ApiHandlers, CallOptions, ClaimsInput, EndorseInput, ExportInput, FollowInput, PublishInput, RetractInput, TrustSetInput
+  AdoptInput, ApiHandlers, CallOptions, ClaimsInput, EndorseInput, ExportInput, FollowInput, GuideInput, PublishInput, RetractInput, TrustSetInput
 } from './types.ts'
 
 export const KiB = 1024
@@ -39,7 +39,12 @@ export interface Route {
   /** body limit in bytes (POST) */
   limit?: number
   run: (h: ApiHandlers, r: Request, o: CallOptions) => Promise<unknown>
+  /** the answer's media type when it is not JSON: `run` gives the text, sent as it is */
+  text?: string
 }
+
+/** The Prometheus text exposition format, version 0.0.4 (what prom-client writes) */
+export const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8'
 
 /** the members of `o` that are set */
 function defined<T extends Record<string, unknown>> (o: T): T {
@@ -157,6 +162,23 @@ export const ROUTES: readonly Route[] = [
     path: '/v1/trust',
     operationId: 'trustSet',
     run: async (h, { body }, o) => await h.trustSet(input<TrustSetInput>(body), o)
+  },
+  // issue 17: the guidance file (app/guide.ts) and the Prometheus scrape (node/metrics.ts)
+  {
+    method: 'POST',
+    path: '/v1/guide',
+    operationId: 'guide',
+    run: async (h, { body }, o) => await h.guide(input<GuideInput>(body), o)
+  },
+  {
+    method: 'GET',
+    path: '/metrics',
+    operationId: 'metrics',
+    text: PROMETHEUS_TEXT,
+    run: async (h, _r, o) => {
+      if (h.metrics === undefined) throw new NotFoundError('this node runs without metrics')
+      return await h.metrics(o)
+    }
   }
 ]
 

@@ -190,6 +190,10 @@ export class ApiServer {
   async answer (route: Route, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     const r = { params: req.params as Record<string, string>, query: (req.query ?? {}) as Record<string, unknown>, body: (req.body ?? {}) as Record<string, unknown> }
     const result = await route.run(this.handlers, r, { signal: this.signal(req) })
+    if (route.text !== undefined) {
+      reply.code(200).headers(ANSWER_HEADERS).type(route.text)
+      return result
+    }
     const value = route.path === '/v1/status' ? { ...(result as object), api: this.stats() } : result
     reply.code(200).headers(ANSWER_HEADERS).type('application/json; charset=utf-8')
     return toJson(value)

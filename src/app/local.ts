@@ -22,6 +22,7 @@ import { trustApp } from './trust.ts'
 import { orgNames } from './names.ts'
 import { followApp } from './follow.ts'
 import { claimRef } from './claimref.ts'
+import { guideApp } from './guide.ts'
 import type { ClaimResult, LocalApp, ShowResult, VerifyResult } from './types.ts'
 
 /** The org's signing key: its 32-byte seed, and its did when it is not the inception key. */
@@ -37,8 +38,10 @@ export interface OrgSigner {
  */
 export function localApp (store: Store, ingest: Ingest, config: Pick<HomeConfig, 'org'> & Partial<Pick<HomeConfig, 'name'>>, signer?: OrgSigner, home?: string, from = 'api'): LocalApp {
   const names = orgNames(store, { self: config.org, selfName: config.name, home })
+  const trust = trustApp(store, ingest, { org: config.org, home, signer, from, names })
   return {
-    ...trustApp(store, ingest, { org: config.org, home, signer, from, names }),
+    ...trust,
+    ...guideApp(store, names, trust.provenance),
     ...followApp(store, names, home),
 
     async publish ({ document, format }, options = {}) {
