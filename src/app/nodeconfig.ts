@@ -7,6 +7,7 @@
  *   "bootstrap": ["/ip4/…/tcp/4710/p2p/12D3KooW…"]    peers to connect to at start
  *   "api":       "127.0.0.1:4711"              the local API (loopback only)
  *   "mdns":      false                         LAN discovery
+ *   "metrics":   true                          GET /metrics (Prometheus) on the API
  *
  * `oos start` takes a flag over its environment variable (`OOS_LISTEN`, …) over this file over
  * the defaults. Every value is checked as the flag's is (app/address.ts); a bad one is one
@@ -21,6 +22,7 @@ export interface NodeSettings {
   bootstrap?: string[]
   api?: { host: string, port: number }
   mdns?: boolean
+  metrics?: boolean
 }
 
 /** The multiaddr lists and whether their addresses end in /p2p/<peer id> (address.ts). */
@@ -46,9 +48,10 @@ export function nodeSettings (config: object, file: string): NodeSettings {
     if (typeof r === 'string') throw bad('api', r)
     out.api = r
   }
-  if (c.mdns !== undefined) {
-    if (typeof c.mdns !== 'boolean') throw bad('mdns', 'must be true or false')
-    out.mdns = c.mdns
+  for (const key of ['mdns', 'metrics'] as const) {
+    if (c[key] === undefined) continue
+    if (typeof c[key] !== 'boolean') throw bad(key, 'must be true or false')
+    out[key] = c[key]
   }
   return out
 }
