@@ -3,7 +3,7 @@
  * organizations held here, with the authority and escalation their entities state, and a short
  * provenance reference on every rule (org, claim CID, version, confirmations). The header names
  * the orgs and versions it was built from and says that everything in it is data those orgs
- * published (protocol/SPEC.md §10.1).
+ * published (protocol/TRUST.md §2.5).
  *
  * Deterministic: the same store, trust settings and input give the same bytes. Nothing of "now"
  * is printed (no generation time, no staleness verdict, which depends on the clock), and every
