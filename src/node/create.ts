@@ -23,8 +23,7 @@ import { Follows } from './follows.ts'
 import { homePaths, loadHome, unlockNodeKey, unlockOrgKey } from './home.ts'
 import { authoredStatements, currentBinding, OosNode, type OosNodeInit } from './node.ts'
 import { Violations } from './violations.ts'
-import { nodeMetrics, type Registry } from './metrics.ts'
-import { prometheusMetrics } from '@libp2p/prometheus-metrics'
+import type { Registry } from 'prom-client'
 import { statsCounters } from './services/service.ts'
 import { advertiser, announcer, binder, equivocationReporter, followReacher, gossipRouter, hints, regossip, replicator } from './services/index.ts'
 
@@ -70,9 +69,11 @@ export async function createNode (init: NodeConfig): Promise<OosNode> {
   const privileged = new Set<string>()
   const policy = new ConnectionPolicy(init.connectionPolicy, { blocked, privileged: p => privileged.has(p.toString()), logger })
   const registry = init.registry
+  // loaded only for a node with metrics (prom-client takes ~90 ms to load)
+  const prometheus = registry === undefined ? undefined : await prometheusParts()
   // the process's CPU, memory and event-loop figures come with libp2p's (prom-client's default
   // metrics); the event loop's delay sampled every 100 ms, not 10: an idle node wakes less (bench/metrics-idle.ts)
-  const metrics = init.metrics ?? (registry !== undefined ? prometheusMetrics({ registry, defaultMetrics: { eventLoopMonitoringPrecision: 100 } }) : undefined)
+  const metrics = init.metrics ?? prometheus?.prometheusMetrics({ registry, defaultMetrics: { eventLoopMonitoringPrecision: 100 } })
   const libp2p: OosLibp2p = await createNet({ privateKey: nodeKey, listen: init.listen, announce: init.announce, bootstrap: init.bootstrap, mdns: init.mdns, policy, keysOf, metrics, start: false })
   const orgs = (): string[] => [org, ...follows.list().map(f => f.org)]
   const report = (peer: Parameters<Violations['report']>[0], code: string): void => { violations.report(peer, code) }
@@ -122,9 +123,14 @@ export async function createNode (init: NodeConfig): Promise<OosNode> {
       regossip: regossip({ org, statements: (max) => authoredStatements(store, org, max) })({ ...base, announcer: announcerService })
     }
   })
-  if (registry !== undefined) nodeMetrics(registry, { org, store, ingest, violations, follows, libp2p, dbPath: homePaths(home).db })
+  if (registry !== undefined) prometheus?.nodeMetrics(registry, { org, store, ingest, violations, follows, libp2p, dbPath: homePaths(home).db })
   if (init.start !== false) await node.start()
   return node
+}
+
+async function prometheusParts (): Promise<typeof import('@libp2p/prometheus-metrics') & typeof import('./metrics.ts')> {
+  const [libp2pPart, ours] = await Promise.all([import('@libp2p/prometheus-metrics'), import('./metrics.ts')])
+  return { ...libp2pPart, ...ours }
 }
 
 function required (passphrase: string | undefined): string {

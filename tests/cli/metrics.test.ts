@@ -14,6 +14,8 @@ import { makeNode, until } from '../net/nodes.ts'
 import { observations, parseScrape, value, type Families } from '../node/scrape.ts'
 import { oosIn } from './run.ts'
 import { startNode, type NodeProcess } from './start.ts'
+import { homePaths } from '../../src/node/home.ts'
+import { writeFile } from 'node:fs/promises'
 
 const doc = async (slug: string, v: number): Promise<ReturnType<typeof parseOosMarkdown>['body']> =>
   parseOosMarkdown(decodeDocument(await readFile(new URL(`../../examples/orgs/${slug}/v${v}.oos.md`, import.meta.url)))).body
@@ -98,5 +100,35 @@ describe('GET /metrics during a federation', () => {
     expect(used.size).toBeGreaterThan(20)
     expect([...used].filter(n => !s2.types.has(n))).toEqual([])
     expect(await carepath.stop()).toBe(0)
+  })
+
+  it('is off with --no-metrics, OOS_METRICS=0 or "metrics": false in config.json (NOT_FOUND); a bad setting is HOME_CORRUPT', async () => {
+    const dir = await tempDir()
+    cleanup.push(dir.cleanup)
+    const home = join(dir.path, 'quiet')
+    expect((await oosIn(['init', '--name', 'Quiet', '--home', home])).code).toBe(0)
+    const config = JSON.parse(await readFile(homePaths(home).config, 'utf8'))
+    const scrapeOf = async (node: NodeProcess): Promise<{ status: number, code?: string }> => {
+      const api = JSON.parse(await readFile(join(home, 'api.json'), 'utf8')) as { url: string, token: string }
+      const r = await fetch(`${api.url}/metrics`, { headers: { authorization: `Bearer ${api.token}` } })
+      const code = r.status === 200 ? undefined : (await r.json() as { error: { code: string } }).error.code
+      expect(await node.stop()).toBe(0)
+      return { status: r.status, ...(code !== undefined ? { code } : {}) }
+    }
+    expect(await scrapeOf(await startNode(home, ['--no-metrics']))).toEqual({ status: 404, code: 'NOT_FOUND' })
+    process.env.OOS_METRICS = '0' // read by the child's environment (run.ts oosEnv copies process.env)
+    try {
+      expect(await scrapeOf(await startNode(home))).toEqual({ status: 404, code: 'NOT_FOUND' })
+    } finally {
+      delete process.env.OOS_METRICS
+    }
+    await writeFile(homePaths(home).config, JSON.stringify({ ...config, metrics: false }))
+    expect(await scrapeOf(await startNode(home))).toEqual({ status: 404, code: 'NOT_FOUND' })
+    await writeFile(homePaths(home).config, JSON.stringify({ ...config, metrics: true }))
+    expect(await scrapeOf(await startNode(home))).toEqual({ status: 200 })
+    await writeFile(homePaths(home).config, JSON.stringify({ ...config, metrics: 'yes' }))
+    const bad = await oosIn(['start', '--home', home])
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toMatch(/config\.json: "metrics" must be true or false \[HOME_CORRUPT\]/)
   })
 })

@@ -122,11 +122,11 @@ export const start: Command = {
     loading.catch(() => {}) // awaited below; a failed unlock must not leave it unhandled
     const [orgKey, nodeKey] = await Promise.all([unlockOrgKey(ctx.home, pass as string), unlockNodeKey(ctx.home, pass as string)])
     t.keys = performance.now()
-    const { createNode, nodeApp, memoryReducer, Registry } = await loading
+    const { createNode, nodeApp, memoryReducer, metricsRegistry } = await loading
     t.modules = performance.now()
     const { metrics, ...nodeOptions } = options
     // GET /metrics on the API (README "Metrics"), unless --no-metrics
-    const node = await createNode({ home: ctx.home, config, orgKey, nodeKey, ...nodeOptions, ...(metrics ? { registry: new Registry() } : {}), start: false })
+    const node = await createNode({ home: ctx.home, config, orgKey, nodeKey, ...nodeOptions, ...(metrics ? { registry: await metricsRegistry() } : {}), start: false })
     t.built = performance.now()
     // a stray failure of background work must not take the node down: log it, keep serving
     const onStray = (err: unknown): void => { ctx.io.err(`oos: background error (node keeps running): ${String((err as Error)?.message ?? err).split('\n')[0]}`) }
