@@ -17,7 +17,7 @@ import type { UiLink } from './routes.ts'
 import type {
   AdoptApiResult, AdoptInput, ApiHandlers, ApiStatus, CallOptions, ClaimResult, ClaimsInput, EndorseInput, ExportInput, ExportResult, FollowInput, ImportResult,
   FollowResult, LogEntry, LogInput, ProvenanceReport, PublishInput, PublishResult, RetractInput, ShowInput, ShowResult, StatementResult, TrustRow, TrustSetInput,
-  StopResult, UnfollowResult, VerifyResult, OrgRow, FeedEvent, FeedInput, SearchHit, SearchInput, SimilarHit, SimilarInput
+  StopResult, UnfollowResult, VerifyResult, OrgRow, FeedEvent, FeedInput, SearchHit, SearchInput, SimilarHit, SimilarInput, GuideInput, GuideResult
 } from './types.ts'
 import { sseEvents } from './sse-client.ts'
 
@@ -222,6 +222,10 @@ export class ApiClient implements ApiHandlers {
    */
   events (options: CallOptions & { onOpen?: () => void } = {}): AsyncIterable<FeedEvent> {
     return sseEvents<FeedEvent>(this.url + '/v1/events', this.token, options.signal, options.onOpen)
+  }
+
+  async guide (input: GuideInput, options?: CallOptions): Promise<GuideResult> {
+    return await this.call('POST', '/v1/guide', input, options)
   }
 
   async stop (options?: CallOptions): Promise<StopResult> {

@@ -11,7 +11,7 @@ import type { Evidence } from '../oos/types.ts'
 import { checkAddress } from '../app/address.ts'
 import type { ErrorObject, Part } from './spec.ts'
 import type {
-  AdoptInput, ApiHandlers, CallOptions, ClaimsInput, EndorseInput, ExportInput, FollowInput, PublishInput, RetractInput, SearchInput, TrustSetInput
+  AdoptInput, ApiHandlers, CallOptions, ClaimsInput, EndorseInput, ExportInput, FollowInput, GuideInput, PublishInput, RetractInput, SearchInput, TrustSetInput
 } from './types.ts'
 
 export const KiB = 1024
@@ -41,7 +41,12 @@ export interface Route {
   /** `run` gives events to stream as server-sent events (text/event-stream, sse.ts), not one JSON answer */
   stream?: true
   run: (h: Served, r: Request, o: CallOptions) => Promise<unknown>
+  /** the answer's media type when it is not JSON: `run` gives the text, sent as it is */
+  text?: string
 }
+
+/** The Prometheus text exposition format, version 0.0.4 (what prom-client writes) */
+export const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8'
 
 /** A one-time login link of the web explorer (`POST /v1/ui/link`). */
 export interface UiLink {
@@ -210,6 +215,23 @@ export const ROUTES: readonly Route[] = [
     run: async (h, _r, o) => {
       if (h.events === undefined) throw new NotFoundError('this API has no live events (no node runs)')
       return h.events(o)
+    }
+  },
+  // issue 17: the guidance file (app/guide.ts) and the Prometheus scrape (node/metrics.ts)
+  {
+    method: 'POST',
+    path: '/v1/guide',
+    operationId: 'guide',
+    run: async (h, { body }, o) => await h.guide(input<GuideInput>(body), o)
+  },
+  {
+    method: 'GET',
+    path: '/metrics',
+    operationId: 'metrics',
+    text: PROMETHEUS_TEXT,
+    run: async (h, _r, o) => {
+      if (h.metrics === undefined) throw new NotFoundError('this node runs without metrics')
+      return await h.metrics(o)
     }
   }
 ]

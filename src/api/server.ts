@@ -262,6 +262,10 @@ export class ApiServer {
       await sendEvents(reply, result as AsyncIterable<{ id: string, kind: string }>, { signal, pingMs: this.pingMs, text: e => jsonText(toJson(e)) })
       return undefined
     }
+    if (route.text !== undefined) {
+      reply.code(200).headers(ANSWER_HEADERS).type(route.text)
+      return result
+    }
     const value = route.path === '/v1/status' ? { ...(result as object), api: this.stats() } : result
     reply.code(200).headers(ANSWER_HEADERS).type('application/json; charset=utf-8')
     return toJson(value)

@@ -22,6 +22,7 @@ import { trustApp } from './trust.ts'
 import { orgNames } from './names.ts'
 import { followApp } from './follow.ts'
 import { claimRef } from './claimref.ts'
+import { guideApp } from './guide.ts'
 import { feedHistory } from './feed.ts'
 import type { ClaimResult, LocalApp, ShowResult, VerifyResult } from './types.ts'
 import { ClaimIndex, search } from './search.ts'
@@ -45,6 +46,7 @@ export function localApp (store: Store, ingest: Ingest, config: Pick<HomeConfig,
   const trust = trustApp(store, ingest, { org: config.org, home, signer, from, names })
   return {
     ...trust,
+    ...guideApp(store, names, trust.provenance),
     ...followApp(store, names, home),
 
     async publish ({ document, format }, options = {}) {

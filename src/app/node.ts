@@ -15,7 +15,7 @@ import { feedStream } from './feedstream.ts'
 import type { ApiStatus, App, StopResult } from './types.ts'
 
 /** What of a running node the app uses (type only: libp2p is not loaded by importing this). */
-export type RunningNode = Pick<OosNode, 'config' | 'store' | 'ingest' | 'status' | 'follow' | 'unfollow' | 'addEventListener' | 'removeEventListener'>
+export type RunningNode = Pick<OosNode, 'config' | 'store' | 'ingest' | 'status' | 'follow' | 'unfollow' | 'addEventListener' | 'removeEventListener'> & Partial<Pick<OosNode, 'registry'>>
 
 export interface NodeAppInit {
   /** the org key (32-byte seed); without it publish, endorse and retract throw NO_ORG_KEY */
@@ -31,6 +31,7 @@ export interface NodeAppInit {
 export function nodeApp (node: RunningNode, init: NodeAppInit = {}): App {
   const signer: OrgSigner | undefined = init.orgKey === undefined ? undefined : orgSigner(init.orgKey, node.config.org)
   const stop = init.stop
+  const registry = node.registry
   // the same resolver as localApp's (SPEC §9.2): follows.json is the node's, written on each change
   const names = orgNames(node.store, { self: node.config.org, selfName: node.config.name, home: init.home })
   return {
@@ -51,6 +52,8 @@ export function nodeApp (node: RunningNode, init: NodeAppInit = {}): App {
       return { org, removed: await node.unfollow(org) }
     },
     events: (o) => feedStream(node, names, { signal: o?.signal }),
-    ...(stop !== undefined ? { stop: async () => stop() } : {})
+    ...(stop !== undefined ? { stop: async () => stop() } : {}),
+    // the Prometheus text of the node's registry (node/metrics.ts), when it has one
+    ...(registry !== undefined ? { metrics: async () => await registry.metrics() } : {})
   }
 }

@@ -30,6 +30,7 @@ import { emit, relayEvents, type NodeStoppingEvent, type OosNodeEvents } from '.
 import { startAll, stopAll } from './services/service.ts'
 import type { NodeServices } from './services/index.ts'
 import type { ADVERTISER_DEFAULTS } from './services/advertiser.ts'
+import type { Registry } from 'prom-client'
 
 export interface OosNodeInit {
   home: string
@@ -74,6 +75,8 @@ export interface NodeParts {
   libp2p: OosLibp2p
   reqresp: ReqResp
   services: NodeServices
+  /** the Prometheus registry of this node's metrics, when it has them (metrics.ts) */
+  registry?: Registry
   log: Logger
 }
 
@@ -88,6 +91,8 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
   readonly reqresp: ReqResp
   readonly policy: ConnectionPolicy
   readonly services: NodeServices
+  /** the Prometheus registry of this node's metrics (libp2p's, the services', its own), when it was built with one */
+  readonly registry?: Registry
   private readonly parts: NodeParts
   private readonly log: Logger
   /** every part in start order (stopped in reverse) */
@@ -114,6 +119,7 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
     this.reqresp = parts.reqresp
     this.policy = parts.policy
     this.services = parts.services
+    this.registry = parts.registry
     this.log = parts.log
     relayEvents(this, { ingest: this.ingest, violations: this.violations })
     const s = parts.services
