@@ -245,8 +245,9 @@ export class ApiClient implements ApiHandlers {
       throw new ApiUnavailableError(`the node's API at ${this.url} answered ${status} with a body that is not JSON`)
     }
     if (status >= 200 && status < 300) return value as T
-    const e = (value as { error?: { code?: unknown, message?: unknown, path?: unknown } } | null)?.error
-    if (typeof e?.code === 'string' && typeof e.message === 'string') throw errorFromCode(e.code, e.message, typeof e.path === 'string' ? e.path : undefined)
+    const e = (value as { error?: { code?: unknown, message?: unknown, path?: unknown, details?: unknown } } | null)?.error
+    const details = typeof e?.details === 'object' && e.details !== null && !Array.isArray(e.details) ? e.details as Record<string, unknown> : undefined
+    if (typeof e?.code === 'string' && typeof e.message === 'string') throw errorFromCode(e.code, e.message, typeof e.path === 'string' ? e.path : undefined, details)
     throw new ApiUnavailableError(`the node's API at ${this.url} answered ${status} without an error code`)
   }
 }

@@ -60,6 +60,8 @@ export interface OosNodeInit {
 
 /** What createNode built, handed to the facade. */
 export interface NodeParts {
+  /** the home the node runs from (follows.json, trust.json, the store) */
+  home: string
   config: HomeConfig
   /** the org's signing key (32-byte seed), if the node may publish */
   orgKey?: Uint8Array
@@ -78,6 +80,8 @@ export interface NodeParts {
 }
 
 export class OosNode extends TypedEventEmitter<OosNodeEvents> {
+  /** the home the node runs from: the app over it reads the aliases and trust settings there */
+  readonly home: string
   readonly config: HomeConfig
   readonly store: Store
   readonly ingest: Ingest
@@ -104,6 +108,7 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
   constructor (parts: NodeParts) {
     super()
     this.parts = parts
+    this.home = parts.home
     this.config = parts.config
     this.store = parts.store
     this.ingest = parts.ingest
