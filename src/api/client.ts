@@ -15,7 +15,7 @@ import { AbortedError, errorFromCode } from '../errors.ts'
 import { ApiUnavailableError } from './errors.ts'
 import type {
   AdoptApiResult, AdoptInput, ApiHandlers, ApiStatus, CallOptions, ClaimResult, ClaimsInput, EndorseInput, ExportInput, ExportResult, FollowInput, ImportResult,
-  FollowResult, LogEntry, LogInput, ProvenanceReport, PublishInput, PublishResult, RetractInput, ShowInput, ShowResult, StatementResult, TrustRow, TrustSetInput,
+  FollowResult, LogEntry, LogInput, ProvenanceReport, PublishInput, PublishResult, RetractInput, ShowInput, ShowResult, StatementResult, TrustRow, TrustSetInput, ValidateResult,
   StopResult, UnfollowResult, VerifyResult, OrgRow
 } from './types.ts'
 
@@ -136,6 +136,10 @@ export class ApiClient implements ApiHandlers {
 
   async publish (input: PublishInput, options?: CallOptions): Promise<PublishResult> {
     return await this.call('POST', '/v1/publish', { document: input.document, format: input.format }, options)
+  }
+
+  async validate (input: PublishInput, options?: CallOptions): Promise<ValidateResult> {
+    return await this.call('POST', '/v1/validate', { document: input.document, format: input.format }, options)
   }
 
   async follow (input: FollowInput, options?: CallOptions): Promise<FollowResult> {

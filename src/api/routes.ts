@@ -66,6 +66,16 @@ export const ROUTES: readonly Route[] = [
   },
   {
     method: 'POST',
+    path: '/v1/validate',
+    operationId: 'validate',
+    limit: PUBLISH_BODY_LIMIT,
+    run: async (h, { body }, o) => {
+      const b = input<PublishInput>(body)
+      return await h.validate({ document: b.document, format: b.format ?? 'md' }, o)
+    }
+  },
+  {
+    method: 'POST',
     path: '/v1/follow',
     operationId: 'follow',
     run: async (h, { body }, o) => {

@@ -3,7 +3,7 @@ import { toOosJson, writeOosMarkdown } from '../../oos/index.ts'
 import { TEMPLATES, type Template } from '../../oos/types.ts'
 import { str, type Command } from '../command.ts'
 import { UsageError } from '../errors.ts'
-import { starterBody } from '../starter.ts'
+import { starterBody } from '../../app/starter.ts'
 import { fileError } from '../values.ts'
 
 export const starter: Command = {

@@ -2,7 +2,8 @@ import { toOosJsonValue, writeOosMarkdown } from '../../oos/index.ts'
 import { keepPresentation } from '../../app/presentation.ts'
 import type { Command } from '../command.ts'
 import { withBackend } from '../backend.ts'
-import { checkDocumentFile, documentError, readDocumentFile, reportJson, reportLines } from '../document.ts'
+import { checkDocumentFile, readDocumentFile, reportJson, reportLines } from '../document.ts'
+import { documentError } from '../../app/validate.ts'
 
 export const publish: Command = {
   name: 'publish',
