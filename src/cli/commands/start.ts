@@ -131,7 +131,7 @@ export const start: Command = {
         await node.start()
         t.started = performance.now()
         const app = nodeApp(node, { orgKey, home: ctx.home, stop: () => { trigger.stop('stop requested (oos stop)'); return { stopping: true, pid: process.pid } } })
-        unlog = logNode(node, app, options.logFormat, (line) => { ctx.io.err(line) })
+        unlog = logNode(node, app, options.logFormat, (line, colorize) => { ctx.io.err(line, colorize) })
         server = apiServer(options.api)({ handlers: app })
         await server.start()
         await writeApiFile(ctx.home, { url: server.url, token: server.token, pid: process.pid })
