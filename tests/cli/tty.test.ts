@@ -1,9 +1,11 @@
 /**
- * `oos diff` and `oos claims` on a real terminal (issue 16, "git-grade views"): the binary runs
+ * `oos diff`, `oos claims` and `oos start` on a real terminal (issue 16, "git-grade views", "a
+ * node that talks"): the binary runs
  * on a pseudo-terminal made by util-linux `script` (`script -qfec CMD /dev/null`; it is on
  * this machine, no tmux needed; when it is missing the first test fails, nothing is skipped),
  * with `stty` setting the terminal's size. Colour, word marks, wrapping to the width, the
- * pager for output longer than the screen; none of it with NO_COLOR, --no-pager, or in a pipe.
+ * pager for output longer than the screen; a running node's live lines coloured by event; none
+ * of it with NO_COLOR, --no-color, --no-pager, or in a pipe.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { spawn } from 'node:child_process'
