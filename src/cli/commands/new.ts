@@ -27,6 +27,6 @@ export const starter: Command = {
       if (err.code === 'EEXIST') throw new UsageError(`${out} exists; refusing to overwrite it`)
       throw fileError(err, '--out', out)
     })
-    ctx.io.result({ file: out, template }, () => `wrote a ${template} starter to ${out}: replace every <placeholder>, then oos publish ${out}`)
+    ctx.io.result({ file: out, template }, () => `wrote the ${template} starter to ${out}: replace every <placeholder>, then oos publish ${out}`)
   }
 }
