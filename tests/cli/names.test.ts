@@ -120,6 +120,8 @@ describe('names: one resolver for every ORG argument', () => {
     expect(amb.stderr).toMatch(/names 2 organizations.*\[AMBIGUOUS_ORG\]/)
     expect(amb.stderr).toContain(parcelDid)
     expect(amb.stderr).toContain(fakeDid)
+    const ambJson = await oosIn(['show', 'Parcelworks', '--json', '--home', us]) // offline: the same data as through the API
+    expect(JSON.parse(ambJson.stderr).error.details.candidates.map((c: any) => c.org).sort()).toEqual([parcelDid, fakeDid].sort())
     expect((await ok(['show', 'pw', '--home', us])).rec.org).toBe(parcelDid)
 
     const text = await oosIn(['claims', '--search', 'A value chain breaks at its handoffs', '--home', us])
