@@ -71,19 +71,17 @@ const upper = (v: unknown): string | undefined => typeof v === 'string' ? v.toUp
 /** the body as its handler's input: its schema admitted it, and refuses members the input does not have */
 const input = <T>(body: Record<string, unknown>): T => body as T
 
+/** a document as publish and validate take it: `format` defaults to `md` */
+function documentInput (body: Record<string, unknown>): PublishInput {
+  const b = input<PublishInput>(body)
+  return { document: b.document, format: b.format ?? 'md' }
+}
+
 /** The routes, in the order they are matched. Exported so tests can hold them against openapi.yaml. */
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/status', operationId: 'status', run: async (h, _r, o) => await h.status(o) },
-  {
-    method: 'POST',
-    path: '/v1/publish',
-    operationId: 'publish',
-    limit: PUBLISH_BODY_LIMIT,
-    run: async (h, { body }, o) => {
-      const b = input<PublishInput>(body)
-      return await h.publish({ document: b.document, format: b.format ?? 'md' }, o)
-    }
-  },
+  { method: 'POST', path: '/v1/publish', operationId: 'publish', limit: PUBLISH_BODY_LIMIT, run: async (h, { body }, o) => await h.publish(documentInput(body), o) },
+  { method: 'POST', path: '/v1/validate', operationId: 'validate', limit: PUBLISH_BODY_LIMIT, run: async (h, { body }, o) => await h.validate(documentInput(body), o) },
   {
     method: 'POST',
     path: '/v1/follow',

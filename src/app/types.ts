@@ -81,6 +81,27 @@ export interface PublishResult {
   corrections: Array<{ field: string, declared: unknown, actual: unknown }>
 }
 
+/** A problem of a document (`oos validate`, `POST /v1/validate`): its code, where, and one line for people. */
+export interface DocumentProblem {
+  /** PARSE_ERROR, INVALID_UTF8, SCHEMA_INVALID, LIMIT_EXCEEDED; a warning: PROSE_COUNTS */
+  code: string
+  /** JSON path (`claims[3].confidence`) or `line N` */
+  path: string
+  /** the file line (`.oos.md`) */
+  line?: number
+  message: string
+}
+
+/** A document checked in full (app/validate.ts): every error, every correction, the warnings. */
+export interface ValidateResult {
+  /** no errors: publish would accept it */
+  valid: boolean
+  errors: DocumentProblem[]
+  /** what the reader corrected (derived fields; a null in an optional field: actual null, removed) */
+  corrections: Array<{ field: string, declared: unknown, actual: unknown }>
+  warnings: DocumentProblem[]
+}
+
 export interface FollowInput {
   /** the org: a did, a did prefix, a pseudonym or an alias (SPEC §9.2) */
   org: string
@@ -217,6 +238,8 @@ export interface GuideResult {
 export interface App {
   status: (options?: CallOptions) => Promise<ApiStatus>
   publish: (input: PublishInput, options?: CallOptions) => Promise<PublishResult>
+  /** check a document as publish would, reporting every problem at once; nothing signed or stored */
+  validate: (input: PublishInput, options?: CallOptions) => Promise<ValidateResult>
   follow: (input: FollowInput, options?: CallOptions) => Promise<FollowResult>
   unfollow: (input: { org: string }, options?: CallOptions) => Promise<UnfollowResult>
   /** every org known here: held, followed or ours, with its alias, trust and head */

@@ -98,6 +98,7 @@ export async function createNode (init: NodeConfig): Promise<OosNode> {
   })
   // the services above reach the node (its events) only once it runs, after this
   const node = new OosNode({
+    home,
     config,
     orgKey,
     signingKey,

@@ -61,6 +61,8 @@ export interface OosNodeInit {
 
 /** What createNode built, handed to the facade. */
 export interface NodeParts {
+  /** the home the node runs from (follows.json, trust.json, the store) */
+  home: string
   config: HomeConfig
   /** the org's signing key (32-byte seed), if the node may publish */
   orgKey?: Uint8Array
@@ -81,6 +83,8 @@ export interface NodeParts {
 }
 
 export class OosNode extends TypedEventEmitter<OosNodeEvents> {
+  /** the home the node runs from: the app over it reads the aliases and trust settings there */
+  readonly home: string
   readonly config: HomeConfig
   readonly store: Store
   readonly ingest: Ingest
@@ -109,6 +113,7 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
   constructor (parts: NodeParts) {
     super()
     this.parts = parts
+    this.home = parts.home
     this.config = parts.config
     this.store = parts.store
     this.ingest = parts.ingest
@@ -292,7 +297,11 @@ function listenError (err: unknown): unknown {
   const first = /^\s*(\/\S+): (.*)$/m.exec(e.message)
   const where = first?.[1] ?? 'a listen address'
   if (/EADDRINUSE/.test(e.message)) return new AddressInUseError(`cannot listen on ${where}: the port is in use by another process`, { cause: err })
-  return new ListenFailedError(`cannot listen on ${where}: ${first?.[2] ?? e.message.split('\n')[0]}`, { cause: err })
+  // the causes a person can act on, in words; anything else as the system said it
+  const why = /EADDRNOTAVAIL/.test(e.message)
+    ? 'the address is not one of this machine\'s (listen on one of its own, e.g. /ip4/0.0.0.0/tcp/4710; --announce tells peers another)'
+    : /EACCES/.test(e.message) ? 'permission denied (ports below 1024 need privileges)' : (first?.[2] ?? e.message.split('\n')[0]).replace(/^Error: /, '')
+  return new ListenFailedError(`cannot listen on ${where}: ${why}`, { cause: err })
 }
 
 /** `synced: false`: no peer completed a sync (each refused, reset or timed out; or none was found); `error` says why */

@@ -152,7 +152,7 @@ export const start: Command = {
         await node.start()
         t.started = performance.now()
         const app = nodeApp(node, { orgKey, home: ctx.home, stop: () => { trigger.stop('stop requested (oos stop)'); return { stopping: true, pid: process.pid } } })
-        unlog = logNode(node, app, options.logFormat, (line) => { ctx.io.err(line) })
+        unlog = logNode(node, app, options.logFormat, (line, colorize) => { ctx.io.err(line, colorize) })
         // config.json `hooks`: a command per feed event of the kinds named (app/hooks.ts)
         if (file.hooks !== undefined && file.hooks.length > 0) hooks = runHooks(file.hooks, (signal) => feedEvents(app, signal), (line) => { ctx.io.err(`oos: ${line}`) })
         server = apiServer({ ...options.api, ui: { write: ctx.values['ui-write'] === true } })({ handlers: app })
