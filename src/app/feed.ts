@@ -203,6 +203,7 @@ export function checkFeedInput ({ since, limit }: FeedInput): void {
 export async function feedHistory (store: Store, names: OrgNames, input: FeedInput = {}, options: { signal?: AbortSignal } = {}): Promise<FeedEvent[]> {
   checkFeedInput(input)
   const since = input.since ?? 0
+  const limit = input.limit ?? FEED_LIMIT
   const view = await feedView(names)
   const out: FeedEvent[] = []
   const add = (e: FeedEvent | undefined): void => { if (e !== undefined && e.at >= since) out.push(e) }
@@ -210,13 +211,19 @@ export async function feedHistory (store: Store, names: OrgNames, input: FeedInp
   for await (const h of store.heads()) {
     orgs.add(h.org)
     if (h.org === view.self) continue
-    // createdAt never goes back along a chain (R-6.6): newest first, until one is older than `since`
+    // createdAt never goes back along a chain (R-6.6): newest first, until one is older than
+    // `since` or `limit` are taken (the newest `limit` of all hold at most `limit` of one chain,
+    // and those are its newest: a version's event diffs it with the one before, so a long chain
+    // costs `limit` diffs, not one per version held)
+    let taken = 0
     for await (const v of store.chain(h.org, { reverse: true })) {
       options.signal?.throwIfAborted()
+      if (taken >= limit) break
       const e = await feedEventOf(store, view, v.cid)
       if (e === undefined) continue
       if (e.at < since) break
       out.push(e)
+      taken++
     }
   }
   for await (const s of store.statements()) {
@@ -228,5 +235,5 @@ export async function feedHistory (store: Store, names: OrgNames, input: FeedInp
     for (const r of await store.rotationCids(org)) add(await feedEventOf(store, view, r.cid))
     for (const q of await store.equivocations(org)) add(await equivocationEvent(store, view, org, q.seq))
   }
-  return out.sort(byTime).slice(-(input.limit ?? FEED_LIMIT))
+  return out.sort(byTime).slice(-limit)
 }
