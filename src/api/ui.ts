@@ -76,7 +76,7 @@ export function registerUi (app: FastifyInstance, api: ApiServer): void {
   })
 
   app.get('/ui/orgs', async (req, reply) => {
-    const [rows, events] = await Promise.all([h.orgs(signal(req)), h.feed({ limit: FEED_MAX_LIMIT }, signal(req))])
+    const [rows, events] = await Promise.all([h.orgs(signal(req)), h.feed({ limit: FEED_MAX_LIMIT, kinds: ['equivocation', 'rotation'] }, signal(req))])
     // equivocations and key rotations are feed events (app/feed.ts): the orgs they flag
     const flagged = new Map<string, Set<OrgFlag>>()
     for (const e of events) {

@@ -52,6 +52,8 @@ export interface FeedInput {
   since?: number
   /** the newest `limit` events (default FEED_LIMIT) */
   limit?: number
+  /** only events of these kinds (default: all); records that make no such event are not read */
+  kinds?: readonly FeedKind[]
 }
 
 export const FEED_LIMIT = 100
@@ -194,7 +196,8 @@ export async function equivocationEvent (store: Store, view: FeedView, org: stri
 /** oldest first; ties by org, seq, id (a chain's versions keep their order) */
 export const byTime = (a: FeedEvent, b: FeedEvent): number => a.at - b.at || a.org.localeCompare(b.org) || (a.seq ?? 0) - (b.seq ?? 0) || a.id.localeCompare(b.id)
 
-export function checkFeedInput ({ since, limit }: FeedInput): void {
+export function checkFeedInput ({ since, limit, kinds }: FeedInput): void {
+  if (kinds !== undefined && (!Array.isArray(kinds) || kinds.some(k => !FEED_KINDS.includes(k)))) throw new InvalidArgumentError(`kinds must be of ${FEED_KINDS.join(', ')}`, { path: 'kinds' })
   if (since !== undefined && (!Number.isSafeInteger(since) || since < 0)) throw new InvalidArgumentError('since must be a time in ms since the epoch', { path: 'since' })
   if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1 || limit > FEED_MAX_LIMIT)) throw new InvalidArgumentError(`limit must be 1 to ${FEED_MAX_LIMIT}`, { path: 'limit' })
 }
@@ -204,13 +207,14 @@ export async function feedHistory (store: Store, names: OrgNames, input: FeedInp
   checkFeedInput(input)
   const since = input.since ?? 0
   const limit = input.limit ?? FEED_LIMIT
+  const kinds = new Set(input.kinds ?? FEED_KINDS)
   const view = await feedView(names)
   const out: FeedEvent[] = []
-  const add = (e: FeedEvent | undefined): void => { if (e !== undefined && e.at >= since) out.push(e) }
+  const add = (e: FeedEvent | undefined): void => { if (e !== undefined && e.at >= since && kinds.has(e.kind)) out.push(e) }
   const orgs = new Set<string>(await store.orgsKnown())
   for await (const h of store.heads()) {
     orgs.add(h.org)
-    if (h.org === view.self) continue
+    if (h.org === view.self || !(kinds.has('version') || kinds.has('adoption'))) continue
     // createdAt never goes back along a chain (R-6.6): newest first, until one is older than
     // `since` or `limit` are taken (the newest `limit` of all hold at most `limit` of one chain,
     // and those are its newest: a version's event diffs it with the one before, so a long chain
@@ -222,11 +226,12 @@ export async function feedHistory (store: Store, names: OrgNames, input: FeedInp
       const e = await feedEventOf(store, view, v.cid)
       if (e === undefined) continue
       if (e.at < since) break
+      if (!kinds.has(e.kind)) continue
       out.push(e)
       taken++
     }
   }
-  for await (const s of store.statements()) {
+  for await (const s of (kinds.has('endorsement') || kinds.has('dispute') || kinds.has('retraction')) ? store.statements() : []) {
     options.signal?.throwIfAborted()
     if (s.org !== view.self) add(await feedEventOf(store, view, s.cid))
   }
