@@ -1,7 +1,11 @@
 /**
  * HTML by tagged template: every interpolated value is escaped unless it is `Html` made by
  * this module, so text from peers (claims, notes, names) can only ever be text on a page.
+ * Controls and bidirectional overrides in it are shown by their visible spelling `\u{202E}`
+ * (oos/text.ts escapeUnsafe, as the CLI shows them): a U+202E in a rule would otherwise
+ * reverse what the page shows after it ("Trojan Source").
  */
+import { escapeUnsafe } from '../oos/text.ts'
 
 /** Markup made here (already escaped); anything else interpolated is text. */
 export class Html {
@@ -12,8 +16,8 @@ export class Html {
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 
-/** Text as HTML text or a quoted attribute value. */
-export const esc = (text: string): string => text.replace(/[&<>"']/g, c => ENTITIES[c])
+/** Text as HTML text or a quoted attribute value, its controls and bidi marks made visible. */
+export const esc = (text: string): string => escapeUnsafe(text).replace(/[&<>"']/g, c => ENTITIES[c])
 
 function piece (v: unknown): string {
   if (v instanceof Html) return v.text

@@ -180,4 +180,23 @@ describe('the web explorer in Chromium', () => {
     await expect.poll(() => problems.filter(m => m.includes('status of 403')).length).toBe(1)
     problems.splice(problems.findIndex(m => m.includes('status of 403')), 1)
   })
+
+  it('shows the controls and bidi overrides of a peer\'s note by their visible spelling, live and rendered by the node', async () => {
+    const page = await loggedIn(375)
+    await page.goto(`${p.server.url}/ui/`)
+    await page.waitForFunction(() => (globalThis as any).document.querySelector('.live')?.textContent === 'live')
+    const target = (await p.appA.claims({ org: p.a.config.org })).find(c => c.claim_id === 'C005')?.cid as string
+    // U+202E would show "live" for "evil" and reverse the rest of the row; ESC and U+009B start terminal sequences
+    const note = 'first \u202eevil\u2066x\u2069 \u001b[31mred \u009b2J end'
+    const made = await p.appB.endorse({ target, stance: 'dispute', note })
+    const row = page.locator(`ul.feed li[data-id="${made.cid}"]`)
+    await row.waitFor({ timeout: 20_000 })
+    const shown = 'first \\u{202E}evil\\u{2066}x\\u{2069} \\u{1B}[31mred \\u{9B}2J end'
+    expect(await row.textContent()).toContain(shown)
+    await page.reload()
+    expect(await page.locator(`ul.feed li[data-id="${made.cid}"]`).textContent()).toContain(shown)
+    await page.goto(`${p.server.url}/ui/claim/${target}`)
+    expect(await page.locator('li.statement.dispute').textContent()).toContain(shown)
+    expect(await page.content()).not.toMatch(/[\u202e\u2066\u2069\u001b\u009b]/)
+  })
 })

@@ -30,10 +30,15 @@ function events (onEvent) {
   return source
 }
 
+// controls and bidi overrides shown by their visible spelling, as the node renders them
+// (oos/text.ts TERMINAL_UNSAFE, web/html.ts): a U+202E in a note would reverse the row
+const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+const visible = (s) => String(s).replace(UNSAFE, c => `\\u{${c.codePointAt(0).toString(16).toUpperCase()}}`)
+
 function el (tag, attrs = {}, text) {
   const e = document.createElement(tag)
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v)
-  if (text !== undefined) e.textContent = text
+  if (text !== undefined) e.textContent = visible(text)
   return e
 }
 
