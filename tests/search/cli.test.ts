@@ -58,6 +58,9 @@ describe('oos search and oos similar', () => {
     expect(shown).toContain(`${cid('carepath', 'C008')}\n  Carepath [not trusted] C008 v3  MEDIUM / MEASURED_RESULT  [coordination_patterns]\n  CONTRADICTS, similarity 0.xx (rule, why, failure_mode)  0 endorsements, 0 disputes\n  provenance: VERDICT, 1 version, 0 trusted confirmation(s), 0 trusted dispute(s)\n  Requests for which`)
     const bad = await oos(['similar', 'bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy', '--json', '--home', home])
     expect([bad.code, JSON.parse(bad.stderr).error.code]).toEqual([1, 'NOT_FOUND'])
+    // a CLAIM_CID that does not parse is a usage error, as for provenance and show (exit 2)
+    const typo = await oos(['similar', 'bafyxyz', '--home', home])
+    expect([typo.code, typo.stderr.trim()]).toEqual([2, 'oos: CLAIM_CID must be a CID (bafy…), not "bafyxyz" [USAGE]'])
   })
 
   it('answers the same through a running node (GET /v1/search, GET /v1/claims/{cid}/similar), its index kept across questions', async () => {

@@ -8,7 +8,7 @@ import { str, type Command } from '../command.ts'
 import { UsageError } from '../errors.ts'
 import { claimsColors, clean, orgLabel } from '../render.ts'
 import { withBackend } from '../backend.ts'
-import { integerOption } from '../values.ts'
+import { cidValue, integerOption } from '../values.ts'
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`
 
@@ -60,7 +60,8 @@ export const similar: Command = {
   args: [1, 1],
   async run (ctx) {
     const limit = integerOption(ctx, 'limit', { min: 1, max: 100 })
-    const hits = await withBackend(ctx, async (h) => await h.similar({ cid: ctx.positionals[0], ...(limit !== undefined ? { limit } : {}) }, { signal: ctx.signal }))
+    const cid = cidValue(ctx.positionals[0], 'CLAIM_CID').toString()
+    const hits = await withBackend(ctx, async (h) => await h.similar({ cid, ...(limit !== undefined ? { limit } : {}) }, { signal: ctx.signal }))
     ctx.io.result(hits, () => hits.length === 0
       ? 'no claim of another org is similar'
       : hits.map(h => hitLines(h, `${RELATION_MARKS[h.relation]}, similarity ${h.similarity.toFixed(2)} (${h.matched.join(', ')})`, [
