@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { raw } from '../api/raw.ts'
 import { launch, SHOTS } from './browser.ts'
+import { until } from '../net/nodes.ts'
 import { HOSTILE, ORGS, pair, type Pair } from './fixture.ts'
 
 const WIDTHS = [375, 1440] as const
@@ -155,6 +156,28 @@ describe('the web explorer in Chromium', () => {
     expect(await page.locator('ul.feed li').first().getAttribute('data-id')).toBe(published.cid)
     expect(await page.evaluate('window.marker')).toBe('the same page')
     await page.screenshot({ path: join(SHOTS, 'feed-live-1440-top.png') })
+  })
+
+  it('the open feed page gets what it missed while its event stream was cut, once reconnected', async () => {
+    const page = await loggedIn()
+    await page.goto(`${p.server.url}/ui/`)
+    await page.waitForFunction(() => (globalThis as any).document.querySelector('.live')?.textContent === 'live')
+    await page.evaluate("window.marker = 'the same page'")
+    // the node drops every connection (as a proxy or a sleeping laptop would): the page's stream is cut
+    ;(p.server as unknown as { app: { server: { closeAllConnections: () => void } } }).app.server.closeAllConnections()
+    await page.waitForFunction(() => (globalThis as any).document.querySelector('.live')?.textContent !== 'live')
+    const target = (await p.appA.claims({ org: p.a.config.org })).find(c => c.claim_id === 'C006')?.cid as string
+    const made = await p.appB.endorse({ target, note: 'sent while the page was not listening' })
+    await until(async () => (await p.appA.feed({})).some(e => e.id === made.cid), 20_000, 'A holds the endorsement')
+    // the browser reconnects by itself; the row comes without a reload
+    const row = page.locator(`ul.feed li[data-id="${made.cid}"]`)
+    await row.waitFor({ timeout: 20_000 })
+    expect(await row.textContent()).toContain('sent while the page was not listening')
+    expect(await page.locator(`ul.feed li[data-id="${made.cid}"]`).count()).toBe(1)
+    expect(await page.evaluate('window.marker')).toBe('the same page')
+    // the browser reports each cut stream on its console (this page's and those still open): the expected entries
+    await expect.poll(() => problems.filter(m => m.includes('ERR_INCOMPLETE_CHUNKED_ENCODING')).length).toBeGreaterThan(0)
+    for (let i = problems.length - 1; i >= 0; i--) if (problems[i].includes('ERR_INCOMPLETE_CHUNKED_ENCODING')) problems.splice(i, 1)
   })
 
   it('endorses through the page (signed by this node), and a POST without the CSRF token is refused', async () => {

@@ -58,11 +58,26 @@ function feedRow (ev) {
 function liveFeed () {
   const list = document.querySelector('ul.feed')
   if (!list) return
-  events((_kind, ev) => {
+  const add = (ev) => {
     if (typeof ev?.id !== 'string' || list.querySelector(`li[data-id="${CSS.escape(ev.id)}"]`)) return
     document.querySelector('.empty-feed')?.remove()
     list.prepend(feedRow(ev))
+  }
+  events((kind, ev) => {
+    if (kind === 'reopen') void missed(list, add)
+    else add(ev)
   })
+}
+
+/**
+ * Back after a break in the stream: the feed's newest events from `GET /v1/feed` (the same
+ * ids), oldest first, those not shown yet added (a record synced late may be older than the
+ * newest row shown, so not `since` it).
+ */
+async function missed (list, add) {
+  const res = await fetch('/v1/feed', { credentials: 'same-origin' })
+  if (!res.ok) return
+  for (const ev of await res.json()) add(ev)
 }
 
 async function refreshEndorsements (cid) {
