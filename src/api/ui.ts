@@ -12,7 +12,7 @@ import { PAGE_HEADERS, type ApiServer } from './server.ts'
 import { layout, type Page, type PageContext } from '../web/layout.ts'
 import { orgsPage, orgName, type OrgFlag } from '../web/pages/orgs.ts'
 import { FEED_MAX_LIMIT } from '../app/feed.ts'
-import { orgPage } from '../web/pages/org.ts'
+import { orgPage, VERSIONS_LISTED } from '../web/pages/org.ts'
 import { diffPage } from '../web/pages/diff.ts'
 import { claimPage, endorsementsView } from '../web/pages/claim.ts'
 import { feedPage } from '../web/pages/feed.ts'
@@ -90,7 +90,7 @@ export function registerUi (app: FastifyInstance, api: ApiServer): void {
     const seq = seqOf(req.query as Query, 'seq')
     const shown = await h.show({ ref, ...(seq !== undefined ? { seq } : {}) }, signal(req))
     const org = shown.rec.org
-    const log = await h.log({ org }, signal(req))
+    const log = await h.log({ org, limit: VERSIONS_LISTED }, signal(req))
     return page(req, reply, orgPage(org, await nameOf(org, req), log, shown))
   })
 

@@ -10,6 +10,8 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseOosMarkdown } from '../../src/oos/index.ts'
 import { signVersion } from '../../src/records/version.ts'
+import { generateKeyPair, publicKeyToDid } from '../../src/identity/index.ts'
+import type { CID } from 'multiformats/cid'
 import { HOSTILE, ORGS, login, pair, type Pair } from './fixture.ts'
 
 describe('web explorer sessions', () => {
@@ -155,6 +157,41 @@ describe('web explorer sessions', () => {
     const row = after.text.split('<tr>').find(r => r.includes(p.org))
     expect(row).toContain('>equivocation<')
     expect(after.text.split('<tr>').filter(r => r.includes('>equivocation<'))).toHaveLength(1)
+  })
+
+  it('an org with a long chain: its page lists the newest 50 versions and opens or compares any other by number', async () => {
+    const { cookie } = await login(p.server)
+    const body = parseOosMarkdown(await readFile(join(ORGS, 'parcelworks', 'v1.oos.md'), 'utf8')).body
+    const kp = generateKeyPair()
+    const org = publicKeyToDid(kp.publicKey)
+    const records: Uint8Array[] = []
+    let prev: CID | null = null
+    for (let seq = 1; seq <= 60; seq++) {
+      const v = signVersion({ ...body, claims: body.claims.map((c, i) => i === 0 ? { ...c, rule: `${c.rule} (${seq})` } : c) }, { org, seq, prev, createdAt: Date.now() - 60_000 + seq }, kp.secretKey)
+      records.push(v.bytes)
+      prev = v.cid
+    }
+    expect((await p.a.ingest.ingestMany(records, { source: 'test' })).filter(r => r instanceof Error)).toEqual([])
+    const head = await raw(p.server.url, { path: `/ui/org/${org}`, headers: { cookie } })
+    expect(head.status).toBe(200)
+    const listed = [...head.text.matchAll(/<ol class="versions" reversed>(.*?)<\/ol>/gs)][0][1]
+    expect([...listed.matchAll(/<li>/g)]).toHaveLength(50)
+    expect(listed).toContain('<strong aria-current="true">v60</strong>')
+    expect(listed).not.toContain('v10<')
+    expect(head.text).toContain('The newest 50 of 60 versions.')
+    expect(head.text).toContain('<input id="open-seq" name="seq" type="number" min="1" max="60" value="60"')
+    expect(head.text).not.toContain('<option')
+    expect(head.text).toContain('<input id="diff-a" name="a" type="number" min="1" max="60" value="59"')
+    // an old version, opened by number; compared with the head
+    const old = await raw(p.server.url, { path: `/ui/org/${org}?seq=3`, headers: { cookie } })
+    expect(old.text).toContain('Parcelworks, version')
+    expect(old.text).toContain('value="3"')
+    const diff = await raw(p.server.url, { path: `/ui/org/${org}/diff?a=3&b=60`, headers: { cookie } })
+    expect(diff.status).toBe(200)
+    expect(diff.text).toContain('changes from v3 to v60')
+    // a short chain keeps its selects
+    const short = await raw(p.server.url, { path: `/ui/org/${p.org}`, headers: { cookie } })
+    expect(short.text).toContain('<select id="diff-a" name="a">')
   })
 })
 

@@ -80,13 +80,26 @@ ${[...bySection].map(([section, cs]) => html`<section class="doc-section"><h3>${
   return { facts, rest }
 }
 
+/** The most versions the page lists (newest first); older ones are opened and compared by number. */
+export const VERSIONS_LISTED = 50
+
 function versionsView (org: string, log: LogEntry[], seq: number): Html {
+  const head = log[0]?.seq ?? seq
+  const all = log.length >= head
   const seqs = log.map(e => e.seq)
+  const a = Math.max(1, seq - 1) === seq ? Math.min(head, 2) : seq - 1
   const options = (selected: number): Html[] => seqs.map(s => html`<option value="${s}"${s === selected ? html` selected` : ''}>v${s}</option>`)
+  // a long chain: numbers instead of a select of every version (1,000 versions were 360 KB of options and list)
+  const pick = (id: string, name: string, selected: number): Html => all
+    ? html`<select id="${id}" name="${name}">${options(selected)}</select>`
+    : html`<input id="${id}" name="${name}" type="number" min="1" max="${head}" value="${selected}" required inputmode="numeric">`
   return html`<section aria-labelledby="versions-h"><h2 id="versions-h">Versions</h2>
 <ol class="versions" reversed>${log.map(e => html`<li>${e.seq === seq ? html`<strong aria-current="true">v${e.seq}</strong>` : html`<a href="/ui/org/${seg(org)}?seq=${e.seq}">v${e.seq}</a>`} ${when(e.createdAt)} · ${e.claims} claims · ${short(e.cid, 12)}</li>`)}</ol>
-${seqs.length > 1
-    ? html`<form class="diff-form" action="/ui/org/${seg(org)}/diff" method="get"><label for="diff-a">Compare</label> <select id="diff-a" name="a">${options(Math.max(1, seq - 1) === seq ? seqs[seqs.length - 1] : seq - 1)}</select> <label for="diff-b">with</label> <select id="diff-b" name="b">${options(seq)}</select> <button type="submit">Show changes</button></form>`
+${all
+    ? ''
+    : html`<p class="muted">The newest ${log.length} of ${head} versions.</p><form class="open-form" action="/ui/org/${seg(org)}" method="get"><label for="open-seq">Open version</label> <input id="open-seq" name="seq" type="number" min="1" max="${head}" value="${seq}" required inputmode="numeric"> <button type="submit">Open</button></form>`}
+${head > 1
+    ? html`<form class="diff-form" action="/ui/org/${seg(org)}/diff" method="get"><label for="diff-a">Compare</label> ${pick('diff-a', 'a', a)} <label for="diff-b">with</label> ${pick('diff-b', 'b', seq)} <button type="submit">Show changes</button></form>`
     : ''}
 </section>`
 }
