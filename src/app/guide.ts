@@ -10,7 +10,7 @@
  * list has a fixed order: orgs as asked, sections by first appearance, claims and entities in
  * document order.
  */
-import { InvalidArgumentError } from '../errors.ts'
+import { InvalidArgumentError, NotFoundError } from '../errors.ts'
 import { getVersion } from '../node/queries.ts'
 import { escapeUnsafe } from '../oos/text.ts'
 import { CONFIDENCE, type Claim, type Confidence, type Entities, type OosBody } from '../oos/types.ts'
@@ -66,8 +66,13 @@ export function guideApp (store: Store, names: OrgNames, provenance: Provenance)
       const labels = await names.labels()
       const sources: Source[] = []
       for (const org of dids) {
-        const v = await getVersion(store, org)
         const label = labels.get(org) ?? { trust: 'neutral', nameShared: false }
+        if (await store.head(org) === undefined) {
+          throw new NotFoundError(org === names.self
+            ? `our org (${label.alias ?? org}) has published no version yet to make a guide from: oos publish FILE, or name the orgs (oos guide ORG…)`
+            : `no version of ${label.alias ?? org} is held here yet to make a guide from (oos follow ORG fetches its versions)`)
+        }
+        const v = await getVersion(store, org)
         const body = v.signed.rec.body
         sources.push({ org, name: line(label.alias ?? body.frontmatter.org_pseudonym), label, seq: v.signed.rec.seq, cid: v.cid.toString(), body })
       }

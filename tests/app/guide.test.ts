@@ -118,6 +118,9 @@ describe('oos guide', () => {
     try {
       const home = join(dir.path, 'home')
       expect((await oosIn(['init', '--name', 'Ledgerline', '--home', home])).code).toBe(0)
+      // nothing published yet: says so in words, with what to do
+      const none = await oosIn(['guide', '--home', home])
+      expect([none.code, none.stderr.trim()]).toEqual([1, 'oos: our org (Ledgerline) has published no version yet to make a guide from: oos publish FILE, or name the orgs (oos guide ORG…) [NOT_FOUND]'])
       for (const v of [1, 2, 3]) expect((await oosIn(['publish', `examples/orgs/ledgerline/v${v}.oos.md`, '--home', home])).code).toBe(0)
       const out = join(dir.path, 'CLAUDE.md')
       const r = await oosIn(['guide', '--format', 'claude.md', '--min-confidence', 'medium', '--out', out, '--home', home, '--json'])
