@@ -40,6 +40,9 @@ export const search: Command = {
     if (confidence !== undefined && !(CONFIDENCE as readonly string[]).includes(confidence)) throw new UsageError(`--confidence must be one of ${CONFIDENCE.join(', ')}`)
     const limit = integerOption(ctx, 'limit', { min: 1, max: 200 })
     const text = ctx.positionals[0]
+    // found before anything is read, as every bad argument (README "CLI reference": exit 2)
+    if (text.trim() === '') throw new UsageError('TEXT must not be empty: the words to search for (oos search approval)')
+    if (text.length > 1000) throw new UsageError('TEXT must be at most 1000 characters')
     const hits = await withBackend(ctx, async (h) => await h.search({ text, section: str(ctx, 'section'), confidence: confidence as Confidence | undefined, ...(ctx.values.trusted === true ? { trusted: true } : {}), ...(limit !== undefined ? { limit } : {}) }, { signal: ctx.signal }))
     ctx.io.result(hits, () => hits.length === 0
       ? 'no claims match'
