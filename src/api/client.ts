@@ -217,7 +217,7 @@ export class ApiClient implements ApiHandlers {
   }
 
   async feed (input: FeedInput = {}, options?: CallOptions): Promise<FeedEvent[]> {
-    return await this.call('GET', `/v1/feed${query({ since: input.since, limit: input.limit })}`, undefined, options)
+    return await this.call('GET', `/v1/feed${query({ since: input.since, limit: input.limit, kinds: input.kinds?.join(',') })}`, undefined, options)
   }
 
   /**

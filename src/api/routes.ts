@@ -11,7 +11,7 @@ import type { Evidence } from '../oos/types.ts'
 import { checkAddress } from '../app/address.ts'
 import type { ErrorObject, Part } from './spec.ts'
 import type {
-  AdoptInput, ApiHandlers, CallOptions, ClaimsInput, EndorseInput, ExportInput, FollowInput, GuideInput, PublishInput, RetractInput, SearchInput, TrustSetInput
+  AdoptInput, ApiHandlers, CallOptions, ClaimsInput, EndorseInput, ExportInput, FeedKind, FollowInput, GuideInput, PublishInput, RetractInput, SearchInput, TrustSetInput
 } from './types.ts'
 
 export const KiB = 1024
@@ -204,7 +204,7 @@ export const ROUTES: readonly Route[] = [
     }
   },
   // the feed (app/feed.ts), and live (app/feedstream.ts): what happened that concerns us
-  { method: 'GET', path: '/v1/feed', operationId: 'feed', query: ['since', 'limit'], run: async (h, { query }, o) => await h.feed(defined({ since: query.since as number | undefined, limit: query.limit as number | undefined }), o) },
+  { method: 'GET', path: '/v1/feed', operationId: 'feed', query: ['since', 'limit', 'kinds'], run: async (h, { query }, o) => await h.feed(defined({ since: query.since as number | undefined, limit: query.limit as number | undefined, kinds: (query.kinds as string | undefined)?.split(',') as FeedKind[] | undefined }), o) },
   {
     method: 'GET',
     path: '/v1/events',

@@ -84,6 +84,8 @@ describe('the feed of a fourth org', () => {
     // since and limit: the newest N at or after a time, oldest first
     expect((await client.feed({ since: dispute.at })).map(e => e.id)).toEqual(history.slice(4).map(e => e.id))
     expect((await client.feed({ limit: 2 })).map(e => e.id)).toEqual(history.slice(-2).map(e => e.id))
+    // kinds (GET /v1/feed?kinds=): only those, in the same order
+    expect((await client.feed({ kinds: ['dispute', 'endorsement'] })).map(e => e.id)).toEqual(history.filter(e => e.kind === 'dispute' || e.kind === 'endorsement').map(e => e.id))
     await expect(observer.feed({ limit: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
     // what a node signs itself is not news to it
     expect((await orgs.a.app.feed({})).map(e => e.org)).not.toContain(a.org)
@@ -114,6 +116,7 @@ describe('the feed of a fourth org', () => {
       expect(await call('/v1/events')).toEqual([404, 'NOT_FOUND'])
       expect(await call('/v1/feed?since=yesterday')).toEqual([400, 'INVALID_ARGUMENT'])
       expect(await call('/v1/feed?limit=10001')).toEqual([400, 'INVALID_ARGUMENT'])
+      expect(await call('/v1/feed?kinds=version,bogus')).toEqual([400, 'INVALID_ARGUMENT'])
     } finally {
       await offline.stop()
     }
