@@ -180,6 +180,19 @@ describe('the web explorer in Chromium', () => {
     for (let i = problems.length - 1; i >= 0; i--) if (problems[i].includes('ERR_INCOMPLETE_CHUNKED_ENCODING')) problems.splice(i, 1)
   })
 
+  it('says so when the node refuses the stream again (the session gone), rather than reconnecting for ever', async () => {
+    const page = await loggedIn()
+    await page.goto(`${p.server.url}/ui/`)
+    await page.waitForFunction(() => (globalThis as any).document.querySelector('.live')?.textContent === 'live')
+    await page.context().clearCookies()
+    ;(p.server as unknown as { app: { server: { closeAllConnections: () => void } } }).app.server.closeAllConnections()
+    await page.waitForFunction(() => (globalThis as any).document.querySelector('.live')?.textContent?.startsWith('disconnected'), undefined, { timeout: 20_000 })
+    expect(await page.textContent('.live')).toBe('disconnected: reload the page (or log in again: oos ui)')
+    // the browser reports the cut stream and the refused one on its console: the expected entries
+    await expect.poll(() => problems.filter(m => m.includes('ERR_INCOMPLETE_CHUNKED_ENCODING') || m.includes('status of 401')).length).toBeGreaterThan(0)
+    for (let i = problems.length - 1; i >= 0; i--) if (problems[i].includes('ERR_INCOMPLETE_CHUNKED_ENCODING') || problems[i].includes('status of 401')) problems.splice(i, 1)
+  })
+
   it('endorses through the page (signed by this node), and a POST without the CSRF token is refused', async () => {
     const page = await loggedIn()
     await page.goto(`${p.server.url}/ui/claim/${p.claim}`)

@@ -18,7 +18,10 @@ function events (onEvent) {
     if (opened) onEvent('reopen', {})
     opened = true
   })
-  source.addEventListener('error', () => { if (live) live.textContent = 'reconnecting…' })
+  // the browser retries by itself, unless the node refused it (a session expired: 401): then it gives up
+  source.addEventListener('error', () => {
+    if (live) live.textContent = source.readyState === EventSource.CLOSED ? 'disconnected: reload the page (or log in again: oos ui)' : 'reconnecting…'
+  })
   for (const kind of KINDS) {
     source.addEventListener(kind, (msg) => {
       let data
