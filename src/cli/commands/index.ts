@@ -34,6 +34,7 @@ export const COMMANDS: ReadonlyArray<readonly [string, CommandLoader]> = [
   ['provenance', async () => (await import('./trust.ts')).provenance],
   ['trust', async () => (await import('./trust.ts')).trust],
   ['rotate-key', async () => (await import('./trust.ts')).rotateKey],
+  ['mcp', async () => (await import('./mcp.ts')).mcp],
   ['demo', async () => (await import('./demo.ts')).demo],
   ['conformance', async () => (await import('./conformance.ts')).conformance],
   ['completion', async () => (await import('./completion.ts')).completion]
