@@ -36,23 +36,18 @@ async function statement (stance: 'endorse' | 'dispute', args: z.infer<z.ZodObje
   return { value: { ...r } }
 }
 
-const endorse = tool({
-  name: 'endorse',
-  title: 'Endorse a claim (signs)',
-  description: 'Sign and publish our organization\'s endorsement of another organization\'s claim: we confirm that the rule holds for us too. Everyone who holds the claim sees it in the claim\'s provenance. Only endorse what our organization has actually seen hold; the note and evidence say why.',
+/** endorse and dispute: one signed statement each, of its stance */
+const statementTool = (stance: 'endorse' | 'dispute', title: string, description: string): ReturnType<typeof tool<typeof statementInput>> => tool({
+  name: stance,
+  title,
+  description: `${description} Everyone who holds the claim sees it in the claim's provenance.`,
   input: statementInput,
   readOnly: false,
-  run: async (args, ctx, signal) => await statement('endorse', args, ctx, signal)
+  run: async (args, ctx, signal) => await statement(stance, args, ctx, signal)
 })
 
-const dispute = tool({
-  name: 'dispute',
-  title: 'Dispute a claim (signs)',
-  description: 'Sign and publish our organization\'s dispute of another organization\'s claim: we have seen it fail or not hold. Everyone who holds the claim sees it in the claim\'s provenance. Give the reason in note and, when there is some, the evidence.',
-  input: statementInput,
-  readOnly: false,
-  run: async (args, ctx, signal) => await statement('dispute', args, ctx, signal)
-})
+const endorse = statementTool('endorse', 'Endorse a claim (signs)', 'Sign and publish our organization\'s endorsement of another organization\'s claim: we confirm that the rule holds for us too. Only endorse what our organization has actually seen hold; the note and evidence say why.')
+const dispute = statementTool('dispute', 'Dispute a claim (signs)', 'Sign and publish our organization\'s dispute of another organization\'s claim: we have seen it fail or not hold. Give the reason in note and, when there is some, the evidence.')
 
 const adopt = tool({
   name: 'adopt_into_draft',
