@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../helpers.ts'
-import { federation, type Federation } from './federation.ts'
+import { federation, oosOk, type Federation } from './federation.ts'
 import { mcpOverStdio, strings, type McpProcess } from './client.ts'
 
 const READ_TOOLS = ['list_orgs', 'get_document', 'get_claim', 'claim_provenance', 'diff_versions', 'search_claims', 'similar_claims', 'feed']
@@ -117,6 +117,17 @@ describe('oos mcp over stdio, on three organizations', () => {
     expect(latest.trusted).toMatchObject({ from: { seq: 2 }, to: { seq: 3 } })
     expect(latest.trusted.claims.removed.map((c: any) => c.claim_id)).toEqual(['C007'])
     expect(Object.keys(latest.untrusted).some(k => k.startsWith('claims.removed[0].'))).toBe(true)
+  })
+
+  it('calls at once are answered, one store opening at a time, and the store is free between calls (MCP.md R-M1.4)', async () => {
+    const all = await Promise.all([
+      mcp.call('list_orgs'), mcp.call('get_document', { org: 'parcelworks' }), mcp.call('get_claim', { cid: fed.claim('carepath', 'C004') }),
+      mcp.call('claim_provenance', { cid: fed.claim('ledgerline', 'C001') }), mcp.call('diff_versions', { org: 'parcelworks', from: 1, to: 3 })
+    ])
+    expect(all.map(r => Object.keys(r.trusted).length > 0)).toEqual([true, true, true, true, true])
+    // the MCP server still runs, and holds no lock: an offline command opens the store
+    expect((await oosOk(['log', 'carepath', '--home', fed.homes.ledgerline])).map((e: any) => e.seq)).toEqual([3, 2, 1])
+    expect((await mcp.call('list_orgs')).trusted.orgs).toHaveLength(3)
   })
 
   it('--allow-write adds endorse, dispute and adopt_into_draft (never publish); an endorsement through MCP shows in the provenance', async () => {
