@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BIN, oosEnv, ROOT } from '../cli/run.ts'
+import { BIN, oosEnv, oosIn, ROOT } from '../cli/run.ts'
 import { startNode, type NodeProcess } from '../cli/start.ts'
 import { tempDir } from '../helpers.ts'
 import { checkMarked } from './client.ts'
@@ -55,6 +55,16 @@ describe('oos mcp --http', () => {
   afterAll(async () => {
     await node?.stop()
     await dir?.cleanup()
+  })
+
+  it('a bad command line is a usage error; no home, HOME_NOT_FOUND; nothing is served', async () => {
+    const port = await oosIn(['mcp', '--port', '4999', '--home', fed.homes.ledgerline])
+    expect(port.code).toBe(2)
+    expect(port.stderr).toMatch(/--port goes with --http \[USAGE\]/)
+    const none = await oosIn(['mcp', '--home', join(dir.path, 'nobody')])
+    expect(none.code).toBe(1)
+    expect(none.stderr).toMatch(/\[HOME_NOT_FOUND\]/)
+    expect(none.stdout).toBe('')
   })
 
   it('without a node: a new token in <home>/mcp.json (0600); no token, a wrong one or a browser are refused', async () => {

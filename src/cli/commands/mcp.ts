@@ -8,7 +8,7 @@ import { homeSource } from '../../mcp/backend.ts'
 import { serveMcpHttp } from '../../mcp/http.ts'
 import { createMcpServer, toolNames } from '../../mcp/server.ts'
 import { type Command } from '../command.ts'
-import { NoPassphraseError } from '../errors.ts'
+import { NoPassphraseError, UsageError } from '../errors.ts'
 import { envPassphrase } from '../io.ts'
 import { stopTrigger } from '../lifecycle.ts'
 import { integerOption } from '../values.ts'
@@ -25,6 +25,7 @@ export const mcp: Command = {
   },
   async run (ctx) {
     const port = integerOption(ctx, 'port', { min: 0, max: 65535 })
+    if (port !== undefined && ctx.values.http !== true) throw new UsageError('--port goes with --http')
     const config = await loadHome(ctx.home)
     const allowWrite = ctx.values['allow-write'] === true
     const source = homeSource({
