@@ -16,8 +16,9 @@ import { ApiUnavailableError } from './errors.ts'
 import type {
   AdoptApiResult, AdoptInput, ApiHandlers, ApiStatus, CallOptions, ClaimResult, ClaimsInput, EndorseInput, ExportInput, ExportResult, FollowInput, ImportResult,
   FollowResult, LogEntry, LogInput, ProvenanceReport, PublishInput, PublishResult, RetractInput, ShowInput, ShowResult, StatementResult, TrustRow, TrustSetInput,
-  StopResult, UnfollowResult, VerifyResult, OrgRow
+  StopResult, UnfollowResult, VerifyResult, OrgRow, FeedEvent, FeedInput, SearchHit, SearchInput
 } from './types.ts'
+import { sseEvents } from './sse-client.ts'
 
 /** What `<home>/api.json` holds. */
 export interface ApiInfo {
@@ -193,12 +194,29 @@ export class ApiClient implements ApiHandlers {
     return await this.call('POST', '/v1/trust', { org: input.org, level: input.level }, options)
   }
 
+  async search (input: SearchInput, options?: CallOptions): Promise<SearchHit[]> {
+    const { text, trusted, ...rest } = input
+    return await this.call('GET', `/v1/search${query({ q: text, ...rest, ...(trusted === true ? { trusted: 'true' } : {}) })}`, undefined, options)
+  }
+
   async exportCar (input: ExportInput, options?: CallOptions): Promise<ExportResult> {
     return await this.call('POST', '/v1/export', { org: input.org, path: input.path, ...(input.force === true ? { force: true } : {}) }, options)
   }
 
   async importCar (input: { path: string }, options?: CallOptions): Promise<ImportResult> {
     return await this.call('POST', '/v1/import', { path: input.path }, options)
+  }
+
+  async feed (input: FeedInput = {}, options?: CallOptions): Promise<FeedEvent[]> {
+    return await this.call('GET', `/v1/feed${query({ since: input.since, limit: input.limit })}`, undefined, options)
+  }
+
+  /**
+   * `GET /v1/events`: the node's feed, live, until `signal` aborts or the node stops
+   * (sse-client.ts); `onOpen` once the node listens (events after it are all delivered).
+   */
+  events (options: CallOptions & { onOpen?: () => void } = {}): AsyncIterable<FeedEvent> {
+    return sseEvents<FeedEvent>(this.url + '/v1/events', this.token, options.signal, options.onOpen)
   }
 
   async stop (options?: CallOptions): Promise<StopResult> {

@@ -11,7 +11,7 @@ import type { Evidence } from '../oos/types.ts'
 import { checkAddress } from '../app/address.ts'
 import type { ErrorObject, Part } from './spec.ts'
 import type {
-  AdoptInput, ApiHandlers, CallOptions, ClaimsInput, EndorseInput, ExportInput, FollowInput, PublishInput, RetractInput, TrustSetInput
+  AdoptInput, ApiHandlers, CallOptions, ClaimsInput, EndorseInput, ExportInput, FollowInput, PublishInput, RetractInput, SearchInput, TrustSetInput
 } from './types.ts'
 
 export const KiB = 1024
@@ -38,6 +38,8 @@ export interface Route {
   query?: readonly string[]
   /** body limit in bytes (POST) */
   limit?: number
+  /** `run` gives events to stream as server-sent events (text/event-stream, sse.ts), not one JSON answer */
+  stream?: true
   run: (h: ApiHandlers, r: Request, o: CallOptions) => Promise<unknown>
 }
 
@@ -151,12 +153,35 @@ export const ROUTES: readonly Route[] = [
     run: async (h, { body }, o) => await h.adopt(input<AdoptInput>(body), o)
   },
   { method: 'GET', path: '/v1/provenance/{cid}', operationId: 'provenance', run: async (h, { params }, o) => await h.provenance({ cid: params.cid }, o) },
+  {
+    method: 'GET',
+    path: '/v1/search',
+    operationId: 'search',
+    query: ['q', 'section', 'confidence', 'trusted', 'limit'],
+    run: async (h, { query }, o) => {
+      const { q, section } = query as Record<string, string | undefined>
+      const trusted = query.trusted === true ? true : undefined
+      return await h.search(defined({ text: q ?? '', section, confidence: upper(query.confidence), trusted, limit: query.limit as number | undefined }) as SearchInput, o)
+    }
+  },
   { method: 'GET', path: '/v1/trust', operationId: 'trust', run: async (h, _r, o) => await h.trust(o) },
   {
     method: 'POST',
     path: '/v1/trust',
     operationId: 'trustSet',
     run: async (h, { body }, o) => await h.trustSet(input<TrustSetInput>(body), o)
+  },
+  // the feed (app/feed.ts), and live (app/feedstream.ts): what happened that concerns us
+  { method: 'GET', path: '/v1/feed', operationId: 'feed', query: ['since', 'limit'], run: async (h, { query }, o) => await h.feed(defined({ since: query.since as number | undefined, limit: query.limit as number | undefined }), o) },
+  {
+    method: 'GET',
+    path: '/v1/events',
+    operationId: 'events',
+    stream: true,
+    run: async (h, _r, o) => {
+      if (h.events === undefined) throw new NotFoundError('this API has no live events (no node runs)')
+      return h.events(o)
+    }
   }
 ]
 

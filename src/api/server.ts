@@ -28,6 +28,7 @@ import { toJson } from '../records/json.ts'
 import { httpStatusFor, ApiNotLoopbackError, ApiNotStartedError, ForbiddenError, InternalError, UnauthorizedError } from './errors.ts'
 import { escapeJsonText } from '../oos/text.ts'
 import type { Route } from './routes.ts'
+import { sendEvents } from './sse.ts'
 import type { ApiHandlers, ApiStats } from './types.ts'
 
 /** DEL, C1 and bidi controls as \u escapes: the same JSON value, safe to print (BODY.md §5.6) */
@@ -50,6 +51,8 @@ export interface ApiServerInit {
   port?: number
   /** how long stop() lets requests in flight finish before closing their connections (ms, default 2000) */
   graceMs?: number
+  /** the `: ping` comment of an event stream every this many ms (default 15 s) */
+  pingMs?: number
 }
 
 export interface ApiServerComponents {
@@ -61,6 +64,7 @@ export class ApiServer {
   private readonly host: string
   private readonly port: number
   private readonly graceMs: number
+  private readonly pingMs: number
   private readonly log = logger('oosnet:api')
   private app?: FastifyInstance
   private bound?: { host: string, port: number }
@@ -76,6 +80,7 @@ export class ApiServer {
     this.host = init.host ?? '127.0.0.1'
     this.port = init.port ?? 0
     this.graceMs = init.graceMs ?? 2000
+    this.pingMs = init.pingMs ?? 15_000
   }
 
   /** The bearer token of this run (made at start). */
@@ -189,7 +194,13 @@ export class ApiServer {
   /** The answer of a route: `GET /v1/status` carries the API's own counters. */
   async answer (route: Route, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     const r = { params: req.params as Record<string, string>, query: (req.query ?? {}) as Record<string, unknown>, body: (req.body ?? {}) as Record<string, unknown> }
-    const result = await route.run(this.handlers, r, { signal: this.signal(req) })
+    const signal = this.signal(req)
+    const result = await route.run(this.handlers, r, { signal })
+    if (route.stream === true) {
+      this.sent(200)
+      await sendEvents(reply, result as AsyncIterable<{ id: string, kind: string }>, { signal, pingMs: this.pingMs, text: e => jsonText(toJson(e)) })
+      return undefined
+    }
     const value = route.path === '/v1/status' ? { ...(result as object), api: this.stats() } : result
     reply.code(200).headers(ANSWER_HEADERS).type('application/json; charset=utf-8')
     return toJson(value)

@@ -22,7 +22,9 @@ import { trustApp } from './trust.ts'
 import { orgNames } from './names.ts'
 import { followApp } from './follow.ts'
 import { claimRef } from './claimref.ts'
+import { feedHistory } from './feed.ts'
 import type { ClaimResult, LocalApp, ShowResult, VerifyResult } from './types.ts'
+import { ClaimIndex, search } from './search.ts'
 
 /** The org's signing key: its 32-byte seed, and its did when it is not the inception key. */
 export interface OrgSigner {
@@ -37,6 +39,8 @@ export interface OrgSigner {
  */
 export function localApp (store: Store, ingest: Ingest, config: Pick<HomeConfig, 'org'> & Partial<Pick<HomeConfig, 'name'>>, signer?: OrgSigner, home?: string, from = 'api'): LocalApp {
   const names = orgNames(store, { self: config.org, selfName: config.name, home })
+  // built on first use, then kept up to date by the door's record:accepted (search.ts)
+  const index = new ClaimIndex(store, ingest)
   return {
     ...trustApp(store, ingest, { org: config.org, home, signer, from, names }),
     ...followApp(store, names, home),
@@ -76,6 +80,8 @@ export function localApp (store: Store, ingest: Ingest, config: Pick<HomeConfig,
 
     orgs: async () => await names.directory(),
 
+    feed: async (input, options = {}) => await feedHistory(store, names, input, options),
+
     async claims ({ org, search, section, confidence, evidence, trusted }) {
       if (confidence !== undefined && !(CONFIDENCE as readonly string[]).includes(confidence)) throw new InvalidArgumentError(`confidence must be one of ${CONFIDENCE.join(', ')}`, { path: 'confidence' })
       if (evidence !== undefined && !(EVIDENCE as readonly string[]).includes(evidence)) throw new InvalidArgumentError(`evidence must be one of ${EVIDENCE.join(', ')}`, { path: 'evidence' })
@@ -86,6 +92,8 @@ export function localApp (store: Store, ingest: Ingest, config: Pick<HomeConfig,
         .map(r => ({ ...r, label: labels.get(r.org) ?? neutral }))
         .filter(r => trusted !== true || r.label.trust === 'us' || r.label.trust === 'trusted')
     },
+
+    search: async (input) => await search(index, store, names, input),
 
     async exportCar ({ org, path, force }, options = {}) {
       if (!isAbsolute(path)) throw new InvalidArgumentError('path must be absolute', { path: 'path' })

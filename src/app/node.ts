@@ -11,10 +11,11 @@ import { localApp, type OrgSigner } from './local.ts'
 import { orgSigner } from './keys.ts'
 import { followTarget, unfollowTarget } from './follow.ts'
 import { orgNames } from './names.ts'
+import { feedStream } from './feedstream.ts'
 import type { ApiStatus, App, StopResult } from './types.ts'
 
 /** What of a running node the app uses (type only: libp2p is not loaded by importing this). */
-export type RunningNode = Pick<OosNode, 'config' | 'store' | 'ingest' | 'status' | 'follow' | 'unfollow'>
+export type RunningNode = Pick<OosNode, 'config' | 'store' | 'ingest' | 'status' | 'follow' | 'unfollow' | 'addEventListener' | 'removeEventListener'>
 
 export interface NodeAppInit {
   /** the org key (32-byte seed); without it publish, endorse and retract throw NO_ORG_KEY */
@@ -49,6 +50,7 @@ export function nodeApp (node: RunningNode, init: NodeAppInit = {}): App {
       const org = await unfollowTarget(names, ref)
       return { org, removed: await node.unfollow(org) }
     },
+    events: (o) => feedStream(node, names, { signal: o?.signal }),
     ...(stop !== undefined ? { stop: async () => stop() } : {})
   }
 }

@@ -17,11 +17,15 @@ import type { TrustLevel, TrustRow } from '../trust/settings.ts'
 import type { FollowResult as NodeFollowResult } from '../node/node.ts'
 import type { OrgLabel, OrgRow, TrustMark } from './names.ts'
 import type { ClaimRef } from './claimref.ts'
+import type { FeedEvent, FeedInput, FeedKind } from './feed.ts'
+import type { SearchHit, SearchInput } from './search.ts'
 
 /** The domain types the app's results are made of (for the callers that render them). */
 export type { ClaimRef }
+export type { SearchHit, SearchInput }
 export type { ImportReport, NodeStatus, ClaimRow, LogEntry, VerifyReport, AdoptConflict, ProvenanceReport, TrustLevel, TrustRow, OrgLabel, OrgRow, TrustMark }
 export type { DerivationNode, EndorsementEntry, Verdict } from '../trust/provenance.ts'
+export type { FeedEvent, FeedInput, FeedKind }
 
 /** The JSON form of a value as `toJson` (src/records/json.ts) makes it: CIDs and bytes become strings. */
 export type Jsonified<T> =
@@ -207,8 +211,14 @@ export interface App {
   provenance: (input: { cid: string }, options?: CallOptions) => Promise<ProvenanceReport>
   trust: (options?: CallOptions) => Promise<TrustRow[]>
   trustSet: (input: TrustSetInput, options?: CallOptions) => Promise<TrustSetInput>
+  /** full-text search over the claims of every org held, best first (app/search.ts) */
+  search: (input: SearchInput, options?: CallOptions) => Promise<SearchHit[]>
   exportCar: (input: ExportInput, options?: CallOptions) => Promise<ExportResult>
   importCar: (input: { path: string }, options?: CallOptions) => Promise<ImportResult>
+  /** what happened that concerns us, from the store: the newest `limit` events at or after `since`, oldest first (app/feed.ts) */
+  feed: (input: FeedInput, options?: CallOptions) => Promise<FeedEvent[]>
+  /** the feed live, from a running node (app/feedstream.ts): ends when `signal` aborts or the node stops; offline there is none */
+  events?: (options?: CallOptions) => AsyncIterable<FeedEvent>
   /** stop the node gracefully (a node run by `oos start`; a server without it answers NOT_FOUND) */
   stop?: (options?: CallOptions) => Promise<StopResult>
 }

@@ -26,7 +26,7 @@ import { AddressInUseError, ListenFailedError, NoOrgKeyError, UnreachableError }
 import { parseVia, type FollowReacher, type FollowRetryInit } from './reach.ts'
 import type { Hints } from './hints.ts'
 import { TypedEventEmitter } from 'main-event'
-import { relayEvents, type OosNodeEvents } from './events.ts'
+import { emit, relayEvents, type NodeStoppingEvent, type OosNodeEvents } from './events.ts'
 import { startAll, stopAll } from './services/service.ts'
 import type { NodeServices } from './services/index.ts'
 import type { ADVERTISER_DEFAULTS } from './services/advertiser.ts'
@@ -161,6 +161,7 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
   async stop (): Promise<void> {
     if (!this.started) return
     this.started = false
+    emit<OosNodeEvents, NodeStoppingEvent>(this, 'node:stopping', () => ({ org: this.org }))
     await stopAll(this.lifecycle)
     this.log('stopped')
   }

@@ -154,7 +154,7 @@ export const claims: Command = {
   name: 'claims',
   summary: 'list claims (latest version of each org) with their CIDs, confidence and evidence',
   usage: 'claims [ORG] [--search TEXT] [--section S] [--confidence C] [--evidence E] [--trusted]',
-  help: 'Each org is marked with our trust in it (us, trusted, untrusted, neutral), and shown with a short did when another org known here has the same pseudonym. --trusted keeps the claims of the orgs we trust (followed, set trusted, ours).',
+  help: 'Each org is marked with our trust in it (us, trusted, untrusted, neutral), and shown with a short did when another org known here has the same pseudonym. --trusted keeps the claims of the orgs we trust (followed, set trusted, ours). --search lists, unranked, the claims whose text holds TEXT; `oos search` ranks across orgs.',
   options: {
     search: { type: 'string', value: 'TEXT', description: 'claims whose text holds TEXT' },
     section: { type: 'string', value: 'S', description: 'claims of one section' },

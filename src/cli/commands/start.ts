@@ -12,6 +12,14 @@ import { stopTrigger } from '../lifecycle.ts'
 import { LOG_FORMATS, logNode, type LogFormat } from '../nodelog.ts'
 import { apiOption, integerOption, MAX_NAME_CHARS, multiaddrOption, textValue } from '../values.ts'
 import { clean } from '../render.ts'
+import { runHooks, type HookRunner } from '../../app/hooks.ts'
+import type { App, FeedEvent } from '../../app/types.ts'
+
+/** The app's live feed (a node's app always has one). */
+function feedEvents (app: App, signal: AbortSignal): AsyncIterable<FeedEvent> {
+  if (app.events === undefined) throw new TypeError('the app of a running node has no live events')
+  return app.events({ signal })
+}
 
 /**
  * `--workers N`: the most verification worker threads; by default one per core, at most 4 (a
@@ -117,11 +125,13 @@ export const start: Command = {
     const trigger = stopTrigger()
     let server: ApiServer | undefined
     let unlog = (): void => {}
+    let hooks: HookRunner | undefined
     // idle, the process gives back what starting (or a burst) made V8 keep (node/memory-reducer.ts)
     const reducer = memoryReducer()
     const shutdown = async (): Promise<void> => {
       reducer.stop()
       unlog()
+      await hooks?.stop()
       await server?.stop()
       await removeApiFile(ctx.home, { pid: process.pid })
       await node.stop()
@@ -132,6 +142,8 @@ export const start: Command = {
         t.started = performance.now()
         const app = nodeApp(node, { orgKey, home: ctx.home, stop: () => { trigger.stop('stop requested (oos stop)'); return { stopping: true, pid: process.pid } } })
         unlog = logNode(node, app, options.logFormat, (line) => { ctx.io.err(line) })
+        // config.json `hooks`: a command per feed event of the kinds named (app/hooks.ts)
+        if (file.hooks !== undefined && file.hooks.length > 0) hooks = runHooks(file.hooks, (signal) => feedEvents(app, signal), (line) => { ctx.io.err(`oos: ${line}`) })
         server = apiServer(options.api)({ handlers: app })
         await server.start()
         await writeApiFile(ctx.home, { url: server.url, token: server.token, pid: process.pid })
