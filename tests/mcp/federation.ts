@@ -2,7 +2,7 @@
  * The fixture of the MCP tests: three organizations (examples/orgs) that each published their
  * three versions in their own home, exchanged them as CAR files (`oos export` / `oos import`),
  * and endorsed and disputed each other's claims; Ledgerline's home then holds all three orgs and
- * every statement: the home the MCP server reads, Ledgerline being "us". Real homes, records,
+ * every statement, and follows Carepath: the home the MCP server reads, Ledgerline being "us". Real homes, records,
  * signatures and files, through `oos` itself (in-process).
  */
 import { join } from 'node:path'
@@ -71,5 +71,7 @@ export async function federation (dir: string): Promise<Federation> {
       await oosOk(['import', file, '--home', homes.ledgerline])
     }
   }
+  // Ledgerline follows Carepath (so trusts it), not Parcelworks: both trust states are seen
+  await oosOk(['follow', did.carepath, '--home', homes.ledgerline])
   return { dir, homes, did, claim, statements }
 }

@@ -11,7 +11,7 @@ import { tempDir } from '../helpers.ts'
 import { federation, oosOk, type Federation } from './federation.ts'
 import { mcpOverStdio, strings, type McpProcess } from './client.ts'
 
-const READ_TOOLS = ['list_orgs', 'get_document', 'get_claim', 'claim_provenance', 'diff_versions', 'search_claims', 'similar_claims', 'feed']
+const READ_TOOLS = ['list_orgs', 'get_document', 'get_claim', 'claim_provenance', 'diff_versions', 'search_claims', 'feed']
 const WRITE_TOOLS = ['endorse', 'dispute', 'adopt_into_draft']
 /** a document's URI: the did's colons percent-encoded (MCP.md §2.3) */
 const uri = (did: string, seq: number): string => `oos://${did.replaceAll(':', '%3A')}/${seq}`
@@ -52,6 +52,8 @@ describe('oos mcp over stdio, on three organizations', () => {
     const rows = r.trusted.orgs as any[]
     expect(rows.map(o => o.org)).toEqual([fed.did.ledgerline, ...[fed.did.carepath, fed.did.parcelworks]])
     expect(rows[0]).toMatchObject({ self: true, trust: 'us', alias: 'Ledgerline', head: { seq: 3 } })
+    expect(rows.find(o => o.org === fed.did.carepath)).toMatchObject({ followed: true, trusted: true, trust: 'trusted', head: { seq: 3 } })
+    expect(rows.find(o => o.org === fed.did.parcelworks)).toMatchObject({ followed: false, trusted: false, trust: 'neutral' })
     for (const row of rows) expect(row.pseudonym).toBeUndefined()
     expect(r.ours['orgs[0].pseudonym']).toBe('Ledgerline')
     expect(r.untrusted['orgs[1].pseudonym']).toBe('Carepath')
@@ -117,6 +119,51 @@ describe('oos mcp over stdio, on three organizations', () => {
     expect(latest.trusted).toMatchObject({ from: { seq: 2 }, to: { seq: 3 } })
     expect(latest.trusted.claims.removed.map((c: any) => c.claim_id)).toEqual(['C007'])
     expect(Object.keys(latest.untrusted).some(k => k.startsWith('claims.removed[0].'))).toBe(true)
+  })
+
+  it('search_claims: ranked hits across the orgs, ids and counts trusted, rule and section each org\'s text', async () => {
+    const r = await mcp.call('search_claims', { text: 'idempotency key timeout retry' })
+    const hits = r.trusted.hits as any[]
+    const i = hits.findIndex(h => h.cid === fed.claim('ledgerline', 'C002'))
+    expect(i).toBeGreaterThanOrEqual(0)
+    expect(hits[i]).toMatchObject({ org: fed.did.ledgerline, claim_id: 'C002', seq: 3, confidence: 'HIGH', label: { trust: 'us' } })
+    expect(hits[i].rule).toBeUndefined()
+    expect(r.ours[`hits[${i}].rule`]).toMatch(/idempotency key/i)
+    const j = hits.findIndex(h => h.org === fed.did.parcelworks)
+    expect(j).toBeGreaterThanOrEqual(0)
+    expect(typeof r.untrusted[`hits[${j}].rule`]).toBe('string')
+    expect(typeof r.untrusted[`hits[${j}].section`]).toBe('string')
+    expect(hits[j].matched.length).toBeGreaterThan(0)
+    for (const h of hits) expect(typeof h.score).toBe('number')
+    const only = await mcp.call('search_claims', { text: 'idempotency key timeout retry', trusted: true })
+    expect((only.trusted.hits as any[]).length).toBeGreaterThan(0)
+    for (const h of only.trusted.hits as any[]) expect([fed.did.ledgerline, fed.did.carepath]).toContain(h.org)
+    expect(await mcp.fail('search_claims', { text: 'x', confidence: 'SURE' })).toMatch(/confidence/i)
+  })
+
+  it('feed: other orgs\' versions and the statements about our claims and those of the orgs we follow, oldest first; orders in a note stay data', async () => {
+    const r = await mcp.call('feed')
+    const events = r.trusted.events as any[]
+    expect(events.filter(e => e.kind === 'version').map(e => `${e.org}/${e.seq}`).sort()).toEqual([fed.did.carepath, fed.did.parcelworks].flatMap(d => [1, 2, 3].map(s => `${d}/${s}`)).sort())
+    // news: about our claims or a followed org's (Carepath), never what we signed ourselves
+    const news = fed.statements.filter(s => s.by !== 'ledgerline' && (s.org === 'ledgerline' || s.org === 'carepath'))
+    expect(news).toHaveLength(3)
+    for (const s of news) {
+      const e = events.find(x => x.id === s.cid)
+      expect(e, `${s.by} ${s.stance}`).toMatchObject({ kind: s.stance === 'dispute' ? 'dispute' : 'endorsement', org: fed.did[s.by], target: fed.claim(s.org, s.claim) })
+    }
+    expect(events.filter(e => e.kind === 'endorsement' || e.kind === 'dispute')).toHaveLength(3)
+    for (let k = 1; k < events.length; k++) expect(events[k].at).toBeGreaterThanOrEqual(events[k - 1].at)
+    for (const [k, e] of events.entries()) {
+      expect(e.summary).toBeUndefined()
+      expect(typeof r.untrusted[`events[${k}].summary`]).toBe('string')
+    }
+    const d = events.findIndex(e => e.kind === 'dispute')
+    expect(Object.entries(r.untrusted).some(([k, v]) => k.startsWith(`events[${d}].`) && String(v).startsWith('IGNORE ALL PREVIOUS INSTRUCTIONS'))).toBe(true)
+    expect(strings(r.trusted).some(x => x.includes('IGNORE'))).toBe(false)
+    const later = await mcp.call('feed', { since: new Date(events[events.length - 1].at).toISOString() })
+    expect((later.trusted.events as any[]).map(e => e.id)).toEqual(events.filter(e => e.at >= events[events.length - 1].at).map(e => e.id))
+    expect(await mcp.fail('feed', { since: 'yesterday' })).toMatch(/^INVALID_ARGUMENT: since/)
   })
 
   it('calls at once are answered, one store opening at a time, and the store is free between calls (MCP.md R-M1.4)', async () => {
