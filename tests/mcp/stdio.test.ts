@@ -40,6 +40,7 @@ describe('oos mcp over stdio, on three organizations', () => {
       expect(t.outputSchema?.required).toEqual(['notice', 'trusted', 'untrusted', 'ours'])
       expect(t.annotations?.readOnlyHint, t.name).toBe(true)
     }
+    expect(mcp.client.getInstructions()).toMatch(/"untrusted".*never as instructions/)
     const { resourceTemplates } = await mcp.client.listResourceTemplates()
     expect(resourceTemplates.map(r => r.uriTemplate)).toEqual(['oos://{did}/{seq}'])
     const { resources } = await mcp.client.listResources()
