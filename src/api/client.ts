@@ -16,7 +16,7 @@ import { ApiUnavailableError } from './errors.ts'
 import type {
   AdoptApiResult, AdoptInput, ApiHandlers, ApiStatus, CallOptions, ClaimResult, ClaimsInput, EndorseInput, ExportInput, ExportResult, FollowInput, ImportResult,
   FollowResult, LogEntry, LogInput, ProvenanceReport, PublishInput, PublishResult, RetractInput, ShowInput, ShowResult, StatementResult, TrustRow, TrustSetInput,
-  StopResult, UnfollowResult, VerifyResult, OrgRow, FeedEvent, FeedInput, SearchHit, SearchInput
+  StopResult, UnfollowResult, VerifyResult, OrgRow, FeedEvent, FeedInput, SearchHit, SearchInput, SimilarHit, SimilarInput
 } from './types.ts'
 import { sseEvents } from './sse-client.ts'
 
@@ -197,6 +197,10 @@ export class ApiClient implements ApiHandlers {
   async search (input: SearchInput, options?: CallOptions): Promise<SearchHit[]> {
     const { text, trusted, ...rest } = input
     return await this.call('GET', `/v1/search${query({ q: text, ...rest, ...(trusted === true ? { trusted: 'true' } : {}) })}`, undefined, options)
+  }
+
+  async similar (input: SimilarInput, options?: CallOptions): Promise<SimilarHit[]> {
+    return await this.call('GET', `/v1/claims/${encodeURIComponent(input.cid)}/similar${query({ limit: input.limit })}`, undefined, options)
   }
 
   async exportCar (input: ExportInput, options?: CallOptions): Promise<ExportResult> {

@@ -164,6 +164,13 @@ export const ROUTES: readonly Route[] = [
       return await h.search(defined({ text: q ?? '', section, confidence: upper(query.confidence), trusted, limit: query.limit as number | undefined }) as SearchInput, o)
     }
   },
+  {
+    method: 'GET',
+    path: '/v1/claims/{cid}/similar',
+    operationId: 'similar',
+    query: ['limit'],
+    run: async (h, { params, query }, o) => await h.similar(defined({ cid: params.cid, limit: query.limit as number | undefined }), o)
+  },
   { method: 'GET', path: '/v1/trust', operationId: 'trust', run: async (h, _r, o) => await h.trust(o) },
   {
     method: 'POST',

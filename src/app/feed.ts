@@ -77,11 +77,15 @@ const labelOf = (view: FeedView, org: string): OrgLabel => {
   return r === undefined ? NEUTRAL : { trust: r.trust, nameShared: r.nameShared, ...(r.alias !== undefined ? { alias: r.alias } : {}) }
 }
 /** "our CLM-1", "ledgerline's CLM-1" */
-const whose = (view: FeedView, org: string | undefined): string => org === undefined ? 'a' : org === view.self ? 'our' : `${nameOf(view, org)}'s`
+const whose = (view: FeedView, org: string): string => org === view.self ? 'our' : `${nameOf(view, org)}'s`
+/** the most characters of a summary: a note or a reason longer than that is cut (the whole is in `detail`) */
+const MAX_SUMMARY = 300
+/** one line: runs of white space (a note's newlines) as one space, cut at MAX_SUMMARY */
+const oneLine = (s: string): string => { const t = s.replace(/\s+/g, ' ').trim(); return t.length > MAX_SUMMARY ? `${t.slice(0, MAX_SUMMARY - 1)}…` : t }
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`
 
 function event (view: FeedView, e: Omit<FeedEvent, 'label' | 'detail'>, detail: Record<string, unknown> = {}): FeedEvent {
-  return { ...e, label: labelOf(view, e.org), detail: { name: nameOf(view, e.org), ...detail } }
+  return { ...e, summary: oneLine(e.summary), label: labelOf(view, e.org), detail: { name: nameOf(view, e.org), ...detail } }
 }
 
 /** Claims added, reworded (a text field changed), otherwise changed (confidence, evidence, …) and retired. */

@@ -29,6 +29,7 @@ export async function * feedStream (node: FeedSource, names: OrgNames, options: 
   if (signal?.aborted === true) return
   const buffered: FeedEvent[] = []
   let ended = false
+  let dropped = 0
   let wake: (() => void) | undefined
   const notify = (): void => { const w = wake; wake = undefined; w?.() }
 
@@ -45,7 +46,7 @@ export async function * feedStream (node: FeedSource, names: OrgNames, options: 
       if (ended) return
       const e = await build(await currentView(org))
       if (e === undefined || ended) return
-      if (buffered.length >= MAX_BUFFERED) buffered.shift()
+      if (buffered.length >= MAX_BUFFERED) { buffered.shift(); if (++dropped === 1 || dropped % 1000 === 0) log('a reader of the feed does not keep up: %d events dropped', dropped) }
       buffered.push(e)
       notify()
     }).catch((err) => { if (!ended) log.error('a feed event could not be made: %e', err) })

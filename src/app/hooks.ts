@@ -9,9 +9,10 @@
  * killed after `timeoutSeconds` (default 10), at most HOOK_MAX_RUNNING run at once and at most
  * HOOK_MAX_QUEUED wait (past that an event is dropped, and counted); its stdout is ignored, the
  * start of its stderr is logged when it fails. A failure is logged and counted, never more:
- * the node goes on. The environment of a hook is the node's without its passphrase.
+ * the node goes on. The environment of a hook is the node's without its passphrase. When the
+ * node stops, the runs in progress are ended (SIGTERM).
  */
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import type { FeedEvent, FeedKind } from './feed.ts'
 
 export interface Hook {
@@ -33,7 +34,7 @@ export interface HookStats { ran: number, failed: number, dropped: number, runni
 
 export interface HookRunner {
   stats: () => HookStats
-  /** stop taking events and wait for the runs in progress (each within its timeout) */
+  /** stop taking events, end the runs in progress (SIGTERM) and wait for them */
   stop: () => Promise<void>
 }
 
@@ -43,6 +44,7 @@ export function runHooks (hooks: Hook[], events: (signal: AbortSignal) => AsyncI
   const stats: HookStats = { ran: 0, failed: 0, dropped: 0, running: 0, queued: 0 }
   const queue: Array<{ hook: Hook, event: FeedEvent }> = []
   const runs = new Set<Promise<void>>()
+  const children = new Set<ChildProcess>()
   const hookEnv = Object.fromEntries(Object.entries(env).filter(([k]) => k !== 'OOS_PASSPHRASE' && k !== 'OOS_PASSPHRASE_FILE'))
 
   const fail = (hook: Hook, event: FeedEvent, why: string): void => {
@@ -56,17 +58,28 @@ export function runHooks (hooks: Hook[], events: (signal: AbortSignal) => AsyncI
       let stderr = ''
       let timedOut = false
       const child = spawn(hook.run[0], hook.run.slice(1), { stdio: ['pipe', 'ignore', 'pipe'], shell: false, env: hookEnv })
+      children.add(child)
       const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL') }, timeoutMs)
       child.stderr.setEncoding('utf8')
       child.stderr.on('data', (t: string) => { if (stderr.length < STDERR_BYTES) stderr += t })
       child.stdin.on('error', () => {}) // a hook that does not read its input: its business
-      child.on('error', (err) => { clearTimeout(timer); fail(hook, event, err.message); resolve() })
-      child.on('close', (code, signal) => {
+      // a program that cannot start emits 'error', and then (or not) 'close': one end either way
+      let ended = false
+      const end = (why?: string): void => {
+        if (ended) return
+        ended = true
         clearTimeout(timer)
+        children.delete(child)
         stats.ran++
-        if (timedOut) fail(hook, event, `killed after ${timeoutMs / 1000} s`)
-        else if (code !== 0) fail(hook, event, `exit ${code ?? signal ?? '?'}${stderr.trim() !== '' ? `: ${JSON.stringify(stderr.trim().slice(0, STDERR_BYTES))}` : ''}`)
+        // a run the node's stop ended is not a failure of the hook
+        if (why !== undefined && !ac.signal.aborted) fail(hook, event, why)
         resolve()
+      }
+      child.on('error', (err) => { end(err.message) })
+      child.on('close', (code, signal) => {
+        if (timedOut) end(`killed after ${timeoutMs / 1000} s`)
+        else if (code !== 0) end(`exit ${code ?? signal ?? '?'}${stderr.trim() !== '' ? `: ${JSON.stringify(stderr.trim().slice(0, STDERR_BYTES))}` : ''}`)
+        else end()
       })
       child.stdin.end(JSON.stringify(event) + '\n')
     })
@@ -105,6 +118,7 @@ export function runHooks (hooks: Hook[], events: (signal: AbortSignal) => AsyncI
       queue.length = 0
       stats.queued = 0
       await reading
+      for (const child of children) child.kill('SIGTERM')
       await Promise.all([...runs])
     }
   }

@@ -25,6 +25,7 @@ import { claimRef } from './claimref.ts'
 import { feedHistory } from './feed.ts'
 import type { ClaimResult, LocalApp, ShowResult, VerifyResult } from './types.ts'
 import { ClaimIndex, search } from './search.ts'
+import { similar } from './similar.ts'
 
 /** The org's signing key: its 32-byte seed, and its did when it is not the inception key. */
 export interface OrgSigner {
@@ -41,8 +42,9 @@ export function localApp (store: Store, ingest: Ingest, config: Pick<HomeConfig,
   const names = orgNames(store, { self: config.org, selfName: config.name, home })
   // built on first use, then kept up to date by the door's record:accepted (search.ts)
   const index = new ClaimIndex(store, ingest)
+  const trust = trustApp(store, ingest, { org: config.org, home, signer, from, names })
   return {
-    ...trustApp(store, ingest, { org: config.org, home, signer, from, names }),
+    ...trust,
     ...followApp(store, names, home),
 
     async publish ({ document, format }, options = {}) {
@@ -94,6 +96,7 @@ export function localApp (store: Store, ingest: Ingest, config: Pick<HomeConfig,
     },
 
     search: async (input) => await search(index, store, names, input),
+    similar: async (input, options) => await similar({ index, store, names, provenance: async (cid, o) => await trust.provenance({ cid }, o) }, input, options),
 
     async exportCar ({ org, path, force }, options = {}) {
       if (!isAbsolute(path)) throw new InvalidArgumentError('path must be absolute', { path: 'path' })

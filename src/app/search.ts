@@ -87,9 +87,8 @@ export class ClaimIndex {
   private readonly orgs = new Map<string, { seq: number, name: string, alias?: string }>()
   private readonly dirty = new Set<string>()
   private built = false
+  private listening = false
   private tail: Promise<void> = Promise.resolve()
-  /** counts the changes, so a derived structure (similar.ts) knows when to rebuild */
-  generation = 0
 
   private readonly ingest?: Pick<Ingest, 'addEventListener'>
 
@@ -121,20 +120,27 @@ export class ClaimIndex {
   }
 
   private async update (aliases: Map<string, string | undefined>): Promise<void> {
-    const orgs: string[] = []
-    if (!this.built) {
-      // listened to from the first build on: until someone searches, the door dispatches nothing for us
+    if (!this.listening) {
+      // listened to from the first question on: until someone searches, the door dispatches nothing for us
       this.ingest?.addEventListener('record:accepted', (e) => {
         if (e.detail.kind === 'oos/version') this.dirty.add(e.detail.org)
       })
-      for await (const h of this.store.heads()) orgs.push(h.org)
-      this.built = true
-      this.dirty.clear()
-    } else {
-      orgs.push(...this.dirty)
-      this.dirty.clear()
+      this.listening = true
     }
-    for (const org of orgs) await this.refresh(org, aliases.get(org))
+    if (!this.built) {
+      for await (const h of this.store.heads()) this.dirty.add(h.org)
+      this.built = true
+    }
+    // a version accepted while its org is read marks it again; a failed read (a store stopping) is tried again at the next question
+    for (const org of [...this.dirty]) {
+      this.dirty.delete(org)
+      try {
+        await this.refresh(org, aliases.get(org))
+      } catch (err) {
+        this.dirty.add(org)
+        throw err
+      }
+    }
     for (const [org, known] of this.orgs) {
       if (known.alias !== aliases.get(org)) { known.alias = aliases.get(org); this.reindex(org) }
     }
@@ -170,7 +176,6 @@ export class ClaimIndex {
     this.orgs.set(org, { seq: head.seq, name, alias })
     if (renamed) this.reindex(org)
     else this.mini.addAll(added.map(c => this.doc(c)))
-    this.generation++
   }
 
   /** Index the org's claims again (a new pseudonym or alias). */
@@ -182,7 +187,6 @@ export class ClaimIndex {
       if (this.mini.has(key)) this.mini.replace(this.doc(c))
       else this.mini.add(this.doc(c))
     }
-    this.generation++
   }
 
   private doc (c: IndexedClaim): Doc {

@@ -10,7 +10,7 @@
  * Words that turn a statement around (SPEC-free heuristic, similar.ts): kept out of the
  * similarity vectors (they say nothing about the topic) but counted for a clause's polarity.
  */
-export const NEGATIONS: ReadonlySet<string> = new Set(['no', 'not', 'never', 'without', 'none', 'nothing', 'neither', 'nor', 'cannot', 'nobody'])
+export const NEGATIONS: ReadonlySet<string> = new Set(['no', 'not', 'never', 'without', 'none', 'neither', 'nor', 'cannot'])
 
 const STOPWORDS: ReadonlySet<string> = new Set([
   'a', 'about', 'above', 'after', 'again', 'all', 'also', 'am', 'an', 'and', 'any', 'are', 'as', 'at', 'be', 'because', 'been',
@@ -20,7 +20,7 @@ const STOPWORDS: ReadonlySet<string> = new Set([
   'of', 'off', 'on', 'once', 'one', 'only', 'or', 'other', 'our', 'ours', 'out', 'over', 'own', 'same', 'shall', 'she', 'should', 'so',
   'some', 'such', 'than', 'that', 'the', 'their', 'them', 'then', 'there', 'these', 'they', 'this', 'those', 'through', 'to', 'too',
   'under', 'until', 'up', 'us', 'very', 'was', 'we', 'were', 'what', 'when', 'where', 'which', 'while', 'who', 'whom', 'why', 'will',
-  'with', 'would', 'you', 'your', 'yet', 'still', 'whatever', 'within', 'against', 'per', 'via', 'etc', 's', 't',
+  'with', 'would', 'you', 'your', 'yet', 'still', 'whatever', 'within', 'against', 'per', 'via', 'etc', 's', 't', 'nothing', 'nobody',
   ...NEGATIONS
 ])
 
@@ -51,6 +51,7 @@ export function normalize (text: string): string {
     .replace(/[’']/g, "'")
     .replace(/n't\b/g, ' not')
     .replace(/\btim(?:e|es|ed|ing) out\b/g, 'timeout')
+    .replace(/\blook(?:s|ed|ing)? up\b/g, 'lookup')
 }
 
 /** Every word of the text, normalized but neither filtered nor stemmed (the polarity reads these). */
@@ -69,7 +70,12 @@ export function indexTerm (word: string): string | null {
   return STOPWORDS.has(w) ? null : stem(w)
 }
 
-/** The clauses of a text: sentences, and the parts of a sentence split by `;` or `:`. */
+/**
+ * The clauses of a text: sentences, split again at `;` and `:` and before "and" when a
+ * negation follows ("… and no agent continues"); parenthesized lists and examples left out.
+ */
 export function clauses (text: string): string[] {
-  return text.split(/(?<=[.!?])\s+(?=[A-Z"(])|;\s+|:\s+/).map(s => s.trim()).filter(s => s !== '')
+  return text.replace(/\s*\([^()]*\)/g, '')
+    .split(/(?<=[.!?])\s+(?=[A-Z"])|;\s+|:\s+|\s+and\s+(?=(?:no|none|nothing|never|not)\s)/)
+    .map(s => s.trim()).filter(s => s !== '')
 }

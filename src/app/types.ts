@@ -19,10 +19,11 @@ import type { OrgLabel, OrgRow, TrustMark } from './names.ts'
 import type { ClaimRef } from './claimref.ts'
 import type { FeedEvent, FeedInput, FeedKind } from './feed.ts'
 import type { SearchHit, SearchInput } from './search.ts'
+import type { SimilarHit, SimilarInput } from './similar.ts'
 
 /** The domain types the app's results are made of (for the callers that render them). */
 export type { ClaimRef }
-export type { SearchHit, SearchInput }
+export type { SearchHit, SearchInput, SimilarHit, SimilarInput }
 export type { ImportReport, NodeStatus, ClaimRow, LogEntry, VerifyReport, AdoptConflict, ProvenanceReport, TrustLevel, TrustRow, OrgLabel, OrgRow, TrustMark }
 export type { DerivationNode, EndorsementEntry, Verdict } from '../trust/provenance.ts'
 export type { FeedEvent, FeedInput, FeedKind }
@@ -213,6 +214,8 @@ export interface App {
   trustSet: (input: TrustSetInput, options?: CallOptions) => Promise<TrustSetInput>
   /** full-text search over the claims of every org held, best first (app/search.ts) */
   search: (input: SearchInput, options?: CallOptions) => Promise<SearchHit[]>
+  /** the claims of other orgs that say the same as a claim or the opposite (app/similar.ts) */
+  similar: (input: SimilarInput, options?: CallOptions) => Promise<SimilarHit[]>
   exportCar: (input: ExportInput, options?: CallOptions) => Promise<ExportResult>
   importCar: (input: { path: string }, options?: CallOptions) => Promise<ImportResult>
   /** what happened that concerns us, from the store: the newest `limit` events at or after `since`, oldest first (app/feed.ts) */

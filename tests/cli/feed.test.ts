@@ -17,6 +17,10 @@ import { startNode, type NodeProcess } from './start.ts'
 import { ApiClient } from '../../src/api/client.ts'
 import { until } from '../net/nodes.ts'
 import { feedScenario, threeOrgs, type Org, type Scenario } from '../net/feed-scenario.ts'
+import { feedColors, feedLine, parseSince } from '../../src/cli/commands/feed.ts'
+import { shortDid } from '../../src/app/names.ts'
+import type { FeedEvent } from '../../src/app/types.ts'
+import type { Paint } from '../../src/cli/style.ts'
 
 const dirP = tempDir()
 
@@ -79,6 +83,11 @@ describe('oos feed of a fourth org', () => {
     await until(() => follower.lines.length >= made.length, 10_000, 'oos feed --follow to print every event')
     expect(follower.lines.map(triple)).toEqual(made)
 
+    // a follower whose reader is gone (`oos feed -f | head`) ends by itself, as tail -f does
+    const headless = running(['feed', '--follow', '--home', home])
+    headless.child.stdout?.destroy()
+    expect(await headless.exit).toBe(0)
+
     // the hook ran for the dispute, and for nothing else
     await until(() => existsSync(hooked), 10_000, 'the hook to write its file')
     await until(async () => (await readFile(hooked, 'utf8')).endsWith('\n'), 10_000, 'the hook to finish')
@@ -108,5 +117,33 @@ describe('oos feed of a fourth org', () => {
     expect(offline.stdout.trim().split('\n').map(triple).map(([kind]) => kind)).toEqual(['version', 'version', 'version', 'endorsement', 'dispute', 'adoption', 'version', 'retraction'])
     const bad = await oosIn(['feed', '--since', 'yesterday', '--home', home])
     expect([bad.code, bad.stderr]).toEqual([2, expect.stringMatching(/--since must be an ISO time .* not "yesterday"/)])
+  })
+})
+
+describe('oos feed lines', () => {
+  const ORG = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK'
+  const at = Date.UTC(2026, 11, 4, 22, 0, 0)
+  const event = (kind: FeedEvent['kind'], summary: string, label: FeedEvent['label'] = { trust: 'trusted', nameShared: false }): FeedEvent => ({ id: 'bafy1', kind, at, org: ORG, label, summary })
+
+  it('time, kind, the summary with controls spelled out, our trust (and the short did of a shared name); coloured by kind', () => {
+    expect(feedLine(event('dispute', 'Evil disputes our C001: \u001b[2Jgone', { trust: 'neutral', nameShared: true })))
+      .toBe(`2026-12-04T22:00:00Z  dispute      Evil disputes our C001: \\u{1B}[2Jgone  [not trusted] (${shortDid(ORG)})`)
+    const tag = (t: string) => (s: string): string => `<${t}>${s}</${t}>`
+    const paint = { bold: tag('b'), dim: tag('d'), red: tag('red'), green: tag('green'), yellow: tag('yellow'), cyan: tag('cyan'), mark: tag('m') } as Paint
+    const kinds: Array<[FeedEvent['kind'], string | undefined]> = [['dispute', 'red'], ['equivocation', 'red'], ['retraction', 'red'], ['endorsement', 'green'], ['adoption', 'cyan'], ['rotation', 'yellow'], ['version', undefined]]
+    for (const [kind, colour] of kinds) {
+      const line = feedLine(event(kind, 'x'))
+      expect(feedColors([line], paint)[0], kind).toBe(colour === undefined ? line : `<${colour}>${line}</${colour}>`)
+    }
+  })
+
+  it('--since: an ISO time or a time ago', () => {
+    const now = Date.UTC(2026, 11, 4, 22, 0, 0)
+    expect(parseSince('2h', now)).toBe(now - 2 * 3_600_000)
+    expect(parseSince('3d', now)).toBe(now - 3 * 86_400_000)
+    expect(parseSince('1w', now)).toBe(now - 604_800_000)
+    expect(parseSince('2026-12-01', now)).toBe(Date.UTC(2026, 11, 1))
+    expect(parseSince('2026-12-01T10:00:00Z', now)).toBe(Date.UTC(2026, 11, 1, 10))
+    for (const bad of ['0h', '2y', 'now', '12', '-1d']) expect(() => parseSince(bad, now), bad).toThrow(expect.objectContaining({ code: 'USAGE' }))
   })
 })

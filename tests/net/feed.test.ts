@@ -106,6 +106,19 @@ describe('the feed of a fourth org', () => {
     await until(() => listeners(d).join() === before.join(), 5000, 'the stream\'s listeners to be removed')
   })
 
+  it('an API without a running node has no stream (NOT_FOUND); a bad since or limit is INVALID_ARGUMENT', async () => {
+    const offline = apiServer()({ handlers: { ...observer, events: undefined } })
+    await offline.start()
+    try {
+      const call = async (path: string): Promise<[number, string]> => { const r = await raw(offline.url, { path, headers: { authorization: `Bearer ${offline.token}` } }); return [r.status, r.json.error.code] }
+      expect(await call('/v1/events')).toEqual([404, 'NOT_FOUND'])
+      expect(await call('/v1/feed?since=yesterday')).toEqual([400, 'INVALID_ARGUMENT'])
+      expect(await call('/v1/feed?limit=10001')).toEqual([400, 'INVALID_ARGUMENT'])
+    } finally {
+      await offline.stop()
+    }
+  })
+
   it('the stream ends when the node stops, and leaves no listener on it', async () => {
     const ended = (async () => { for await (const e of client.events()) live.push(e) })()
     await until(() => listeners(d)[2] > baseline[2] + 1, 5000, 'a second stream to listen')

@@ -8,7 +8,7 @@ import { openNode } from '../helpers.ts'
 import { raw } from '../api/raw.ts'
 import { publishExamples, type Published } from './examples.ts'
 
-describe('GET /v1/search', () => {
+describe('GET /v1/search and GET /v1/claims/{cid}/similar', () => {
   let node: Awaited<ReturnType<typeof openNode>>
   let server: ApiServer
   let client: ApiClient
@@ -34,6 +34,17 @@ describe('GET /v1/search', () => {
       const got = await client.search(input)
       expect(got.length).toBeGreaterThan(0)
       expect(got).toEqual(JSON.parse(JSON.stringify(await app.search(input))))
+    }
+  })
+
+  it('GET /v1/claims/{cid}/similar answers what the app answers, through its 200 schema; NOT_FOUND, INVALID_ARGUMENT', async () => {
+    const input = { cid: p.claim('ledgerline', 'C009'), limit: 3 }
+    const got = await client.similar(input)
+    expect(got.map(h => [h.claim_id, h.relation])[0]).toEqual(['C008', 'contradicts'])
+    expect(got).toEqual(JSON.parse(JSON.stringify(await app.similar(input))))
+    for (const [path, status, code] of [['/v1/claims/nope/similar', 400, 'INVALID_ARGUMENT'], ['/v1/claims/bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy/similar', 404, 'NOT_FOUND'], [`/v1/claims/${input.cid}/similar?limit=101`, 400, 'INVALID_ARGUMENT']] as const) {
+      const r = await raw(server.url, { path, headers: auth })
+      expect([r.status, r.json.error.code], path).toEqual([status, code])
     }
   })
 

@@ -124,6 +124,22 @@ describe('search over the claims of every org held', () => {
     }
   })
 
+  it('labels two orgs with the same pseudonym as sharing it, so their dids are shown', async () => {
+    const own = await openNode()
+    try {
+      const q = await publishExamples(own.ingest, 1)
+      // an impostor publishes ledgerline's v1 under its own key
+      const impostor = testKey('impostor')
+      const v1 = signVersion(parseOosMarkdown(await exampleText('ledgerline', 1)).body, { org: impostor.did, seq: 1, prev: null, createdAt: T0 }, impostor.secretKey)
+      expect((await own.ingest.ingest(v1.bytes, { source: 'test' })).status).toBe('accepted')
+      const hits = await localApp(own.store, own.ingest, { org: q.did.carepath }).search({ text: 'lease holder', limit: 2 })
+      expect(new Set(hits.map(h => h.org))).toEqual(new Set([q.did.ledgerline, impostor.did]))
+      expect(hits.map(h => [h.name, h.label.nameShared])).toEqual([['Ledgerline', true], ['Ledgerline', true]])
+    } finally {
+      await own.close()
+    }
+  })
+
   it('refuses an empty text, an unknown confidence and a limit out of range with INVALID_ARGUMENT', async () => {
     for (const input of [{ text: '' }, { text: '   ' }, { text: 'x'.repeat(1001) }, { text: 'fee', confidence: 'SURE' as never }, { text: 'fee', limit: 0 }, { text: 'fee', limit: 201 }, { text: 'fee', limit: 1.5 }]) {
       await expect(app.search(input), JSON.stringify(input).slice(0, 60)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })

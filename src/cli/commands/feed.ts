@@ -73,16 +73,26 @@ async function follow (ctx: Context, input: { since?: number, limit?: number }):
   const api = await ApiClient.fromHome(ctx.home)
   if (api === undefined) throw new UsageError('oos feed --follow needs the running node of this home (start it with oos start); without it, oos feed lists what is held')
   const show = (e: FeedEvent): void => { if (ctx.io.json) ctx.io.document(jsonLine(toJson(e)) + '\n'); else ctx.io.out(feedLine(e), feedColors) }
-  let opened = (): void => {}
-  const open = new Promise<void>(resolve => { opened = resolve })
-  const live = api.events({ signal: ctx.signal, onOpen: () => { opened() } })[Symbol.asyncIterator]()
-  let next = live.next()
-  await Promise.race([open, next])
-  const seen = new Set<string>()
-  for (const e of await api.feed(input, { signal: ctx.signal })) { seen.add(e.id); show(e) }
-  for (let r = await next; r.done !== true; r = await next) {
-    if (!seen.has(r.value.id)) show(r.value)
-    next = live.next()
+  // its reader gone (`oos feed -f | head -3`), it ends as tail -f does
+  const gone = new AbortController()
+  const stdout = ctx.proc.stdout as { on?: (e: string, f: (err: NodeJS.ErrnoException) => void) => unknown, off?: (e: string, f: (err: NodeJS.ErrnoException) => void) => unknown }
+  const onError = (err: NodeJS.ErrnoException): void => { if (err.code === 'EPIPE') gone.abort() }
+  stdout.on?.('error', onError)
+  const signal = AbortSignal.any([ctx.signal, gone.signal])
+  try {
+    let opened = (): void => {}
+    const open = new Promise<void>(resolve => { opened = resolve })
+    const live = api.events({ signal, onOpen: () => { opened() } })[Symbol.asyncIterator]()
+    let next = live.next()
+    await Promise.race([open, next])
+    const seen = new Set<string>()
+    for (const e of await api.feed(input, { signal })) { seen.add(e.id); show(e) }
+    for (let r = await next; r.done !== true; r = await next) {
+      if (!seen.has(r.value.id)) show(r.value)
+      next = live.next()
+    }
+  } finally {
+    stdout.off?.('error', onError)
   }
-  if (!ctx.signal.aborted) ctx.io.err('the node stopped; no more events')
+  if (!signal.aborted) ctx.io.err('the node stopped; no more events')
 }

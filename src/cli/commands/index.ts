@@ -19,6 +19,7 @@ export const COMMANDS: ReadonlyArray<readonly [string, CommandLoader]> = [
   ['diff', async () => (await import('./read.ts')).diff],
   ['claims', async () => (await import('./read.ts')).claims],
   ['search', async () => (await import('./search.ts')).search],
+  ['similar', async () => (await import('./search.ts')).similar],
   ['verify', async () => (await import('./car.ts')).verify],
   ['export', async () => (await import('./car.ts')).exportCmd],
   ['import', async () => (await import('./car.ts')).importCmd],
