@@ -6,9 +6,10 @@
 import { z } from 'zod'
 import { CONFIDENCE } from '../oos/types.ts'
 import { InvalidArgumentError } from '../errors.ts'
+import { CLAIM_CID } from './read.ts'
 import { tool } from './tool.ts'
 
-const LIMIT = z.number().int().min(1).max(200).optional().describe('the most results (default 20)')
+const LIMIT = z.number().int().min(1).max(200).optional().describe('the most results (default 20; the feed: 100)')
 
 const search = tool({
   name: 'search_claims',
@@ -23,8 +24,20 @@ const search = tool({
   },
   readOnly: true,
   async run ({ text, section, confidence, trusted, limit }, { source }, signal) {
-    const hits = await source(async (app) => await app.search({ text, section, confidence, trusted, limit: limit ?? 20 }, { signal }))
+    const hits = await source(async (app) => await app.search({ text, section, confidence, trusted, limit }, { signal }))
     return { value: { hits } }
+  }
+})
+
+const similar = tool({
+  name: 'similar_claims',
+  title: 'Claims of other organizations that agree or disagree',
+  description: 'Given a claim CID, list the claims of other organizations that say the same (relation "agrees"), the opposite ("contradicts") or something related, most similar first, each with its similarity (0 to 1) and a provenance summary (verdict, versions, endorsements, disputes, whether we trust its author). Use it before relying on a claim, to see whether others learned the same lesson or the opposite one.',
+  input: { cid: CLAIM_CID, limit: z.number().int().min(1).max(100).optional().describe('the most results (default 10)') },
+  readOnly: true,
+  async run ({ cid, limit }, { source }, signal) {
+    const hits = await source(async (app) => await app.similar({ cid, limit }, { signal }))
+    return { value: { cid, hits } }
   }
 })
 
@@ -40,9 +53,9 @@ const feed = tool({
   async run ({ since, limit }, { source }, signal) {
     const t = since === undefined ? undefined : Date.parse(since)
     if (t !== undefined && !Number.isFinite(t)) throw new InvalidArgumentError(`since must be an ISO 8601 time, not ${JSON.stringify(since)}`, { path: 'since' })
-    const events = await source(async (app) => await app.feed({ since: t, limit: limit ?? 100 }, { signal }))
+    const events = await source(async (app) => await app.feed({ since: t, limit }, { signal }))
     return { value: { events } }
   }
 })
 
-export const NETWORK_TOOLS = [search, feed]
+export const NETWORK_TOOLS = [search, similar, feed]

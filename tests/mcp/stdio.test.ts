@@ -11,7 +11,7 @@ import { tempDir } from '../helpers.ts'
 import { federation, oosOk, type Federation } from './federation.ts'
 import { mcpOverStdio, strings, type McpProcess } from './client.ts'
 
-const READ_TOOLS = ['list_orgs', 'get_document', 'get_claim', 'claim_provenance', 'diff_versions', 'search_claims', 'feed']
+const READ_TOOLS = ['list_orgs', 'get_document', 'get_claim', 'claim_provenance', 'diff_versions', 'search_claims', 'similar_claims', 'feed']
 const WRITE_TOOLS = ['endorse', 'dispute', 'adopt_into_draft']
 /** a document's URI: the did's colons percent-encoded (MCP.md §2.3) */
 const uri = (did: string, seq: number): string => `oos://${did.replaceAll(':', '%3A')}/${seq}`
@@ -140,6 +140,30 @@ describe('oos mcp over stdio, on three organizations', () => {
     expect((only.trusted.hits as any[]).length).toBeGreaterThan(0)
     for (const h of only.trusted.hits as any[]) expect([fed.did.ledgerline, fed.did.carepath]).toContain(h.org)
     expect(await mcp.fail('search_claims', { text: 'x', confidence: 'SURE' })).toMatch(/confidence/i)
+  })
+
+  it('similar_claims: the agreeing and contradicting claims of the other orgs (examples/orgs/CHANGES.md), their text untrusted', async () => {
+    const r = await mcp.call('similar_claims', { cid: fed.claim('ledgerline', 'C003') })
+    const hits = r.trusted.hits as any[]
+    for (const h of hits) {
+      expect(h.org).not.toBe(fed.did.ledgerline)
+      expect(['agrees', 'contradicts', 'related']).toContain(h.relation)
+      expect(h.similarity).toBeGreaterThan(0)
+      expect(h.provenance.verdict).toMatch(/^[a-z]+$/)
+    }
+    const relation = (cid: string): string | undefined => hits.find(h => h.cid === cid)?.relation
+    // CHANGES.md, contradiction 1: human approval of templated customer messages
+    expect(relation(fed.claim('parcelworks', 'C003'))).toBe('contradicts')
+    expect(relation(fed.claim('carepath', 'C004'))).toBe('contradicts')
+    const k = hits.findIndex(h => h.cid === fed.claim('parcelworks', 'C003'))
+    expect(typeof r.untrusted[`hits[${k}].rule`]).toBe('string')
+    expect(hits[k].rule).toBeUndefined()
+    expect(Object.keys(r.ours)).toEqual([])
+    // agreement: a single writer for shared state; Carepath is followed, so its author is trusted
+    const agree = await mcp.call('similar_claims', { cid: fed.claim('ledgerline', 'C001') })
+    const care = (agree.trusted.hits as any[]).find(h => h.cid === fed.claim('carepath', 'C001'))
+    expect(care).toMatchObject({ relation: 'agrees', org: fed.did.carepath, provenance: { trusted: true } })
+    expect(await mcp.fail('similar_claims', { cid: 'bafyreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy' })).toMatch(/^NOT_FOUND: /)
   })
 
   it('feed: other orgs\' versions and the statements about our claims and those of the orgs we follow, oldest first; orders in a note stay data', async () => {
