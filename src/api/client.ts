@@ -13,6 +13,7 @@ import { isLoopbackHost } from '../app/address.ts'
 import { homePaths } from '../app/home.ts'
 import { AbortedError, errorFromCode } from '../errors.ts'
 import { ApiUnavailableError } from './errors.ts'
+import type { UiLink } from './routes.ts'
 import type {
   AdoptApiResult, AdoptInput, ApiHandlers, ApiStatus, CallOptions, ClaimResult, ClaimsInput, EndorseInput, ExportInput, ExportResult, FollowInput, ImportResult,
   FollowResult, LogEntry, LogInput, ProvenanceReport, PublishInput, PublishResult, RetractInput, ShowInput, ShowResult, StatementResult, TrustRow, TrustSetInput,
@@ -225,6 +226,11 @@ export class ApiClient implements ApiHandlers {
 
   async stop (options?: CallOptions): Promise<StopResult> {
     return await this.call('POST', '/v1/stop', {}, options)
+  }
+
+  /** A one-time login link for the web explorer (`oos ui`). */
+  async uiLink (options?: CallOptions): Promise<UiLink> {
+    return await this.call('POST', '/v1/ui/link', {}, options)
   }
 
   /** One request; a non-2xx answer throws the typed error it names. */

@@ -40,8 +40,21 @@ export interface Route {
   limit?: number
   /** `run` gives events to stream as server-sent events (text/event-stream, sse.ts), not one JSON answer */
   stream?: true
-  run: (h: ApiHandlers, r: Request, o: CallOptions) => Promise<unknown>
+  run: (h: Served, r: Request, o: CallOptions) => Promise<unknown>
 }
+
+/** A one-time login link of the web explorer (`POST /v1/ui/link`). */
+export interface UiLink {
+  /** `http://127.0.0.1:PORT/ui/login?code=…`: usable once, until `expiresAt` */
+  url: string
+  expiresAt: string
+}
+
+/** What routes call: the app, and what only the server can answer (its login links). */
+export type Served = ApiHandlers & { uiLink?: () => Promise<UiLink> }
+
+/** The routes a page of the web explorer may POST to (with its CSRF token, under `--ui-write`). */
+export const UI_WRITES: ReadonlySet<string> = new Set(['/v1/endorse'])
 
 /** the members of `o` that are set */
 function defined<T extends Record<string, unknown>> (o: T): T {
@@ -177,6 +190,15 @@ export const ROUTES: readonly Route[] = [
     path: '/v1/trust',
     operationId: 'trustSet',
     run: async (h, { body }, o) => await h.trustSet(input<TrustSetInput>(body), o)
+  },
+  {
+    method: 'POST',
+    path: '/v1/ui/link',
+    operationId: 'uiLink',
+    run: async (h) => {
+      if (h.uiLink === undefined) throw new NotFoundError('this server has no web explorer')
+      return await h.uiLink()
+    }
   },
   // the feed (app/feed.ts), and live (app/feedstream.ts): what happened that concerns us
   { method: 'GET', path: '/v1/feed', operationId: 'feed', query: ['since', 'limit'], run: async (h, { query }, o) => await h.feed(defined({ since: query.since as number | undefined, limit: query.limit as number | undefined }), o) },
