@@ -7,7 +7,10 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { homePaths } from '../../src/app/home.ts'
+import { Store } from '../../src/store/store.ts'
 import { tempDir } from '../helpers.ts'
+import { until } from '../net/nodes.ts'
 import { federation, oosOk, type Federation } from './federation.ts'
 import { mcpOverStdio, strings, type McpProcess } from './client.ts'
 
@@ -199,6 +202,22 @@ describe('oos mcp over stdio, on three organizations', () => {
     expect(all.map(r => Object.keys(r.trusted).length > 0)).toEqual([true, true, true, true, true])
     // the MCP server still runs, and holds no lock: an offline command opens the store
     expect((await oosOk(['log', 'carepath', '--home', fed.homes.ledgerline])).map((e: any) => e.seq)).toEqual([3, 2, 1])
+    expect((await mcp.call('list_orgs')).trusted.orgs).toHaveLength(3)
+  })
+
+  it('while another process holds the store, a call waits for it (MCP.md R-M1.4), and past the wait it is STORE_LOCKED', async () => {
+    const held = new Store({ path: homePaths(fed.homes.ledgerline).db })
+    await held.start() // this test's process holds the store now, as an offline oos command would
+    const waiting = mcp.call('get_claim', { cid: fed.claim('carepath', 'C004') })
+    await until(() => mcp.stderr().includes('is in use by another process; waiting up to 5 s'), 15_000, 'the server to say it waits')
+    await held.stop()
+    expect((await waiting).trusted.claim_id).toBe('C004')
+    await held.start()
+    try {
+      expect(await mcp.fail('list_orgs')).toMatch(/^STORE_LOCKED: /)
+    } finally {
+      await held.stop()
+    }
     expect((await mcp.call('list_orgs')).trusted.orgs).toHaveLength(3)
   })
 

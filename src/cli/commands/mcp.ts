@@ -34,7 +34,8 @@ export const mcp: Command = {
         const pass = await envPassphrase(ctx.proc.env)
         if (pass === undefined) throw new NoPassphraseError('signing offline needs the passphrase in OOS_PASSPHRASE or OOS_PASSPHRASE_FILE (or a running node, which signs)')
         return pass
-      }
+      },
+      onWait: (message) => { ctx.proc.stderr.write(`oos mcp: ${message}\n`) }
     })
     const onError = (err: unknown): void => { ctx.proc.stderr.write(`oos mcp: ${(err as Error)?.stack ?? String(err)}\n`) }
     const server = (): ReturnType<typeof createMcpServer> => createMcpServer({ source, self: config.org, home: ctx.home, allowWrite, onError })
