@@ -16,8 +16,8 @@ import { ApiUnavailableError } from './errors.ts'
 import type { UiLink } from './routes.ts'
 import type {
   AdoptApiResult, AdoptInput, ApiHandlers, ApiStatus, CallOptions, ClaimResult, ClaimsInput, EndorseInput, ExportInput, ExportResult, FollowInput, ImportResult,
-  FollowResult, LogEntry, LogInput, ProvenanceReport, PublishInput, PublishResult, RetractInput, ShowInput, ShowResult, StatementResult, TrustRow, TrustSetInput,
-  StopResult, UnfollowResult, VerifyResult, OrgRow, FeedEvent, FeedInput, SearchHit, SearchInput, SimilarHit, SimilarInput
+  FollowResult, LogEntry, LogInput, ProvenanceReport, PublishInput, PublishResult, RetractInput, ShowInput, ShowResult, StatementResult, TrustRow, TrustSetInput, ValidateResult,
+  StopResult, UnfollowResult, VerifyResult, OrgRow, FeedEvent, FeedInput, SearchHit, SearchInput, SimilarHit, SimilarInput, GuideInput, GuideResult
 } from './types.ts'
 import { sseEvents } from './sse-client.ts'
 
@@ -140,6 +140,10 @@ export class ApiClient implements ApiHandlers {
     return await this.call('POST', '/v1/publish', { document: input.document, format: input.format }, options)
   }
 
+  async validate (input: PublishInput, options?: CallOptions): Promise<ValidateResult> {
+    return await this.call('POST', '/v1/validate', { document: input.document, format: input.format }, options)
+  }
+
   async follow (input: FollowInput, options?: CallOptions): Promise<FollowResult> {
     return await this.call('POST', '/v1/follow', { org: input.org, ...(input.via !== undefined ? { via: input.via } : {}), ...(input.alias !== undefined ? { alias: input.alias } : {}) }, options)
   }
@@ -224,6 +228,10 @@ export class ApiClient implements ApiHandlers {
     return sseEvents<FeedEvent>(this.url + '/v1/events', this.token, options.signal, options.onOpen)
   }
 
+  async guide (input: GuideInput, options?: CallOptions): Promise<GuideResult> {
+    return await this.call('POST', '/v1/guide', input, options)
+  }
+
   async stop (options?: CallOptions): Promise<StopResult> {
     return await this.call('POST', '/v1/stop', {}, options)
   }
@@ -273,8 +281,9 @@ export class ApiClient implements ApiHandlers {
       throw new ApiUnavailableError(`the node's API at ${this.url} answered ${status} with a body that is not JSON`)
     }
     if (status >= 200 && status < 300) return value as T
-    const e = (value as { error?: { code?: unknown, message?: unknown, path?: unknown } } | null)?.error
-    if (typeof e?.code === 'string' && typeof e.message === 'string') throw errorFromCode(e.code, e.message, typeof e.path === 'string' ? e.path : undefined)
+    const e = (value as { error?: { code?: unknown, message?: unknown, path?: unknown, details?: unknown } } | null)?.error
+    const details = typeof e?.details === 'object' && e.details !== null && !Array.isArray(e.details) ? e.details as Record<string, unknown> : undefined
+    if (typeof e?.code === 'string' && typeof e.message === 'string') throw errorFromCode(e.code, e.message, typeof e.path === 'string' ? e.path : undefined, details)
     throw new ApiUnavailableError(`the node's API at ${this.url} answered ${status} without an error code`)
   }
 }

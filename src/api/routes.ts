@@ -11,7 +11,7 @@ import type { Evidence } from '../oos/types.ts'
 import { checkAddress } from '../app/address.ts'
 import type { ErrorObject, Part } from './spec.ts'
 import type {
-  AdoptInput, ApiHandlers, CallOptions, ClaimsInput, EndorseInput, ExportInput, FollowInput, PublishInput, RetractInput, SearchInput, TrustSetInput
+  AdoptInput, ApiHandlers, CallOptions, ClaimsInput, EndorseInput, ExportInput, FollowInput, GuideInput, PublishInput, RetractInput, SearchInput, TrustSetInput
 } from './types.ts'
 
 export const KiB = 1024
@@ -41,7 +41,12 @@ export interface Route {
   /** `run` gives events to stream as server-sent events (text/event-stream, sse.ts), not one JSON answer */
   stream?: true
   run: (h: Served, r: Request, o: CallOptions) => Promise<unknown>
+  /** the answer's media type when it is not JSON: `run` gives the text, sent as it is */
+  text?: string
 }
+
+/** The Prometheus text exposition format, version 0.0.4 (what prom-client writes) */
+export const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8'
 
 /** A one-time login link of the web explorer (`POST /v1/ui/link`). */
 export interface UiLink {
@@ -66,19 +71,17 @@ const upper = (v: unknown): string | undefined => typeof v === 'string' ? v.toUp
 /** the body as its handler's input: its schema admitted it, and refuses members the input does not have */
 const input = <T>(body: Record<string, unknown>): T => body as T
 
+/** a document as publish and validate take it: `format` defaults to `md` */
+function documentInput (body: Record<string, unknown>): PublishInput {
+  const b = input<PublishInput>(body)
+  return { document: b.document, format: b.format ?? 'md' }
+}
+
 /** The routes, in the order they are matched. Exported so tests can hold them against openapi.yaml. */
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/status', operationId: 'status', run: async (h, _r, o) => await h.status(o) },
-  {
-    method: 'POST',
-    path: '/v1/publish',
-    operationId: 'publish',
-    limit: PUBLISH_BODY_LIMIT,
-    run: async (h, { body }, o) => {
-      const b = input<PublishInput>(body)
-      return await h.publish({ document: b.document, format: b.format ?? 'md' }, o)
-    }
-  },
+  { method: 'POST', path: '/v1/publish', operationId: 'publish', limit: PUBLISH_BODY_LIMIT, run: async (h, { body }, o) => await h.publish(documentInput(body), o) },
+  { method: 'POST', path: '/v1/validate', operationId: 'validate', limit: PUBLISH_BODY_LIMIT, run: async (h, { body }, o) => await h.validate(documentInput(body), o) },
   {
     method: 'POST',
     path: '/v1/follow',
@@ -210,6 +213,23 @@ export const ROUTES: readonly Route[] = [
     run: async (h, _r, o) => {
       if (h.events === undefined) throw new NotFoundError('this API has no live events (no node runs)')
       return h.events(o)
+    }
+  },
+  // issue 17: the guidance file (app/guide.ts) and the Prometheus scrape (node/metrics.ts)
+  {
+    method: 'POST',
+    path: '/v1/guide',
+    operationId: 'guide',
+    run: async (h, { body }, o) => await h.guide(input<GuideInput>(body), o)
+  },
+  {
+    method: 'GET',
+    path: '/metrics',
+    operationId: 'metrics',
+    text: PROMETHEUS_TEXT,
+    run: async (h, _r, o) => {
+      if (h.metrics === undefined) throw new NotFoundError('this node runs without metrics')
+      return await h.metrics(o)
     }
   }
 ]

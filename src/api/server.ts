@@ -262,6 +262,10 @@ export class ApiServer {
       await sendEvents(reply, result as AsyncIterable<{ id: string, kind: string }>, { signal, pingMs: this.pingMs, text: e => jsonText(toJson(e)) })
       return undefined
     }
+    if (route.text !== undefined) {
+      reply.code(200).headers(ANSWER_HEADERS).type(route.text)
+      return result
+    }
     const value = route.path === '/v1/status' ? { ...(result as object), api: this.stats() } : result
     reply.code(200).headers(ANSWER_HEADERS).type('application/json; charset=utf-8')
     return toJson(value)
@@ -287,16 +291,16 @@ export class ApiServer {
     }
   }
 
-  /** The error answer `{ error: { code, message, path? } }`; anything not an oosnet error is a generic 500. */
+  /** The error answer `{ error: { code, message, path?, details? } }`; anything not an oosnet error is a generic 500. */
   fail (req: FastifyRequest, reply: FastifyReply, err: unknown): void {
     const method = req.method
     const pathname = req.url.split('?')[0]
     const known = err instanceof OosError ? err : undefined
     let status: number
-    let error: { code: string, message: string, path?: string }
+    let error: { code: string, message: string, path?: string, details?: Record<string, unknown> }
     if (known !== undefined && known.code !== 'INTERNAL') {
       status = httpStatusFor(known.code)
-      error = { code: known.code, message: known.message, ...(known.path !== undefined ? { path: known.path } : {}) }
+      error = { code: known.code, message: known.message, ...(known.path !== undefined ? { path: known.path } : {}), ...(known.details !== undefined ? { details: known.details } : {}) }
       if (status >= 500) this.log.error('%s %s: %s %s', method, pathname, known.code, known.message)
       else this.log('%s %s: %d %s', method, pathname, status, known.code)
     } else {

@@ -11,7 +11,8 @@ import type { HomeConfig } from '../node/home.ts'
 import { publish as publishVersion } from '../node/publish.ts'
 import { claims as queryClaims, getVersion, log as queryLog } from '../node/queries.ts'
 import { verifyStored } from '../node/verify.ts'
-import { parseOosJson, parseOosMarkdown, validateBody } from '../oos/index.ts'
+import { validateBody } from '../oos/index.ts'
+import { documentError, validateDocument, validateResult } from './validate.ts'
 import { CONFIDENCE, EVIDENCE } from '../oos/types.ts'
 import { tryParseCid } from '../records/cid.ts'
 import type { Store } from '../store/store.ts'
@@ -22,6 +23,7 @@ import { trustApp } from './trust.ts'
 import { orgNames } from './names.ts'
 import { followApp } from './follow.ts'
 import { claimRef } from './claimref.ts'
+import { guideApp } from './guide.ts'
 import { feedHistory } from './feed.ts'
 import type { ClaimResult, LocalApp, ShowResult, VerifyResult } from './types.ts'
 import { ClaimIndex, search } from './search.ts'
@@ -45,14 +47,17 @@ export function localApp (store: Store, ingest: Ingest, config: Pick<HomeConfig,
   const trust = trustApp(store, ingest, { org: config.org, home, signer, from, names })
   return {
     ...trust,
+    ...guideApp(store, names, trust.provenance),
     ...followApp(store, names, home),
 
     async publish ({ document, format }, options = {}) {
       if (signer === undefined) throw new NoOrgKeyError('this node was started without the org key, so it cannot publish')
       if (typeof document !== 'string') throw new InvalidArgumentError('document must be a string', { path: 'document' })
       if (format !== 'md' && format !== 'json') throw new InvalidArgumentError('format must be "md" or "json"', { path: 'format' })
-      const parsed = format === 'json' ? parseOosJson(document) : parseOosMarkdown(document)
-      const body = validateBody(parsed.body)
+      // every problem at once, the starter's placeholders among them, whichever door it came in by
+      const report = validateDocument(document, format)
+      if (report.errors.length > 0 || report.body === undefined) throw documentError(report.errors)
+      const body = validateBody(report.body)
       // serialized with every other publish of the org, the node's own included (node/publish.ts)
       const r = await publishVersion(store, ingest, body, { org: config.org, secretKey: signer.secretKey, key: signer.key, signal: options.signal, from })
       if (r.status === 'equivocation') {
@@ -63,8 +68,14 @@ export function localApp (store: Store, ingest: Ingest, config: Pick<HomeConfig,
         seq: r.seq ?? 0,
         cid: r.cid.toString(),
         claims: r.claims?.length ?? 0,
-        corrections: parsed.corrections.map(c => ({ field: c.field, declared: toJson(c.declared), actual: toJson(c.actual) }))
+        corrections: report.corrections.map(c => ({ field: c.field, declared: toJson(c.declared), actual: toJson(c.actual) }))
       }
+    },
+
+    async validate ({ document, format }) {
+      if (typeof document !== 'string') throw new InvalidArgumentError('document must be a string', { path: 'document' })
+      if (format !== 'md' && format !== 'json') throw new InvalidArgumentError('format must be "md" or "json"', { path: 'format' })
+      return validateResult(validateDocument(document, format))
     },
 
     async show ({ ref, seq }) {

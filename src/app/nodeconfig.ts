@@ -7,6 +7,7 @@
  *   "bootstrap": ["/ip4/…/tcp/4710/p2p/12D3KooW…"]    peers to connect to at start
  *   "api":       "127.0.0.1:4711"              the local API (loopback only)
  *   "mdns":      false                         LAN discovery
+ *   "metrics":   true                          GET /metrics (Prometheus) on the API
  *   "hooks":     [{ "on": ["dispute"], "run": ["/path/cmd", "arg"] }]   commands run with each feed event (hooks.ts)
  *
  * `oos start` takes a flag over its environment variable (`OOS_LISTEN`, …) over this file over
@@ -24,6 +25,7 @@ export interface NodeSettings {
   bootstrap?: string[]
   api?: { host: string, port: number }
   mdns?: boolean
+  metrics?: boolean
   hooks?: Hook[]
 }
 
@@ -71,9 +73,10 @@ export function nodeSettings (config: object, file: string): NodeSettings {
     if (typeof r === 'string') throw bad('api', r)
     out.api = r
   }
-  if (c.mdns !== undefined) {
-    if (typeof c.mdns !== 'boolean') throw bad('mdns', 'must be true or false')
-    out.mdns = c.mdns
+  for (const key of ['mdns', 'metrics'] as const) {
+    if (c[key] === undefined) continue
+    if (typeof c[key] !== 'boolean') throw bad(key, 'must be true or false')
+    out[key] = c[key]
   }
   if (c.hooks !== undefined) out.hooks = hooksOf(c.hooks, bad)
   return out

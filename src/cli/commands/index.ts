@@ -39,6 +39,7 @@ export const COMMANDS: ReadonlyArray<readonly [string, CommandLoader]> = [
   ['rotate-key', async () => (await import('./trust.ts')).rotateKey],
   ['mcp', async () => (await import('./mcp.ts')).mcp],
   ['ui', async () => (await import('./ui.ts')).ui],
+  ['guide', async () => (await import('./guide.ts')).guide],
   ['demo', async () => (await import('./demo.ts')).demo],
   ['conformance', async () => (await import('./conformance.ts')).conformance],
   ['completion', async () => (await import('./completion.ts')).completion]
