@@ -17,8 +17,12 @@ import type { Store } from '../store/store.ts'
 import type { OosLibp2p } from '../net/libp2p.ts'
 import { counter, type ServiceComponents } from './services/service.ts'
 
+/** other connected peers asked (by their heads) when the peers given had nothing new */
+const MAX_OTHER_PROVIDERS = 16
+
 export interface SyncApi {
-  sync: (peer: PeerId, org: string, options: { from: number, signal?: AbortSignal }) => Promise<{ accepted: number, missingSources?: CID[] }>
+  /** catch `org` up from these providers (one: pipelined windows; several: split by their heads, hedged) */
+  syncFrom: (providers: PeerId[], org: string, options: { from: number, signal?: AbortSignal }) => Promise<{ accepted: number, missingSources?: CID[] }>
   authors: (peer: PeerId, claims: CID[], options: { signal?: AbortSignal }) => Promise<Array<{ org: string, seq: number }>>
   heads: (peer: PeerId, orgs: string[], options: { signal?: AbortSignal }) => Promise<Array<{ org: string, seq: number }>>
 }
@@ -138,33 +142,37 @@ export class Replicator {
     const out: UpdateResult = { synced: false, accepted: 0, failures: 0 }
     const retries = this.init.retries ?? 4
     for (let attempt = 0; ; attempt++) {
-      const candidates = only ? peers : [...peers, ...this.libp2p.getPeers().filter(p => !peers.some(q => q.equals(p)))]
-      for (const peer of candidates) {
+      // the peers given first (several: windows split among them, a slow one hedged); then, if
+      // they had nothing new, a few other connected peers, by their heads
+      const others = only ? [] : this.libp2p.getPeers().filter(p => !peers.some(q => q.equals(p))).sort(() => Math.random() - 0.5).slice(0, MAX_OTHER_PROVIDERS)
+      const groups = [peers, others].filter(g => g.length > 0)
+      for (const group of groups) {
         if (this.abort.signal.aborted) return out
-        const from = ((await this.store.head(org))?.seq ?? 0) + 1
         try {
           this.count('syncs')
           const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(60_000)])
-          let r = await this.api.sync(peer, org, { from, signal })
+          const from = ((await this.store.head(org))?.seq ?? 0) + 1
+          let r = await this.api.syncFrom(group, org, { from, signal })
           this.tally(out, r.accepted)
           if ((r.missingSources?.length ?? 0) > 0 && depth < 4) {
             // a version adopts claims we do not hold: fetch their authors' chains first, then retry
+            const peer = group[0]
             for (const a of await this.api.authors(peer, r.missingSources as CID[], { signal })) {
               if (a.org !== org) await this.run(a.org, [peer], depth + 1)
             }
-            r = await this.api.sync(peer, org, { from: ((await this.store.head(org))?.seq ?? 0) + 1, signal })
+            r = await this.api.syncFrom(group, org, { from: ((await this.store.head(org))?.seq ?? 0) + 1, signal })
             this.tally(out, r.accepted)
           }
           out.synced = true
-          if (r.accepted > 0 || peers.some(p => p.equals(peer))) break
+          if (r.accepted > 0 || group === peers) break
         } catch (err) {
           this.count('failures')
           out.failures++
           out.error = { code: err instanceof OosError ? err.code : 'INTERNAL', message: (err as Error).message }
-          this.log('sync of %s from %p failed: %s', org, peer, (err as Error).message)
+          this.log('sync of %s from %s failed: %s', org, group.map(String).join(', '), (err as Error).message)
         }
       }
-      if (out.synced || candidates.length === 0 || attempt >= retries || this.abort.signal.aborted) return out
+      if (out.synced || groups.length === 0 || attempt >= retries || this.abort.signal.aborted) return out
       // every peer failed (busy, reset, timed out): not "nothing to sync"; try again later
       const ms = 500 * 2 ** attempt
       this.log('sync of %s: every peer failed, again in %d ms', org, ms)
