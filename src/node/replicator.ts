@@ -25,6 +25,8 @@ export interface SyncApi {
   syncFrom: (providers: PeerId[], org: string, options: { from: number, signal?: AbortSignal }) => Promise<{ accepted: number, missingSources?: CID[] }>
   authors: (peer: PeerId, claims: CID[], options: { signal?: AbortSignal }) => Promise<Array<{ org: string, seq: number }>>
   heads: (peer: PeerId, orgs: string[], options: { signal?: AbortSignal }) => Promise<Array<{ org: string, seq: number }>>
+  /** reconcile the statements about an org's claims with a peer (RBSR), fetching what we lack */
+  reconcile: (peer: PeerId, org: string, options: { signal?: AbortSignal }) => Promise<{ accepted: number }>
 }
 
 export interface ReplicatorInit {
@@ -36,6 +38,8 @@ export interface ReplicatorInit {
   fanout?: number
   /** rounds retried when every peer's sync failed (default 4; backoff 0.5 s, doubling) */
   retries?: number
+  /** reconcile the statements about followed orgs with a peer when its heads are checked (default true) */
+  statements?: boolean
   /** told when a sync of an org brought new records, with the head seq held then */
   onSynced?: (org: string, seq: number) => void
 }
@@ -66,7 +70,7 @@ export class Replicator {
   private timer?: NodeJS.Timeout
   private readonly abort = new AbortController()
   private readonly log: Logger
-  readonly counts = { syncs: 0, failures: 0, accepted: 0, rounds: 0 }
+  readonly counts = { syncs: 0, failures: 0, accepted: 0, rounds: 0, statements: 0 }
   private readonly metrics: Record<keyof Replicator['counts'], Counter>
   private readonly onIdentify = (evt: CustomEvent<{ peerId: PeerId }>): void => { void this.checkPeer(evt.detail.peerId) }
 
@@ -81,7 +85,8 @@ export class Replicator {
       syncs: counter(m, 'oosnet_replicator_synced_total', 'syncs with a peer that completed'),
       failures: counter(m, 'oosnet_replicator_failures_total', 'syncs with a peer that failed (refused, reset, timed out)'),
       accepted: counter(m, 'oosnet_replicator_accepted_total', 'records accepted through syncs'),
-      rounds: counter(m, 'oosnet_replicator_rounds_total', 'anti-entropy rounds')
+      rounds: counter(m, 'oosnet_replicator_rounds_total', 'anti-entropy rounds'),
+      statements: counter(m, 'oosnet_replicator_statements_total', 'statements accepted through reconciliation')
     }
   }
 
@@ -195,20 +200,42 @@ export class Replicator {
     })
   }
 
-  /** Ask one peer for its heads of the orgs we follow and sync what it has newer. */
+  /**
+   * Ask one peer for its heads of the orgs we follow and sync what it has newer; then reconcile
+   * the statements about those orgs' claims with it (a node back from days offline fetches the
+   * endorsements and retractions it missed, paying for them, not for the whole set:
+   * NETWORK-reqresp.md §5.2).
+   */
   async checkPeer (peer: PeerId): Promise<void> {
     const orgs = this.init.orgs()
     if (orgs.length === 0 || this.abort.signal.aborted) return
     try {
       const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(10_000)])
       const heads = await this.api.heads(peer, orgs, { signal })
+      const held: string[] = []
       for (const h of heads) {
         if (!orgs.includes(h.org)) continue
+        held.push(h.org)
         const mine = (await this.store.head(h.org))?.seq ?? 0
         if (h.seq > mine) this.update(h.org, [peer]).catch((err: Error) => { this.log('sync of %s: %s', h.org, err.message) })
       }
+      if (this.init.statements !== false) void this.reconcile(peer, held)
     } catch (err) {
       this.log('heads from %p failed: %s', peer, (err as Error).message)
+    }
+  }
+
+  /** Reconcile the statements about `orgs` with `peer`, one org after the other (after any sync of it). */
+  private async reconcile (peer: PeerId, orgs: string[]): Promise<void> {
+    for (const org of orgs) {
+      if (this.abort.signal.aborted) return
+      await this.running.get(org)?.catch(() => {})
+      try {
+        const r = await this.api.reconcile(peer, org, { signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(30_000)]) })
+        if (r.accepted > 0) this.count('statements', r.accepted)
+      } catch (err) {
+        this.log('reconciling statements about %s with %p failed: %s', org, peer, (err as Error).message)
+      }
     }
   }
 

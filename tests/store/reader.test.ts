@@ -145,8 +145,9 @@ describe('a home written by the old code (main at 8abb37c)', () => {
     try {
       await buildWorld(store, ingest)
       const entries = [...(await dump(store)).entries()]
-      // the markers and the lineage index are the only new keys (`r!<org>`, `l!…`): every key the old code wrote is unchanged
-      expect(entries.filter(([k]) => !k.startsWith('r!') && !k.startsWith('l!'))).toEqual(fixture.entries)
+      // the markers, the lineage index and the statements by subject are the only new keys (`r!<org>`, `l!…`, `t!…`): every key the old code wrote is unchanged
+      expect(entries.filter(([k]) => !k.startsWith('r!') && !k.startsWith('l!') && !k.startsWith('t!'))).toEqual(fixture.entries)
+      expect(entries.filter(([k]) => k.startsWith('t!')).length).toBe(entries.filter(([k]) => k.startsWith('a!')).length)
       expect(entries.some(([k]) => k.startsWith(`l!${alice.did}!C`))).toBe(true)
       expect(entries.filter(([k]) => k.startsWith('r!')).map(([k]) => k).sort()).toEqual([`r!${alice.did}`, `r!${bob.did}`].sort())
     } finally { await ingest.stop(); await store.stop(); await dir.cleanup() }

@@ -14,16 +14,17 @@ import { frameError, readFrames, readOneFrame, writeFrame } from './frames.ts'
 import type { InboundLimiter, OutboundGate } from './limits.ts'
 import { ResponseWriter, type Lease, type ResponseOut, type ServingBudget } from './serving.ts'
 
-export type ProtocolName = 'fetch' | 'sync' | 'heads'
+export type ProtocolName = 'fetch' | 'sync' | 'heads' | 'reconcile'
 
 export const PROTOCOLS: Record<ProtocolName, string> = {
   fetch: '/oos/fetch/1.0.0',
   sync: '/oos/sync/1.0.0',
-  heads: '/oos/heads/1.0.0'
+  heads: '/oos/heads/1.0.0',
+  reconcile: '/oos/reconcile/1.0.0'
 }
 
 /** the largest request frame (the length prefix excluded) per protocol */
-export const MAX_REQUEST_BYTES: Record<ProtocolName, number> = { fetch: 16 * 1024, sync: 1024, heads: 16 * 1024 }
+export const MAX_REQUEST_BYTES: Record<ProtocolName, number> = { fetch: 16 * 1024, sync: 1024, heads: 16 * 1024, reconcile: 16 * 1024 }
 /** the largest response frame: one record of the largest kind (1 MiB) plus room */
 export const MAX_RESPONSE_FRAME_BYTES = 1024 * 1024 + 1024
 
@@ -60,7 +61,7 @@ export interface ProtocolCounters {
 /** What the protocols need of the service. */
 export interface Context {
   libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dial'>
-  store: Pick<Store, 'get' | 'head' | 'claimAuthor' | 'rotationCids' | 'versionCids'>
+  store: Pick<Store, 'get' | 'head' | 'claimAuthor' | 'rotationCids' | 'versionCids' | 'aboutItems'>
   ingest: Pick<Ingest, 'ingest'>
   timeouts: Timeouts
   gate: OutboundGate

@@ -25,11 +25,13 @@ import { InboundLimiter, OutboundGate, type Rate } from './limits.ts'
 import { SERVING_DEFAULTS, ServingBudget, type ServingLimits, type ServingStats } from './serving.ts'
 import { decodeSyncRequest, decodeSyncRequest11, respondSync, SYNC_1_1, syncOrg, type SyncOptions, type SyncResult } from './sync.ts'
 import { syncWindows, type WindowedSyncOptions, type WindowedSyncResult } from './windows.ts'
+import { decodeReconcileRequest, reconcileStatements, respondReconcile, type ReconcileResult } from './reconcile.ts'
 
 export { PROTOCOLS, MAX_REQUEST_BYTES, MAX_RESPONSE_FRAME_BYTES, VIOLATION_CODES } from './exchange.ts'
 export type { ProtocolName, ViolationCode, Timeouts, ProtocolCounters } from './exchange.ts'
 export { MAX_FETCH_CIDS, encodeFetchRequest, decodeFetchRequest, type FetchResult } from './fetch.ts'
 export { MAX_SYNC_LIMIT, MAX_SYNC_ROTATIONS, MAX_SYNC_BYTES, SYNC_1_1, encodeSyncRequest, decodeSyncRequest, decodeSyncRequest11, type SyncOptions, type SyncResult, type SyncRequest } from './sync.ts'
+export { MAX_RECONCILE_RANGES, RECONCILE_ID_LIST, RECONCILE_SPLIT, fingerprint, answer, itemsOf, encodeReconcileRequest, decodeReconcileRequest, encodeAnswers, decodeAnswers, type ReconcileResult, type Answer, type Item, type Bound, type Range } from './reconcile.ts'
 export { WINDOW_DEFAULTS, type WindowedSyncOptions, type WindowedSyncResult, type ProviderTally } from './windows.ts'
 export { MAX_HEADS_ORGS, encodeHeadsRequest, decodeHeadsRequest, encodeHeadsResponse, decodeHeadsResponse, type HeadHint } from './heads.ts'
 export type { TransferResult } from './results.ts'
@@ -86,7 +88,7 @@ export interface ReqRespInit {
 export interface ReqRespComponents {
   libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dial'>
   /** read only */
-  store: Pick<Store, 'get' | 'head' | 'claimAuthor' | 'rotationCids' | 'versionCids'>
+  store: Pick<Store, 'get' | 'head' | 'claimAuthor' | 'rotationCids' | 'versionCids' | 'aboutItems'>
   ingest: Pick<Ingest, 'ingest'>
   /** the node's loggers (default: `oosnet:net:reqresp`, `oosnet:net:fetch`, …) */
   logger?: ComponentLogger
@@ -103,7 +105,7 @@ export interface ReqRespStats {
   serving: ServingStats
 }
 
-const NAMES: ProtocolName[] = ['fetch', 'sync', 'heads']
+const NAMES: ProtocolName[] = ['fetch', 'sync', 'heads', 'reconcile']
 const zero = (): ProtocolCounters => ({ inbound: 0, served: 0, refused: 0, outbound: 0, failed: 0, cut: 0, judging: 0 })
 
 export class ReqResp {
@@ -127,12 +129,12 @@ export class ReqResp {
       timeouts: { ...DEFAULTS.timeouts, ...init.timeouts },
       gate: new OutboundGate({ concurrency: init.maxOutboundStreams ?? DEFAULTS.maxOutboundStreams, rate: init.outboundRate ?? DEFAULTS.outboundRate }),
       budget: new ServingBudget(init.serving),
-      limiters: { fetch: new InboundLimiter(limits('fetch')), sync: new InboundLimiter(limits('sync')), heads: new InboundLimiter(limits('heads')) },
-      counters: { fetch: zero(), sync: zero(), heads: zero() },
+      limiters: { fetch: new InboundLimiter(limits('fetch')), sync: new InboundLimiter(limits('sync')), heads: new InboundLimiter(limits('heads')), reconcile: new InboundLimiter(limits('reconcile')) },
+      counters: { fetch: zero(), sync: zero(), heads: zero(), reconcile: zero() },
       failures: {},
       violation: (peer, code) => { this.violation(peer, code) },
       track: (abort) => { this.inflight.add(abort); return () => { this.inflight.delete(abort) } },
-      logs: { fetch: log('fetch'), sync: log('sync'), heads: log('heads') },
+      logs: { fetch: log('fetch'), sync: log('sync'), heads: log('heads'), reconcile: log('reconcile') },
       beforeRespond: init.beforeRespond
     }
   }
@@ -146,7 +148,8 @@ export class ReqResp {
     const handlers: Record<ProtocolName, (stream: Stream, connection: Connection) => Promise<void>> = {
       fetch: async (s, c) => { await serve(ctx, 'fetch', s, c, decodeFetchRequest, async (cids, out) => { await respondFetch(ctx, cids, out) }) },
       sync: async (s, c) => { await serve(ctx, 'sync', s, c, s.protocol === SYNC_1_1 ? decodeSyncRequest11 : decodeSyncRequest, async (req, out) => { await respondSync(ctx, req, out) }) },
-      heads: async (s, c) => { await serve(ctx, 'heads', s, c, decodeHeadsRequest, async (req, out) => { await respondHeads(ctx, req, out) }) }
+      heads: async (s, c) => { await serve(ctx, 'heads', s, c, decodeHeadsRequest, async (req, out) => { await respondHeads(ctx, req, out) }) },
+      reconcile: async (s, c) => { await serve(ctx, 'reconcile', s, c, decodeReconcileRequest, async (req, out) => { await respondReconcile(ctx, req, out) }) }
     }
     for (const name of NAMES) await ctx.libp2p.handle(PROTOCOLS[name], handlers[name], options)
     // 1.1 beside 1.0 (NETWORK-reqresp.md §4.1): one handler, one set of limits and counters
@@ -196,6 +199,12 @@ export class ReqResp {
   async heads (peer: PeerId, orgs: string[], options: { signal?: AbortSignal } = {}): Promise<HeadHint[]> {
     this.ensureStarted()
     return await headsOf(this.ctx, peer, orgs, options)
+  }
+
+  /** Reconcile the statements about `org`'s claims with `peer` (RBSR), then fetch and ingest what we lack. */
+  async reconcile (peer: PeerId, org: string, options: { signal?: AbortSignal } = {}): Promise<ReconcileResult> {
+    this.ensureStarted()
+    return await reconcileStatements(this.ctx, peer, org, options)
   }
 
   /** The heads of the orgs that authored `claims`, as `peer` knows them (hints). */
