@@ -6,8 +6,8 @@
 FROM node:24-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# the `node` devDependency is not needed in the image (its Node is the base image's)
-RUN npm ci --omit=dev --no-audit --no-fund
+# the `node` package (an optional dependency: Node 24 for an older Node) is not needed in the image, whose Node is 24
+RUN npm ci --omit=dev --omit=optional --no-audit --no-fund
 
 FROM node:24-slim
 # NODE_OPTIONS: the young-generation size bin/oos.js sets for itself (see its header); its

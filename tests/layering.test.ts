@@ -42,8 +42,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   trust: ['errors.ts', 'logger.ts', 'records', 'oos', 'identity', 'store'],
   node: ['errors.ts', 'logger.ts', 'records', 'oos', 'identity', 'store', 'ingest', 'net', 'trust'],
   app: ['errors.ts', 'logger.ts', 'records', 'oos', 'identity', 'store', 'ingest', 'net', 'trust', 'node'],
+  // the web explorer's pages: rendered from the app's answers (api/ui.ts serves them)
+  web: ['errors.ts', 'records', 'oos', 'identity', 'app'],
   // api/ and cli/ call app/ only (pure values and types from records/oos/identity are not a layer)
-  api: ['errors.ts', 'logger.ts', 'records', 'oos', 'identity', 'app'],
+  api: ['errors.ts', 'logger.ts', 'records', 'oos', 'identity', 'app', 'web'],
   cli: ['errors.ts', 'logger.ts', 'records', 'oos', 'identity', 'app', 'api'],
   'index.ts': ['errors.ts', 'logger.ts', 'records', 'oos', 'identity', 'store', 'ingest', 'net', 'trust', 'node', 'app', 'api', 'cli']
 }

@@ -10,7 +10,7 @@
  * sync": the next peer is tried, and when every candidate failed the round is retried with
  * backoff (0.5, 1, 2, 4 s). `update` says whether any peer answered, and why not.
  */
-import type { Counter, Logger, PeerId } from '@libp2p/interface'
+import type { Counter, HistogramGroup, Logger, PeerId } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { OosError } from '../errors.ts'
 import type { Store } from '../store/store.ts'
@@ -19,6 +19,8 @@ import { counter, type ServiceComponents } from './services/service.ts'
 
 /** other connected peers asked (by their heads) when the peers given had nothing new */
 const MAX_OTHER_PROVIDERS = 16
+/** Buckets of the sync duration histogram, seconds: a few ms (nothing new) to the 60 s timeout. */
+const SYNC_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
 
 export interface SyncApi {
   /** catch `org` up from these providers (one: pipelined windows; several: split by their heads, hedged) */
@@ -72,6 +74,8 @@ export class Replicator {
   private readonly log: Logger
   readonly counts = { syncs: 0, failures: 0, accepted: 0, rounds: 0, statements: 0 }
   private readonly metrics: Record<keyof Replicator['counts'], Counter>
+  /** how long each sync with a peer took, by how it ended (`completed`, `failed`) */
+  private readonly durations?: HistogramGroup<'completed' | 'failed'>
   private readonly onIdentify = (evt: CustomEvent<{ peerId: PeerId }>): void => { void this.checkPeer(evt.detail.peerId) }
 
   constructor (components: ReplicatorComponents, init: ReplicatorInit) {
@@ -88,6 +92,7 @@ export class Replicator {
       rounds: counter(m, 'oosnet_replicator_rounds_total', 'anti-entropy rounds'),
       statements: counter(m, 'oosnet_replicator_statements_total', 'statements accepted through reconciliation')
     }
+    this.durations = m?.registerHistogramGroup('oosnet_replicator_sync_seconds', { label: 'result', help: 'how long a sync with a peer took, by result (completed, failed)', buckets: SYNC_BUCKETS })
   }
 
   /** Count `n` of `what` (status() and the metrics alike). */
@@ -153,6 +158,7 @@ export class Replicator {
       const groups = [peers, others].filter(g => g.length > 0)
       for (const group of groups) {
         if (this.abort.signal.aborted) return out
+        const began = performance.now()
         try {
           this.count('syncs')
           const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(60_000)])
@@ -169,8 +175,10 @@ export class Replicator {
             this.tally(out, r.accepted)
           }
           out.synced = true
+          this.durations?.observe({ completed: (performance.now() - began) / 1000 })
           if (r.accepted > 0 || group === peers) break
         } catch (err) {
+          this.durations?.observe({ failed: (performance.now() - began) / 1000 })
           this.count('failures')
           out.failures++
           out.error = { code: err instanceof OosError ? err.code : 'INTERNAL', message: (err as Error).message }
