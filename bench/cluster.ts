@@ -81,7 +81,9 @@ export class Cluster {
     // Node's on-disk compile cache: a third less CPU to start a node process (start-up is not
     // what these processes measure; the idle bench's `oos start` runs without it)
     const env = { ...process.env, DEBUG: undefined, NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'oosnet-bench-compile-cache') }
-    const child = fork(CHILD, [], { execArgv: V8_FLAGS, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env })
+    // BENCH_NET_CPU_PROF=DIR: a V8 CPU profile of every node process, written to DIR when it exits
+    const prof = process.env.BENCH_NET_CPU_PROF !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_NET_CPU_PROF}`] : []
+    const child = fork(CHILD, [], { execArgv: [...V8_FLAGS, ...prof], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env })
     let err = ''
     child.stderr?.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-4000) })
     const p: Proc = { child, pending: new Map() }

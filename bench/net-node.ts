@@ -139,6 +139,7 @@ const handlers: Record<string, (m: Cmd) => Promise<unknown>> = {
       byCode: v.byCode,
       syncs: node.replicator.counts.syncs,
       syncFailures: node.replicator.counts.failures,
+      reqresp: { sync: node.reqresp.stats().protocols.sync, failures: node.reqresp.stats().failures, violations: node.reqresp.stats().violations, protocols: node.reqresp.stats().protocols },
       peers: node.libp2p.getPeers().length,
       stored: storedCount[m.node],
       strayErrors: stray

@@ -21,7 +21,10 @@
  *                                    scaled up to the hour (60: the whole hour, 20 minutes of real time at 100 orgs)
  *   BENCH_NET_SIM_MINUTE_MS          real ms per simulated minute (default 200 × orgs: a publish every 200 ms)
  *   BENCH_NET_SIM_QUIET_S=10         s of the quiet window (nobody publishes) that measures a node's idle cost
+ *   BENCH_NET_CPU_PROF=DIR           a V8 CPU profile of every node process, written to DIR (lab use)
  *   (documents: BENCH_DOCS, default here 'fixture', the 10.8 KB example; progress: BENCH_VERBOSE=1)
+ *   Catch-up alone (two node processes, a minute or two):
+ *     BENCH_NET_NODES= BENCH_NET_IDLE_S= BENCH_NET_SIM_ORGS= npm run bench -- --json --only=net
  * Ingest settings: BENCH_RECORDS=3000 (per timed run), BENCH_WARMUP=6000 (untimed, before the steady-state
  * runs), BENCH_ROUNDS_INGEST=3 (steady-state rounds, each paired with its own raw verify baseline),
  * BENCH_WORKERS (verify threads; default one per core, as `oos start` on a machine of up to 4 cores).

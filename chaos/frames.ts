@@ -15,12 +15,12 @@ import * as lp from 'it-length-prefixed'
 import fc from 'fast-check'
 import type { CID } from 'multiformats/cid'
 import { testKey } from '../protocol/vectors/generate.ts'
-import { reqResp, encodeFetchRequest, encodeSyncRequest, encodeHeadsRequest, encodeHeadsResponse, PROTOCOLS, type ProtocolName, type ReqResp } from '../src/net/reqresp/index.ts'
+import { reqResp, encodeFetchRequest, encodeSyncRequest, encodeHeadsRequest, encodeHeadsResponse, encodeReconcileRequest, encodeAnswers, PROTOCOLS, type ProtocolName, type ReqResp } from '../src/net/reqresp/index.ts'
 import { bareLibp2p, ms, pool, scoped, sendRaw, storeIn, type Scope } from './lib.ts'
 import { countingCrashes, validVectors } from './fuzz.ts'
 import { mutatedFrom, REQRESP_CODES, SPEC_CODES, typedCode } from './mutate.ts'
 
-const NAMES: ProtocolName[] = ['fetch', 'sync', 'heads']
+const NAMES: ProtocolName[] = ['fetch', 'sync', 'heads', 'reconcile']
 const FAST = { perPeer: { rate: 1e6, burst: 1e6 }, total: { rate: 1e6, burst: 1e6 }, maxInboundStreams: 64, maxOutboundStreams: 16, outboundRate: { rate: 1e6, burst: 1e6 } }
 const wire = (...frames: Uint8Array[]): Uint8Array => Buffer.concat(frames.map(f => lp.encode.single(f).subarray()))
 
@@ -69,13 +69,15 @@ export async function fuzzFrames (options: { frames?: number, seed?: number } = 
     const validRequests: Record<ProtocolName, Uint8Array[]> = {
       fetch: [wire(encodeFetchRequest(chain.map(c => c.cid))), wire(encodeFetchRequest([chain[0].cid]))],
       sync: [wire(encodeSyncRequest({ org, from: 1 })), wire(encodeSyncRequest({ org, from: 2, limit: 1 }))],
-      heads: [wire(encodeHeadsRequest([org])), wire(new Uint8Array(Buffer.from('a166636c61696d7380', 'hex')))]
+      heads: [wire(encodeHeadsRequest([org])), wire(new Uint8Array(Buffer.from('a166636c61696d7380', 'hex')))],
+      reconcile: [wire(encodeReconcileRequest({ org, ranges: [{ lo: { t: 0, id: new Uint8Array(0) }, hi: { t: Number.MAX_SAFE_INTEGER, id: new Uint8Array(0) }, fp: new Uint8Array(16) }] }))]
     }
     const head = chain[3]
     const validResponses: Record<ProtocolName, Uint8Array[]> = {
       fetch: [wire(chain[0].bytes, chain[1].bytes)],
       sync: [wire(chain[2].bytes, chain[0].bytes, chain[1].bytes, chain[3].bytes)],
-      heads: [wire(encodeHeadsResponse([{ org, seq: 3, cid: head.cid }]))]
+      heads: [wire(encodeHeadsResponse([{ org, seq: 3, cid: head.cid }]))],
+      reconcile: [wire(encodeAnswers([{ ids: [head.cid.multihash.digest] }]))]
     }
 
     // requests: a bare attacker against the real responder
@@ -109,7 +111,7 @@ export async function fuzzFrames (options: { frames?: number, seed?: number } = 
     await rr.start()
     scope.defer(async () => { await rr.stop() })
     const fake = await bareLibp2p(scope)
-    const queue: Record<ProtocolName, Uint8Array[]> = { fetch: [], sync: [], heads: [] }
+    const queue: Record<ProtocolName, Uint8Array[]> = { fetch: [], sync: [], heads: [], reconcile: [] }
     for (const name of NAMES) {
       await fake.handle(PROTOCOLS[name], async (stream) => {
         const answer = queue[name].shift() ?? new Uint8Array()
@@ -132,9 +134,9 @@ export async function fuzzFrames (options: { frames?: number, seed?: number } = 
         try {
           const res = name === 'fetch'
             ? await rr.fetch(fake.peerId, chain.slice(0, 2).map(c => c.cid))
-            : name === 'sync' ? await rr.sync(fake.peerId, org, { from: 1 }) : await rr.heads(fake.peerId, [org])
+            : name === 'sync' ? await rr.sync(fake.peerId, org, { from: 1 }) : name === 'heads' ? await rr.heads(fake.peerId, [org]) : await rr.reconcile(fake.peerId, org)
           r.completed++
-          if (!Array.isArray(res)) {
+          if (!Array.isArray(res) && 'rejections' in res) {
             r.rejectedRecords += res.rejected
             for (const [code, k] of Object.entries(res.rejections)) for (let j = 0; j < k; j++) count(SPEC_CODES.has(code) ? code : `UNTYPED(${code})`)
           }

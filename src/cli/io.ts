@@ -108,17 +108,25 @@ export function terminalIo (json: boolean, streams: OutStreams | ProcessIo = pro
   }
 }
 
-async function readPassphrase (proc: ProcessIo, prompt: string, options: { confirm?: boolean } = {}): Promise<string> {
-  const env = proc.env.OOS_PASSPHRASE
-  if (env !== undefined && env !== '') return env
+/**
+ * The passphrase from the environment only: OOS_PASSPHRASE, else the file OOS_PASSPHRASE_FILE
+ * names; undefined when neither is set (`oos mcp` asks no terminal: its stdin is the protocol's).
+ */
+export async function envPassphrase (env: ProcessIo['env']): Promise<string | undefined> {
+  const value = env.OOS_PASSPHRASE
+  if (value !== undefined && value !== '') return value
   // a file holding it (a Docker or systemd secret: /run/secrets/…), its last newline not part of it
-  const file = proc.env.OOS_PASSPHRASE_FILE
-  if (file !== undefined && file !== '') {
-    const text = await readFile(file, 'utf8').catch((err: Error) => { throw new NoPassphraseError(`OOS_PASSPHRASE_FILE ${file}: ${(err as NodeJS.ErrnoException).code ?? err.message}`) })
-    const pass = text.replace(/\r?\n$/, '')
-    if (pass === '') throw new NoPassphraseError(`OOS_PASSPHRASE_FILE ${file} is empty`)
-    return pass
-  }
+  const file = env.OOS_PASSPHRASE_FILE
+  if (file === undefined || file === '') return undefined
+  const text = await readFile(file, 'utf8').catch((err: Error) => { throw new NoPassphraseError(`OOS_PASSPHRASE_FILE ${file}: ${(err as NodeJS.ErrnoException).code ?? err.message}`) })
+  const pass = text.replace(/\r?\n$/, '')
+  if (pass === '') throw new NoPassphraseError(`OOS_PASSPHRASE_FILE ${file} is empty`)
+  return pass
+}
+
+async function readPassphrase (proc: ProcessIo, prompt: string, options: { confirm?: boolean } = {}): Promise<string> {
+  const fromEnv = await envPassphrase(proc.env)
+  if (fromEnv !== undefined) return fromEnv
   if (proc.stdin.isTTY !== true) throw new NoPassphraseError('no passphrase: set OOS_PASSPHRASE or OOS_PASSPHRASE_FILE, or run on a terminal')
   const first = await hidden(proc, prompt)
   if (options.confirm === true) {

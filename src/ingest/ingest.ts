@@ -26,6 +26,7 @@ import { verify as verifySignature } from '../identity/index.ts'
 import type { Store } from '../store/store.ts'
 import { transactor, type Transactor } from '../store/transactor.ts'
 import { AbortedError } from './errors.ts'
+import { backfillAbout } from './about.ts'
 import { VerifyPool } from './pool.ts'
 import { plan, type Outcome } from './rules.ts'
 import { ChainState } from './state.ts'
@@ -169,8 +170,15 @@ export class Ingest extends TypedEventEmitter<IngestEvents> {
     if ((init.workers ?? 0) > 0) this.pool = new VerifyPool({ workers: init.workers, log: components.logger?.forComponent('ingest:pool') })
   }
 
-  /** Takes records from now on; the verify workers, if any, start on demand (pool.ts) and stop when idle. */
-  async start (): Promise<void> { await this.pool?.start() }
+  /**
+   * Takes records from now on; the verify workers, if any, start on demand (pool.ts) and stop
+   * when idle. A store written before the statements' index by subject gets it first (about.ts).
+   */
+  async start (): Promise<void> {
+    const n = await backfillAbout(this.store)
+    if (n > 0) this.log('indexed %d statements by the org they are about', n)
+    await this.pool?.start()
+  }
 
   async stop (): Promise<void> {
     await this.tail

@@ -192,8 +192,9 @@ async function statementSigner (rec: { org: string, key?: string, createdAt: num
   }
 }
 
-function indexStatement (v: Verified, rec: { org: string, target: CID }, ctx: RuleContext): void {
-  ctx.batch().putBlock(v.cid, v.bytes).putStatement(rec.target, rec.org, v.cid)
+/** `subject`: the org whose claims the statement is about (the set of NETWORK-reqresp.md §5.2) */
+function indexStatement (v: Verified, rec: { org: string, target: CID, createdAt: number }, subject: string, ctx: RuleContext): void {
+  ctx.batch().putBlock(v.cid, v.bytes).putStatement(rec.target, rec.org, v.cid).putAbout(subject, rec.createdAt, v.cid)
 }
 
 async function endorsement (v: Verified, rec: Rec<'oos/endorsement'>, ctx: RuleContext): Promise<Outcome> {
@@ -204,7 +205,7 @@ async function endorsement (v: Verified, rec: Rec<'oos/endorsement'>, ctx: RuleC
   if (version?.type !== 'oos/version' || version.org !== rec.targetOrg || !sightings.some(s => s.org === rec.targetOrg && s.from <= version.seq && (s.until === undefined || version.seq < s.until))) {
     throw new UnknownTargetError(`claim ${rec.target.toString()} is not in version ${rec.version.toString()} of ${rec.targetOrg}`, { path: 'version' })
   }
-  indexStatement(v, rec, ctx)
+  indexStatement(v, rec, rec.targetOrg, ctx)
   return 'accepted'
 }
 
@@ -215,7 +216,8 @@ async function retraction (v: Verified, rec: Rec<'oos/retraction'>, ctx: RuleCon
   if (author === undefined) throw new UnknownTargetError(`${rec.target.toString()} is not known here`, { path: 'target' })
   if (author !== rec.org) throw new NotAuthorError(`${rec.org} cannot retract ${rec.target.toString()}, which ${author} wrote`, { path: 'target' })
   if (held !== undefined && !RETRACTABLE_KINDS.has(held.type)) throw new NotAuthorError(`a ${held.type} cannot be retracted: only claims, versions and endorsements (SPEC R-4.3.2)`, { path: 'target' })
-  indexStatement(v, rec, ctx)
+  // a retracted endorsement is about the endorsed org's claims; a retracted claim or version, about the org's own
+  indexStatement(v, rec, held?.type === 'oos/endorsement' ? held.targetOrg : rec.org, ctx)
   return 'accepted'
 }
 

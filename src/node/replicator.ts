@@ -17,13 +17,18 @@ import type { Store } from '../store/store.ts'
 import type { OosLibp2p } from '../net/libp2p.ts'
 import { counter, type ServiceComponents } from './services/service.ts'
 
+/** other connected peers asked (by their heads) when the peers given had nothing new */
+const MAX_OTHER_PROVIDERS = 16
 /** Buckets of the sync duration histogram, seconds: a few ms (nothing new) to the 60 s timeout. */
 const SYNC_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
 
 export interface SyncApi {
-  sync: (peer: PeerId, org: string, options: { from: number, signal?: AbortSignal }) => Promise<{ accepted: number, missingSources?: CID[] }>
+  /** catch `org` up from these providers (one: pipelined windows; several: split by their heads, hedged) */
+  syncFrom: (providers: PeerId[], org: string, options: { from: number, signal?: AbortSignal }) => Promise<{ accepted: number, missingSources?: CID[] }>
   authors: (peer: PeerId, claims: CID[], options: { signal?: AbortSignal }) => Promise<Array<{ org: string, seq: number }>>
   heads: (peer: PeerId, orgs: string[], options: { signal?: AbortSignal }) => Promise<Array<{ org: string, seq: number }>>
+  /** reconcile the statements about an org's claims with a peer (RBSR), fetching what we lack */
+  reconcile: (peer: PeerId, org: string, options: { signal?: AbortSignal }) => Promise<{ accepted: number }>
 }
 
 export interface ReplicatorInit {
@@ -35,6 +40,8 @@ export interface ReplicatorInit {
   fanout?: number
   /** rounds retried when every peer's sync failed (default 4; backoff 0.5 s, doubling) */
   retries?: number
+  /** reconcile the statements about followed orgs with a peer when its heads are checked (default true) */
+  statements?: boolean
   /** told when a sync of an org brought new records, with the head seq held then */
   onSynced?: (org: string, seq: number) => void
 }
@@ -65,7 +72,7 @@ export class Replicator {
   private timer?: NodeJS.Timeout
   private readonly abort = new AbortController()
   private readonly log: Logger
-  readonly counts = { syncs: 0, failures: 0, accepted: 0, rounds: 0 }
+  readonly counts = { syncs: 0, failures: 0, accepted: 0, rounds: 0, statements: 0 }
   private readonly metrics: Record<keyof Replicator['counts'], Counter>
   /** how long each sync with a peer took, by how it ended (`completed`, `failed`) */
   private readonly durations?: HistogramGroup<'completed' | 'failed'>
@@ -82,7 +89,8 @@ export class Replicator {
       syncs: counter(m, 'oosnet_replicator_synced_total', 'syncs with a peer that completed'),
       failures: counter(m, 'oosnet_replicator_failures_total', 'syncs with a peer that failed (refused, reset, timed out)'),
       accepted: counter(m, 'oosnet_replicator_accepted_total', 'records accepted through syncs'),
-      rounds: counter(m, 'oosnet_replicator_rounds_total', 'anti-entropy rounds')
+      rounds: counter(m, 'oosnet_replicator_rounds_total', 'anti-entropy rounds'),
+      statements: counter(m, 'oosnet_replicator_statements_total', 'statements accepted through reconciliation')
     }
     this.durations = m?.registerHistogramGroup('oosnet_replicator_sync_seconds', { label: 'result', help: 'how long a sync with a peer took, by result (completed, failed)', buckets: SYNC_BUCKETS })
   }
@@ -144,36 +152,40 @@ export class Replicator {
     const out: UpdateResult = { synced: false, accepted: 0, failures: 0 }
     const retries = this.init.retries ?? 4
     for (let attempt = 0; ; attempt++) {
-      const candidates = only ? peers : [...peers, ...this.libp2p.getPeers().filter(p => !peers.some(q => q.equals(p)))]
-      for (const peer of candidates) {
+      // the peers given first (several: windows split among them, a slow one hedged); then, if
+      // they had nothing new, a few other connected peers, by their heads
+      const others = only ? [] : this.libp2p.getPeers().filter(p => !peers.some(q => q.equals(p))).sort(() => Math.random() - 0.5).slice(0, MAX_OTHER_PROVIDERS)
+      const groups = [peers, others].filter(g => g.length > 0)
+      for (const group of groups) {
         if (this.abort.signal.aborted) return out
-        const from = ((await this.store.head(org))?.seq ?? 0) + 1
         const began = performance.now()
         try {
           this.count('syncs')
           const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(60_000)])
-          let r = await this.api.sync(peer, org, { from, signal })
+          const from = ((await this.store.head(org))?.seq ?? 0) + 1
+          let r = await this.api.syncFrom(group, org, { from, signal })
           this.tally(out, r.accepted)
           if ((r.missingSources?.length ?? 0) > 0 && depth < 4) {
             // a version adopts claims we do not hold: fetch their authors' chains first, then retry
+            const peer = group[0]
             for (const a of await this.api.authors(peer, r.missingSources as CID[], { signal })) {
               if (a.org !== org) await this.run(a.org, [peer], depth + 1)
             }
-            r = await this.api.sync(peer, org, { from: ((await this.store.head(org))?.seq ?? 0) + 1, signal })
+            r = await this.api.syncFrom(group, org, { from: ((await this.store.head(org))?.seq ?? 0) + 1, signal })
             this.tally(out, r.accepted)
           }
           out.synced = true
           this.durations?.observe({ completed: (performance.now() - began) / 1000 })
-          if (r.accepted > 0 || peers.some(p => p.equals(peer))) break
+          if (r.accepted > 0 || group === peers) break
         } catch (err) {
           this.durations?.observe({ failed: (performance.now() - began) / 1000 })
           this.count('failures')
           out.failures++
           out.error = { code: err instanceof OosError ? err.code : 'INTERNAL', message: (err as Error).message }
-          this.log('sync of %s from %p failed: %s', org, peer, (err as Error).message)
+          this.log('sync of %s from %s failed: %s', org, group.map(String).join(', '), (err as Error).message)
         }
       }
-      if (out.synced || candidates.length === 0 || attempt >= retries || this.abort.signal.aborted) return out
+      if (out.synced || groups.length === 0 || attempt >= retries || this.abort.signal.aborted) return out
       // every peer failed (busy, reset, timed out): not "nothing to sync"; try again later
       const ms = 500 * 2 ** attempt
       this.log('sync of %s: every peer failed, again in %d ms', org, ms)
@@ -196,20 +208,42 @@ export class Replicator {
     })
   }
 
-  /** Ask one peer for its heads of the orgs we follow and sync what it has newer. */
+  /**
+   * Ask one peer for its heads of the orgs we follow and sync what it has newer; then reconcile
+   * the statements about those orgs' claims with it (a node back from days offline fetches the
+   * endorsements and retractions it missed, paying for them, not for the whole set:
+   * NETWORK-reqresp.md §5.2).
+   */
   async checkPeer (peer: PeerId): Promise<void> {
     const orgs = this.init.orgs()
     if (orgs.length === 0 || this.abort.signal.aborted) return
     try {
       const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(10_000)])
       const heads = await this.api.heads(peer, orgs, { signal })
+      const held: string[] = []
       for (const h of heads) {
         if (!orgs.includes(h.org)) continue
+        held.push(h.org)
         const mine = (await this.store.head(h.org))?.seq ?? 0
         if (h.seq > mine) this.update(h.org, [peer]).catch((err: Error) => { this.log('sync of %s: %s', h.org, err.message) })
       }
+      if (this.init.statements !== false) void this.reconcile(peer, held)
     } catch (err) {
       this.log('heads from %p failed: %s', peer, (err as Error).message)
+    }
+  }
+
+  /** Reconcile the statements about `orgs` with `peer`, one org after the other (after any sync of it). */
+  private async reconcile (peer: PeerId, orgs: string[]): Promise<void> {
+    for (const org of orgs) {
+      if (this.abort.signal.aborted) return
+      await this.running.get(org)?.catch(() => {})
+      try {
+        const r = await this.api.reconcile(peer, org, { signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(30_000)]) })
+        if (r.accepted > 0) this.count('statements', r.accepted)
+      } catch (err) {
+        this.log('reconciling statements about %s with %p failed: %s', org, peer, (err as Error).message)
+      }
     }
   }
 

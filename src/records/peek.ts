@@ -18,27 +18,41 @@ class Reader {
   readonly b: Uint8Array
   constructor (b: Uint8Array) { this.b = b }
 
-  /** an item's major type and argument */
-  head (): [number, number] {
+  /** the last head read by `next` */
+  major = 0
+  arg = 0
+
+  /** Read an item's head into `major` and `arg` (no allocation: `skip` reads one per item of a body). */
+  next (): void {
     const b = this.b
     if (this.at >= b.length) throw new DecodeFailedError('truncated')
     const ib = b[this.at++]
-    const major = ib >> 5
+    this.major = ib >> 5
     const ai = ib & 31
-    if (ai < 24) return [major, ai]
+    if (ai < 24) { this.arg = ai; return }
     const n = ai === 24 ? 1 : ai === 25 ? 2 : ai === 26 ? 4 : ai === 27 ? 8 : 0
     if (n === 0 || this.at + n > b.length) throw new DecodeFailedError('unsupported or truncated head')
     let v = 0
     for (let i = 0; i < n; i++) v = v * 256 + b[this.at++]
     if (!Number.isSafeInteger(v)) throw new DecodeFailedError('argument too large')
-    return [major, v]
+    this.arg = v
+  }
+
+  /** an item's major type and argument */
+  head (): [number, number] {
+    this.next()
+    return [this.major, this.arg]
   }
 
   skip (depth = 0): void {
     if (depth > MAX_DEPTH) throw new DecodeFailedError('too deep')
-    const [major, v] = this.head()
-    switch (major) {
-      case 2: case 3: this.bytes(v); return
+    this.next()
+    const v = this.arg
+    switch (this.major) {
+      case 2: case 3:
+        if (this.at + v > this.b.length) throw new DecodeFailedError('truncated')
+        this.at += v
+        return
       case 4: for (let i = 0; i < v; i++) this.skip(depth + 1); return
       case 5: for (let i = 0; i < 2 * v; i++) this.skip(depth + 1); return
       case 6: this.skip(depth + 1); return

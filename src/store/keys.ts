@@ -34,6 +34,13 @@ export const K = {
   /** statements (endorsements, retractions) about a target CID */
   statement: (target: string, cid: string) => `s!${target}!${cid}`,
   statementPrefix: (target: string) => `s!${target}!`,
+  /**
+   * statements about an org's claims (endorsements of them, retractions of those and the org's
+   * own), by (createdAt, CID bytes): the set `/oos/reconcile` reconciles (NETWORK-reqresp.md §5.2).
+   * CID in hex so that keys sort in byte order
+   */
+  about: (org: string, createdAt: number, cidHex: string) => `t!${org}!${seqKey(createdAt)}!${cidHex}`,
+  aboutPrefix: (org: string) => `t!${org}!`,
   /** statements authored by an org */
   authored: (org: string, cid: string) => `a!${org}!${cid}`,
   authoredPrefix: (org: string) => `a!${org}!`,

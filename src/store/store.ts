@@ -314,6 +314,17 @@ export class Store {
     for await (const [, v] of scan(this.level, K.authoredPrefix(org), options)) yield CID.decode(v)
   }
 
+  /**
+   * The statements about `org`'s claims, in (createdAt, CID bytes) order: the set that
+   * `/oos/reconcile` reconciles (NETWORK-reqresp.md §5.2).
+   */
+  async aboutItems (org: string): Promise<Array<{ createdAt: number, cid: CID }>> {
+    const prefix = K.aboutPrefix(org)
+    const out: Array<{ createdAt: number, cid: CID }> = []
+    for await (const [k, v] of scan(this.level, prefix)) out.push({ createdAt: parseInt(orgIn(k, prefix.length), 16), cid: CID.decode(v) })
+    return out
+  }
+
   /** Every statement held, with its author, by author. */
   async * statements (): AsyncGenerator<{ org: string, cid: CID }> {
     const prefix = K.all.authored

@@ -63,6 +63,11 @@ export class Transactor {
     return this.put(K.statement(target.toString(), cid.toString()), cid.bytes).put(K.authored(org, cid.toString()), cid.bytes)
   }
 
+  /** a statement about `subject`'s claims, for reconciliation by (createdAt, CID) */
+  putAbout (subject: string, createdAt: number, cid: CID): this {
+    return this.put(K.about(subject, createdAt, Buffer.from(cid.bytes).toString('hex')), cid.bytes)
+  }
+
   /** the org's key rotation `seq` */
   putRotation (org: string, seq: number, cid: CID): this { return this.put(K.rotation(org, seq), cid.bytes) }
   /** the org's latest node binding */

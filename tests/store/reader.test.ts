@@ -127,8 +127,13 @@ describe('a home written by the old code (main at 8abb37c)', () => {
         expect(strs(await store.statementsAbout(CID.parse(world.claim as string))).sort()).toEqual([world.endorsement, world.endorsement2].sort())
         expect((await store.equivocations(alice.did)).flatMap(e => strs(e.cids)).sort()).toEqual([(world.alice as string[])[0], world.equivocating].sort())
         expect((await store.keyHistory(alice.did)).map(e => e.key)).toEqual([alice.did, alice2.did])
-        // the new writer continues the old chain (head and claim runs read from disk)
+        // the statements by the org they are about (NETWORK-reqresp.md §5.2): not in the old
+        // layout; the door's start indexes them once — bob's endorsement, its retraction, the second
         const ingest = new Ingest({ store })
+        expect(await store.aboutItems(alice.did)).toEqual([])
+        await ingest.start()
+        expect(strs((await store.aboutItems(alice.did)).map(x => x.cid))).toEqual([world.endorsement, world.retraction, world.endorsement2])
+        // the new writer continues the old chain (head and claim runs read from disk)
         const v5 = signVersion(smallBody('Alice', 5), { org: alice.did, seq: 5, prev: CID.parse((world.alice as string[])[3]), createdAt: T0 + 5000, key: alice2.did }, alice2.secretKey)
         expect((await ingest.ingest(v5.bytes)).status).toBe('accepted')
         await ingest.stop()
@@ -145,8 +150,9 @@ describe('a home written by the old code (main at 8abb37c)', () => {
     try {
       await buildWorld(store, ingest)
       const entries = [...(await dump(store)).entries()]
-      // the markers and the lineage index are the only new keys (`r!<org>`, `l!…`): every key the old code wrote is unchanged
-      expect(entries.filter(([k]) => !k.startsWith('r!') && !k.startsWith('l!'))).toEqual(fixture.entries)
+      // the markers, the lineage index and the statements by subject are the only new keys (`r!<org>`, `l!…`, `t!…`): every key the old code wrote is unchanged
+      expect(entries.filter(([k]) => !k.startsWith('r!') && !k.startsWith('l!') && !k.startsWith('t!'))).toEqual(fixture.entries)
+      expect(entries.filter(([k]) => k.startsWith('t!')).length).toBe(entries.filter(([k]) => k.startsWith('a!')).length)
       expect(entries.some(([k]) => k.startsWith(`l!${alice.did}!C`))).toBe(true)
       expect(entries.filter(([k]) => k.startsWith('r!')).map(([k]) => k).sort()).toEqual([`r!${alice.did}`, `r!${bob.did}`].sort())
     } finally { await ingest.stop(); await store.stop(); await dir.cleanup() }

@@ -37,6 +37,7 @@ export const COMMANDS: ReadonlyArray<readonly [string, CommandLoader]> = [
   ['provenance', async () => (await import('./trust.ts')).provenance],
   ['trust', async () => (await import('./trust.ts')).trust],
   ['rotate-key', async () => (await import('./trust.ts')).rotateKey],
+  ['mcp', async () => (await import('./mcp.ts')).mcp],
   ['ui', async () => (await import('./ui.ts')).ui],
   ['guide', async () => (await import('./guide.ts')).guide],
   ['demo', async () => (await import('./demo.ts')).demo],

@@ -14,16 +14,17 @@ import { frameError, readFrames, readOneFrame, writeFrame } from './frames.ts'
 import type { InboundLimiter, OutboundGate } from './limits.ts'
 import { ResponseWriter, type Lease, type ResponseOut, type ServingBudget } from './serving.ts'
 
-export type ProtocolName = 'fetch' | 'sync' | 'heads'
+export type ProtocolName = 'fetch' | 'sync' | 'heads' | 'reconcile'
 
 export const PROTOCOLS: Record<ProtocolName, string> = {
   fetch: '/oos/fetch/1.0.0',
   sync: '/oos/sync/1.0.0',
-  heads: '/oos/heads/1.0.0'
+  heads: '/oos/heads/1.0.0',
+  reconcile: '/oos/reconcile/1.0.0'
 }
 
 /** the largest request frame (the length prefix excluded) per protocol */
-export const MAX_REQUEST_BYTES: Record<ProtocolName, number> = { fetch: 16 * 1024, sync: 1024, heads: 16 * 1024 }
+export const MAX_REQUEST_BYTES: Record<ProtocolName, number> = { fetch: 16 * 1024, sync: 1024, heads: 16 * 1024, reconcile: 16 * 1024 }
 /** the largest response frame: one record of the largest kind (1 MiB) plus room */
 export const MAX_RESPONSE_FRAME_BYTES = 1024 * 1024 + 1024
 
@@ -60,7 +61,7 @@ export interface ProtocolCounters {
 /** What the protocols need of the service. */
 export interface Context {
   libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dial'>
-  store: Pick<Store, 'get' | 'head' | 'claimAuthor' | 'rotationCids' | 'versionCids'>
+  store: Pick<Store, 'get' | 'head' | 'claimAuthor' | 'rotationCids' | 'versionCids' | 'aboutItems'>
   ingest: Pick<Ingest, 'ingest'>
   timeouts: Timeouts
   gate: OutboundGate
@@ -74,6 +75,8 @@ export interface Context {
   /** register an exchange to be aborted by stop(); returns the unregister function */
   track: (abort: (err: Error) => void) => () => void
   logs: Record<ProtocolName, Logger>
+  /** tests only (ReqRespInit.beforeRespond) */
+  beforeRespond?: (name: ProtocolName, peer: PeerId, signal: AbortSignal) => Promise<void>
 }
 
 /** a response (or request) timeout, as seen by a consumer of the frames */
@@ -160,7 +163,14 @@ class Exchange {
   done (): void { for (const t of this.timers) clearTimeout(t) }
 }
 
-export interface RequestSpec { name: ProtocolName, body: Uint8Array, maxFrame?: number }
+export interface RequestSpec {
+  name: ProtocolName
+  /** the request frame, or a function of the protocol id negotiated (when `protocols` offers several) */
+  body: Uint8Array | ((protocol: string) => Uint8Array)
+  maxFrame?: number
+  /** protocol ids offered in multistream-select, preferred first (default: the protocol's one id) */
+  protocols?: string[]
+}
 
 /**
  * Requester side: send `body` to `peer` and hand the response frames to `consume`. Any
@@ -184,7 +194,7 @@ export async function request<T> (ctx: Context, peer: PeerId, spec: RequestSpec,
     try {
       // dial, then the stream: the same as dialProtocol, and we know the stream's connection
       x.connection = await ctx.libp2p.dial(peer, { signal: x.signal })
-      x.stream = await x.connection.newStream(PROTOCOLS[name], { signal: x.signal })
+      x.stream = await x.connection.newStream(spec.protocols ?? PROTOCOLS[name], { signal: x.signal })
     } catch (err) {
       throw x.signal.aborted ? x.signal.reason : new DialFailedError(`${PROTOCOLS[name]} to ${peer.toString()}: ${(err as Error).message}`, { cause: err })
     }
@@ -195,7 +205,7 @@ export async function request<T> (ctx: Context, peer: PeerId, spec: RequestSpec,
     x.timer(ctx.timeouts.response, () => new ReqRespTimeoutError(`${peer.toString()} did not complete its ${name} response within ${ctx.timeouts.response} ms`))
     let frames: AsyncIterable<Uint8Array>
     try {
-      await writeFrame(stream, spec.body, x.signal)
+      await writeFrame(stream, typeof spec.body === 'function' ? spec.body(stream.protocol) : spec.body, x.signal)
       await stream.close({ signal: x.signal })
       frames = readFrames(stream, { maxLength: maxFrame, onFirstByte: () => { clearTimeout(ttfb) } })
     } catch (err) {
@@ -279,6 +289,7 @@ export async function serve<Req> (ctx: Context, name: ProtocolName, stream: Stre
       throw new OverloadedError(`no room in the serving budgets for a ${name} response to ${peer.toString()} within ${ctx.budget.limits.queueMs} ms`)
     }
     responding = true
+    if (ctx.beforeRespond !== undefined) await ctx.beforeRespond(name, peer, x.signal)
     x.timer(ctx.timeouts.response, () => new ReqRespTimeoutError(`${peer.toString()} did not take the whole ${name} response within ${ctx.timeouts.response} ms`))
     const out = new ResponseWriter(stream, lease, ctx.budget.limits, x.signal, () => `${name} response to ${peer.toString()}`)
     await respond(req, out, x.signal)

@@ -55,7 +55,11 @@ export async function respondFetch (ctx: Context, cids: CID[], out: ResponseOut)
  * window (serving.ts) — the size of a block not yet read is guessed from the last one, so a
  * response holds at most its window plus the difference between a block and the one before.
  */
-export async function writeBlocks (ctx: Context, cids: Iterable<CID> | AsyncIterable<CID>, out: ResponseOut, readAhead = 4): Promise<void> {
+export async function writeBlocks (ctx: Context, cids: Iterable<CID> | AsyncIterable<CID>, out: ResponseOut, options: { readAhead?: number, maxBytes?: number } = {}): Promise<void> {
+  const readAhead = options.readAhead ?? 4
+  /** bytes written; no block is written once they reach `maxBytes` */
+  let written = 0
+  const maxBytes = options.maxBytes ?? Infinity
   const source = Symbol.asyncIterator in cids ? cids[Symbol.asyncIterator]() : cids[Symbol.iterator]()
   const reads: Array<Promise<Uint8Array | undefined>> = []
   let ended = false
@@ -79,9 +83,15 @@ export async function writeBlocks (ctx: Context, cids: Iterable<CID> | AsyncIter
       }
       while (!ended && reads.length < readAhead && out.room() >= framed(guess) * (reads.length + 1)) await pull()
       const bytes = await reads.shift()
-      if (bytes !== undefined) await out.write(bytes, true)
+      if (bytes !== undefined) {
+        await out.write(bytes, true)
+        written += bytes.length
+        if (written >= maxBytes) break
+      }
     }
   } finally {
+    // blocks read ahead and not written are dropped with their count
+    for (const r of reads) { const b = await r.catch(() => undefined); if (b !== undefined) out.drop(b.length) }
     if (!ended) await source.return?.()
   }
 }

@@ -23,12 +23,16 @@ import { decodeFetchRequest, fetchRecords, respondFetch, type FetchResult } from
 import { authorsOf, decodeHeadsRequest, headsOf, respondHeads, type HeadHint } from './heads.ts'
 import { InboundLimiter, OutboundGate, type Rate } from './limits.ts'
 import { SERVING_DEFAULTS, ServingBudget, type ServingLimits, type ServingStats } from './serving.ts'
-import { decodeSyncRequest, respondSync, syncOrg, type SyncOptions, type SyncResult } from './sync.ts'
+import { decodeSyncRequest, decodeSyncRequest11, respondSync, SYNC_1_1, syncOrg, type SyncOptions, type SyncResult } from './sync.ts'
+import { syncWindows, type WindowedSyncOptions, type WindowedSyncResult } from './windows.ts'
+import { decodeReconcileRequest, reconcileStatements, respondReconcile, type ReconcileResult } from './reconcile.ts'
 
 export { PROTOCOLS, MAX_REQUEST_BYTES, MAX_RESPONSE_FRAME_BYTES, VIOLATION_CODES } from './exchange.ts'
 export type { ProtocolName, ViolationCode, Timeouts, ProtocolCounters } from './exchange.ts'
 export { MAX_FETCH_CIDS, encodeFetchRequest, decodeFetchRequest, type FetchResult } from './fetch.ts'
-export { MAX_SYNC_LIMIT, MAX_SYNC_ROTATIONS, encodeSyncRequest, decodeSyncRequest, type SyncOptions, type SyncResult, type SyncRequest } from './sync.ts'
+export { MAX_SYNC_LIMIT, MAX_SYNC_ROTATIONS, MAX_SYNC_BYTES, SYNC_1_1, encodeSyncRequest, decodeSyncRequest, decodeSyncRequest11, type SyncOptions, type SyncResult, type SyncRequest } from './sync.ts'
+export { MAX_RECONCILE_RANGES, RECONCILE_ID_LIST, RECONCILE_SPLIT, fingerprint, answer, itemsOf, encodeReconcileRequest, decodeReconcileRequest, encodeAnswers, decodeAnswers, type ReconcileResult, type Answer, type Item, type Bound, type Range } from './reconcile.ts'
+export { WINDOW_DEFAULTS, type WindowedSyncOptions, type WindowedSyncResult, type ProviderTally } from './windows.ts'
 export { MAX_HEADS_ORGS, encodeHeadsRequest, decodeHeadsRequest, encodeHeadsResponse, decodeHeadsResponse, type HeadHint } from './heads.ts'
 export type { TransferResult } from './results.ts'
 export type { Rate } from './limits.ts'
@@ -72,12 +76,19 @@ export interface ReqRespInit {
   serving?: Partial<ServingLimits>
   /** a peer broke the rules (the node scores / disconnects) */
   onViolation?: (peer: PeerId, code: ViolationCode) => void
+  /** catch-up windows (windows.ts; default 3 windows in flight of ≤ 500 versions and ≤ 8 MiB each, hedge after 2 s) */
+  windows?: Partial<Pick<WindowedSyncOptions, 'inFlight' | 'window' | 'windowBytes' | 'hedgeMs'>>
+  /**
+   * Tests only: awaited after a request is read and before its response is written (a test
+   * slows a real node's handler with it: a stalled provider). Absent in any real node.
+   */
+  beforeRespond?: (name: ProtocolName, peer: PeerId, signal: AbortSignal) => Promise<void>
 }
 
 export interface ReqRespComponents {
   libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dial'>
   /** read only */
-  store: Pick<Store, 'get' | 'head' | 'claimAuthor' | 'rotationCids' | 'versionCids'>
+  store: Pick<Store, 'get' | 'head' | 'claimAuthor' | 'rotationCids' | 'versionCids' | 'aboutItems'>
   ingest: Pick<Ingest, 'ingest'>
   /** the node's loggers (default: `oosnet:net:reqresp`, `oosnet:net:fetch`, …) */
   logger?: ComponentLogger
@@ -94,7 +105,7 @@ export interface ReqRespStats {
   serving: ServingStats
 }
 
-const NAMES: ProtocolName[] = ['fetch', 'sync', 'heads']
+const NAMES: ProtocolName[] = ['fetch', 'sync', 'heads', 'reconcile']
 const zero = (): ProtocolCounters => ({ inbound: 0, served: 0, refused: 0, outbound: 0, failed: 0, cut: 0, judging: 0 })
 
 export class ReqResp {
@@ -118,12 +129,13 @@ export class ReqResp {
       timeouts: { ...DEFAULTS.timeouts, ...init.timeouts },
       gate: new OutboundGate({ concurrency: init.maxOutboundStreams ?? DEFAULTS.maxOutboundStreams, rate: init.outboundRate ?? DEFAULTS.outboundRate }),
       budget: new ServingBudget(init.serving),
-      limiters: { fetch: new InboundLimiter(limits('fetch')), sync: new InboundLimiter(limits('sync')), heads: new InboundLimiter(limits('heads')) },
-      counters: { fetch: zero(), sync: zero(), heads: zero() },
+      limiters: { fetch: new InboundLimiter(limits('fetch')), sync: new InboundLimiter(limits('sync')), heads: new InboundLimiter(limits('heads')), reconcile: new InboundLimiter(limits('reconcile')) },
+      counters: { fetch: zero(), sync: zero(), heads: zero(), reconcile: zero() },
       failures: {},
       violation: (peer, code) => { this.violation(peer, code) },
       track: (abort) => { this.inflight.add(abort); return () => { this.inflight.delete(abort) } },
-      logs: { fetch: log('fetch'), sync: log('sync'), heads: log('heads') }
+      logs: { fetch: log('fetch'), sync: log('sync'), heads: log('heads'), reconcile: log('reconcile') },
+      beforeRespond: init.beforeRespond
     }
   }
 
@@ -135,10 +147,13 @@ export class ReqResp {
     const options = { maxInboundStreams: streams, maxOutboundStreams: Math.max(streams, this.init.maxOutboundStreams ?? DEFAULTS.maxOutboundStreams) }
     const handlers: Record<ProtocolName, (stream: Stream, connection: Connection) => Promise<void>> = {
       fetch: async (s, c) => { await serve(ctx, 'fetch', s, c, decodeFetchRequest, async (cids, out) => { await respondFetch(ctx, cids, out) }) },
-      sync: async (s, c) => { await serve(ctx, 'sync', s, c, decodeSyncRequest, async (req, out) => { await respondSync(ctx, req, out) }) },
-      heads: async (s, c) => { await serve(ctx, 'heads', s, c, decodeHeadsRequest, async (req, out) => { await respondHeads(ctx, req, out) }) }
+      sync: async (s, c) => { await serve(ctx, 'sync', s, c, s.protocol === SYNC_1_1 ? decodeSyncRequest11 : decodeSyncRequest, async (req, out) => { await respondSync(ctx, req, out) }) },
+      heads: async (s, c) => { await serve(ctx, 'heads', s, c, decodeHeadsRequest, async (req, out) => { await respondHeads(ctx, req, out) }) },
+      reconcile: async (s, c) => { await serve(ctx, 'reconcile', s, c, decodeReconcileRequest, async (req, out) => { await respondReconcile(ctx, req, out) }) }
     }
     for (const name of NAMES) await ctx.libp2p.handle(PROTOCOLS[name], handlers[name], options)
+    // 1.1 beside 1.0 (NETWORK-reqresp.md §4.1): one handler, one set of limits and counters
+    await ctx.libp2p.handle(SYNC_1_1, handlers.sync, options)
     this.started = true
     this.log('serving %s', NAMES.map(n => PROTOCOLS[n]).join(', '))
   }
@@ -146,7 +161,7 @@ export class ReqResp {
   async stop (): Promise<void> {
     if (!this.started) return
     this.started = false
-    await this.ctx.libp2p.unhandle(NAMES.map(n => PROTOCOLS[n]))
+    await this.ctx.libp2p.unhandle([...NAMES.map(n => PROTOCOLS[n]), SYNC_1_1])
     const stopped = new RequestAbortedError('the reqresp service stopped')
     for (const abort of [...this.inflight]) abort(stopped)
   }
@@ -159,16 +174,37 @@ export class ReqResp {
     return await fetchRecords(this.ctx, peer, cids, options)
   }
 
-  /** Catch `org` up from `peer`: rotations, then versions from `options.from` (default head + 1) on. */
+  /**
+   * Catch `org` up from `peer`: rotations, then versions from `options.from` (default head + 1)
+   * on. With a `limit`, one request at a time of at most `limit` versions (sync.ts); without,
+   * in pipelined windows (windows.ts).
+   */
   async sync (peer: PeerId, org: string, options: SyncOptions = {}): Promise<SyncResult> {
     this.ensureStarted()
-    return await syncOrg(this.ctx, peer, org, options)
+    if (options.limit !== undefined) return await syncOrg(this.ctx, peer, org, options)
+    return await syncWindows(this.ctx, [peer], org, { ...this.init.windows, ...options })
+  }
+
+  /**
+   * Catch `org` up from several providers at once (windows.ts): their heads decide who holds
+   * which range; windows are split among them, a slow one is hedged to another, a lying one is
+   * charged and its range fetched elsewhere. Everything goes through the ingest door once.
+   */
+  async syncFrom (providers: PeerId[], org: string, options: Omit<WindowedSyncOptions, 'inFlight' | 'window' | 'windowBytes' | 'hedgeMs'> = {}): Promise<WindowedSyncResult> {
+    this.ensureStarted()
+    return await syncWindows(this.ctx, providers, org, { ...this.init.windows, ...options })
   }
 
   /** `peer`'s heads of `orgs` (hints: verify what you then sync). */
   async heads (peer: PeerId, orgs: string[], options: { signal?: AbortSignal } = {}): Promise<HeadHint[]> {
     this.ensureStarted()
     return await headsOf(this.ctx, peer, orgs, options)
+  }
+
+  /** Reconcile the statements about `org`'s claims with `peer` (RBSR), then fetch and ingest what we lack. */
+  async reconcile (peer: PeerId, org: string, options: { signal?: AbortSignal } = {}): Promise<ReconcileResult> {
+    this.ensureStarted()
+    return await reconcileStatements(this.ctx, peer, org, options)
   }
 
   /** The heads of the orgs that authored `claims`, as `peer` knows them (hints). */

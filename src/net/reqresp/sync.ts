@@ -1,10 +1,12 @@
 /**
- * `/oos/sync/1.0.0` (protocol/NETWORK-reqresp.md §4): an org's chain from a seq on.
- * Request `{ org, from, limit? }`; response: every `oos/key-rotation` record of the org
- * (rotation order; the receiver needs them before versions signed by a new key), then the
- * org's versions with seq ≥ from, ascending and consecutive, at most `limit` (default 1000).
- * A response of exactly `limit` versions means "there may be more": the requester asks
- * again from the next seq until it is caught up.
+ * `/oos/sync/1.0.0` and `/oos/sync/1.1.0` (protocol/NETWORK-reqresp.md §4): an org's chain
+ * from a seq on. Request `{ org, from, limit?, bytes? }` (`bytes`: 1.1 only); response: every
+ * `oos/key-rotation` record of the org (rotation order; the receiver needs them before
+ * versions signed by a new key), then the org's versions with seq ≥ from, ascending and
+ * consecutive, at most `limit` (default 1000), and (1.1) no version after the one that
+ * brought the versions' bytes to `bytes`. A full response (`limit` versions, or `bytes`
+ * reached) means "there may be more". `syncOrg` pages one request at a time (a caller that
+ * sets `limit`); windows.ts keeps several windows in flight, from several providers.
  */
 import * as dagCbor from '@ipld/dag-cbor'
 import type { PeerId } from '@libp2p/interface'
@@ -23,8 +25,12 @@ import type { ResponseOut } from './serving.ts'
 export const MAX_SYNC_LIMIT = 1000
 /** most rotation records in one sync response */
 export const MAX_SYNC_ROTATIONS = 1000
+/** the largest `bytes` bound of a 1.1 request (64 MiB) */
+export const MAX_SYNC_BYTES = 64 * 1024 * 1024
+/** `/oos/sync/1.1.0`: the 1.0 exchange with a bound on the versions' bytes (NETWORK-reqresp.md §4.1) */
+export const SYNC_1_1 = '/oos/sync/1.1.0'
 
-export interface SyncRequest { org: string, from: number, limit?: number }
+export interface SyncRequest { org: string, from: number, limit?: number, bytes?: number }
 
 export interface SyncOptions {
   /** first seq wanted (default: the local head's seq + 1) */
@@ -45,31 +51,47 @@ export interface SyncResult extends TransferResult {
   missingSources: CID[]
 }
 
+/** The request frame (canonical key order: DAG-CBOR sorts them). `bytes` only for 1.1. */
 export function encodeSyncRequest (req: SyncRequest): Uint8Array {
-  return dagCbor.encode(req.limit === undefined ? { org: req.org, from: req.from } : { org: req.org, from: req.from, limit: req.limit })
+  const v: SyncRequest = { org: req.org, from: req.from }
+  if (req.limit !== undefined) v.limit = req.limit
+  if (req.bytes !== undefined) v.bytes = req.bytes
+  return dagCbor.encode(v)
 }
 
+/** A 1.0 request (`bytes` is not a key of 1.0: a 1.0 responder refuses it as BAD_REQUEST). */
 export function decodeSyncRequest (bytes: Uint8Array): SyncRequest {
+  return decodeSync(bytes, false)
+}
+
+/** A 1.1 request: 1.0's keys and `bytes`. */
+export function decodeSyncRequest11 (bytes: Uint8Array): SyncRequest {
+  return decodeSync(bytes, true)
+}
+
+function decodeSync (bytes: Uint8Array, v11: boolean): SyncRequest {
   const v = decodeCanonical(bytes)
-  if (!isMap(v, ['org', 'from'], ['limit'])) throw new BadRequestError('a sync request is { org, from, limit? }')
+  if (!isMap(v, ['org', 'from'], v11 ? ['limit', 'bytes'] : ['limit'])) throw new BadRequestError(`a sync request is { org, from, limit?${v11 ? ', bytes?' : ''} }`)
   if (!isDid(v.org)) throw new BadRequestError('org is not a did:key', { path: 'org' })
   if (!isSafeInt(v.from, 1)) throw new BadRequestError('from is not an integer ≥ 1', { path: 'from' })
   if (v.limit !== undefined && !isSafeInt(v.limit, 1, MAX_SYNC_LIMIT)) throw new BadRequestError(`limit is not an integer in 1..${MAX_SYNC_LIMIT}`, { path: 'limit' })
-  return v.limit === undefined ? { org: v.org as string, from: v.from } : { org: v.org as string, from: v.from, limit: v.limit as number }
-}
-
-/** Responder: the org's rotations, then its versions from `from` on, streamed from the store. */
-export async function respondSync (ctx: Context, req: SyncRequest, out: ResponseOut): Promise<void> {
-  await writeBlocks(ctx, syncCids(ctx, req), out)
+  if (v.bytes !== undefined && !isSafeInt(v.bytes, 1, MAX_SYNC_BYTES)) throw new BadRequestError(`bytes is not an integer in 1..${MAX_SYNC_BYTES}`, { path: 'bytes' })
+  const req: SyncRequest = { org: v.org as string, from: v.from }
+  if (v.limit !== undefined) req.limit = v.limit as number
+  if (v.bytes !== undefined) req.bytes = v.bytes as number
+  return req
 }
 
 /**
- * The CIDs of a sync response, read lazily: a chain entry holds the version CID and all its
- * claim CIDs, and a response of 1000 versions listed up front held ~1 MB per response.
+ * Responder: the org's rotations, then its versions from `from` on, streamed from the store
+ * (the CIDs read lazily: a chain entry holds the version CID and all its claim CIDs, and a
+ * response of 1000 versions listed up front held ~1 MB); with `bytes`, no version after the
+ * one that brought the versions' bytes to it.
  */
-async function * syncCids (ctx: Context, req: SyncRequest): AsyncGenerator<CID> {
-  for (const r of await ctx.store.rotationCids(req.org, { limit: MAX_SYNC_ROTATIONS })) yield r.cid
-  yield * ctx.store.versionCids(req.org, { from: req.from, limit: req.limit ?? MAX_SYNC_LIMIT })
+export async function respondSync (ctx: Context, req: SyncRequest, out: ResponseOut): Promise<void> {
+  const rotations = await ctx.store.rotationCids(req.org, { limit: MAX_SYNC_ROTATIONS })
+  await writeBlocks(ctx, rotations.map(r => r.cid), out)
+  await writeBlocks(ctx, ctx.store.versionCids(req.org, { from: req.from, limit: req.limit ?? MAX_SYNC_LIMIT }), out, { maxBytes: req.bytes })
 }
 
 /**
