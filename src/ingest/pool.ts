@@ -185,7 +185,10 @@ export class VerifyPool {
   /** Whether `signature` is a valid Ed25519 signature of `message` under `publicKey` (identity/ `verify`), checked by a worker. */
   async verifySignature (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
     if (publicKey.length !== 32 || signature.length !== 64) return false
-    return await this.request<boolean>(SIGNATURE, signatureRequest(publicKey, message, signature), 0)
+    // a signature check reads no clock, but it shares batches with records, and a batch is
+    // checked at one `now` (below): it must be a real time, not 0, or records batched behind it
+    // would all be "in the future" (honest gossip charged BAD_GOSSIP at a node's start)
+    return await this.request<boolean>(SIGNATURE, signatureRequest(publicKey, message, signature), Date.now())
   }
 
   private async request<T> (op: number, bytes: Uint8Array, now: number): Promise<T> {
@@ -307,7 +310,7 @@ export class VerifyPool {
       const ends: number[] = []
       let at = 0
       for (const r of part) { buf.set(r.bytes, at); at += r.bytes.length; ends.push(at) }
-      const msg: VerifyBatch = { ids: part.map(r => r.id), ends, buf: buf.buffer, now: part[0].now }
+      const msg: VerifyBatch = { ids: part.map(r => r.id), ends, buf: buf.buffer, now: batchNow(part) }
       if (part.some(r => r.op !== RECORD)) msg.ops = part.map(r => r.op)
       const slot = live[this.next++ % live.length]
       for (const r of part) slot.inflight.add(r.id)
@@ -369,4 +372,15 @@ export class VerifyPool {
 /** One request on the calling thread, as a worker would answer it. */
 function runInline (op: number, bytes: Uint8Array, now: number): Verified | boolean {
   return op === SIGNATURE ? checkSignature(bytes) : verifyBytes(bytes, now)
+}
+
+/**
+ * The one clock reading a batch is checked at: the latest of its records' (they were queued
+ * milliseconds apart; the latest is the most lenient to a record stamped just now). Signature
+ * checks read no clock and do not count.
+ */
+function batchNow (part: readonly Queued[]): number {
+  let now = 0
+  for (const r of part) if (r.op === RECORD && r.now > now) now = r.now
+  return now === 0 ? part[0].now : now
 }

@@ -122,6 +122,22 @@ describe('verify pool: crash safety', () => {
       expect(await pool.verifySignature(k.publicKey, sigs[1].message, new Uint8Array(63))).toBe(false)
     } finally { await pool.stop() }
   })
+
+  it('a record batched behind a signature check is checked at the record\'s clock, not the signature\'s (it was 0: every record "in the future")', async () => {
+    const k = generateKeyPair()
+    const message = new TextEncoder().encode('announcement')
+    const pool = new VerifyPool({ workers: 1, batch: 50 })
+    await pool.start()
+    await pool.warm()
+    try {
+      const bytes = records().slice(0, 10)
+      // one turn of the event loop: the signature first, then the records, in one batch
+      const sig = pool.verifySignature(k.publicKey, message, sign(k.secretKey, message))
+      const got = await Promise.all(bytes.map(async b => await pool.verify(b, NOW).then(verified, failure)))
+      expect(await sig).toBe(true)
+      expect(got).toEqual(inline(bytes))
+    } finally { await pool.stop() }
+  })
 })
 
 describe('verify pool: workers on demand (issue 15, a lean idle node)', () => {
