@@ -84,7 +84,12 @@ if (major < 22 || (major === 22 && minor < 18)) {
     watch.unref()
   }
   if (printVersion()) process.exit(0)
-  const { main } = await import('../src/cli/main.ts')
+  // dist/ (JavaScript emitted ahead of time by `npm run build`) when it is a build of src/ as
+  // it is now, else src/ itself (type stripping): never stale code (bin/dist.js)
+  const { distIsFresh } = await import('./dist.js')
+  const { main } = distIsFresh(fileURLToPath(new URL('..', import.meta.url)))
+    ? await import('../dist/src/cli/main.js')
+    : await import('../src/cli/main.ts')
   process.exitCode = await main(process.argv.slice(2))
   // a command that has returned does not linger: a handle something left open (a library's
   // timer or socket) must not keep the process of a stopped node alive (unref'd: a process

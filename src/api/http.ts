@@ -14,7 +14,7 @@
  * 5. the schemas of the operation (400 `BAD_REQUEST`, or `INVALID_ARGUMENT` for a query value);
  * 6. the handler, then the answer checked against its schema (a 500 if it does not match).
  */
-import { createServer, type IncomingMessage } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import { BadRequestError, InternalError, OosError } from '../errors.ts'
 import { PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.ts'
@@ -22,6 +22,11 @@ import { BODY_LIMIT, KiB, requestError, ROUTES, unrouted, type Route } from './r
 import { jsonText, type ApiServer } from './server.ts'
 import { compilers, loadSpec, type ApiSpec, type Operation } from './spec.ts'
 
+
+// not `import … from 'node:http'`: Node's ESM namespace of a builtin reads every export, and
+// node:http's lazy WebSocket/CloseEvent/MessageEvent getters load undici (~13 MB RSS at idle;
+// bench/README.md, "A lean idle node")
+const { createServer } = process.getBuiltinModule('node:http')
 
 const JSON_BODY = /^application\/json\s*(;\s*charset=("?)utf-8\2\s*)?$/i
 

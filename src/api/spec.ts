@@ -39,6 +39,13 @@ export interface ApiSpec {
 }
 
 export const SPEC_URL = new URL('../../protocol/openapi.yaml', import.meta.url)
+/**
+ * Run as JavaScript emitted ahead of time (dist/src/api/spec.js), the spec is read from the JSON
+ * the build made of openapi.yaml (dist/protocol/openapi.json, bin/build.js): no YAML parser at
+ * start. tests/build.test.ts holds the two equal.
+ */
+export const SPEC_JSON_URL = new URL('../../protocol/openapi.json', import.meta.url)
+const BUILT = import.meta.url.endsWith('.js')
 const SCHEMAS_ID = 'oosnet-api'
 const METHODS = ['get', 'post'] as const
 
@@ -60,13 +67,14 @@ let cached: ApiSpec | undefined
 /** protocol/openapi.yaml as route schemas (read once per process). */
 export function loadSpec (): ApiSpec {
   if (cached !== undefined) return cached
+  const url = BUILT ? SPEC_JSON_URL : SPEC_URL
   let text: string
   try {
-    text = readFileSync(SPEC_URL, 'utf8')
+    text = readFileSync(url, 'utf8')
   } catch (err) {
-    throw new InternalError(`cannot read the API's schemas (${SPEC_URL.pathname}): ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`, { cause: err })
+    throw new InternalError(`cannot read the API's schemas (${url.pathname}): ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`, { cause: err })
   }
-  const doc = YAML.parse(text) as { paths: Record<string, Record<string, OpenApiOperation | undefined>>, components: { schemas: Schema } }
+  const doc = (BUILT ? JSON.parse(text) : YAML.parse(text)) as { paths: Record<string, Record<string, OpenApiOperation | undefined>>, components: { schemas: Schema } }
   const operations: Operation[] = []
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const m of METHODS) {
