@@ -15,7 +15,7 @@
  * 6. the handler, then the answer checked against its schema (a 500 if it does not match).
  */
 import type { IncomingMessage } from 'node:http'
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import { BadRequestError, InternalError, OosError } from '../errors.ts'
 import { PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.ts'
 import { BODY_LIMIT, KiB, requestError, ROUTES, unrouted, type Route } from './routes.ts'
@@ -27,6 +27,8 @@ import { compilers, loadSpec, type ApiSpec, type Operation } from './spec.ts'
 // node:http's lazy WebSocket/CloseEvent/MessageEvent getters load undici (~13 MB RSS at idle;
 // bench/README.md, "A lean idle node")
 const { createServer } = process.getBuiltinModule('node:http')
+
+type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>
 
 const JSON_BODY = /^application\/json\s*(;\s*charset=("?)utf-8\2\s*)?$/i
 
@@ -49,7 +51,12 @@ export function routeTable (spec: ApiSpec): Array<[Operation, Route]> {
 export function buildApp (api: ApiServer): FastifyInstance {
   const spec = loadSpec()
   const table = routeTable(spec)
+  const { validatorCompiler, serializerCompiler } = compilers(spec, jsonText, requestError)
   const app = Fastify({
+    // our compilers from the start: fastify then never loads its defaults (@fastify/ajv-compiler
+    // and fast-json-stringify, with their Ajv: ~2 MB of an idle node's heap; bench/README.md)
+    // (fastify types the factories over any route definition; ours compile spec.ts's schemas)
+    schemaController: { compilersFactory: { buildValidator: () => validatorCompiler, buildSerializer: () => serializerCompiler } as unknown as CompilersFactory },
     // the node:http server as it was, with its timeouts
     serverFactory: (handler) => createServer({ requestTimeout: 60_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, handler),
     logger: false,
@@ -67,9 +74,6 @@ export function buildApp (api: ApiServer): FastifyInstance {
       }
     }
   })
-  const { validatorCompiler, serializerCompiler } = compilers(spec, jsonText, requestError)
-  app.setValidatorCompiler(validatorCompiler)
-  app.setSerializerCompiler(serializerCompiler)
   app.removeAllContentTypeParsers()
   // every media type reaches this parser: preParsing has refused all but JSON already
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => {
