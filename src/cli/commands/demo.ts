@@ -10,7 +10,7 @@ import { renderDiff } from '../diffview.ts'
 import { hydrate } from '../backend.ts'
 
 // the checkout's examples/, from src/cli/commands/ or, emitted ahead of time, dist/src/cli/commands/
-const EXAMPLES = fileURLToPath(new URL(`${import.meta.url.endsWith('.js') ? '../' : ''}../../../examples/orgs/`, import.meta.url))
+export const EXAMPLES = fileURLToPath(new URL(`${import.meta.url.endsWith('.js') ? '../' : ''}../../../examples/orgs/`, import.meta.url))
 const ORGS = [['Ledgerline', 'ledgerline'], ['Carepath', 'carepath'], ['Parcelworks', 'parcelworks']] as const
 
 export const demo: Command = {
