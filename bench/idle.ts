@@ -12,6 +12,8 @@
  *
  * --tree: measure another checkout (e.g. main, for before/after), with this machine's Node 24.
  * --quick: 10 s only (no 60 s figure). Runs are sequential; min/median/max of each figure.
+ * bin/oos.js runs the tree's dist/ when it is a fresh build (`npm run build`), else src/: the
+ * output says which.
  */
 import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -19,6 +21,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
+import { distIsFresh } from '../bin/dist.js'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 const arg = (name: string): string | undefined => process.argv.find(a => a.startsWith(`--${name}=`))?.slice(name.length + 3)
@@ -101,6 +104,9 @@ const stats = (xs: number[]): string => {
   return `min ${s[0].toFixed(1)} / median ${s[Math.floor(s.length / 2)].toFixed(1)} / max ${s[s.length - 1].toFixed(1)}`
 }
 
+// what bin/oos.js runs there: dist/ while a build of src/ as it is (npm run build), else src/
+const CODE = distIsFresh(TREE) ? 'running dist/ (JavaScript built ahead of time)' : 'running src/ (no fresh dist/: npm run build first to measure the built code)'
+if (!flag('json')) console.log(CODE)
 const runs: Run[] = []
 for (let i = 0; i < RUNS; i++) {
   const r = await once()
@@ -108,9 +114,9 @@ for (let i = 0; i < RUNS; i++) {
   if (!flag('json')) console.log(`run ${i + 1}: ready ${r.readyMs.toFixed(0)} ms, RSS ${r.rssMb10s.toFixed(1)} MB at 10 s${r.rssMb60s !== undefined ? `, ${r.rssMb60s.toFixed(1)} MB at 60 s (private ${r.privateMb60s?.toFixed(1)}, file-backed ${r.fileMb60s?.toFixed(1)})` : ''}${r.split !== undefined ? `; ${r.split}` : ''}; status ${JSON.stringify(r.status10s)}`)
 }
 if (flag('json')) {
-  console.log(JSON.stringify({ tree: TREE, runs }))
+  console.log(JSON.stringify({ tree: TREE, dist: distIsFresh(TREE), runs }))
 } else {
-  console.log(`tree ${TREE}, ${RUNS} runs, node ${process.version}`)
+  console.log(`tree ${TREE}, ${RUNS} runs, node ${process.version}, ${CODE}`)
   console.log(`start → API ready (spawn to banner), ms: ${stats(runs.map(r => r.readyMs))}`)
   console.log(`idle RSS at 10 s, MB: ${stats(runs.map(r => r.rssMb10s))}`)
   if (!QUICK) {
