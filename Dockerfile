@@ -6,16 +6,16 @@
 FROM node:24-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# the `node` devDependency is not needed in the image (its Node is the base image's).
+# the `node` package (an optional dependency: Node 24 for an older Node) is not needed in the image, whose Node is 24.
 # --ignore-scripts: the package's own `prepare` (the build, below) needs TypeScript and the
 # sources; classic-level's install script only looks for its prebuilt binary, which it ships.
-RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts
+RUN npm ci --omit=dev --omit=optional --no-audit --no-fund --ignore-scripts
 
 # JavaScript emitted ahead of time (npm run build → dist/; bin/oos.js runs it while it is fresh)
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
-RUN npm ci --no-audit --no-fund --ignore-scripts
+RUN npm ci --omit=optional --no-audit --no-fund --ignore-scripts
 COPY bin ./bin
 COPY src ./src
 COPY protocol ./protocol

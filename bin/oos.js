@@ -1,9 +1,11 @@
 #!/usr/bin/env -S node --max-semi-space-size=32 --single-threaded-gc
 // The `oos` command. oosnet needs Node >= 22.18 (libp2p 3; TypeScript type stripping).
-// On an older Node (e.g. a machine's Node 20), re-run under the Node 24 that the
-// `node` devDependency installed into node_modules, so a fresh checkout works as is, and so
-// does `oos` on the PATH after `npm install -g .` (or `npm link`) there: npm links the checkout,
-// and Node resolves the link, so `here` below is the checkout's bin/ (README, "Install").
+// On an older Node (e.g. a machine's Node 20), re-run under the Node 24 that the `node`
+// package (an optional dependency) installed into node_modules, so a fresh checkout works as
+// is, and so does `oos` on the PATH after `npm install -g .` (or `npm link`: npm links the
+// checkout, and Node resolves the link, so `here` below is the checkout's bin/) or after
+// `npm install -g oosnet-<version>.tgz` (`here` is then <prefix>/lib/node_modules/oosnet/bin,
+// and the re-run also loads bin/strip-types.js: README, "Install").
 // V8 flags (the same in V8_FLAGS below, the `npm run …` scripts and the Dockerfile):
 // --max-semi-space-size=32 (MB; V8's default here is 64): ingest allocates many short-lived
 // objects per record, and a young generation that fits the CPU caches costs the main thread
@@ -22,6 +24,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { distIsFresh } from './dist.js'
 
 /**
  * `oos --version` answered here, before any re-exec or TypeScript: one Node start, nothing
@@ -39,17 +42,24 @@ function printVersion () {
 const V8_FLAGS = ['--max-semi-space-size=32', '--single-threaded-gc']
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP']
 const [major, minor] = process.versions.node.split('.').map(Number)
-if (major < 22 || (major === 22 && minor < 18)) {
-  const here = dirname(fileURLToPath(import.meta.url))
-  const local = join(here, '..', 'node_modules', 'node', 'bin', 'node')
+const here = dirname(fileURLToPath(import.meta.url))
+const old = major < 22 || (major === 22 && minor < 18)
+// installed from a tarball or the registry, oosnet's .ts files are under node_modules, where
+// Node does not strip types: bin/strip-types.js does, loaded in every thread by `--import`
+const STRIP = new URL('./strip-types.js', import.meta.url).href
+// (unless dist/ is a fresh build, as in a packed tarball: JavaScript, nothing to strip)
+const root = join(here, '..')
+const installed = /[\\/]node_modules[\\/]/.test(here) && !process.execArgv.includes(STRIP) && !distIsFresh(root)
+if (old || installed) {
+  // Node 24 from the `node` package (an optional dependency: installed with oosnet wherever npm can)
+  const local = old ? join(here, '..', 'node_modules', 'node', 'bin', 'node') : process.execPath
   if (!existsSync(local)) {
-    // e.g. installed from a tarball or the registry (`npm install -g oosnet`), where the `node`
-    // devDependency is not installed: say what to do, in one line
-    process.stderr.write(`oos: Node ${process.versions.node} is too old (oosnet needs Node >= 22.18): install Node 22.18 or later (e.g. nvm install 24), or run 'npm install' in the oosnet checkout (its 'node' devDependency brings Node 24) and 'npm install -g .' there\n`)
+    // installed without it (`--omit=optional`, a platform it has no Node for): say what to do, in one line
+    process.stderr.write(`oos: Node ${process.versions.node} is too old (oosnet needs Node >= 22.18): install Node 22.18 or later (e.g. nvm install 24), or install oosnet with its optional dependency 'node' (Node 24; not --omit=optional), or run 'npm install' in the oosnet checkout and 'npm install -g .' there\n`)
     process.exit(2)
   }
   if (printVersion()) process.exit(0)
-  const child = spawn(local, [...V8_FLAGS, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+  const child = spawn(local, [...V8_FLAGS, ...(installed ? ['--import', STRIP] : []), fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, OOS_REEXEC_PARENT: String(process.pid) }
   })
@@ -86,8 +96,7 @@ if (major < 22 || (major === 22 && minor < 18)) {
   if (printVersion()) process.exit(0)
   // dist/ (JavaScript emitted ahead of time by `npm run build`) when it is a build of src/ as
   // it is now, else src/ itself (type stripping): never stale code (bin/dist.js)
-  const { distIsFresh } = await import('./dist.js')
-  const { main } = distIsFresh(fileURLToPath(new URL('..', import.meta.url)))
+  const { main } = distIsFresh(root)
     ? await import('../dist/src/cli/main.js')
     : await import('../src/cli/main.ts')
   process.exitCode = await main(process.argv.slice(2))

@@ -21,7 +21,8 @@ export const ERROR_CODES = [
   'BAD_REQUEST', 'RATE_LIMITED', 'FRAME_TOO_LARGE', 'UNEXPECTED_BLOCK', 'SLOW_READER', 'OVERLOADED',
   'MALFORMED_FRAME', 'TRUNCATED_FRAME', 'STREAM_RESET', 'DIAL_FAILED', 'DIAL_TIMEOUT', 'BAD_ANNOUNCEMENT',
   'BAD_GOSSIP', 'UNAUTHORIZED', 'FORBIDDEN', 'METHOD_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE',
-  'API_NOT_LOOPBACK', 'API_NOT_STARTED', 'API_UNAVAILABLE', 'AMBIGUOUS_ORG', 'FOLLOW_SELF'
+  'API_NOT_LOOPBACK', 'API_NOT_STARTED', 'API_UNAVAILABLE', 'AMBIGUOUS_ORG', 'FOLLOW_SELF',
+  'CSRF_FAILED', 'UI_READ_ONLY', 'LOGIN_LINK_INVALID'
 ] as const
 
 /** A stable error code (SPEC §9). */
@@ -39,18 +40,27 @@ export class OosError extends Error {
   readonly code: string
   /** where in the input the problem is (a JSON path such as `claims[3].confidence`, or `line 12`) */
   readonly path?: string
+  /**
+   * what a program needs beyond the message, as plain JSON (AMBIGUOUS_ORG: its `candidates`);
+   * the API sends it as `error.details` and the CLI prints it under `--json`
+   */
+  readonly details?: Record<string, unknown>
 
-  constructor (code: string, message: string, options?: { path?: string, cause?: unknown }) {
+  constructor (code: string, message: string, options?: OosErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     if (options?.path !== undefined) this.path = options.path
+    if (options?.details !== undefined) this.details = options.details
   }
 }
 
+/** What an error may carry besides its message (OosError). */
+export interface OosErrorOptions { path?: string, cause?: unknown, details?: Record<string, unknown> }
+
 /** Make an error class with a fixed name and code: `class X extends errorClass('X', 'CODE') {}`. */
-export function errorClass (name: string, code: ErrorCode): new (message: string, options?: { path?: string, cause?: unknown }) => OosError {
+export function errorClass (name: string, code: ErrorCode): new (message: string, options?: OosErrorOptions) => OosError {
   const C = class extends OosError {
-    constructor (message: string, options?: { path?: string, cause?: unknown }) {
+    constructor (message: string, options?: OosErrorOptions) {
       super(code, message, options)
     }
   }
@@ -63,7 +73,7 @@ export function errorClass (name: string, code: ErrorCode): new (message: string
   return C
 }
 
-export type ErrorCtor = new (message: string, options?: { path?: string, cause?: unknown }) => OosError
+export type ErrorCtor = new (message: string, options?: OosErrorOptions) => OosError
 const REGISTRY = new Map<string, ErrorCtor[]>()
 
 /**
@@ -79,9 +89,9 @@ export function errorClasses (): ReadonlyMap<string, readonly ErrorCtor[]> {
  * Rebuild a typed error from its code (errors cross worker-thread boundaries as plain
  * data); an unknown code gives a plain OosError with that code.
  */
-export function errorFromCode (code: string, message: string, path?: string): OosError {
+export function errorFromCode (code: string, message: string, path?: string, details?: Record<string, unknown>): OosError {
   const C = REGISTRY.get(code)?.[0]
-  const options = path !== undefined ? { path } : undefined
+  const options = path !== undefined || details !== undefined ? { path, details } : undefined
   return C !== undefined ? new C(message, options) : new OosError(code, message, options)
 }
 

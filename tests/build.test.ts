@@ -10,14 +10,14 @@
  * someone built (and the checks below show dist/ and src/ are the same program).
  */
 import { spawnSync } from 'node:child_process'
-import { cp, mkdir, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
+import { cp, mkdir, readdir, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import YAML from 'yaml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { distIsFresh } from '../bin/dist.js'
 import { tempDir } from './helpers.ts'
-import { capture, oosEnv, ROOT } from './cli/run.ts'
+import { capture, oosEnv, ROOT, startOos } from './cli/run.ts'
 
 const NODE = process.execPath // Node 24 (npm's scripts, vitest): type stripping and module.registerHooks
 const LOADED = join(ROOT, 'tests', 'cli', 'loaded.mjs')
@@ -63,7 +63,9 @@ describe('npm run build', () => {
     expect((await readdir(tree)).filter(f => f.startsWith('dist'))).toEqual(['dist']) // built aside, swapped in whole
     const emitted = await files(join(tree, 'dist'))
     const sources = (await files(join(tree, 'src'))).filter(f => f.endsWith('.ts'))
-    expect(emitted.filter(f => f.startsWith('src/')).sort()).toEqual(sources.map(f => join('src', f.replace(/\.ts$/, '.js'))).sort())
+    // each .ts as .js, and the files that are not TypeScript (the web UI's css and js) as they are
+    expect(emitted.filter(f => f.startsWith('src/')).sort()).toEqual((await files(join(tree, 'src'))).map(f => join('src', f.replace(/\.ts$/, '.js'))).sort())
+    expect(sources.length).toBeGreaterThan(100)
     // and the JSON schemas src/ imports (all of protocol/schema's), which tsc emits beside it
     const schemas = (await readdir(join(tree, 'protocol', 'schema'))).filter(f => f.endsWith('.json')).map(f => `protocol/schema/${f}`)
     expect(emitted.filter(f => !f.startsWith('src/')).sort()).toEqual(['.built', 'protocol/openapi.json', ...schemas].sort())
@@ -105,6 +107,25 @@ describe('npm run build', () => {
   }, 60_000)
 })
 
+describe('a node runs from dist/', () => {
+  it('oos start from the built tree: its API (with the web UI\'s files) listens, and it stops', async () => {
+    const dir = await tempDir()
+    try {
+      const home = join(dir.path, 'home')
+      const bin = join(tree, 'bin', 'oos.js')
+      expect((await capture(NODE, [bin, 'init', '--name', 'Builtline', '--home', home], { env: oosEnv() })).code).toBe(0)
+      const node = await startOos(['--home', home, '--listen', '/ip4/127.0.0.1/tcp/0'], { command: [NODE, bin] })
+      const st = await capture(NODE, [bin, 'status', '--json', '--home', home], { env: oosEnv() })
+      expect(st.code, st.stderr).toBe(0)
+      expect(st.json().workers).toEqual({ running: 0, max: 2 })
+      node.child.kill('SIGTERM')
+      expect((await node.exit).code).toBe(0)
+    } finally {
+      await dir.cleanup()
+    }
+  }, 60_000)
+})
+
 describe('bin/oos.js runs dist/ only while it is fresh', () => {
   it('a fresh build: dist/; a source edited, added or removed after it: src/; built again: dist/', async () => {
     expect(distIsFresh(tree)).toBe(true)
@@ -119,13 +140,19 @@ describe('bin/oos.js runs dist/ only while it is fresh', () => {
     await utimes(edited, was.atime, was.mtime)
     expect(distIsFresh(tree)).toBe(true)
 
-    // a file removed (or added) changes its folder, not any file left
+    // a file added, or one removed (renamed away), is not the tree the stamp lists
     const added = join(tree, 'src', 'oos', 'added.ts')
     await writeFile(added, 'export {}\n')
-    await utimes(join(tree, 'src', 'oos'), later, later)
+    const old = new Date(was.mtimeMs - 60_000)
+    await utimes(added, old, old) // however old it is
     expect(distIsFresh(tree)).toBe(false)
     await rm(added)
-    expect(distIsFresh(tree)).toBe(false) // the folder's mtime moved on removal too
+    expect(distIsFresh(tree)).toBe(true)
+    const moved = join(tree, 'src', 'oos', 'lazy.ts')
+    await rename(moved, `${moved}.away`)
+    expect(distIsFresh(tree)).toBe(false)
+    await rename(`${moved}.away`, moved)
+    expect(distIsFresh(tree)).toBe(true)
 
     // the spec and the schemas are inputs as well
     const spec = join(tree, 'protocol', 'openapi.yaml')
@@ -137,12 +164,26 @@ describe('bin/oos.js runs dist/ only while it is fresh', () => {
     // the stamp is dated at the build's start: inputs dated later (here, 2 s ahead) stay newer
     expect(distIsFresh(tree)).toBe(false)
     const now = new Date()
-    for (const p of [spec, join(tree, 'src', 'oos')]) await utimes(p, now, now)
+    await utimes(spec, now, now)
     const again = spawnSync(NODE, [join(tree, 'bin', 'build.js')], { encoding: 'utf8' })
     expect(again.status, again.stderr).toBe(0)
     expect(distIsFresh(tree)).toBe(true)
     expect((await mainLoaded(['--help'])).mains).toEqual(['dist/src/cli/main.js'])
   }, 180_000)
+
+  it('installed from a tarball (files and stamp at npm\'s packing date, folders at the install\'s): fresh', async () => {
+    const copy = `${tree}-packed`
+    await cp(tree, copy, { recursive: true, verbatimSymlinks: true })
+    try {
+      const packed = new Date('1985-10-26T08:15:00Z')
+      const all = [...(await files(join(copy, 'src'))).map(f => join(copy, 'src', f)), ...(await files(join(copy, 'dist'))).map(f => join(copy, 'dist', f)),
+        ...['tsconfig.json', 'tsconfig.build.json', 'protocol/openapi.yaml'].map(f => join(copy, f)), ...(await files(join(copy, 'protocol', 'schema'))).map(f => join(copy, 'protocol', 'schema', f))]
+      for (const f of all) await utimes(f, packed, packed)
+      expect(distIsFresh(copy)).toBe(true)
+    } finally {
+      await rm(copy, { recursive: true, force: true })
+    }
+  })
 
   it('no dist/ at all: src/', async () => {
     const copy = `${tree}-nodist`

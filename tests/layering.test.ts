@@ -42,10 +42,15 @@ const ALLOWED: Record<string, readonly string[]> = {
   trust: ['errors.ts', 'logger.ts', 'records', 'oos', 'identity', 'store'],
   node: ['errors.ts', 'logger.ts', 'records', 'oos', 'identity', 'store', 'ingest', 'net', 'trust'],
   app: ['errors.ts', 'logger.ts', 'records', 'oos', 'identity', 'store', 'ingest', 'net', 'trust', 'node'],
+  // the web explorer's pages: rendered from the app's answers (api/ui.ts serves them)
+  web: ['errors.ts', 'records', 'oos', 'identity', 'app'],
   // api/ and cli/ call app/ only (pure values and types from records/oos/identity are not a layer)
-  api: ['errors.ts', 'logger.ts', 'records', 'oos', 'identity', 'app'],
-  cli: ['errors.ts', 'logger.ts', 'records', 'oos', 'identity', 'app', 'api'],
-  'index.ts': ['errors.ts', 'logger.ts', 'records', 'oos', 'identity', 'store', 'ingest', 'net', 'trust', 'node', 'app', 'api', 'cli']
+  api: ['errors.ts', 'logger.ts', 'records', 'oos', 'identity', 'app', 'web'],
+  // the MCP server (issue 17): an agent's way in, beside the CLI; the app's operations only,
+  // reached through the running node's API client when a node runs (MCP_MAY_USE_OF_API)
+  mcp: ['errors.ts', 'logger.ts', 'records', 'oos', 'identity', 'app', 'api'],
+  cli: ['errors.ts', 'logger.ts', 'records', 'oos', 'identity', 'app', 'api', 'mcp'],
+  'index.ts': ['errors.ts', 'logger.ts', 'records', 'oos', 'identity', 'store', 'ingest', 'net', 'trust', 'node', 'app', 'api', 'mcp', 'cli']
 }
 /**
  * cli/ talks to a running node over HTTP: the API's client and wire types are what it may use of
@@ -54,6 +59,8 @@ const ALLOWED: Record<string, readonly string[]> = {
  * `App`; it is handed one, it never reaches below app/).
  */
 const CLI_MAY_USE_OF_API = new Set(['src/api/client.ts', 'src/api/types.ts', 'src/api/server.ts'])
+/** mcp/ is a client of a running node like the CLI: of api/ it uses the client (and its wire types) only, never the server */
+const MCP_MAY_USE_OF_API = new Set(['src/api/client.ts', 'src/api/types.ts'])
 /** node: modules that do I/O (files, sockets, processes, threads, terminals); pure folders import none */
 const IO_MODULES = new Set(['fs', 'fs/promises', 'net', 'http', 'https', 'http2', 'dgram', 'dns', 'dns/promises', 'tls',
   'child_process', 'worker_threads', 'cluster', 'readline', 'readline/promises', 'inspector', 'repl', 'process'])
@@ -148,6 +155,8 @@ function fileViolations (abs: string, text: string, folders: Map<string, Set<str
     folders.get(from)?.add(to)
     if (from === 'cli' && to === 'api') {
       if (!CLI_MAY_USE_OF_API.has(target)) violations.push(`${file} → ${spec} (cli/ uses only the client and wire types of api/)`)
+    } else if (from === 'mcp' && to === 'api') {
+      if (!MCP_MAY_USE_OF_API.has(target)) violations.push(`${file} → ${spec} (mcp/ uses only the client and wire types of api/)`)
     } else if (ALLOWED[from]?.includes(to) !== true) {
       violations.push(`${file} → ${spec} (${from}/ may not import ${to}/${pure ? ': pure folders import nothing above them' : ''})`)
     }

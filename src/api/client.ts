@@ -12,11 +12,13 @@ import { isLoopbackHost } from '../app/address.ts'
 import { homePaths } from '../app/home.ts'
 import { AbortedError, errorFromCode } from '../errors.ts'
 import { ApiUnavailableError } from './errors.ts'
+import type { UiLink } from './routes.ts'
 import type {
   AdoptApiResult, AdoptInput, ApiHandlers, ApiStatus, CallOptions, ClaimResult, ClaimsInput, EndorseInput, ExportInput, ExportResult, FollowInput, ImportResult,
-  FollowResult, LogEntry, LogInput, ProvenanceReport, PublishInput, PublishResult, RetractInput, ShowInput, ShowResult, StatementResult, TrustRow, TrustSetInput,
-  StopResult, UnfollowResult, VerifyResult, OrgRow
+  FollowResult, LogEntry, LogInput, ProvenanceReport, PublishInput, PublishResult, RetractInput, ShowInput, ShowResult, StatementResult, TrustRow, TrustSetInput, ValidateResult,
+  StopResult, UnfollowResult, VerifyResult, OrgRow, FeedEvent, FeedInput, SearchHit, SearchInput, SimilarHit, SimilarInput, GuideInput, GuideResult
 } from './types.ts'
+import { sseEvents } from './sse-client.ts'
 
 // node:http as the CommonJS module, not its ESM namespace (which loads undici: api/http.ts)
 const { request } = process.getBuiltinModule('node:http')
@@ -140,6 +142,10 @@ export class ApiClient implements ApiHandlers {
     return await this.call('POST', '/v1/publish', { document: input.document, format: input.format }, options)
   }
 
+  async validate (input: PublishInput, options?: CallOptions): Promise<ValidateResult> {
+    return await this.call('POST', '/v1/validate', { document: input.document, format: input.format }, options)
+  }
+
   async follow (input: FollowInput, options?: CallOptions): Promise<FollowResult> {
     return await this.call('POST', '/v1/follow', { org: input.org, ...(input.via !== undefined ? { via: input.via } : {}), ...(input.alias !== undefined ? { alias: input.alias } : {}) }, options)
   }
@@ -195,6 +201,15 @@ export class ApiClient implements ApiHandlers {
     return await this.call('POST', '/v1/trust', { org: input.org, level: input.level }, options)
   }
 
+  async search (input: SearchInput, options?: CallOptions): Promise<SearchHit[]> {
+    const { text, trusted, ...rest } = input
+    return await this.call('GET', `/v1/search${query({ q: text, ...rest, ...(trusted === true ? { trusted: 'true' } : {}) })}`, undefined, options)
+  }
+
+  async similar (input: SimilarInput, options?: CallOptions): Promise<SimilarHit[]> {
+    return await this.call('GET', `/v1/claims/${encodeURIComponent(input.cid)}/similar${query({ limit: input.limit })}`, undefined, options)
+  }
+
   async exportCar (input: ExportInput, options?: CallOptions): Promise<ExportResult> {
     return await this.call('POST', '/v1/export', { org: input.org, path: input.path, ...(input.force === true ? { force: true } : {}) }, options)
   }
@@ -203,8 +218,29 @@ export class ApiClient implements ApiHandlers {
     return await this.call('POST', '/v1/import', { path: input.path }, options)
   }
 
+  async feed (input: FeedInput = {}, options?: CallOptions): Promise<FeedEvent[]> {
+    return await this.call('GET', `/v1/feed${query({ since: input.since, limit: input.limit })}`, undefined, options)
+  }
+
+  /**
+   * `GET /v1/events`: the node's feed, live, until `signal` aborts or the node stops
+   * (sse-client.ts); `onOpen` once the node listens (events after it are all delivered).
+   */
+  events (options: CallOptions & { onOpen?: () => void } = {}): AsyncIterable<FeedEvent> {
+    return sseEvents<FeedEvent>(this.url + '/v1/events', this.token, options.signal, options.onOpen)
+  }
+
+  async guide (input: GuideInput, options?: CallOptions): Promise<GuideResult> {
+    return await this.call('POST', '/v1/guide', input, options)
+  }
+
   async stop (options?: CallOptions): Promise<StopResult> {
     return await this.call('POST', '/v1/stop', {}, options)
+  }
+
+  /** A one-time login link for the web explorer (`oos ui`). */
+  async uiLink (options?: CallOptions): Promise<UiLink> {
+    return await this.call('POST', '/v1/ui/link', {}, options)
   }
 
   /** One request; a non-2xx answer throws the typed error it names. */
@@ -247,8 +283,9 @@ export class ApiClient implements ApiHandlers {
       throw new ApiUnavailableError(`the node's API at ${this.url} answered ${status} with a body that is not JSON`)
     }
     if (status >= 200 && status < 300) return value as T
-    const e = (value as { error?: { code?: unknown, message?: unknown, path?: unknown } } | null)?.error
-    if (typeof e?.code === 'string' && typeof e.message === 'string') throw errorFromCode(e.code, e.message, typeof e.path === 'string' ? e.path : undefined)
+    const e = (value as { error?: { code?: unknown, message?: unknown, path?: unknown, details?: unknown } } | null)?.error
+    const details = typeof e?.details === 'object' && e.details !== null && !Array.isArray(e.details) ? e.details as Record<string, unknown> : undefined
+    if (typeof e?.code === 'string' && typeof e.message === 'string') throw errorFromCode(e.code, e.message, typeof e.path === 'string' ? e.path : undefined, details)
     throw new ApiUnavailableError(`the node's API at ${this.url} answered ${status} without an error code`)
   }
 }

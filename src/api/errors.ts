@@ -18,6 +18,12 @@ export class ApiNotStartedError extends errorClass('ApiNotStartedError', 'API_NO
 export class UnauthorizedError extends errorClass('UnauthorizedError', 'UNAUTHORIZED') {}
 /** 403: a browser request (Origin header) or a Host header that is not our loopback address. */
 export class ForbiddenError extends errorClass('ForbiddenError', 'FORBIDDEN') {}
+/** 403: a POST of the web explorer (a session cookie) without the session's CSRF token. */
+export class CsrfFailedError extends errorClass('CsrfFailedError', 'CSRF_FAILED') {}
+/** 403: a POST of the web explorer when it is read-only (no `--ui-write`) or to a route it may not write. */
+export class UiReadOnlyError extends errorClass('UiReadOnlyError', 'UI_READ_ONLY') {}
+/** 401: a login link of the web explorer that is unknown, used already or expired. */
+export class LoginLinkInvalidError extends errorClass('LoginLinkInvalidError', 'LOGIN_LINK_INVALID') {}
 /** 405: a known path with another method. */
 export class MethodNotAllowedError extends errorClass('MethodNotAllowedError', 'METHOD_NOT_ALLOWED') {}
 /** 413: a request body over the route's limit. */
@@ -49,6 +55,10 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   CAR_INVALID: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
+  // the web explorer's sessions (api/sessions.ts)
+  CSRF_FAILED: 403,
+  UI_READ_ONLY: 403,
+  LOGIN_LINK_INVALID: 401,
   // an ORG argument that names several orgs known here, or our own org to follow (app/names.ts)
   AMBIGUOUS_ORG: 400,
   FOLLOW_SELF: 400,

@@ -21,6 +21,7 @@ import { PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.ts'
 import { BODY_LIMIT, KiB, requestError, ROUTES, unrouted, type Route } from './routes.ts'
 import { jsonText, type ApiServer } from './server.ts'
 import { compilers, loadSpec, type ApiSpec, type Operation } from './spec.ts'
+import { registerUi } from './ui.ts'
 
 
 // not `import … from 'node:http'`: Node's ESM namespace of a builtin reads every export, and
@@ -109,6 +110,8 @@ export function buildApp (api: ApiServer): FastifyInstance {
       handler: async (req, reply) => await api.answer(route, req, reply)
     })
   }
+  // the web explorer's pages (its own checks: server.ts `browserRefusal`)
+  registerUi(app, api)
   return app
 }
 

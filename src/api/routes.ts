@@ -11,7 +11,7 @@ import type { Evidence } from '../oos/types.ts'
 import { checkAddress } from '../app/address.ts'
 import type { ErrorObject, Part } from './spec.ts'
 import type {
-  AdoptInput, ApiHandlers, CallOptions, ClaimsInput, EndorseInput, ExportInput, FollowInput, PublishInput, RetractInput, TrustSetInput
+  AdoptInput, ApiHandlers, CallOptions, ClaimsInput, EndorseInput, ExportInput, FollowInput, GuideInput, PublishInput, RetractInput, SearchInput, TrustSetInput
 } from './types.ts'
 
 export const KiB = 1024
@@ -38,8 +38,28 @@ export interface Route {
   query?: readonly string[]
   /** body limit in bytes (POST) */
   limit?: number
-  run: (h: ApiHandlers, r: Request, o: CallOptions) => Promise<unknown>
+  /** `run` gives events to stream as server-sent events (text/event-stream, sse.ts), not one JSON answer */
+  stream?: true
+  run: (h: Served, r: Request, o: CallOptions) => Promise<unknown>
+  /** the answer's media type when it is not JSON: `run` gives the text, sent as it is */
+  text?: string
 }
+
+/** The Prometheus text exposition format, version 0.0.4 (what prom-client writes) */
+export const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8'
+
+/** A one-time login link of the web explorer (`POST /v1/ui/link`). */
+export interface UiLink {
+  /** `http://127.0.0.1:PORT/ui/login?code=…`: usable once, until `expiresAt` */
+  url: string
+  expiresAt: string
+}
+
+/** What routes call: the app, and what only the server can answer (its login links). */
+export type Served = ApiHandlers & { uiLink?: () => Promise<UiLink> }
+
+/** The routes a page of the web explorer may POST to (with its CSRF token, under `--ui-write`). */
+export const UI_WRITES: ReadonlySet<string> = new Set(['/v1/endorse'])
 
 /** the members of `o` that are set */
 function defined<T extends Record<string, unknown>> (o: T): T {
@@ -51,19 +71,17 @@ const upper = (v: unknown): string | undefined => typeof v === 'string' ? v.toUp
 /** the body as its handler's input: its schema admitted it, and refuses members the input does not have */
 const input = <T>(body: Record<string, unknown>): T => body as T
 
+/** a document as publish and validate take it: `format` defaults to `md` */
+function documentInput (body: Record<string, unknown>): PublishInput {
+  const b = input<PublishInput>(body)
+  return { document: b.document, format: b.format ?? 'md' }
+}
+
 /** The routes, in the order they are matched. Exported so tests can hold them against openapi.yaml. */
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/status', operationId: 'status', run: async (h, _r, o) => await h.status(o) },
-  {
-    method: 'POST',
-    path: '/v1/publish',
-    operationId: 'publish',
-    limit: PUBLISH_BODY_LIMIT,
-    run: async (h, { body }, o) => {
-      const b = input<PublishInput>(body)
-      return await h.publish({ document: b.document, format: b.format ?? 'md' }, o)
-    }
-  },
+  { method: 'POST', path: '/v1/publish', operationId: 'publish', limit: PUBLISH_BODY_LIMIT, run: async (h, { body }, o) => await h.publish(documentInput(body), o) },
+  { method: 'POST', path: '/v1/validate', operationId: 'validate', limit: PUBLISH_BODY_LIMIT, run: async (h, { body }, o) => await h.validate(documentInput(body), o) },
   {
     method: 'POST',
     path: '/v1/follow',
@@ -151,12 +169,68 @@ export const ROUTES: readonly Route[] = [
     run: async (h, { body }, o) => await h.adopt(input<AdoptInput>(body), o)
   },
   { method: 'GET', path: '/v1/provenance/{cid}', operationId: 'provenance', run: async (h, { params }, o) => await h.provenance({ cid: params.cid }, o) },
+  {
+    method: 'GET',
+    path: '/v1/search',
+    operationId: 'search',
+    query: ['q', 'section', 'confidence', 'trusted', 'limit'],
+    run: async (h, { query }, o) => {
+      const { q, section } = query as Record<string, string | undefined>
+      const trusted = query.trusted === true ? true : undefined
+      return await h.search(defined({ text: q ?? '', section, confidence: upper(query.confidence), trusted, limit: query.limit as number | undefined }) as SearchInput, o)
+    }
+  },
+  {
+    method: 'GET',
+    path: '/v1/claims/{cid}/similar',
+    operationId: 'similar',
+    query: ['limit'],
+    run: async (h, { params, query }, o) => await h.similar(defined({ cid: params.cid, limit: query.limit as number | undefined }), o)
+  },
   { method: 'GET', path: '/v1/trust', operationId: 'trust', run: async (h, _r, o) => await h.trust(o) },
   {
     method: 'POST',
     path: '/v1/trust',
     operationId: 'trustSet',
     run: async (h, { body }, o) => await h.trustSet(input<TrustSetInput>(body), o)
+  },
+  {
+    method: 'POST',
+    path: '/v1/ui/link',
+    operationId: 'uiLink',
+    run: async (h) => {
+      if (h.uiLink === undefined) throw new NotFoundError('this server has no web explorer')
+      return await h.uiLink()
+    }
+  },
+  // the feed (app/feed.ts), and live (app/feedstream.ts): what happened that concerns us
+  { method: 'GET', path: '/v1/feed', operationId: 'feed', query: ['since', 'limit'], run: async (h, { query }, o) => await h.feed(defined({ since: query.since as number | undefined, limit: query.limit as number | undefined }), o) },
+  {
+    method: 'GET',
+    path: '/v1/events',
+    operationId: 'events',
+    stream: true,
+    run: async (h, _r, o) => {
+      if (h.events === undefined) throw new NotFoundError('this API has no live events (no node runs)')
+      return h.events(o)
+    }
+  },
+  // issue 17: the guidance file (app/guide.ts) and the Prometheus scrape (node/metrics.ts)
+  {
+    method: 'POST',
+    path: '/v1/guide',
+    operationId: 'guide',
+    run: async (h, { body }, o) => await h.guide(input<GuideInput>(body), o)
+  },
+  {
+    method: 'GET',
+    path: '/metrics',
+    operationId: 'metrics',
+    text: PROMETHEUS_TEXT,
+    run: async (h, _r, o) => {
+      if (h.metrics === undefined) throw new NotFoundError('this node runs without metrics')
+      return await h.metrics(o)
+    }
   }
 ]
 

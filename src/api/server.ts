@@ -10,6 +10,10 @@
  *   not our loopback address and port (DNS rebinding);
  * - 401 unless `Authorization: Bearer <token>` carries the token made at start (32 random
  *   bytes, base64url), compared in constant time;
+ * - or, for the web explorer (sessions.ts, ui.ts), a session cookie from a one-time login link:
+ *   it authenticates GETs (pages, `/v1/*`, `/v1/events`) from our own origin only, and a POST
+ *   only with the session's CSRF token (403 `CSRF_FAILED`) to a route the explorer may write
+ *   (403 `UI_READ_ONLY` otherwise, and always unless `--ui-write`);
  * - 404/405 for unknown routes; request bodies: JSON only (415), 2 MiB for publish and adopt,
  *   64 KiB otherwise (413); each request part must match its schema (400);
  * - errors: an `OosError` becomes `{ error: { code, message, path? } }` with the status of
@@ -25,9 +29,12 @@ import { AddressInUseError, InvalidArgumentError, ListenFailedError, OosError } 
 import { logger } from '../logger.ts'
 import { isLoopbackHost } from '../app/address.ts'
 import { toJson } from '../records/json.ts'
-import { httpStatusFor, ApiNotLoopbackError, ApiNotStartedError, ForbiddenError, InternalError, UnauthorizedError } from './errors.ts'
+import { httpStatusFor, ApiNotLoopbackError, ApiNotStartedError, CsrfFailedError, ForbiddenError, InternalError, UiReadOnlyError, UnauthorizedError } from './errors.ts'
+import { UiSessions, type Session, type UiOptions } from './sessions.ts'
+import { errorPage } from '../web/pages/error.ts'
 import { escapeJsonText } from '../oos/text.ts'
-import type { Route } from './routes.ts'
+import { UI_WRITES, type Route, type Served, type UiLink } from './routes.ts'
+import { sendEvents } from './sse.ts'
 import type { ApiHandlers, ApiStats } from './types.ts'
 
 /** DEL, C1 and bidi controls as \u escapes: the same JSON value, safe to print (BODY.md §5.6) */
@@ -35,6 +42,14 @@ export const jsonText = (value: unknown): string => escapeJsonText(JSON.stringif
 
 /** on every answer */
 export const ANSWER_HEADERS: Readonly<Record<string, string>> = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }
+
+/** on every page of the explorer: no inline script, nothing from elsewhere, never framed, no referrer (a login link's code) */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  ...ANSWER_HEADERS,
+  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer'
+}
 
 export { API_ROUTES, BODY_LIMIT, KiB, MiB, PUBLISH_BODY_LIMIT, ROUTES } from './routes.ts'
 
@@ -50,6 +65,10 @@ export interface ApiServerInit {
   port?: number
   /** how long stop() lets requests in flight finish before closing their connections (ms, default 2000) */
   graceMs?: number
+  /** the web explorer's sessions (`/ui/*`): writes, link and session lifetimes */
+  ui?: UiOptions
+  /** the `: ping` comment of an event stream every this many ms (default 15 s) */
+  pingMs?: number
 }
 
 export interface ApiServerComponents {
@@ -57,10 +76,14 @@ export interface ApiServerComponents {
 }
 
 export class ApiServer {
-  private readonly handlers: ApiHandlers
+  readonly handlers: ApiHandlers
+  /** the web explorer's login links and sessions */
+  readonly ui: UiSessions
+  private readonly served: Served
   private readonly host: string
   private readonly port: number
   private readonly graceMs: number
+  private readonly pingMs: number
   private readonly log = logger('oosnet:api')
   private app?: FastifyInstance
   private bound?: { host: string, port: number }
@@ -73,9 +96,13 @@ export class ApiServer {
 
   constructor (components: ApiServerComponents, init: ApiServerInit = {}) {
     this.handlers = components.handlers
+    this.ui = new UiSessions(init.ui)
+    // the app, and what only the transport can answer (prototype-linked: the handlers object stays the one given)
+    this.served = Object.assign(Object.create(components.handlers) as ApiHandlers, { uiLink: async () => this.uiLink() })
     this.host = init.host ?? '127.0.0.1'
     this.port = init.port ?? 0
     this.graceMs = init.graceMs ?? 2000
+    this.pingMs = init.pingMs ?? 15_000
   }
 
   /** The bearer token of this run (made at start). */
@@ -94,6 +121,22 @@ export class ApiServer {
   get url (): string {
     const { host, port } = this.address()
     return `http://${isIP(host) === 6 ? `[${host}]` : host}:${port}`
+  }
+
+  /** The session cookie's name: per port, since cookies do not tell ports apart (RFC 6265 §8.5). */
+  get cookieName (): string {
+    return `oos_session_${this.address().port}`
+  }
+
+  /** A one-time login link for the web explorer (`POST /v1/ui/link`). */
+  uiLink (): UiLink {
+    const { code, expiresAt } = this.ui.link()
+    return { url: `${this.url}/ui/login?code=${code}`, expiresAt: new Date(expiresAt).toISOString() }
+  }
+
+  /** The live session of a request (its cookie), if any. */
+  session (req: IncomingMessage): Session | undefined {
+    return this.bound === undefined ? undefined : this.ui.session(req, this.cookieName)
   }
 
   stats (): ApiStats {
@@ -175,10 +218,33 @@ export class ApiServer {
    * browser or a rebound name learns nothing, not even that a token is needed.
    */
   refusal (req: IncomingMessage): OosError | undefined {
+    const path = (req.url ?? '').split('?')[0]
+    const session = this.session(req)
+    if (session !== undefined || path === '/ui' || path.startsWith('/ui/')) return this.browserRefusal(req, path, session)
     if (req.headers.origin !== undefined) return new ForbiddenError('requests from browsers (with an Origin header) are refused')
     const host = req.headers.host?.toLowerCase()
     if (host === undefined || !this.hosts.has(host)) return new ForbiddenError(`Host ${JSON.stringify(req.headers.host ?? '')} is not this API's loopback address`)
     if (!this.authorized(req.headers.authorization)) return new UnauthorizedError('a valid bearer token is required (Authorization: Bearer <token> from api.json)')
+    return undefined
+  }
+
+  /**
+   * A browser's request (a `/ui/` page, or any request with a live session cookie): from our
+   * own origin only; the login link and static files need no session; GETs need one; a POST
+   * needs the session's CSRF token and a route the explorer may write.
+   */
+  private browserRefusal (req: IncomingMessage, path: string, session: Session | undefined): OosError | undefined {
+    const host = req.headers.host?.toLowerCase()
+    if (host === undefined || !this.hosts.has(host)) return new ForbiddenError(`Host ${JSON.stringify(req.headers.host ?? '')} is not this API's loopback address`)
+    const origin = req.headers.origin
+    if (origin !== undefined && origin.toLowerCase() !== `http://${host}`) return new ForbiddenError('requests from another origin are refused')
+    const site = req.headers['sec-fetch-site']
+    if (site !== undefined && site !== 'same-origin' && site !== 'none') return new ForbiddenError(`requests from another site (${String(site)}) are refused`)
+    if (req.method === 'GET' && (path === '/ui' || path === '/ui/login' || path.startsWith('/ui/static/'))) return undefined
+    if (session === undefined) return new UnauthorizedError('not logged in: run `oos ui` for a login link')
+    if (req.method !== 'POST') return undefined
+    if (!this.ui.csrfOk(req, session)) return new CsrfFailedError('a POST from the web explorer needs its CSRF token (the X-CSRF-Token header)')
+    if (!this.ui.write || !UI_WRITES.has(path)) return new UiReadOnlyError(this.ui.write ? `the web explorer cannot POST ${path}` : 'the web explorer is read-only (start the node with --ui-write to endorse and dispute from it)')
     return undefined
   }
 
@@ -189,7 +255,17 @@ export class ApiServer {
   /** The answer of a route: `GET /v1/status` carries the API's own counters. */
   async answer (route: Route, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     const r = { params: req.params as Record<string, string>, query: (req.query ?? {}) as Record<string, unknown>, body: (req.body ?? {}) as Record<string, unknown> }
-    const result = await route.run(this.handlers, r, { signal: this.signal(req) })
+    const signal = this.signal(req)
+    const result = await route.run(this.served, r, { signal })
+    if (route.stream === true) {
+      this.sent(200)
+      await sendEvents(reply, result as AsyncIterable<{ id: string, kind: string }>, { signal, pingMs: this.pingMs, text: e => jsonText(toJson(e)) })
+      return undefined
+    }
+    if (route.text !== undefined) {
+      reply.code(200).headers(ANSWER_HEADERS).type(route.text)
+      return result
+    }
     const value = route.path === '/v1/status' ? { ...(result as object), api: this.stats() } : result
     reply.code(200).headers(ANSWER_HEADERS).type('application/json; charset=utf-8')
     return toJson(value)
@@ -215,16 +291,16 @@ export class ApiServer {
     }
   }
 
-  /** The error answer `{ error: { code, message, path? } }`; anything not an oosnet error is a generic 500. */
+  /** The error answer `{ error: { code, message, path?, details? } }`; anything not an oosnet error is a generic 500. */
   fail (req: FastifyRequest, reply: FastifyReply, err: unknown): void {
     const method = req.method
     const pathname = req.url.split('?')[0]
     const known = err instanceof OosError ? err : undefined
     let status: number
-    let error: { code: string, message: string, path?: string }
+    let error: { code: string, message: string, path?: string, details?: Record<string, unknown> }
     if (known !== undefined && known.code !== 'INTERNAL') {
       status = httpStatusFor(known.code)
-      error = { code: known.code, message: known.message, ...(known.path !== undefined ? { path: known.path } : {}) }
+      error = { code: known.code, message: known.message, ...(known.path !== undefined ? { path: known.path } : {}), ...(known.details !== undefined ? { details: known.details } : {}) }
       if (status >= 500) this.log.error('%s %s: %s %s', method, pathname, known.code, known.message)
       else this.log('%s %s: %d %s', method, pathname, status, known.code)
     } else {
@@ -241,6 +317,11 @@ export class ApiServer {
     if (status === 405 && typeof allow === 'string') headers.allow = allow
     // whatever of the request body is still unread is read and discarded, so the client sees this answer
     if (!req.raw.complete) req.raw.resume()
+    // a page of the explorer fails as a page (the error's text escaped), the rest as JSON
+    if (pathname.startsWith('/ui/') && !pathname.startsWith('/ui/static/')) {
+      void reply.code(status).headers({ ...headers, ...PAGE_HEADERS }).type('text/html; charset=utf-8').send(errorPage(status, error))
+      return
+    }
     void reply.code(status).headers(headers).type('application/json; charset=utf-8').serializer(jsonText).send({ error })
   }
 }

@@ -11,7 +11,8 @@ import type { HomeConfig } from '../node/home.ts'
 import { publish as publishVersion } from '../node/publish.ts'
 import { claims as queryClaims, getVersion, log as queryLog } from '../node/queries.ts'
 import { verifyStored } from '../node/verify.ts'
-import { parseOosJson, parseOosMarkdown, validateBody } from '../oos/index.ts'
+import { validateBody } from '../oos/index.ts'
+import { documentError, validateDocument, validateResult } from './validate.ts'
 import { CONFIDENCE, EVIDENCE } from '../oos/types.ts'
 import { tryParseCid } from '../records/cid.ts'
 import type { Store } from '../store/store.ts'
@@ -22,7 +23,11 @@ import { trustApp } from './trust.ts'
 import { orgNames } from './names.ts'
 import { followApp } from './follow.ts'
 import { claimRef } from './claimref.ts'
+import { guideApp } from './guide.ts'
+import { feedHistory } from './feed.ts'
 import type { ClaimResult, LocalApp, ShowResult, VerifyResult } from './types.ts'
+import { ClaimIndex, search } from './search.ts'
+import { similar } from './similar.ts'
 
 /** The org's signing key: its 32-byte seed, and its did when it is not the inception key. */
 export interface OrgSigner {
@@ -37,16 +42,22 @@ export interface OrgSigner {
  */
 export function localApp (store: Store, ingest: Ingest, config: Pick<HomeConfig, 'org'> & Partial<Pick<HomeConfig, 'name'>>, signer?: OrgSigner, home?: string, from = 'api'): LocalApp {
   const names = orgNames(store, { self: config.org, selfName: config.name, home })
+  // built on first use, then kept up to date by the door's record:accepted (search.ts)
+  const index = new ClaimIndex(store, ingest)
+  const trust = trustApp(store, ingest, { org: config.org, home, signer, from, names })
   return {
-    ...trustApp(store, ingest, { org: config.org, home, signer, from, names }),
+    ...trust,
+    ...guideApp(store, names, trust.provenance),
     ...followApp(store, names, home),
 
     async publish ({ document, format }, options = {}) {
       if (signer === undefined) throw new NoOrgKeyError('this node was started without the org key, so it cannot publish')
       if (typeof document !== 'string') throw new InvalidArgumentError('document must be a string', { path: 'document' })
       if (format !== 'md' && format !== 'json') throw new InvalidArgumentError('format must be "md" or "json"', { path: 'format' })
-      const parsed = format === 'json' ? parseOosJson(document) : parseOosMarkdown(document)
-      const body = validateBody(parsed.body)
+      // every problem at once, the starter's placeholders among them, whichever door it came in by
+      const report = validateDocument(document, format)
+      if (report.errors.length > 0 || report.body === undefined) throw documentError(report.errors)
+      const body = validateBody(report.body)
       // serialized with every other publish of the org, the node's own included (node/publish.ts)
       const r = await publishVersion(store, ingest, body, { org: config.org, secretKey: signer.secretKey, key: signer.key, signal: options.signal, from })
       if (r.status === 'equivocation') {
@@ -57,8 +68,14 @@ export function localApp (store: Store, ingest: Ingest, config: Pick<HomeConfig,
         seq: r.seq ?? 0,
         cid: r.cid.toString(),
         claims: r.claims?.length ?? 0,
-        corrections: parsed.corrections.map(c => ({ field: c.field, declared: toJson(c.declared), actual: toJson(c.actual) }))
+        corrections: report.corrections.map(c => ({ field: c.field, declared: toJson(c.declared), actual: toJson(c.actual) }))
       }
+    },
+
+    async validate ({ document, format }) {
+      if (typeof document !== 'string') throw new InvalidArgumentError('document must be a string', { path: 'document' })
+      if (format !== 'md' && format !== 'json') throw new InvalidArgumentError('format must be "md" or "json"', { path: 'format' })
+      return validateResult(validateDocument(document, format))
     },
 
     async show ({ ref, seq }) {
@@ -76,6 +93,8 @@ export function localApp (store: Store, ingest: Ingest, config: Pick<HomeConfig,
 
     orgs: async () => await names.directory(),
 
+    feed: async (input, options = {}) => await feedHistory(store, names, input, options),
+
     async claims ({ org, search, section, confidence, evidence, trusted }) {
       if (confidence !== undefined && !(CONFIDENCE as readonly string[]).includes(confidence)) throw new InvalidArgumentError(`confidence must be one of ${CONFIDENCE.join(', ')}`, { path: 'confidence' })
       if (evidence !== undefined && !(EVIDENCE as readonly string[]).includes(evidence)) throw new InvalidArgumentError(`evidence must be one of ${EVIDENCE.join(', ')}`, { path: 'evidence' })
@@ -86,6 +105,9 @@ export function localApp (store: Store, ingest: Ingest, config: Pick<HomeConfig,
         .map(r => ({ ...r, label: labels.get(r.org) ?? neutral }))
         .filter(r => trusted !== true || r.label.trust === 'us' || r.label.trust === 'trusted')
     },
+
+    search: async (input) => await search(index, store, names, input),
+    similar: async (input, options) => await similar({ index, store, names, provenance: async (cid, o) => await trust.provenance({ cid }, o) }, input, options),
 
     async exportCar ({ org, path, force }, options = {}) {
       if (!isAbsolute(path)) throw new InvalidArgumentError('path must be absolute', { path: 'path' })

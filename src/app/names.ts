@@ -120,9 +120,8 @@ export function orgNames (store: Store, init: OrgNamesInit): OrgNames {
     if (matches.length === 1) return matches[0].org
     if (matches.length === 0) throw new NotFoundError(`no organization known here is named ${JSON.stringify(ref)} (a did, a did prefix, a pseudonym or an alias; oos orgs lists them)`)
     const list = matches.map(r => `${r.org} (${[r.pseudonym, r.alias !== undefined ? `alias ${r.alias}` : undefined, r.trust].filter(x => x !== undefined).join(', ')})`)
-    const err = new AmbiguousOrgError(`${JSON.stringify(ref)} names ${matches.length} organizations: ${list.join('; ')}; use a did prefix or an alias (oos follow DID --alias NAME)`, { path: 'org' })
-    err.candidates = matches.map(r => r.org)
-    throw err
+    const candidates = matches.map(r => ({ org: r.org, ...(r.pseudonym !== undefined ? { pseudonym: r.pseudonym } : {}), ...(r.alias !== undefined ? { alias: r.alias } : {}), trust: r.trust }))
+    throw new AmbiguousOrgError(`${JSON.stringify(ref)} names ${matches.length} organizations: ${list.join('; ')}; use a did prefix or an alias (oos follow DID --alias NAME)`, { path: 'org', details: { candidates } })
   }
 
   return {

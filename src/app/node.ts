@@ -11,15 +11,19 @@ import { localApp, type OrgSigner } from './local.ts'
 import { orgSigner } from './keys.ts'
 import { followTarget, unfollowTarget } from './follow.ts'
 import { orgNames } from './names.ts'
+import { feedStream } from './feedstream.ts'
 import type { ApiStatus, App, StopResult } from './types.ts'
 
 /** What of a running node the app uses (type only: libp2p is not loaded by importing this). */
-export type RunningNode = Pick<OosNode, 'config' | 'store' | 'ingest' | 'status' | 'follow' | 'unfollow'>
+export type RunningNode = Pick<OosNode, 'home' | 'config' | 'store' | 'ingest' | 'status' | 'follow' | 'unfollow' | 'addEventListener' | 'removeEventListener'> & Partial<Pick<OosNode, 'registry'>>
 
 export interface NodeAppInit {
   /** the org key (32-byte seed); without it publish, endorse and retract throw NO_ORG_KEY */
   orgKey?: Uint8Array
-  /** the node's home (follows.json and trust.json for provenance and trust; CAR exports never go into it) */
+  /**
+   * the home whose follows.json and trust.json (aliases, trust for provenance) the app reads and
+   * CAR exports never go into; default: the node's own (so every app over a node resolves aliases)
+   */
   home?: string
   /** who asks, for the audit log (default 'api') */
   from?: string
@@ -30,10 +34,12 @@ export interface NodeAppInit {
 export function nodeApp (node: RunningNode, init: NodeAppInit = {}): App {
   const signer: OrgSigner | undefined = init.orgKey === undefined ? undefined : orgSigner(init.orgKey, node.config.org)
   const stop = init.stop
+  const registry = node.registry
+  const home = init.home ?? node.home
   // the same resolver as localApp's (SPEC §9.2): follows.json is the node's, written on each change
-  const names = orgNames(node.store, { self: node.config.org, selfName: node.config.name, home: init.home })
+  const names = orgNames(node.store, { self: node.config.org, selfName: node.config.name, home })
   return {
-    ...localApp(node.store, node.ingest, node.config, signer, init.home, init.from),
+    ...localApp(node.store, node.ingest, node.config, signer, home, init.from),
     status: async () => {
       const s = await node.status()
       // each followed org by name (its alias, else its pseudonym), as `oos status` shows it
@@ -49,6 +55,9 @@ export function nodeApp (node: RunningNode, init: NodeAppInit = {}): App {
       const org = await unfollowTarget(names, ref)
       return { org, removed: await node.unfollow(org) }
     },
-    ...(stop !== undefined ? { stop: async () => stop() } : {})
+    events: (o) => feedStream(node, names, { signal: o?.signal }),
+    ...(stop !== undefined ? { stop: async () => stop() } : {}),
+    // the Prometheus text of the node's registry (node/metrics.ts), when it has one
+    ...(registry !== undefined ? { metrics: async () => await registry.metrics() } : {})
   }
 }

@@ -9,3 +9,9 @@ export { createNode, type NodeConfig } from '../node/create.ts'
 export { ephemeralNode, type EphemeralNode } from '../node/ephemeral.ts'
 export { nodeApp, type NodeAppInit } from './node.ts'
 export { memoryReducer, type MemoryReducer } from '../node/memory-reducer.ts'
+
+/** A Prometheus registry for `createNode({ registry })` (prom-client is loaded by the nodes that have metrics only). */
+export async function metricsRegistry (): Promise<import('prom-client').Registry> {
+  const { Registry } = await import('prom-client')
+  return new Registry()
+}

@@ -17,11 +17,16 @@ import type { TrustLevel, TrustRow } from '../trust/settings.ts'
 import type { FollowResult as NodeFollowResult } from '../node/node.ts'
 import type { OrgLabel, OrgRow, TrustMark } from './names.ts'
 import type { ClaimRef } from './claimref.ts'
+import type { FeedEvent, FeedInput, FeedKind } from './feed.ts'
+import type { SearchHit, SearchInput } from './search.ts'
+import type { SimilarHit, SimilarInput } from './similar.ts'
 
 /** The domain types the app's results are made of (for the callers that render them). */
 export type { ClaimRef }
+export type { SearchHit, SearchInput, SimilarHit, SimilarInput }
 export type { ImportReport, NodeStatus, ClaimRow, LogEntry, VerifyReport, AdoptConflict, ProvenanceReport, TrustLevel, TrustRow, OrgLabel, OrgRow, TrustMark }
 export type { DerivationNode, EndorsementEntry, Verdict } from '../trust/provenance.ts'
+export type { FeedEvent, FeedInput, FeedKind }
 
 /** The JSON form of a value as `toJson` (src/records/json.ts) makes it: CIDs and bytes become strings. */
 export type Jsonified<T> =
@@ -74,6 +79,27 @@ export interface PublishResult {
   claims: number
   /** front matter fields the parser corrected (declared: null when the document had none) */
   corrections: Array<{ field: string, declared: unknown, actual: unknown }>
+}
+
+/** A problem of a document (`oos validate`, `POST /v1/validate`): its code, where, and one line for people. */
+export interface DocumentProblem {
+  /** PARSE_ERROR, INVALID_UTF8, SCHEMA_INVALID, LIMIT_EXCEEDED; a warning: PROSE_COUNTS */
+  code: string
+  /** JSON path (`claims[3].confidence`) or `line N` */
+  path: string
+  /** the file line (`.oos.md`) */
+  line?: number
+  message: string
+}
+
+/** A document checked in full (app/validate.ts): every error, every correction, the warnings. */
+export interface ValidateResult {
+  /** no errors: publish would accept it */
+  valid: boolean
+  errors: DocumentProblem[]
+  /** what the reader corrected (derived fields; a null in an optional field: actual null, removed) */
+  corrections: Array<{ field: string, declared: unknown, actual: unknown }>
+  warnings: DocumentProblem[]
 }
 
 export interface FollowInput {
@@ -185,6 +211,25 @@ export interface ExportResult { org: string, file: string, root: string, blocks:
 /** A CAR import's report (node/car.ts `ImportReport`). */
 export type ImportResult = ImportReport
 
+/** `oos guide` (app/guide.ts): an AGENTS.md / CLAUDE.md from the claims of `orgs` (default: ours). */
+export interface GuideInput {
+  /** orgs (SPEC §9.2), in the order the guide lists them; default: ours */
+  orgs?: string[]
+  /** only the claims adopted from other orgs (those with `derived_from`) */
+  adopted?: boolean
+  /** leave out claims below this confidence */
+  minConfidence?: Confidence
+  /** default `agents.md` */
+  format?: 'agents.md' | 'claude.md'
+}
+
+export interface GuideResult {
+  /** the file's text (UTF-8 Markdown) */
+  text: string
+  /** the versions it was built from, in its order */
+  sources: Array<{ org: string, label: OrgLabel, seq: number, cid: string }>
+}
+
 /**
  * The application: every operation of oosnet. Over a running node (app/node.ts `nodeApp`) it is
  * complete and is what the HTTP API serves; offline over a home (app/offline.ts) it is the
@@ -193,6 +238,8 @@ export type ImportResult = ImportReport
 export interface App {
   status: (options?: CallOptions) => Promise<ApiStatus>
   publish: (input: PublishInput, options?: CallOptions) => Promise<PublishResult>
+  /** check a document as publish would, reporting every problem at once; nothing signed or stored */
+  validate: (input: PublishInput, options?: CallOptions) => Promise<ValidateResult>
   follow: (input: FollowInput, options?: CallOptions) => Promise<FollowResult>
   unfollow: (input: { org: string }, options?: CallOptions) => Promise<UnfollowResult>
   /** every org known here: held, followed or ours, with its alias, trust and head */
@@ -207,14 +254,26 @@ export interface App {
   provenance: (input: { cid: string }, options?: CallOptions) => Promise<ProvenanceReport>
   trust: (options?: CallOptions) => Promise<TrustRow[]>
   trustSet: (input: TrustSetInput, options?: CallOptions) => Promise<TrustSetInput>
+  /** full-text search over the claims of every org held, best first (app/search.ts) */
+  search: (input: SearchInput, options?: CallOptions) => Promise<SearchHit[]>
+  /** the claims of other orgs that say the same as a claim or the opposite (app/similar.ts) */
+  similar: (input: SimilarInput, options?: CallOptions) => Promise<SimilarHit[]>
   exportCar: (input: ExportInput, options?: CallOptions) => Promise<ExportResult>
   importCar: (input: { path: string }, options?: CallOptions) => Promise<ImportResult>
+  /** an agent-ready guidance file from claims, with provenance (app/guide.ts) */
+  guide: (input: GuideInput, options?: CallOptions) => Promise<GuideResult>
+  /** the node's metrics in the Prometheus text format (GET /metrics; a node run with metrics) */
+  metrics?: (options?: CallOptions) => Promise<string>
+  /** what happened that concerns us, from the store: the newest `limit` events at or after `since`, oldest first (app/feed.ts) */
+  feed: (input: FeedInput, options?: CallOptions) => Promise<FeedEvent[]>
+  /** the feed live, from a running node (app/feedstream.ts): ends when `signal` aborts or the node stops; offline there is none */
+  events?: (options?: CallOptions) => AsyncIterable<FeedEvent>
   /** stop the node gracefully (a node run by `oos start`; a server without it answers NOT_FOUND) */
   stop?: (options?: CallOptions) => Promise<StopResult>
 }
 
 /** What a store, an ingest door, the home and the org key can provide without a network (app/local.ts, app/trust.ts). */
-export type LocalApp = Omit<App, 'status' | 'stop'>
+export type LocalApp = Omit<App, 'status' | 'stop' | 'metrics'>
 
 /** What the HTTP API serves: the app (the name the transport uses). */
 export type ApiHandlers = App

@@ -6,8 +6,8 @@
  */
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import { InvalidArgumentError, NotFoundError, OosError } from '../errors.ts'
-import { BodyLimitError, BodySchemaError, InvalidUtf8Error, OosParseError, byLine, checkDocument, lineOf, decodeDocument, fixDerived, type DocumentReport, type Problem } from '../oos/index.ts'
-import { placeholderProblems } from './starter.ts'
+import { decodeDocument, fixDerived, type DocumentReport } from '../oos/index.ts'
+import { validateDocument, validateResult } from '../app/validate.ts'
 import { fileError } from './values.ts'
 
 /** Documents larger than this are refused before reading (the record limit is 1 MiB). */
@@ -44,28 +44,8 @@ export async function checkDocumentFile (doc: DocumentFile, options: { fix?: boo
       if (!(err instanceof OosError)) throw err // a text that cannot be read: reported below
     }
   }
-  const report = checkDocument(text, doc.format)
-  if (report.body !== undefined) {
-    for (const p of placeholderProblems(report.body)) {
-      const line = lineOf(report.lines, p.path)
-      const message = `${p.path} still holds the starter's placeholder ${JSON.stringify(p.text.length > 60 ? `${p.text.slice(0, 60)}…` : p.text)}: replace it before publishing`
-      report.errors.push(line === undefined ? { code: 'SCHEMA_INVALID', path: p.path, message } : { code: 'SCHEMA_INVALID', path: p.path, line, message: `line ${line}: ${message}` })
-    }
-    report.errors.sort(byLine)
-  }
+  const report = validateDocument(text, doc.format)
   return { ...report, fixed, text }
-}
-
-const CLASSES: Record<string, new (m: string, o?: { path?: string }) => OosError> = {
-  PARSE_ERROR: OosParseError, INVALID_UTF8: InvalidUtf8Error, LIMIT_EXCEEDED: BodyLimitError
-}
-
-/** The error that stands for a document's problems (the first one's code), after they were listed. */
-export function documentError (errors: Problem[]): OosError {
-  const first = errors[0]
-  const C = CLASSES[first.code] ?? BodySchemaError
-  const more = errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? 's' : ''})` : ''
-  return new C(`${first.message}${more}`, { path: first.path })
 }
 
 const show = (v: unknown): string => v === undefined ? 'nothing' : JSON.stringify(v)
@@ -82,7 +62,7 @@ export function reportLines (r: FileReport): string[] {
   ]
 }
 
-/** The report as JSON (no body). */
+/** The report as JSON (no body): the API's validate result, with the file and what --fix wrote. */
 export function reportJson (file: string, r: FileReport): Record<string, unknown> {
-  return { file, valid: r.errors.length === 0, errors: r.errors, corrections: r.corrections.map(c => ({ field: c.field, declared: c.declared ?? null, actual: c.actual ?? null })), fixed: r.fixed, warnings: r.warnings }
+  return { file, ...validateResult(r), fixed: r.fixed }
 }

@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises'
 import { escapeJsonText, escapeUnsafe } from '../oos/text.ts'
 import { toJson } from '../records/json.ts'
 import { NoPassphraseError } from './errors.ts'
-import { page, present, viewOf, type Colorize, type View } from './style.ts'
+import { page, PAINT, present, viewOf, type Colorize, type View } from './style.ts'
 
 export interface Io {
   json: boolean
@@ -20,8 +20,8 @@ export interface Io {
   view: View
   /** human text (terminal-unsafe characters escaped; then coloured, wrapped and paged on a terminal) */
   out: (text: string, colorize?: Colorize) => void
-  /** one line on stderr (escaped the same way) */
-  err: (text: string) => void
+  /** one line on stderr (escaped the same way; then coloured when stderr is a terminal with colour on) */
+  err: (text: string, colorize?: Colorize) => void
   /** the text of a document: exact bytes into a file or pipe, escaped on a terminal */
   document: (text: string) => void
   /** print a JSON value (CIDs and bytes as DAG-JSON links) or text */
@@ -81,6 +81,8 @@ export function terminalIo (json: boolean, streams: OutStreams | ProcessIo = pro
   const proc: ProcessIo = 'env' in streams ? streams : { ...streams, stdin: process.stdin, env: process.env }
   const tty = stderr.isTTY === true
   const view = viewOf(stdout, proc.env, { json, color: flags.color ?? true, pager: flags.pager ?? true })
+  // stderr's own terminal (a node's live lines, `oos start 2>log` has none): the same rules as stdout's
+  const errColor = viewOf(stderr, proc.env, { json, color: flags.color ?? true, pager: false }).color
   let lastProgress = 0
   return {
     json,
@@ -89,7 +91,7 @@ export function terminalIo (json: boolean, streams: OutStreams | ProcessIo = pro
       const text = present(escapeUnsafe(t), view, colorize)
       if (!page(text, view, proc.env)) stdout.write(line(text))
     },
-    err: (t) => { stderr.write(line(escapeUnsafe(t))) },
+    err: (t, colorize) => { stderr.write(line(errColor && colorize !== undefined ? colorize([escapeUnsafe(t)], PAINT).join('\n') : escapeUnsafe(t))) },
     document: (t) => { stdout.write(stdout.isTTY === true ? escapeUnsafe(t) : t) },
     result (value, text, colorize) {
       if (json) stdout.write(line(jsonText(toJson(value))))
@@ -106,17 +108,25 @@ export function terminalIo (json: boolean, streams: OutStreams | ProcessIo = pro
   }
 }
 
-async function readPassphrase (proc: ProcessIo, prompt: string, options: { confirm?: boolean } = {}): Promise<string> {
-  const env = proc.env.OOS_PASSPHRASE
-  if (env !== undefined && env !== '') return env
+/**
+ * The passphrase from the environment only: OOS_PASSPHRASE, else the file OOS_PASSPHRASE_FILE
+ * names; undefined when neither is set (`oos mcp` asks no terminal: its stdin is the protocol's).
+ */
+export async function envPassphrase (env: ProcessIo['env']): Promise<string | undefined> {
+  const value = env.OOS_PASSPHRASE
+  if (value !== undefined && value !== '') return value
   // a file holding it (a Docker or systemd secret: /run/secrets/…), its last newline not part of it
-  const file = proc.env.OOS_PASSPHRASE_FILE
-  if (file !== undefined && file !== '') {
-    const text = await readFile(file, 'utf8').catch((err: Error) => { throw new NoPassphraseError(`OOS_PASSPHRASE_FILE ${file}: ${(err as NodeJS.ErrnoException).code ?? err.message}`) })
-    const pass = text.replace(/\r?\n$/, '')
-    if (pass === '') throw new NoPassphraseError(`OOS_PASSPHRASE_FILE ${file} is empty`)
-    return pass
-  }
+  const file = env.OOS_PASSPHRASE_FILE
+  if (file === undefined || file === '') return undefined
+  const text = await readFile(file, 'utf8').catch((err: Error) => { throw new NoPassphraseError(`OOS_PASSPHRASE_FILE ${file}: ${(err as NodeJS.ErrnoException).code ?? err.message}`) })
+  const pass = text.replace(/\r?\n$/, '')
+  if (pass === '') throw new NoPassphraseError(`OOS_PASSPHRASE_FILE ${file} is empty`)
+  return pass
+}
+
+async function readPassphrase (proc: ProcessIo, prompt: string, options: { confirm?: boolean } = {}): Promise<string> {
+  const fromEnv = await envPassphrase(proc.env)
+  if (fromEnv !== undefined) return fromEnv
   if (proc.stdin.isTTY !== true) throw new NoPassphraseError('no passphrase: set OOS_PASSPHRASE or OOS_PASSPHRASE_FILE, or run on a terminal')
   const first = await hidden(proc, prompt)
   if (options.confirm === true) {

@@ -99,7 +99,7 @@ function parseError (err: Error & { code?: string }, command: string, known: str
 
 /**
  * One line on stderr: `oos: <cause> [CODE]`, or under --json one JSON object
- * `{"error":{"code","message","path"?}}`; the exit code from the code (USAGE: 2, else 1).
+ * `{"error":{"code","message","path"?,"details"?}}`; the exit code from the code (USAGE: 2, else 1).
  */
 async function fail (io: Io, err: unknown, debug: boolean): Promise<number> {
   const known = err instanceof OosError
@@ -107,9 +107,10 @@ async function fail (io: Io, err: unknown, debug: boolean): Promise<number> {
   const code = known ? err.code : 'INTERNAL'
   const message = e?.message?.split('\n')[0] ?? String(err)
   const path = known ? err.path : undefined
+  const details = known ? err.details : undefined
   if (io.json) {
     const { jsonLine } = await import('./io.ts') // loaded already: the io came from it
-    io.err(jsonLine({ error: { code, message, ...(path !== undefined ? { path } : {}) } }))
+    io.err(jsonLine({ error: { code, message, ...(path !== undefined ? { path } : {}), ...(details !== undefined ? { details } : {}) } }))
   } else if (known) {
     const where = path !== undefined && !message.includes(path) ? ` (at ${path})` : ''
     io.err(`oos: ${message}${where} [${code}]`)

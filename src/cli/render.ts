@@ -23,6 +23,11 @@ const list = (v: unknown): string => Array.isArray(v) && v.length > 0 ? v.map(cl
 
 const MARKS: Record<OrgLabel['trust'], string> = { us: '[us]', trusted: '[trusted]', untrusted: '[UNTRUSTED]', neutral: '[not trusted]' }
 
+/** Our trust in an org as `orgLabel` shows it, with its short did when its pseudonym is shared. */
+export function trustMark (org: string, label: OrgLabel): string {
+  return `${MARKS[label.trust]}${label.nameShared ? ` (${shortDid(org)})` : ''}`
+}
+
 /**
  * An org's name as shown beside what it wrote: its pseudonym, its short did when another org
  * known here has the same pseudonym (an impostor is told apart), and our trust in it (SPEC §9.2).

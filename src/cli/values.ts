@@ -4,6 +4,7 @@
  * half-way through (README, "CLI reference"). Every option of every command goes through
  * one of these, or through a check of its own set of words (`--format`, `--template`, …).
  */
+import { CID } from 'multiformats/cid'
 import { checkAddress, checkApiAddress, quote, type PeerPart } from '../app/address.ts'
 import { LIMITS } from '../records/constants.ts'
 import { str, type Context } from './command.ts'
@@ -86,4 +87,23 @@ export function fileError (err: unknown, what: string, path: string): unknown {
   if (code === 'EISDIR' || code === 'ENOTDIR') return new UsageError(`${what} must name a file; ${path} is ${code === 'EISDIR' ? 'a directory' : 'under something that is not a directory'}`, { cause: err })
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return new InvalidArgumentError(`${what} ${path}: permission denied`, { cause: err })
   return err
+}
+
+/** A CID argument (`CID`, `CLAIM_CID`): one that does not parse is a usage error (exit 2), found before anything is read. */
+export function cidValue (s: string | undefined, what = 'CID'): CID {
+  try {
+    return CID.parse(String(s))
+  } catch {
+    throw new UsageError(`${what} must be a CID (bafy…), not ${JSON.stringify(s)}`)
+  }
+}
+
+/**
+ * Whether an argument that may be an ORG or a CID (`oos show`) was meant as a CID: a CIDv1 in
+ * base32 (`baf…`, every record and claim CID) or a CIDv0 (`Qm…`), at least 20 characters of
+ * the CID's alphabet. Such an argument that does not parse (cut short, mistyped) is a usage
+ * error, not an org that is not found.
+ */
+export function cidShaped (s: string): boolean {
+  return /^baf[a-z2-7]{17,}$/i.test(s) || /^Qm[1-9A-HJ-NP-Za-km-z]{18,}$/.test(s)
 }

@@ -73,6 +73,10 @@ export interface IngestDecision {
   seq?: number
   source?: string
   from?: string
+  /** how long its checks (size, canonical form, schema, signatures) took, ms: from the call to the verdict, waiting for a worker included */
+  verifyMs?: number
+  /** from the call to the decision written to disk (or the rejection), ms */
+  ms?: number
 }
 
 export type DecisionListener = (decision: IngestDecision) => void
@@ -146,8 +150,8 @@ export class Ingest extends TypedEventEmitter<IngestEvents> {
   private readonly deciders = new Set<DecisionListener>()
   private readonly log: Logger
   private readonly counts: IngestStats = { accepted: 0, duplicate: 0, equivocation: 0, rejected: 0, rejections: {} }
-  /** records verified by `verify` and not yet offered to `ingestVerified` */
-  private readonly vouched = new WeakSet<Verified>()
+  /** records verified by `verify` and not yet offered to `ingestVerified`, with how long that took (ms) */
+  private readonly vouched = new WeakMap<Verified, number>()
   /** records verified on the calling thread (no workers) */
   private verifiedInline = 0
   /** the rules stage: a FIFO chain in call order */
@@ -208,8 +212,9 @@ export class Ingest extends TypedEventEmitter<IngestEvents> {
    */
   async verify (bytes: Uint8Array, options: { signal?: AbortSignal } = {}): Promise<Verified> {
     if (options.signal?.aborted === true) throw new AbortedError('verify aborted')
+    const t = performance.now()
     const v = await this.check(bytes)
-    this.vouched.add(v)
+    this.vouched.set(v, performance.now() - t)
     return v
   }
 
@@ -219,7 +224,8 @@ export class Ingest extends TypedEventEmitter<IngestEvents> {
    * not make itself is verified again (nothing outside the door can vouch for a record).
    */
   async ingestVerified (v: Verified, options: IngestOptions = {}): Promise<IngestResult> {
-    return await this.admit(v.bytes, options, this.vouched.delete(v) ? v : undefined)
+    const ms = this.vouched.get(v)
+    return await this.admit(v.bytes, options, this.vouched.delete(v) ? { v, ms: ms as number } : undefined)
   }
 
   /**
@@ -247,24 +253,27 @@ export class Ingest extends TypedEventEmitter<IngestEvents> {
     return await Promise.resolve().then(() => verifyBytes(bytes, now))
   }
 
-  private async admit (bytes: Uint8Array, options: IngestOptions, checked?: Verified): Promise<IngestResult> {
+  private async admit (bytes: Uint8Array, options: IngestOptions, checked?: { v: Verified, ms: number }): Promise<IngestResult> {
+    // timings for the decision listeners (the node's metrics): a clock read or two per record
+    const t0 = performance.now()
+    let verifyMs = checked?.ms
     try {
       if (options.signal?.aborted === true) throw new AbortedError('ingest aborted')
       // bytes fetched by CID must hash to it: checked first, it is the cheapest and most telling check
       if (options.expectedCid !== undefined) {
-        const got = checked?.cid ?? CID.decode(cidBytesOf(bytes))
+        const got = checked?.v.cid ?? CID.decode(cidBytesOf(bytes))
         if (!got.equals(options.expectedCid)) throw new CidMismatchError(`asked for ${String(options.expectedCid)} but the bytes hash to ${got.toString()}`)
       }
       // a record made here ('local': a publish, the node's binding) is one record, checked on
       // this thread: starting an idle pool's worker for it would cost a thousand times the check
-      const verifying = checked !== undefined ? Promise.resolve(checked) : this.check(bytes, options.source === 'local')
+      const verifying = checked !== undefined ? Promise.resolve(checked.v) : this.check(bytes, options.source === 'local').then((v) => { verifyMs = performance.now() - t0; return v })
       verifying.catch(() => {})
       const decided = this.tail.then(async () => await this.decide(await verifying, options))
       this.tail = decided.catch(() => {})
       const { result, committed, verified } = await decided
       await committed
       this.counts[result.status]++
-      if (this.deciders.size > 0) this.report({ status: result.status, cid: result.cid, kind: result.kind, org: result.org, seq: result.seq, source: options.source, from: options.from })
+      if (this.deciders.size > 0) this.report({ status: result.status, cid: result.cid, kind: result.kind, org: result.org, seq: result.seq, source: options.source, from: options.from, verifyMs, ms: performance.now() - t0 })
       if (result.status === 'accepted' && this.listenerCount('record:accepted') > 0) {
         this.safeDispatchEvent<RecordAcceptedEvent>('record:accepted', { detail: { kind: result.kind, org: result.org, seq: result.seq, cid: result.cid, from: options.from } })
       }
@@ -280,7 +289,7 @@ export class Ingest extends TypedEventEmitter<IngestEvents> {
       this.counts.rejected++
       this.counts.rejections[code] = (this.counts.rejections[code] ?? 0) + 1
       this.log('rejected from %s: %s %s', options.source ?? 'unknown', code, (err as Error).message)
-      if (this.deciders.size > 0) this.report(this.rejection(bytes, code, err as Error, options))
+      if (this.deciders.size > 0) this.report({ ...this.rejection(bytes, code, err as Error, options), ...(verifyMs !== undefined ? { verifyMs } : {}), ms: performance.now() - t0 })
       if (this.listenerCount('record:rejected') > 0) {
         const cid = options.expectedCid ?? (bytes instanceof Uint8Array ? CID.decode(cidBytesOf(bytes)) : undefined)
         this.safeDispatchEvent<RecordRejectedEvent>('record:rejected', { detail: { code, from: options.from, ...(cid !== undefined ? { cid } : {}) } })

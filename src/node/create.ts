@@ -23,6 +23,7 @@ import { Follows } from './follows.ts'
 import { homePaths, loadHome, unlockNodeKey, unlockOrgKey } from './home.ts'
 import { authoredStatements, currentBinding, OosNode, type OosNodeInit } from './node.ts'
 import { Violations } from './violations.ts'
+import type { Registry } from 'prom-client'
 import { statsCounters } from './services/service.ts'
 import { advertiser, announcer, binder, equivocationReporter, followReacher, gossipRouter, hints, regossip, replicator } from './services/index.ts'
 
@@ -33,8 +34,14 @@ export interface NodeConfig extends Omit<OosNodeInit, 'config' | 'nodeKey'> {
   nodeKey?: OosNodeInit['nodeKey']
   /** unlocks the keys not given (`orgKey` too: a node without the org key serves and follows but cannot publish) */
   passphrase?: string
-  /** libp2p's metrics factory (e.g. Prometheus); the services register their counters on it (default: none) */
+  /** libp2p's metrics factory (e.g. Prometheus); the services register their counters on it (default: none, or Prometheus's on `registry`) */
   metrics?: Libp2pOptions['metrics']
+  /**
+   * a prom-client registry for Prometheus (issue 17): libp2p's metrics (@libp2p/prometheus-metrics,
+   * unless `metrics` is given), the services' and the node's own (metrics.ts) are registered on
+   * it; `node.registry` is it, `GET /metrics` writes it. One node per registry.
+   */
+  registry?: Registry
   /** the node's loggers (default: logger.ts `nodeLogger(<the home's name>)`) */
   logger?: ComponentLogger
   /** start the node before returning it (default true) */
@@ -61,7 +68,13 @@ export async function createNode (init: NodeConfig): Promise<OosNode> {
   // peers dialled through a follow's `via` and the orgs' bound peers (reach.ts fills it)
   const privileged = new Set<string>()
   const policy = new ConnectionPolicy(init.connectionPolicy, { blocked, privileged: p => privileged.has(p.toString()), logger })
-  const libp2p: OosLibp2p = await createNet({ privateKey: nodeKey, listen: init.listen, announce: init.announce, bootstrap: init.bootstrap, mdns: init.mdns, policy, keysOf, metrics: init.metrics, start: false })
+  const registry = init.registry
+  // loaded only for a node with metrics (prom-client takes ~90 ms to load)
+  const prometheus = registry === undefined ? undefined : await prometheusParts()
+  // the process's CPU, memory and event-loop figures come with libp2p's (prom-client's default
+  // metrics); the event loop's delay sampled every 100 ms, not 10: an idle node wakes less (bench/metrics-idle.ts)
+  const metrics = init.metrics ?? prometheus?.prometheusMetrics({ registry, defaultMetrics: { eventLoopMonitoringPrecision: 100 } })
+  const libp2p: OosLibp2p = await createNet({ privateKey: nodeKey, listen: init.listen, announce: init.announce, bootstrap: init.bootstrap, mdns: init.mdns, policy, keysOf, metrics, start: false })
   const orgs = (): string[] => [org, ...follows.list().map(f => f.org)]
   const report = (peer: Parameters<Violations['report']>[0], code: string): void => { violations.report(peer, code) }
   const base = { logger, metrics: libp2p.metrics }
@@ -85,6 +98,7 @@ export async function createNode (init: NodeConfig): Promise<OosNode> {
   })
   // the services above reach the node (its events) only once it runs, after this
   const node = new OosNode({
+    home,
     config,
     orgKey,
     signingKey,
@@ -96,6 +110,7 @@ export async function createNode (init: NodeConfig): Promise<OosNode> {
     policy,
     libp2p,
     reqresp,
+    registry,
     log: base.logger.forComponent('node'),
     services: {
       replicator: repl,
@@ -109,8 +124,14 @@ export async function createNode (init: NodeConfig): Promise<OosNode> {
       regossip: regossip({ org, statements: (max) => authoredStatements(store, org, max) })({ ...base, announcer: announcerService })
     }
   })
+  if (registry !== undefined) prometheus?.nodeMetrics(registry, { org, store, ingest, violations, follows, libp2p, dbPath: homePaths(home).db })
   if (init.start !== false) await node.start()
   return node
+}
+
+async function prometheusParts (): Promise<typeof import('@libp2p/prometheus-metrics') & typeof import('./metrics.ts')> {
+  const [libp2pPart, ours] = await Promise.all([import('@libp2p/prometheus-metrics'), import('./metrics.ts')])
+  return { ...libp2pPart, ...ours }
 }
 
 function required (passphrase: string | undefined): string {

@@ -15,7 +15,6 @@ import type { OosNode } from './node.ts'
 export type EphemeralNode = OosNode & {
   /** the temp directory holding the home */
   dir: string
-  home: string
   /** the org's signing key, unlocked again (tests sign records by hand with it) */
   orgSecret: () => Promise<Uint8Array>
   /** stop the node and remove its directory; never throws */
@@ -31,7 +30,6 @@ export async function ephemeralNode (name: string, options: Partial<NodeConfig> 
     const node = await createNode({ home, passphrase: pass, listen: ['/ip4/127.0.0.1/tcp/0'], antiEntropyMs: 0, ...options })
     return Object.assign(node, {
       dir,
-      home,
       orgSecret: async () => await unlockOrgKey(home, pass),
       cleanup: async () => {
         await node.stop().catch(() => {})

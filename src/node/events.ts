@@ -1,6 +1,6 @@
 /**
  * The node's typed events: the ingest door's `record:accepted` / `record:rejected`, re-emitted,
- * and the node's own `peer:violation`, `org:flagged` and `follow:synced`. A later feed, the
+ * and the node's own `peer:violation`, `org:flagged`, `follow:synced` and `node:stopping`. A later feed, the
  * live API stream and the web explorer build on these. Like the door, the node builds an
  * event only while someone listens for it.
  */
@@ -20,10 +20,14 @@ export interface OrgFlaggedEvent { org: string, seq: number }
 /** `follow:synced`: a sync of a followed org, or its version gossiped inline (NETWORK.md §2.5), brought new records; `seq` is the head held now */
 export interface FollowSyncedEvent { org: string, seq: number }
 
+/** `node:stopping`: the node begins to stop (live readers of its events, like the feed's stream, end) */
+export interface NodeStoppingEvent { org: string }
+
 export interface OosNodeEvents extends IngestEvents {
   'peer:violation': CustomEvent<PeerViolationEvent>
   'org:flagged': CustomEvent<OrgFlaggedEvent>
   'follow:synced': CustomEvent<FollowSyncedEvent>
+  'node:stopping': CustomEvent<NodeStoppingEvent>
 }
 
 /** Dispatch `type` on `target` only when it has listeners (a no-op otherwise). */

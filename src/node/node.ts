@@ -26,10 +26,11 @@ import { AddressInUseError, ListenFailedError, NoOrgKeyError, UnreachableError }
 import { parseVia, type FollowReacher, type FollowRetryInit } from './reach.ts'
 import type { Hints } from './hints.ts'
 import { TypedEventEmitter } from 'main-event'
-import { relayEvents, type OosNodeEvents } from './events.ts'
+import { emit, relayEvents, type NodeStoppingEvent, type OosNodeEvents } from './events.ts'
 import { startAll, stopAll } from './services/service.ts'
 import type { NodeServices } from './services/index.ts'
 import type { ADVERTISER_DEFAULTS } from './services/advertiser.ts'
+import type { Registry } from 'prom-client'
 
 export interface OosNodeInit {
   home: string
@@ -60,6 +61,8 @@ export interface OosNodeInit {
 
 /** What createNode built, handed to the facade. */
 export interface NodeParts {
+  /** the home the node runs from (follows.json, trust.json, the store) */
+  home: string
   config: HomeConfig
   /** the org's signing key (32-byte seed), if the node may publish */
   orgKey?: Uint8Array
@@ -74,10 +77,14 @@ export interface NodeParts {
   libp2p: OosLibp2p
   reqresp: ReqResp
   services: NodeServices
+  /** the Prometheus registry of this node's metrics, when it has them (metrics.ts) */
+  registry?: Registry
   log: Logger
 }
 
 export class OosNode extends TypedEventEmitter<OosNodeEvents> {
+  /** the home the node runs from: the app over it reads the aliases and trust settings there */
+  readonly home: string
   readonly config: HomeConfig
   readonly store: Store
   readonly ingest: Ingest
@@ -88,6 +95,8 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
   readonly reqresp: ReqResp
   readonly policy: ConnectionPolicy
   readonly services: NodeServices
+  /** the Prometheus registry of this node's metrics (libp2p's, the services', its own), when it was built with one */
+  readonly registry?: Registry
   private readonly parts: NodeParts
   private readonly log: Logger
   /** every part in start order (stopped in reverse) */
@@ -104,6 +113,7 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
   constructor (parts: NodeParts) {
     super()
     this.parts = parts
+    this.home = parts.home
     this.config = parts.config
     this.store = parts.store
     this.ingest = parts.ingest
@@ -114,6 +124,7 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
     this.reqresp = parts.reqresp
     this.policy = parts.policy
     this.services = parts.services
+    this.registry = parts.registry
     this.log = parts.log
     relayEvents(this, { ingest: this.ingest, violations: this.violations })
     const s = parts.services
@@ -161,6 +172,7 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
   async stop (): Promise<void> {
     if (!this.started) return
     this.started = false
+    emit<OosNodeEvents, NodeStoppingEvent>(this, 'node:stopping', () => ({ org: this.org }))
     await stopAll(this.lifecycle)
     this.log('stopped')
   }
@@ -285,7 +297,11 @@ function listenError (err: unknown): unknown {
   const first = /^\s*(\/\S+): (.*)$/m.exec(e.message)
   const where = first?.[1] ?? 'a listen address'
   if (/EADDRINUSE/.test(e.message)) return new AddressInUseError(`cannot listen on ${where}: the port is in use by another process`, { cause: err })
-  return new ListenFailedError(`cannot listen on ${where}: ${first?.[2] ?? e.message.split('\n')[0]}`, { cause: err })
+  // the causes a person can act on, in words; anything else as the system said it
+  const why = /EADDRNOTAVAIL/.test(e.message)
+    ? 'the address is not one of this machine\'s (listen on one of its own, e.g. /ip4/0.0.0.0/tcp/4710; --announce tells peers another)'
+    : /EACCES/.test(e.message) ? 'permission denied (ports below 1024 need privileges)' : (first?.[2] ?? e.message.split('\n')[0]).replace(/^Error: /, '')
+  return new ListenFailedError(`cannot listen on ${where}: ${why}`, { cause: err })
 }
 
 /** `synced: false`: no peer completed a sync (each refused, reset or timed out; or none was found); `error` says why */

@@ -10,12 +10,15 @@
  * sync": the next peer is tried, and when every candidate failed the round is retried with
  * backoff (0.5, 1, 2, 4 s). `update` says whether any peer answered, and why not.
  */
-import type { Counter, Logger, PeerId } from '@libp2p/interface'
+import type { Counter, HistogramGroup, Logger, PeerId } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
 import { OosError } from '../errors.ts'
 import type { Store } from '../store/store.ts'
 import type { OosLibp2p } from '../net/libp2p.ts'
 import { counter, type ServiceComponents } from './services/service.ts'
+
+/** Buckets of the sync duration histogram, seconds: a few ms (nothing new) to the 60 s timeout. */
+const SYNC_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
 
 export interface SyncApi {
   sync: (peer: PeerId, org: string, options: { from: number, signal?: AbortSignal }) => Promise<{ accepted: number, missingSources?: CID[] }>
@@ -64,6 +67,8 @@ export class Replicator {
   private readonly log: Logger
   readonly counts = { syncs: 0, failures: 0, accepted: 0, rounds: 0 }
   private readonly metrics: Record<keyof Replicator['counts'], Counter>
+  /** how long each sync with a peer took, by how it ended (`completed`, `failed`) */
+  private readonly durations?: HistogramGroup<'completed' | 'failed'>
   private readonly onIdentify = (evt: CustomEvent<{ peerId: PeerId }>): void => { void this.checkPeer(evt.detail.peerId) }
 
   constructor (components: ReplicatorComponents, init: ReplicatorInit) {
@@ -79,6 +84,7 @@ export class Replicator {
       accepted: counter(m, 'oosnet_replicator_accepted_total', 'records accepted through syncs'),
       rounds: counter(m, 'oosnet_replicator_rounds_total', 'anti-entropy rounds')
     }
+    this.durations = m?.registerHistogramGroup('oosnet_replicator_sync_seconds', { label: 'result', help: 'how long a sync with a peer took, by result (completed, failed)', buckets: SYNC_BUCKETS })
   }
 
   /** Count `n` of `what` (status() and the metrics alike). */
@@ -142,6 +148,7 @@ export class Replicator {
       for (const peer of candidates) {
         if (this.abort.signal.aborted) return out
         const from = ((await this.store.head(org))?.seq ?? 0) + 1
+        const began = performance.now()
         try {
           this.count('syncs')
           const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(60_000)])
@@ -156,8 +163,10 @@ export class Replicator {
             this.tally(out, r.accepted)
           }
           out.synced = true
+          this.durations?.observe({ completed: (performance.now() - began) / 1000 })
           if (r.accepted > 0 || peers.some(p => p.equals(peer))) break
         } catch (err) {
+          this.durations?.observe({ failed: (performance.now() - began) / 1000 })
           this.count('failures')
           out.failures++
           out.error = { code: err instanceof OosError ? err.code : 'INTERNAL', message: (err as Error).message }

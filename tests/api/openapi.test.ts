@@ -15,6 +15,8 @@ import { testKey } from '../../protocol/vectors/generate.ts'
 import { smallBody } from '../../protocol/vectors/bodies.ts'
 import { signVersion } from '../../src/records/version.ts'
 import { claimCid } from '../../src/records/claims.ts'
+import { writeOosMarkdown } from '../../src/oos/index.ts'
+import { starterBody } from '../../src/app/starter.ts'
 
 const Ajv2020 = ((_Ajv2020 as unknown as { default?: typeof _Ajv2020 }).default ?? _Ajv2020) as unknown as typeof _Ajv2020.default
 const addFormats = ((_addFormats as unknown as { default?: typeof _addFormats }).default ?? _addFormats) as unknown as typeof _addFormats.default
@@ -161,6 +163,31 @@ describe('the API answers as documented', () => {
     check('get', '/v1/verify/{cid}', '200', await client.verify({ cid: p2.cid }))
   })
 
+  it('POST /v1/validate: every error with its line, the corrections, nothing stored; a starter\'s placeholders are errors, and publish refuses them', async () => {
+    const text = await readFile(join(ROOT, 'examples', 'orgs', 'ledgerline', 'v1.oos.md'), 'utf8')
+    const lines = text.split('\n')
+    const bad = text.replace('- **Confidence:** HIGH', '- **Confidence:** SURE').replace('- **Confidence:** MEDIUM', '- **Confidence:** PERHAPS').replace('claim_count: 16', 'claim_count: 3')
+    const r = await client.validate({ document: bad, format: 'md' })
+    check('post', '/v1/validate', '200', r)
+    expect(r.valid).toBe(false)
+    expect(r.errors.map(e => [e.code, e.line])).toEqual([['SCHEMA_INVALID', lines.indexOf('- **Confidence:** HIGH') + 1], ['SCHEMA_INVALID', lines.indexOf('- **Confidence:** MEDIUM') + 1]])
+    expect(r.corrections).toContainEqual({ field: 'frontmatter.claim_count', declared: 3, actual: 16 })
+    const good = await client.validate({ document: text, format: 'md' })
+    check('post', '/v1/validate', '200', good)
+    expect(good).toMatchObject({ valid: true, errors: [] })
+    // the starter `oos new` writes: its placeholders, through the API as through the CLI
+    const starter = writeOosMarkdown(starterBody('agent_army'))
+    const s = await client.validate({ document: starter, format: 'md' })
+    check('post', '/v1/validate', '200', s)
+    expect(s.valid).toBe(false)
+    expect(s.errors.length).toBeGreaterThan(10)
+    expect(s.errors[0]).toMatchObject({ code: 'SCHEMA_INVALID', path: 'frontmatter.org_pseudonym', line: 3, message: expect.stringContaining('placeholder') })
+    const head = await node.store.head(org)
+    const refused: any = await client.publish({ document: starter, format: 'md' }).then(() => undefined, (e: unknown) => e)
+    expect(refused).toMatchObject({ code: 'SCHEMA_INVALID', path: 'frontmatter.org_pseudonym', message: expect.stringMatching(/placeholder.*more problems/) })
+    expect(await node.store.head(org)).toEqual(head) // nothing published
+  })
+
   it('the trust routes answer as documented: endorse, provenance, trust, trust set, retract, adopt', async () => {
     const alice = testKey('alice')
     const v1 = signVersion(smallBody('Alice Logistics', 1), { org: alice.did, seq: 1, prev: null, createdAt: Date.now() - 1000 }, alice.secretKey)
@@ -215,6 +242,7 @@ describe('the API answers as documented', () => {
       ['post', '/v1/import', async () => await client.importCar({ path: join(ROOT, 'package.json') }), '400'],
       ['post', '/v1/import', async () => await client.importCar({ path: '/nonexistent/x.car' }), '404'],
       ['post', '/v1/publish', async () => await client.publish({ document: '---\nx: [\n---\n', format: 'md' }), '400'],
+      ['post', '/v1/validate', async () => await client.call('POST', '/v1/validate', { document: 'x', format: 'yaml' }), '400'],
       ['get', '/v1/versions/{ref}', async () => await client.show({ ref: 'nobody-here' }), '404'],
       ['get', '/v1/verify/{cid}', async () => await client.verify({ cid: 'nope' }), '400'],
       ['get', '/v1/log/{org}', async () => await client.log({ org: 'nobody-here' }), '404']
@@ -223,7 +251,7 @@ describe('the API answers as documented', () => {
       const err: any = await call().then(() => undefined, (e: unknown) => e)
       expect(err, path).toBeDefined()
       expect(String(httpStatusFor(err.code))).toBe(status)
-      check(method, path, status, { error: { code: err.code, message: err.message, ...(err.path !== undefined ? { path: err.path } : {}) } })
+      check(method, path, status, { error: { code: err.code, message: err.message, ...(err.path !== undefined ? { path: err.path } : {}), ...(err.details !== undefined ? { details: err.details } : {}) } })
     }
   })
 })

@@ -93,6 +93,21 @@ describe('the app layer', () => {
     expect(rows.find(r => r.org === a.org)).toMatchObject({ followed: true, trusted: true, received: { endorse: 1, dispute: 0 } })
   }, 60_000)
 
+  it('an app over a node given no home reads the node\'s own (aliases resolve through the API of any node)', async () => {
+    const [a, b] = await Promise.all([makeNode('Ledgerline'), makeNode('Carepath')])
+    nodes.push(a, b)
+    await nodeApp(a, { orgKey: await a.orgSecret() }).publish({ document: base + '\n', format: 'md' })
+    const server = apiServer()({ handlers: nodeApp(b) }) // no `home`: was an app that knew no alias but our own
+    await server.start()
+    servers.push(server)
+    const client = new ApiClient({ url: server.url, token: server.token })
+    expect(await client.follow({ org: a.org, via: [a.libp2p.getMultiaddrs()[0].toString()], alias: 'ledger' })).toEqual({ org: a.org, seq: 1 })
+    expect((await client.log({ org: 'ledger' })).map(e => e.seq)).toEqual([1])
+    expect((await client.orgs()).find(r => r.org === a.org)).toMatchObject({ alias: 'ledger', followed: true, trusted: true })
+    expect(await client.claims({ org: 'Carepath' })).toEqual([]) // our own name, as before
+    expect(await client.unfollow({ org: 'ledger' })).toEqual({ org: a.org, removed: true })
+  }, 60_000)
+
   it('offline over a home: publish with the org key, read it back, and set trust; without the key publishing is NO_ORG_KEY', async () => {
     const dir = await tempDir()
     try {

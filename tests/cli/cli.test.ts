@@ -42,7 +42,7 @@ describe('the oos command', () => {
     expect(v1.json().cid).toMatch(/^bafyrei/)
     const v2 = await oosIn(['publish', ex('ledgerline', 2), '--home', a])
     expect(v2.code).toBe(0)
-    expect(v2.stdout).toContain('published version 2')
+    expect(v2.stdout).toMatch(/^published version 2 of Ledgerline \(did:key:z6Mk\w+\)$/m) // the org by name and did (was the did alone)
     const same = await oosIn(['publish', ex('ledgerline', 2), '--home', a])
     expect(same.code).toBe(1)
     expect(same.stderr).toMatch(/^oos: nothing to publish.*\[UNCHANGED_BODY\]\n$/)

@@ -6,9 +6,10 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { spawnSync } from 'node:child_process'
-import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, readFile, rename, symlink, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { parse } from 'yaml'
 import { tempDir } from '../helpers.ts'
 import { until } from '../net/nodes.ts'
@@ -61,7 +62,53 @@ describe('install and deploy', () => {
     expect(pkg.bin.oos).toBe('bin/oos.js')
   })
 
-  it('without the node devDependency (installed from a tarball), an old Node gets one line saying what to do, exit 2', async () => {
+  it('npm pack, then installed as `npm install -g --prefix P oosnet-*.tgz` lays it out: oos runs from any directory, on the machine\'s Node and on Node 24, nothing on stderr (was ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING)', async () => {
+    // Node 24 comes with the install: `node` is an optional dependency now, not a devDependency
+    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'))
+    expect(pkg.optionalDependencies.node).toMatch(/^\^24\./)
+    expect(pkg.devDependencies.node).toBeUndefined()
+    const lock = JSON.parse(await readFile(join(ROOT, 'package-lock.json'), 'utf8'))
+    expect(lock.packages[''].optionalDependencies.node).toBe(pkg.optionalDependencies.node)
+    expect(lock.packages['node_modules/node']).toMatchObject({ optional: true })
+    expect(lock.packages['node_modules/node'].dev).toBeUndefined()
+    // the tarball npm would publish (npm pack needs no network), unpacked where npm -g puts it;
+    // its dependencies are this checkout's (what npm would fetch: a real install is .ci/run's check)
+    const packs = join(dir.path, 'packs')
+    await mkdir(packs)
+    const packed = spawnSync('npm', ['pack', '--pack-destination', packs, '--json'], { cwd: ROOT, encoding: 'utf8', env: envOf({ npm_config_loglevel: 'silent' }) })
+    expect(packed.status, packed.stderr).toBe(0)
+    const [{ filename, files }] = JSON.parse(packed.stdout) as Array<{ filename: string, files: Array<{ path: string }> }>
+    expect(files.map(f => f.path)).toEqual(expect.arrayContaining(['bin/oos.js', 'bin/strip-types.js', 'src/cli/main.ts', 'src/ingest/worker.ts']))
+    const prefix = join(dir.path, 'tgz-prefix')
+    const lib = join(prefix, 'lib', 'node_modules')
+    await mkdir(lib, { recursive: true })
+    await mkdir(join(prefix, 'bin'))
+    expect(spawnSync('tar', ['-xzf', join(packs, filename), '-C', lib]).status).toBe(0)
+    await rename(join(lib, 'package'), join(lib, 'oosnet'))
+    await symlink(join(ROOT, 'node_modules'), join(lib, 'oosnet', 'node_modules'))
+    await symlink('../lib/node_modules/oosnet/bin/oos.js', join(prefix, 'bin', 'oos'))
+    const node = machineNode()
+    const home = join(dir.path, 'tgz-home')
+    for (const nodeDir of new Set([node.path.replace(/\/node$/, ''), process.execPath.replace(/\/node$/, '')])) {
+      const PATH = [join(prefix, 'bin'), nodeDir, '/usr/bin', '/bin'].join(delimiter)
+      const version = await captureIn(dir.path, 'oos', ['--version'], { PATH })
+      expect(version).toMatchObject({ code: 0, stderr: '' })
+      if (!existsSync(home)) expect(await captureIn(dir.path, 'oos', ['init', '--name', 'Installed', '--home', home], { PATH, OOS_PASSPHRASE: 'pw' })).toMatchObject({ code: 0, stderr: '' })
+      const id = await captureIn(dir.path, 'oos', ['id', '--json', '--home', home], { PATH })
+      expect(id, nodeDir).toMatchObject({ code: 0, stderr: '' })
+      expect(JSON.parse(id.stdout).name).toBe('Installed')
+    }
+    // the verify workers load oosnet's .ts files from under node_modules too (a worker inherits --import)
+    const installedPool = pathToFileURL(join(lib, 'oosnet', 'src', 'ingest', 'pool.ts')).href
+    const strip = pathToFileURL(join(lib, 'oosnet', 'bin', 'strip-types.js')).href
+    const script = join(dir.path, 'pool.mjs') // a file: workers inherit the parent's execArgv, and `-e` would be among them
+    await writeFile(script, `const { VerifyPool } = await import(${JSON.stringify(installedPool)}); const p = new VerifyPool({ workers: 2 }); await p.start(); await p.warm(); console.log(JSON.stringify(p.stats())); await p.stop()\n`)
+    const pool = spawnSync(process.execPath, ['--import', strip, script], { cwd: dir.path, encoding: 'utf8', timeout: 30_000 })
+    expect(pool.stderr).toBe('')
+    expect(JSON.parse(pool.stdout)).toMatchObject({ workers: 2, crashes: 0, inline: false })
+  }, 120_000)
+
+  it('without the node package (installed with --omit=optional), an old Node gets one line saying what to do, exit 2', async () => {
     const node = machineNode()
     const bin = join(dir.path, 'pkg', 'bin')
     await mkdir(bin, { recursive: true })

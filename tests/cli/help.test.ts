@@ -115,6 +115,18 @@ describe('exit codes and errors', () => {
     expect((await oosIn(['follow', '--home', home])).code).toBe(2)
   })
 
+  it('a malformed CID argument is a usage error (2) for every command that takes one; a CID-shaped ORG of show too', async () => {
+    const cut = 'bafyreigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzd' // a record CID with its last character cut off
+    for (const args of [['verify', 'notacid'], ['verify', cut], ['show', cut], ['show', 'QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPb'], ['provenance', 'xyz'], ['provenance', cut],
+      ['endorse', 'xyz'], ['endorse', cut, '--dispute'], ['retract', 'xyz'], ['adopt', cut]]) {
+      const r = await oosIn([...args, '--home', home])
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(r.stderr, args.join(' ')).toMatch(/CID.*\[USAGE\]\n$/)
+    }
+    // a word that is not CID-shaped stays an ORG that names nothing: not found (1)
+    expect((await oosIn(['show', 'notacid', '--home', home])).stderr).toMatch(/\[NOT_FOUND\]\n$/)
+  })
+
   it('under --json an error is one JSON object on stderr, with the same exit code', async () => {
     const usage = await oosIn(['--json', 'publsh'])
     expect(usage.code).toBe(2)

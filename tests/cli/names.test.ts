@@ -120,6 +120,8 @@ describe('names: one resolver for every ORG argument', () => {
     expect(amb.stderr).toMatch(/names 2 organizations.*\[AMBIGUOUS_ORG\]/)
     expect(amb.stderr).toContain(parcelDid)
     expect(amb.stderr).toContain(fakeDid)
+    const ambJson = await oosIn(['show', 'Parcelworks', '--json', '--home', us]) // offline: the same data as through the API
+    expect(JSON.parse(ambJson.stderr).error.details.candidates.map((c: any) => c.org).sort()).toEqual([parcelDid, fakeDid].sort())
     expect((await ok(['show', 'pw', '--home', us])).rec.org).toBe(parcelDid)
 
     const text = await oosIn(['claims', '--search', 'A value chain breaks at its handoffs', '--home', us])
@@ -152,6 +154,14 @@ describe('names: one resolver for every ORG argument', () => {
       const amb = await oosIn(['claims', 'parcelworks', '--home', us])
       expect(amb.code).toBe(1)
       expect(amb.stderr).toMatch(/\[AMBIGUOUS_ORG\]/)
+      // the candidates as data, through the API and under --json (not only in the message)
+      const ambJson = await oosIn(['claims', 'parcelworks', '--json', '--home', us])
+      expect(ambJson.code).toBe(1)
+      const error = JSON.parse(ambJson.stderr).error
+      expect(error).toMatchObject({ code: 'AMBIGUOUS_ORG', path: 'org' })
+      expect(error.details.candidates.map((c: any) => [c.org, c.pseudonym, c.alias, c.trust]).sort()).toEqual([
+        [parcelDid, 'Parcelworks', 'pw', 'trusted'], [fakeDid, 'Parcelworks', undefined, 'untrusted']
+      ].sort())
       const self = await oosIn(['follow', 'Ours', '--home', us])
       expect(self.code).toBe(1)
       expect(self.stderr).toMatch(/\[FOLLOW_SELF\]/)

@@ -1,13 +1,24 @@
 /**
- * `oos diff` and `oos claims` on a real terminal (issue 16, "git-grade views"): the binary runs
+ * `oos diff`, `oos claims` and `oos start` on a real terminal (issue 16, "git-grade views", "a
+ * node that talks"): the binary runs
  * on a pseudo-terminal made by util-linux `script` (`script -qfec CMD /dev/null`; it is on
  * this machine, no tmux needed; when it is missing the first test fails, nothing is skipped),
  * with `stty` setting the terminal's size. Colour, word marks, wrapping to the width, the
- * pager for output longer than the screen; none of it with NO_COLOR, --no-pager, or in a pipe.
+ * pager for output longer than the screen; a running node's live lines coloured by event; none
+ * of it with NO_COLOR, --no-color, --no-pager, or in a pipe.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import * as lp from 'it-length-prefixed'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createNet } from '../../src/net/libp2p.ts'
 import { tempDir } from '../helpers.ts'
-import { BIN, capture, oos, oosEnv } from './run.ts'
+import { until } from '../net/nodes.ts'
+import { BIN, capture, oos, oosEnv, oosIn, ROOT } from './run.ts'
+import { startNode } from './start.ts'
 import { ESC, rewordedHome, visibleLength } from './views.ts'
 
 const q = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`
@@ -18,6 +29,21 @@ async function onPty (args: string[], size: { cols: number, rows: number }, env:
   const r = await capture('script', ['-qfec', cmd, '/dev/null'], { env: oosEnv({ TERM: 'xterm-256color', NO_COLOR: undefined, PAGER: undefined, LESS: undefined, ...env }), timeoutMs: 60_000 })
   expect(r.code, r.stdout + r.stderr).toBe(0)
   return r.stdout.replace(/\r\n/g, '\n').replace(/\n$/, '').split('\n')
+}
+
+/**
+ * `oos ARGS` running on a pty (a node): what it has printed so far, lines as they come (the
+ * pty's \r\n made \n; stdout and stderr are the one terminal), and its exit. Its stdin stays
+ * open (script ends the session when its input ends).
+ */
+function onPtyLive (args: string[], size: { cols: number, rows: number }, env: Record<string, string | undefined> = {}): { text: () => string, exit: Promise<number | null> } {
+  const cmd = `stty cols ${size.cols} rows ${size.rows} && exec ${q(process.execPath)} ${q(BIN)} ${args.map(q).join(' ')}`
+  const child = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: ROOT, env: oosEnv({ TERM: 'xterm-256color', NO_COLOR: undefined, ...env }), stdio: ['pipe', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout.on('data', (d: Buffer) => { out += d.toString() })
+  child.stderr.on('data', (d: Buffer) => { out += d.toString() })
+  const exit = new Promise<number | null>(resolve => child.on('close', (code) => { resolve(code) }))
+  return { text: () => out.replace(/\r\n/g, '\n'), exit }
 }
 
 const dirP = tempDir()
@@ -85,4 +111,92 @@ describe('on a terminal (a pty from util-linux script)', () => {
     expect(piped.stdout).not.toMatch(ESC)
     expect(Math.max(...piped.stdout.split('\n').map(l => l.length))).toBeGreaterThan(100)
   })
+
+  it('start: the node\'s live lines, coloured by event: peers joining and leaving, versions received by org name and seq, statements, violations and the ban', async () => {
+    const dir = (await dirP).path
+    const [a, b] = [join(dir, 'live-a'), join(dir, 'live-b')]
+    for (const [home, name] of [[a, 'Ledgerline'], [b, 'Carepath']]) expect((await oosIn(['init', '--name', name, '--home', home])).code).toBe(0)
+    const nodeA = await startNode(a)
+    const rogue = await createNet({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
+    try {
+      const run = async (args: string[]): Promise<any> => {
+        const r = await oosIn([...args, '--json'])
+        expect(r.code, `oos ${args.join(' ')}: ${r.stderr}`).toBe(0)
+        return r.json()
+      }
+      await run(['publish', join(ROOT, 'examples', 'orgs', 'ledgerline', 'v1.oos.md'), '--home', a]) // through A's API
+      const addrA = nodeA.info.multiaddrs[0]
+      const peerA = nodeA.info.peerId
+      // B, the follower, runs on the terminal
+      const live = onPtyLive(['start', '--home', b, '--listen', '/ip4/127.0.0.1/tcp/0', '--bootstrap', addrA], { cols: 200, rows: 50 })
+      const line = async (re: RegExp, what: string): Promise<string> => {
+        let found: string | undefined
+        await until(() => (found = live.text().split('\n').find(l => re.test(l))) !== undefined, 30_000, `${what} in:\n${live.text()}`)
+        return found as string
+      }
+      await line(/Carepath node running/, 'the node running')
+      const time = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ'
+      const painted = (colour: number, text: string): RegExp => new RegExp(`^\u001b\\[2m${time}\u001b\\[22m \u001b\\[${colour}m${text}\u001b\\[39m$`)
+      await line(painted(32, `peer joined ${peerA} \\(\\d+ connected\\)`), 'A joining (green)')
+      const did = nodeA.info.org
+      await run(['follow', did, '--via', addrA, '--home', b]) // through B's API
+      const short = `${did.slice('did:key:'.length, 'did:key:'.length + 16)}…${did.slice(-4)}`
+      await line(painted(36, `version 1 of Ledgerline \\(${short}\\) received from ${peerA}`), 'version 1 by org name and seq (cyan)')
+      await line(painted(32, `synced Ledgerline \\(${short}\\): version 1 held`), 'the follow synced (green)')
+      // a new version, announced: received by gossip
+      await run(['publish', join(ROOT, 'examples', 'orgs', 'ledgerline', 'v2.oos.md'), '--home', a])
+      await line(painted(36, `version 2 of Ledgerline \\(${short}\\) received from ${peerA}`), 'version 2 (cyan)')
+      // a statement of A (its own claim endorsed), gossiped on its topic
+      const [claim] = await run(['claims', 'Ledgerline', '--home', a])
+      const st = await run(['endorse', claim.cid, '--home', a])
+      await line(painted(36, `endorsement of Ledgerline \\(${short}\\) received \\(${st.cid}\\) from ${peerA}`), 'the statement (cyan)')
+      // a stranger sends malformed sync requests: five violations, the ban, and it is hung up on
+      const addrB = (await run(['status', '--home', b])).multiaddrs[0]
+      await rogue.dial(multiaddr(addrB))
+      const rid = rogue.peerId.toString()
+      await line(painted(32, `peer joined ${rid} \\(\\d+ connected\\)`), 'the stranger joining')
+      for (let i = 0; i < 5; i++) {
+        const s = await rogue.dialProtocol(multiaddr(addrB), '/oos/sync/1.0.0').catch(() => undefined)
+        if (s === undefined) break
+        s.send(lp.encode.single(randomBytes(200)))
+        await (async () => { await s.close(); for await (const _ of s) break })().catch(() => {})
+      }
+      await line(painted(31, `violation by peer ${rid}: BAD_REQUEST`), 'a violation (red)')
+      await line(painted(31, `banned peer ${rid} after 5 violations \\(last: BAD_REQUEST\\)`), 'the ban (red)')
+      await line(painted(33, `peer left ${rid} \\(\\d+ connected\\)`), 'the stranger hung up on (yellow)')
+      expect(live.text().split('\n').filter(l => l.includes(`violation by peer ${rid}`))).toHaveLength(5)
+      // A stops: B says so
+      expect(await nodeA.stop()).toBe(0)
+      await line(painted(33, `peer left ${peerA} \\(\\d+ connected\\)`), 'A leaving (yellow)')
+      await run(['stop', '--home', b])
+      expect(await live.exit).toBe(0)
+      expect(live.text()).toMatch(/stopped\n?$/)
+    } finally {
+      await rogue.stop()
+      await nodeA.stop()
+    }
+  }, 120_000)
+
+  it('start with --no-color, NO_COLOR or stderr redirected: the same lines, no colour', async () => {
+    const dir = (await dirP).path
+    const home = join(dir, 'plain')
+    expect((await oosIn(['init', '--name', 'Plain', '--home', home])).code).toBe(0)
+    const other = join(dir, 'plain-peer')
+    expect((await oosIn(['init', '--name', 'Peer', '--home', other])).code).toBe(0)
+    let piped = ''
+    const peer = await startNode(other, [], (t) => { piped += t }) // its stderr is a pipe
+    try {
+      for (const [args, env] of [[['--no-color'], {}], [[], { NO_COLOR: '1' }]] as Array<[string[], Record<string, string>]>) {
+        const live = onPtyLive(['start', ...args, '--home', home, '--listen', '/ip4/127.0.0.1/tcp/0', '--bootstrap', peer.info.multiaddrs[0]], { cols: 200, rows: 50 }, env)
+        await until(() => live.text().includes(`peer joined ${peer.info.peerId}`), 30_000, `the join in ${live.text()}`)
+        expect(live.text(), JSON.stringify([args, env])).not.toMatch(ESC)
+        expect((await oosIn(['stop', '--home', home])).code).toBe(0)
+        expect(await live.exit).toBe(0)
+      }
+      expect(piped).toMatch(/peer joined 12D3KooW/)
+      expect(piped).not.toMatch(ESC)
+    } finally {
+      await peer.stop()
+    }
+  }, 120_000)
 })

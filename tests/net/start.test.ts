@@ -18,7 +18,7 @@ describe('a failed start', () => {
       const init = { home, config, orgKey: await unlockOrgKey(home, 'p'), nodeKey: await unlockNodeKey(home, 'p'), antiEntropyMs: 0 }
       await expect(createNode({ ...init, listen: [`/ip4/127.0.0.1/tcp/${port}`] })).rejects.toMatchObject({ code: 'ADDRESS_IN_USE', message: `cannot listen on /ip4/127.0.0.1/tcp/${port}: the port is in use by another process` })
       // TEST-NET-1: not an address of this host
-      await expect(createNode({ ...init, listen: ['/ip4/192.0.2.1/tcp/0'] })).rejects.toMatchObject({ code: 'LISTEN_FAILED' })
+      await expect(createNode({ ...init, listen: ['/ip4/192.0.2.1/tcp/0'] })).rejects.toMatchObject({ code: 'LISTEN_FAILED', message: 'cannot listen on /ip4/192.0.2.1/tcp/0: the address is not one of this machine\'s (listen on one of its own, e.g. /ip4/0.0.0.0/tcp/4710; --announce tells peers another)' })
       const again = await createNode({ ...init, listen: ['/ip4/127.0.0.1/tcp/0'] })
       expect(again.libp2p.getMultiaddrs().length).toBeGreaterThan(0)
       await again.stop()

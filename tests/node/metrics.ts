@@ -2,8 +2,10 @@
  * libp2p's `Metrics` interface (@libp2p/interface), kept in memory: every registration is
  * recorded by name with its options, and each metric keeps what it was told (a counter's
  * total, a gauge's value, a histogram's observations; a group per key). Calculated metrics
- * keep their `calculate`, read when asked (`read`), as a Prometheus scrape would. This is the
- * interface's contract, enough for libp2p itself and for the node's services to run on.
+ * keep their `calculate`, read when asked (`read`), as a Prometheus scrape would: a calculated
+ * counter is incremented by what `calculate` returns (what was counted since the last read), as
+ * @libp2p/prometheus-metrics does. This is the interface's contract, enough for libp2p itself
+ * and for the node's services to run on.
  */
 import type { Metrics, MetricOptions, MultiaddrConnection, Stream, StopTimer } from '@libp2p/interface'
 
@@ -32,7 +34,7 @@ class Group {
   timer (key: string): StopTimer { return this.at(key).timer() }
 }
 
-export interface Registration { kind: Kind, group: boolean, options: MetricOptions & { calculate?: () => unknown }, metric?: Value | Group }
+export interface Registration { kind: Kind, group: boolean, options: MetricOptions & { calculate?: () => unknown }, metric?: Value | Group, total?: number }
 
 export class MemoryMetrics implements Metrics {
   readonly registered = new Map<string, Registration>()
@@ -50,6 +52,7 @@ export class MemoryMetrics implements Metrics {
   async read (name: string): Promise<unknown> {
     const r = this.registered.get(name)
     if (r === undefined) return undefined
+    if (r.options.calculate !== undefined && r.kind === 'counter' && !r.group) return (r.total = (r.total ?? 0) + (await r.options.calculate() as number))
     if (r.options.calculate !== undefined) return await r.options.calculate()
     return r.metric instanceof Value ? r.metric.value : Object.fromEntries([...(r.metric as Group).keys].map(([k, v]) => [k, v.value]))
   }

@@ -3,7 +3,7 @@ import { toOosJson, writeOosMarkdown } from '../../oos/index.ts'
 import { TEMPLATES, type Template } from '../../oos/types.ts'
 import { str, type Command } from '../command.ts'
 import { UsageError } from '../errors.ts'
-import { starterBody } from '../starter.ts'
+import { starterBody } from '../../app/starter.ts'
 import { fileError } from '../values.ts'
 
 export const starter: Command = {
@@ -27,6 +27,6 @@ export const starter: Command = {
       if (err.code === 'EEXIST') throw new UsageError(`${out} exists; refusing to overwrite it`)
       throw fileError(err, '--out', out)
     })
-    ctx.io.result({ file: out, template }, () => `wrote a ${template} starter to ${out}: replace every <placeholder>, then oos publish ${out}`)
+    ctx.io.result({ file: out, template }, () => `wrote the ${template} starter to ${out}: replace every <placeholder>, then oos publish ${out}`)
   }
 }

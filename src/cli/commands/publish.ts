@@ -2,7 +2,9 @@ import { toOosJsonValue, writeOosMarkdown } from '../../oos/index.ts'
 import { keepPresentation } from '../../app/presentation.ts'
 import type { Command } from '../command.ts'
 import { withBackend } from '../backend.ts'
-import { checkDocumentFile, documentError, readDocumentFile, reportJson, reportLines } from '../document.ts'
+import { clean } from '../render.ts'
+import { checkDocumentFile, readDocumentFile, reportJson, reportLines } from '../document.ts'
+import { documentError } from '../../app/validate.ts'
 
 export const publish: Command = {
   name: 'publish',
@@ -45,7 +47,7 @@ export const publish: Command = {
       ...pub.corrections.map(c => c.actual === undefined || c.actual === null
         ? `corrected ${c.field}: null in an optional field is treated as absent`
         : `corrected ${c.field}: the document said ${JSON.stringify(c.declared)}, the claims give ${JSON.stringify(c.actual)} (oos publish --fix writes it back)`),
-      `published version ${pub.seq} of ${pub.org}`,
+      `published version ${pub.seq} of ${clean(body.frontmatter.org_pseudonym)} (${pub.org})`,
       `  cid     ${pub.cid}`,
       `  claims  ${pub.claims}`
     ].join('\n'))

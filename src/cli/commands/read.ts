@@ -11,8 +11,9 @@ import type { BodyDiff } from '../../oos/diff.ts'
 import type { LocalApp } from '../../app/types.ts'
 import { hydrate, withBackend } from '../backend.ts'
 import { presentationOf } from '../../app/presentation.ts'
-import { integerOption, seqValue as seqArg } from '../values.ts'
+import { cidShaped, integerOption, seqValue as seqArg } from '../values.ts'
 import { jsonText } from '../io.ts'
+import { tryParseCid } from '../../records/cid.ts'
 
 export const show: Command = {
   name: 'show',
@@ -27,7 +28,10 @@ export const show: Command = {
   async run (ctx) {
     const format = str(ctx, 'format') ?? (ctx.io.json ? 'json' : 'text')
     if (!['text', 'oos.md', 'oos.json', 'json'].includes(format)) throw new UsageError('--format must be text, oos.md, oos.json or json')
-    const shown = await withBackend(ctx, async (h) => await h.show({ ref: ctx.positionals[0], seq: seqArg(str(ctx, 'seq'), '--seq') }, { signal: ctx.signal }))
+    const ref = ctx.positionals[0]
+    // a CID cut short or mistyped: a usage error, not an org not found
+    if (ref !== undefined && cidShaped(ref) && tryParseCid(ref) === undefined) throw new UsageError(`${JSON.stringify(ref)} looks like a CID but is not one (cut short or mistyped?)`)
+    const shown = await withBackend(ctx, async (h) => await h.show({ ref, seq: seqArg(str(ctx, 'seq'), '--seq') }, { signal: ctx.signal }))
     if (format === 'oos.md') ctx.io.document(writeOosMarkdown(hydrate(shown).body, { presentation: await presentationOf(ctx.home, shown.cid) }))
     else if (format === 'oos.json') ctx.io.document(toOosJson(hydrate(shown).body))
     else if (format === 'json') ctx.io.document(jsonText(shown) + '\n') // JSON is never wrapped or coloured (style.ts)
@@ -154,7 +158,7 @@ export const claims: Command = {
   name: 'claims',
   summary: 'list claims (latest version of each org) with their CIDs, confidence and evidence',
   usage: 'claims [ORG] [--search TEXT] [--section S] [--confidence C] [--evidence E] [--trusted]',
-  help: 'Each org is marked with our trust in it (us, trusted, untrusted, neutral), and shown with a short did when another org known here has the same pseudonym. --trusted keeps the claims of the orgs we trust (followed, set trusted, ours).',
+  help: 'Each org is marked with our trust in it (us, trusted, untrusted, neutral), and shown with a short did when another org known here has the same pseudonym. --trusted keeps the claims of the orgs we trust (followed, set trusted, ours). --search lists, unranked, the claims whose text holds TEXT; `oos search` ranks across orgs.',
   options: {
     search: { type: 'string', value: 'TEXT', description: 'claims whose text holds TEXT' },
     section: { type: 'string', value: 'S', description: 'claims of one section' },

@@ -12,6 +12,14 @@ import { stopTrigger } from '../lifecycle.ts'
 import { LOG_FORMATS, logNode, type LogFormat } from '../nodelog.ts'
 import { apiOption, integerOption, MAX_NAME_CHARS, multiaddrOption, textValue } from '../values.ts'
 import { clean } from '../render.ts'
+import { runHooks, type HookRunner } from '../../app/hooks.ts'
+import type { App, FeedEvent } from '../../app/types.ts'
+
+/** The app's live feed (a node's app always has one). */
+function feedEvents (app: App, signal: AbortSignal): AsyncIterable<FeedEvent> {
+  if (app.events === undefined) throw new TypeError('the app of a running node has no live events')
+  return app.events({ signal })
+}
 
 /**
  * `--workers N`: the most verification worker threads; by default one per core, at most 4 (a
@@ -24,13 +32,18 @@ const MAX_WORKERS = 64
 const MAX_SYNC_INTERVAL = 86_400
 
 /** `OOS_<NAME>` stands for `--<name>` when the flag is not given (Docker, systemd): flag > environment > config.json > default */
-const FROM_ENV = ['listen', 'announce', 'bootstrap', 'api', 'mdns', 'log-format', 'name'] as const
+const FROM_ENV = ['listen', 'announce', 'bootstrap', 'api', 'mdns', 'log-format', 'name', 'metrics'] as const
 
 function withEnv (ctx: Context): Context {
   const values = { ...ctx.values }
   for (const name of FROM_ENV) {
     const v = ctx.proc.env[`OOS_${name.toUpperCase().replace('-', '_')}`]
     if (values[name] !== undefined || v === undefined || v === '') continue
+    if (name === 'metrics') {
+      // OOS_METRICS=0 stands for --no-metrics
+      if (values['no-metrics'] === undefined && ['0', 'false', 'no', 'off'].includes(v.toLowerCase())) values['no-metrics'] = true
+      continue
+    }
     values[name] = name === 'mdns' ? !['0', 'false', 'no', 'off'].includes(v.toLowerCase()) : v
   }
   return { ...ctx, values }
@@ -48,6 +61,7 @@ function startOptions (ctx: Context) {
     announce: given(multiaddrOption(ctx, 'announce', 'forbidden')),
     bootstrap: given(multiaddrOption(ctx, 'bootstrap', 'required')),
     mdns: typeof ctx.values.mdns === 'boolean' ? ctx.values.mdns : undefined,
+    metrics: ctx.values['no-metrics'] === true ? false : undefined,
     logFormat: logFormat as LogFormat,
     workers: integerOption(ctx, 'workers', { min: 0, max: MAX_WORKERS }) ?? Math.min(4, availableParallelism()),
     ...(interval !== undefined ? { antiEntropyMs: interval * 1000 } : {})
@@ -68,8 +82,8 @@ async function homeFor (ctx: Context, pass: () => Promise<string>): Promise<Home
 export const start: Command = {
   name: 'start',
   summary: 'run this organization\'s node in the foreground until SIGINT/SIGTERM/SIGHUP or oos stop',
-  usage: 'start [--listen MULTIADDR...] [--announce MULTIADDR...] [--bootstrap MULTIADDR...] [--api HOST:PORT] [--mdns] [--workers N] [--sync-interval SECONDS] [--log-format human|json|off] [--init --name NAME]',
-  help: `Listens on /ip4/0.0.0.0/tcp/4710 (every interface) by default; --announce gives the addresses peers are told to dial instead (a node behind NAT or in a container); the local API on 127.0.0.1 (a free port unless --api, which must be a loopback address), with a bearer token written to <home>/api.json (0600). --bootstrap addresses end in /p2p/<peer id>. Records are verified in up to --workers threads (0 to ${MAX_WORKERS}; default: one per core, at most 4; 0: on the main thread), started when records come and stopped after 30 s without any. --sync-interval: seconds between anti-entropy rounds (1 to ${MAX_SYNC_INTERVAL}, default 30; 0: none, the node then relies on announcements and new connections). While the node runs, the other commands go through its API; oos stop (or SIGINT, SIGTERM, SIGHUP) stops it. If any part fails to start, everything started is stopped again and the command exits 1. Each setting is taken from the flag, else the environment (OOS_LISTEN, OOS_ANNOUNCE, OOS_BOOTSTRAP, OOS_API, OOS_MDNS=1, OOS_LOG_FORMAT; lists comma-separated), else <home>/config.json (listen, announce, bootstrap, api, mdns), else the default. While it runs, the node logs peers joining and leaving, records received, follows synced, violations and bans on stderr, one line each (--log-format json: one JSON object a line; off: none). --init creates the home first when there is none (--name or OOS_NAME; the same passphrase); a failed init starts nothing.`,
+  usage: 'start [--listen MULTIADDR...] [--announce MULTIADDR...] [--bootstrap MULTIADDR...] [--api HOST:PORT] [--mdns] [--workers N] [--sync-interval SECONDS] [--log-format human|json|off] [--ui-write] [--no-metrics] [--init --name NAME]',
+  help: `Listens on /ip4/0.0.0.0/tcp/4710 (every interface) by default; --announce gives the addresses peers are told to dial instead (a node behind NAT or in a container); the local API on 127.0.0.1 (a free port unless --api, which must be a loopback address), with a bearer token written to <home>/api.json (0600). --bootstrap addresses end in /p2p/<peer id>. Records are verified in up to --workers threads (0 to ${MAX_WORKERS}; default: one per core, at most 4; 0: on the main thread), started when records come and stopped after 30 s without any. --sync-interval: seconds between anti-entropy rounds (1 to ${MAX_SYNC_INTERVAL}, default 30; 0: none, the node then relies on announcements and new connections). While the node runs, the other commands go through its API; oos stop (or SIGINT, SIGTERM, SIGHUP) stops it. If any part fails to start, everything started is stopped again and the command exits 1. Each setting is taken from the flag, else the environment (OOS_LISTEN, OOS_ANNOUNCE, OOS_BOOTSTRAP, OOS_API, OOS_MDNS=1, OOS_LOG_FORMAT; lists comma-separated), else <home>/config.json (listen, announce, bootstrap, api, mdns), else the default. <home>/config.json "hooks" run a command with each feed event of the kinds named as JSON on stdin (README, "Hooks"). While it runs, the node logs peers joining and leaving, records received, follows synced, violations and bans on stderr, one line each (--log-format json: one JSON object a line; off: none). The node's metrics are served in the Prometheus text format at GET /metrics on the API (bearer token required) unless --no-metrics (OOS_METRICS=0, "metrics": false in config.json). --ui-write lets the web explorer (oos ui) endorse and dispute, with its CSRF token; without it the explorer is read-only. --init creates the home first when there is none (--name or OOS_NAME; the same passphrase); a failed init starts nothing.`,
   options: {
     listen: { type: 'string', multiple: true, value: 'MULTIADDR', description: 'addresses to listen on (repeatable)', default: '/ip4/0.0.0.0/tcp/4710' },
     announce: { type: 'string', multiple: true, value: 'MULTIADDR', description: 'addresses peers are told to dial (NAT, containers)', default: 'the listen addresses' },
@@ -79,7 +93,9 @@ export const start: Command = {
     workers: { type: 'string', value: 'N', description: `verification worker threads, 0 to ${MAX_WORKERS} (0: the main thread)`, default: 'one per core, at most 4' },
     'sync-interval': { type: 'string', value: 'SECONDS', description: `seconds between anti-entropy rounds, 0 to ${MAX_SYNC_INTERVAL} (0: none)`, default: '30' },
     'log-format': { type: 'string', value: 'F', description: 'the node\'s log lines on stderr: human, json or off', default: 'human' },
+    'no-metrics': { type: 'boolean', description: 'no Prometheus metrics (GET /metrics on the API answers NOT_FOUND); also OOS_METRICS=0' },
     init: { type: 'boolean', description: 'create the home first when there is none (with --name)' },
+    'ui-write': { type: 'boolean', description: 'the web explorer (oos ui) may endorse and dispute, with its CSRF token; default read-only' },
     name: { type: 'string', value: 'NAME', description: 'with --init: the org\'s local alias', default: '$OOS_NAME' }
   },
   async run (cmd) {
@@ -95,7 +111,8 @@ export const start: Command = {
       listen: flags.listen ?? file.listen,
       announce: flags.announce ?? file.announce,
       bootstrap: flags.bootstrap ?? file.bootstrap ?? [],
-      mdns: flags.mdns ?? file.mdns ?? false
+      mdns: flags.mdns ?? file.mdns ?? false,
+      metrics: flags.metrics ?? file.metrics ?? true
     }
     if (await ApiClient.fromHome(ctx.home) !== undefined) throw new StoreLockedError(`a node is already running for ${ctx.home} (oos stop stops it)`)
     await passphrase()
@@ -106,9 +123,11 @@ export const start: Command = {
     loading.catch(() => {}) // awaited below; a failed unlock must not leave it unhandled
     const [orgKey, nodeKey] = await Promise.all([unlockOrgKey(ctx.home, pass as string), unlockNodeKey(ctx.home, pass as string)])
     t.keys = performance.now()
-    const { createNode, nodeApp, memoryReducer } = await loading
+    const { createNode, nodeApp, memoryReducer, metricsRegistry } = await loading
     t.modules = performance.now()
-    const node = await createNode({ home: ctx.home, config, orgKey, nodeKey, ...options, start: false })
+    const { metrics, ...nodeOptions } = options
+    // GET /metrics on the API (README "Metrics"), unless --no-metrics
+    const node = await createNode({ home: ctx.home, config, orgKey, nodeKey, ...nodeOptions, ...(metrics ? { registry: await metricsRegistry() } : {}), start: false })
     t.built = performance.now()
     // a stray failure of background work must not take the node down: log it, keep serving
     const onStray = (err: unknown): void => { ctx.io.err(`oos: background error (node keeps running): ${String((err as Error)?.message ?? err).split('\n')[0]}`) }
@@ -117,11 +136,13 @@ export const start: Command = {
     const trigger = stopTrigger()
     let server: ApiServer | undefined
     let unlog = (): void => {}
+    let hooks: HookRunner | undefined
     // idle, the process gives back what starting (or a burst) made V8 keep (node/memory-reducer.ts)
     const reducer = memoryReducer()
     const shutdown = async (): Promise<void> => {
       reducer.stop()
       unlog()
+      await hooks?.stop()
       await server?.stop()
       await removeApiFile(ctx.home, { pid: process.pid })
       await node.stop()
@@ -131,8 +152,10 @@ export const start: Command = {
         await node.start()
         t.started = performance.now()
         const app = nodeApp(node, { orgKey, home: ctx.home, stop: () => { trigger.stop('stop requested (oos stop)'); return { stopping: true, pid: process.pid } } })
-        unlog = logNode(node, app, options.logFormat, (line) => { ctx.io.err(line) })
-        server = apiServer(options.api)({ handlers: app })
+        unlog = logNode(node, app, options.logFormat, (line, colorize) => { ctx.io.err(line, colorize) })
+        // config.json `hooks`: a command per feed event of the kinds named (app/hooks.ts)
+        if (file.hooks !== undefined && file.hooks.length > 0) hooks = runHooks(file.hooks, (signal) => feedEvents(app, signal), (line) => { ctx.io.err(`oos: ${line}`) })
+        server = apiServer({ ...options.api, ui: { write: ctx.values['ui-write'] === true } })({ handlers: app })
         await server.start()
         await writeApiFile(ctx.home, { url: server.url, token: server.token, pid: process.pid })
         t.api = performance.now()

@@ -7,7 +7,6 @@
  */
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { CID } from 'multiformats/cid'
 import { ApiClient } from '../../api/client.ts'
 import { provenanceOfCar } from '../../app/files.ts'
 import { loadHome } from '../../app/home.ts'
@@ -21,17 +20,9 @@ import { str, type Command } from '../command.ts'
 import { UsageError } from '../errors.ts'
 import { clean } from '../render.ts'
 import { isoSecond, type Colorize } from '../style.ts'
-import { fileError, noteOption, seqValue } from '../values.ts'
+import { cidValue, fileError, noteOption, seqValue } from '../values.ts'
 
 const DAY = 86_400_000
-
-function cidArg (s: string | undefined, what = 'CID'): CID {
-  try {
-    return CID.parse(String(s))
-  } catch {
-    throw new UsageError(`${what} must be a CID (bafy…), not ${JSON.stringify(s)}`)
-  }
-}
 
 /** `2027-03-01`, an ISO time, or a number of days from now: `90d`. */
 export function parseExpiry (s: string, now = Date.now()): number {
@@ -60,7 +51,7 @@ export const endorse: Command = {
   },
   args: [1, 1],
   async run (ctx) {
-    const target = cidArg(ctx.positionals[0], 'CLAIM_CID')
+    const target = cidValue(ctx.positionals[0], 'CLAIM_CID')
     const type = str(ctx, 'evidence-type')?.toUpperCase()
     const text = noteOption(ctx, 'evidence')
     if ((type === undefined) !== (text === undefined)) throw new UsageError('--evidence-type and --evidence go together')
@@ -87,7 +78,7 @@ export const retract: Command = {
   options: { reason: { type: 'string', value: 'TEXT', description: 'why, kept in the retraction, at most 4,000 characters' } },
   args: [1, 1],
   async run (ctx) {
-    const target = cidArg(ctx.positionals[0])
+    const target = cidValue(ctx.positionals[0])
     const reason = noteOption(ctx, 'reason')
     const r = await withBackend(ctx, async (h) => await h.retract({ target: target.toString(), ...(reason !== undefined ? { reason } : {}) }, { signal: ctx.signal }), { sign: true })
     ctx.io.result(r, () => `retracted ${r.target}\n  retraction ${r.cid}`)
@@ -102,7 +93,7 @@ export const adopt: Command = {
   options: { into: { type: 'string', value: 'FILE.oos.md', description: 'the draft to add the claim to', default: '<home>/draft.oos.md' } },
   args: [1, 1],
   async run (ctx) {
-    const source = cidArg(ctx.positionals[0], 'CLAIM_CID')
+    const source = cidValue(ctx.positionals[0], 'CLAIM_CID')
     const file = resolve(str(ctx, 'into') ?? join(ctx.home, 'draft.oos.md'))
     const bytes = await readFile(file).catch((err) => { if (err.code === 'ENOENT') return undefined; throw fileError(err, '--into', file) })
     const existing = bytes === undefined ? undefined : decodeDocument(bytes)
@@ -173,7 +164,7 @@ export const provenance: Command = {
   options: { car: { type: 'string', value: 'FILE.car', description: 'report offline from the records of a CAR file (oos export)' } },
   args: [1, 1],
   async run (ctx) {
-    const cid = cidArg(ctx.positionals[0], 'CLAIM_CID')
+    const cid = cidValue(ctx.positionals[0], 'CLAIM_CID')
     const car = str(ctx, 'car')
     let p: ProvenanceReport
     if (car !== undefined) {

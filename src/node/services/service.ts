@@ -21,10 +21,24 @@ export function counter (metrics: Metrics | undefined, name: string, help: strin
 
 /**
  * Register one counter per key of `stats()` (`<prefix>_<key>_total`), read from it when the
- * metrics are collected: for parts that keep their own counts (the ingest door, gossip).
+ * metrics are collected: for parts that keep their own counts (the ingest door, gossip). A
+ * calculated counter is incremented by what `calculate` returns at each collection
+ * (@libp2p/prometheus-metrics: `inc(await calculate())`), so it is given what was counted
+ * since the last collection, not the running total.
  */
 export function statsCounters<K extends string> (metrics: Metrics | undefined, prefix: string, keys: readonly K[], stats: () => Record<K, number>, help: string): void {
-  for (const key of keys) metrics?.registerCounter(`${prefix}_${key}_total`, { help: `${help}: ${key}`, calculate: () => stats()[key] })
+  for (const key of keys) {
+    let seen = 0
+    metrics?.registerCounter(`${prefix}_${key}_total`, {
+      help: `${help}: ${key}`,
+      calculate: () => {
+        const now = stats()[key]
+        const delta = Math.max(0, now - seen)
+        seen = now
+        return delta
+      }
+    })
+  }
 }
 
 /**
