@@ -24,7 +24,6 @@ import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { distIsFresh } from './dist.js'
 
 /**
  * `oos --version` answered here, before any re-exec or TypeScript: one Node start, nothing
@@ -49,7 +48,9 @@ const old = major < 22 || (major === 22 && minor < 18)
 const STRIP = new URL('./strip-types.js', import.meta.url).href
 // (unless dist/ is a fresh build, as in a packed tarball: JavaScript, nothing to strip)
 const root = join(here, '..')
-const installed = /[\\/]node_modules[\\/]/.test(here) && !process.execArgv.includes(STRIP) && !distIsFresh(root)
+/** whether dist/ is a build of src/ as it is (bin/dist.js; false where there is no bin/dist.js) */
+const distIsFresh = async () => { try { return (await import('./dist.js')).distIsFresh(root) } catch { return false } }
+const installed = /[\\/]node_modules[\\/]/.test(here) && !process.execArgv.includes(STRIP) && !(await distIsFresh())
 if (old || installed) {
   // Node 24 from the `node` package (an optional dependency: installed with oosnet wherever npm can)
   const local = old ? join(here, '..', 'node_modules', 'node', 'bin', 'node') : process.execPath
@@ -96,7 +97,7 @@ if (old || installed) {
   if (printVersion()) process.exit(0)
   // dist/ (JavaScript emitted ahead of time by `npm run build`) when it is a build of src/ as
   // it is now, else src/ itself (type stripping): never stale code (bin/dist.js)
-  const { main } = distIsFresh(root)
+  const { main } = await distIsFresh()
     ? await import('../dist/src/cli/main.js')
     : await import('../src/cli/main.ts')
   process.exitCode = await main(process.argv.slice(2))

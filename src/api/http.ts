@@ -25,7 +25,7 @@ import { registerUi } from './ui.ts'
 
 
 // not `import … from 'node:http'`: Node's ESM namespace of a builtin reads every export, and
-// node:http's lazy WebSocket/CloseEvent/MessageEvent getters load undici (~13 MB RSS at idle;
+// node:http's lazy WebSocket/CloseEvent/MessageEvent getters load undici (2.3 MB of an idle node's RSS;
 // bench/README.md, "A lean idle node")
 const { createServer } = process.getBuiltinModule('node:http')
 
