@@ -6,8 +6,20 @@
 FROM node:24-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# the `node` package (an optional dependency: Node 24 for an older Node) is not needed in the image, whose Node is 24
-RUN npm ci --omit=dev --omit=optional --no-audit --no-fund
+# the `node` package (an optional dependency: Node 24 for an older Node) is not needed in the image, whose Node is 24.
+# --ignore-scripts: the package's own `prepare` (the build, below) needs TypeScript and the
+# sources; classic-level's install script only looks for its prebuilt binary, which it ships.
+RUN npm ci --omit=dev --omit=optional --no-audit --no-fund --ignore-scripts
+
+# JavaScript emitted ahead of time (npm run build → dist/; bin/oos.js runs it while it is fresh)
+FROM node:24-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+RUN npm ci --omit=optional --no-audit --no-fund --ignore-scripts
+COPY bin ./bin
+COPY src ./src
+COPY protocol ./protocol
+RUN npm run build
 
 FROM node:24-slim
 # NODE_OPTIONS: the young-generation size bin/oos.js sets for itself (see its header); its
@@ -28,6 +40,10 @@ COPY bin ./bin
 COPY src ./src
 COPY protocol ./protocol
 COPY examples ./examples
+COPY --from=build /app/dist ./dist
+# src/ and dist/ come from the same sources; COPY may date src/'s folders at the copy, after
+# the build's stamp, which would make bin/oos.js take dist/ for stale (bin/dist.js) and run src/
+RUN touch /app/dist/.built
 # a non-root user (uid 10001, to own a secret file: README "Docker") owns the data volume;
 # keys are created there with mode 0600. `oos` on the PATH for `docker exec … oos status`.
 RUN groupadd --system --gid 10001 oos && useradd --system --uid 10001 --gid oos --home-dir /data oos \

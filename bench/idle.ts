@@ -12,6 +12,8 @@
  *
  * --tree: measure another checkout (e.g. main, for before/after), with this machine's Node 24.
  * --quick: 10 s only (no 60 s figure). Runs are sequential; min/median/max of each figure.
+ * bin/oos.js runs the tree's dist/ when it is a fresh build (`npm run build`), else src/: the
+ * output says which.
  */
 import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -19,6 +21,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
+import { distIsFresh } from '../bin/dist.js'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 const arg = (name: string): string | undefined => process.argv.find(a => a.startsWith(`--${name}=`))?.slice(name.length + 3)
@@ -31,7 +34,7 @@ const V8_FLAGS = ['--max-semi-space-size=32', '--single-threaded-gc']
 const PASS = 'idle bench passphrase'
 const env = { ...process.env, OOS_PASSPHRASE: PASS, DEBUG: '' }
 
-interface Run { readyMs: number, rssMb10s: number, rssMb60s?: number, privateMb60s?: number, fileMb60s?: number, split?: string, status10s?: unknown }
+interface Run { readyMs: number, rssMb10s: number, rssMb60s?: number, privateMb60s?: number, fileMb60s?: number, rssMbAfterCall: number, split?: string, status?: unknown }
 
 async function rssMb (pid: number): Promise<number> {
   const s = await readFile(`/proc/${pid}/status`, 'utf8')
@@ -82,11 +85,16 @@ async function once (): Promise<Run> {
       const pid = child.pid as number
       await sleep(Math.max(0, 10_000 - readyMs))
       const rssMb10s = await rssMb(pid)
-      const status10s = JSON.parse(await oos(['status', '--json', '--home', home]))
       let rssMb60s: number | undefined
       let parts: { privateMb?: number, fileMb?: number } = {}
       if (!QUICK) { await sleep(50_000); rssMb60s = await rssMb(pid); parts = await split(pid) }
-      return { readyMs, rssMb10s, rssMb60s, privateMb60s: parts.privateMb, fileMb60s: parts.fileMb, split: startSplit, status10s: { rssMb: Math.round(status10s.memory?.rss / 2 ** 20), heapMb: Math.round(status10s.memory?.heapTotal / 2 ** 20), workers: status10s.workers } }
+      // the node's own status after the samples, not between them: the first API call loads Ajv
+      // and compiles the answer's schema (~2.5 MB), and an idle node is one nobody asks
+      // (bench/net.ts samples the same way); its cost is the last figure, 5 s after the call
+      const status = JSON.parse(await oos(['status', '--json', '--home', home]))
+      await sleep(5_000)
+      const rssMbAfterCall = await rssMb(pid)
+      return { readyMs, rssMb10s, rssMb60s, privateMb60s: parts.privateMb, fileMb60s: parts.fileMb, rssMbAfterCall, split: startSplit, status: { rssMb: Math.round(status.memory?.rss / 2 ** 20), heapMb: Math.round(status.memory?.heapTotal / 2 ** 20), workers: status.workers } }
     } finally {
       child.kill('SIGTERM')
       await exited
@@ -101,20 +109,26 @@ const stats = (xs: number[]): string => {
   return `min ${s[0].toFixed(1)} / median ${s[Math.floor(s.length / 2)].toFixed(1)} / max ${s[s.length - 1].toFixed(1)}`
 }
 
+// what bin/oos.js runs there: dist/ while a build of src/ as it is (npm run build), else src/
+const CODE = distIsFresh(TREE) ? 'running dist/ (JavaScript built ahead of time)' : 'running src/ (no fresh dist/: npm run build first to measure the built code)'
+if (!flag('json')) console.log(CODE)
 const runs: Run[] = []
 for (let i = 0; i < RUNS; i++) {
   const r = await once()
   runs.push(r)
-  if (!flag('json')) console.log(`run ${i + 1}: ready ${r.readyMs.toFixed(0)} ms, RSS ${r.rssMb10s.toFixed(1)} MB at 10 s${r.rssMb60s !== undefined ? `, ${r.rssMb60s.toFixed(1)} MB at 60 s (private ${r.privateMb60s?.toFixed(1)}, file-backed ${r.fileMb60s?.toFixed(1)})` : ''}${r.split !== undefined ? `; ${r.split}` : ''}; status ${JSON.stringify(r.status10s)}`)
+  if (!flag('json')) console.log(`run ${i + 1}: ready ${r.readyMs.toFixed(0)} ms, RSS ${r.rssMb10s.toFixed(1)} MB at 10 s${r.rssMb60s !== undefined ? `, ${r.rssMb60s.toFixed(1)} MB at 60 s (private ${r.privateMb60s?.toFixed(1)}, file-backed ${r.fileMb60s?.toFixed(1)})` : ''}; ${r.rssMbAfterCall.toFixed(1)} MB 5 s after an API call${r.split !== undefined ? `; ${r.split}` : ''}; status ${JSON.stringify(r.status)}`)
 }
 if (flag('json')) {
-  console.log(JSON.stringify({ tree: TREE, runs }))
+  console.log(JSON.stringify({ tree: TREE, dist: distIsFresh(TREE), runs }))
 } else {
-  console.log(`tree ${TREE}, ${RUNS} runs, node ${process.version}`)
+  console.log(`tree ${TREE}, ${RUNS} runs, node ${process.version}, ${CODE}`)
   console.log(`start → API ready (spawn to banner), ms: ${stats(runs.map(r => r.readyMs))}`)
   console.log(`idle RSS at 10 s, MB: ${stats(runs.map(r => r.rssMb10s))}`)
   if (!QUICK) {
     console.log(`idle RSS at 60 s, MB: ${stats(runs.map(r => r.rssMb60s as number))}`)
     console.log(`  of which private (the process's own), MB: ${stats(runs.map(r => r.privateMb60s as number))}; file-backed (the node executable's code, shared), MB: ${stats(runs.map(r => r.fileMb60s as number))}`)
   }
+  console.log(`RSS 5 s after one API call (oos status), MB: ${stats(runs.map(r => r.rssMbAfterCall))}`)
+  const keys = runs.map(r => Number(/keys (\d+\.\d+) s/.exec(r.split ?? '')?.[1] ?? NaN) * 1000)
+  if (keys.every(k => Number.isFinite(k))) console.log(`start → API ready beyond key derivation (spawn to banner minus the node's keys figure), ms: ${stats(runs.map((r, i) => r.readyMs - keys[i]))}`)
 }

@@ -46,7 +46,11 @@ const old = major < 22 || (major === 22 && minor < 18)
 // installed from a tarball or the registry, oosnet's .ts files are under node_modules, where
 // Node does not strip types: bin/strip-types.js does, loaded in every thread by `--import`
 const STRIP = new URL('./strip-types.js', import.meta.url).href
-const installed = /[\\/]node_modules[\\/]/.test(here) && !process.execArgv.includes(STRIP)
+// (unless dist/ is a fresh build, as in a packed tarball: JavaScript, nothing to strip)
+const root = join(here, '..')
+/** whether dist/ is a build of src/ as it is (bin/dist.js; false where there is no bin/dist.js) */
+const distIsFresh = async () => { try { return (await import('./dist.js')).distIsFresh(root) } catch { return false } }
+const installed = /[\\/]node_modules[\\/]/.test(here) && !process.execArgv.includes(STRIP) && !(await distIsFresh())
 if (old || installed) {
   // Node 24 from the `node` package (an optional dependency: installed with oosnet wherever npm can)
   const local = old ? join(here, '..', 'node_modules', 'node', 'bin', 'node') : process.execPath
@@ -91,7 +95,11 @@ if (old || installed) {
     watch.unref()
   }
   if (printVersion()) process.exit(0)
-  const { main } = await import('../src/cli/main.ts')
+  // dist/ (JavaScript emitted ahead of time by `npm run build`) when it is a build of src/ as
+  // it is now, else src/ itself (type stripping): never stale code (bin/dist.js)
+  const { main } = await distIsFresh()
+    ? await import('../dist/src/cli/main.js')
+    : await import('../src/cli/main.ts')
   process.exitCode = await main(process.argv.slice(2))
   // a command that has returned does not linger: a handle something left open (a library's
   // timer or socket) must not keep the process of a stopped node alive (unref'd: a process

@@ -7,7 +7,6 @@
  * by the code) prints the same one-line error as offline, without importing every module that
  * makes error classes.
  */
-import { request } from 'node:http'
 import { readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { isLoopbackHost } from '../app/address.ts'
 import { homePaths } from '../app/home.ts'
@@ -20,6 +19,9 @@ import type {
   StopResult, UnfollowResult, VerifyResult, OrgRow, FeedEvent, FeedInput, SearchHit, SearchInput, SimilarHit, SimilarInput, GuideInput, GuideResult
 } from './types.ts'
 import { sseEvents } from './sse-client.ts'
+
+// node:http as the CommonJS module, not its ESM namespace (which loads undici: api/http.ts)
+const { request } = process.getBuiltinModule('node:http')
 
 /** What `<home>/api.json` holds. */
 export interface ApiInfo {

@@ -14,8 +14,8 @@
  * 5. the schemas of the operation (400 `BAD_REQUEST`, or `INVALID_ARGUMENT` for a query value);
  * 6. the handler, then the answer checked against its schema (a 500 if it does not match).
  */
-import { createServer, type IncomingMessage } from 'node:http'
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import type { IncomingMessage } from 'node:http'
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import { BadRequestError, InternalError, OosError } from '../errors.ts'
 import { PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.ts'
 import { BODY_LIMIT, KiB, requestError, ROUTES, unrouted, type Route } from './routes.ts'
@@ -23,6 +23,13 @@ import { jsonText, type ApiServer } from './server.ts'
 import { compilers, loadSpec, type ApiSpec, type Operation } from './spec.ts'
 import { registerUi } from './ui.ts'
 
+
+// not `import … from 'node:http'`: Node's ESM namespace of a builtin reads every export, and
+// node:http's lazy WebSocket/CloseEvent/MessageEvent getters load undici (2.3 MB of an idle node's RSS;
+// bench/README.md, "A lean idle node")
+const { createServer } = process.getBuiltinModule('node:http')
+
+type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>
 
 const JSON_BODY = /^application\/json\s*(;\s*charset=("?)utf-8\2\s*)?$/i
 
@@ -45,7 +52,12 @@ export function routeTable (spec: ApiSpec): Array<[Operation, Route]> {
 export function buildApp (api: ApiServer): FastifyInstance {
   const spec = loadSpec()
   const table = routeTable(spec)
+  const { validatorCompiler, serializerCompiler } = compilers(spec, jsonText, requestError)
   const app = Fastify({
+    // our compilers from the start: fastify then never loads its defaults (@fastify/ajv-compiler
+    // and fast-json-stringify, with their Ajv: ~2 MB of an idle node's heap; bench/README.md)
+    // (fastify types the factories over any route definition; ours compile spec.ts's schemas)
+    schemaController: { compilersFactory: { buildValidator: () => validatorCompiler, buildSerializer: () => serializerCompiler } as unknown as CompilersFactory },
     // the node:http server as it was, with its timeouts
     serverFactory: (handler) => createServer({ requestTimeout: 60_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, handler),
     logger: false,
@@ -63,9 +75,6 @@ export function buildApp (api: ApiServer): FastifyInstance {
       }
     }
   })
-  const { validatorCompiler, serializerCompiler } = compilers(spec, jsonText, requestError)
-  app.setValidatorCompiler(validatorCompiler)
-  app.setSerializerCompiler(serializerCompiler)
   app.removeAllContentTypeParsers()
   // every media type reaches this parser: preParsing has refused all but JSON already
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => {

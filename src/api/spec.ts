@@ -9,15 +9,10 @@
  * strings on the wire and are coerced to the documented type.
  */
 import { readFileSync } from 'node:fs'
-import _Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js'
 export type { ErrorObject }
-import _addFormats from 'ajv-formats'
-import YAML from 'yaml'
 import { InternalError } from '../errors.ts'
-
-// CommonJS modules: their default export is the module object under NodeNext
-const Ajv2020 = ((_Ajv2020 as unknown as { default?: typeof _Ajv2020 }).default ?? _Ajv2020) as unknown as typeof _Ajv2020.default
-const addFormats = ((_addFormats as unknown as { default?: typeof _addFormats }).default ?? _addFormats) as unknown as typeof _addFormats.default
+import { ajv2020, ajvFormats, yamlLib, type Ajv2020 } from '../oos/lazy.ts'
 
 type Schema = Record<string, unknown>
 /** the request part a schema is for, as fastify names it */
@@ -39,6 +34,13 @@ export interface ApiSpec {
 }
 
 export const SPEC_URL = new URL('../../protocol/openapi.yaml', import.meta.url)
+/**
+ * Run as JavaScript emitted ahead of time (dist/src/api/spec.js), the spec is read from the JSON
+ * the build made of openapi.yaml (dist/protocol/openapi.json, bin/build.js): no YAML parser at
+ * start. tests/build.test.ts holds the two equal.
+ */
+export const SPEC_JSON_URL = new URL('../../protocol/openapi.json', import.meta.url)
+const BUILT = import.meta.url.endsWith('.js')
 const SCHEMAS_ID = 'oosnet-api'
 const METHODS = ['get', 'post'] as const
 
@@ -60,13 +62,14 @@ let cached: ApiSpec | undefined
 /** protocol/openapi.yaml as route schemas (read once per process). */
 export function loadSpec (): ApiSpec {
   if (cached !== undefined) return cached
+  const url = BUILT ? SPEC_JSON_URL : SPEC_URL
   let text: string
   try {
-    text = readFileSync(SPEC_URL, 'utf8')
+    text = readFileSync(url, 'utf8')
   } catch (err) {
-    throw new InternalError(`cannot read the API's schemas (${SPEC_URL.pathname}): ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`, { cause: err })
+    throw new InternalError(`cannot read the API's schemas (${url.pathname}): ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`, { cause: err })
   }
-  const doc = YAML.parse(text) as { paths: Record<string, Record<string, OpenApiOperation | undefined>>, components: { schemas: Schema } }
+  const doc = (BUILT ? JSON.parse(text) : yamlLib().parse(text)) as { paths: Record<string, Record<string, OpenApiOperation | undefined>>, components: { schemas: Schema } }
   const operations: Operation[] = []
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const m of METHODS) {
@@ -107,19 +110,20 @@ export function loadSpec (): ApiSpec {
  * functions it compiled: a schema is compiled once.
  */
 class Validators {
-  private exact?: InstanceType<typeof Ajv2020>
-  private coercing?: InstanceType<typeof Ajv2020>
+  private exact?: InstanceType<Ajv2020>
+  private coercing?: InstanceType<Ajv2020>
   private readonly compiled = new Map<string, ValidateFunction>()
   private readonly defs: Schema
   constructor (defs: Schema) { this.defs = defs }
 
-  private ajv (coerce: boolean): InstanceType<typeof Ajv2020> {
+  private ajv (coerce: boolean): InstanceType<Ajv2020> {
     const existing = coerce ? this.coercing : this.exact
     if (existing !== undefined) return existing
     // strict: false, for the OpenAPI annotations (`x-http-status`, `examples`) in the schemas
     // validateSchema: false: the spec's schemas are checked against the meta-schema by tests/api/openapi.test.ts, not at every start
-    const ajv = new Ajv2020({ strict: false, validateSchema: false, allErrors: false, coerceTypes: coerce, useDefaults: false, removeAdditional: false })
-    addFormats(ajv, ['date-time'])
+    const Ajv = ajv2020()
+    const ajv = new Ajv({ strict: false, validateSchema: false, allErrors: false, coerceTypes: coerce, useDefaults: false, removeAdditional: false })
+    ajvFormats()(ajv, ['date-time'])
     ajv.addSchema(this.defs)
     if (coerce) this.coercing = ajv
     else this.exact = ajv

@@ -4,9 +4,12 @@
  * iteration just ends). A refusal is the typed error of its code, as for every call
  * (client.ts); a node that cannot be reached is `API_UNAVAILABLE`.
  */
-import { request, type IncomingMessage } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import { errorFromCode } from '../errors.ts'
 import { ApiUnavailableError } from './errors.ts'
+
+// node:http as the CommonJS module, not its ESM namespace (which loads undici: api/http.ts)
+const { request } = process.getBuiltinModule('node:http')
 
 /** the most one event may be (a feed event is a few hundred bytes) */
 const MAX_EVENT_BYTES = 1024 * 1024

@@ -2,7 +2,10 @@
  * Ed25519 keys and signatures (RFC 8032, "pure" Ed25519: no prehash, no context; 32-byte
  * seeds, 32-byte public keys, 64-byte signatures). protocol/IDENTITY.md §2.
  *
- * - Keys are generated and derived with @noble/ed25519 (audited, portable).
+ * - Seeds come from the platform CSPRNG (via @noble/ed25519); the public key of a seed is derived
+ *   by Node's crypto (OpenSSL): noble's first `getPublicKey` builds a table of base-point
+ *   multiples (~1 MB of bigints) that a node would then hold for good (issue 15, a lean idle
+ *   node; tests/identity check both agree).
  * - `sign` uses Node's crypto (OpenSSL): measured ~5x faster than noble for a 10 KB message
  *   (≈ 80 µs including the KeyObject import, vs ≈ 420 µs). Ed25519 signatures are deterministic,
  *   so both give the same bytes; `signNoble` exists for the cross-check in the tests.
@@ -38,13 +41,13 @@ function checkSeed (seed: unknown): asserts seed is Uint8Array {
 /** A fresh key pair from the platform CSPRNG (crypto.getRandomValues, via noble). */
 export function generateKeyPair (): KeyPair {
   const secretKey = ed.utils.randomSecretKey()
-  return { secretKey, publicKey: ed.getPublicKey(secretKey) }
+  return { secretKey, publicKey: publicKeyOf(secretKey) }
 }
 
 /** The key pair of a 32-byte seed. The returned `secretKey` is a copy of `seed`. */
 export function keyPairFromSeed (seed: Uint8Array): KeyPair {
   checkSeed(seed)
-  return { secretKey: Uint8Array.from(seed), publicKey: ed.getPublicKey(seed) }
+  return { secretKey: Uint8Array.from(seed), publicKey: publicKeyOf(seed) }
 }
 
 // DER prefixes (RFC 8410) of an Ed25519 PKCS#8 private key and SPKI public key; the raw
@@ -52,20 +55,29 @@ export function keyPairFromSeed (seed: Uint8Array): KeyPair {
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
 
+/** The seed as Node's private KeyObject (the DER copy of the seed is wiped). */
+function privateKey (seed: Uint8Array): KeyObject {
+  const der = Buffer.alloc(PKCS8_PREFIX.length + 32)
+  PKCS8_PREFIX.copy(der, 0)
+  der.set(seed, PKCS8_PREFIX.length)
+  try {
+    return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })
+  } finally {
+    der.fill(0)
+  }
+}
+
+/** The 32-byte public key of a seed (RFC 8032 §5.1.5), by Node's crypto. */
+function publicKeyOf (seed: Uint8Array): Uint8Array {
+  const spki = createPublicKey(privateKey(seed)).export({ format: 'der', type: 'spki' })
+  return new Uint8Array(spki.subarray(SPKI_PREFIX.length))
+}
+
 /** Ed25519 signature (64 bytes) of `message` under the 32-byte seed, via Node's crypto. */
 export function sign (secretKey: Uint8Array, message: Uint8Array): Uint8Array {
   checkSeed(secretKey)
   if (!(message instanceof Uint8Array)) throw new TypeError('message must be a Uint8Array')
-  const der = Buffer.alloc(PKCS8_PREFIX.length + 32)
-  PKCS8_PREFIX.copy(der, 0)
-  der.set(secretKey, PKCS8_PREFIX.length)
-  let key: KeyObject
-  try {
-    key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })
-  } finally {
-    der.fill(0)
-  }
-  return new Uint8Array(nodeSign(null, message, key))
+  return new Uint8Array(nodeSign(null, message, privateKey(secretKey)))
 }
 
 /** The same signature as `sign`, computed by @noble/ed25519 (pure JS). */

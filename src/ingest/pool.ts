@@ -82,7 +82,8 @@ interface Slot { worker: Worker, ready: boolean, inflight: Set<number> }
 
 /** Request buffers are allocated in steps of this size, with room to spare, and kept for reuse. */
 const SPARE_STEP = 64 * 1024
-const WORKER_URL = new URL('./worker.ts', import.meta.url)
+// worker.js beside this file when it runs as JavaScript emitted ahead of time (dist/, `npm run build`)
+const WORKER_URL = new URL(import.meta.url.endsWith('.js') ? './worker.js' : './worker.ts', import.meta.url)
 
 /**
  * Crash safety: a worker that exits or fails (killed, out of memory, a bug) takes only its own

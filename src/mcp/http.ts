@@ -8,13 +8,16 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { rm, writeFile, rename } from 'node:fs/promises'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
 import { processAlive, readApiFile } from '../api/client.ts'
 import { AddressInUseError } from '../errors.ts'
+
+// node:http as the CommonJS module, not its ESM namespace (which loads undici: api/http.ts)
+const { createServer } = process.getBuiltinModule('node:http')
 
 /** the path of the MCP endpoint */
 export const MCP_PATH = '/mcp'

@@ -14,12 +14,13 @@
  * and benchmarks run many nodes in one process.
  */
 import { performance, type EventLoopUtilization } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { logger } from '../logger.ts'
 
 export interface MemoryReducerInit {
-  /** how often the event loop's utilization is read (default 5 s) */
+  /** how often the event loop's utilization is read (default 2 s: an idle node is reduced a few seconds after its start, bench/idle.ts reads it at 10 s) */
   intervalMs?: number
   /** an interval with less utilization than this is idle (default 0.02: 2 % of the main thread) */
   idle?: number
@@ -29,7 +30,17 @@ export interface MemoryReducerInit {
   onCheck?: (reductions: number) => void
 }
 
-type Gc = (options: { type: 'major', execution: 'async', flavor: 'last-resort' }) => Promise<void>
+type Gc = (options: { type: 'major', execution: 'async', flavor?: 'last-resort' }) => Promise<void>
+
+/**
+ * Full collections run before the memory-reducing one: V8 flushes the bytecode of a function
+ * not run in `--bytecode-old-age` (6) full collections, and an idle process runs next to none,
+ * so the code that ran once at start (module bodies, the node's assembly) kept its bytecode
+ * for good. Six in a row age it out: ~1.4 MB of heap at idle (bench/README.md); a function run
+ * again later is compiled again, once.
+ */
+const AGEING_COLLECTIONS = 6
+const AGEING_GAP_MS = 200
 
 /**
  * V8's `gc` function: the global one when the process runs with --expose-gc, else the gc
@@ -51,7 +62,7 @@ export interface MemoryReducer {
 }
 
 export function memoryReducer (init: MemoryReducerInit = {}): MemoryReducer {
-  const intervalMs = init.intervalMs ?? 5_000
+  const intervalMs = init.intervalMs ?? 2_000
   const idle = init.idle ?? 0.02
   const slack = init.slackBytes ?? 8 * 2 ** 20
   const log = logger('oosnet:memory')
@@ -74,8 +85,16 @@ export function memoryReducer (init: MemoryReducerInit = {}): MemoryReducer {
     reductions++
     const before = process.memoryUsage().rss
     gc ??= gcFunction()
-    // async: V8 runs it from a task, not inside this call
-    gc({ type: 'major', execution: 'async', flavor: 'last-resort' }).then(() => {
+    // async: V8 runs each from a task, not inside this call; spaced out, so that a request
+    // arriving meanwhile waits for one collection at most, not for seven in a row
+    const collect = async (g: Gc): Promise<void> => {
+      for (let i = 0; i < AGEING_COLLECTIONS; i++) {
+        await g({ type: 'major', execution: 'async' })
+        await sleep(AGEING_GAP_MS, undefined, { ref: false })
+      }
+      await g({ type: 'major', execution: 'async', flavor: 'last-resort' })
+    }
+    collect(gc).then(() => {
       after = process.memoryUsage().heapTotal
       log('idle: memory-reducing collection, RSS %d → %d MB', Math.round(before / 2 ** 20), Math.round(process.memoryUsage().rss / 2 ** 20))
     }, (err: unknown) => { after = 0; log.error('memory-reducing collection failed: %e', err) })

@@ -3,7 +3,7 @@
  * touching nothing else, so that publishing does not report the same corrections every time
  * and `git diff` shows only the numbers that changed. Pure: text in, text out.
  */
-import YAML from 'yaml'
+import { yamlLib } from './lazy.ts'
 import { parseOosMarkdown } from './markdown.ts'
 import { parseOosJson } from './json.ts'
 import { FENCE_RE, isPlainObject } from './grammar.ts'
@@ -48,7 +48,7 @@ function fixMarkdown (text: string): { text: string, fixed: Correction[] } {
   const original = src.split('\n')
   const close = original.findIndex((l, i) => i > 0 && FENCE_RE.test(l.replace(/\r$/, '')))
   const cr = original[0].endsWith('\r') ? '\r' : ''
-  const doc = YAML.parseDocument(original.slice(1, close).map(l => l.replace(/\r$/, '')).join('\n'), { schema: 'core' })
+  const doc = yamlLib().parseDocument(original.slice(1, close).map(l => l.replace(/\r$/, '')).join('\n'), { schema: 'core' })
   for (const c of fixed) doc.setIn([c.field.slice('frontmatter.'.length)], c.actual)
   const yaml = doc.toString({ lineWidth: 0 }).replace(/\n$/, '').split('\n').map(l => l + cr)
   return { text: bom + [original[0], ...yaml, ...original.slice(close)].join('\n'), fixed }

@@ -7,7 +7,8 @@
  * (that is `validateBody`). It recomputes the derived front matter fields and reports what
  * it corrected. Every failure is an OosParseError whose message starts with `line N:`.
  */
-import YAML from 'yaml'
+import type * as YAML from 'yaml'
+import { yamlLib } from './lazy.ts'
 import { CID } from 'multiformats/cid'
 import type { Claim, Entities, Frontmatter, OosBody, Section, SectionBlock } from './types.ts'
 import { OosParseError } from './errors.ts'
@@ -45,9 +46,9 @@ function yamlLines (doc: YAML.Document.Parsed, src: string, firstLine: number, o
     return r === undefined ? undefined : firstLine + lineAt(src, r[0]) - 1
   }
   const walk = (node: unknown, base: string, depth: number): void => {
-    if (YAML.isMap(node)) {
+    if (yamlLib().isMap(node)) {
       for (const pair of node.items) {
-        const key = YAML.isScalar(pair.key) ? String(pair.key.value) : ''
+        const key = yamlLib().isScalar(pair.key) ? String(pair.key.value) : ''
         const path = depth === 0
           ? (key === 'entities' ? 'entities' : key === TOP_LEVEL_KEY ? '' : joinPath('frontmatter', key))
           : joinPath(base, key)
@@ -55,7 +56,7 @@ function yamlLines (doc: YAML.Document.Parsed, src: string, firstLine: number, o
         if (line !== undefined) out.set(path === '' ? `frontmatter.${TOP_LEVEL_KEY}` : path, line)
         walk(pair.value, path, depth + 1)
       }
-    } else if (YAML.isSeq(node)) {
+    } else if (yamlLib().isSeq(node)) {
       flow[base] = node.flow === true
       node.items.forEach((item, i) => {
         const line = lineOf(item)
@@ -87,7 +88,7 @@ function parseFrontmatter (src: string, firstLine: number, lines: Map<string, nu
   try {
     // YAML 1.2 core schema: timestamps stay strings exactly as written; explicit 1.1 tags
     // (!!binary, !!set, …) are refused below.
-    doc = YAML.parseDocument(src, { schema: 'core', uniqueKeys: true, prettyErrors: true, strict: true })
+    doc = yamlLib().parseDocument(src, { schema: 'core', uniqueKeys: true, prettyErrors: true, strict: true })
   } catch (err) {
     fail(firstLine, `invalid YAML front matter: ${(err as Error).message}`)
   }
@@ -99,11 +100,11 @@ function parseFrontmatter (src: string, firstLine: number, lines: Map<string, nu
   }
   let value: unknown
   try {
-    YAML.visit(doc, {
+    yamlLib().visit(doc, {
       Node (_key, node) {
         const tag = (node as { tag?: string }).tag
         if (tag === undefined || CORE_TAGS.has(tag)) return
-        if (tag === TIMESTAMP_TAG && YAML.isScalar(node)) {
+        if (tag === TIMESTAMP_TAG && yamlLib().isScalar(node)) {
           // an explicit !!timestamp would become a Date: keep the string as written
           node.value = node.source ?? String(node.value)
           return
@@ -114,7 +115,7 @@ function parseFrontmatter (src: string, firstLine: number, lines: Map<string, nu
         fail(firstLine + lineAt(src, node.range?.[0] ?? 0) - 1, 'YAML aliases (*name) are not allowed in the front matter')
       },
       Pair (_key, pair) {
-        if (!YAML.isScalar(pair.key)) {
+        if (!yamlLib().isScalar(pair.key)) {
           const at = (pair.key as { range?: [number] } | null)?.range?.[0] ?? (pair.value as { range?: [number] } | null)?.range?.[0] ?? 0
           fail(firstLine + lineAt(src, at) - 1, 'YAML keys must be plain scalars')
         }

@@ -14,8 +14,8 @@
  * Errors: BodySchemaError (SCHEMA_INVALID) or BodyLimitError (LIMIT_EXCEEDED), `path` a JSON
  * path such as `claims[3].confidence`, message naming the path and what it must be.
  */
-import _Ajv2020 from 'ajv/dist/2020.js'
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js'
+import { ajv2020, type Ajv2020 } from './lazy.ts'
 import formatSchema from '../../protocol/schema/oos-schema.v1.1.json' with { type: 'json' }
 import entitiesSchema from '../../protocol/schema/oos-entities-schema.v1.0.json' with { type: 'json' }
 import bodySchema from '../../protocol/schema/oosnet-body-ext.v1.json' with { type: 'json' }
@@ -25,9 +25,6 @@ import { BodyLimitError, BodySchemaError } from './errors.ts'
 import { BODY_KEYS, CLAIM_KEYS, FRONTMATTER_KEYS, asClaimCid, isPlainObject, joinPath } from './grammar.ts'
 import { checkWritable } from './write.ts'
 import { isDateTime, isUuid } from './formats.ts'
-
-// CJS default-export interop (the packages' `default` is module.exports under NodeNext).
-const Ajv2020 = ((_Ajv2020 as unknown as { default?: typeof _Ajv2020 }).default ?? _Ajv2020) as unknown as typeof _Ajv2020.default
 
 /** Size limits of a body (BODY.md §7.3); rejections use LIMIT_EXCEEDED. */
 export const BODY_LIMITS = {
@@ -72,8 +69,9 @@ let compiled: Validators | undefined
  * the format's), for the claims not known.
  */
 /** An Ajv with our formats and keyword, the published schemas added. `allErrors`: for reports. */
-function makeAjv (allErrors: boolean): InstanceType<typeof Ajv2020> {
-  const ajv = new Ajv2020({
+function makeAjv (allErrors: boolean): InstanceType<Ajv2020> {
+  const Ajv = ajv2020()
+  const ajv = new Ajv({
     allErrors,
     strict: true,
     allowUnionTypes: true,

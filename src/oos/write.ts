@@ -8,7 +8,7 @@
  * returns), `parseOosMarkdown(writeOosMarkdown(b)).body` deep-equals `b` (with `sections`
  * present). Bodies the grammar cannot express exactly are refused with BodySchemaError.
  */
-import YAML from 'yaml'
+import { yamlLib } from './lazy.ts'
 import { CID } from 'multiformats/cid'
 import type { Claim, OosBody, SectionBlock } from './types.ts'
 import type { Presentation } from './markdown.ts'
@@ -253,22 +253,22 @@ export function writeFrontmatter (body: OosBody, presentation?: Presentation): s
   const rec = body as unknown as Record<string, unknown>
   const top = extensionKeys(rec, BODY_KEYS)
   if (top.length > 0) fm[TOP_LEVEL_KEY] = orderedData(Object.fromEntries(top.map(k => [k, rec[k]])))
-  const doc = new YAML.Document(fm, YAML_OPTIONS)
+  const doc = new (yamlLib().Document)(fm, YAML_OPTIONS)
   // each list's style, by the body path of the list (the paths a reader records, markdown.ts)
   const style = (node: unknown, path: string, inline: boolean): void => {
-    if (YAML.isMap(node)) {
+    if (yamlLib().isMap(node)) {
       for (const pair of node.items) {
-        if (YAML.isScalar(pair.key)) style(pair.value, joinPath(path, String(pair.key.value)), inline)
+        if (yamlLib().isScalar(pair.key)) style(pair.value, joinPath(path, String(pair.key.value)), inline)
       }
-    } else if (YAML.isSeq(node)) {
-      const canonical = inline && node.items.length > 0 && node.items.every(i => YAML.isScalar(i))
+    } else if (yamlLib().isSeq(node)) {
+      const canonical = inline && node.items.length > 0 && node.items.every(i => yamlLib().isScalar(i))
       node.flow = presentation?.flow[path] ?? canonical
       node.items.forEach((item, i) => { style(item, `${path}[${i}]`, inline) })
     }
   }
-  if (YAML.isMap(doc.contents)) {
+  if (yamlLib().isMap(doc.contents)) {
     for (const pair of doc.contents.items) {
-      if (!YAML.isScalar(pair.key)) continue
+      if (!yamlLib().isScalar(pair.key)) continue
       const key = String(pair.key.value)
       if (key === TOP_LEVEL_KEY) style(pair.value, '', true)
       else if (key === 'entities') style(pair.value, 'entities', true)

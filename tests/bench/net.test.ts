@@ -60,6 +60,8 @@ it('npm run bench -- --json --only=net prints one JSON object with every figure 
   expect(b.idle.seconds).toEqual([0.5, 1])
   expect(finite(b.startReadyMs) && b.startReadyMs > 0).toBe(true)
   expect(finite(b.keyDerivationMs)).toBe(true)
+  // the node's own split of its start-up (`start --json`'s startup), keys derived at once
+  expect(b.startSplit).toMatch(/\bkeys \d+ ms\b.*\bapi \d+ ms\b/)
 
   expect(c.sim).toHaveLength(1)
   expect(c.sim[0]).toMatchObject({ orgs: 2, follows: 1, minutes: 1, published: 2, expected: 2 })

@@ -101,6 +101,29 @@ describe('a running node reports its memory and workers, and its start-up split'
   }, 60_000)
 })
 
+describe('an idle node holds only what it needs at idle', () => {
+  it('no Ajv, no yaml, no fastify default compilers, no undici: they load on first use, if ever', async () => {
+    const dir = await tempDir()
+    const home = join(dir.path, 'home')
+    const list = join(dir.path, 'loaded.txt')
+    expect((await oosIn(['init', '--name', 'Idleline', '--home', home])).code).toBe(0)
+    process.env.OOS_TEST_LOADED_FILE = list // read by startOos's environment, for this child only
+    let node: Started
+    try {
+      node = await startOos(['--home', home, '--listen', '/ip4/127.0.0.1/tcp/0'], { command: [NODE, '--import', LOADED, BIN] })
+    } finally {
+      delete process.env.OOS_TEST_LOADED_FILE
+    }
+    node.child.kill('SIGTERM')
+    expect((await node.exit).code).toBe(0)
+    const all = (await readFile(list, 'utf8')).trim().split('\n').map(l => l.slice(l.indexOf(' ') + 1))
+    expect(all.some(u => u.includes('/node_modules/libp2p/')), 'the node ran').toBe(true)
+    const held = all.filter(u => /\/node_modules\/(ajv|ajv-formats|yaml|@fastify\/ajv-compiler|@fastify\/fast-json-stringify-compiler)\//.test(u) || u === 'builtin:internal/deps/undici/undici')
+    expect(held).toEqual([])
+    await dir.cleanup()
+  }, 60_000)
+})
+
 // the text banner carries the same split on one line
 describe('oos start prints the split', () => {
   it('one line: keys, modules, assembly, store, libp2p, services, api', async () => {

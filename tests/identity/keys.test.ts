@@ -61,6 +61,14 @@ describe('Ed25519 keys and signatures', () => {
     expect(both(b.publicKey, msg, sign(a.secretKey, msg))).toBe(false)
   })
 
+  it('the public key of any seed (derived by Node\'s crypto) is noble\'s getPublicKey of it', () => {
+    fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (seed) => {
+      expect(toHex(keyPairFromSeed(seed).publicKey)).toBe(toHex(ed.getPublicKey(seed)))
+    }), { numRuns: 200 })
+    const kp = generateKeyPair()
+    expect(toHex(kp.publicKey)).toBe(toHex(ed.getPublicKey(kp.secretKey)))
+  })
+
   it('keyPairFromSeed copies the seed', () => {
     const seed = new Uint8Array(32).fill(3)
     const kp = keyPairFromSeed(seed)

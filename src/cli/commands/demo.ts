@@ -9,7 +9,8 @@ import type { Command } from '../command.ts'
 import { renderDiff } from '../diffview.ts'
 import { hydrate } from '../backend.ts'
 
-const EXAMPLES = fileURLToPath(new URL('../../../examples/orgs/', import.meta.url))
+// the checkout's examples/, from src/cli/commands/ or, emitted ahead of time, dist/src/cli/commands/
+export const EXAMPLES = fileURLToPath(new URL(`${import.meta.url.endsWith('.js') ? '../' : ''}../../../examples/orgs/`, import.meta.url))
 const ORGS = [['Ledgerline', 'ledgerline'], ['Carepath', 'carepath'], ['Parcelworks', 'parcelworks']] as const
 
 export const demo: Command = {
