@@ -12,31 +12,36 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../helpers.ts'
 import { until } from '../net/nodes.ts'
 import { observations, parseScrape, value, type Families } from '../node/scrape.ts'
-import { BIN, ROOT, oosEnv } from './run.ts'
+import { BIN, ROOT, oosEnv, oosIn } from './run.ts'
 
 const VERSION = { kind: 'oos/version' }
 /** records of a kind accepted from other nodes (every source but our own publish) */
 const fromNetwork = (s: Families, kind: string): number => value(s, 'oosnet_records_accepted_total', { kind }) - value(s, 'oosnet_records_accepted_total', { kind, source: 'local' })
+
+/** `oos demo ARGS` as a process with its own TMPDIR (where the demo's homes go), read as it runs. */
+async function demoProcess (args: string[], cleanup: Array<() => Promise<unknown>>) {
+  const tmp = await tempDir()
+  cleanup.push(tmp.cleanup)
+  const child = spawn(process.execPath, [BIN, 'demo', ...args], { cwd: ROOT, env: oosEnv({ TMPDIR: tmp.path }), stdio: ['pipe', 'pipe', 'pipe'] })
+  const exit = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>(resolve => { child.once('exit', (code, signal) => { resolve({ code, signal }) }) })
+  cleanup.push(async () => { if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await exit } })
+  const io = { out: '', err: '' }
+  child.stdout.on('data', (d: Buffer) => { io.out += d.toString() })
+  child.stderr.on('data', (d: Buffer) => { io.err += d.toString() })
+  const stderrHas = async (text: string): Promise<void> => { await until(() => io.err.includes(text), 60_000, `"${text}" on stderr (${io.err})`) }
+  return { child, exit, io, stderrHas, tmp: tmp.path }
+}
 
 describe('oos demo --metrics', () => {
   const cleanup: Array<() => Promise<unknown>> = []
   afterAll(async () => { for (const c of cleanup.reverse()) await c() })
 
   it('serves the following node\'s /metrics with a token during the story; the counters move step by step; SIGINT ends the hold', async () => {
-    const tmp = await tempDir()
-    cleanup.push(tmp.cleanup)
-    const child = spawn(process.execPath, [BIN, 'demo', '--metrics', '--step', '--hold', '--json'], { cwd: ROOT, env: oosEnv({ TMPDIR: tmp.path }), stdio: ['pipe', 'pipe', 'pipe'] })
-    const exit = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>(resolve => { child.once('exit', (code, signal) => { resolve({ code, signal }) }) })
-    cleanup.push(async () => { if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await exit } })
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (d: Buffer) => { out += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { err += d.toString() })
-    const lines = (): any[] => out.split('\n').filter(l => l !== '').map(l => JSON.parse(l))
-    const stderrHas = async (text: string): Promise<void> => { await until(() => err.includes(text), 60_000, `"${text}" on stderr (${err})`) }
+    const { child, exit, io, stderrHas, tmp } = await demoProcess(['--metrics', '--step', '--hold', '--json'], cleanup)
+    const lines = (): any[] => io.out.split('\n').filter(l => l !== '').map(l => JSON.parse(l))
 
     // the URL and token come first, as a JSON line
-    await until(() => out.includes('\n'), 60_000, 'the metrics line')
+    await until(() => io.out.includes('\n'), 60_000, 'the metrics line')
     const { metrics } = lines()[0]
     expect(metrics).toMatchObject({ node: 'Carepath', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/), token: expect.any(String) })
     const get = async (token?: string): Promise<Response> => await fetch(metrics.url, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } })
@@ -94,8 +99,33 @@ describe('oos demo --metrics', () => {
 
     child.kill('SIGINT')
     expect(await exit).toEqual({ code: 0, signal: null })
-    expect(err).toMatch(/SIGINT: stopping/)
-    expect(await readdir(tmp.path)).toEqual([])
+    expect(io.err).toMatch(/SIGINT: stopping/)
+    expect(await readdir(tmp)).toEqual([])
     await expect(get(metrics.token)).rejects.toThrow()
+  })
+
+  it('--hold ends when stdin closes (exit 0); Ctrl-C at a --step prompt stops the demo (ABORTED); nothing is left either way', async () => {
+    const held = await demoProcess(['--metrics', '--hold'], cleanup)
+    await held.stderrHas('holding:')
+    expect(held.io.out).toMatch(/^Carepath's metrics: curl -H 'Authorization: Bearer [\w-]{43}' http:\/\/127\.0\.0\.1:\d+\/metrics\n/)
+    expect(held.io.out).toMatch(/Parcelworks re-verifies the whole chain offline: valid/)
+    held.child.stdin.end()
+    expect(await held.exit).toEqual({ code: 0, signal: null })
+    expect(held.io.err).toMatch(/stdin closed: stopping/)
+    expect(await readdir(held.tmp)).toEqual([])
+
+    const stepped = await demoProcess(['--step'], cleanup)
+    await stepped.stderrHas('[step 2: press Enter]')
+    stepped.child.kill('SIGINT')
+    expect(await stepped.exit).toEqual({ code: 1, signal: null })
+    expect(stepped.io.err).toMatch(/SIGINT: the demo stopped \[ABORTED\]/)
+    expect(stepped.io.out).not.toMatch(/^2\./m)
+    expect(await readdir(stepped.tmp)).toEqual([])
+  })
+
+  it('--api must be a loopback address (a usage error, nothing started)', async () => {
+    const r = await oosIn(['demo', '--metrics', '--api', '0.0.0.0:0'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/--api .*loopback/)
   })
 })
