@@ -10,7 +10,6 @@ import { renderDiff } from '../diffview.ts'
 import { hydrate } from '../backend.ts'
 import { jsonLine, toJson } from '../io.ts'
 import { apiOption } from '../values.ts'
-import { demoApi, pace } from '../demo-serve.ts'
 
 const EXAMPLES = fileURLToPath(new URL('../../../examples/orgs/', import.meta.url))
 const ORGS = [['Ledgerline', 'ledgerline'], ['Carepath', 'carepath'], ['Parcelworks', 'parcelworks']] as const
@@ -32,15 +31,17 @@ export const demo: Command = {
     const doc = async (slug: string, v: number) => parseOosMarkdown(decodeDocument(await readFile(join(EXAMPLES, slug, `v${v}.oos.md`)))).body
     const story: Record<string, unknown> = {}
     const address = ctx.values.metrics === true ? apiOption(ctx) : undefined
-    const stdin = ctx.values.step === true || ctx.values.hold === true ? pace(ctx) : undefined
+    const { ephemeralNode, nodeApp, metricsRegistry } = await import('../../app/runtime.ts') // libp2p: loaded by the commands that run nodes only
+    // the API server (fastify) and stdin: loaded and read by a demo with these flags only
+    const serve = address !== undefined || ctx.values.step === true || ctx.values.hold === true ? await import('../demo-serve.ts') : undefined
+    const stdin = ctx.values.step === true || ctx.values.hold === true ? serve?.pace(ctx) : undefined
     // before each step with --step: the prompt on stderr (stdout stays the story, or JSON lines)
     const step = async (n: number): Promise<void> => {
       if (ctx.values.step !== true || stdin === undefined) return
       ctx.io.err(`[step ${n}: press Enter]`)
       await stdin.step()
     }
-    const { ephemeralNode, nodeApp, metricsRegistry } = await import('../../app/runtime.ts') // libp2p: loaded by the commands that run nodes only
-    let server: Awaited<ReturnType<typeof demoApi>> | undefined
+    let server: import('../../api/server.ts').ApiServer | undefined
     try {
       for (const [name] of ORGS) {
         // one registry per process (@libp2p/prometheus-metrics keeps its metrics module-wide): Carepath's
@@ -48,8 +49,8 @@ export const demo: Command = {
         nodes.push(await ephemeralNode(name, { antiEntropyMs: 5000, ...registry }))
       }
       const [ledger, care, parcel] = nodes
-      if (address !== undefined) {
-        server = await demoApi(nodeApp(care), address)
+      if (address !== undefined && serve !== undefined) {
+        server = await serve.demoApi(nodeApp(care), address)
         const metrics = { url: `${server.url}/metrics`, token: server.token, node: care.config.name, org: care.org }
         if (ctx.io.json) ctx.io.document(jsonLine(toJson({ metrics })) + '\n') // JSON lines: this, then the story's
         else say(`Carepath's metrics: curl -H 'Authorization: Bearer ${metrics.token}' ${metrics.url}\n`)
