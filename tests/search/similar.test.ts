@@ -23,6 +23,7 @@ const FOUND: Array<[Ref, Ref, Relation]> = [
   [['ledgerline', 'C003'], ['parcelworks', 'C003'], 'contradicts'],
   [['ledgerline', 'C003'], ['carepath', 'C004'], 'contradicts'],
   [['ledgerline', 'C003', 2], ['parcelworks', 'C003'], 'contradicts'], // "the direct contradiction starts at ledgerline v2"
+  [['ledgerline', 'C003', 1], ['parcelworks', 'C003'], 'related'], // "in v1 … excluded automated status notifications, so it did not conflict" (an exception in its scope)
   [['carepath', 'C004'], ['parcelworks', 'C003'], 'agrees'], // "carepath C004 takes parcelworks' side"; all three agree on free text
   // contradiction 2: routing on a model's self-reported confidence
   [['ledgerline', 'C009'], ['carepath', 'C008'], 'contradicts'],
@@ -44,7 +45,6 @@ const FOUND: Array<[Ref, Ref, Relation]> = [
  * A better scorer (an embedding model) should turn these into FOUND.
  */
 const LIMITS: Array<[Ref, Ref, Relation | undefined, string]> = [
-  [['ledgerline', 'C003', 1], ['parcelworks', 'C003'], 'contradicts', 'v1 excluded status notifications in its scope; the heuristic reads rules, not scopes'],
   [['parcelworks', 'C008', 2], ['ledgerline', 'C002'], 'related', 'contradiction 3 is soft: "retry up to five times" has no negation to read'],
   [['ledgerline', 'C007'], ['carepath', 'C002'], undefined, 'fresh state at commit: "fresh pack" and "re-check at commit" share no words'],
   [['ledgerline', 'C007'], ['parcelworks', 'C002'], 'related', 'fresh state at commit: only "live"/"agent" are shared'],
