@@ -70,7 +70,10 @@ const LIMITS: Array<[Ref, Ref, Relation | undefined, string]> = [
  * Tried and not kept (measured on the same pairs): scope in the similarity (weight 0.5: same
  * recall, unlisted 5; weight 1: unlisted 6); "agrees" by the shared weight of whole rules when
  * no clause aligns (≥ 2.1 units: +1 listed, +1 unlisted; ≥ 1.2: +2 listed, +5 unlisted); "agrees"
- * for mutual best matches between two orgs (+1 listed, +2 unlisted). The missing agreements
+ * for mutual best matches between two orgs (+1 listed, +2 unlisted); BM25 field vectors in
+ * the scorer instead of TF-IDF (b = 0.5: same recall, unlisted 4, but the listed agreements
+ * ledgerline C001 / carepath C001 and / parcelworks C002 drop to 0.056 against the 0.055 bar:
+ * a threshold nudge, not a separation; b = 0.75 loses ledgerline C001 / carepath C001). The missing agreements
  * share almost no words; their scores sit among unrelated pairs (protocol/SEARCH.md §4).
  */
 const ANSWERED: Record<string, 'listed' | 'unlisted'> = {
