@@ -13,6 +13,9 @@
  * 3. If they share too little (`ALIGN_MIN`), the claims are only `related`. If their
  *    polarities differ, the claims `contradict`; if they agree and the claims are similar
  *    enough overall (`AGREE_MIN`, the scorer's 0..1), they `agree`; otherwise `related`.
+ * 4. A contradiction is only `related` when either claim's scope states an exception (a
+ *    scope sentence with a negation, "not covered") about the other's aligned clause: the
+ *    rule does not reach what the other rule is about (SEARCH.md §3 step 5).
  */
 import { NEGATIONS, clauses, stem, words } from './tokens.ts'
 import { features, shared, type TfIdf } from './lexical.ts'
@@ -37,6 +40,8 @@ export interface RelationBasis {
   clauses?: [string, string]
   shared: string[]
   weight: number
+  /** the scope exception that made a contradiction `related` */
+  exception?: string
 }
 
 /** The weight a restriction both aligned clauses make ("only the booking agent writes" / "only the allocation agent writes"). */
@@ -59,7 +64,21 @@ function polarity (ws: string[], topic: ReadonlySet<string>): 1 | -1 {
   return scope.filter(w => NEGATIONS.has(w)).length % 2 === 0 ? 1 : -1
 }
 
-export function relate (ruleA: string, ruleB: string, model: TfIdf, similarity: number): RelationBasis {
+/** The sentences of a scope that carve something out: those with a negation ("… are not covered"). */
+export function exceptions (scope: string): string[] {
+  return clauses(scope).filter(c => words(c).some(w => NEGATIONS.has(w)))
+}
+
+/** The exception of one scope that is about `clause` (shares at least `ALIGN_MIN` distinctive words with it), if any. */
+function carvedOut (scope: string, clause: Map<string, number>, model: TfIdf): string | undefined {
+  return exceptions(scope).find(e => shared(model.vector(features(e)), clause).weight / model.unit() >= ALIGN_MIN)
+}
+
+/**
+ * `scopes`: the two claims' scopes, ours first; an exception stated there about the other
+ * rule's aligned clause turns a contradiction into `related` (the rules do not meet).
+ */
+export function relate (ruleA: string, ruleB: string, model: TfIdf, similarity: number, scopes?: readonly [string, string]): RelationBasis {
   const side = (rule: string): Array<{ text: string, words: string[], only: boolean, v: Map<string, number> }> =>
     clauses(rule).map(text => { const ws = words(text); return { text, words: ws, only: ws.includes('only'), v: model.vector(features(text)) } })
   const unit = model.unit()
@@ -75,8 +94,10 @@ export function relate (ruleA: string, ruleB: string, model: TfIdf, similarity: 
   }
   if (best === undefined || best.weight < ALIGN_MIN) return { relation: 'related', shared: best?.features ?? [], weight: best?.weight ?? 0 }
   const topic = new Set(best.features.filter(f => !f.includes('_')))
-  const relation: Relation = polarity(best.a.words, topic) !== polarity(best.b.words, topic)
-    ? best.weight >= CONTRADICT_MIN ? 'contradicts' : 'related'
+  const opposite = polarity(best.a.words, topic) !== polarity(best.b.words, topic)
+  const exception = opposite && scopes !== undefined ? carvedOut(scopes[0], best.b.v, model) ?? carvedOut(scopes[1], best.a.v, model) : undefined
+  const relation: Relation = opposite
+    ? best.weight >= CONTRADICT_MIN && exception === undefined ? 'contradicts' : 'related'
     : similarity >= AGREE_MIN ? 'agrees' : 'related'
-  return { relation, clauses: [best.a.text, best.b.text], shared: best.features, weight: best.weight }
+  return { relation, clauses: [best.a.text, best.b.text], shared: best.features, weight: best.weight, ...(exception !== undefined ? { exception } : {}) }
 }

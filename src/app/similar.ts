@@ -112,7 +112,7 @@ export async function similar (ctx: SimilarContext, input: SimilarInput, options
     const p = await ctx.provenance(c.cid, options)
     out.push({
       ...hit,
-      relation: relate(asked.claim.rule, c.claim.rule, model, similarity).relation,
+      relation: relate(asked.claim.rule, c.claim.rule, model, similarity, [asked.claim.scope, c.claim.scope]).relation,
       similarity,
       provenance: { verdict: p.verdict, versions: p.versions.runs.reduce((n, r) => n + (r.until ?? p.versions.lastSeen.seq + 1) - r.from, 0), endorsements: p.confirmations.length, disputes: p.disputes.length, trusted: p.author.trusted }
     })

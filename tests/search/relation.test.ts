@@ -55,4 +55,16 @@ describe('the relation of two rules (relation.ts)', () => {
     // they share "free text" only, with opposite polarities
     expect(rel('Free-text messages need approval from customer care.', 'Agents hand work on as typed events, never as free text in comments.')).toBe('related')
   })
+
+  it('reads an exception stated in a scope: a contradiction the scope carves out is only related', () => {
+    const ours = 'No customer-facing message is sent without a human specialist approving its final text.'
+    const theirs = 'Templated customer notifications are sent by agents without per-message human approval.'
+    const r = (scope: string): ReturnType<typeof relate> => relate(ours, theirs, model, 0.2, [scope, 'The four templates listed, in all markets.'])
+    expect(r('Email and in-app chat.').relation).toBe('contradicts')
+    expect(r('Email and in-app chat. Automated status notifications sent by the case system are not covered.')).toMatchObject({ relation: 'related', exception: 'Automated status notifications sent by the case system are not covered.' })
+    // either side's scope: theirs carving out what ours is about
+    expect(relate(theirs, ours, model, 0.2, ['The four templates listed, in all markets.', 'Customer-facing messages sent by a human specialist are not covered.']).relation).toBe('related')
+    // an exception about something else does not count
+    expect(r('Email and in-app chat. Internal notes and agent-to-agent events are not covered.').relation).toBe('contradicts')
+  })
 })

@@ -8,7 +8,8 @@ import type { LocalApp, SimilarHit } from '../../src/app/types.ts'
 import { makeEndorsement } from '../../src/trust/statements.ts'
 import { CID } from 'multiformats/cid'
 import { openNode } from '../helpers.ts'
-import { publishExamples, type OrgName, type Published } from './examples.ts'
+import { exampleText, ORGS, publishExamples, type OrgName, type Published } from './examples.ts'
+import { parseOosMarkdown } from '../../src/oos/index.ts'
 
 type Ref = [OrgName, string, number?]
 type Relation = SimilarHit['relation']
@@ -23,6 +24,7 @@ const FOUND: Array<[Ref, Ref, Relation]> = [
   [['ledgerline', 'C003'], ['parcelworks', 'C003'], 'contradicts'],
   [['ledgerline', 'C003'], ['carepath', 'C004'], 'contradicts'],
   [['ledgerline', 'C003', 2], ['parcelworks', 'C003'], 'contradicts'], // "the direct contradiction starts at ledgerline v2"
+  [['ledgerline', 'C003', 1], ['parcelworks', 'C003'], 'related'], // "in v1 … excluded automated status notifications, so it did not conflict" (an exception in its scope)
   [['carepath', 'C004'], ['parcelworks', 'C003'], 'agrees'], // "carepath C004 takes parcelworks' side"; all three agree on free text
   // contradiction 2: routing on a model's self-reported confidence
   [['ledgerline', 'C009'], ['carepath', 'C008'], 'contradicts'],
@@ -44,7 +46,6 @@ const FOUND: Array<[Ref, Ref, Relation]> = [
  * A better scorer (an embedding model) should turn these into FOUND.
  */
 const LIMITS: Array<[Ref, Ref, Relation | undefined, string]> = [
-  [['ledgerline', 'C003', 1], ['parcelworks', 'C003'], 'contradicts', 'v1 excluded status notifications in its scope; the heuristic reads rules, not scopes'],
   [['parcelworks', 'C008', 2], ['ledgerline', 'C002'], 'related', 'contradiction 3 is soft: "retry up to five times" has no negation to read'],
   [['ledgerline', 'C007'], ['carepath', 'C002'], undefined, 'fresh state at commit: "fresh pack" and "re-check at commit" share no words'],
   [['ledgerline', 'C007'], ['parcelworks', 'C002'], 'related', 'fresh state at commit: only "live"/"agent" are shared'],
@@ -53,6 +54,47 @@ const LIMITS: Array<[Ref, Ref, Relation | undefined, string]> = [
   [['ledgerline', 'C010'], ['carepath', 'C014'], 'related', 'off-script contact: "stops drafting" and "no agent continues" say the same without the same words'],
   [['parcelworks', 'C012'], ['carepath', 'C010'], undefined, 'fewer messages: delay notices and reminder hours share no words']
 ]
+
+/**
+ * Precision: every pair of the three orgs' v3 claims that `similar` (default 10 hits, asked
+ * from each claim) calls `agrees` or `contradicts`, either way. `listed` pairs are in
+ * CHANGES.md ("Across organizations"; ledgerline C019 "moves part of the way toward" carepath
+ * C004); the others are not listed there (some are arguable: carepath C013 / parcelworks C014
+ * both keep cancellations and floor changes with a person).
+ *
+ *                                     before (main)   after (this branch)
+ *   listed relations found (v3 asks)       12              12
+ *   unlisted pairs answered                 5               5
+ *   ledgerline C003 v1 → parcelworks C003  contradicts     related (its scope's exception read)
+ *
+ * Tried and not kept (measured on the same pairs): scope in the similarity (weight 0.5: same
+ * recall, unlisted 5; weight 1: unlisted 6); "agrees" by the shared weight of whole rules when
+ * no clause aligns (≥ 2.1 units: +1 listed, +1 unlisted; ≥ 1.2: +2 listed, +5 unlisted); "agrees"
+ * for mutual best matches between two orgs (+1 listed, +2 unlisted); BM25 field vectors in
+ * the scorer instead of TF-IDF (b = 0.5: same recall, unlisted 4, but the listed agreements
+ * ledgerline C001 / carepath C001 and / parcelworks C002 drop to 0.056 against the 0.055 bar:
+ * a threshold nudge, not a separation; b = 0.75 loses ledgerline C001 / carepath C001). The missing agreements
+ * share almost no words; their scores sit among unrelated pairs (protocol/SEARCH.md §4).
+ */
+const ANSWERED: Record<string, 'listed' | 'unlisted'> = {
+  'ledgerline C001 agrees carepath C001': 'listed',
+  'ledgerline C001 agrees parcelworks C001': 'listed',
+  'ledgerline C001 agrees parcelworks C002': 'listed',
+  'carepath C001 agrees parcelworks C002': 'listed',
+  'ledgerline C002 agrees parcelworks C007': 'listed',
+  'ledgerline C002 agrees parcelworks C008': 'listed',
+  'ledgerline C003 contradicts carepath C004': 'listed',
+  'ledgerline C003 contradicts parcelworks C003': 'listed',
+  'carepath C004 agrees parcelworks C003': 'listed',
+  'ledgerline C009 contradicts carepath C008': 'listed',
+  'ledgerline C018 agrees parcelworks C013': 'listed',
+  'ledgerline C019 agrees carepath C004': 'listed',
+  'ledgerline C008 agrees parcelworks C001': 'unlisted',
+  'carepath C002 agrees parcelworks C003': 'unlisted',
+  'carepath C004 agrees parcelworks C017': 'unlisted',
+  'carepath C009 agrees parcelworks C007': 'unlisted',
+  'carepath C013 agrees parcelworks C014': 'unlisted'
+}
 
 describe('similar claims of other orgs, on the three example orgs', () => {
   let node: Awaited<ReturnType<typeof openNode>>
@@ -78,6 +120,21 @@ describe('similar claims of other orgs, on the three example orgs', () => {
 
   it('expected limitations: what it answers for the listed relations it cannot find lexically', async () => {
     for (const [a, b, answer, why] of LIMITS) expect(await relationOf(a, b), why).toBe(answer)
+  })
+
+  it('precision: answers agrees or contradicts for exactly the pinned pairs of v3 claims (CHANGES.md lists 12 of the 17)', async () => {
+    const orgOf = new Map(ORGS.map(o => [p.did[o], o]))
+    const answered = new Set<string>()
+    for (const org of ORGS) {
+      for (const c of parseOosMarkdown(await exampleText(org, 3)).body.claims) {
+        for (const h of await app.similar({ cid: cid([org, c.claim_id]) })) {
+          if (h.relation === 'related') continue
+          const [x, y] = [[org, c.claim_id], [orgOf.get(h.org) as OrgName, h.claim_id]].sort((u, v) => ORGS.indexOf(u[0] as OrgName) - ORGS.indexOf(v[0] as OrgName))
+          answered.add(`${x.join(' ')} ${h.relation} ${y.join(' ')}`)
+        }
+      }
+    }
+    expect([...answered].sort()).toEqual(Object.keys(ANSWERED).sort())
   })
 
   it('answers current claims of other orgs only, most similar first, each with its provenance summary', async () => {

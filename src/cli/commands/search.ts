@@ -56,7 +56,7 @@ export const similar: Command = {
   name: 'similar',
   summary: 'claims of other orgs that say the same as a claim, or the opposite, each with its provenance summary',
   usage: 'similar CLAIM_CID [--limit N]',
-  help: 'Compares the claim with the current claims of every other org held (TF-IDF over rule, why and failure mode), most similar first, and marks each AGREES, CONTRADICTS or related. The relation is a heuristic (protocol/SEARCH.md §3): it reads negations in the two rules\' closest clauses, not their meaning; check before you endorse or dispute. Each hit shows its org with our trust in it, its endorsements and disputes, and its provenance verdict (oos provenance CID for the whole report).',
+  help: 'Compares the claim with the current claims of every other org held (TF-IDF over rule, why and failure mode), most similar first, and marks each AGREES, CONTRADICTS or related. The relation is a heuristic (protocol/SEARCH.md §3): it reads negations in the two rules\' closest clauses and exceptions stated in their scopes, not their meaning; check before you endorse or dispute. Each hit shows its org with our trust in it, its endorsements and disputes, and its provenance verdict (oos provenance CID for the whole report).',
   options: {
     limit: { type: 'string', value: 'N', description: 'most hits', default: '10' }
   },
