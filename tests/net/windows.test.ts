@@ -105,7 +105,8 @@ describe('catch-up windows', () => {
 
   it('a lying provider (a forged version) is charged UNEXPECTED_BLOCK and its range is fetched from another', async () => {
     const a = await makeNode('Origin')
-    const b = await makeNode('Follower', { reqresp: { windows: { window: 25 } } })
+    // no hedging: on a loaded machine the liar's window could go to the honest provider before its lie arrives
+    const b = await makeNode('Follower', { reqresp: { windows: { window: 25, hedgeMs: 600_000 } } })
     nodes.push(a, b)
     const versions = await chainOf(a, 60)
     await connect(b, a)
