@@ -65,7 +65,9 @@ export class Cluster {
 
   private async spawnAll (): Promise<void> {
     const { nodes, perProc = 1, startGroup = 4 } = this.options
-    if (freemem() < nodes * 200 * 2 ** 20) this.options.log?.(`  ${nodes} nodes: only ${Math.round(freemem() / 2 ** 20)} MB of memory free (a node process holds about 180 MB)`)
+    // a node process holds ~170 MB once idle (bench/net-idle.ts; ~220 MB while busy): 100 need about 17 GB
+    const need = Math.ceil(nodes / perProc) * 170 * 2 ** 20
+    if (freemem() < need) this.options.log?.(`  ${nodes} nodes: ${Math.round(need / 2 ** 30)} GB needed, only ${Math.round(freemem() / 2 ** 20)} MB of memory available`)
     const names: string[][] = []
     for (let i = 0; i < nodes; i += perProc) names.push(Array.from({ length: Math.min(perProc, nodes - i) }, (_, j) => `n${i + j + 1}`))
     for (let g = 0; g < names.length; g += startGroup) {

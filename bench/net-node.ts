@@ -16,6 +16,7 @@ import type { Socket } from 'node:net'
 import type { Message } from '@libp2p/gossipsub'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ephemeralNode, type EphemeralNode } from '../src/node/ephemeral.ts'
+import { memoryReducer } from '../src/node/memory-reducer.ts'
 import { TOPIC_PREFIX } from '../src/net/gossip.ts'
 import { documents, until, type DocSet } from './propagation.ts'
 import { signChain } from './catchup.ts'
@@ -34,6 +35,7 @@ subscribe('net.server.socket', track as (m: unknown) => void)
 const bytesSent = (): number => closedBytes + [...sockets].reduce((s, k) => s + k.bytesWritten, 0)
 
 const nodes: EphemeralNode[] = []
+const reducer = memoryReducer()
 let report = true
 let docs = documents('fixture')
 let docAt = 0
@@ -46,6 +48,8 @@ type Cmd = { id: number, cmd: string, [k: string]: any }
 
 const handlers: Record<string, (m: Cmd) => Promise<unknown>> = {
   async start (m) {
+    // as `oos start` does for its process: idle, give back what starting (or a burst) made V8 keep
+    reducer.start()
     report = m.report !== false
     docs = documents(m.docs as DocSet)
     const made = await Promise.all((m.names as string[]).map(async name => await ephemeralNode(name, m.workers === undefined ? {} : { workers: m.workers })))
@@ -95,13 +99,13 @@ const handlers: Record<string, (m: Cmd) => Promise<unknown>> = {
     }
     return { seq: (await nodes[m.node].store.head(m.org))?.seq ?? r.seq, ms: now() - t0 }
   },
-  /** every neighbour seen subscribed to each topic, and a mesh peer in each */
+  /**
+   * a mesh peer in each topic (not "every neighbour seen subscribed": a node whose connection to
+   * a neighbour was pruned never sees it subscribed, and waiting for it cost 60 s a size)
+   */
   async mesh (m) {
     const ps = nodes[m.node].libp2p.services.pubsub as any
-    return (m.topics as string[]).every(t => {
-      const subs = new Set(ps.getSubscribers(t).map(String))
-      return (m.peers as string[]).every(p => subs.has(p)) && ps.getMeshPeers(t).length > 0
-    })
+    return (m.topics as string[]).every(t => ps.getMeshPeers(t).length > 0)
   },
   async publish (m) {
     const node = nodes[m.node]
@@ -137,6 +141,9 @@ const handlers: Record<string, (m: Cmd) => Promise<unknown>> = {
     return {
       violations: Object.values(v.byCode).reduce((a, b) => a + b, 0),
       byCode: v.byCode,
+      // early ends and timeouts not charged, by rule (NETWORK-reqresp.md §7): cut by a closing
+      // connection, timed out while this node stalled, forgiven within the peer's lenience budget
+      notCharged: Object.values(node.reqresp.stats().protocols).reduce((s, p) => ({ cut: s.cut + p.cut, stalled: s.stalled + p.stalled, forgiven: s.forgiven + p.forgiven }), { cut: 0, stalled: 0, forgiven: 0 }),
       syncs: node.replicator.counts.syncs,
       syncFailures: node.replicator.counts.failures,
       reqresp: { sync: node.reqresp.stats().protocols.sync, failures: node.reqresp.stats().failures, violations: node.reqresp.stats().violations, protocols: node.reqresp.stats().protocols },
@@ -152,6 +159,7 @@ const handlers: Record<string, (m: Cmd) => Promise<unknown>> = {
   },
   async clock () { return { t: now() } },
   async stop () {
+    reducer.stop()
     await Promise.allSettled(nodes.map(async n => { await n.cleanup() }))
     setImmediate(() => process.exit(0))
     return true

@@ -78,6 +78,8 @@ export interface PropagationNet {
   publishP50Ms: number
   violations: number
   violationsByCode: Record<string, number>
+  /** early ends and timeouts the nodes did not charge, by rule (NETWORK-reqresp.md §7): cut, stalled, forgiven */
+  notCharged: { cut: number, stalled: number, forgiven: number }
   syncs: number
   syncFailures: number
   dialFailures: number
@@ -97,7 +99,7 @@ export interface PropagationNet {
 function failed (nodes: number, o: NetOptions, err: Error): PropagationNet {
   o.log(`  net N=${nodes} failed: ${err.stack ?? err.message}`)
   const none = null as unknown as number
-  return { nodes, nodesPerProcess: o.perProc, sizeBytes: none, rounds: o.rounds, p50Ms: none, p99Ms: none, rawP50Ms: none, rawP99Ms: none, ratioP50: none, ratioP99: none, lost: none, rawLost: none, announceP50Ms: none, announceP99Ms: none, publishP50Ms: none, violations: 0, violationsByCode: {}, syncs: none, syncFailures: none, dialFailures: none, followFailures: none, strayErrors: none, publisherConnections: none, setupMs: none, clockSkewMs: none, rssMbPerProcess: none, error: err.message.split('\n').slice(0, 3).join(' ') }
+  return { nodes, nodesPerProcess: o.perProc, sizeBytes: none, rounds: o.rounds, p50Ms: none, p99Ms: none, rawP50Ms: none, rawP99Ms: none, ratioP50: none, ratioP99: none, lost: none, rawLost: none, announceP50Ms: none, announceP99Ms: none, publishP50Ms: none, violations: 0, violationsByCode: {}, notCharged: { cut: none, stalled: none, forgiven: none }, syncs: none, syncFailures: none, dialFailures: none, followFailures: none, strayErrors: none, publisherConnections: none, setupMs: none, clockSkewMs: none, rssMbPerProcess: none, error: err.message.split('\n').slice(0, 3).join(' ') }
 }
 
 export interface CatchupNet {
@@ -198,7 +200,7 @@ async function propagationNet (N: number, o: NetOptions): Promise<PropagationNet
       level = next.map(([j]) => j)
     }
     const topics = [topicOf(org), RAW_TOPIC]
-    const formed = await until(async () => (await Promise.all(c.info.map(async (_, i) => await c.rpc(i, 'mesh', { topics, peers: [...adj[i]].map(j => c.info[j].peerId) })))).every(Boolean), 60_000, 250)
+    const formed = await until(async () => (await Promise.all(c.info.map(async (_, i) => await c.rpc(i, 'mesh', { topics })))).every(Boolean), 60_000, 250)
     if (!formed) o.log(`  net N=${N}: the mesh did not fully form in 60 s; measuring anyway`)
     await sleep(1500) // two heartbeats: meshes grafted on both sides
     const setupMs = now() - t0
@@ -262,6 +264,7 @@ async function propagationNet (N: number, o: NetOptions): Promise<PropagationNet
       publishP50Ms: r1(percentile(publishMs, 0.5)),
       violations: v.total,
       violationsByCode: v.byCode,
+      notCharged: stats.reduce((s, x) => ({ cut: s.cut + x.notCharged.cut, stalled: s.stalled + x.notCharged.stalled, forgiven: s.forgiven + x.notCharged.forgiven }), { cut: 0, stalled: 0, forgiven: 0 }),
       syncs: stats.reduce((s, x) => s + (x.syncs as number), 0),
       syncFailures: stats.reduce((s, x) => s + (x.syncFailures as number), 0),
       dialFailures,

@@ -92,7 +92,9 @@ describe('connection churn among honest nodes', () => {
 
 describe('a peer that ends a stream early on purpose', () => {
   it('is still charged: a stream closed without a request (BAD_REQUEST), a response closed without its heads frame (UNEXPECTED_BLOCK)', async () => {
-    const [a] = await nodes(1)
+    // no lenience budget here: each early end is charged (the budget: tests/net/honest-faults.test.ts)
+    const a = await makeNode('Churn strict', { reqresp: { lenience: { rate: 1, burst: 0 } } })
+    cleanups.push(a.cleanup)
     const rogue = await createNet({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'] })
     cleanups.push(async () => { await rogue.stop() })
     await rogue.dial(a.libp2p.getMultiaddrs()[0])

@@ -293,7 +293,9 @@ describe('limits and abuse', () => {
   })
 
   it('times out a slow responder (TIMEOUT) and a requester that never sends its request', async () => {
-    const a = await peer({ timeouts: { firstByte: 300, response: 800 } })
+    // no lenience budget: each timeout is charged at once (the budget: tests/net/honest-faults.test.ts)
+    const strict = { lenience: { rate: 1, burst: 0 } }
+    const a = await peer({ timeouts: { firstByte: 300, response: 800 }, ...strict })
     const m = await bareLibp2p()
     await serveOnce(m, PROTOCOLS.heads, async () => { await new Promise(resolve => setTimeout(resolve, 2000)) })
     const versions = chain(1)
@@ -312,7 +314,7 @@ describe('limits and abuse', () => {
     expect(a.violations).toEqual([[m.peerId.toString(), 'TIMEOUT'], [m.peerId.toString(), 'TIMEOUT']])
     expect(await a.node.store.get(versions[0].cid)).toBeUndefined()
     // responder side: a stream opened and left silent
-    const b = await peer({ timeouts: { firstByte: 300 } })
+    const b = await peer({ timeouts: { firstByte: 300 }, ...strict })
     await connect(a.libp2p, b.libp2p)
     const s = await a.libp2p.dialProtocol(b.libp2p.peerId, PROTOCOLS.sync)
     await expect.poll(() => b.rr.stats().violations.TIMEOUT, { timeout: 2000 }).toBe(1)

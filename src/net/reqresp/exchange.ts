@@ -9,9 +9,10 @@ import { OosError } from '../../errors.ts'
 import type { Logger } from '../../logger.ts'
 import type { Ingest } from '../../ingest/ingest.ts'
 import type { Store } from '../../store/store.ts'
-import { BadRequestError, DialFailedError, DialTimeoutError, OverloadedError, RateLimitedError, ReqRespTimeoutError, RequestAbortedError } from './errors.ts'
+import { BadRequestError, DialFailedError, DialTimeoutError, OverloadedError, RateLimitedError, ReqRespTimeoutError, RequestAbortedError, StreamResetError } from './errors.ts'
 import { frameError, readFrames, readOneFrame, writeFrame } from './frames.ts'
-import type { InboundLimiter, OutboundGate } from './limits.ts'
+import type { Gcra, InboundLimiter, OutboundGate } from './limits.ts'
+import type { StallMeter } from './stall.ts'
 import { ResponseWriter, type Lease, type ResponseOut, type ServingBudget } from './serving.ts'
 
 export type ProtocolName = 'fetch' | 'sync' | 'heads' | 'reconcile'
@@ -44,6 +45,11 @@ export interface Timeouts {
    * a duplicate closed, a node stopping) ends its streams first (NETWORK-reqresp.md §7), ms
    */
   endGrace: number
+  /**
+   * a timeout is not charged if this node's own event loop stalled this long or longer during
+   * the exchange (its timers fired late, its reads waited: NETWORK-reqresp.md §7), ms
+   */
+  ownStall: number
 }
 
 export interface ProtocolCounters {
@@ -56,6 +62,10 @@ export interface ProtocolCounters {
   cut: number
   /** exchanges that ended early, waiting out the end grace before the verdict (charged or cut) */
   judging: number
+  /** early ends and timeouts within the peer's lenience budget: counted, not charged */
+  forgiven: number
+  /** timeouts while this node's own event loop stalled: not charged */
+  stalled: number
 }
 
 /** What the protocols need of the service. */
@@ -70,6 +80,10 @@ export interface Context {
   budget: ServingBudget
   counters: Record<ProtocolName, ProtocolCounters>
   failures: Record<string, number>
+  /** per peer: early ends and timeouts forgiven before they are charged (undefined: none) */
+  lenience?: Gcra
+  /** this process's event-loop stalls, sampled while exchanges run */
+  stall: StallMeter
   /** count a violation and tell the node */
   violation: (peer: PeerId, code: ViolationCode) => void
   /** register an exchange to be aborted by stop(); returns the unregister function */
@@ -112,29 +126,73 @@ async function closesWithin (connection: Connection, ms: number): Promise<boolea
   })
 }
 
+/** What is known of a failed exchange when its fault is judged. */
+interface Fault {
+  /** the stream ended before the request, or before the response frames due */
+  early: boolean
+  connection?: Connection
+  /** when the exchange began (performance.now()) */
+  since: number
+}
+
 /**
- * Charge `code` to `peer`. An exchange that ended early (`early`: the stream ended before the
- * request, or before the response frames due) is charged only if its connection is still
- * open `endGrace` ms later; else the connection's end cut it, nobody is charged and it is
- * counted as `cut` (NETWORK-reqresp.md §7, "Stream endings"). Never waits.
+ * Charge `code` to `peer`, or not (NETWORK-reqresp.md §7, "Stream endings" and "Faults that
+ * cost little"). Never waits.
+ *
+ * - A timeout while this node's own event loop stalled for `ownStall` ms or more during the
+ *   exchange is the node's overload, not the peer's fault: counted as `stalled`.
+ * - An exchange that ended early is judged `endGrace` ms later: if its connection closed by
+ *   then, the connection's end cut it (`cut`).
+ * - An early end or a timeout that remains costs the node little (a stream, a timer): it is
+ *   counted against the peer's `lenience` budget (`forgiven`) and charged only past it.
+ *   Every other fault is charged at once.
  */
-function charge (ctx: Context, name: ProtocolName, peer: PeerId, code: ViolationCode, early: boolean, connection?: Connection): void {
-  if (!early || connection === undefined) { ctx.violation(peer, code); return }
-  ctx.counters[name].judging++
-  void closesWithin(connection, ctx.timeouts.endGrace).then(closed => {
-    ctx.counters[name].judging--
-    if (closed) {
-      ctx.counters[name].cut++
-      ctx.logs[name]('%s exchange with %p cut by its connection closing: not charged (%s)', name, peer, code)
+function charge (ctx: Context, name: ProtocolName, peer: PeerId, code: ViolationCode, fault: Fault): void {
+  const counters = ctx.counters[name]
+  if (code === 'TIMEOUT' && ctx.stall.since(fault.since) >= ctx.timeouts.ownStall) {
+    counters.stalled++
+    ctx.logs[name]('%s exchange with %p timed out while this node stalled: not charged', name, peer)
+    return
+  }
+  const cheap = fault.early || code === 'TIMEOUT'
+  const verdict = (): void => {
+    if (cheap && ctx.lenience?.allows(peer.toString()) === true) {
+      ctx.lenience.take(peer.toString())
+      counters.forgiven++
+      ctx.logs[name]('%s exchange with %p: %s within its budget, not charged', name, peer, code)
     } else {
       ctx.violation(peer, code)
     }
+  }
+  const connection = fault.connection
+  if (!fault.early || connection === undefined) { verdict(); return }
+  counters.judging++
+  void closesWithin(connection, ctx.timeouts.endGrace).then(closed => {
+    counters.judging--
+    if (closed) {
+      counters.cut++
+      ctx.logs[name]('%s exchange with %p cut by its connection closing: not charged (%s)', name, peer, code)
+    } else {
+      verdict()
+    }
   })
+}
+
+/**
+ * Why a stream's reading ended early: a reset by the remote, or `otherwise()`. libp2p ends a
+ * stream's iterator without an error when the remote's reset arrived before the reading began
+ * (the iterator of a stream no longer readable just returns), so "no request" is told from a
+ * reset by the stream's status (NETWORK-reqresp.md §7, stream endings).
+ */
+function endedBy (stream: Stream, otherwise: () => Error): Error {
+  return stream.status === 'reset' ? new StreamResetError('the remote reset the stream before it was read') : otherwise()
 }
 
 /** A request's stream-level state: one abort reason for timers, the caller's signal and stop(). */
 class Exchange {
   readonly controller = new AbortController()
+  /** when the exchange began (performance.now()) */
+  readonly since = performance.now()
   stream?: Stream
   connection?: Connection
   /** the response was read to its end */
@@ -221,7 +279,7 @@ export async function request<T> (ctx: Context, peer: PeerId, spec: RequestSpec,
     ctx.failures[code] = (ctx.failures[code] ?? 0) + 1
     const v = violationOf(e, 'requester')
     // a response that ended cleanly short of what was due (a heads request answered by no frame)
-    if (v !== undefined) charge(ctx, name, peer, v, x.ended, x.connection)
+    if (v !== undefined) charge(ctx, name, peer, v, { early: x.ended, connection: x.connection, since: x.since })
     ctx.logs[name]('%s request to %p failed: %s %s', name, peer, code, e.message)
     throw e
   } finally {
@@ -273,15 +331,22 @@ export async function serve<Req> (ctx: Context, name: ProtocolName, stream: Stre
   let lease: Lease | undefined
   try {
     x.timer(ctx.timeouts.firstByte, () => new ReqRespTimeoutError(`${peer.toString()} sent no complete ${name} request within ${ctx.timeouts.firstByte} ms`))
+    let bytes: Uint8Array | undefined
+    try {
+      bytes = await readOneFrame(stream, maxRequest)
+    } catch (err) {
+      if (x.signal.aborted) throw x.signal.reason
+      if (err instanceof OosError && err.code === 'TRUNCATED_FRAME') { early = true; throw endedBy(stream, () => err as Error) }
+      // what the stream itself threw (its connection aborted: a failed ping, a socket error) is nobody's request
+      throw err instanceof OosError ? err : new StreamResetError(`the stream failed: ${(err as Error).message}`, { cause: err })
+    }
+    if (bytes === undefined) { early = true; throw endedBy(stream, () => new BadRequestError('the stream ended before a request')) }
+    x.done()
     let req: Req
     try {
-      const bytes = await readOneFrame(stream, maxRequest)
-      if (bytes === undefined) { early = true; throw new BadRequestError('the stream ended before a request') }
-      x.done()
       req = decode(bytes)
     } catch (err) {
-      if (err instanceof OosError && err.code === 'TRUNCATED_FRAME') early = true
-      throw x.signal.aborted ? x.signal.reason : err instanceof OosError ? err : new BadRequestError(`bad ${name} request: ${(err as Error).message}`, { cause: err })
+      throw err instanceof OosError ? err : new BadRequestError(`bad ${name} request: ${(err as Error).message}`, { cause: err })
     }
     lease = await ctx.budget.acquire(peer.toString(), x.signal)
     if (lease === undefined) {
@@ -300,7 +365,7 @@ export async function serve<Req> (ctx: Context, name: ProtocolName, stream: Stre
     // a response cut by the whole-response timer was being read (else the stall timer fires
     // first): a slow link, not a violation (NETWORK-reqresp.md §7)
     const v = responding && isTimeout(e) ? undefined : violationOf(e, 'responder')
-    if (v !== undefined) charge(ctx, name, peer, v, early && !x.signal.aborted, connection)
+    if (v !== undefined) charge(ctx, name, peer, v, { early: early && !x.signal.aborted, connection, since: x.since })
     log('%s request of %p failed: %s %s', name, peer, e instanceof OosError ? e.code : 'INTERNAL', e.message)
     stream.abort(e)
   } finally {

@@ -21,7 +21,8 @@ import { NotStartedError, RequestAbortedError } from './errors.ts'
 import { PROTOCOLS, VIOLATION_CODES, serve, type Context, type ProtocolCounters, type ProtocolName, type Timeouts, type ViolationCode } from './exchange.ts'
 import { decodeFetchRequest, fetchRecords, respondFetch, type FetchResult } from './fetch.ts'
 import { authorsOf, decodeHeadsRequest, headsOf, respondHeads, type HeadHint } from './heads.ts'
-import { InboundLimiter, OutboundGate, type Rate } from './limits.ts'
+import { Gcra, InboundLimiter, OutboundGate, type Rate } from './limits.ts'
+import { StallMeter } from './stall.ts'
 import { SERVING_DEFAULTS, ServingBudget, type ServingLimits, type ServingStats } from './serving.ts'
 import { decodeSyncRequest, decodeSyncRequest11, respondSync, SYNC_1_1, syncOrg, type SyncOptions, type SyncResult } from './sync.ts'
 import { syncWindows, type WindowedSyncOptions, type WindowedSyncResult } from './windows.ts'
@@ -41,8 +42,16 @@ export * from './errors.ts'
 
 /** Defaults (documented in protocol/NETWORK-reqresp.md §6). */
 export const DEFAULTS = {
-  /** endGrace: a stream that ended early is charged only if its connection is still open 2 s later (above libp2p's 1 s connection close timeout) */
-  timeouts: { dial: 5_000, firstByte: 5_000, response: 10_000, endGrace: 2_000 } satisfies Timeouts,
+  /**
+   * endGrace: a stream that ended early is charged only if its connection is still open 2 s later (above libp2p's 1 s connection close timeout);
+   * ownStall: a timeout is not charged if this node's event loop stalled 1 s or more during the exchange (a fifth of the first-byte timeout)
+   */
+  timeouts: { dial: 5_000, firstByte: 5_000, response: 10_000, endGrace: 2_000, ownStall: 1_000 } satisfies Timeouts,
+  /**
+   * per peer, over all protocols: early ends (a stream ended before its request) and timeouts
+   * counted but not charged, 10 a minute, 10 at once (NETWORK-reqresp.md §7, faults that cost little)
+   */
+  lenience: { rate: 10 / 60, burst: 10 } satisfies Rate,
   /** per remote peer and protocol */
   perPeer: { rate: 20, burst: 40 } satisfies Rate,
   /** over all peers, per protocol */
@@ -58,7 +67,7 @@ export const DEFAULTS = {
 }
 
 export interface ReqRespInit {
-  /** timeouts in ms (default dial 5 s, first response byte 5 s, whole response 10 s; end grace 2 s) */
+  /** timeouts in ms (default dial 5 s, first response byte 5 s, whole response 10 s; end grace 2 s; own stall 1 s) */
   timeouts?: Partial<Timeouts>
   /** inbound requests per remote peer, per protocol (default 20/s, burst 40) */
   perPeer?: Rate
@@ -74,6 +83,8 @@ export interface ReqRespInit {
   outboundRate?: Rate
   /** serving budgets and the slow-reader timer (default window 128 KiB, per peer 2 MiB, total 64 MiB, stall 5 s, queue 1 s) */
   serving?: Partial<ServingLimits>
+  /** early ends and timeouts per peer counted but not charged (default 10 a minute, burst 10; burst 0: none) */
+  lenience?: Rate
   /** a peer broke the rules (the node scores / disconnects) */
   onViolation?: (peer: PeerId, code: ViolationCode) => void
   /** catch-up windows (windows.ts; default 3 windows in flight of ≤ 500 versions and ≤ 8 MiB each, hedge after 2 s) */
@@ -106,7 +117,7 @@ export interface ReqRespStats {
 }
 
 const NAMES: ProtocolName[] = ['fetch', 'sync', 'heads', 'reconcile']
-const zero = (): ProtocolCounters => ({ inbound: 0, served: 0, refused: 0, outbound: 0, failed: 0, cut: 0, judging: 0 })
+const zero = (): ProtocolCounters => ({ inbound: 0, served: 0, refused: 0, outbound: 0, failed: 0, cut: 0, judging: 0, forgiven: 0, stalled: 0 })
 
 export class ReqResp {
   private readonly ctx: Context
@@ -124,6 +135,7 @@ export class ReqResp {
       perPeer: init.protocols?.[name]?.perPeer ?? init.perPeer ?? DEFAULTS.perPeer,
       total: init.protocols?.[name]?.total ?? init.total ?? DEFAULTS.total
     })
+    const lenience = init.lenience ?? DEFAULTS.lenience
     this.ctx = {
       ...components,
       timeouts: { ...DEFAULTS.timeouts, ...init.timeouts },
@@ -133,7 +145,13 @@ export class ReqResp {
       counters: { fetch: zero(), sync: zero(), heads: zero(), reconcile: zero() },
       failures: {},
       violation: (peer, code) => { this.violation(peer, code) },
-      track: (abort) => { this.inflight.add(abort); return () => { this.inflight.delete(abort) } },
+      lenience: lenience.burst >= 1 ? new Gcra(lenience) : undefined,
+      stall: new StallMeter(),
+      track: (abort) => {
+        this.inflight.add(abort)
+        const release = this.ctx.stall.hold()
+        return () => { this.inflight.delete(abort); release() }
+      },
       logs: { fetch: log('fetch'), sync: log('sync'), heads: log('heads'), reconcile: log('reconcile') },
       beforeRespond: init.beforeRespond
     }
