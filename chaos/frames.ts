@@ -51,7 +51,9 @@ async function holder (scope: Scope, records: Uint8Array[]): Promise<{ libp2p: L
   const { store, ingest } = await storeIn(scope)
   for (const r of await ingest.ingestMany(records, { source: 'chaos' })) if (r instanceof Error) throw r
   let violations = 0
-  const rr = reqResp({ ...FAST, onViolation: () => { violations++ } })({ libp2p, store, ingest })
+  // no lenience budget (NETWORK-reqresp.md §7): a mutated frame cut short ends its stream early,
+  // which the budget would forgive; here every refused request must be counted
+  const rr = reqResp({ ...FAST, lenience: { rate: 1, burst: 0 }, onViolation: () => { violations++ } })({ libp2p, store, ingest })
   await rr.start()
   scope.defer(async () => { await rr.stop() })
   return { libp2p, rr, violations: () => violations }
