@@ -169,6 +169,23 @@ export class FollowReacher {
     s.timer.unref()
   }
 
+  /**
+   * Resolves once a peer is connected and identified (so the DHT can ask it), at once when one
+   * is connected already, or when `signal` aborts: whichever comes first. Waits on events.
+   */
+  private async dhtReady (signal: AbortSignal): Promise<void> {
+    if (this.c.libp2p.getPeers().length > 0 || signal.aborted) return
+    await new Promise<void>(resolve => {
+      const done = (): void => {
+        this.c.libp2p.removeEventListener('peer:identify', done)
+        signal.removeEventListener('abort', done)
+        resolve()
+      }
+      this.c.libp2p.addEventListener('peer:identify', done)
+      signal.addEventListener('abort', done, { once: true })
+    })
+  }
+
   private async once (org: string, via: string[], options: { signal?: AbortSignal }): Promise<Attempt> {
     const signal = options.signal === undefined ? this.abort.signal : AbortSignal.any([options.signal, this.abort.signal])
     const peers: PeerId[] = []
@@ -184,7 +201,10 @@ export class FollowReacher {
         errors.push(`${addr.toString()}: ${String((err as Error).message ?? err).split('\n')[0]}`)
       }
     }
-    // the DHT is asked through connected peers: with none, a query could only time out
+    // the DHT is asked through connected peers: with none, a query could only time out. A node
+    // just started may still be dialling its bootstrap peers: wait for its DHT to know one
+    // (bounded by the dial timeout; a node with no peer at all finds none either way)
+    if (peers.length === 0 && via.length === 0 && !signal.aborted) await this.dhtReady(AbortSignal.any([signal, AbortSignal.timeout(this.init.dialTimeoutMs)]))
     if (peers.length === 0 && !signal.aborted && this.c.libp2p.getPeers().length > 0) {
       // not privileged: anyone can put a provider record, and a stranger must not win a
       // reserved, unevictable slot on its word (NETWORK.md §8.3); once synced, the org's

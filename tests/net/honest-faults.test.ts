@@ -66,16 +66,20 @@ describe('honest endings under load', () => {
     const giveUp = new AbortController()
     let held: Stream | undefined
     let released = false
+    let armed = false
     // the responder's handler of that request starts only after the requester's reset arrived
-    // (other heads streams, the nodes' own, pass)
+    // (other heads streams pass: the nodes' own, e.g. A's check of B's heads on identify)
     holdHandlers(b, async (stream) => {
-      if (held !== undefined) return
+      if (!armed || held !== undefined) return
       held = stream
       giveUp.abort()
       await until(() => stream.status !== 'open', 5_000, 'the requester reset its stream')
       released = true
     })
     await a.libp2p.dial(b.libp2p.getMultiaddrs()[0])
+    // A checks B's heads on identify (the replicator): that exchange first, then ours is the one held
+    await until(() => heads(b).served >= 1 && heads(b).judging === 0, 10_000, 'A\'s own heads check served')
+    armed = true
     const err = await a.reqresp.heads(b.peerId, [b.org], { signal: giveUp.signal }).then(() => undefined, (e: Error & { code?: string }) => e)
     expect(err?.code).toBe('ABORTED')
     // its handler ran on the reset stream, and the verdict is in (an early end waits out the end grace)
