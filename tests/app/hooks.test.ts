@@ -28,8 +28,8 @@ async function * source (events: FeedEvent[], signal: AbortSignal): AsyncGenerat
 describe('hooks', () => {
   it('run for their kinds with the event on stdin and no passphrase; at most 4 at once; killed past their timeout; failures counted', async () => {
     const dir = (await dirP).path
-    // writes stdin and whether it saw the passphrase to <dir>/<id>.json, then waits for a file that never comes
-    const script = 'const fs=require("fs");const e=JSON.parse(fs.readFileSync(0));fs.writeFileSync(process.argv[1]+"/"+e.id+".json",JSON.stringify({e,pass:process.env.OOS_PASSPHRASE??null}));setTimeout(()=>{},60000)'
+    // writes stdin and whether it saw the passphrase to <dir>/<id>.json, then blocks until killed (Atomics.wait: no timer)
+    const script = 'const fs=require("fs");const e=JSON.parse(fs.readFileSync(0));fs.writeFileSync(process.argv[1]+"/"+e.id+".json",JSON.stringify({e,pass:process.env.OOS_PASSPHRASE??null}));Atomics.wait(new Int32Array(new SharedArrayBuffer(4)),0,0)'
     const slow: Hook = { on: ['dispute'], run: [process.execPath, '-e', script, dir], timeoutSeconds: 1 }
     const missing: Hook = { on: ['endorsement'], run: [join(dir, 'nothing-here')] }
     const lines: string[] = []
@@ -48,7 +48,7 @@ describe('hooks', () => {
   })
 
   it('past 1000 runs waiting, an event is dropped, logged and counted; stop clears the queue and ends the runs', async () => {
-    const sleeper: Hook = { on: ['dispute'], run: [process.execPath, '-e', 'setTimeout(()=>{},60000)'], timeoutSeconds: 3600 }
+    const sleeper: Hook = { on: ['dispute'], run: [process.execPath, '-e', 'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)),0,0)'], timeoutSeconds: 3600 }
     const lines: string[] = []
     const events = Array.from({ length: HOOK_MAX_RUNNING + HOOK_MAX_QUEUED + 5 }, (_, k) => event(k, 'dispute'))
     const runner = runHooks([sleeper], signal => source(events, signal), l => { lines.push(l) })
