@@ -24,7 +24,7 @@ const SYNC_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 3
 
 export interface SyncApi {
   /** catch `org` up from these providers (one: pipelined windows; several: split by their heads, hedged) */
-  syncFrom: (providers: PeerId[], org: string, options: { from: number, signal?: AbortSignal }) => Promise<{ accepted: number, missingSources?: CID[] }>
+  syncFrom: (providers: PeerId[], org: string, options: { from: number, signal?: AbortSignal, probe?: boolean }) => Promise<{ accepted: number, missingSources?: CID[] }>
   authors: (peer: PeerId, claims: CID[], options: { signal?: AbortSignal }) => Promise<Array<{ org: string, seq: number }>>
   heads: (peer: PeerId, orgs: string[], options: { signal?: AbortSignal }) => Promise<Array<{ org: string, seq: number }>>
   /** reconcile the statements about an org's claims with a peer (RBSR), fetching what we lack */
@@ -163,7 +163,9 @@ export class Replicator {
           this.count('syncs')
           const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(60_000)])
           const from = ((await this.store.head(org))?.seq ?? 0) + 1
-          let r = await this.api.syncFrom(group, org, { from, signal })
+          // peers not given are probed: only those whose head holds something new are asked
+          const probe = group !== peers
+          let r = await this.api.syncFrom(group, org, { from, signal, probe })
           this.tally(out, r.accepted)
           if ((r.missingSources?.length ?? 0) > 0 && depth < 4) {
             // a version adopts claims we do not hold: fetch their authors' chains first, then retry
@@ -171,7 +173,7 @@ export class Replicator {
             for (const a of await this.api.authors(peer, r.missingSources as CID[], { signal })) {
               if (a.org !== org) await this.run(a.org, [peer], depth + 1)
             }
-            r = await this.api.syncFrom(group, org, { from: ((await this.store.head(org))?.seq ?? 0) + 1, signal })
+            r = await this.api.syncFrom(group, org, { from: ((await this.store.head(org))?.seq ?? 0) + 1, signal, probe })
             this.tally(out, r.accepted)
           }
           out.synced = true

@@ -57,7 +57,9 @@ describe('connection churn among honest nodes', () => {
   it('hang-ups in both directions while heads and syncs are in flight charge no violation', async () => {
     const all = await nodes(4)
     const orgs = all.map(n => n.org)
-    for (let round = 0; round < 6; round++) {
+    // six rounds at least, and until the churn has cut some exchange (on a fast or a loaded
+    // machine the exchanges may all finish before a hang-up lands in a round)
+    for (let round = 0; round < 6 || (cut(all) === 0 && round < 40); round++) {
       // everyone dials everyone at once: both directions, so duplicate connections happen
       await Promise.all(all.flatMap(a => all.filter(b => b !== a).map(async b => await a.libp2p.dial(b.libp2p.getMultiaddrs()[0]).catch(() => undefined))))
       const inFlight = all.flatMap(a => all.filter(b => b !== a).flatMap(b => traffic(a, b, orgs)))

@@ -76,6 +76,26 @@ describe('catch-up windows', () => {
     expect(violations(a) + violations(b)).toBe(0)
   })
 
+  it('a provider probed first (a peer not known to hold the org) is asked its head, and no window when it holds nothing new', async () => {
+    const [a, b, c] = [await makeNode('Probed origin'), await makeNode('Probing'), await makeNode('Unrelated')]
+    nodes.push(a, b, c)
+    await chainOf(a, 3)
+    await connect(b, a)
+    await connect(b, c)
+    await b.replicator.idle()
+    const asked = (n: Node): number => n.reqresp.stats().protocols.sync.inbound
+    const before = { heads: c.reqresp.stats().protocols.heads.inbound, sync: asked(c) }
+    const none = await b.reqresp.syncFrom([c.peerId], a.org, { probe: true })
+    expect(none).toMatchObject({ accepted: 0, requests: 0 })
+    expect(c.reqresp.stats().protocols.heads.inbound).toBeGreaterThan(before.heads)
+    expect(asked(c)).toBe(before.sync)
+    // without the probe a single provider is asked at once
+    await b.reqresp.syncFrom([c.peerId], a.org)
+    expect(asked(c)).toBe(before.sync + 1)
+    expect(await b.reqresp.syncFrom([a.peerId], a.org, { probe: true })).toMatchObject({ accepted: 3 })
+    expect(a.reqresp.stats().protocols.heads.inbound).toBeGreaterThanOrEqual(1)
+  })
+
   it('one provider stalls (its handler slowed by a test hook): the sync completes from another, nobody charged', async () => {
     let release = (): void => {}
     const stalled = new Promise<void>(resolve => { release = resolve })

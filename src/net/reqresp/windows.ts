@@ -45,6 +45,12 @@ export interface WindowedSyncOptions {
   window?: number
   windowBytes?: number
   hedgeMs?: number
+  /**
+   * ask every provider its head first, even a single one (default false: a single provider is
+   * asked without more ado). For peers not known to hold the org, e.g. any connected peer
+   * tried when the given ones failed: one that holds nothing from `from` on is not asked.
+   */
+  probe?: boolean
 }
 
 export interface ProviderTally {
@@ -104,10 +110,11 @@ export async function syncWindows (ctx: Context, peers: PeerId[], org: string, o
   const signal = options.signal
   const from = options.from ?? ((await ctx.store.head(org))?.seq ?? 0) + 1
   const result: WindowedSyncResult = { ...emptyTransfer(), requests: 0, cut: 0, missingSources: [], hedged: 0, refetched: 0, maxInFlight: 0, peakBufferedBytes: 0, providers: [] }
-  const providers = await providersOf(ctx, peers, org, from, signal)
+  const probe = options.probe === true || peers.length > 1
+  const providers = await providersOf(ctx, peers, org, from, probe, signal)
   result.providers = providers.map(p => p.tally)
-  // one provider: its chain's end is found by a short window; several: their heads say
-  const end = peers.length === 1 ? Infinity : Math.max(...providers.map(p => p.head))
+  // one provider not probed: its chain's end is found by a short window; probed: their heads say
+  const end = !probe ? Infinity : Math.max(...providers.map(p => p.head))
   const queue: Window[] = []
   let next = from
   let ended = from > end
@@ -325,13 +332,13 @@ export async function syncWindows (ctx: Context, peers: PeerId[], org: string, o
 }
 
 /**
- * The providers of a sync: one peer is asked without more ado (its chain's end is where its
- * windows come back short); of several, each is asked its head first (in parallel), and only
- * those holding something from `from` on take part.
+ * The providers of a sync: one peer not probed is asked without more ado (its chain's end is
+ * where its windows come back short); probed (several, or `probe`), each is asked its head
+ * first (in parallel), and only those holding something from `from` on take part.
  */
-async function providersOf (ctx: Context, peers: PeerId[], org: string, from: number, signal?: AbortSignal): Promise<Provider[]> {
+async function providersOf (ctx: Context, peers: PeerId[], org: string, from: number, probe: boolean, signal?: AbortSignal): Promise<Provider[]> {
   const make = (peer: PeerId, head: number): Provider => ({ peer, head, busy: 0, live: true, tally: { peer: peer.toString(), windows: 0, versions: 0, hedged: 0, failed: 0, charged: 0 } })
-  if (peers.length === 1) return [make(peers[0], Infinity)]
+  if (!probe) return [make(peers[0], Infinity)]
   const heads = await Promise.all(peers.map(async (peer) => {
     const s = AbortSignal.any([AbortSignal.timeout(ctx.timeouts.response), ...(signal !== undefined ? [signal] : [])])
     const h = await headsOf(ctx, peer, [org], { signal: s }).catch(() => [])
