@@ -27,8 +27,10 @@ FROM node:24-slim
 # `oos start` reads OOS_LISTEN, OOS_ANNOUNCE, OOS_BOOTSTRAP (comma-separated), OOS_API, OOS_MDNS,
 # OOS_LOG_FORMAT and OOS_NAME as its flags (a flag given wins; then <home>/config.json), and
 # every command the passphrase from OOS_PASSPHRASE_FILE (a Docker secret; one per org).
+# MALLOC_ARENA_MAX=2: glibc's malloc arenas, as bin/launch.js sets them for `oos` (it says why).
 ENV NODE_ENV=production \
     NODE_OPTIONS=--max-semi-space-size=32 \
+    MALLOC_ARENA_MAX=2 \
     OOS_HOME=/data \
     OOS_LISTEN=/ip4/0.0.0.0/tcp/4710 \
     OOS_API=127.0.0.1:4711 \

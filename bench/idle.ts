@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import { distIsFresh } from '../bin/dist.js'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { V8_FLAGS, launchEnv } from '../bin/launch.js'
 
 const arg = (name: string): string | undefined => process.argv.find(a => a.startsWith(`--${name}=`))?.slice(name.length + 3)
 const flag = (name: string): boolean => process.argv.includes(`--${name}`)
@@ -30,9 +31,8 @@ const RUNS = Number(arg('runs') ?? 3)
 const TREE = resolve(arg('tree') ?? fileURLToPath(new URL('..', import.meta.url)))
 const QUICK = flag('quick')
 const BIN = join(TREE, 'bin', 'oos.js')
-const V8_FLAGS = ['--max-semi-space-size=32', '--single-threaded-gc']
 const PASS = 'idle bench passphrase'
-const env = { ...process.env, OOS_PASSPHRASE: PASS, DEBUG: '' }
+const env = { ...launchEnv(), OOS_PASSPHRASE: PASS, DEBUG: '' }
 
 interface Run { readyMs: number, rssMb10s: number, rssMb60s?: number, privateMb60s?: number, fileMb60s?: number, rssMbAfterCall: number, split?: string, status?: unknown }
 

@@ -12,13 +12,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { V8_FLAGS, launchEnv } from '../bin/launch.js'
 
 const arg = (name: string): string | undefined => process.argv.find(a => a.startsWith(`--${name}=`))?.slice(name.length + 3)
 const RUNS = Number(arg('runs') ?? 2)
 const WINDOW_S = Number(arg('window') ?? 30)
 const BIN = fileURLToPath(new URL('../bin/oos.js', import.meta.url))
-const V8_FLAGS = ['--max-semi-space-size=32', '--single-threaded-gc']
-const env = { ...process.env, OOS_PASSPHRASE: 'metrics bench', OOS_SCRYPT_N: '1024', DEBUG: '' }
+const env = { ...launchEnv(), OOS_PASSPHRASE: 'metrics bench', OOS_SCRYPT_N: '1024', DEBUG: '' }
 const TICK = 100 // clock ticks per second (getconf CLK_TCK on Linux)
 
 async function cpuSeconds (pid: number): Promise<number> {

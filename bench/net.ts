@@ -27,6 +27,7 @@ import { topicOf } from '../src/net/gossip.ts'
 import { Cluster, RAW_TOPIC, now, type ChildEvent } from './cluster.ts'
 import { percentile, sleep, until, type DocSet } from './propagation.ts'
 import { simOrgs, type SimFigure } from './net-sim.ts'
+import { V8_FLAGS, launchEnv } from '../bin/launch.js'
 
 const BIN = fileURLToPath(new URL('../bin/oos.js', import.meta.url))
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
@@ -316,8 +317,8 @@ async function benchIdle (o: NetOptions): Promise<Pick<NetBench, 'idle' | 'start
   const dir = await mkdtemp(join(tmpdir(), 'oosnet-idle-'))
   const home = join(dir, 'home')
   const pass = 'bench idle passphrase'
-  const env = { ...process.env, OOS_PASSPHRASE: pass, DEBUG: undefined, OOS_SCRYPT_N: o.scryptN === undefined ? undefined : String(o.scryptN), NODE_COMPILE_CACHE: undefined }
-  const run = (args: string[]) => spawn(process.execPath, ['--max-semi-space-size=32', '--single-threaded-gc', BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const env = { ...launchEnv(), OOS_PASSPHRASE: pass, DEBUG: undefined, OOS_SCRYPT_N: o.scryptN === undefined ? undefined : String(o.scryptN), NODE_COMPILE_CACHE: undefined }
+  const run = (args: string[]) => spawn(process.execPath, [...V8_FLAGS, BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
   try {
     const init = run(['init', '--home', home, '--name', 'idle'])
     if (await new Promise(resolve => init.once('exit', resolve)) !== 0) throw new Error('oos init failed')

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=32 --single-threaded-gc
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=32 --single-threaded-gc
 // The `oos` command. oosnet needs Node >= 22.18 (libp2p 3; TypeScript type stripping).
 // On an older Node (e.g. a machine's Node 20), re-run under the Node 24 that the `node`
 // package (an optional dependency) installed into node_modules, so a fresh checkout works as
@@ -6,7 +6,8 @@
 // checkout, and Node resolves the link, so `here` below is the checkout's bin/) or after
 // `npm install -g oosnet-<version>.tgz` (`here` is then <prefix>/lib/node_modules/oosnet/bin,
 // and the re-run also loads bin/strip-types.js: README, "Install").
-// V8 flags (the same in V8_FLAGS below, the `npm run …` scripts and the Dockerfile):
+// V8 flags (the same in bin/launch.js's V8_FLAGS, the `npm run …` scripts and the Dockerfile),
+// and MALLOC_ARENA_MAX=2 (bin/launch.js says why; the shebang sets it for `oos` on the PATH):
 // --max-semi-space-size=32 (MB; V8's default here is 64): ingest allocates many short-lived
 // objects per record, and a young generation that fits the CPU caches costs the main thread
 // about half as much CPU per record. --single-threaded-gc: each thread collects its own
@@ -24,6 +25,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { V8_FLAGS, launchEnv } from './launch.js'
 
 /**
  * `oos --version` answered here, before any re-exec or TypeScript: one Node start, nothing
@@ -38,7 +40,6 @@ function printVersion () {
   return true
 }
 
-const V8_FLAGS = ['--max-semi-space-size=32', '--single-threaded-gc']
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP']
 const [major, minor] = process.versions.node.split('.').map(Number)
 const here = dirname(fileURLToPath(import.meta.url))
@@ -62,7 +63,7 @@ if (old || installed) {
   if (printVersion()) process.exit(0)
   const child = spawn(local, [...V8_FLAGS, ...(installed ? ['--import', STRIP] : []), fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, OOS_REEXEC_PARENT: String(process.pid) }
+    env: { ...launchEnv(), OOS_REEXEC_PARENT: String(process.pid) }
   })
   const forward = (sig) => { child.kill(sig) }
   for (const sig of FORWARDED) process.on(sig, forward)

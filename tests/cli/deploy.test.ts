@@ -112,7 +112,7 @@ describe('install and deploy', () => {
     const node = machineNode()
     const bin = join(dir.path, 'pkg', 'bin')
     await mkdir(bin, { recursive: true })
-    await copyFile(join(ROOT, 'bin', 'oos.js'), join(bin, 'oos.js'))
+    for (const f of ['oos.js', 'launch.js']) await copyFile(join(ROOT, 'bin', f), join(bin, f))
     const r = await capture(node.path, [join(bin, 'oos.js'), '--version'])
     if (node.wrapped) {
       expect(r.code).toBe(2)

@@ -5,7 +5,7 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
@@ -47,6 +47,10 @@ async function portFree (port: number): Promise<boolean> {
     s.listen({ host: '127.0.0.1', port, exclusive: true }, () => { s.close(() => { resolve(true) }) })
   })
 }
+
+/** a variable of a running process's environment, as the kernel holds it (/proc/<pid>/environ) */
+const envOf = (pid: number, name: string): string | undefined =>
+  readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').find(e => e.startsWith(`${name}=`))?.slice(name.length + 1)
 
 /** the port of `http://127.0.0.1:PORT` or `/ip4/127.0.0.1/tcp/PORT/p2p/…` */
 const portOf = (addr: string): number => Number(/(?::|\/tcp\/)(\d+)(\/|$)/.exec(addr)?.[1])
@@ -143,6 +147,7 @@ describe('oos processes: values, failed starts, stop, signals', () => {
     const pid = (await readApiFile(other))?.pid as number
     pids.push(pid)
     expect(pid).not.toBe(s.child.pid)
+    expect(envOf(pid, 'MALLOC_ARENA_MAX')).toBe(process.env.MALLOC_ARENA_MAX ?? '2') // bin/launch.js
     s.child.kill('SIGTERM')
     await s.exit
     await until(() => !processAlive(pid), 30_000, 'the node process exited')
@@ -165,6 +170,8 @@ describe('oos processes: values, failed starts, stop, signals', () => {
 
     it('SIGTERM to the pid started: the node stops (ports and store lock freed) and that process exits with the node\'s status', async () => {
       const s = await startWrapped(home)
+      // the re-exec launches the node with glibc's arenas limited (bin/launch.js); unwrapped, it is the environment given
+      if (node.wrapped) expect(envOf(s.pid, 'MALLOC_ARENA_MAX')).toBe(process.env.MALLOC_ARENA_MAX ?? '2')
       s.child.kill('SIGTERM')
       expect(await s.exit).toEqual({ code: 0, signal: null })
       await until(() => !processAlive(s.pid), 30_000, 'the node process exited')
