@@ -77,6 +77,14 @@ export interface PropagationNet {
   announceP99Ms: number
   /** node 1's publish() call (sign, local ingest, commit), ms */
   publishP50Ms: number
+  /**
+   * CPU all node processes spent per measured round (ms): from the publish to 100 ms after the
+   * last follower stored the version (oosnet), and from the raw publish to 100 ms after the last
+   * raw delivery (raw). Idle work (heartbeats) is in both. On a machine the processes saturate,
+   * latency follows this figure.
+   */
+  cpuMsPerRound: number
+  rawCpuMsPerRound: number
   violations: number
   violationsByCode: Record<string, number>
   /** early ends and timeouts the nodes did not charge, by rule (NETWORK-reqresp.md §7): cut, stalled, forgiven */
@@ -100,7 +108,7 @@ export interface PropagationNet {
 function failed (nodes: number, o: NetOptions, err: Error): PropagationNet {
   o.log(`  net N=${nodes} failed: ${err.stack ?? err.message}`)
   const none = null as unknown as number
-  return { nodes, nodesPerProcess: o.perProc, sizeBytes: none, rounds: o.rounds, p50Ms: none, p99Ms: none, rawP50Ms: none, rawP99Ms: none, ratioP50: none, ratioP99: none, lost: none, rawLost: none, announceP50Ms: none, announceP99Ms: none, publishP50Ms: none, violations: 0, violationsByCode: {}, notCharged: { cut: none, stalled: none, forgiven: none }, syncs: none, syncFailures: none, dialFailures: none, followFailures: none, strayErrors: none, publisherConnections: none, setupMs: none, clockSkewMs: none, rssMbPerProcess: none, error: err.message.split('\n').slice(0, 3).join(' ') }
+  return { nodes, nodesPerProcess: o.perProc, sizeBytes: none, rounds: o.rounds, p50Ms: none, p99Ms: none, rawP50Ms: none, rawP99Ms: none, ratioP50: none, ratioP99: none, lost: none, rawLost: none, announceP50Ms: none, announceP99Ms: none, publishP50Ms: none, cpuMsPerRound: none, rawCpuMsPerRound: none, violations: 0, violationsByCode: {}, notCharged: { cut: none, stalled: none, forgiven: none }, syncs: none, syncFailures: none, dialFailures: none, followFailures: none, strayErrors: none, publisherConnections: none, setupMs: none, clockSkewMs: none, rssMbPerProcess: none, error: err.message.split('\n').slice(0, 3).join(' ') }
 }
 
 export interface CatchupNet {
@@ -211,6 +219,9 @@ async function propagationNet (N: number, o: NetOptions): Promise<PropagationNet
     const rawTimes: number[] = []
     const ann: number[] = []
     const publishMs: number[] = []
+    const cpuUs = async (): Promise<number> => (await c.usage()).reduce((x, u) => x + u.cpuUs, 0)
+    let cpu = 0
+    let rawCpu = 0
     let lost = 0
     let rawLost = 0
     let sizeBytes = 0
@@ -219,18 +230,24 @@ async function propagationNet (N: number, o: NetOptions): Promise<PropagationNet
       const arrivals = new Map<number, number>()
       stored.set(++seq, arrivals)
       announced.clear()
+      const c0 = await cpuUs()
       const p = await c.rpc(0, 'publish')
       if (p.seq !== seq) throw new Error(`published seq ${String(p.seq)}, expected ${seq}`)
       await until(() => arrivals.size === N - 1, o.roundTimeoutMs)
       stored.delete(seq)
       sizeBytes = Math.max(sizeBytes, p.bytes)
       await sleep(100)
+      const c1 = await cpuUs()
       const got = new Map<number, number>()
       raw.set(r, got)
       const q = await c.rpc(0, 'rawPublish', { rawId: r, size: p.bytes })
       await until(() => got.size === N - 1, o.roundTimeoutMs)
       raw.delete(r)
+      await sleep(100)
+      const c2 = await cpuUs()
       if (measured) {
+        cpu += c1 - c0
+        rawCpu += c2 - c1
         for (const t of arrivals.values()) oos.push(t - p.t0)
         for (const t of announced.values()) ann.push(t - p.t0)
         publishMs.push(p.publishMs)
@@ -240,7 +257,6 @@ async function propagationNet (N: number, o: NetOptions): Promise<PropagationNet
       }
       const last = (m: Map<number, number>, from: number): string => m.size === 0 ? '-' : `${r1(Math.max(...m.values()) - from)} ms`
       o.log(`  net N=${N} round ${r}${measured ? '' : ' (warm-up)'}: oosnet ${arrivals.size}/${N - 1}, last ${last(arrivals, p.t0)}; raw ${got.size}/${N - 1}, last ${last(got, q.t0)}`)
-      await sleep(100)
     }
     const stats = await Promise.all(c.info.map(async (_, i) => await c.rpc(i, 'stats')))
     const usage = await c.usage()
@@ -263,6 +279,8 @@ async function propagationNet (N: number, o: NetOptions): Promise<PropagationNet
       announceP50Ms: r1(percentile(ann, 0.5)),
       announceP99Ms: r1(percentile(ann, 0.99)),
       publishP50Ms: r1(percentile(publishMs, 0.5)),
+      cpuMsPerRound: r1(cpu / 1000 / o.rounds),
+      rawCpuMsPerRound: r1(rawCpu / 1000 / o.rounds),
       violations: v.total,
       violationsByCode: v.byCode,
       notCharged: stats.reduce((s, x) => ({ cut: s.cut + x.notCharged.cut, stalled: s.stalled + x.notCharged.stalled, forgiven: s.forgiven + x.notCharged.forgiven }), { cut: 0, stalled: 0, forgiven: 0 }),

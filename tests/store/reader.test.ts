@@ -157,4 +157,26 @@ describe('a home written by the old code (main at 8abb37c)', () => {
       expect(entries.filter(([k]) => k.startsWith('r!')).map(([k]) => k).sort()).toEqual([`r!${alice.did}`, `r!${bob.did}`].sort())
     } finally { await ingest.stop(); await store.stop(); await dir.cleanup() }
   })
+
+  it('reads a record on disk without a round trip through the thread pool (level.ts getRaw: getSync)', async () => {
+    const dir = await tempDir()
+    const store = new Store({ path: join(dir.path, 'db') })
+    await store.start()
+    const ingest = new Ingest({ store })
+    try {
+      const world = await buildWorld(store, ingest)
+      // a read through libuv's pool resolves in a later turn of the event loop, after an
+      // immediate queued before it; a read on this thread resolves in this turn's microtasks
+      const order: string[] = []
+      setImmediate(() => order.push('immediate'))
+      const bytes = await store.get(world.alice[0])
+      order.push('read')
+      expect(order).toEqual(['read'])
+      expect(bytes?.length).toBeGreaterThan(0)
+      expect(await store.get(world.rotation)).toEqual(await store.get(world.rotation))
+      // a stopped store still answers with the typed error, not a crash
+      await store.stop()
+      await expect(store.get(world.alice[0])).rejects.toMatchObject({ code: 'STORE_NOT_STARTED' })
+    } finally { await ingest.stop(); await store.stop(); await dir.cleanup() }
+  })
 })
