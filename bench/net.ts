@@ -72,9 +72,15 @@ export interface PropagationNet {
   /** followers × rounds without the version / the raw message in time */
   lost: number
   rawLost: number
-  /** publish start → a follower's first gossip message on the org's topic in the round (the announcement), ms */
-  announceP50Ms: number
-  announceP99Ms: number
+  /**
+   * publish start → a follower's first gossip message delivered on the org's topic in the
+   * round (the announcement), ms; null when no follower took one: an announcement that comes
+   * after the inline copy is at the head held, ignored unread (NETWORK.md §2.1)
+   */
+  announceP50Ms: number | null
+  announceP99Ms: number | null
+  /** follower-rounds in which the announcement was delivered (it came before the inline copy) */
+  announcedFirst: number
   /** node 1's publish() call (sign, local ingest, commit), ms */
   publishP50Ms: number
   /**
@@ -108,7 +114,7 @@ export interface PropagationNet {
 function failed (nodes: number, o: NetOptions, err: Error): PropagationNet {
   o.log(`  net N=${nodes} failed: ${err.stack ?? err.message}`)
   const none = null as unknown as number
-  return { nodes, nodesPerProcess: o.perProc, sizeBytes: none, rounds: o.rounds, p50Ms: none, p99Ms: none, rawP50Ms: none, rawP99Ms: none, ratioP50: none, ratioP99: none, lost: none, rawLost: none, announceP50Ms: none, announceP99Ms: none, publishP50Ms: none, cpuMsPerRound: none, rawCpuMsPerRound: none, violations: 0, violationsByCode: {}, notCharged: { cut: none, stalled: none, forgiven: none }, syncs: none, syncFailures: none, dialFailures: none, followFailures: none, strayErrors: none, publisherConnections: none, setupMs: none, clockSkewMs: none, rssMbPerProcess: none, error: err.message.split('\n').slice(0, 3).join(' ') }
+  return { nodes, nodesPerProcess: o.perProc, sizeBytes: none, rounds: o.rounds, p50Ms: none, p99Ms: none, rawP50Ms: none, rawP99Ms: none, ratioP50: none, ratioP99: none, lost: none, rawLost: none, announceP50Ms: none, announceP99Ms: none, announcedFirst: none, publishP50Ms: none, cpuMsPerRound: none, rawCpuMsPerRound: none, violations: 0, violationsByCode: {}, notCharged: { cut: none, stalled: none, forgiven: none }, syncs: none, syncFailures: none, dialFailures: none, followFailures: none, strayErrors: none, publisherConnections: none, setupMs: none, clockSkewMs: none, rssMbPerProcess: none, error: err.message.split('\n').slice(0, 3).join(' ') }
 }
 
 export interface CatchupNet {
@@ -276,8 +282,9 @@ async function propagationNet (N: number, o: NetOptions): Promise<PropagationNet
       ratioP99: r2(p99 / rawP99),
       lost,
       rawLost,
-      announceP50Ms: r1(percentile(ann, 0.5)),
-      announceP99Ms: r1(percentile(ann, 0.99)),
+      announceP50Ms: ann.length === 0 ? null : r1(percentile(ann, 0.5)),
+      announceP99Ms: ann.length === 0 ? null : r1(percentile(ann, 0.99)),
+      announcedFirst: ann.length,
       publishP50Ms: r1(percentile(publishMs, 0.5)),
       cpuMsPerRound: r1(cpu / 1000 / o.rounds),
       rawCpuMsPerRound: r1(rawCpu / 1000 / o.rounds),

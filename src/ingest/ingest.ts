@@ -157,6 +157,8 @@ export class Ingest extends TypedEventEmitter<IngestEvents> {
   private verifiedInline = 0
   /** the rules stage: a FIFO chain in call order */
   private tail: Promise<unknown> = Promise.resolve()
+  /** records taken by `admit` and not yet decided (verifying, or queued for the rules) */
+  private undecided = 0
   private open?: OpenBatch
   private writing: Promise<void> = Promise.resolve()
 
@@ -276,7 +278,8 @@ export class Ingest extends TypedEventEmitter<IngestEvents> {
       // this thread: starting an idle pool's worker for it would cost a thousand times the check
       const verifying = checked !== undefined ? Promise.resolve(checked.v) : this.check(bytes, options.source === 'local').then((v) => { verifyMs = performance.now() - t0; return v })
       verifying.catch(() => {})
-      const decided = this.tail.then(async () => await this.decide(await verifying, options))
+      this.undecided++
+      const decided = this.tail.then(async () => await this.decide(await verifying, options)).finally(() => { this.undecided-- })
       this.tail = decided.catch(() => {})
       const { result, committed, verified } = await decided
       await committed
@@ -356,7 +359,10 @@ export class Ingest extends TypedEventEmitter<IngestEvents> {
     // the rule wrote into the batch open now (a rule may flush before it writes)
     const target = this.openBatch()
     target.records++
-    if (target.records >= this.maxBatch) void this.flush()
+    // a full batch is written now; so is a record nothing else is coming behind (a lone gossip
+    // message): on a busy event loop the immediate that would write it waits for all pending
+    // I/O, 5–7 ms at 10 node processes on two cores (bench/README.md, "Propagation")
+    if (target.records >= this.maxBatch || this.undecided === 1) void this.flush()
     return { result, committed: target.done, verified: v }
   }
 

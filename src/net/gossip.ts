@@ -239,12 +239,18 @@ export class Gossip {
    * A new version of an org (NETWORK.md §2.5): up to INLINE_LIMIT bytes it goes whole on the
    * inline topic, a larger one is announced there; then it is announced on the org topic, for
    * the nodes that only know that one. The inline message goes first: a peer that holds the
-   * version when the announcement comes in finds it stale.
+   * version when the announcement comes in finds it stale. `announcement` is asked for after
+   * an inline copy went out, so that signing it does not delay the copy.
    */
-  async publishVersion (org: string, version: Uint8Array, announcement: Uint8Array): Promise<void> {
-    const inline = version.length <= INLINE_LIMIT ? { version } : { announce: announcement }
-    await this.publish(org, dagCbor.encode(inline), inlineTopicOf(org))
-    await this.announce(org, announcement)
+  async publishVersion (org: string, version: Uint8Array, announcement: () => Uint8Array): Promise<void> {
+    if (version.length <= INLINE_LIMIT) {
+      await this.publish(org, dagCbor.encode({ version }), inlineTopicOf(org))
+      await this.announce(org, announcement())
+      return
+    }
+    const ann = announcement()
+    await this.publish(org, dagCbor.encode({ announce: ann }), inlineTopicOf(org))
+    await this.announce(org, ann)
   }
 
   async announce (org: string, announcement: Uint8Array): Promise<void> {
@@ -300,7 +306,12 @@ export class Gossip {
         if (await this.has(CID.decode(cidBytesOf(env.bytes)))) return this.ignore(from, msg, 'held', 'a version held already')
         item = { type: 'version', verified: checkVersion(env.org, await this.verify(env.bytes)) }
       } else if (env.type === 'announce') {
-        item = await this.announcement(env.org, env.bytes, msg.topic.startsWith(INLINE_PREFIX))
+        const a = readOnTopic(env.org, env.bytes)
+        // at or below the head held: ignored before its signature is checked (NETWORK.md §2.1),
+        // as a held record is; every follower gets each version's announcement right after its
+        // inline copy, and this spares each of them a verification per version
+        if (a.announcement.seq <= (await this.init.knowledge(env.org)).head) return this.ignore(from, msg, 'stale', `announcement of version ${a.announcement.seq}, at or below the head held`)
+        item = announcementItem(a, env.bytes, await this.verifySig(a.publicKey, a.message, a.sig), msg.topic.startsWith(INLINE_PREFIX))
       } else {
         item = env
       }
@@ -334,12 +345,6 @@ export class Gossip {
         if (item.type === 'equivocation') this.init.onItem(item, from)
         return this.ignore(from, msg, 'authority', verdict.result === 'ignore' ? verdict.why : verdict.result)
     }
-  }
-
-  /** An announcement, its signature checked by `verifySignature` (the node's workers); `inline`: it came on the inline topic */
-  private async announcement (org: string, bytes: Uint8Array, inline: boolean): Promise<GossipItem> {
-    const a = readOnTopic(org, bytes)
-    return announcementItem(a, bytes, await this.verifySig(a.publicKey, a.message, a.sig), inline)
   }
 
   private ignore (from: PeerId, msg: Message, why: keyof IgnoredBy, detail: string): TopicValidatorResult {

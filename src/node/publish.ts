@@ -33,7 +33,8 @@ export interface PublishOptions {
 
 /** Bodies compared for "unchanged": everything but the fields publishing sets. */
 function comparable (body: OosBody): Uint8Array {
-  return dagCbor.encode({ ...bodyForSeq(body, 1), frontmatter: { ...bodyForSeq(body, 1).frontmatter, generated_at: '', word_count: 0 } })
+  const b = bodyForSeq(body, 1)
+  return dagCbor.encode({ ...b, frontmatter: { ...b.frontmatter, generated_at: '', word_count: 0 } })
 }
 
 /** The tail of each store's publish queue. */

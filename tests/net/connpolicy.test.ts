@@ -83,7 +83,7 @@ describe('connection policy', () => {
     await a.libp2p.hangUp(b.peerId)
     // B dialling A is an inbound connection that only the reserve can take
     await until(async () => (await b.libp2p.dial(a.libp2p.getMultiaddrs()[0], { signal: AbortSignal.timeout(10_000) }).catch(() => undefined)) !== undefined &&
-      a.libp2p.getConnections(b.peerId).some(c => c.direction === 'inbound' && c.status === 'open'), 10_000, 'B admitted into the reserve')
+      a.libp2p.getConnections(b.peerId).some(c => c.direction === 'inbound' && c.status === 'open'), 30_000, 'B admitted into the reserve')
     expect(a.policy.stats().refused.full).toBe(8)
     // an unknown honest-looking node is not privileged: refused while nothing is evictable
     const c = await makeNode('Parcelpoint')

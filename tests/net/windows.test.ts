@@ -148,6 +148,8 @@ describe('catch-up windows', () => {
       await stream.close()
     })
     await liar.dial(b.libp2p.getMultiaddrs()[0])
+    // the dialler's side is up first: B asks over the connection once it has it too
+    await until(() => b.libp2p.getConnections(liar.peerId).length > 0, 10_000, 'B connected to the liar')
     const r = await b.reqresp.syncFrom([liar.peerId, a.peerId], a.org)
     expect((await b.store.head(a.org))?.seq).toBe(60)
     expect(r.rejections).toMatchObject({ BAD_SIGNATURE: 1 })
@@ -169,6 +171,8 @@ describe('catch-up windows', () => {
       await stream.close()
     })
     await rogue.dial(b.libp2p.getMultiaddrs()[0])
+    // the dialler's side is up first: B asks over the connection once it has it too
+    await until(() => b.libp2p.getConnections(rogue.peerId).length > 0, 10_000, 'B connected to the rogue')
     const err = await b.reqresp.syncFrom([rogue.peerId], a.org).catch((e: Error) => e)
     expect(asked).toEqual([20_000])
     expect((err as { code?: string }).code).toBe('UNEXPECTED_BLOCK')

@@ -12,7 +12,7 @@ import { readRec } from '../../records/read.ts'
 import { TypedEventEmitter } from 'main-event'
 import type { Ingest, IngestResult } from '../../ingest/ingest.ts'
 import { mayAnnounce } from '../../ingest/authority.ts'
-import { decodeAnnouncement, encodeAnnouncement, type Announcement } from '../../net/announce.ts'
+import { encodeAnnouncement, readAnnouncement, type Announcement } from '../../net/announce.ts'
 import type { Gossip } from '../../net/gossip.ts'
 import type { OosLibp2p } from '../../net/libp2p.ts'
 import type { Store } from '../../store/store.ts'
@@ -96,12 +96,13 @@ export class Announcer extends TypedEventEmitter<AnnouncerEvents> {
       const rec = readRec(bytes)
       // a node whose key was rotated out must not announce with it (receivers reject that): it restarts with the new key
       if (!await this.mayAnnounce(r.seq as number)) return
-      const ann = encodeAnnouncement({ org: this.init.org, seq: r.seq as number, cid: r.cid, createdAt: rec.createdAt, key: this.init.signingKey }, this.init.orgKey)
-      this.own = { a: decodeAnnouncement(ann), bytes: ann }
-      // whole on the inline topic up to 64 KiB, and announced (NETWORK.md §2.5)
-      await this.c.gossip.publishVersion(this.init.org, bytes, ann)
+      const orgKey = this.init.orgKey
+      // whole on the inline topic up to 64 KiB, and announced (NETWORK.md §2.5); the
+      // announcement is signed once the inline copy is out
+      let own: SignedAnnouncement | undefined
+      await this.c.gossip.publishVersion(this.init.org, bytes, () => (own = this.sign({ org: this.init.org, seq: r.seq as number, cid: r.cid, createdAt: rec.createdAt }, orgKey)).bytes)
       this.announced.increment()
-      this.safeDispatchEvent('announced', { detail: this.own.a })
+      if (own !== undefined) this.safeDispatchEvent('announced', { detail: own.a })
     } else if (r.kind !== 'oos/version') {
       const rec = readRec(bytes)
       let topicOrg = rec.type === 'oos/endorsement' ? rec.targetOrg : rec.org
@@ -120,8 +121,13 @@ export class Announcer extends TypedEventEmitter<AnnouncerEvents> {
     if (this.own !== undefined) return this.own
     const head = await this.c.store.head(this.init.org)
     if (head === undefined || this.init.orgKey === undefined || !await this.mayAnnounce(head.seq)) return undefined
-    const bytes = encodeAnnouncement({ org: this.init.org, seq: head.seq, cid: head.cid, createdAt: head.createdAt, key: this.init.signingKey }, this.init.orgKey)
-    this.own = { a: decodeAnnouncement(bytes), bytes }
+    return this.sign({ org: this.init.org, seq: head.seq, cid: head.cid, createdAt: head.createdAt }, this.init.orgKey)
+  }
+
+  /** Sign the announcement of our head and keep it as our latest (signed here: not verified again). */
+  private sign (a: Omit<Announcement, 'type' | 'key'>, orgKey: Uint8Array): SignedAnnouncement {
+    const bytes = encodeAnnouncement({ ...a, key: this.init.signingKey }, orgKey)
+    this.own = { a: readAnnouncement(bytes).announcement, bytes }
     return this.own
   }
 
