@@ -6,7 +6,7 @@
  * connection at once on two cores time out in the noise handshake.
  */
 import { fork, type ChildProcess } from 'node:child_process'
-import { freemem, tmpdir } from 'node:os'
+import { availableParallelism, freemem, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { DocSet } from './propagation.ts'
@@ -32,7 +32,10 @@ export interface ClusterOptions {
   /** nodes dialling at once (default 4) */
   dialConcurrency?: number
   docs?: DocSet
-  /** verification worker threads per node (default: the node's, 0) */
+  /**
+   * verification worker threads per node (default: `oos start`'s, one per core up to 4; they
+   * start on demand: a lone gossiped record is checked on the node's main thread, ingest/pool.ts)
+   */
   workers?: number
   /** children report every version stored (default true) */
   report?: boolean
@@ -113,7 +116,7 @@ export class Cluster {
       })
     })
     await ready
-    const infos = await this.rpcProc(index, 'start', { names, docs: this.options.docs ?? 'fixture', workers: this.options.workers, report: this.options.report }) as NodeInfo[]
+    const infos = await this.rpcProc(index, 'start', { names, docs: this.options.docs ?? 'fixture', workers: this.options.workers ?? Math.min(4, availableParallelism()), report: this.options.report }) as NodeInfo[]
     return [index, infos]
   }
 

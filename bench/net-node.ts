@@ -38,7 +38,8 @@ const nodes: EphemeralNode[] = []
 const reducer = memoryReducer()
 let report = true
 let docs = documents('fixture')
-let docAt = 0
+/** the next document each node publishes (per node: with several nodes in a process, a shared counter gave one node the same document twice) */
+const docAt: number[] = []
 /** versions stored (not published here), per node, counted even when not reported */
 const storedCount: number[] = []
 
@@ -110,7 +111,8 @@ const handlers: Record<string, (m: Cmd) => Promise<unknown>> = {
   async publish (m) {
     const node = nodes[m.node]
     const t0 = now()
-    const r = await node.publish(docs[docAt++ % docs.length])
+    docAt[m.node] = (docAt[m.node] ?? 0) + 1
+    const r = await node.publish(docs[docAt[m.node] % docs.length])
     const t1 = now()
     return { t0, publishMs: t1 - t0, seq: r.seq, bytes: (await node.store.get(r.cid))?.length ?? 0 }
   },

@@ -186,6 +186,7 @@ describe('ingest pipeline and store', () => {
     const pending = chain(5).map(v => pool.verify(v.bytes, Date.now()).then(() => 'verified', (e: Error) => e.message))
     await pool.stop() // before the turn of the event loop that sends the queued records
     await new Promise(resolve => setImmediate(resolve)) // that turn comes, finds the pool stopped
-    expect(await Promise.all(pending)).toEqual(Array(5).fill('verify pool stopped'))
+    // the first, after a quiet spell with no worker running, was checked at once (pool.ts); the rest were queued
+    expect(await Promise.all(pending)).toEqual(['verified', ...Array(4).fill('verify pool stopped')])
   })
 })

@@ -182,6 +182,16 @@ export class Ingest extends TypedEventEmitter<IngestEvents> {
     await this.pool?.start()
   }
 
+  /**
+   * A burst is coming (a new follow fetches a whole chain): start the verify workers now, so
+   * that they load while the chain is asked for, not once its first records are in (a lone
+   * record is checked on this thread and starts none, pool.ts). Not awaited; a no-op without
+   * workers or with them running.
+   */
+  expectBurst (): void {
+    this.pool?.warm().catch((err: Error) => { this.log('starting the verify workers: %s', err.message) })
+  }
+
   async stop (): Promise<void> {
     await this.tail
     await this.flush()

@@ -195,6 +195,9 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
     await this.follows.add(org, via, options.alias)
     this.gossip.subscribe(org)
     this.reacher.cancel(org) // asked again: the backoff starts over
+    // its whole chain is coming: the verify workers load while it is asked for (1,000 versions
+    // caught up in 0.72 s instead of 0.83 s: bench/README.md, "Propagation and the verify pool")
+    if ((await this.store.head(org)) === undefined) this.ingest.expectBurst()
     const r = await this.reacher.attempt(org, via, options)
     if (via.length > 0 && r.peers.length === 0) {
       const s = this.reacher.state(org)

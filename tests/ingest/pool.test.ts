@@ -162,13 +162,31 @@ describe('verify pool: workers on demand (issue 15, a lean idle node)', () => {
     } finally { await pool.stop() }
   })
 
-  it('one record starts one worker, not all of them', async () => {
+  it('a lone record is checked on the calling thread while no worker runs, and starts none', async () => {
     const pool = new VerifyPool({ workers: 4, batch: 16, idleMs: 0 })
     await pool.start()
     try {
       const [one] = records()
       expect(verified(await pool.verify(one, NOW))).toEqual(inline([one])[0])
-      expect(pool.stats()).toMatchObject({ workers: 1, spawned: 1 })
+      expect(pool.stats()).toMatchObject({ workers: 0, spawned: 0, verifiedInline: 1, verified: 0 })
+    } finally { await pool.stop() }
+  })
+
+  it('more than `lone` at once start the workers they need, not all of them; with lone 0, one record starts one', async () => {
+    const six = new VerifyPool({ workers: 4, batch: 16, idleMs: 0 })
+    await six.start()
+    try {
+      // the first, after a quiet spell, is checked at once; the other five are more than `lone` (4)
+      const bytes = records().slice(0, 6)
+      expect(await inFlight(six, bytes, () => {})).toEqual(inline(bytes))
+      expect(six.stats()).toMatchObject({ workers: 1, spawned: 1, verifiedInline: 1, verified: 5 })
+    } finally { await six.stop() }
+    const pool = new VerifyPool({ workers: 4, batch: 16, idleMs: 0, lone: 0 })
+    await pool.start()
+    try {
+      const [one] = records()
+      expect(verified(await pool.verify(one, NOW))).toEqual(inline([one])[0])
+      expect(pool.stats()).toMatchObject({ workers: 1, spawned: 1, verifiedInline: 0 })
     } finally { await pool.stop() }
   })
 })

@@ -68,7 +68,11 @@ export interface WindowedSyncResult extends SyncResult {
   /** windows asked (requests), of them hedged to another provider and asked again after a failure or a lie */
   hedged: number
   refetched: number
-  /** the most windows in flight at once, and the most bytes received and not yet given to the door */
+  /**
+   * the most windows in flight at once (asked and not yet wholly given to the door: a window
+   * whose response is in but whose frames the door has not all taken counts), and the most
+   * bytes received and not yet given to the door
+   */
   maxInFlight: number
   peakBufferedBytes: number
   providers: ProviderTally[]
@@ -241,7 +245,7 @@ export async function syncWindows (ctx: Context, peers: PeerId[], org: string, o
       queue.push(w)
       next = w.from + w.limit
     }
-    const flying = queue.filter(w => !w.done && w.error === undefined).length
+    const flying = queue.filter(w => w.error === undefined && (!w.done || w.taken < w.frames.length)).length
     if (flying > result.maxInFlight) result.maxInFlight = flying
   }
 
