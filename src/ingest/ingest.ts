@@ -371,7 +371,7 @@ export class Ingest extends TypedEventEmitter<IngestEvents> {
     target.records++
     // a full batch is written now; so is a record nothing else is coming behind (a lone gossip
     // message): on a busy event loop the immediate that would write it waits for all pending
-    // I/O, 5–7 ms at 10 node processes on two cores (bench/README.md, "Propagation")
+    // I/O, 5–7 ms at 10 node processes on two cores (bench/README.md, "Propagation: where a version's time went")
     if (target.records >= this.maxBatch || this.undecided === 1) void this.flush()
     return { result, committed: target.done, verified: v }
   }

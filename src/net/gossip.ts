@@ -243,14 +243,9 @@ export class Gossip {
    * an inline copy went out, so that signing it does not delay the copy.
    */
   async publishVersion (org: string, version: Uint8Array, announcement: () => Uint8Array): Promise<void> {
-    if (version.length <= INLINE_LIMIT) {
-      await this.publish(org, dagCbor.encode({ version }), inlineTopicOf(org))
-      await this.announce(org, announcement())
-      return
-    }
-    const ann = announcement()
-    await this.publish(org, dagCbor.encode({ announce: ann }), inlineTopicOf(org))
-    await this.announce(org, ann)
+    const ann = version.length <= INLINE_LIMIT ? undefined : announcement()
+    await this.publish(org, dagCbor.encode(ann === undefined ? { version } : { announce: ann }), inlineTopicOf(org))
+    await this.announce(org, ann ?? announcement())
   }
 
   async announce (org: string, announcement: Uint8Array): Promise<void> {

@@ -196,7 +196,7 @@ export class OosNode extends TypedEventEmitter<OosNodeEvents> {
     this.gossip.subscribe(org)
     this.reacher.cancel(org) // asked again: the backoff starts over
     // its whole chain is coming: the verify workers load while it is asked for (1,000 versions
-    // caught up in 0.72 s instead of 0.83 s: bench/README.md, "Propagation and the verify pool")
+    // caught up in 0.72 s instead of 0.83 s: bench/README.md, "Propagation: where a version's time went")
     if ((await this.store.head(org)) === undefined) this.ingest.expectBurst()
     const r = await this.reacher.attempt(org, via, options)
     if (via.length > 0 && r.peers.length === 0) {
