@@ -71,5 +71,5 @@ parentPort?.on('message', (batch: VerifyBatch) => {
   parentPort?.postMessage(msg, [reply, batch.buf])
 })
 
-prepareValidation() // before 'ready': the first records do not wait for the schemas to compile
+prepareValidation() // before 'ready': the first records do not wait for the validators to load
 parentPort?.postMessage('ready')

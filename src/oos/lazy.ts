@@ -8,6 +8,7 @@ import { createRequire } from 'node:module'
 import type * as Yaml from 'yaml'
 import type _Ajv2020 from 'ajv/dist/2020.js'
 import type _addFormats from 'ajv-formats'
+import type _standalone from 'ajv/dist/standalone/index.js'
 
 const require = createRequire(import.meta.url)
 
@@ -25,8 +26,18 @@ export function yamlLib (): typeof Yaml {
 
 /** Ajv for JSON Schema 2020-12 (the module's `default`: CommonJS under NodeNext) */
 export function ajv2020 (): Ajv2020 {
-  ajv ??= (require('ajv/dist/2020.js') as { default: Ajv2020 }).default
+  ajv ??= ajv2020Module().default
   return ajv
+}
+
+/** the whole module of Ajv for JSON Schema 2020-12 (its codegen helpers: `_`) */
+export function ajv2020Module (): typeof _Ajv2020 {
+  return require('ajv/dist/2020.js') as typeof _Ajv2020
+}
+
+/** Ajv's standalone code generator (src/oos/schemas.ts: only when the validators are generated) */
+export function ajvStandalone (): typeof _standalone.default {
+  return (require('ajv/dist/standalone/index.js') as typeof _standalone).default
 }
 
 /** ajv-formats' plugin */

@@ -1,6 +1,6 @@
 /**
  * Body validation (protocol/BODY.md §7). Runs on the ingest hot path for every `oos/version`
- * record, so the schemas are compiled once, on first use.
+ * record, so the schemas are compiled ahead of time (schemas.ts, validators.gen.ts).
  *
  * 1. JSON Schema (Ajv, draft 2020-12): protocol/schema/oosnet-body-ext.v1.json, which
  *    requires the format's document schema v1.1 and entities schema v1.0 (both copied
@@ -15,16 +15,13 @@
  * path such as `claims[3].confidence`, message naming the path and what it must be.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js'
-import { ajv2020, type Ajv2020 } from './lazy.ts'
-import formatSchema from '../../protocol/schema/oos-schema.v1.1.json' with { type: 'json' }
-import entitiesSchema from '../../protocol/schema/oos-entities-schema.v1.0.json' with { type: 'json' }
-import bodySchema from '../../protocol/schema/oosnet-body-ext.v1.json' with { type: 'json' }
+import { EXT, reportingAjvValidator, type BodyValidators } from './schemas.ts'
+import { bodyValidators } from './validators.gen.ts'
 import type { OosBody } from './types.ts'
 import type { OosError } from '../errors.ts'
 import { BodyLimitError, BodySchemaError } from './errors.ts'
-import { BODY_KEYS, CLAIM_KEYS, FRONTMATTER_KEYS, asClaimCid, isPlainObject, joinPath } from './grammar.ts'
+import { BODY_KEYS, CLAIM_KEYS, FRONTMATTER_KEYS, isPlainObject, joinPath } from './grammar.ts'
 import { checkWritable } from './write.ts'
-import { isDateTime, isUuid } from './formats.ts'
 
 /** Size limits of a body (BODY.md §7.3); rejections use LIMIT_EXCEEDED. */
 export const BODY_LIMITS = {
@@ -43,88 +40,28 @@ export const BODY_LIMITS = {
   maxEntityDepth: 32
 } as const
 
-/**
- * The same schemas with the claim items left out (`items: true`), for a body some of whose
- * claims are byte for byte ones that passed before (records/claim-memo.ts); the others are
- * checked one by one (`Validators.claim`). A claim's validity does not depend on the rest of
- * the body (its item schemas, BODY.md §7.2 field rules); what does (unique ids, sections
- * placing claims, derived counts) is still checked. Copies under other ids; the published
- * schemas themselves are untouched.
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a deep copy of a JSON Schema, edited by path: any is its honest type
-function withoutClaimItems<T> (schema: T, edit: (copy: any) => void): T {
-  const copy = JSON.parse(JSON.stringify(schema))
-  copy.$id = `${String(copy.$id)}/known-claims`
-  edit(copy)
-  return copy
-}
-
-interface Validators { full: ValidateFunction, known: ValidateFunction, claim: ValidateFunction }
-let compiled: Validators | undefined
+let compiled: BodyValidators | undefined
 
 /**
- * The compiled schemas, built on first use (compiling takes a good part of a second: commands
- * that never validate a body start without it). `known`: the schemas with the claim items
- * left out (see `withoutClaimItems`); `claim`: one claim against both item schemas (ours and
- * the format's), for the claims not known.
+ * The validators of the ingest path: the schemas compiled ahead of time (validators.gen.ts,
+ * see schemas.ts), built once on first use. `full`: the body schema; `known`: the same with the
+ * claim items left out, for a body some of whose claims passed before (`validateKnownClaims`);
+ * `claim`: one claim against both item schemas (ours and the format's), for the others.
  */
-/** An Ajv with our formats and keyword, the published schemas added. `allErrors`: for reports. */
-function makeAjv (allErrors: boolean): InstanceType<Ajv2020> {
-  const Ajv = ajv2020()
-  const ajv = new Ajv({
-    allErrors,
-    strict: true,
-    allowUnionTypes: true,
-    // count string lengths in UTF-16 code units (String#length): faster, and the unit of BODY.md
-    unicode: false,
-    logger: {
-      log: console.log,
-      warn: (...args: unknown[]) => { if (!String(args[0]).includes('option unicode')) console.warn(...args) },
-      error: console.error
-    }
-  })
-  // our own grammars, not a library's (BODY.md §7.5)
-  ajv.addFormat('date-time', { type: 'string', validate: isDateTime })
-  ajv.addFormat('uuid', { type: 'string', validate: isUuid })
-  ajv.addKeyword({
-    keyword: 'oosnetCid',
-    schemaType: 'boolean',
-    errors: false,
-    validate: (schema: boolean, data: unknown) => !schema || asClaimCid(data) !== null
-  })
-  ajv.addSchema(formatSchema)
-  ajv.addSchema(entitiesSchema)
-  return ajv
-}
-
-function validators (): Validators {
-  if (compiled !== undefined) return compiled
-  const ajv = makeAjv(false)
-  const full = ajv.compile(bodySchema)
-  const formatKnown = withoutClaimItems(formatSchema, (c) => { c.properties.claims.items = true })
-  const bodyKnown = withoutClaimItems(bodySchema, (c) => {
-    c.$defs.oosnet.properties.claims.items = true
-    c.allOf[1].$ref = formatKnown.$id
-  })
-  ajv.addSchema(formatKnown)
-  const known = ajv.compile(bodyKnown)
-  const claim = ajv.compile({
-    $id: 'urn:oosnet:schema:oos-claim:v1',
-    allOf: [{ $ref: `${bodySchema.$id}#/$defs/claim` }, { $ref: `${formatSchema.$id}#/properties/claims/items` }]
-  })
-  compiled = { full, known, claim }
+function validators (): BodyValidators {
+  compiled ??= bodyValidators(EXT) as BodyValidators
   return compiled
 }
 
 let reporting: ValidateFunction | undefined
 
-/** The body schema compiled to find every error, not the first (`oos validate`; not on ingest). */
+/** The body schema compiled at run time to find every error, not the first (`oos validate`; not on ingest). */
 export function reportingValidator (): ValidateFunction {
-  reporting ??= makeAjv(true).compile(bodySchema)
+  reporting ??= reportingAjvValidator()
   return reporting
 }
 
-/** Compile the schemas now, not at the first body (an ingest door calls this as it starts). */
+/** Build the validators now, not at the first body (a verify worker calls this as it starts). */
 export function prepareValidation (): void { validators() }
 
 /** Claims known to pass: claim objects decoded from bytes that passed before. */
