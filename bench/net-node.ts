@@ -154,6 +154,18 @@ const handlers: Record<string, (m: Cmd) => Promise<unknown>> = {
       strayErrors: stray
     }
   },
+  /**
+   * One of the node's periodic DHT tasks, now (what its timers run at idle beyond a quiet
+   * window's seconds): `provide`, the advertiser's round of every held org; `self`, kad-dht's
+   * query for the node's own id.
+   */
+  async periodic (m) {
+    const node = nodes[m.node]
+    const t0 = now()
+    if (m.task === 'provide') await node.services.advertiser.provideAll()
+    else for await (const _ of node.libp2p.peerRouting.getClosestPeers(node.libp2p.peerId.toMultihash().bytes, { signal: AbortSignal.timeout(30_000) })) { /* the walk is the work */ }
+    return { ms: now() - t0 }
+  },
   /** this process: CPU µs, bytes sent, RSS */
   async usage () {
     const c = process.cpuUsage()

@@ -5,12 +5,22 @@
  * simulated hour. Time is compressed (`minuteMs` real ms per simulated minute; by default
  * 200 ms × orgs, one publish every 200 ms across the network, which two cores keep up with),
  * which would hide what a node spends per second whatever happens (gossipsub heartbeats, DHT,
- * pings); so that is measured on its own first, in a quiet window with nobody publishing, and
- * the hour is reported as (work measured while publishing − the quiet rate × its duration)
- * × 60 / minutes + the quiet rate × 3,600 s (`minutes` < 60 simulates part of the hour and
- * scales its publishing work up to the hour). CPU is the process's (`process.cpuUsage()`), bytes are what its
- * TCP sockets wrote (bench/net-node.ts).
+ * pings); so that is measured on its own first, with nobody publishing:
+ * - `settle`: the first `settleSeconds` after the follows, reported and not extrapolated: the
+ *   follows' one-off work (the DHT provides of the orgs just followed, start-up code compiled);
+ *   an earlier bench measured its quiet window here and multiplied this by 3,600 (a node's
+ *   quiet rate 49–50 ms/s at 10 orgs; 5–11 ms/s once settled, bench/README.md);
+ * - `quiet`: the next `quietSeconds`, the steady rate;
+ * - `periodic`: the DHT work a node's timers run less often than a window shows, each run once
+ *   on every node at once and measured: the advertiser's provide round (every
+ *   ADVERTISER_DEFAULTS.provideIntervalMs, 10 min) and kad-dht's query for its own id (every
+ *   5 min: QUERY_SELF_INTERVAL in @libp2p/kad-dht's constants).
+ * The hour is reported as the quiet rate × 3,600 s + each periodic task × its runs per hour +
+ * (work measured while publishing − the quiet rate × its duration) × 60 / minutes (`minutes` <
+ * 60 simulates part of the hour and scales its publishing work up to the hour). CPU is the
+ * process's (`process.cpuUsage()`), bytes are what its TCP sockets wrote (bench/net-node.ts).
  */
+import { ADVERTISER_DEFAULTS } from '../src/node/services/advertiser.ts'
 import { Cluster, now } from './cluster.ts'
 import { sleep, until } from './propagation.ts'
 import type { NetOptions } from './net.ts'
@@ -33,8 +43,12 @@ export interface SimFigure {
   /** per node and real hour (quiet rate × 3,600 s + the publishing work scaled to 60 minutes): mean and max over nodes */
   cpuSecPerHour: { mean: number, max: number }
   mbSentPerHour: { mean: number, max: number }
-  /** per node, in the quiet window: CPU ms per s, KB sent per s */
+  /** per node, in the first seconds after the follows (not extrapolated): CPU ms per s, KB sent per s */
+  settle: { cpuMsPerSec: number, kbSentPerSec: number, seconds: number }
+  /** per node, in the quiet window after that: CPU ms per s, KB sent per s */
   quiet: { cpuMsPerSec: number, kbSentPerSec: number }
+  /** per node, one run of each periodic DHT task (all nodes at once): CPU ms, KB sent, runs per hour */
+  periodic: Record<PeriodicTask, { cpuMs: number, kbSent: number, perHour: number }>
   /** per node, over the compressed hour as run: CPU s, MB sent, seconds it took */
   compressed: { cpuSec: number, mbSent: number, seconds: number }
   /** against the previous size: what one more org adds to a node's hour */
@@ -44,11 +58,14 @@ export interface SimFigure {
 }
 
 type Usage = Awaited<ReturnType<Cluster['usage']>>
+type PeriodicTask = 'provide' | 'self'
+/** runs per hour of each periodic task: the advertiser's round; kad-dht's QUERY_SELF_INTERVAL (5 min) */
+const PER_HOUR: Record<PeriodicTask, number> = { provide: 3_600_000 / ADVERTISER_DEFAULTS.provideIntervalMs, self: 12 }
 
-export async function simOrgs (o: NetOptions, quietSeconds = 10): Promise<SimFigure[]> {
+export async function simOrgs (o: NetOptions, quietSeconds = 10, settleSeconds = 20): Promise<SimFigure[]> {
   const out: SimFigure[] = []
   for (const M of o.simOrgs) {
-    const f = await simOnce(M, o, quietSeconds)
+    const f = await simOnce(M, o, quietSeconds, settleSeconds)
     const prev = out[out.length - 1]
     if (prev !== undefined) {
       f.perExtraOrg = {
@@ -61,10 +78,14 @@ export async function simOrgs (o: NetOptions, quietSeconds = 10): Promise<SimFig
   return out
 }
 
-async function simOnce (M: number, o: NetOptions, quietSeconds: number): Promise<SimFigure> {
+async function simOnce (M: number, o: NetOptions, quietSeconds: number, settleSeconds: number): Promise<SimFigure> {
   const F = Math.min(o.simFollows, M - 1)
   const minuteMs = o.simMinuteMs ?? 200 * M
   const c = await Cluster.start({ nodes: M, perProc: o.perProc, startGroup: o.startGroup, dialConcurrency: o.dialConcurrency, docs: o.docs, report: false, log: o.log })
+  // per node of process q (a process may hold several); the mean over processes of b − a
+  const per = (u: Usage, k: 'cpuUs' | 'bytesSent', q: number): number => u[q][k] / u[q].nodes
+  const mean = (k: 'cpuUs' | 'bytesSent', a: Usage, b: Usage): number => a.reduce((s, _, q) => s + per(b, k, q) - per(a, k, q), 0) / a.length
+  const stat = (xs: number[], scale: number): { mean: number, max: number } => ({ mean: r2(xs.reduce((s, x) => s + x, 0) / xs.length / scale), max: r2(Math.max(...xs) / scale) })
   try {
     // connected: node i dials 3 random earlier nodes; each org has published v1
     const to = c.info.map((_, i) => Array.from({ length: i }, (_, j) => j).sort(() => Math.random() - 0.5).slice(0, 3))
@@ -92,11 +113,24 @@ async function simOnce (M: number, o: NetOptions, quietSeconds: number): Promise
       }))
     }
     const storedNow = async (): Promise<number> => (await Promise.all(c.info.map(async (_, i) => await c.rpc(i, 'stats')))).reduce((s, x) => s + (x.stored as number), 0)
-    await sleep(2000) // meshes of the new topics graft
-    o.log(`  sim M=${M}: ${pairs.length} follows (${followFailures} failed at first, retried in the background); quiet window ${quietSeconds} s`)
+    o.log(`  sim M=${M}: ${pairs.length} follows (${followFailures} failed at first, retried in the background); settling ${settleSeconds} s, quiet window ${quietSeconds} s`)
+    const s0 = await c.usage()
+    await sleep(settleSeconds * 1000)
     const u0 = await c.usage()
     await sleep(quietSeconds * 1000)
     const u1 = await c.usage()
+    // each periodic task once on every node, measured from before it to after the last has ended
+    const periodic = {} as SimFigure['periodic']
+    const periodicSpans: Array<[Usage, Usage, PeriodicTask]> = []
+    let p0 = u1
+    for (const task of ['provide', 'self'] as PeriodicTask[]) {
+      await Promise.all(c.info.map(async (_, i) => await c.rpc(i, 'periodic', { task })))
+      const p1 = await c.usage()
+      periodic[task] = { cpuMs: r1(mean('cpuUs', p0, p1) / 1e3), kbSent: r1(mean('bytesSent', p0, p1) / 1e3), perHour: PER_HOUR[task] }
+      periodicSpans.push([p0, p1, task])
+      p0 = p1
+    }
+    const p = p0
     const before = await storedNow()
     // the hour: every org once a minute at a random moment of it
     const plan: Array<[number, number]> = []
@@ -114,15 +148,15 @@ async function simOnce (M: number, o: NetOptions, quietSeconds: number): Promise
     let delivered = 0
     await until(async () => (delivered = await storedNow() - before) >= expected, 30_000, 500)
     const u2 = await c.usage()
-    const seconds = (u2[0].t - u1[0].t) / 1000
+    const seconds = (u2[0].t - p[0].t) / 1000
     const quietSec = (u1[0].t - u0[0].t) / 1000
-    const per = (u: Usage, k: 'cpuUs' | 'bytesSent', p: number): number => u[p][k] / u[p].nodes
-    const nodesHour = (k: 'cpuUs' | 'bytesSent'): number[] => u0.map((_, p) => {
-      const quietRate = (per(u1, k, p) - per(u0, k, p)) / quietSec
-      return (per(u2, k, p) - per(u1, k, p) - quietRate * seconds) * 60 / o.simMinutes + quietRate * 3600
+    const nodesHour = (k: 'cpuUs' | 'bytesSent'): number[] => u0.map((_, q) => {
+      const quietRate = (per(u1, k, q) - per(u0, k, q)) / quietSec
+      // the periodic tasks as measured in this process (per node), each at its runs per hour
+      let periodicHour = 0
+      for (const [a, b, task] of periodicSpans) periodicHour += (per(b, k, q) - per(a, k, q)) * PER_HOUR[task]
+      return (per(u2, k, q) - per(p, k, q) - quietRate * seconds) * 60 / o.simMinutes + quietRate * 3600 + periodicHour
     })
-    const stat = (xs: number[], scale: number): { mean: number, max: number } => ({ mean: r2(xs.reduce((s, x) => s + x, 0) / xs.length / scale), max: r2(Math.max(...xs) / scale) })
-    const mean = (k: 'cpuUs' | 'bytesSent', a: Usage, b: Usage): number => u0.reduce((s, _, p) => s + per(b, k, p) - per(a, k, p), 0) / u0.length
     const v = await c.violations()
     o.log(`  sim M=${M}: ${delivered}/${expected} delivered in ${r1(seconds)} s`)
     return {
@@ -136,7 +170,9 @@ async function simOnce (M: number, o: NetOptions, quietSeconds: number): Promise
       delivered,
       cpuSecPerHour: stat(nodesHour('cpuUs'), 1e6),
       mbSentPerHour: stat(nodesHour('bytesSent'), 1e6),
+      settle: { cpuMsPerSec: r2(mean('cpuUs', s0, u0) / 1e3 / settleSeconds), kbSentPerSec: r2(mean('bytesSent', s0, u0) / 1e3 / settleSeconds), seconds: settleSeconds },
       quiet: { cpuMsPerSec: r2(mean('cpuUs', u0, u1) / 1e3 / quietSec), kbSentPerSec: r2(mean('bytesSent', u0, u1) / 1e3 / quietSec) },
+      periodic,
       compressed: { cpuSec: r2(mean('cpuUs', u1, u2) / 1e6), mbSent: r2(mean('bytesSent', u1, u2) / 1e6), seconds: r1(seconds) },
       violations: v.total,
       violationsByCode: v.byCode

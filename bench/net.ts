@@ -50,6 +50,8 @@ export interface NetOptions {
   scryptN?: number
   /** s of the sim's quiet window (nobody publishing) */
   simQuietSeconds: number
+  /** s after the sim's follows before its quiet window (measured as `settle`, not extrapolated) */
+  simSettleSeconds?: number
   docs: DocSet
   roundTimeoutMs: number
   /** processes started at once, nodes dialling at once (bench/cluster.ts) */
@@ -158,7 +160,7 @@ export async function benchNet (o: NetOptions): Promise<NetBench> {
   for (const n of o.sizes) propagation.push(await propagationNet(n, o).catch((err: Error) => failed(n, o, err)))
   const catchup: CatchupNet[] = []
   for (const v of o.versions) catchup.push(await catchupNet(v, o))
-  const sim = o.simOrgs.length === 0 ? [] : await simOrgs(o, o.simQuietSeconds)
+  const sim = o.simOrgs.length === 0 ? [] : await simOrgs(o, o.simQuietSeconds, o.simSettleSeconds)
   const runs = [...propagation, ...catchup, ...sim]
   const honestViolations = runs.reduce((s, x) => s + x.violations, 0)
   const honestViolationsByCode: Record<string, number> = {}

@@ -68,6 +68,7 @@ const netBench: NetBench | undefined = onlyArg === 'net'
     simMinutes: Number(process.env.BENCH_NET_SIM_MINUTES ?? 6),
     simMinuteMs: process.env.BENCH_NET_SIM_MINUTE_MS !== undefined ? Number(process.env.BENCH_NET_SIM_MINUTE_MS) : undefined,
     simQuietSeconds: Number(process.env.BENCH_NET_SIM_QUIET_S ?? 10),
+    simSettleSeconds: Number(process.env.BENCH_NET_SIM_SETTLE_S ?? 20),
     scryptN: process.env.BENCH_NET_SCRYPT_N !== undefined ? Number(process.env.BENCH_NET_SCRYPT_N) : undefined,
     docs: (process.env.BENCH_DOCS ?? 'fixture') as DocSet,
     log: verbose ?? (() => {})

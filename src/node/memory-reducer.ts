@@ -7,8 +7,9 @@
  * which Node does not send. This does it for the process: every `intervalMs` it reads the
  * event loop's utilization over the interval; after an interval this idle (below `idle`), if
  * the heap has grown by `slackBytes` since the last such collection, it runs one full,
- * memory-reducing collection (young generation shrunk, old generation compacted): at most one
- * per growth, so a node that idles on stays idle. Measured by bench/idle.ts: an idle `oos start` 187 → 128 MB RSS.
+ * memory-reducing collection (young generation shrunk, old generation compacted; the first
+ * time after six that age out start-up's bytecode): at most one per growth, so a node that
+ * idles on stays idle. Measured by bench/idle.ts: an idle `oos start` 187 → 128 MB RSS.
  *
  * One per process, owned by whoever owns the process (`oos start`), never by a node: tests
  * and benchmarks run many nodes in one process.
@@ -33,11 +34,15 @@ export interface MemoryReducerInit {
 type Gc = (options: { type: 'major', execution: 'async', flavor?: 'last-resort' }) => Promise<void>
 
 /**
- * Full collections run before the memory-reducing one: V8 flushes the bytecode of a function
- * not run in `--bytecode-old-age` (6) full collections, and an idle process runs next to none,
- * so the code that ran once at start (module bodies, the node's assembly) kept its bytecode
- * for good. Six in a row age it out: ~1.4 MB of heap at idle (bench/README.md); a function run
- * again later is compiled again, once.
+ * Full collections run before the first memory-reducing one: V8 flushes the bytecode of a
+ * function not run in `--bytecode-old-age` (6) full collections, and an idle process runs next
+ * to none, so the code that ran once at start (module bodies, the node's assembly) kept its
+ * bytecode for good. Six in a row age it out: ~1.4 MB of heap at idle (bench/README.md); a
+ * function run again later is compiled again, once. Only the first time: the code that ran
+ * after start (a burst of gossip, a follow's sync) runs again at the next burst, and each full
+ * collection of a node's heap costs 25–100 ms of CPU (`--trace-gc`; seven in a row after every
+ * growth were most of a freshly followed node's CPU in its first idle seconds, bench/README.md,
+ * "The simulation's quiet window").
  */
 const AGEING_COLLECTIONS = 6
 const AGEING_GAP_MS = 200
@@ -57,8 +62,10 @@ function gcFunction (): Gc {
 export interface MemoryReducer {
   start: () => void
   stop: () => void
-  /** collections run so far */
+  /** memory reductions run so far */
   readonly reductions: number
+  /** full collections asked of V8 so far (a memory-reducing one counts once; V8 runs it as several) */
+  readonly collections: number
 }
 
 export function memoryReducer (init: MemoryReducerInit = {}): MemoryReducer {
@@ -71,6 +78,7 @@ export function memoryReducer (init: MemoryReducerInit = {}): MemoryReducer {
   /** V8's heap after the last collection (none yet: the process grew it loading and starting) */
   let after = 0
   let reductions = 0
+  let collections = 0
   let gc: Gc | undefined
   const check = (): void => {
     reduce()
@@ -86,12 +94,15 @@ export function memoryReducer (init: MemoryReducerInit = {}): MemoryReducer {
     const before = process.memoryUsage().rss
     gc ??= gcFunction()
     // async: V8 runs each from a task, not inside this call; spaced out, so that a request
-    // arriving meanwhile waits for one collection at most, not for seven in a row
+    // arriving meanwhile waits for one collection at most, not for the ageing ones in a row
+    const ageing = reductions === 1 ? AGEING_COLLECTIONS : 0
     const collect = async (g: Gc): Promise<void> => {
-      for (let i = 0; i < AGEING_COLLECTIONS; i++) {
+      for (let i = 0; i < ageing; i++) {
+        collections++
         await g({ type: 'major', execution: 'async' })
         await sleep(AGEING_GAP_MS, undefined, { ref: false })
       }
+      collections++
       await g({ type: 'major', execution: 'async', flavor: 'last-resort' })
     }
     collect(gc).then(() => {
@@ -107,6 +118,7 @@ export function memoryReducer (init: MemoryReducerInit = {}): MemoryReducer {
       timer.unref() // keeps no process alive
     },
     stop: () => { clearInterval(timer); timer = undefined },
-    get reductions () { return reductions }
+    get reductions () { return reductions },
+    get collections () { return collections }
   }
 }
