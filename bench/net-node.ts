@@ -157,13 +157,24 @@ const handlers: Record<string, (m: Cmd) => Promise<unknown>> = {
   /**
    * One of the node's periodic DHT tasks, now (what its timers run at idle beyond a quiet
    * window's seconds): `provide`, the advertiser's round of every held org; `self`, kad-dht's
-   * query for the node's own id.
+   * query for the node's own id; `refresh`, kad-dht's routing-table refresh (a walk to a random
+   * id per common-prefix length the table holds: what its `refreshTable` runs, awaited; its
+   * members are kad-dht's own, not typed as public).
    */
   async periodic (m) {
     const node = nodes[m.node]
     const t0 = now()
+    const walk = async (key: Uint8Array): Promise<void> => {
+      for await (const _ of node.libp2p.peerRouting.getClosestPeers(key, { signal: AbortSignal.timeout(30_000) })) { /* the walk is the work */ }
+    }
     if (m.task === 'provide') await node.services.advertiser.provideAll()
-    else for await (const _ of node.libp2p.peerRouting.getClosestPeers(node.libp2p.peerId.toMultihash().bytes, { signal: AbortSignal.timeout(30_000) })) { /* the walk is the work */ }
+    else if (m.task === 'self') await walk(node.libp2p.peerId.toMultihash().bytes)
+    else {
+      const r = (node.libp2p.services.dht as any).routingTableRefresh
+      const cpls: Date[] = r._getTrackedCommonPrefixLengthsForRefresh(r._maxCommonPrefix())
+      await Promise.all(cpls.map(async (at, cpl) => { await r._refreshCommonPrefixLength(cpl, at, true) }))
+      return { ms: now() - t0, walks: cpls.length }
+    }
     return { ms: now() - t0 }
   },
   /** this process: CPU µs, bytes sent, RSS */
