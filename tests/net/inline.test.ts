@@ -34,8 +34,13 @@ describe('versions inside gossip', () => {
     ;[a, b] = await Promise.all([makeNode('Ledgerline', { workers: 1 }), makeNode('Carepath', { workers: 1 })])
     cleanups.push(a.cleanup, b.cleanup)
     await a.publish(await doc(1))
+    const taken = new Set<string>()
+    b.ingest.onRecord((r) => { taken.add(r.cid.toString()) })
     await b.follow(a.org, { via: [a.libp2p.getMultiaddrs()[0].toString()] })
     await until(() => b.libp2p.services.pubsub.getSubscribers(inlineTopicOf(a.org)).some(p => p.equals(a.peerId)), 10_000, 'B sees A on the inline topic')
+    // A welcomes B on its topic with its node binding: taken by B's door before the counts are
+    // (with workers that start quickly, set-up is over before it comes)
+    await until(async () => taken.has(String(await a.store.bindingCid(a.org))), 10_000, 'B took A\'s binding')
     await until(() => a.libp2p.services.pubsub.getSubscribers(inlineTopicOf(a.org)).some(p => p.equals(b.peerId)), 10_000, 'A sees B on the inline topic')
     // the syncs of the follow are all in at A
     await until(() => syncs().asked === syncs().served, 10_000, 'the follow\'s syncs served')
