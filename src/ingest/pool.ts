@@ -7,9 +7,12 @@
  * A lean idle node (issue 15): workers start on demand and stop when idle. `start` starts
  * none. A request that comes after a quiet spell (`LONE_GAP_MS`), and the few that follow it
  * closely (at most `lone` in all: a gossip message, an announcement's signature), are checked
- * on the calling thread while no worker runs, the first at once, the others on the next turn,
- * ~0.4 ms for a version of 10 KB, rather than after a worker's start (~0.2–0.3 s of CPU and
- * ~50 MB resident), and start none. More (a burst: a catch-up) start as many workers as the
+ * on the calling thread, the first at once, the others on the next turn, ~0.4 ms for a version
+ * of 10 KB: while no worker runs, rather than after a worker's start (~60 ms of CPU and ~50 MB
+ * resident; ~160 ms while the schemas were compiled at run time), and start none; while
+ * workers run (for `idleMs` after a burst), rather than after a round trip to one, which on a
+ * loaded machine waits for the worker's turn on a core (10 nodes on two cores: p99 74–80 ms
+ * against 88–112, bench/README.md). More (a burst: a catch-up) start as many workers as the
  * queue needs (one per `batch` requests, up to `workers`) and wait for them; more start while
  * the queue outgrows those running, and all of them stop after `idleMs` without a request.
  * (Checking a burst's first records here while its workers load was measured and dropped: a
@@ -216,10 +219,10 @@ export class VerifyPool {
     const quiet = at - this.lastRequest >= LONE_GAP_MS
     this.lastRequest = at
     this.burst = quiet ? 1 : this.burst + 1
-    // past the restart budget; or a record after a quiet spell with no worker running (a gossip
-    // message): checked now, not on the next immediate, which on a busy event loop waits for
+    // past the restart budget; or a record after a quiet spell (a gossip message), nothing
+    // queued: checked now, not on the next immediate, which on a busy event loop waits for
     // every pending I/O callback first (5–7 ms at 10 node processes on two cores)
-    if (this.inline() || (quiet && this.lone > 0 && this.slots.length === 0 && this.queue.length === 0)) {
+    if (this.inline() || (quiet && this.lone > 0 && this.queue.length === 0)) {
       this.counts.verifiedInline++
       return runInline(op, bytes, now) as T
     }
@@ -323,9 +326,9 @@ export class VerifyPool {
     if (!this.started) return // stopped meanwhile: `stop` rejected these
     if (this.inline()) { this.verifyInline(); return }
     const live = this.slots.filter(s => s.ready)
-    if (live.length === 0 && this.slots.length === 0 && this.burst <= this.lone) {
-      // a lone record (at most `lone` since a quiet spell), no worker running or starting:
-      // checked here, starting none; a burst's first records start its workers
+    if (this.burst <= this.lone && (this.slots.length === 0 || live.length > 0)) {
+      // a lone record (at most `lone` since a quiet spell), no worker starting (none runs, or
+      // they are ready): checked here, starting none; a burst's first records start its workers
       this.verifyInline()
       if (this.pending.size === 0) this.hold(false)
       return

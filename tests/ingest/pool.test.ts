@@ -59,7 +59,8 @@ describe('verify pool: crash safety', () => {
   })
 
   it('a request whose workers keep dying is rejected with WORKER_FAILED after its retries', async () => {
-    const pool = new VerifyPool({ workers: 1, batch: 400, retries: 0 })
+    // lone 0: every request to the workers (a first one after a quiet spell would be checked here)
+    const pool = new VerifyPool({ workers: 1, batch: 400, retries: 0, lone: 0 })
     await pool.start()
     await pool.warm()
     try {
@@ -108,7 +109,7 @@ describe('verify pool: crash safety', () => {
       const message = new TextEncoder().encode(`announcement ${i}`)
       return { message, sig: sign(k.secretKey, message), valid: i % 3 !== 0 }
     })
-    const pool = new VerifyPool({ workers: 2, batch: 50 })
+    const pool = new VerifyPool({ workers: 2, batch: 50, lone: 0 })
     await pool.start()
     await pool.warm()
     try {
@@ -169,6 +170,23 @@ describe('verify pool: workers on demand (issue 15, a lean idle node)', () => {
       const [one] = records()
       expect(verified(await pool.verify(one, NOW))).toEqual(inline([one])[0])
       expect(pool.stats()).toMatchObject({ workers: 0, spawned: 0, verifiedInline: 1, verified: 0 })
+    } finally { await pool.stop() }
+  })
+
+  it('a lone record is checked on the calling thread while workers run too (no round trip to one); a burst behind it goes to them', async () => {
+    const pool = new VerifyPool({ workers: 1, batch: 16, idleMs: 60_000 })
+    await pool.start()
+    await pool.warm()
+    try {
+      const bytes = records().slice(0, 10)
+      const [one] = bytes
+      expect(verified(await pool.verify(one, NOW))).toEqual(inline([one])[0])
+      expect(pool.stats()).toMatchObject({ workers: 1, verifiedInline: 1, verified: 0 })
+      // nothing quiet between these: the first of them is checked here (after a quiet spell
+      // only if one passed; the clock decides), the rest, past `lone`, on the worker
+      const got = await inFlight(pool, bytes, () => {})
+      expect(got).toEqual(inline(bytes))
+      expect(pool.stats().verified).toBeGreaterThanOrEqual(bytes.length - 4)
     } finally { await pool.stop() }
   })
 
