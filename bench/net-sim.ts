@@ -48,8 +48,8 @@ export interface SimFigure {
   settle: { cpuMsPerSec: number, kbSentPerSec: number, seconds: number }
   /** per node, in the quiet window after that: CPU ms per s, KB sent per s */
   quiet: { cpuMsPerSec: number, kbSentPerSec: number }
-  /** per node, one run of each periodic DHT task (all nodes at once; its second run): CPU ms, KB sent, runs per hour; CPU ms of its first run */
-  periodic: Record<PeriodicTask, { cpuMs: number, kbSent: number, perHour: number, firstCpuMs: number }>
+  /** per node, one run of each periodic DHT task (all nodes at once; its second run): CPU ms, KB sent, runs per hour, nodes whose run failed (timed out); CPU ms of its first run */
+  periodic: Record<PeriodicTask, { cpuMs: number, kbSent: number, perHour: number, firstCpuMs: number, failed: number }>
   /** per node, over the compressed hour as run: CPU s, MB sent, seconds it took */
   compressed: { cpuSec: number, mbSent: number, seconds: number }
   /** against the previous size: what one more org adds to a node's hour */
@@ -131,11 +131,13 @@ async function simOnce (M: number, o: NetOptions, quietSeconds: number, settleSe
     let p0 = u1
     for (const task of ['provide', 'self', 'refresh'] as PeriodicTask[]) {
       const runs: Usage[] = [p0]
+      let failed = 0
       for (let k = 0; k < 2; k++) {
-        await Promise.all(c.info.map(async (_, i) => await c.rpc(i, 'periodic', { task })))
+        const results = await Promise.all(c.info.map(async (_, i) => await c.rpc(i, 'periodic', { task }) as { failed: boolean }))
+        if (k === 1) failed = results.filter(r => r.failed).length
         runs.push(await c.usage())
       }
-      periodic[task] = { cpuMs: r1(mean('cpuUs', runs[1], runs[2]) / 1e3), kbSent: r1(mean('bytesSent', runs[1], runs[2]) / 1e3), perHour: PER_HOUR[task], firstCpuMs: r1(mean('cpuUs', runs[0], runs[1]) / 1e3) }
+      periodic[task] = { cpuMs: r1(mean('cpuUs', runs[1], runs[2]) / 1e3), kbSent: r1(mean('bytesSent', runs[1], runs[2]) / 1e3), perHour: PER_HOUR[task], firstCpuMs: r1(mean('cpuUs', runs[0], runs[1]) / 1e3), failed }
       periodicSpans.push([runs[1], runs[2], task])
       p0 = runs[2]
     }
