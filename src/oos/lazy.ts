@@ -1,7 +1,7 @@
 /**
  * Libraries loaded on first use rather than imported (issue 15, "a lean idle node"): an idle
- * node parses no `.oos.md` and compiles no schema, and these two would otherwise stay in its
- * heap from start (yaml's 72 modules and Ajv's ~110, about 1 MB each; bench/README.md). Both are
+ * node parses no `.oos.md` and checks no body, and these would otherwise stay in its heap from
+ * start (yaml's 72 modules and Ajv's ~110, about 1 MB each; bench/README.md). Both are
  * CommonJS, so `require` loads them synchronously where they are first needed.
  */
 import { createRequire } from 'node:module'
@@ -9,6 +9,7 @@ import type * as Yaml from 'yaml'
 import type _Ajv2020 from 'ajv/dist/2020.js'
 import type _addFormats from 'ajv-formats'
 import type _standalone from 'ajv/dist/standalone/index.js'
+import type { BodyValidators, EXT } from './schemas.ts'
 
 const require = createRequire(import.meta.url)
 
@@ -38,6 +39,14 @@ export function ajv2020Module (): typeof _Ajv2020 {
 /** Ajv's standalone code generator (src/oos/schemas.ts: only when the validators are generated) */
 export function ajvStandalone (): typeof _standalone.default {
   return (require('ajv/dist/standalone/index.js') as typeof _standalone).default
+}
+
+/**
+ * The body validators compiled ahead of time (validators.gen.cjs, schemas.ts): 262 KB of code
+ * that an idle node, which checks no body, does not hold.
+ */
+export function bodyValidatorsModule (): (ext: typeof EXT) => BodyValidators {
+  return require('./validators.gen.cjs') as (ext: typeof EXT) => BodyValidators
 }
 
 /** ajv-formats' plugin */

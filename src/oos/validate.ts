@@ -1,6 +1,6 @@
 /**
  * Body validation (protocol/BODY.md §7). Runs on the ingest hot path for every `oos/version`
- * record, so the schemas are compiled ahead of time (schemas.ts, validators.gen.ts).
+ * record, so the schemas are compiled ahead of time (schemas.ts, validators.gen.cjs).
  *
  * 1. JSON Schema (Ajv, draft 2020-12): protocol/schema/oosnet-body-ext.v1.json, which
  *    requires the format's document schema v1.1 and entities schema v1.0 (both copied
@@ -16,7 +16,7 @@
  */
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js'
 import { EXT, reportingAjvValidator, type BodyValidators } from './schemas.ts'
-import { bodyValidators } from './validators.gen.ts'
+import { bodyValidatorsModule } from './lazy.ts'
 import type { OosBody } from './types.ts'
 import type { OosError } from '../errors.ts'
 import { BodyLimitError, BodySchemaError } from './errors.ts'
@@ -43,13 +43,13 @@ export const BODY_LIMITS = {
 let compiled: BodyValidators | undefined
 
 /**
- * The validators of the ingest path: the schemas compiled ahead of time (validators.gen.ts,
+ * The validators of the ingest path: the schemas compiled ahead of time (validators.gen.cjs,
  * see schemas.ts), built once on first use. `full`: the body schema; `known`: the same with the
  * claim items left out, for a body some of whose claims passed before (`validateKnownClaims`);
  * `claim`: one claim against both item schemas (ours and the format's), for the others.
  */
 function validators (): BodyValidators {
-  compiled ??= bodyValidators(EXT) as BodyValidators
+  compiled ??= bodyValidatorsModule()(EXT)
   return compiled
 }
 

@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { standaloneModule } from '../../src/oos/schemas.ts'
 
-const GEN = new URL('../../src/oos/validators.gen.ts', import.meta.url)
+const GEN = new URL('../../src/oos/validators.gen.cjs', import.meta.url)
 
-describe('the body validators compiled ahead of time (src/oos/validators.gen.ts)', () => {
+describe('the body validators compiled ahead of time (src/oos/validators.gen.cjs)', () => {
   it('are what the schemas in protocol/schema give now (else: npm run validators)', () => {
-    expect(readFileSync(GEN, 'utf8') === standaloneModule(), 'src/oos/validators.gen.ts is stale: run `npm run validators`').toBe(true)
+    expect(readFileSync(GEN, 'utf8') === standaloneModule(), 'src/oos/validators.gen.cjs is stale: run `npm run validators`').toBe(true)
   })
 
   it('check a body without loading Ajv (the ingest path compiles nothing)', () => {
