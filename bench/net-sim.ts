@@ -184,7 +184,7 @@ async function simOnce (M: number, o: NetOptions, quietSeconds: number, settleSe
       settle: { cpuMsPerSec: r2(mean('cpuUs', s0, u0) / 1e3 / settleSeconds), kbSentPerSec: r2(mean('bytesSent', s0, u0) / 1e3 / settleSeconds), seconds: settleSeconds },
       quiet: { cpuMsPerSec: r2(mean('cpuUs', u0, u1) / 1e3 / quietSec), kbSentPerSec: r2(mean('bytesSent', u0, u1) / 1e3 / quietSec) },
       periodic,
-      compressed: { cpuSec: r2(mean('cpuUs', u1, u2) / 1e6), mbSent: r2(mean('bytesSent', u1, u2) / 1e6), seconds: r1(seconds) },
+      compressed: { cpuSec: r2(mean('cpuUs', p, u2) / 1e6), mbSent: r2(mean('bytesSent', p, u2) / 1e6), seconds: r1(seconds) },
       violations: v.total,
       violationsByCode: v.byCode
     }
