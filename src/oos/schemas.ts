@@ -4,8 +4,8 @@
  * - ahead of time: `standaloneModule()` is the source of `validators.gen.cjs` (Ajv's standalone
  *   code, https://ajv.js.org/standalone.html), which the ingest path runs. Compiling the
  *   schemas at run time cost ~125 ms of CPU in every process and verify worker that checked a
- *   body (a worker's start went from ~160 ms to ~40 ms without it; bench/README.md, "Verify
- *   workers"), and kept Ajv's ~110 modules in memory. `npm run validators` writes the file;
+ *   body (a worker's start, from dist/, went from ~160 ms to ~60 ms without it; bench/README.md,
+ *   "Verify workers: the schemas compiled ahead of time"), and kept Ajv's ~110 modules in memory. `npm run validators` writes the file;
  *   tests/oos/validators-gen.test.ts fails when it is not what the schemas give now.
  * - at run time, only for `oos validate`'s report of every error (`allErrors`): `makeAjv(true)`.
  *
