@@ -15,7 +15,12 @@ export const RAW_TOPIC = '/oosnet-bench/raw/1'
 /** ms on libuv's CLOCK_MONOTONIC: the same clock in every process of this machine */
 export const now = (): number => Number(process.hrtime.bigint()) / 1e6
 const CHILD = fileURLToPath(new URL('./net-node.ts', import.meta.url))
-const V8_FLAGS = ['--max-semi-space-size=32', '--single-threaded-gc', ...(process.env.XV8 ?? '').split(' ').filter(Boolean)]
+/**
+ * bin/oos.js's V8 flags, and BENCH_NET_V8 (lab use: extra V8 flags for every node process, e.g.
+ * `--trace-gc`, whose stdout is then shown)
+ */
+const EXTRA_V8 = (process.env.BENCH_NET_V8 ?? '').split(' ').filter(Boolean)
+const V8_FLAGS = ['--max-semi-space-size=32', '--single-threaded-gc', ...EXTRA_V8]
 
 export interface NodeInfo { peerId: string, addr: string, org: string }
 /** what a child reports unasked: a version stored, a raw message received, a log line */
@@ -88,7 +93,7 @@ export class Cluster {
     const env = { ...process.env, DEBUG: undefined, NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'oosnet-bench-compile-cache') }
     // BENCH_NET_CPU_PROF=DIR: a V8 CPU profile of every node process, written to DIR when it exits
     const prof = process.env.BENCH_NET_CPU_PROF !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_NET_CPU_PROF}`] : []
-    const child = fork(CHILD, [], { execArgv: [...V8_FLAGS, ...prof], stdio: ['ignore', process.env.XV8 ? 'inherit' : 'ignore', 'pipe', 'ipc'], env })
+    const child = fork(CHILD, [], { execArgv: [...V8_FLAGS, ...prof], stdio: ['ignore', EXTRA_V8.length > 0 ? 'inherit' : 'ignore', 'pipe', 'ipc'], env })
     let err = ''
     child.stderr?.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-4000) })
     const p: Proc = { child, pending: new Map() }

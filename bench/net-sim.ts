@@ -12,10 +12,10 @@
  *   quiet rate 49–50 ms/s at 10 orgs; 5–11 ms/s once settled, bench/README.md);
  * - `quiet`: the next `quietSeconds`, the steady rate;
  * - `periodic`: the DHT work a node's timers run less often than a window shows, each run on
- *   every node at once and measured (its second run; the first also opens connections): the advertiser's provide round (every
- *   ADVERTISER_DEFAULTS.provideIntervalMs, 10 min), kad-dht's query for its own id and its
- *   routing-table refresh (a walk per common-prefix length; each every 5 min, kad-dht's
- *   constants).
+ *   every node at once and measured (its second run; the first also opens connections): the
+ *   advertiser's provide round (every ADVERTISER_DEFAULTS.provideIntervalMs, 10 min), kad-dht's
+ *   query for its own id and its routing-table refresh (a walk per common-prefix length; each
+ *   every 5 min, kad-dht's constants).
  * The hour is reported as the quiet rate × 3,600 s + each periodic task × its runs per hour +
  * (work measured while publishing − the quiet rate × its duration) × 60 / minutes (`minutes` <
  * 60 simulates part of the hour and scales its publishing work up to the hour). CPU is the
