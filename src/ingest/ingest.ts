@@ -265,10 +265,10 @@ export class Ingest extends TypedEventEmitter<IngestEvents> {
     return { workers: p?.verified ?? 0, main: this.verifiedInline + (p?.verifiedInline ?? 0) }
   }
 
-  /** Verify on the workers when there are any, unless `here` (this thread). */
-  private async check (bytes: Uint8Array, here = false): Promise<Verified> {
+  /** Verify on the workers when there are any, unless `here` (this thread); `bulk`: records are in flight behind it (pool.ts). */
+  private async check (bytes: Uint8Array, here = false, bulk = false): Promise<Verified> {
     const now = this.now()
-    if (this.pool !== undefined && !here) return await this.pool.verify(bytes, now)
+    if (this.pool !== undefined && !here) return await this.pool.verify(bytes, now, bulk)
     this.verifiedInline++
     return await Promise.resolve().then(() => verifyBytes(bytes, now))
   }
@@ -286,7 +286,7 @@ export class Ingest extends TypedEventEmitter<IngestEvents> {
       }
       // a record made here ('local': a publish, the node's binding) is one record, checked on
       // this thread: starting an idle pool's worker for it would cost a thousand times the check
-      const verifying = checked !== undefined ? Promise.resolve(checked.v) : this.check(bytes, options.source === 'local').then((v) => { verifyMs = performance.now() - t0; return v })
+      const verifying = checked !== undefined ? Promise.resolve(checked.v) : this.check(bytes, options.source === 'local', this.undecided > 0).then((v) => { verifyMs = performance.now() - t0; return v })
       verifying.catch(() => {})
       this.undecided++
       const decided = this.tail.then(async () => await this.decide(await verifying, options)).finally(() => { this.undecided-- })

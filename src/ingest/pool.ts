@@ -12,7 +12,9 @@
  * resident; ~160 ms while the schemas were compiled at run time), and start none; while
  * workers run (for `idleMs` after a burst), rather than after a round trip to one, which on a
  * loaded machine waits for the worker's turn on a core (10 nodes on two cores: p99 74–80 ms
- * against 88–112, bench/README.md). More (a burst: a catch-up) start as many workers as the
+ * against 88–112, bench/README.md); but not a record the caller has others in flight behind
+ * (`bulk`: the ingest door in a catch-up), whose quiet spell is the door writing a batch (on
+ * a loaded machine a quarter of a 1,000-version catch-up was checked here). More (a burst: a catch-up) start as many workers as the
  * queue needs (one per `batch` requests, up to `workers`) and wait for them; more start while
  * the queue outgrows those running, and all of them stop after `idleMs` without a request.
  * (Checking a burst's first records here while its workers load was measured and dropped: a
@@ -200,8 +202,13 @@ export class VerifyPool {
     return { workers: this.slots.length, max: this.size, inflight: this.slots.map(s => s.inflight.size), ...this.counts, inline: this.inline() }
   }
 
-  async verify (bytes: Uint8Array, now: number): Promise<Verified> {
-    return await this.request<Verified>(RECORD, bytes, now)
+  /**
+   * `bulk`: the caller has records in flight behind this one (a catch-up's stream): with
+   * workers running it goes to them, even after a quiet spell, as part of the burst; the
+   * calling thread is the pipeline's other stage (rules, reads, writes).
+   */
+  async verify (bytes: Uint8Array, now: number, bulk = false): Promise<Verified> {
+    return await this.request<Verified>(RECORD, bytes, now, bulk)
   }
 
   /** Whether `signature` is a valid Ed25519 signature of `message` under `publicKey` (identity/ `verify`), checked by a worker. */
@@ -213,12 +220,14 @@ export class VerifyPool {
     return await this.request<boolean>(SIGNATURE, signatureRequest(publicKey, message, signature), Date.now())
   }
 
-  private async request<T> (op: number, bytes: Uint8Array, now: number): Promise<T> {
+  private async request<T> (op: number, bytes: Uint8Array, now: number, bulk = false): Promise<T> {
     if (!this.started) throw new NotStartedError('verify pool not started')
     const at = performance.now()
-    const quiet = at - this.lastRequest >= LONE_GAP_MS
+    // part of a burst the workers already run for: not lone, however long since the last one
+    const inBurst = bulk && this.slots.length > 0
+    const quiet = at - this.lastRequest >= LONE_GAP_MS && !inBurst
     this.lastRequest = at
-    this.burst = quiet ? 1 : this.burst + 1
+    this.burst = quiet ? 1 : inBurst ? Math.max(this.burst + 1, this.lone + 1) : this.burst + 1
     // past the restart budget; or a record after a quiet spell (a gossip message), nothing
     // queued: checked now, not on the next immediate, which on a busy event loop waits for
     // every pending I/O callback first (5–7 ms at 10 node processes on two cores)

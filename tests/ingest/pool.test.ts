@@ -190,6 +190,21 @@ describe('verify pool: workers on demand (issue 15, a lean idle node)', () => {
     } finally { await pool.stop() }
   })
 
+  it('a record with others in flight behind it (bulk) goes to the running workers even after a quiet spell; with none running it is lone', async () => {
+    const pool = new VerifyPool({ workers: 1, batch: 16, idleMs: 60_000 })
+    await pool.start()
+    try {
+      const [one, two] = records()
+      // no worker runs: a bulk record after a quiet spell is still checked here, starting none
+      expect(verified(await pool.verify(one, NOW, true))).toEqual(inline([one])[0])
+      expect(pool.stats()).toMatchObject({ workers: 0, verifiedInline: 1, verified: 0 })
+      await pool.warm()
+      // the first request ever is after a quiet spell: lone, unless it is part of a burst the workers run for
+      expect(verified(await pool.verify(two, NOW, true))).toEqual(inline([two])[0])
+      expect(pool.stats()).toMatchObject({ workers: 1, verifiedInline: 1, verified: 1 })
+    } finally { await pool.stop() }
+  })
+
   it('more than `lone` at once start the workers they need, not all of them; with lone 0, one record starts one', async () => {
     const six = new VerifyPool({ workers: 4, batch: 16, idleMs: 0 })
     await six.start()
