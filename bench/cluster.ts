@@ -6,7 +6,8 @@
  * connection at once on two cores time out in the noise handshake.
  */
 import { fork, type ChildProcess } from 'node:child_process'
-import { availableParallelism, freemem, tmpdir } from 'node:os'
+import { freemem, tmpdir } from 'node:os'
+import { defaultWorkers } from '../src/ingest/threads.ts'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { DocSet } from './propagation.ts'
@@ -121,7 +122,7 @@ export class Cluster {
       })
     })
     await ready
-    const infos = await this.rpcProc(index, 'start', { names, docs: this.options.docs ?? 'fixture', workers: this.options.workers ?? Math.min(4, availableParallelism()), report: this.options.report }) as NodeInfo[]
+    const infos = await this.rpcProc(index, 'start', { names, docs: this.options.docs ?? 'fixture', workers: this.options.workers ?? defaultWorkers(), report: this.options.report }) as NodeInfo[]
     return [index, infos]
   }
 

@@ -22,6 +22,7 @@ import { spawn } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { availableParallelism, loadavg } from 'node:os'
+import { defaultWorkers } from '../src/ingest/threads.ts'
 import { fileURLToPath } from 'node:url'
 import { topicOf } from '../src/net/gossip.ts'
 import { Cluster, RAW_TOPIC, now, type ChildEvent } from './cluster.ts'
@@ -309,7 +310,7 @@ async function propagationNet (N: number, o: NetOptions): Promise<PropagationNet
 }
 
 async function catchupNet (versions: number, o: NetOptions): Promise<CatchupNet> {
-  const workers = Math.min(4, availableParallelism()) // `oos start`'s default
+  const workers = defaultWorkers() // `oos start`'s default
   const c = await Cluster.start({ nodes: 2, startGroup: o.startGroup, docs: o.docs, workers, report: false, log: o.log })
   try {
     const door = await c.rpc(0, 'chain', { n: versions })

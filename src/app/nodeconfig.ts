@@ -19,6 +19,9 @@ import { checkAddress, checkApiAddress, type PeerPart } from './address.ts'
 import { FEED_KINDS, type FeedKind } from './feed.ts'
 import type { Hook } from './hooks.ts'
 
+/** the verify workers `oos start` runs at most without `--workers` (the cores less one, 1 to 4) */
+export { defaultWorkers } from '../ingest/threads.ts'
+
 export interface NodeSettings {
   listen?: string[]
   announce?: string[]

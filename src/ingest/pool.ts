@@ -22,18 +22,18 @@
  * writes being the pipeline's other stage; bench/README.md.)
  */
 import { Worker, type ResourceLimits } from 'node:worker_threads'
-import { availableParallelism } from 'node:os'
 import { errorFromCode } from '../errors.ts'
 import { logger, type Logger } from '../logger.ts'
 import { skipVerified, unpackVerified, verifyBytes, type Verified } from '../records/verified.ts'
 import { AbortedError, NotStartedError, WorkerFailedError } from './errors.ts'
+import { defaultWorkers } from './threads.ts'
 import { checkSignature, RECORD, SIGNATURE, signatureRequest } from './ops.ts'
 import type { VerifyBatch, VerifyReply } from './worker.ts'
 
 const utf8 = new TextDecoder()
 
 export interface VerifyPoolInit {
-  /** most worker threads running at once (default: available cores, at most 4) */
+  /** most worker threads running at once (default `defaultWorkers()`: the cores less one, 1 to 4) */
   workers?: number
   /** where the pool logs (default the global `oosnet:ingest:pool`; a node passes its own) */
   log?: Logger
@@ -141,7 +141,7 @@ export class VerifyPool {
 
   constructor (init: VerifyPoolInit = {}) {
     this.log = init.log ?? logger('oosnet:ingest:pool')
-    this.size = Math.max(1, init.workers ?? Math.min(4, availableParallelism()))
+    this.size = Math.max(1, init.workers ?? defaultWorkers())
     this.batchSize = Math.max(1, init.batch ?? 16)
     this.retries = Math.max(0, init.retries ?? 2)
     this.restartBudget = Math.max(0, init.restarts ?? 4)

@@ -1,9 +1,9 @@
-import { availableParallelism } from 'node:os'
 // the composition root: the node, the app over it, and the HTTP server that serves the app
 import { apiServer, type ApiServer } from '../../api/server.ts'
 import { ApiClient, removeApiFile, writeApiFile } from '../../api/client.ts'
 import { existsSync } from 'node:fs'
 import { homePaths, initHome, loadHome, nodeSettings, unlockNodeKey, unlockOrgKey, type HomeConfig } from '../../app/home.ts'
+import { defaultWorkers } from '../../app/nodeconfig.ts'
 import { str, type Command, type Context } from '../command.ts'
 import type { OosNode } from '../../app/runtime.ts'
 import { StoreLockedError } from '../../errors.ts'
@@ -22,9 +22,9 @@ function feedEvents (app: App, signal: AbortSignal): AsyncIterable<FeedEvent> {
 }
 
 /**
- * `--workers N`: the most verification worker threads; by default one per core, at most 4 (a
- * sync of a thousand versions is verified on every core while the main thread writes the
- * store); 0 verifies on the main thread. They start on demand and stop after 30 s without a
+ * `--workers N`: the most verification worker threads; by default the cores less one, 1 to 4
+ * (a sync of a thousand versions is verified on the other cores while the main thread writes
+ * the store: ingest/pool.ts `defaultWorkers`); 0 verifies on the main thread. They start on demand and stop after 30 s without a
  * record (ingest/pool.ts): an idle node runs none.
  */
 const MAX_WORKERS = 64
@@ -63,7 +63,7 @@ function startOptions (ctx: Context) {
     mdns: typeof ctx.values.mdns === 'boolean' ? ctx.values.mdns : undefined,
     metrics: ctx.values['no-metrics'] === true ? false : undefined,
     logFormat: logFormat as LogFormat,
-    workers: integerOption(ctx, 'workers', { min: 0, max: MAX_WORKERS }) ?? Math.min(4, availableParallelism()),
+    workers: integerOption(ctx, 'workers', { min: 0, max: MAX_WORKERS }) ?? defaultWorkers(),
     ...(interval !== undefined ? { antiEntropyMs: interval * 1000 } : {})
   }
 }
@@ -83,14 +83,14 @@ export const start: Command = {
   name: 'start',
   summary: 'run this organization\'s node in the foreground until SIGINT/SIGTERM/SIGHUP or oos stop',
   usage: 'start [--listen MULTIADDR...] [--announce MULTIADDR...] [--bootstrap MULTIADDR...] [--api HOST:PORT] [--mdns] [--workers N] [--sync-interval SECONDS] [--log-format human|json|off] [--ui-write] [--no-metrics] [--init --name NAME]',
-  help: `Listens on /ip4/0.0.0.0/tcp/4710 (every interface) by default; --announce gives the addresses peers are told to dial instead (a node behind NAT or in a container); the local API on 127.0.0.1 (a free port unless --api, which must be a loopback address), with a bearer token written to <home>/api.json (0600). --bootstrap addresses end in /p2p/<peer id>. Records are verified in up to --workers threads (0 to ${MAX_WORKERS}; default: one per core, at most 4; 0: on the main thread), started when records come and stopped after 30 s without any. --sync-interval: seconds between anti-entropy rounds (1 to ${MAX_SYNC_INTERVAL}, default 30; 0: none, the node then relies on announcements and new connections). While the node runs, the other commands go through its API; oos stop (or SIGINT, SIGTERM, SIGHUP) stops it. If any part fails to start, everything started is stopped again and the command exits 1. Each setting is taken from the flag, else the environment (OOS_LISTEN, OOS_ANNOUNCE, OOS_BOOTSTRAP, OOS_API, OOS_MDNS=1, OOS_LOG_FORMAT; lists comma-separated), else <home>/config.json (listen, announce, bootstrap, api, mdns), else the default. <home>/config.json "hooks" run a command with each feed event of the kinds named as JSON on stdin (README, "Hooks"). While it runs, the node logs peers joining and leaving, records received, follows synced, violations and bans on stderr, one line each (--log-format json: one JSON object a line; off: none). The node's metrics are served in the Prometheus text format at GET /metrics on the API (bearer token required) unless --no-metrics (OOS_METRICS=0, "metrics": false in config.json). --ui-write lets the web explorer (oos ui) endorse and dispute, with its CSRF token; without it the explorer is read-only. --init creates the home first when there is none (--name or OOS_NAME; the same passphrase); a failed init starts nothing.`,
+  help: `Listens on /ip4/0.0.0.0/tcp/4710 (every interface) by default; --announce gives the addresses peers are told to dial instead (a node behind NAT or in a container); the local API on 127.0.0.1 (a free port unless --api, which must be a loopback address), with a bearer token written to <home>/api.json (0600). --bootstrap addresses end in /p2p/<peer id>. Records are verified in up to --workers threads (0 to ${MAX_WORKERS}; default: the cores less one, 1 to 4; 0: on the main thread), started when records come and stopped after 30 s without any. --sync-interval: seconds between anti-entropy rounds (1 to ${MAX_SYNC_INTERVAL}, default 30; 0: none, the node then relies on announcements and new connections). While the node runs, the other commands go through its API; oos stop (or SIGINT, SIGTERM, SIGHUP) stops it. If any part fails to start, everything started is stopped again and the command exits 1. Each setting is taken from the flag, else the environment (OOS_LISTEN, OOS_ANNOUNCE, OOS_BOOTSTRAP, OOS_API, OOS_MDNS=1, OOS_LOG_FORMAT; lists comma-separated), else <home>/config.json (listen, announce, bootstrap, api, mdns), else the default. <home>/config.json "hooks" run a command with each feed event of the kinds named as JSON on stdin (README, "Hooks"). While it runs, the node logs peers joining and leaving, records received, follows synced, violations and bans on stderr, one line each (--log-format json: one JSON object a line; off: none). The node's metrics are served in the Prometheus text format at GET /metrics on the API (bearer token required) unless --no-metrics (OOS_METRICS=0, "metrics": false in config.json). --ui-write lets the web explorer (oos ui) endorse and dispute, with its CSRF token; without it the explorer is read-only. --init creates the home first when there is none (--name or OOS_NAME; the same passphrase); a failed init starts nothing.`,
   options: {
     listen: { type: 'string', multiple: true, value: 'MULTIADDR', description: 'addresses to listen on (repeatable)', default: '/ip4/0.0.0.0/tcp/4710' },
     announce: { type: 'string', multiple: true, value: 'MULTIADDR', description: 'addresses peers are told to dial (NAT, containers)', default: 'the listen addresses' },
     bootstrap: { type: 'string', multiple: true, value: 'MULTIADDR', description: 'peers to dial at start, ending in /p2p/<peer id> (repeatable)', default: 'none' },
     api: { type: 'string', value: 'HOST:PORT', description: 'the local API address, loopback only', default: '127.0.0.1, a free port' },
     mdns: { type: 'boolean', description: 'find peers on the local network by mDNS' },
-    workers: { type: 'string', value: 'N', description: `verification worker threads, 0 to ${MAX_WORKERS} (0: the main thread)`, default: 'one per core, at most 4' },
+    workers: { type: 'string', value: 'N', description: `verification worker threads, 0 to ${MAX_WORKERS} (0: the main thread)`, default: 'the cores less one, 1 to 4' },
     'sync-interval': { type: 'string', value: 'SECONDS', description: `seconds between anti-entropy rounds, 0 to ${MAX_SYNC_INTERVAL} (0: none)`, default: '30' },
     'log-format': { type: 'string', value: 'F', description: 'the node\'s log lines on stderr: human, json or off', default: 'human' },
     'no-metrics': { type: 'boolean', description: 'no Prometheus metrics (GET /metrics on the API answers NOT_FOUND); also OOS_METRICS=0' },
