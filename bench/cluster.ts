@@ -39,7 +39,7 @@ export interface ClusterOptions {
   dialConcurrency?: number
   docs?: DocSet
   /**
-   * verification worker threads per node (default: `oos start`'s, one per core up to 4; they
+   * verification worker threads per node (default: `oos start`'s, the cores less one, 1 to 4; they
    * start on demand: a lone gossiped record is checked on the node's main thread, ingest/pool.ts)
    */
   workers?: number

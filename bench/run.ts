@@ -27,7 +27,7 @@
  *     BENCH_NET_NODES= BENCH_NET_IDLE_S= BENCH_NET_SIM_ORGS= npm run bench -- --json --only=net
  * Ingest settings: BENCH_RECORDS=3000 (per timed run), BENCH_WARMUP=6000 (untimed, before the steady-state
  * runs), BENCH_ROUNDS_INGEST=3 (steady-state rounds, each paired with its own raw verify baseline),
- * BENCH_WORKERS (verify threads; default one per core, as `oos start` on a machine of up to 4 cores).
+ * BENCH_WORKERS (verify threads; default one per core: the door's most; `oos start` runs the cores less one).
  */
 import { benchIngest, type IngestBench } from './ingest.ts'
 import { benchPropagation, type DocSet, type PropagationFigure } from './propagation.ts'
