@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { distIsFresh } from '../bin/dist.js'
 import { tempDir } from './helpers.ts'
 import { capture, oosEnv, ROOT, startOos } from './cli/run.ts'
+import { defaultWorkers } from '../src/ingest/threads.ts'
 
 const NODE = process.execPath // Node 24 (npm's scripts, vitest): type stripping and module.registerHooks
 const LOADED = join(ROOT, 'tests', 'cli', 'loaded.mjs')
@@ -117,7 +118,8 @@ describe('a node runs from dist/', () => {
       const node = await startOos(['--home', home, '--listen', '/ip4/127.0.0.1/tcp/0'], { command: [NODE, bin] })
       const st = await capture(NODE, [bin, 'status', '--json', '--home', home], { env: oosEnv() })
       expect(st.code, st.stderr).toBe(0)
-      expect(st.json().workers).toEqual({ running: 0, max: 2 })
+      // none at idle; at most `oos start`'s default (the cores less one, 1 to 4)
+      expect(st.json().workers).toEqual({ running: 0, max: defaultWorkers() })
       node.child.kill('SIGTERM')
       expect((await node.exit).code).toBe(0)
     } finally {

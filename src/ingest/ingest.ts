@@ -265,7 +265,7 @@ export class Ingest extends TypedEventEmitter<IngestEvents> {
     return { workers: p?.verified ?? 0, main: this.verifiedInline + (p?.verifiedInline ?? 0) }
   }
 
-  /** Verify on the workers when there are any, unless `here` (this thread); `bulk`: records are in flight behind it (pool.ts). */
+  /** Verify on the workers when there are any, unless `here` (this thread); `bulk`: records are in flight ahead of it (pool.ts). */
   private async check (bytes: Uint8Array, here = false, bulk = false): Promise<Verified> {
     const now = this.now()
     if (this.pool !== undefined && !here) return await this.pool.verify(bytes, now, bulk)

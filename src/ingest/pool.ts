@@ -12,11 +12,12 @@
  * resident; ~160 ms while the schemas were compiled at run time), and start none; while
  * workers run (for `idleMs` after a burst), rather than after a round trip to one, which on a
  * loaded machine waits for the worker's turn on a core (10 nodes on two cores: p99 74–80 ms
- * against 88–112, bench/README.md); but not a record the caller has others in flight behind
- * (`bulk`: the ingest door in a catch-up), whose quiet spell is the door writing a batch (on
- * a loaded machine a quarter of a 1,000-version catch-up was checked here). More (a burst: a catch-up) start as many workers as the
- * queue needs (one per `batch` requests, up to `workers`) and wait for them; more start while
- * the queue outgrows those running, and all of them stop after `idleMs` without a request.
+ * against 88–112, bench/README.md); but not a record that the caller has others in flight
+ * ahead of (`bulk`: the ingest door in a catch-up), whose quiet spell is the door writing a
+ * batch (slowed by a CPU profiler, a quarter of a 1,000-version catch-up was checked here).
+ * More (a burst: a catch-up) start as many workers as the queue needs (one per `batch`
+ * requests, up to `workers`) and wait for them; more start while the queue outgrows those
+ * running, and all of them stop after `idleMs` without a request.
  * (Checking a burst's first records here while its workers load was measured and dropped: a
  * catch-up of 1,000 versions took 0.83 s instead of 0.70 s, the main thread's reads and
  * writes being the pipeline's other stage; bench/README.md.)
@@ -203,7 +204,7 @@ export class VerifyPool {
   }
 
   /**
-   * `bulk`: the caller has records in flight behind this one (a catch-up's stream): with
+   * `bulk`: the caller has records in flight ahead of this one (a catch-up's stream): with
    * workers running it goes to them, even after a quiet spell, as part of the burst; the
    * calling thread is the pipeline's other stage (rules, reads, writes).
    */

@@ -15,7 +15,9 @@
  * the rule here: the sender always holds at least half a window of credit, so it never waits
  * for an update it would have had before; an update that carries flags (SYN, ACK) is sent as
  * before; the library's window auto-tuning (doubling while updates come within four round
- * trips) runs when an update is sent, as before; a paused stream sends none, as before.
+ * trips) runs when an update is sent, so at most once per half window, as go-yamux's (the
+ * library doubled at nearly every frame); a paused stream sends none, as before. A stream
+ * whose starting window is not the spec's 256 KiB keeps the library's rule (`SPEC_WINDOW`).
  *
  * The library offers no option for this, so its stream class is changed once, at import, and
  * only if it has the methods relied on (`applied` says whether it was; a stream lacking the
@@ -23,10 +25,20 @@
  * tests/net/yamux-window.test.ts counts the updates of a real transfer, so a version of the
  * library that no longer fits fails there rather than silently.
  */
+import { defaultConfig } from '@chainsafe/libp2p-yamux/config'
 import { StreamState, YamuxStream } from '@chainsafe/libp2p-yamux/stream'
 
 /** the frame type of a window update (yamux spec.md, "Type field": 0x1) */
 const WINDOW_UPDATE = 0x1
+/**
+ * The window both ends assume a new stream starts with (yamux spec.md, "Flow Control": 256 KiB).
+ * A stream configured with another starting window gets the library's own rule: its remote
+ * does not know of it, and would wait for an update this rule might not send (a 1 MiB window
+ * half used only after the remote's 256 KiB ran out).
+ */
+const SPEC_WINDOW = 256 * 1024
+/** streams seen, and whether each started with the spec's window (decided at the first call, before any update) */
+const specStart = new WeakMap<object, boolean>()
 
 interface StreamInternals {
   state: StreamState
@@ -43,8 +55,16 @@ interface StreamInternals {
 const original = YamuxStream.prototype.sendWindowUpdate
 
 function sendWindowUpdate (this: StreamInternals): void {
-  // a stream without the members relied on (another version of the library): as it does itself
-  if (typeof this.sendFrame !== 'function' || typeof this.getRTT !== 'function' || typeof this.recvWindowCapacity !== 'number') { original.call(this as unknown as YamuxStream); return }
+  let spec = specStart.get(this)
+  if (spec === undefined) {
+    // a stream without the members relied on (another version of the library), or started with
+    // a window the remote does not assume: the library's own rule
+    spec = typeof this.sendFrame === 'function' && typeof this.getRTT === 'function' && typeof this.getSendFlags === 'function' &&
+      [this.recvWindow, this.recvWindowCapacity, this.maxStreamWindowSize, this.epochStart, this.streamId].every(n => typeof n === 'number') &&
+      this.recvWindow === SPEC_WINDOW
+    specStart.set(this, spec)
+  }
+  if (!spec) { original.call(this as unknown as YamuxStream); return }
   if (this.state === StreamState.Paused) {
     // as the library: the reader wants no more now; the epoch starts when it resumes
     this.epochStart = Date.now()
@@ -66,7 +86,8 @@ function sendWindowUpdate (this: StreamInternals): void {
 
 function apply (): boolean {
   const proto = YamuxStream.prototype as unknown as Record<string, unknown>
-  const fits = ['sendWindowUpdate', 'getSendFlags', 'handleData'].every(k => typeof proto[k] === 'function') && typeof StreamState.Paused === 'number'
+  const fits = ['sendWindowUpdate', 'getSendFlags', 'handleData'].every(k => typeof proto[k] === 'function') && typeof StreamState.Paused === 'number' &&
+    defaultConfig.streamOptions?.initialStreamWindowSize === SPEC_WINDOW
   if (fits) proto.sendWindowUpdate = sendWindowUpdate
   return fits
 }

@@ -24,7 +24,7 @@ function feedEvents (app: App, signal: AbortSignal): AsyncIterable<FeedEvent> {
 /**
  * `--workers N`: the most verification worker threads; by default the cores less one, 1 to 4
  * (a sync of a thousand versions is verified on the other cores while the main thread writes
- * the store: ingest/pool.ts `defaultWorkers`); 0 verifies on the main thread. They start on demand and stop after 30 s without a
+ * the store: ingest/threads.ts `defaultWorkers`); 0 verifies on the main thread. They start on demand and stop after 30 s without a
  * record (ingest/pool.ts): an idle node runs none.
  */
 const MAX_WORKERS = 64

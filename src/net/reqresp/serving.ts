@@ -196,8 +196,9 @@ export const framed = (length: number): number => length + (length < 0x80 ? 1 : 
 /**
  * Frames are handed to the stream in chunks of up to this many bytes (a frame larger than it
  * goes alone). Each `send` becomes one yamux data frame, one Noise message, one socket write,
- * and on the requester one decryption and one yamux window update; a 10.8 KB version sent
- * alone cost the requester more for that than for its ingest (bench/README.md, catch-up).
+ * and on the requester one decryption (and, before net/yamux-window.ts, one window update); a
+ * 10.8 KB version sent alone cost the requester more for that than for its ingest
+ * (bench/README.md, catch-up).
  * 64,000: a chunk and its yamux header fit one Noise message (65,535 − 16 bytes).
  */
 export const COALESCE_BYTES = 64_000
