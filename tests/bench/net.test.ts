@@ -34,7 +34,7 @@ it('npm run bench -- --json --only=net prints one JSON object with every figure 
   // three tiny runs at once (each part alone, the others turned off): propagation; catch-up and the idle node; the org network
   const [a, b, c] = await Promise.all([
     bench({ ...NONE, BENCH_NET_NODES: '3', BENCH_NET_ROUNDS: '2' }),
-    bench({ ...NONE, BENCH_NET_VERSIONS: '20', BENCH_NET_IDLE_S: '0.5,1', BENCH_NET_SCRYPT_N: '1024' }),
+    bench({ ...NONE, BENCH_NET_VERSIONS: '20', BENCH_NET_IDLE_S: '0.5,1', BENCH_NET_SCRYPT_N: '1024', BENCH_NET_QUIET_MAX_S: '1' }),
     bench({ ...NONE, BENCH_NET_SIM_ORGS: '2', BENCH_NET_SIM_MINUTES: '1', BENCH_NET_SIM_MINUTE_MS: '200', BENCH_NET_SIM_QUIET_S: '0.5' })
   ])
   for (const x of [a, b, c]) {
@@ -58,6 +58,9 @@ it('npm run bench -- --json --only=net prints one JSON object with every figure 
   expect(b.catchup).toHaveLength(1)
   expect(b.catchup[0]).toMatchObject({ versions: 20 })
   for (const k of ['seconds', 'perSec', 'doorPerSec', 'ratio']) expect(finite(b.catchup[0][k]) && b.catchup[0][k] > 0, k).toBe(true)
+  // it waited (at most the 1 s allowed here) for a quiet machine, and says how quiet it was
+  expect(b.catchup[0].waitedS).toBeGreaterThanOrEqual(1)
+  expect(b.catchup[0].idleShare >= 0 && b.catchup[0].idleShare <= 1).toBe(true)
   expect(finite(b.idle.rssMb10s) && b.idle.rssMb10s > 10).toBe(true)
   expect(finite(b.idle.rssMb60s) && b.idle.rssMb60s > 10).toBe(true)
   expect(b.idle.seconds).toEqual([0.5, 1])
