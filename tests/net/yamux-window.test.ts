@@ -65,6 +65,18 @@ async function sendAll (stream: Stream, onFull: () => void = () => {}): Promise<
   await stream.close({ signal: AbortSignal.timeout(20_000) })
 }
 
+/** `a` sends TOTAL bytes to `b` on a new stream of PROTO; the bytes `b` read */
+async function transfer (a: Libp2p, b: Libp2p): Promise<number> {
+  const got = Promise.withResolvers<number>()
+  await b.handle(PROTO, async (stream) => {
+    let n = 0
+    for await (const chunk of stream) n += chunk.byteLength
+    got.resolve(n)
+  })
+  await sendAll(await a.dialProtocol(b.getMultiaddrs()[0], PROTO))
+  return await got.promise
+}
+
 describe('yamux window updates (go-yamux rule: once half the window is used)', () => {
   it('the library fits: the rule is applied', () => {
     expect(applied).toBe(true)
@@ -74,15 +86,7 @@ describe('yamux window updates (go-yamux rule: once half the window is used)', (
     const [a, b] = await pair()
     counts.data = 0
     counts.updates = 0
-    const got = Promise.withResolvers<number>()
-    await b.handle(PROTO, async (stream) => {
-      let n = 0
-      for await (const chunk of stream) n += chunk.byteLength
-      got.resolve(n)
-    })
-    const stream = await a.dialProtocol(b.getMultiaddrs()[0], PROTO)
-    await sendAll(stream)
-    expect(await got.promise).toBe(TOTAL)
+    expect(await transfer(a, b)).toBe(TOTAL)
     // the library sent one after every data frame (as many updates as data frames); this rule
     // one per half window used: at most one per two 64,000-byte frames even if the window never grows
     expect(counts.data).toBeGreaterThan(100)
@@ -124,14 +128,6 @@ describe('yamux window updates (go-yamux rule: once half the window is used)', (
     })
     nets.push(b)
     const a = await net()
-    const got = Promise.withResolvers<number>()
-    await b.handle(PROTO, async (stream) => {
-      let n = 0
-      for await (const chunk of stream) n += chunk.byteLength
-      got.resolve(n)
-    })
-    const stream = await a.dialProtocol(b.getMultiaddrs()[0], PROTO)
-    await sendAll(stream)
-    expect(await got.promise).toBe(TOTAL)
+    expect(await transfer(a, b)).toBe(TOTAL)
   })
 })
