@@ -24,8 +24,8 @@ function feedEvents (app: App, signal: AbortSignal): AsyncIterable<FeedEvent> {
 /**
  * `--workers N`: the most verification worker threads; by default the cores less one, 1 to 4
  * (a sync of a thousand versions is verified on the other cores while the main thread writes
- * the store: ingest/threads.ts `defaultWorkers`); 0 verifies on the main thread. They start on demand and stop after 30 s without a
- * record (ingest/pool.ts): an idle node runs none.
+ * the store: ingest/threads.ts `defaultWorkers`); 0 verifies on the main thread. They start on
+ * demand and stop after 30 s without a record (ingest/pool.ts): an idle node runs none.
  */
 const MAX_WORKERS = 64
 /** `--sync-interval SECONDS`: the anti-entropy period, 1 s to a day (default 30 s); 0 turns it off */
