@@ -72,7 +72,9 @@ describe('authority at the gossip door', () => {
     expect(await boundPeers(b, a.org)).toEqual([a.peerId.toString()])
     // C holds A's binding if A's welcome reached it through B, else none: never the stranger's
     expect([undefined, [a.peerId.toString()]]).toContainEqual(await boundPeers(c, a.org))
-    expect(r.syncAsked()).toBe(0)
+    // never asked for A's chain; at most to show the rotation of its key, which B asks the
+    // sender when no bound peer of A is connected at that instant (under load, once in CI)
+    expect(r.chainAsked()).toBe(0)
     expect((await b.store.head(a.org))?.seq).toBe(1)
 
     // A's next version still reaches both
@@ -125,7 +127,7 @@ describe('authority at the gossip door', () => {
     await until(async () => (await boundPeers(b, a.org)) !== undefined && (await b.store.binding(a.org))?.rec.key === publicKeyToDid(k2.publicKey), 10_000, 'binding by the new key stored')
     expect(b.gossip.stats().ignoredBy.authority).toBe(ignored + 1)
     expect(b.violations.stats().byCode).toEqual({ UNAUTHORIZED_KEY: 2 })
-    expect(r.syncAsked()).toBe(0)
+    expect(r.chainAsked()).toBe(0) // (the sender may be asked for its key's rotation, as above)
   })
 
   it('an announcement far past B\'s head, though signed by A\'s key, is only a hint: not forwarded, B syncs from A\'s node; a false equivocation hint is not forwarded and charged', async () => {
@@ -163,6 +165,7 @@ describe('authority at the gossip door', () => {
     for (let i = 0; i < 6; i++) await r.net.services.pubsub.publish(topic, binding(b.org, [r.net.peerId.toString()], stranger.secretKey, strangerDid, Date.now() + i)).catch(() => {})
     await until(() => b.violations.stats().blockedNow.includes(r.net.peerId.toString()), 15_000, 'stranger blocked')
     expect(r.syncAsked()).toBeGreaterThanOrEqual(1) // asked to show the rotation of its key
+    expect(r.chainAsked()).toBe(0) // and only that: from past any head, not for versions
     expect(b.ingest.stats().rejections).toEqual({})
     expect(await boundPeers(b, b.org)).toEqual([b.peerId.toString()])
   })

@@ -2,6 +2,8 @@
 import { ephemeralNode, type EphemeralNode } from '../../src/node/ephemeral.ts'
 import type { NodeConfig } from '../../src/node/create.ts'
 import { createNet, type OosLibp2p } from '../../src/net/libp2p.ts'
+import { readOneFrame } from '../../src/net/reqresp/frames.ts'
+import { decodeSyncRequest } from '../../src/net/reqresp/sync.ts'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { noise } from '@chainsafe/libp2p-noise'
@@ -46,19 +48,29 @@ export async function until (fn: () => Promise<boolean> | boolean, ms = 15_000, 
 /**
  * A stranger on the network: a bare libp2p stack (createNet) with a fresh identity, connected
  * to `target` and subscribed to `topic` (both sides see it), serving nothing of oosnet; it
- * counts the sync requests it is sent. It never connects to the peers in `avoid` (it would
- * find them through the DHT), so what they get of its messages came through `target`.
+ * counts the sync requests it is sent (`syncAsked`), and of them those that ask for versions
+ * (`chainAsked`: all but the "show the rotations of the org" request, from past any head,
+ * that a node sends the sender of an unknown key when no bound peer of the org is connected:
+ * node/hints.ts). It never connects to the peers in `avoid` (it would find them through the
+ * DHT), so what they get of its messages came through `target`.
  */
-export async function rogue (target: EphemeralNode, topic: string, avoid: EphemeralNode[] = []): Promise<{ net: OosLibp2p, syncAsked: () => number }> {
+export async function rogue (target: EphemeralNode, topic: string, avoid: EphemeralNode[] = []): Promise<{ net: OosLibp2p, syncAsked: () => number, chainAsked: () => number }> {
   const blocked = new Set(avoid.map(n => n.peerId.toString()))
   const net = await createNet({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], blocked })
   let asked = 0
-  await net.handle('/oos/sync/1.0.0', (stream) => { asked++; stream.abort(new Error('no')) })
+  let chain = 0
+  await net.handle('/oos/sync/1.0.0', async (stream) => {
+    asked++
+    // a request that cannot be read counts as one for versions
+    const req = await readOneFrame(stream, 4096).then(b => b === undefined ? undefined : decodeSyncRequest(b), () => undefined)
+    if (req === undefined || req.from < Number.MAX_SAFE_INTEGER) chain++
+    stream.abort(new Error('no'))
+  })
   await net.dial(target.libp2p.getMultiaddrs()[0])
   net.services.pubsub.subscribe(topic)
   await until(() => net.services.pubsub.getSubscribers(topic).some(p => p.equals(target.peerId)), 10_000, 'rogue sees the target subscribed')
   await until(() => target.libp2p.services.pubsub.getSubscribers(topic).some(p => p.equals(net.peerId)), 10_000, 'the target sees the rogue subscribed')
-  return { net, syncAsked: () => asked }
+  return { net, syncAsked: () => asked, chainAsked: () => chain }
 }
 
 /**
