@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import fc from 'fast-check'
+import * as dagCbor from '@ipld/dag-cbor'
 import { testKey } from '../protocol/vectors/generate.ts'
 import { smallBody } from '../protocol/vectors/bodies.ts'
 import { signVersion } from '../src/records/version.ts'
@@ -15,6 +16,17 @@ describe('bad input never crashes the decoder or changes the store', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 2048 }), (bytes) => {
       try { decodeRecord(bytes) } catch (e) { expect(e).toBeInstanceOf(OosError) }
     }), { numRuns: 3000 })
+  })
+
+  it('a record kind that is a map whose toString or valueOf is not a function: UNKNOWN_KIND, not a TypeError (found by chaos/fuzz.ts)', () => {
+    const { rec, sig } = dagCbor.decode<{ rec: Record<string, unknown>, sig: Uint8Array }>(v1.bytes)
+    for (const type of [{ toString: 1 }, { valueOf: 'x', toString: null }, [{ toString: 2 }], 7, null]) {
+      const bytes = dagCbor.encode({ rec: { ...rec, type }, sig })
+      let err: unknown
+      try { decodeRecord(bytes) } catch (e) { err = e }
+      expect(err).toBeInstanceOf(OosError)
+      expect((err as OosError).code).toBe('UNKNOWN_KIND')
+    }
   })
 
   it('decodeRecord throws only typed errors on mutations of a valid record, and never accepts a changed one', () => {

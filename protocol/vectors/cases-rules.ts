@@ -44,6 +44,7 @@ export function ruleCases (c: Cases, f: Fixtures): void {
   uk('kind-trailing-space', 'type "oos/version " (trailing space)', 'oos/version ')
   uk('kind-claim', 'type "oos/claim": a claim block is not a record', 'oos/claim')
   uk('kind-integer', 'type is the integer 1', 1)
+  uk('kind-map-tostring', 'type is the map {"toString": 1}: an implementation that turns the value into text for its message must not fail on it', { toString: 1 })
   c.add('R-4.0.1', 'kind-missing', 'no type at all: UNKNOWN_KIND, not SCHEMA_INVALID', resign(without(a1, 'type'), alice.secretKey), 'UNKNOWN_KIND')
   // ---- exactly the kind's fields
   c.add('R-4.0.2', 'field-unknown-version', 'a version with an extra field note', sig.a1({ note: 'x' }), si)

@@ -64,7 +64,10 @@ export class Cases {
 export function resign (rec: Record<string, unknown>, ...secretKeys: Uint8Array[]): Uint8Array {
   const recBytes = dagCbor.encode(rec)
   // a kind this protocol does not have is signed with the prefix it would have
-  const msg = isKind(rec.type) ? signingBytes(rec.type, recBytes) : cat(new TextEncoder().encode(`oosnet/v1:${String(rec.type)}\n`), recBytes)
+  // an unknown kind is refused before any signature is checked: any prefix will do (a map is
+  // spelled as JSON: `String` of {"toString": 1} throws)
+  const kind = typeof rec.type === 'object' && rec.type !== null ? JSON.stringify(rec.type) : String(rec.type)
+  const msg = isKind(rec.type) ? signingBytes(rec.type, recBytes) : cat(new TextEncoder().encode(`oosnet/v1:${kind}\n`), recBytes)
   const sig = new Uint8Array(64 * secretKeys.length)
   secretKeys.forEach((sk, i) => sig.set(signWith(sk, msg), 64 * i))
   return dagCbor.encode({ rec, sig })

@@ -104,6 +104,18 @@ const CHECKS: Record<Kind, { keys: ReadonlySet<string>, check: (r: Obj, options:
   }
 }
 
+/**
+ * A peer's value named in an error, never converted: `String` of a map with a `toString` or
+ * `valueOf` key that is not a function throws a TypeError (an untyped rejection the fuzzer
+ * found: chaos/fuzz.ts, seed 1170351363).
+ */
+function shown (v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v).slice(0, 80)
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v)
+  if (v === null || typeof v !== 'object') return `(${v === undefined ? 'missing' : String(v)})`
+  return `(${Array.isArray(v) ? 'a list' : v instanceof Uint8Array ? 'bytes' : 'a map'})`
+}
+
 export function isKind (t: unknown): t is Kind {
   return typeof t === 'string' && (KINDS as readonly string[]).includes(t)
 }
@@ -116,7 +128,7 @@ export interface CheckOptions {
 
 export function checkRecord (value: unknown, now: number = Date.now(), options: CheckOptions = {}): UnsignedRecord {
   const r = obj(value, 'rec')
-  if (!isKind(r.type)) throw new UnknownKindError(`unknown record kind ${JSON.stringify(String(r.type)).slice(0, 80)}`, { path: 'type' })
+  if (!isKind(r.type)) throw new UnknownKindError(`unknown record kind ${shown(r.type)}`, { path: 'type' })
   const spec = CHECKS[r.type]
   onlyKeys(r, spec.keys, '')
   did(r.org, 'org')
