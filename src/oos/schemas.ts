@@ -5,8 +5,9 @@
  *   code, https://ajv.js.org/standalone.html), which the ingest path runs. Compiling the
  *   schemas at run time cost ~125 ms of CPU in every process and verify worker that checked a
  *   body (a worker's start, from dist/, went from ~160 ms to ~60 ms without it; bench/README.md,
- *   "Verify workers: the schemas compiled ahead of time"), and kept Ajv's ~110 modules in memory. `npm run validators` writes the file;
- *   tests/oos/validators-gen.test.ts fails when it is not what the schemas give now.
+ *   "Verify workers: the schemas compiled ahead of time"), and kept Ajv's ~110 modules in
+ *   memory. `npm run validators` writes the file; tests/oos/validators-gen.test.ts fails when
+ *   it is not what the schemas give now.
  * - at run time, only for `oos validate`'s report of every error (`allErrors`): `makeAjv(true)`.
  *
  * Formats and the `oosnetCid` keyword are our own code (formats.ts, grammar.ts). The generated
