@@ -10,7 +10,9 @@
  *   follows' one-off work (the DHT provides of the orgs just followed, start-up code compiled);
  *   an earlier bench measured its quiet window here and multiplied this by 3,600 (a node's
  *   quiet rate 49–50 ms/s at 10 orgs; 5–11 ms/s once settled, bench/README.md);
- * - `quiet`: the next `quietSeconds`, the steady rate;
+ * - `quiet`: the next `quietSeconds`, the steady rate (by default a minute: every connection is
+ *   pinged once a minute from each end, PING_INTERVAL_MS, so a shorter window would catch a
+ *   round of pings or none);
  * - `periodic`: the DHT work a node's timers run less often than a window shows, each run on
  *   every node at once and measured (its second run; the first also opens connections): the
  *   advertiser's provide round (every ADVERTISER_DEFAULTS.provideIntervalMs, 10 min), kad-dht's
@@ -22,6 +24,7 @@
  * process's (`process.cpuUsage()`), bytes are what its TCP sockets wrote (bench/net-node.ts).
  */
 import { ADVERTISER_DEFAULTS } from '../src/node/services/advertiser.ts'
+import { PING_INTERVAL_MS } from '../src/net/libp2p.ts'
 import { Cluster, now } from './cluster.ts'
 import { sleep, until } from './propagation.ts'
 import type { NetOptions } from './net.ts'
@@ -66,7 +69,7 @@ type PeriodicTask = 'provide' | 'self' | 'refresh'
  */
 const PER_HOUR: Record<PeriodicTask, number> = { provide: 3_600_000 / ADVERTISER_DEFAULTS.provideIntervalMs, self: 12, refresh: 12 }
 
-export async function simOrgs (o: NetOptions, quietSeconds = 10, settleSeconds = 20): Promise<SimFigure[]> {
+export async function simOrgs (o: NetOptions, quietSeconds = PING_INTERVAL_MS / 1000, settleSeconds = 20): Promise<SimFigure[]> {
   const out: SimFigure[] = []
   for (const M of o.simOrgs) {
     const f = await simOnce(M, o, quietSeconds, settleSeconds)

@@ -21,7 +21,8 @@
  *   BENCH_NET_SIM_MINUTES=6          simulated minutes (each org publishes once a minute); the publishing work is
  *                                    scaled up to the hour (60: the whole hour, 20 minutes of real time at 100 orgs)
  *   BENCH_NET_SIM_MINUTE_MS          real ms per simulated minute (default 200 × orgs: a publish every 200 ms)
- *   BENCH_NET_SIM_QUIET_S=10         s of the quiet window (nobody publishes) that measures a node's idle cost
+ *   BENCH_NET_SIM_QUIET_S=60         s of the quiet window (nobody publishes) that measures a node's idle cost
+ *                                    (default: one interval of the connection monitor's pings, PING_INTERVAL_MS)
  *   BENCH_NET_CPU_PROF=DIR           a V8 CPU profile of every node process, written to DIR (lab use)
  *   (documents: BENCH_DOCS, default here 'fixture', the 10.8 KB example; progress: BENCH_VERBOSE=1)
  *   Catch-up alone (two node processes, a minute or two):
@@ -34,6 +35,7 @@ import { benchIngest, type IngestBench } from './ingest.ts'
 import { benchPropagation, type DocSet, type PropagationFigure } from './propagation.ts'
 import { benchCatchup, type CatchupBench } from './catchup.ts'
 import { benchNet, type NetBench } from './net.ts'
+import { PING_INTERVAL_MS } from '../src/net/libp2p.ts'
 
 const json = process.argv.includes('--json')
 const onlyArg = process.argv.find(a => a.startsWith('--only='))?.slice('--only='.length)
@@ -68,7 +70,7 @@ const netBench: NetBench | undefined = onlyArg === 'net'
     simFollows: Number(process.env.BENCH_NET_SIM_FOLLOWS ?? 5),
     simMinutes: Number(process.env.BENCH_NET_SIM_MINUTES ?? 6),
     simMinuteMs: process.env.BENCH_NET_SIM_MINUTE_MS !== undefined ? Number(process.env.BENCH_NET_SIM_MINUTE_MS) : undefined,
-    simQuietSeconds: Number(process.env.BENCH_NET_SIM_QUIET_S ?? 10),
+    simQuietSeconds: Number(process.env.BENCH_NET_SIM_QUIET_S ?? PING_INTERVAL_MS / 1000),
     simSettleSeconds: Number(process.env.BENCH_NET_SIM_SETTLE_S ?? 20),
     quietMaxS: Number(process.env.BENCH_NET_QUIET_MAX_S ?? 30),
     scryptN: process.env.BENCH_NET_SCRYPT_N !== undefined ? Number(process.env.BENCH_NET_SCRYPT_N) : undefined,
