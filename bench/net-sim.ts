@@ -96,9 +96,10 @@ async function simOnce (M: number, o: NetOptions, quietSeconds: number, settleSe
   // per node of process q (a process may hold several); the mean over processes of b − a
   const per = (u: Usage, k: 'cpuUs' | 'bytesSent', q: number): number => u[q][k] / u[q].nodes
   const mean = (k: 'cpuUs' | 'bytesSent', a: Usage, b: Usage): number => a.reduce((s, _, q) => s + per(b, k, q) - per(a, k, q), 0) / a.length
-  // the same, less each process's quiet rate (`rate`: per node and ms) over the span
-  const beyond = (k: 'cpuUs' | 'bytesSent', a: Usage, b: Usage, rate: (k: 'cpuUs' | 'bytesSent', q: number) => number): number =>
-    a.reduce((s, _, q) => s + per(b, k, q) - per(a, k, q) - rate(k, q) * (b[q].t - a[q].t), 0) / a.length
+  // per node of process q from a to b, less its quiet rate (`rate`: per node and ms) over the span; and the mean over processes
+  type Rate = (k: 'cpuUs' | 'bytesSent', q: number) => number
+  const over = (k: 'cpuUs' | 'bytesSent', a: Usage, b: Usage, rate: Rate, q: number): number => per(b, k, q) - per(a, k, q) - rate(k, q) * (b[q].t - a[q].t)
+  const beyond = (k: 'cpuUs' | 'bytesSent', a: Usage, b: Usage, rate: Rate): number => a.reduce((s, _, q) => s + over(k, a, b, rate, q), 0) / a.length
   const stat = (xs: number[], scale: number): { mean: number, max: number } => ({ mean: r2(xs.reduce((s, x) => s + x, 0) / xs.length / scale), max: r2(Math.max(...xs) / scale) })
   try {
     // connected: node i dials 3 random earlier nodes; each org has published v1
@@ -154,7 +155,7 @@ async function simOnce (M: number, o: NetOptions, quietSeconds: number, settleSe
         runs.push(await c.usage())
       }
       periodic[task] = { cpuMs: r1(beyond('cpuUs', runs[1], runs[2], quietRate) / 1e3), kbSent: r1(beyond('bytesSent', runs[1], runs[2], quietRate) / 1e3), perHour: PER_HOUR[task], firstCpuMs: r1(beyond('cpuUs', runs[0], runs[1], quietRate) / 1e3), failed }
-      periodicCost[task] = runs[1].map((_, q) => ({ cpuUs: per(runs[2], 'cpuUs', q) - per(runs[1], 'cpuUs', q) - quietRate('cpuUs', q) * (runs[2][q].t - runs[1][q].t), bytesSent: per(runs[2], 'bytesSent', q) - per(runs[1], 'bytesSent', q) - quietRate('bytesSent', q) * (runs[2][q].t - runs[1][q].t) }))
+      periodicCost[task] = runs[1].map((_, q) => ({ cpuUs: over('cpuUs', runs[1], runs[2], quietRate, q), bytesSent: over('bytesSent', runs[1], runs[2], quietRate, q) }))
       p0 = runs[2]
     }
     const p = p0
