@@ -26,7 +26,6 @@
  * process's (`process.cpuUsage()`), bytes are what its TCP sockets wrote (bench/net-node.ts).
  */
 import { ADVERTISER_DEFAULTS } from '../src/node/services/advertiser.ts'
-import { PING_INTERVAL_MS } from '../src/net/libp2p.ts'
 import { Cluster, now } from './cluster.ts'
 import { sleep, until } from './propagation.ts'
 import type { NetOptions } from './net.ts'
@@ -70,10 +69,11 @@ type PeriodicTask = 'provide' | 'self' | 'refresh'
  * TABLE_REFRESH_INTERVAL (5 min each, in @libp2p/kad-dht's constants; the latter not settable)
  */
 const PER_HOUR: Record<PeriodicTask, number> = { provide: 3_600_000 / ADVERTISER_DEFAULTS.provideIntervalMs, self: 12, refresh: 12 }
+const TASKS = Object.keys(PER_HOUR) as PeriodicTask[]
 /** nodes that run a periodic task at once */
 const PERIODIC_BATCH = 10
 
-export async function simOrgs (o: NetOptions, quietSeconds = PING_INTERVAL_MS / 1000, settleSeconds = 20): Promise<SimFigure[]> {
+export async function simOrgs (o: NetOptions, quietSeconds: number, settleSeconds = 20): Promise<SimFigure[]> {
   const out: SimFigure[] = []
   for (const M of o.simOrgs) {
     const f = await simOnce(M, o, quietSeconds, settleSeconds)
@@ -96,10 +96,6 @@ async function simOnce (M: number, o: NetOptions, quietSeconds: number, settleSe
   // per node of process q (a process may hold several); the mean over processes of b − a
   const per = (u: Usage, k: 'cpuUs' | 'bytesSent', q: number): number => u[q][k] / u[q].nodes
   const mean = (k: 'cpuUs' | 'bytesSent', a: Usage, b: Usage): number => a.reduce((s, _, q) => s + per(b, k, q) - per(a, k, q), 0) / a.length
-  // per node of process q from a to b, less its quiet rate (`rate`: per node and ms) over the span; and the mean over processes
-  type Rate = (k: 'cpuUs' | 'bytesSent', q: number) => number
-  const over = (k: 'cpuUs' | 'bytesSent', a: Usage, b: Usage, rate: Rate, q: number): number => per(b, k, q) - per(a, k, q) - rate(k, q) * (b[q].t - a[q].t)
-  const beyond = (k: 'cpuUs' | 'bytesSent', a: Usage, b: Usage, rate: Rate): number => a.reduce((s, _, q) => s + over(k, a, b, rate, q), 0) / a.length
   const stat = (xs: number[], scale: number): { mean: number, max: number } => ({ mean: r2(xs.reduce((s, x) => s + x, 0) / xs.length / scale), max: r2(Math.max(...xs) / scale) })
   try {
     // connected: node i dials 3 random earlier nodes; each org has published v1
@@ -136,14 +132,17 @@ async function simOnce (M: number, o: NetOptions, quietSeconds: number, settleSe
     const u1 = await c.usage()
     // per node and ms in the quiet window, per process
     const quietRate = (k: 'cpuUs' | 'bytesSent', q: number): number => (per(u1, k, q) - per(u0, k, q)) / (u1[q].t - u0[q].t)
+    // per node of each process from a to b, less its quiet rate over the span; and their mean
+    const beyondQuiet = (k: 'cpuUs' | 'bytesSent', a: Usage, b: Usage): number[] => a.map((_, q) => per(b, k, q) - per(a, k, q) - quietRate(k, q) * (b[q].t - a[q].t))
+    const avg = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length
     // each periodic task on every node, PERIODIC_BATCH at a time, twice: the first run of each
     // also opens the connections its walks need (kept after), a one-off like the settle,
     // reported as `firstCpuMs`; the second run is the task as its timer runs it, and counts for
     // the hour; each less the quiet rate over its pass
     const periodic = {} as SimFigure['periodic']
-    const periodicCost: Record<PeriodicTask, Array<{ cpuUs: number, bytesSent: number }>> = { provide: [], self: [], refresh: [] }
+    const periodicCost = {} as Record<PeriodicTask, Record<'cpuUs' | 'bytesSent', number[]>>
     let p0 = u1
-    for (const task of ['provide', 'self', 'refresh'] as PeriodicTask[]) {
+    for (const task of TASKS) {
       const runs: Usage[] = [p0]
       let failed = 0
       for (let k = 0; k < 2; k++) {
@@ -154,8 +153,8 @@ async function simOnce (M: number, o: NetOptions, quietSeconds: number, settleSe
         if (k === 1) failed = results.filter(r => r.failed).length
         runs.push(await c.usage())
       }
-      periodic[task] = { cpuMs: r1(beyond('cpuUs', runs[1], runs[2], quietRate) / 1e3), kbSent: r1(beyond('bytesSent', runs[1], runs[2], quietRate) / 1e3), perHour: PER_HOUR[task], firstCpuMs: r1(beyond('cpuUs', runs[0], runs[1], quietRate) / 1e3), failed }
-      periodicCost[task] = runs[1].map((_, q) => ({ cpuUs: over('cpuUs', runs[1], runs[2], quietRate, q), bytesSent: over('bytesSent', runs[1], runs[2], quietRate, q) }))
+      const cost = periodicCost[task] = { cpuUs: beyondQuiet('cpuUs', runs[1], runs[2]), bytesSent: beyondQuiet('bytesSent', runs[1], runs[2]) }
+      periodic[task] = { cpuMs: r1(avg(cost.cpuUs) / 1e3), kbSent: r1(avg(cost.bytesSent) / 1e3), perHour: PER_HOUR[task], firstCpuMs: r1(avg(beyondQuiet('cpuUs', runs[0], runs[1])) / 1e3), failed }
       p0 = runs[2]
     }
     const p = p0
@@ -182,7 +181,7 @@ async function simOnce (M: number, o: NetOptions, quietSeconds: number, settleSe
       const rate = quietRate(k, q) * 1000 // per s
       // the periodic tasks as measured in this process (per node), each at its runs per hour
       let periodicHour = 0
-      for (const task of ['provide', 'self', 'refresh'] as PeriodicTask[]) periodicHour += periodicCost[task][q][k] * PER_HOUR[task]
+      for (const task of TASKS) periodicHour += periodicCost[task][k][q] * PER_HOUR[task]
       return (per(u2, k, q) - per(p, k, q) - rate * seconds) * 60 / o.simMinutes + rate * 3600 + periodicHour
     })
     const v = await c.violations()
