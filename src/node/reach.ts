@@ -6,11 +6,20 @@
  * dialled through a follow's `via` and the org's bound peers are privileged (DHT providers
  * are not: anyone can put a provider record): the connection policy
  * admits them into its reserve and they carry a peer-store tag, so pruning keeps them.
+ *
+ * Staying reached (NETWORK.md §8.5): a follow is only as good as its gossip path. When peers
+ * disconnect, a synced follow left with no connected peer subscribed to the org's topics (its
+ * node, another follower: the peers its gossip could come through) is reached again the same
+ * way, with the same backoff, until one is connected; the new connection's heads check then
+ * fetches what was missed. Without this, a follower whose one connection to the org dropped (a
+ * ping that timed out on a loaded host, the org's node restarting) heard nothing more of it.
  */
 import type { Logger, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import type { OosLibp2p } from '../net/libp2p.ts'
+import { topicOf } from '../net/gossip.ts'
+import { inlineTopicOf } from '../net/gossip-inline.ts'
 import type { Store } from '../store/store.ts'
 import { InvalidArgumentError } from './errors.ts'
 import type { Follows } from './follows.ts'
@@ -24,9 +33,16 @@ export interface FollowRetryInit {
   maxMs?: number
   /** one dial of a --via address (default 10 s) */
   dialTimeoutMs?: number
+  /**
+   * after a peer disconnects, the follows are checked for a gossip path this much later (default
+   * 1 s: one check for a burst of disconnects, and time for a peer that redials us to come back)
+   */
+  recheckMs?: number
+  /** a follow cut off again within this long of being reached again keeps its backoff (default 5 min) */
+  churnMs?: number
 }
 
-export const FOLLOW_RETRY_DEFAULTS = { baseMs: 2_000, maxMs: 300_000, dialTimeoutMs: 10_000 } as const
+export const FOLLOW_RETRY_DEFAULTS = { baseMs: 2_000, maxMs: 300_000, dialTimeoutMs: 10_000, recheckMs: 1_000, churnMs: 300_000 } as const
 
 /** Peer-store tags: libp2p prunes the lowest-valued peers first (gossipsub mesh peers: 100). */
 export const TAG_BOUND = 'oos-bound'
@@ -79,6 +95,9 @@ export class FollowReacher {
   private readonly c: FollowReacherComponents
   private readonly init: Required<FollowRetryInit>
   private readonly states = new Map<string, FollowState & { timer?: NodeJS.Timeout }>()
+  /** orgs reached again after being cut off: when, and after how many attempts (a peer that keeps dropping us does not reset the backoff) */
+  private readonly recut = new Map<string, { at: number, attempts: number }>()
+  private checkTimer?: NodeJS.Timeout
   private readonly running = new Set<Promise<unknown>>()
   private readonly abort = new AbortController()
   private readonly log: Logger
@@ -90,7 +109,9 @@ export class FollowReacher {
     this.init = { ...FOLLOW_RETRY_DEFAULTS, ...given }
   }
 
-  async start (): Promise<void> {}
+  async start (): Promise<void> {
+    this.c.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
+  }
 
   /** Follows recorded while the node was down (`oos follow` offline) are tried now; those that reach no one, with backoff. */
   async afterStart (): Promise<void> {
@@ -101,6 +122,8 @@ export class FollowReacher {
 
   async stop (): Promise<void> {
     this.abort.abort()
+    this.c.libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
+    clearTimeout(this.checkTimer)
     for (const s of this.states.values()) clearTimeout(s.timer)
     await Promise.allSettled([...this.running])
   }
@@ -115,6 +138,41 @@ export class FollowReacher {
   cancel (org: string): void {
     clearTimeout(this.states.get(org)?.timer)
     this.states.delete(org)
+  }
+
+  private readonly onDisconnect = (): void => {
+    if (this.checkTimer !== undefined || this.abort.signal.aborted) return
+    this.checkTimer = setTimeout(() => {
+      this.checkTimer = undefined
+      this.checkReach().catch((err: Error) => { this.log('checking the follows: %s', err.message) })
+    }, this.init.recheckMs)
+    this.checkTimer.unref()
+  }
+
+  /** Whether some connected peer is subscribed to the org's topics (its gossip can reach us). */
+  reachable (org: string): boolean {
+    const pubsub = this.c.libp2p.services.pubsub
+    return pubsub.getSubscribers(topicOf(org)).length > 0 || pubsub.getSubscribers(inlineTopicOf(org)).length > 0
+  }
+
+  /**
+   * Synced follows that no connected peer can gossip to (no retry pending): each is reached
+   * again, after the follow backoff (continued when it was cut off again soon after the last
+   * time). Returns those orgs.
+   */
+  async checkReach (): Promise<string[]> {
+    const cut: string[] = []
+    for (const [org, r] of this.recut) if (Date.now() - r.at >= this.init.churnMs) this.recut.delete(org)
+    for (const f of this.c.follows.list()) {
+      if (this.states.has(f.org) || this.reachable(f.org) || (await this.c.store.head(f.org)) === undefined) continue
+      const last = this.recut.get(f.org)
+      const s = { attempts: last !== undefined && Date.now() - last.at < this.init.churnMs ? last.attempts + 1 : 1, lastError: 'cut off: no connected peer is subscribed to the org' }
+      this.states.set(f.org, s)
+      this.schedule(f.org, s)
+      cut.push(f.org)
+    }
+    if (cut.length > 0) this.log('%d follow(s) cut off, reaching them again', cut.length)
+    return cut
   }
 
   /** Mark an org's bound peers privileged and tag them (on follow, start, and each new binding). */
@@ -140,11 +198,15 @@ export class FollowReacher {
     try {
       const r = await work
       const s = this.states.get(org) ?? { attempts: 0 }
-      if (r.synced || !this.c.follows.has(org) || this.abort.signal.aborted) {
+      // done once a version is held and a peer that reached us is still connected (a sync can
+      // end with its peer gone, and a follow that reached no one stays cut off)
+      const connected = r.peers.some(p => this.c.libp2p.getConnections(p).some(c => c.status === 'open')) || this.reachable(org)
+      if ((r.synced && connected) || !this.c.follows.has(org) || this.abort.signal.aborted) {
+        if (s.attempts > 0 && r.synced) this.recut.set(org, { at: Date.now(), attempts: s.attempts })
         this.cancel(org)
       } else {
         s.attempts++
-        s.lastError = r.errors.length > 0 ? r.errors.join('; ') : r.peers.length > 0 ? 'the peers reached hold no version of the org' : 'no peer found'
+        s.lastError = r.errors.length > 0 ? r.errors.join('; ') : r.synced ? 'no peer of the org stayed connected' : r.peers.length > 0 ? 'the peers reached hold no version of the org' : 'no peer found'
         this.states.set(org, s)
         this.schedule(org, s)
       }
