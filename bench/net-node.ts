@@ -151,6 +151,9 @@ const handlers: Record<string, (m: Cmd) => Promise<unknown>> = {
       reqresp: { sync: node.reqresp.stats().protocols.sync, failures: node.reqresp.stats().failures, violations: node.reqresp.stats().violations, protocols: node.reqresp.stats().protocols },
       peers: node.libp2p.getPeers().length,
       stored: storedCount[m.node],
+      // follows with no connected peer on the org's topics now (NETWORK.md §8.5), and those with a retry pending
+      cutOff: node.follows.list().filter(f => !node.reacher.reachable(f.org)).length,
+      retrying: node.follows.list().filter(f => node.reacher.state(f.org) !== undefined).length,
       strayErrors: stray
     }
   },

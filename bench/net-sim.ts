@@ -45,6 +45,12 @@ export interface SimFigure {
   published: number
   expected: number
   delivered: number
+  /**
+   * at the end: follows with no connected peer on the org's topics (cut off from its gossip), and
+   * follows with a retry pending (NETWORK.md §8.5: reached again with backoff)
+   */
+  cutOff: number
+  retrying: number
   /** per node and real hour (quiet rate × 3,600 s + the publishing work scaled to 60 minutes): mean and max over nodes */
   cpuSecPerHour: { mean: number, max: number }
   mbSentPerHour: { mean: number, max: number }
@@ -123,7 +129,9 @@ async function simOnce (M: number, o: NetOptions, quietSeconds: number, settleSe
         }
       }))
     }
-    const storedNow = async (): Promise<number> => (await Promise.all(c.info.map(async (_, i) => await c.rpc(i, 'stats')))).reduce((s, x) => s + (x.stored as number), 0)
+    const stats = async (): Promise<Array<Record<string, number>>> => await Promise.all(c.info.map(async (_, i) => await c.rpc(i, 'stats')))
+    const sum = (xs: Array<Record<string, number>>, k: string): number => xs.reduce((s, x) => s + x[k], 0)
+    const storedNow = async (): Promise<number> => sum(await stats(), 'stored')
     o.log(`  sim M=${M}: ${pairs.length} follows (${followFailures} failed at first, retried in the background); settling ${settleSeconds} s, quiet window ${quietSeconds} s`)
     const s0 = await c.usage()
     await sleep(settleSeconds * 1000)
@@ -175,6 +183,7 @@ async function simOnce (M: number, o: NetOptions, quietSeconds: number, settleSe
     let delivered = 0
     await until(async () => (delivered = await storedNow() - before) >= expected, 30_000, 500)
     const u2 = await c.usage()
+    const end = await stats()
     const seconds = (u2[0].t - p[0].t) / 1000
     const quietSec = (u1[0].t - u0[0].t) / 1000
     const nodesHour = (k: 'cpuUs' | 'bytesSent'): number[] => u0.map((_, q) => {
@@ -185,7 +194,7 @@ async function simOnce (M: number, o: NetOptions, quietSeconds: number, settleSe
       return (per(u2, k, q) - per(p, k, q) - rate * seconds) * 60 / o.simMinutes + rate * 3600 + periodicHour
     })
     const v = await c.violations()
-    o.log(`  sim M=${M}: ${delivered}/${expected} delivered in ${r1(seconds)} s`)
+    o.log(`  sim M=${M}: ${delivered}/${expected} delivered in ${r1(seconds)} s; at the end ${sum(end, 'cutOff')} follows cut off, ${sum(end, 'retrying')} retrying`)
     return {
       orgs: M,
       follows: F,
@@ -195,6 +204,8 @@ async function simOnce (M: number, o: NetOptions, quietSeconds: number, settleSe
       published: plan.length,
       expected,
       delivered,
+      cutOff: sum(end, 'cutOff'),
+      retrying: sum(end, 'retrying'),
       cpuSecPerHour: stat(nodesHour('cpuUs'), 1e6),
       mbSentPerHour: stat(nodesHour('bytesSent'), 1e6),
       settle: { cpuMsPerSec: r2(mean('cpuUs', s0, u0) / 1e3 / settleSeconds), kbSentPerSec: r2(mean('bytesSent', s0, u0) / 1e3 / settleSeconds), seconds: settleSeconds },
