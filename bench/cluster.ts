@@ -45,6 +45,8 @@ export interface ClusterOptions {
   workers?: number
   /** children report every version stored (default true) */
   report?: boolean
+  /** the nodes' anti-entropy period, ms (default 0: none, so that a figure is of the path it measures; the simulation runs the node's default) */
+  antiEntropyMs?: number
   onEvent?: (e: ChildEvent) => void
   log?: (line: string) => void
 }
@@ -122,7 +124,7 @@ export class Cluster {
       })
     })
     await ready
-    const infos = await this.rpcProc(index, 'start', { names, docs: this.options.docs ?? 'fixture', workers: this.options.workers ?? defaultWorkers(), report: this.options.report }) as NodeInfo[]
+    const infos = await this.rpcProc(index, 'start', { names, docs: this.options.docs ?? 'fixture', workers: this.options.workers ?? defaultWorkers(), report: this.options.report, antiEntropyMs: this.options.antiEntropyMs ?? 0 }) as NodeInfo[]
     return [index, infos]
   }
 

@@ -53,7 +53,7 @@ const handlers: Record<string, (m: Cmd) => Promise<unknown>> = {
     reducer.start()
     report = m.report !== false
     docs = documents(m.docs as DocSet)
-    const made = await Promise.all((m.names as string[]).map(async name => await ephemeralNode(name, m.workers === undefined ? {} : { workers: m.workers })))
+    const made = await Promise.all((m.names as string[]).map(async name => await ephemeralNode(name, { ...(m.workers === undefined ? {} : { workers: m.workers }), antiEntropyMs: m.antiEntropyMs ?? 0 })))
     for (const node of made) {
       const i = nodes.length
       nodes.push(node)

@@ -24,8 +24,11 @@
  * (work measured while publishing − the quiet rate × its duration) × 60 / minutes (`minutes` <
  * 60 simulates part of the hour and scales its publishing work up to the hour). CPU is the
  * process's (`process.cpuUsage()`), bytes are what its TCP sockets wrote (bench/net-node.ts).
+ * The nodes run the anti-entropy round of `oos start` (every 30 s, in the quiet rate), which the
+ * other figures of the bench leave out (bench/cluster.ts).
  */
 import { ADVERTISER_DEFAULTS } from '../src/node/services/advertiser.ts'
+import { ANTI_ENTROPY_MS } from '../src/node/replicator.ts'
 import { Cluster, now } from './cluster.ts'
 import { sleep, until } from './propagation.ts'
 import type { NetOptions } from './net.ts'
@@ -98,7 +101,9 @@ export async function simOrgs (o: NetOptions, quietSeconds: number, settleSecond
 async function simOnce (M: number, o: NetOptions, quietSeconds: number, settleSeconds: number): Promise<SimFigure> {
   const F = Math.min(o.simFollows, M - 1)
   const minuteMs = o.simMinuteMs ?? 200 * M
-  const c = await Cluster.start({ nodes: M, perProc: o.perProc, startGroup: o.startGroup, dialConcurrency: o.dialConcurrency, docs: o.docs, report: false, log: o.log })
+  // the nodes run their anti-entropy round as `oos start` does: its cost is part of the hour, and
+  // it is how a follower that missed a gossiped version (or lost its path to the org) catches up
+  const c = await Cluster.start({ nodes: M, perProc: o.perProc, startGroup: o.startGroup, dialConcurrency: o.dialConcurrency, docs: o.docs, report: false, antiEntropyMs: ANTI_ENTROPY_MS, log: o.log })
   // per node of process q (a process may hold several); the mean over processes of b − a
   const per = (u: Usage, k: 'cpuUs' | 'bytesSent', q: number): number => u[q][k] / u[q].nodes
   const mean = (k: 'cpuUs' | 'bytesSent', a: Usage, b: Usage): number => a.reduce((s, _, q) => s + per(b, k, q) - per(a, k, q), 0) / a.length

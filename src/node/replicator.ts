@@ -17,6 +17,8 @@ import type { Store } from '../store/store.ts'
 import type { OosLibp2p } from '../net/libp2p.ts'
 import { counter, type ServiceComponents } from './services/service.ts'
 
+/** the anti-entropy period a node runs by default, ms (NETWORK.md §5) */
+export const ANTI_ENTROPY_MS = 30_000
 /** other connected peers asked (by their heads) when the peers given had nothing new */
 const MAX_OTHER_PROVIDERS = 16
 /** Buckets of the sync duration histogram, seconds: a few ms (nothing new) to the 60 s timeout. */
@@ -103,7 +105,7 @@ export class Replicator {
 
   async start (): Promise<void> {
     this.libp2p.addEventListener('peer:identify', this.onIdentify)
-    const ms = this.init.intervalMs ?? 30_000
+    const ms = this.init.intervalMs ?? ANTI_ENTROPY_MS
     if (ms > 0) {
       this.timer = setInterval(() => { void this.round() }, ms)
       this.timer.unref()
