@@ -51,7 +51,7 @@ export interface OosNodeInit {
   audit?: Partial<AuditInit>
   /** who may connect: caps, reserve, rate, eviction (net/policy.ts, NETWORK.md §8) */
   connectionPolicy?: ConnectionPolicyInit
-  /** backoff of follows that reached no one (node/reach.ts) */
+  /** backoff of follows that reached no one, and of synced follows cut off from their org (node/reach.ts) */
   followRetry?: FollowRetryInit
   /** request/response limits, timeouts and serving budgets (defaults: NETWORK-reqresp.md §6) */
   reqresp?: Omit<ReqRespInit, 'onViolation'>
@@ -316,7 +316,7 @@ export interface NodeStatus {
   peerId: string
   multiaddrs: string[]
   peers: string[]
-  /** `synced` once a version of the org is held; until then the last error and the next retry */
+  /** `synced` once a version of the org is held; the last error and the next retry while it is tried again (not synced yet, or cut off: NETWORK.md §8.5) */
   following: Array<{ org: string, seq: number, since: string, state?: 'synced' | 'following, not yet synced', lastError?: string, nextRetry?: string }>
   head: number
   ingest: ReturnType<Ingest['stats']>

@@ -7,12 +7,12 @@
  * are not: anyone can put a provider record): the connection policy
  * admits them into its reserve and they carry a peer-store tag, so pruning keeps them.
  *
- * Staying reached (NETWORK.md §8.5): a follow is only as good as its gossip path. When peers
- * disconnect, a synced follow left with no connected peer subscribed to the org's topics (its
- * node, another follower: the peers its gossip could come through) is reached again the same
- * way, with the same backoff, until one is connected; the new connection's heads check then
- * fetches what was missed. Without this, a follower whose one connection to the org dropped (a
- * ping that timed out on a loaded host, the org's node restarting) heard nothing more of it.
+ * Staying reached (NETWORK.md §8.5): a follow is only as good as its gossip path. When a peer
+ * disconnects or leaves a topic, a synced follow left with no connected peer subscribed to the
+ * org's topics (its node, another follower: the peers its gossip could come through) is reached
+ * again the same way, with the same backoff, until an attempt ends connected; the new
+ * connection's heads check then fetches what was missed. Without this, a follower whose one connection to the org closed (on
+ * a loaded host, or the org's node restarting) heard nothing more of it.
  */
 import type { Logger, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -38,11 +38,13 @@ export interface FollowRetryInit {
    * 1 s: one check for a burst of disconnects, and time for a peer that redials us to come back)
    */
   recheckMs?: number
-  /** a follow cut off again within this long of being reached again keeps its backoff (default 5 min) */
+  /** a follow cut off again within this long of being reached keeps its backoff (default 5 min) */
   churnMs?: number
+  /** attempts run from the retry timers at once (default 4; the others wait a backoff step more) */
+  concurrency?: number
 }
 
-export const FOLLOW_RETRY_DEFAULTS = { baseMs: 2_000, maxMs: 300_000, dialTimeoutMs: 10_000, recheckMs: 1_000, churnMs: 300_000 } as const
+export const FOLLOW_RETRY_DEFAULTS = { baseMs: 2_000, maxMs: 300_000, dialTimeoutMs: 10_000, recheckMs: 1_000, churnMs: 300_000, concurrency: 4 } as const
 
 /** Peer-store tags: libp2p prunes the lowest-valued peers first (gossipsub mesh peers: 100). */
 export const TAG_BOUND = 'oos-bound'
@@ -95,8 +97,14 @@ export class FollowReacher {
   private readonly c: FollowReacherComponents
   private readonly init: Required<FollowRetryInit>
   private readonly states = new Map<string, FollowState & { timer?: NodeJS.Timeout }>()
-  /** orgs reached again after being cut off: when, and after how many attempts (a peer that keeps dropping us does not reset the backoff) */
+  /**
+   * follows reached after one or more attempts of a backoff: when, and after how many (a peer
+   * that keeps dropping us does not reset the backoff); forgotten after `churnMs`, or when the
+   * follow is asked again or unfollowed
+   */
   private readonly recut = new Map<string, { at: number, attempts: number }>()
+  /** orgs an attempt is running for (a check or a timer starts no second one) */
+  private readonly inflight = new Set<string>()
   private checkTimer?: NodeJS.Timeout
   private readonly running = new Set<Promise<unknown>>()
   private readonly abort = new AbortController()
@@ -110,7 +118,8 @@ export class FollowReacher {
   }
 
   async start (): Promise<void> {
-    this.c.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
+    this.c.libp2p.addEventListener('peer:disconnect', this.onLost)
+    this.c.libp2p.services.pubsub.addEventListener('subscription-change', this.onSubscriptions)
   }
 
   /** Follows recorded while the node was down (`oos follow` offline) are tried now; those that reach no one, with backoff. */
@@ -122,51 +131,73 @@ export class FollowReacher {
 
   async stop (): Promise<void> {
     this.abort.abort()
-    this.c.libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
+    this.c.libp2p.removeEventListener('peer:disconnect', this.onLost)
+    this.c.libp2p.services.pubsub.removeEventListener('subscription-change', this.onSubscriptions)
     clearTimeout(this.checkTimer)
     for (const s of this.states.values()) clearTimeout(s.timer)
     await Promise.allSettled([...this.running])
   }
 
-  /** The retry state of a follow that is not synced yet (undefined once synced or never tried). */
+  /** The retry state of a follow being tried again: not synced yet, or synced and cut off (undefined otherwise). */
   state (org: string): FollowState | undefined {
     const s = this.states.get(org)
     return s === undefined ? undefined : { attempts: s.attempts, lastError: s.lastError, nextRetry: s.nextRetry }
   }
 
-  /** Stop retrying `org` (unfollowed). */
+  /** Stop retrying `org` (unfollowed, or followed again: its backoff starts over). */
   cancel (org: string): void {
+    this.settle(org)
+    this.recut.delete(org)
+  }
+
+  private settle (org: string): void {
     clearTimeout(this.states.get(org)?.timer)
     this.states.delete(org)
   }
 
-  private readonly onDisconnect = (): void => {
+  /** A peer left, or left a topic: the follows are checked once, `recheckMs` later. */
+  private readonly onLost = (): void => {
     if (this.checkTimer !== undefined || this.abort.signal.aborted) return
     this.checkTimer = setTimeout(() => {
       this.checkTimer = undefined
-      this.checkReach().catch((err: Error) => { this.log('checking the follows: %s', err.message) })
+      const check = this.checkReach().catch((err: Error) => { this.log('checking the follows: %s', err.message) })
+      this.running.add(check)
+      void check.finally(() => this.running.delete(check))
     }, this.init.recheckMs)
     this.checkTimer.unref()
   }
 
-  /** Whether some connected peer is subscribed to the org's topics (its gossip can reach us). */
-  reachable (org: string): boolean {
-    const pubsub = this.c.libp2p.services.pubsub
-    return pubsub.getSubscribers(topicOf(org)).length > 0 || pubsub.getSubscribers(inlineTopicOf(org)).length > 0
+  private readonly onSubscriptions = (evt: CustomEvent<{ subscriptions: Array<{ subscribe: boolean }> }>): void => {
+    if (evt.detail.subscriptions.some(s => !s.subscribe)) this.onLost()
   }
 
   /**
-   * Synced follows that no connected peer can gossip to (no retry pending): each is reached
-   * again, after the follow backoff (continued when it was cut off again soon after the last
-   * time). Returns those orgs.
+   * Whether a peer we hold an open connection to is subscribed to the org's topics (its gossip
+   * can reach us). gossipsub forgets a peer's topics only when libp2p tells it the peer
+   * disconnected, which can lag: the connection is checked here.
+   */
+  reachable (org: string): boolean {
+    const pubsub = this.c.libp2p.services.pubsub
+    return [topicOf(org), inlineTopicOf(org)].some(t => pubsub.getSubscribers(t).some(p => this.open(p)))
+  }
+
+  private open (peer: PeerId): boolean {
+    return this.c.libp2p.getConnections(peer).some(c => c.status === 'open')
+  }
+
+  /**
+   * Synced follows that no connected peer can gossip to (no attempt running or pending): each
+   * is reached again after one step of the follow backoff (continued when it was reached within
+   * `churnMs` after a backoff: the last count + 1). Returns those orgs.
    */
   async checkReach (): Promise<string[]> {
     const cut: string[] = []
     for (const [org, r] of this.recut) if (Date.now() - r.at >= this.init.churnMs) this.recut.delete(org)
     for (const f of this.c.follows.list()) {
-      if (this.states.has(f.org) || this.reachable(f.org) || (await this.c.store.head(f.org)) === undefined) continue
+      const busy = (): boolean => this.abort.signal.aborted || this.states.has(f.org) || this.inflight.has(f.org) || !this.c.follows.has(f.org)
+      if (busy() || this.reachable(f.org) || (await this.c.store.head(f.org)) === undefined || busy()) continue
       const last = this.recut.get(f.org)
-      const s = { attempts: last !== undefined && Date.now() - last.at < this.init.churnMs ? last.attempts + 1 : 1, lastError: 'cut off: no connected peer is subscribed to the org' }
+      const s = { attempts: last !== undefined ? last.attempts + 1 : 1, lastError: 'cut off: no connected peer is subscribed to the org' }
       this.states.set(f.org, s)
       this.schedule(f.org, s)
       cut.push(f.org)
@@ -195,15 +226,18 @@ export class FollowReacher {
   async attempt (org: string, via: string[], options: { signal?: AbortSignal } = {}): Promise<Attempt> {
     const work = this.once(org, via, options).catch((err: Error): Attempt => ({ peers: [], errors: [String(err?.message ?? err).split('\n')[0]], synced: false, completed: false }))
     this.running.add(work)
+    this.inflight.add(org)
     try {
       const r = await work
       const s = this.states.get(org) ?? { attempts: 0 }
-      // done once a version is held and a peer that reached us is still connected (a sync can
-      // end with its peer gone, and a follow that reached no one stays cut off)
-      const connected = r.peers.some(p => this.c.libp2p.getConnections(p).some(c => c.status === 'open')) || this.reachable(org)
-      if ((r.synced && connected) || !this.c.follows.has(org) || this.abort.signal.aborted) {
-        if (s.attempts > 0 && r.synced) this.recut.set(org, { at: Date.now(), attempts: s.attempts })
-        this.cancel(org)
+      // done once a version is held and a connection is open to a peer we reached in this
+      // attempt or to a peer on the org's topics (a sync can end with its peer gone)
+      const connected = r.peers.some(p => this.open(p)) || this.reachable(org)
+      if (!this.c.follows.has(org) || this.abort.signal.aborted) {
+        this.settle(org)
+      } else if (r.synced && connected) {
+        if (s.attempts > 0) this.recut.set(org, { at: Date.now(), attempts: s.attempts })
+        this.settle(org)
       } else {
         s.attempts++
         s.lastError = r.errors.length > 0 ? r.errors.join('; ') : r.synced ? 'no peer of the org stayed connected' : r.peers.length > 0 ? 'the peers reached hold no version of the org' : 'no peer found'
@@ -212,6 +246,7 @@ export class FollowReacher {
       }
       return r
     } finally {
+      this.inflight.delete(org)
       this.running.delete(work)
     }
   }
@@ -226,6 +261,10 @@ export class FollowReacher {
     s.timer = setTimeout(() => {
       const f = this.c.follows.list().find(x => x.org === org)
       if (f === undefined || this.abort.signal.aborted) { this.cancel(org); return }
+      if (this.inflight.has(org)) return // an attempt runs (a follow asked again): it decides
+      // at most `concurrency` background attempts at once (a host whose network came back
+      // has every follow cut off): the others wait one more step of their backoff
+      if (this.inflight.size >= this.init.concurrency) { this.schedule(org, s); return }
       this.attempt(org, f.via ?? []).catch((err: Error) => { this.log('retry of %s: %s', org, err.message) })
     }, delay)
     s.timer.unref()

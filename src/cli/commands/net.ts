@@ -8,6 +8,13 @@ import { multiaddrOption } from '../values.ts'
 import { NodeNotRunningError } from '../errors.ts'
 import { exited } from '../lifecycle.ts'
 
+/** A follow being tried again: not yet synced, or synced and cut off from the org's gossip (NETWORK.md §8.5). */
+function retrying (f: { state?: string, lastError?: string, nextRetry?: string }): string {
+  const why = `${f.lastError !== undefined ? ` (${clean(f.lastError)})` : ''}${f.nextRetry !== undefined ? `, next try ${f.nextRetry}` : ''}`
+  if (f.state === 'following, not yet synced') return `  not yet synced${why}`
+  return f.nextRetry !== undefined ? `  reaching it again${why}` : ''
+}
+
 async function running (ctx: Context): Promise<ApiClient | undefined> {
   await loadHome(ctx.home)
   return await ApiClient.fromHome(ctx.home)
@@ -28,7 +35,7 @@ export const status: Command = {
       `  peers      ${s.peers.length}`,
       ...s.peers.map(p => `    ${p}`),
       `  head       ${s.head}`,
-      ...s.following.map(f => `  following  ${f.name !== undefined ? `${clean(f.name)}  ` : ''}${f.org}  seq ${f.seq}${f.state === 'following, not yet synced' ? `  not yet synced${f.lastError !== undefined ? ` (${clean(f.lastError)})` : ''}${f.nextRetry !== undefined ? `, next try ${f.nextRetry}` : ''}` : ''}`),
+      ...s.following.map(f => `  following  ${f.name !== undefined ? `${clean(f.name)}  ` : ''}${f.org}  seq ${f.seq}${retrying(f)}`),
       `  ingest     ${s.ingest?.accepted ?? 0} accepted, ${s.ingest?.rejected ?? 0} rejected`
     ].join('\n'))
   }
