@@ -134,8 +134,9 @@ async function simOnce (M: number, o: NetOptions, quietSeconds: number, settleSe
         }
       }))
     }
-    const stats = async (): Promise<Array<Record<string, number>>> => await Promise.all(c.info.map(async (_, i) => await c.rpc(i, 'stats')))
-    const sum = (xs: Array<Record<string, number>>, k: string): number => xs.reduce((s, x) => s + x[k], 0)
+    type Counts = Record<'stored' | 'cutOff' | 'retrying', number>
+    const stats = async (): Promise<Counts[]> => await Promise.all(c.info.map(async (_, i) => await c.rpc(i, 'stats') as Counts))
+    const sum = (xs: Counts[], k: keyof Counts): number => xs.reduce((s, x) => s + x[k], 0)
     const storedNow = async (): Promise<number> => sum(await stats(), 'stored')
     o.log(`  sim M=${M}: ${pairs.length} follows (${followFailures} failed at first, retried in the background); settling ${settleSeconds} s, quiet window ${quietSeconds} s`)
     const s0 = await c.usage()
