@@ -11,8 +11,9 @@
  * disconnects or leaves a topic, a synced follow left with no connected peer subscribed to the
  * org's topics (its node, another follower: the peers its gossip could come through) is reached
  * again the same way, with the same backoff, until an attempt ends connected; the new
- * connection's heads check then fetches what was missed. Without this, a follower whose one connection to the org closed (on
- * a loaded host, or the org's node restarting) heard nothing more of it.
+ * connection's heads check then fetches what was missed. Without this, a follower whose one
+ * connection to the org closed (on a loaded host, or the org's node restarting) heard nothing
+ * more of it.
  */
 import type { Logger, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -34,8 +35,8 @@ export interface FollowRetryInit {
   /** one dial of a --via address (default 10 s) */
   dialTimeoutMs?: number
   /**
-   * after a peer disconnects, the follows are checked for a gossip path this much later (default
-   * 1 s: one check for a burst of disconnects, and time for a peer that redials us to come back)
+   * after a peer disconnects or unsubscribes, the follows are checked for a gossip path this much
+   * later (default 1 s: one check for a burst of them, and time for a peer that redials us to come back)
    */
   recheckMs?: number
   /** a follow cut off again within this long of being reached keeps its backoff (default 5 min) */
@@ -315,7 +316,7 @@ export class FollowReacher {
     const outcome = peers.length > 0 ? await this.c.update(org, peers) : undefined
     const synced = peers.length > 0 && (await this.c.store.head(org)) !== undefined
     // a peer that is full accepts the handshake, then closes: not reached
-    const reached = synced ? peers : peers.filter(p => this.c.libp2p.getConnections(p).some(c => c.status === 'open'))
+    const reached = synced ? peers : peers.filter(p => this.open(p))
     if (reached.length < peers.length) errors.push(`${peers.length - reached.length} peer(s) closed the connection (full?)`)
     this.log('%s: reached %d peer(s)%s', org, reached.length, errors.length > 0 ? ` (${errors.join('; ')})` : '')
     return { peers: reached, errors, synced, completed: outcome?.synced === true, ...(outcome?.error !== undefined && !synced ? { error: outcome.error } : {}) }
