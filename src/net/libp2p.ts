@@ -137,6 +137,19 @@ export function forgetSeen (pubsub: GossipSub, topic: string, data: Uint8Array):
  * untouched. Nothing here reads the RTT the monitor measures.
  */
 export const PING_INTERVAL_MS = 60_000
+/**
+ * How long a ping may take before its connection is closed. libp2p's default is adaptive,
+ * from 5 s; a ping is a new stream answered by the peer's event loop, so 5 s closed connections
+ * to live peers whose host was busy: a peer stopped for 15 s across a ping lost its connection,
+ * and in the 100-org simulation (load 100 on two cores) connections fell from 56 per node to
+ * 15 during the hour and 40 % of the versions were not delivered (bench/README.md, "Tenth
+ * session"). 30 s keeps them; a peer gone for good (its host lost, no FIN) is still found
+ * within a ping interval and this, one that closed its socket at once. Fixed, and under the
+ * interval: the monitor starts a ping every interval whether or not the last one ended, and
+ * libp2p's ping allows one outbound stream per connection, so a second one fails and closes
+ * the connection. (rust-libp2p's ping waits 20 s and does not close the connection at all.)
+ */
+export const PING_TIMEOUT_MS = 30_000
 
 export interface NetInit {
   privateKey: PrivateKey
@@ -154,6 +167,12 @@ export interface NetInit {
   maxConnections?: number
   /** who may connect (policy.ts); default: its documented defaults with `blocked` and `maxConnections` */
   policy?: ConnectionPolicy
+  /**
+   * libp2p's connection monitor: how often each connection is pinged (default
+   * `PING_INTERVAL_MS`), and how long a ping may take before the connection is closed (default
+   * `PING_TIMEOUT_MS`; less than the interval)
+   */
+  ping?: { intervalMs?: number, timeoutMs?: number }
   /** gossipsub heartbeat in ms (default 700) */
   heartbeatInterval?: number
   /** the key history of an org as the node's store knows it: DHT head records must agree with it */
@@ -166,6 +185,9 @@ export interface NetInit {
 
 export async function createNet (init: NetInit): Promise<OosLibp2p> {
   const policy = init.policy ?? new ConnectionPolicy({ maxConnections: init.maxConnections }, { blocked: init.blocked })
+  const pingInterval = init.ping?.intervalMs ?? PING_INTERVAL_MS
+  const pingTimeout = init.ping?.timeoutMs ?? PING_TIMEOUT_MS
+  if (!(pingTimeout > 0 && pingTimeout < pingInterval)) throw new RangeError(`the ping timeout must be more than 0 and less than the ping interval (${pingInterval} ms), not ${pingTimeout}`)
   const peerDiscovery = []
   if ((init.bootstrap ?? []).length > 0) peerDiscovery.push(bootstrap({ list: init.bootstrap as string[] }))
   if (init.mdns === true) peerDiscovery.push(mdns())
@@ -193,7 +215,7 @@ export async function createNet (init: NetInit): Promise<OosLibp2p> {
       maxParallelDials: 16,
       dialTimeout: 30_000
     },
-    connectionMonitor: { pingInterval: PING_INTERVAL_MS },
+    connectionMonitor: { pingInterval, pingTimeout: { minTimeout: pingTimeout, maxTimeout: pingTimeout } },
     services: {
       identify: identify(),
       ping: ping(),
