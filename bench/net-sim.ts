@@ -54,6 +54,8 @@ export interface SimFigure {
    */
   cutOff: number
   retrying: number
+  /** mean connections per node (libp2p's peers) once the follows are made, and at the end of the hour */
+  peers: { afterFollows: number, end: number }
   /** per node and real hour (quiet rate × 3,600 s + the publishing work scaled to 60 minutes): mean and max over nodes */
   cpuSecPerHour: { mean: number, max: number }
   mbSentPerHour: { mean: number, max: number }
@@ -134,11 +136,12 @@ async function simOnce (M: number, o: NetOptions, quietSeconds: number, settleSe
         }
       }))
     }
-    type Counts = Record<'stored' | 'cutOff' | 'retrying', number>
+    type Counts = Record<'stored' | 'cutOff' | 'retrying' | 'peers', number>
     const stats = async (): Promise<Counts[]> => await Promise.all(c.info.map(async (_, i) => await c.rpc(i, 'stats') as Counts))
     const sum = (xs: Counts[], k: keyof Counts): number => xs.reduce((s, x) => s + x[k], 0)
     const storedNow = async (): Promise<number> => sum(await stats(), 'stored')
     o.log(`  sim M=${M}: ${pairs.length} follows (${followFailures} failed at first, retried in the background); settling ${settleSeconds} s, quiet window ${quietSeconds} s`)
+    const peersAfterFollows = sum(await stats(), 'peers') / M
     const s0 = await c.usage()
     await sleep(settleSeconds * 1000)
     const u0 = await c.usage()
@@ -200,7 +203,7 @@ async function simOnce (M: number, o: NetOptions, quietSeconds: number, settleSe
       return (per(u2, k, q) - per(p, k, q) - rate * seconds) * 60 / o.simMinutes + rate * 3600 + periodicHour
     })
     const v = await c.violations()
-    o.log(`  sim M=${M}: ${delivered}/${expected} delivered in ${r1(seconds)} s; at the end ${sum(end, 'cutOff')} follows cut off, ${sum(end, 'retrying')} retrying`)
+    o.log(`  sim M=${M}: ${delivered}/${expected} delivered in ${r1(seconds)} s; at the end ${sum(end, 'cutOff')} follows cut off, ${sum(end, 'retrying')} retrying; connections per node ${r1(peersAfterFollows)} after the follows, ${r1(sum(end, 'peers') / M)} at the end`)
     return {
       orgs: M,
       follows: F,
@@ -212,6 +215,7 @@ async function simOnce (M: number, o: NetOptions, quietSeconds: number, settleSe
       delivered,
       cutOff: sum(end, 'cutOff'),
       retrying: sum(end, 'retrying'),
+      peers: { afterFollows: r1(peersAfterFollows), end: r1(sum(end, 'peers') / M) },
       cpuSecPerHour: stat(nodesHour('cpuUs'), 1e6),
       mbSentPerHour: stat(nodesHour('bytesSent'), 1e6),
       settle: { cpuMsPerSec: r2(mean('cpuUs', s0, u0) / 1e3 / settleSeconds), kbSentPerSec: r2(mean('bytesSent', s0, u0) / 1e3 / settleSeconds), seconds: settleSeconds },

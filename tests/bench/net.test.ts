@@ -72,5 +72,8 @@ it('npm run bench -- --json --only=net prints one JSON object with every figure 
   expect(c.sim).toHaveLength(1)
   expect(c.sim[0]).toMatchObject({ orgs: 2, follows: 1, followFailures: 0, minutes: 1, published: 2, expected: 2 })
   for (const k of ['delivered', 'cutOff', 'retrying']) expect(count(c.sim[0][k]), k).toBe(true)
+  // two nodes, one following the other: connected to each other after the follow
+  expect(c.sim[0].peers.afterFollows).toBeGreaterThanOrEqual(1)
+  expect(finite(c.sim[0].peers.end)).toBe(true)
   for (const k of ['cpuSecPerHour', 'mbSentPerHour']) expect(finite(c.sim[0][k].mean) && c.sim[0][k].max >= c.sim[0][k].mean, k).toBe(true)
 }, 120_000)
