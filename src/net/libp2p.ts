@@ -139,15 +139,15 @@ export function forgetSeen (pubsub: GossipSub, topic: string, data: Uint8Array):
 export const PING_INTERVAL_MS = 60_000
 /**
  * How long a ping may take before its connection is closed. libp2p's default is adaptive,
- * from 5 s; a ping is a new stream answered by the peer's event loop, so 5 s closed connections
- * to live peers whose host was busy: a peer stopped for 15 s across a ping lost its connection,
- * and in the 100-org simulation (load 100 on two cores) connections fell from 56 per node to
- * 15 during the hour and 40 % of the versions were not delivered (bench/README.md, "Tenth
- * session"). 30 s keeps them; a peer gone for good (its host lost, no FIN) is still found
- * within a ping interval and this, one that closed its socket at once. Fixed, and under the
- * interval: the monitor starts a ping every interval whether or not the last one ended, and
- * libp2p's ping allows one outbound stream per connection, so a second one fails and closes
- * the connection. (rust-libp2p's ping waits 20 s and does not close the connection at all.)
+ * from 5 s; a ping is a new stream answered by the peer's event loop, so 5 s closes connections
+ * to live peers whose host is busy: a peer stopped for 15 s across a ping lost its connection.
+ * In the 100-org simulation (load 100 on two cores) connections fell from 56 per node to 15
+ * during the hour; with 30 s they held, 81 per node late in the run (bench/README.md, "Tenth
+ * session"). A peer gone for good (its host lost, no FIN) is still found within a ping interval
+ * and this, one that closed its socket at once. Fixed, and under the interval: the monitor
+ * starts a ping every interval whether or not the last one ended, and libp2p's ping allows one
+ * outbound stream per connection, so a second one fails and closes the connection.
+ * (rust-libp2p's ping waits 20 s.)
  */
 export const PING_TIMEOUT_MS = 30_000
 
