@@ -54,7 +54,7 @@ export interface SimFigure {
    */
   cutOff: number
   retrying: number
-  /** mean connections per node (libp2p's peers) once the follows are made, and at the end of the hour */
+  /** mean connected peers per node (libp2p's `getPeers()`) once the follows are made, and at the end of the hour */
   peers: { afterFollows: number, end: number }
   /** per node and real hour (quiet rate × 3,600 s + the publishing work scaled to 60 minutes): mean and max over nodes */
   cpuSecPerHour: { mean: number, max: number }
@@ -203,7 +203,7 @@ async function simOnce (M: number, o: NetOptions, quietSeconds: number, settleSe
       return (per(u2, k, q) - per(p, k, q) - rate * seconds) * 60 / o.simMinutes + rate * 3600 + periodicHour
     })
     const v = await c.violations()
-    o.log(`  sim M=${M}: ${delivered}/${expected} delivered in ${r1(seconds)} s; at the end ${sum(end, 'cutOff')} follows cut off, ${sum(end, 'retrying')} retrying; connections per node ${r1(peersAfterFollows)} after the follows, ${r1(sum(end, 'peers') / M)} at the end`)
+    o.log(`  sim M=${M}: ${delivered}/${expected} delivered in ${r1(seconds)} s; at the end ${sum(end, 'cutOff')} follows cut off, ${sum(end, 'retrying')} retrying; connected peers per node ${r1(peersAfterFollows)} after the follows, ${r1(sum(end, 'peers') / M)} at the end`)
     return {
       orgs: M,
       follows: F,

@@ -169,8 +169,9 @@ export interface NetInit {
   policy?: ConnectionPolicy
   /**
    * libp2p's connection monitor: how often each connection is pinged (default
-   * `PING_INTERVAL_MS`), and how long a ping may take before the connection is closed (default
-   * `PING_TIMEOUT_MS`; less than the interval)
+   * `PING_INTERVAL_MS`), and how long a ping may take before the connection is closed, from
+   * opening its stream to its echo (default `PING_TIMEOUT_MS`, or half the interval if that is
+   * less; it must be less than the interval)
    */
   ping?: { intervalMs?: number, timeoutMs?: number }
   /** gossipsub heartbeat in ms (default 700) */
@@ -186,7 +187,9 @@ export interface NetInit {
 export async function createNet (init: NetInit): Promise<OosLibp2p> {
   const policy = init.policy ?? new ConnectionPolicy({ maxConnections: init.maxConnections }, { blocked: init.blocked })
   const pingInterval = init.ping?.intervalMs ?? PING_INTERVAL_MS
-  const pingTimeout = init.ping?.timeoutMs ?? PING_TIMEOUT_MS
+  // a timer of more than 2^31 - 1 ms fires at once (Node)
+  if (!(pingInterval > 0 && pingInterval <= 2 ** 31 - 1)) throw new RangeError(`the ping interval must be from 1 to ${2 ** 31 - 1} ms, not ${pingInterval}`)
+  const pingTimeout = init.ping?.timeoutMs ?? Math.min(PING_TIMEOUT_MS, pingInterval / 2)
   if (!(pingTimeout > 0 && pingTimeout < pingInterval)) throw new RangeError(`the ping timeout must be more than 0 and less than the ping interval (${pingInterval} ms), not ${pingTimeout}`)
   const peerDiscovery = []
   if ((init.bootstrap ?? []).length > 0) peerDiscovery.push(bootstrap({ list: init.bootstrap as string[] }))
@@ -218,7 +221,12 @@ export async function createNet (init: NetInit): Promise<OosLibp2p> {
     connectionMonitor: { pingInterval, pingTimeout: { minTimeout: pingTimeout, maxTimeout: pingTimeout } },
     services: {
       identify: identify(),
-      ping: ping(),
+      // two outbound pings per connection (libp2p's default is one): the connection monitor's
+      // and kad-dht's (it pings a new contact before adding it to its table, and an old one
+      // before evicting it); a second one past the limit fails, and when it is the monitor's,
+      // that closes the connection (tests/net/ping-stall.test.ts). A peer takes two inbound
+      // (libp2p's default), one from each.
+      ping: ping({ maxOutboundStreams: 2 }),
       pubsub: gossipsub({
         emitSelf: false,
         // StrictSign (gossipsub's default, NETWORK.md §2) with ids from the content (§2.4)
