@@ -92,8 +92,11 @@ describe('verify pool: crash safety', () => {
   })
 
   it('workers that die as they start (out of memory) do not restart forever: warm() resolves and the pool verifies inline', async () => {
-    // 6 MB of heap is too little for a worker to load its modules and compile the schemas
-    const pool = new VerifyPool({ workers: 2, restarts: 3, resourceLimits: { maxOldGenerationSizeMb: 6, maxYoungGenerationSizeMb: 1 } })
+    // 10 MB of heap is too little for a worker to load its modules (~15 MB): each dies ~0.1 s
+    // in, as Node ends a worker past its limits. Not less: at 6 MB a worker died in Node's own
+    // bootstrap (~5.6 MB, 37 ms in), and once, in CI, V8 ended the whole process there (FATAL
+    // "CALL_AND_RETRY_LAST"), taking the test file's other tests with it
+    const pool = new VerifyPool({ workers: 2, restarts: 3, resourceLimits: { maxOldGenerationSizeMb: 10, maxYoungGenerationSizeMb: 1 } })
     await pool.start()
     await pool.warm()
     try {
