@@ -145,9 +145,9 @@ export const PING_INTERVAL_MS = 60_000
  * during the hour; with 30 s they held, 81 per node late in the run (bench/README.md, "Tenth
  * session"). A peer gone for good (its host lost, no FIN) is still found within a ping interval
  * and this, one that closed its socket at once. Fixed, and under the interval: the monitor
- * starts a ping every interval whether or not the last one ended, and libp2p's ping allows one
- * outbound stream per connection, so a second one fails and closes the connection.
- * (rust-libp2p's ping waits 20 s.)
+ * starts a ping every interval whether or not the last one ended, and libp2p's ping allows few
+ * outbound streams per connection (two here, the monitor's and the DHT's: `services` below),
+ * so one more fails and closes the connection. (rust-libp2p's ping waits 20 s.)
  */
 export const PING_TIMEOUT_MS = 30_000
 

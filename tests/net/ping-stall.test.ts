@@ -36,8 +36,8 @@ async function answerLate (b: OosLibp2p, late: number | ((n: number) => number))
   cleanups.push(async () => { for (const t of timers) clearTimeout(t) })
   await b.unhandle(PING)
   await b.handle(PING, async (stream) => {
-    const lateMs = typeof late === 'number' ? late : late(++pings)
-    if (typeof late === 'number') pings++
+    pings++
+    const lateMs = typeof late === 'number' ? late : late(pings)
     const bs = byteStream(stream)
     const data = await bs.read({ bytes: 32 })
     if (lateMs === Infinity) return
