@@ -29,7 +29,6 @@
  */
 import { ADVERTISER_DEFAULTS } from '../src/node/services/advertiser.ts'
 import { ANTI_ENTROPY_MS } from '../src/node/replicator.ts'
-import { DHT_SELF_QUERY_INTERVAL_MS } from '../src/net/libp2p.ts'
 import { Cluster, now } from './cluster.ts'
 import { sleep, until } from './propagation.ts'
 import type { NetOptions } from './net.ts'
@@ -77,11 +76,10 @@ export interface SimFigure {
 type Usage = Awaited<ReturnType<Cluster['usage']>>
 type PeriodicTask = 'provide' | 'self' | 'refresh'
 /**
- * runs per hour of each periodic task: the advertiser's round; kad-dht's query for the node's own
- * id (DHT_SELF_QUERY_INTERVAL_MS); its TABLE_REFRESH_INTERVAL (5 min, in @libp2p/kad-dht's
- * constants; not settable)
+ * runs per hour of each periodic task: the advertiser's round; kad-dht's QUERY_SELF_INTERVAL and
+ * TABLE_REFRESH_INTERVAL (5 min each, in @libp2p/kad-dht's constants; the latter not settable)
  */
-const PER_HOUR: Record<PeriodicTask, number> = { provide: 3_600_000 / ADVERTISER_DEFAULTS.provideIntervalMs, self: 3_600_000 / DHT_SELF_QUERY_INTERVAL_MS, refresh: 12 }
+const PER_HOUR: Record<PeriodicTask, number> = { provide: 3_600_000 / ADVERTISER_DEFAULTS.provideIntervalMs, self: 12, refresh: 12 }
 const TASKS = Object.keys(PER_HOUR) as PeriodicTask[]
 /** nodes that run a periodic task at once */
 const PERIODIC_BATCH = 10

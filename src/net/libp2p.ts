@@ -150,16 +150,6 @@ export const PING_INTERVAL_MS = 60_000
  * so one more fails and closes the connection. (rust-libp2p's ping waits 20 s.)
  */
 export const PING_TIMEOUT_MS = 30_000
-/**
- * How often kad-dht looks up the node's own id (its default: every 5 min, QUERY_SELF_INTERVAL).
- * Its routing-table refresh, every 5 min and not settable, already walks to a random id at each
- * common-prefix length up to the deepest its table holds, and the deepest walk finds the peers
- * nearest the node's own id, which is what the self lookup is for. At 100 orgs the self lookup
- * was a third of a node's CPU in the simulated hour: 2.45 s per run (a walk's every answer
- * merged into the peer store), 29 s of 95 s an hour (bench/README.md, "Eleventh session"). Once
- * at start (`initialQuerySelfInterval` below), then every 30 min.
- */
-export const DHT_SELF_QUERY_INTERVAL_MS = 30 * 60_000
 
 export interface NetInit {
   privateKey: PrivateKey
@@ -260,7 +250,6 @@ export async function createNet (init: NetInit): Promise<OosLibp2p> {
         // our DHT is our own network: federations on a LAN or one host are first-class
         peerInfoMapper: passthroughMapper,
         initialQuerySelfInterval: 0,
-        querySelfInterval: DHT_SELF_QUERY_INTERVAL_MS,
         validators: { [HEAD_NAMESPACE]: headValidator(init.keysOf) },
         selectors: { [HEAD_NAMESPACE]: headSelector }
       })

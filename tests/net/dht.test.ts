@@ -1,7 +1,6 @@
 import { describe, it, expect, afterAll } from 'vitest'
 import { readFile } from 'node:fs/promises'
 import { parseOosMarkdown } from '../../src/oos/index.ts'
-import { DHT_SELF_QUERY_INTERVAL_MS } from '../../src/net/libp2p.ts'
 import { makeNode, until } from './nodes.ts'
 
 describe('discovery through the DHT', () => {
@@ -28,15 +27,5 @@ describe('discovery through the DHT', () => {
     const r = await c.follow(a.org)
     expect(r).toEqual({ org: a.org, seq: 2 })
     expect((await c.store.head(a.org))?.cid.toString()).toBe((await a.store.head(a.org))?.cid.toString())
-  })
-
-  it('looks itself up every 30 minutes, not kad-dht\'s 5 (its table refresh walks toward its own id already)', async () => {
-    const a = await makeNode('Selfquery')
-    nodes.push(a)
-    // kad-dht keeps the self lookup's timer in its QuerySelf (not a public member): the option
-    // must reach it, or the node falls back to kad-dht's default silently
-    const querySelf = (a.libp2p.services.dht as unknown as { querySelf: { interval: number } }).querySelf
-    expect(DHT_SELF_QUERY_INTERVAL_MS).toBe(30 * 60_000)
-    expect(querySelf.interval).toBe(DHT_SELF_QUERY_INTERVAL_MS)
   })
 })
