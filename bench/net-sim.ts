@@ -18,8 +18,9 @@
  *   once on two cores timed their walks out), and measured less the quiet rate over the pass
  *   (its second run; the first also opens connections): the
  *   advertiser's provide round (every ADVERTISER_DEFAULTS.provideIntervalMs, 10 min), kad-dht's
- *   query for its own id and its routing-table refresh (a walk per common-prefix length; each
- *   every 5 min, kad-dht's constants).
+ *   query for its own id (as its timer runs it: stopped after 20 query events or 5 s;
+ *   bench/net-node.ts `periodic`) and its routing-table refresh (a walk per common-prefix
+ *   length); each every 5 min, kad-dht's constants.
  * The hour is reported as the quiet rate × 3,600 s + each periodic task × its runs per hour +
  * (work measured while publishing − the quiet rate × its duration) × 60 / minutes (`minutes` <
  * 60 simulates part of the hour and scales its publishing work up to the hour). CPU is the

@@ -76,4 +76,6 @@ it('npm run bench -- --json --only=net prints one JSON object with every figure 
   expect(c.sim[0].peers.afterFollows).toBeGreaterThanOrEqual(1)
   expect(finite(c.sim[0].peers.end)).toBe(true)
   for (const k of ['cpuSecPerHour', 'mbSentPerHour']) expect(finite(c.sim[0][k].mean) && c.sim[0][k].max >= c.sim[0][k].mean, k).toBe(true)
+  // each periodic DHT task ran on every node (the self query as kad-dht's timer runs it) and none failed
+  for (const k of ['provide', 'self', 'refresh']) expect(c.sim[0].periodic[k].failed, k).toBe(0)
 }, 120_000)
