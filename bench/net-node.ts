@@ -15,12 +15,11 @@ import { subscribe } from 'node:diagnostics_channel'
 import type { Socket } from 'node:net'
 import type { Message } from '@libp2p/gossipsub'
 import { multiaddr } from '@multiformats/multiaddr'
-import { ephemeralNode, type EphemeralNode } from '../src/node/ephemeral.ts'
-import { memoryReducer } from '../src/node/memory-reducer.ts'
+import type { EphemeralNode } from '../src/node/ephemeral.ts'
 import { TOPIC_PREFIX } from '../src/net/gossip.ts'
-import { documents, until, type DocSet } from './propagation.ts'
+import { documents, type DocSet } from './propagation.ts'
 import { signChain } from './catchup.ts'
-import { RAW_TOPIC, now } from './cluster.ts'
+import { NODE_CODE, RAW_TOPIC, now } from './cluster.ts'
 
 
 // bytes on the wire: sockets still open are read when asked, closed ones were added up
@@ -33,6 +32,11 @@ const track = ({ socket }: { socket: Socket }): void => {
 subscribe('net.client.socket', track as (m: unknown) => void)
 subscribe('net.server.socket', track as (m: unknown) => void)
 const bytesSent = (): number => closedBytes + [...sockets].reduce((s, k) => s + k.bytesWritten, 0)
+
+// the node's modules from the tree `oos start` would run (cluster.ts NODE_CODE)
+const tree = (path: string): string => NODE_CODE === 'dist' ? `../dist/src/${path}.js` : `../src/${path}.ts`
+const { ephemeralNode } = await import(tree('node/ephemeral')) as typeof import('../src/node/ephemeral.ts')
+const { memoryReducer } = await import(tree('node/memory-reducer')) as typeof import('../src/node/memory-reducer.ts')
 
 const nodes: EphemeralNode[] = []
 const reducer = memoryReducer()
@@ -91,14 +95,23 @@ const handlers: Record<string, (m: Cmd) => Promise<unknown>> = {
     }
     return { failed }
   },
+  /** follow `org`; with `until`, resolve when version `until` is stored (the door's event, not a poll: the time is the store's) */
   async follow (m) {
+    const node = nodes[m.node]
     const t0 = now()
-    const r = await nodes[m.node].follow(m.org, { via: m.via, signal: AbortSignal.timeout(m.timeoutMs ?? 60_000) })
-    if (m.until !== undefined) {
-      const ok = await until(async () => ((await nodes[m.node].store.head(m.org))?.seq ?? 0) >= m.until, m.timeoutMs ?? 120_000, 10)
-      if (!ok) throw new Error(`holds ${(await nodes[m.node].store.head(m.org))?.seq ?? 0} of ${String(m.until)} versions`)
-    }
-    return { seq: (await nodes[m.node].store.head(m.org))?.seq ?? r.seq, ms: now() - t0 }
+    const { promise: reached, resolve } = Promise.withResolvers<number>()
+    const off = node.ingest.onRecord((r) => { if (r.kind === 'oos/version' && r.org === m.org && (r.seq ?? 0) >= m.until) resolve(now()) })
+    try {
+      const r = await node.follow(m.org, { via: m.via, signal: AbortSignal.timeout(m.timeoutMs ?? 60_000) })
+      if (m.until === undefined) return { seq: (await node.store.head(m.org))?.seq ?? r.seq, ms: now() - t0 }
+      // held before the follow began: no event will come
+      if (((await node.store.head(m.org))?.seq ?? 0) >= m.until) resolve(now())
+      const timeout = AbortSignal.timeout(m.timeoutMs ?? 120_000)
+      const t1 = await Promise.race([reached, new Promise<never>((_resolve, reject) => timeout.addEventListener('abort', () => { reject(new Error('timed out')) }))]).catch(async () => {
+        throw new Error(`holds ${(await node.store.head(m.org))?.seq ?? 0} of ${String(m.until)} versions`)
+      })
+      return { seq: (await node.store.head(m.org))?.seq ?? r.seq, ms: t1 - t0 }
+    } finally { off() }
   },
   /**
    * a mesh peer in each topic (not "every neighbour seen subscribed": a node whose connection to

@@ -25,7 +25,7 @@ import { availableParallelism, loadavg } from 'node:os'
 import { defaultWorkers } from '../src/ingest/threads.ts'
 import { fileURLToPath } from 'node:url'
 import { topicOf } from '../src/net/gossip.ts'
-import { Cluster, RAW_TOPIC, now, type ChildEvent } from './cluster.ts'
+import { Cluster, NODE_CODE, RAW_TOPIC, now, type ChildEvent } from './cluster.ts'
 import { percentile, sleep, until, type DocSet } from './propagation.ts'
 import { simOrgs, type SimFigure } from './net-sim.ts'
 import { V8_FLAGS, launchEnv } from '../bin/launch.js'
@@ -167,6 +167,8 @@ async function quietMachine (share = 0.85, maxS = 30): Promise<{ waitedS: number
 
 export interface NetBench {
   clock: string
+  /** the code the node processes ran: dist/ while it is a fresh build of src/, as `oos start` (cluster.ts NODE_CODE) */
+  code: 'dist' | 'src'
   /** the machine: cores, and its 1-minute load average when the bench started and ended (other work on it shows here) */
   machine: { cores: number, loadStart: number, loadEnd: number }
   propagation: PropagationNet[]
@@ -197,6 +199,7 @@ export async function benchNet (o: NetOptions): Promise<NetBench> {
   for (const x of runs) for (const [k, v] of Object.entries(x.violationsByCode)) honestViolationsByCode[k] = (honestViolationsByCode[k] ?? 0) + v
   return {
     clock: 'process.hrtime.bigint() (CLOCK_MONOTONIC, one clock for all processes of this machine)',
+    code: NODE_CODE,
     machine: { cores: availableParallelism(), loadStart, loadEnd: r2(loadavg()[0]) },
     propagation,
     catchup,

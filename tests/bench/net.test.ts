@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { expect, it } from 'vitest'
+import { distIsFresh } from '../../bin/dist.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -28,7 +29,7 @@ const finite = (x: unknown): boolean => typeof x === 'number' && Number.isFinite
 const count = (x: unknown): boolean => Number.isInteger(x) && (x as number) >= 0
 
 const NONE = { BENCH_NET_NODES: '', BENCH_NET_VERSIONS: '', BENCH_NET_IDLE_S: '', BENCH_NET_SIM_ORGS: '' }
-const KEYS = ['clock', 'machine', 'propagation', 'catchup', 'idle', 'startReadyMs', 'keyDerivationMs', 'startSplit', 'honestViolations', 'honestViolationsByCode', 'sim']
+const KEYS = ['clock', 'code', 'machine', 'propagation', 'catchup', 'idle', 'startReadyMs', 'keyDerivationMs', 'startSplit', 'honestViolations', 'honestViolationsByCode', 'sim']
 
 it('npm run bench -- --json --only=net prints one JSON object with every figure of issue 15', async () => {
   // three tiny runs at once (each part alone, the others turned off): propagation; catch-up and the idle node; the org network
@@ -39,6 +40,8 @@ it('npm run bench -- --json --only=net prints one JSON object with every figure 
   ])
   for (const x of [a, b, c]) {
     expect(Object.keys(x).sort()).toEqual([...KEYS].sort())
+    // the node processes run what `oos start` would run here: dist/ while it is a fresh build
+    expect(x.code).toBe(distIsFresh(ROOT) ? 'dist' : 'src')
     expect(count(x.honestViolations)).toBe(true)
     expect(x.honestViolations).toBe([...x.propagation, ...x.catchup, ...x.sim].reduce((s: number, y: any) => s + y.violations, 0))
   }
