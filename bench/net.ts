@@ -91,16 +91,15 @@ export interface PropagationNet {
   /** node 1's publish() call (sign, local ingest, commit), ms */
   publishP50Ms: number
   /**
-   * CPU all node processes spent per measured round (ms): from the publish until the machine is
-   * quiet again after the last follower stored the version (oosnet), and from the raw publish
-   * until it is quiet after the last raw delivery (raw), less the nodes' CPU at quiet
-   * (heartbeats, timers; measured over 2 s before the rounds) over that time. On a machine the
-   * processes saturate, latency follows this figure.
+   * CPU all node processes spent per measured round (ms), while the message travelled: from the
+   * publish until the last follower stored the version (oosnet), and from the raw publish until
+   * the last raw delivery (raw). What a round leaves to do after that (the announcement's flood,
+   * gossip) is not in it; idle work (heartbeats) is in both. (Until the twelfth session both
+   * ran until 100 ms after the last delivery.) On a machine the processes saturate, latency
+   * follows this figure.
    */
   cpuMsPerRound: number
   rawCpuMsPerRound: number
-  /** all node processes' CPU at quiet, before the rounds (heartbeats, timers), ms per s: subtracted from the two figures above */
-  quietCpuMsPerS: number
   /** mean wait for a quiet machine (`QUIET_SHARE` of the CPU idle over 250 ms, at most 5 s) before each publish, s */
   settleS: number
   violations: number
@@ -126,7 +125,7 @@ export interface PropagationNet {
 function failed (nodes: number, o: NetOptions, err: Error): PropagationNet {
   o.log(`  net N=${nodes} failed: ${err.stack ?? err.message}`)
   const none = null as unknown as number
-  return { nodes, nodesPerProcess: o.perProc, sizeBytes: none, rounds: o.rounds, p50Ms: none, p99Ms: none, rawP50Ms: none, rawP99Ms: none, ratioP50: none, ratioP99: none, lost: none, rawLost: none, announceP50Ms: none, announceP99Ms: none, announcedFirst: none, publishP50Ms: none, cpuMsPerRound: none, rawCpuMsPerRound: none, quietCpuMsPerS: none, settleS: none, violations: 0, violationsByCode: {}, notCharged: { cut: none, stalled: none, forgiven: none }, syncs: none, syncFailures: none, dialFailures: none, followFailures: none, strayErrors: none, publisherConnections: none, setupMs: none, clockSkewMs: none, rssMbPerProcess: none, error: err.message.split('\n').slice(0, 3).join(' ') }
+  return { nodes, nodesPerProcess: o.perProc, sizeBytes: none, rounds: o.rounds, p50Ms: none, p99Ms: none, rawP50Ms: none, rawP99Ms: none, ratioP50: none, ratioP99: none, lost: none, rawLost: none, announceP50Ms: none, announceP99Ms: none, announcedFirst: none, publishP50Ms: none, cpuMsPerRound: none, rawCpuMsPerRound: none, settleS: none, violations: 0, violationsByCode: {}, notCharged: { cut: none, stalled: none, forgiven: none }, syncs: none, syncFailures: none, dialFailures: none, followFailures: none, strayErrors: none, publisherConnections: none, setupMs: none, clockSkewMs: none, rssMbPerProcess: none, error: err.message.split('\n').slice(0, 3).join(' ') }
 }
 
 export interface CatchupNet {
@@ -277,41 +276,35 @@ async function propagationNet (N: number, o: NetOptions): Promise<PropagationNet
     let sizeBytes = 0
     // each publish, oosnet's and raw's, starts on a machine as quiet as the nodes' heartbeats
     // leave it: the work a round leaves behind (the org-topic announcement's flood, gossip,
-    // writes) is counted with it, and does not slow the next. (Until the twelfth session a fixed
-    // 100 ms: oosnet's announcement then flooded during the raw round, raw's p99 84–94 ms
-    // without it against 124–139 with it, bench/README.md.)
+    // writes) does not slow the next. (Until the twelfth session a fixed 100 ms: oosnet's
+    // announcement then flooded during the raw round, raw's p99 84–94 ms in runs without it
+    // against 124–139 with it, bench/README.md.)
     const settle = async (): Promise<void> => { settleS.push((await quietMachine(QUIET_SHARE, 5, 250)).waitedS) }
     await settle()
-    // the nodes' CPU at quiet (heartbeats, timers), µs per ms over 2 s: a phase's CPU is what it
-    // spent beyond this rate, so that the time waited for quiet does not count as its work
-    const q0 = { cpu: await cpuUs(), t: now() }
-    await sleep(2000)
-    const quietRate = (await cpuUs() - q0.cpu) / (now() - q0.t)
-    const cpuAt = async (): Promise<{ cpu: number, t: number }> => ({ cpu: await cpuUs(), t: now() })
-    const beyondQuiet = (a: { cpu: number, t: number }, b: { cpu: number, t: number }): number => (b.cpu - a.cpu) - quietRate * (b.t - a.t)
     for (let r = 0; r < 1 + o.rounds; r++) {
       const measured = r > 0 // one warm-up round
       const arrivals = new Map<number, number>()
       stored.set(++seq, arrivals)
       announced.clear()
-      const c0 = await cpuAt()
+      const c0 = await cpuUs()
       const p = await c.rpc(0, 'publish')
       if (p.seq !== seq) throw new Error(`published seq ${String(p.seq)}, expected ${seq}`)
       await until(() => arrivals.size === N - 1, o.roundTimeoutMs)
+      const c1 = await cpuUs()
       stored.delete(seq)
       sizeBytes = Math.max(sizeBytes, p.bytes)
       await settle()
-      const c1 = await cpuAt()
       const got = new Map<number, number>()
       raw.set(r, got)
+      const c2 = await cpuUs()
       const q = await c.rpc(0, 'rawPublish', { rawId: r, size: p.bytes })
       await until(() => got.size === N - 1, o.roundTimeoutMs)
+      const c3 = await cpuUs()
       raw.delete(r)
       await settle()
-      const c2 = await cpuAt()
       if (measured) {
-        cpu += beyondQuiet(c0, c1)
-        rawCpu += beyondQuiet(c1, c2)
+        cpu += c1 - c0
+        rawCpu += c3 - c2
         for (const t of arrivals.values()) oos.push(t - p.t0)
         for (const t of announced.values()) ann.push(t - p.t0)
         publishMs.push(p.publishMs)
@@ -345,7 +338,6 @@ async function propagationNet (N: number, o: NetOptions): Promise<PropagationNet
       announcedFirst: ann.length,
       publishP50Ms: r1(percentile(publishMs, 0.5)),
       cpuMsPerRound: r1(cpu / 1000 / o.rounds),
-      quietCpuMsPerS: r1(quietRate),
       settleS: r2(settleS.reduce((a, b) => a + b, 0) / Math.max(1, settleS.length)),
       rawCpuMsPerRound: r1(rawCpu / 1000 / o.rounds),
       violations: v.total,
