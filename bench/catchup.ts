@@ -11,9 +11,9 @@
  * no verification, no storage. Figures: ms, raw ms (median of 5 after a warm-up), ratio.
  */
 import type { Stream } from '@libp2p/interface'
-import type { CID } from 'multiformats/cid'
 import { readFrames, writeFrame } from '../src/net/reqresp/frames.ts'
 import { signVersion } from '../src/records/version.ts'
+import { signChainWith } from './docs.ts'
 import type { OosBody } from '../src/oos/types.ts'
 import { documents, sleep, startNode, stopNodes, until, type BenchNode, type DocSet } from './propagation.ts'
 
@@ -48,15 +48,7 @@ export interface CatchupOptions {
 
 /** `n` versions of `org` (seq 1..n, realistic documents in turn), signed with its key; created in the recent past. */
 export function signChain (org: string, orgKey: Uint8Array, n: number, docs: OosBody[]): Uint8Array[] {
-  const records: Uint8Array[] = []
-  let prev: CID | null = null
-  const t0 = Date.now() - n - 1000
-  for (let seq = 1; seq <= n; seq++) {
-    const v = signVersion(docs[(seq - 1) % docs.length], { org, seq, prev, createdAt: t0 + seq }, orgKey)
-    records.push(v.bytes)
-    prev = v.cid
-  }
-  return records
+  return signChainWith(signVersion, org, orgKey, n, docs)
 }
 
 export async function benchCatchup (options: CatchupOptions = {}): Promise<CatchupBench> {

@@ -22,7 +22,9 @@ export const now = (): number => Number(process.hrtime.bigint()) / 1e6
  * else src/ itself (type stripping), so an edit never runs stale code. (Until the twelfth
  * session the node processes ran src/: a verify worker starts in ~80 ms from there, ~55 ms from dist/.)
  */
-export const NODE_CODE: 'dist' | 'src' = distIsFresh(fileURLToPath(new URL('..', import.meta.url))) ? 'dist' : 'src'
+export const NODE_CODE: 'dist' | 'src' = process.env.BENCH_NODE_CODE === 'dist' || process.env.BENCH_NODE_CODE === 'src'
+  ? process.env.BENCH_NODE_CODE // a node process: the parent's choice, so that the JSON's `code` is what the nodes ran
+  : distIsFresh(fileURLToPath(new URL('..', import.meta.url))) ? 'dist' : 'src'
 const CHILD = fileURLToPath(new URL('./net-node.ts', import.meta.url))
 /**
  * bin/oos.js's V8 flags, and BENCH_NET_V8 (lab use: extra V8 flags for every node process, e.g.
@@ -101,7 +103,7 @@ export class Cluster {
   private async spawn (names: string[]): Promise<[number, NodeInfo[]]> {
     // Node's on-disk compile cache: a third less CPU to start a node process (start-up is not
     // what these processes measure; the idle bench's `oos start` runs without it)
-    const env = { ...process.env, DEBUG: undefined, NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'oosnet-bench-compile-cache') }
+    const env = { ...process.env, DEBUG: undefined, BENCH_NODE_CODE: NODE_CODE, NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'oosnet-bench-compile-cache') }
     // BENCH_NET_CPU_PROF=DIR: a V8 CPU profile of every node process, written to DIR when it exits
     const prof = process.env.BENCH_NET_CPU_PROF !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_NET_CPU_PROF}`] : []
     const child = fork(CHILD, [], { execArgv: [...V8_FLAGS, ...prof], stdio: ['ignore', EXTRA_V8.length > 0 ? 'inherit' : 'ignore', 'pipe', 'ipc'], env })

@@ -16,9 +16,7 @@ import type { Socket } from 'node:net'
 import type { Message } from '@libp2p/gossipsub'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { EphemeralNode } from '../src/node/ephemeral.ts'
-import { TOPIC_PREFIX } from '../src/net/gossip.ts'
-import { documents, type DocSet } from './propagation.ts'
-import { signChain } from './catchup.ts'
+import { readDocuments, signChainWith, type DocSet } from './docs.ts'
 import { NODE_CODE, RAW_TOPIC, now } from './cluster.ts'
 
 
@@ -37,6 +35,10 @@ const bytesSent = (): number => closedBytes + [...sockets].reduce((s, k) => s + 
 const tree = (path: string): string => NODE_CODE === 'dist' ? `../dist/src/${path}.js` : `../src/${path}.ts`
 const { ephemeralNode } = await import(tree('node/ephemeral')) as typeof import('../src/node/ephemeral.ts')
 const { memoryReducer } = await import(tree('node/memory-reducer')) as typeof import('../src/node/memory-reducer.ts')
+const { TOPIC_PREFIX } = await import(tree('net/gossip')) as typeof import('../src/net/gossip.ts')
+const { parseOosMarkdown } = await import(tree('oos/index')) as typeof import('../src/oos/index.ts')
+const { signVersion } = await import(tree('records/version')) as typeof import('../src/records/version.ts')
+const documents = (set: DocSet): ReturnType<typeof readDocuments> => readDocuments(parseOosMarkdown, set)
 
 const nodes: EphemeralNode[] = []
 const reducer = memoryReducer()
@@ -99,19 +101,19 @@ const handlers: Record<string, (m: Cmd) => Promise<unknown>> = {
   async follow (m) {
     const node = nodes[m.node]
     const t0 = now()
-    const { promise: reached, resolve } = Promise.withResolvers<number>()
-    const off = node.ingest.onRecord((r) => { if (r.kind === 'oos/version' && r.org === m.org && (r.seq ?? 0) >= m.until) resolve(now()) })
+    const { promise: reached, resolve } = Promise.withResolvers<number | undefined>()
+    const off = node.ingest.onRecord((r) => { if (r.status === 'accepted' && r.kind === 'oos/version' && r.org === m.org && (r.seq ?? 0) >= m.until) resolve(now()) })
+    let timer: ReturnType<typeof setTimeout> | undefined
     try {
       const r = await node.follow(m.org, { via: m.via, signal: AbortSignal.timeout(m.timeoutMs ?? 60_000) })
       if (m.until === undefined) return { seq: (await node.store.head(m.org))?.seq ?? r.seq, ms: now() - t0 }
       // held before the follow began: no event will come
       if (((await node.store.head(m.org))?.seq ?? 0) >= m.until) resolve(now())
-      const timeout = AbortSignal.timeout(m.timeoutMs ?? 120_000)
-      const t1 = await Promise.race([reached, new Promise<never>((_resolve, reject) => timeout.addEventListener('abort', () => { reject(new Error('timed out')) }))]).catch(async () => {
-        throw new Error(`holds ${(await node.store.head(m.org))?.seq ?? 0} of ${String(m.until)} versions`)
-      })
+      timer = setTimeout(() => { resolve(undefined) }, m.timeoutMs ?? 120_000)
+      const t1 = await reached
+      if (t1 === undefined) throw new Error(`holds ${(await node.store.head(m.org))?.seq ?? 0} of ${String(m.until)} versions`)
       return { seq: (await node.store.head(m.org))?.seq ?? r.seq, ms: t1 - t0 }
-    } finally { off() }
+    } finally { clearTimeout(timer); off() }
   },
   /**
    * a mesh peer in each topic (not "every neighbour seen subscribed": a node whose connection to
@@ -141,7 +143,7 @@ const handlers: Record<string, (m: Cmd) => Promise<unknown>> = {
   async chain (m) {
     const node = nodes[m.node]
     const key = await node.orgSecret()
-    const records = signChain(node.org, key, m.n, docs)
+    const records = signChainWith(signVersion, node.org, key, m.n, docs)
     key.fill(0)
     const t0 = now()
     const results = await node.ingest.ingestMany(records, { source: 'bench' })

@@ -62,6 +62,8 @@ export interface NetOptions {
   dialConcurrency: number
   /** most s a catch-up waits for the machine to be quiet first (default 30; 0: none) */
   quietMaxS?: number
+  /** most s each propagation publish waits for the machine to be quiet first (default 5; 0: none) */
+  settleMaxS?: number
   log: (line: string) => void
 }
 
@@ -94,14 +96,16 @@ export interface PropagationNet {
    * CPU all node processes spent per measured round (ms), while the message travelled: from the
    * publish until the last follower stored the version (oosnet), and from the raw publish until
    * the last raw delivery (raw). What a round leaves to do after that (the announcement's flood,
-   * gossip) is not in it; idle work (heartbeats) is in both. (Until the twelfth session both
-   * ran until 100 ms after the last delivery.) On a machine the processes saturate, latency
-   * follows this figure.
+   * gossip) is not in it; the nodes' idle work (heartbeats, timers) is in both, in proportion
+   * to each window's length (oosnet's is the longer). (Until the twelfth session both ran until
+   * 100 ms after the last delivery.)
    */
   cpuMsPerRound: number
   rawCpuMsPerRound: number
-  /** mean wait for a quiet machine (`QUIET_SHARE` of the CPU idle over 250 ms, at most 5 s) before each publish, s */
+  /** mean wait for a quiet machine (`QUIET_SHARE` of the CPU idle over 250 ms, at most `settleMaxS`) before each publish, s */
   settleS: number
+  /** waits that ended at `settleMaxS` with the machine still busier than that */
+  settleCapped: number
   violations: number
   violationsByCode: Record<string, number>
   /** early ends and timeouts the nodes did not charge, by rule (NETWORK-reqresp.md §7): cut, stalled, forgiven */
@@ -125,7 +129,7 @@ export interface PropagationNet {
 function failed (nodes: number, o: NetOptions, err: Error): PropagationNet {
   o.log(`  net N=${nodes} failed: ${err.stack ?? err.message}`)
   const none = null as unknown as number
-  return { nodes, nodesPerProcess: o.perProc, sizeBytes: none, rounds: o.rounds, p50Ms: none, p99Ms: none, rawP50Ms: none, rawP99Ms: none, ratioP50: none, ratioP99: none, lost: none, rawLost: none, announceP50Ms: none, announceP99Ms: none, announcedFirst: none, publishP50Ms: none, cpuMsPerRound: none, rawCpuMsPerRound: none, settleS: none, violations: 0, violationsByCode: {}, notCharged: { cut: none, stalled: none, forgiven: none }, syncs: none, syncFailures: none, dialFailures: none, followFailures: none, strayErrors: none, publisherConnections: none, setupMs: none, clockSkewMs: none, rssMbPerProcess: none, error: err.message.split('\n').slice(0, 3).join(' ') }
+  return { nodes, nodesPerProcess: o.perProc, sizeBytes: none, rounds: o.rounds, p50Ms: none, p99Ms: none, rawP50Ms: none, rawP99Ms: none, ratioP50: none, ratioP99: none, lost: none, rawLost: none, announceP50Ms: none, announceP99Ms: none, announcedFirst: none, publishP50Ms: none, cpuMsPerRound: none, rawCpuMsPerRound: none, settleS: none, settleCapped: none, violations: 0, violationsByCode: {}, notCharged: { cut: none, stalled: none, forgiven: none }, syncs: none, syncFailures: none, dialFailures: none, followFailures: none, strayErrors: none, publisherConnections: none, setupMs: none, clockSkewMs: none, rssMbPerProcess: none, error: err.message.split('\n').slice(0, 3).join(' ') }
 }
 
 export interface CatchupNet {
@@ -268,6 +272,7 @@ async function propagationNet (N: number, o: NetOptions): Promise<PropagationNet
     const ann: number[] = []
     const publishMs: number[] = []
     const settleS: number[] = []
+    let settleCapped = 0
     const cpuUs = async (): Promise<number> => (await c.usage()).reduce((x, u) => x + u.cpuUs, 0)
     let cpu = 0
     let rawCpu = 0
@@ -279,7 +284,11 @@ async function propagationNet (N: number, o: NetOptions): Promise<PropagationNet
     // writes) does not slow the next. (Until the twelfth session a fixed 100 ms: oosnet's
     // announcement then flooded during the raw round, raw's p99 84–94 ms in runs without it
     // against 124–139 with it, bench/README.md.)
-    const settle = async (): Promise<void> => { settleS.push((await quietMachine(QUIET_SHARE, 5, 250)).waitedS) }
+    const settle = async (): Promise<void> => {
+      const q = await quietMachine(QUIET_SHARE, o.settleMaxS ?? 5, 250)
+      settleS.push(q.waitedS)
+      if (q.idleShare < QUIET_SHARE) settleCapped++
+    }
     await settle()
     for (let r = 0; r < 1 + o.rounds; r++) {
       const measured = r > 0 // one warm-up round
@@ -338,6 +347,7 @@ async function propagationNet (N: number, o: NetOptions): Promise<PropagationNet
       announcedFirst: ann.length,
       publishP50Ms: r1(percentile(publishMs, 0.5)),
       cpuMsPerRound: r1(cpu / 1000 / o.rounds),
+      settleCapped,
       settleS: r2(settleS.reduce((a, b) => a + b, 0) / Math.max(1, settleS.length)),
       rawCpuMsPerRound: r1(rawCpu / 1000 / o.rounds),
       violations: v.total,

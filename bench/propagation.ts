@@ -13,13 +13,13 @@
  * until each node's 'message' event. Figures: p50 / p99 over followers × rounds, and the
  * ratios oosnet / raw.
  */
-import { readFileSync, readdirSync } from 'node:fs'
 import type { Message } from '@libp2p/gossipsub'
 import { ephemeralNode, type EphemeralNode } from '../src/node/ephemeral.ts'
 import type { NodeConfig } from '../src/node/create.ts'
 import { topicOf } from '../src/net/gossip.ts'
 import { parseOosMarkdown } from '../src/oos/index.ts'
 import type { OosBody } from '../src/oos/types.ts'
+import { readDocuments, type DocSet } from './docs.ts'
 
 const RAW_TOPIC = '/oosnet-bench/raw/1'
 
@@ -56,7 +56,7 @@ export function percentile (sorted: number[], p: number): number {
 const round1 = (x: number): number => Math.round(x * 10) / 10
 const round2 = (x: number): number => Math.round(x * 100) / 100
 
-export type DocSet = 'examples' | 'fixture'
+export type { DocSet }
 
 /**
  * Realistic documents to publish in turn (each differs from the one before it).
@@ -65,19 +65,7 @@ export type DocSet = 'examples' | 'fixture'
  * ingest benchmark) alternating with the same document with its last claim's rule revised.
  */
 export function documents (set: DocSet = 'examples'): OosBody[] {
-  if (set === 'fixture') {
-    const body = parseOosMarkdown(readFileSync(new URL('../tests/fixtures/example.oos.md', import.meta.url), 'utf8')).body
-    const last = body.claims.length - 1
-    return [body, { ...body, claims: body.claims.map((c, i) => i === last ? { ...c, rule: c.rule + ' (revised)' } : c) }]
-  }
-  const root = new URL('../examples/orgs/', import.meta.url)
-  const out: OosBody[] = []
-  for (const org of readdirSync(root, { withFileTypes: true }).filter(d => d.isDirectory()).map(d => d.name).sort()) {
-    for (const f of readdirSync(new URL(`${org}/`, root)).filter(f => f.endsWith('.oos.md')).sort()) {
-      out.push(parseOosMarkdown(readFileSync(new URL(`${org}/${f}`, root), 'utf8')).body)
-    }
-  }
-  return out
+  return readDocuments(parseOosMarkdown, set)
 }
 
 export interface PropagationFigure {

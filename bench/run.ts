@@ -14,6 +14,7 @@
  *   BENCH_NET_DIAL_CONCURRENCY=4     nodes dialling their graph edges at once (each dial: 15 s timeout, 2 retries)
  *   BENCH_NET_VERSIONS=1000,10000    catch-up chain lengths
  *   BENCH_NET_QUIET_MAX_S=30         most s a catch-up first waits for the CPU to be 85 % idle (0: no wait)
+ *   BENCH_NET_SETTLE_MAX_S=5         most s each propagation publish first waits for the CPU to be 75 % idle (0: no wait)
  *   BENCH_NET_IDLE_S=10,60           when the idle node's RSS is read, s after its API is ready ('': no idle run)
  *   BENCH_NET_SCRYPT_N               the idle home's key-derivation cost (default: `oos init`'s; the shape test lowers it)
  *   BENCH_NET_SIM_ORGS=10,100        org-network sizes ('' or 0: no simulation)
@@ -73,6 +74,7 @@ const netBench: NetBench | undefined = onlyArg === 'net'
     simQuietSeconds: Number(process.env.BENCH_NET_SIM_QUIET_S ?? PING_INTERVAL_MS / 1000),
     simSettleSeconds: Number(process.env.BENCH_NET_SIM_SETTLE_S ?? 20),
     quietMaxS: Number(process.env.BENCH_NET_QUIET_MAX_S ?? 30),
+    settleMaxS: Number(process.env.BENCH_NET_SETTLE_MAX_S ?? 5),
     scryptN: process.env.BENCH_NET_SCRYPT_N !== undefined ? Number(process.env.BENCH_NET_SCRYPT_N) : undefined,
     docs: (process.env.BENCH_DOCS ?? 'fixture') as DocSet,
     log: verbose ?? (() => {})
