@@ -281,9 +281,8 @@ async function propagationNet (N: number, o: NetOptions): Promise<PropagationNet
     let sizeBytes = 0
     // each publish, oosnet's and raw's, starts on a machine as quiet as the nodes' heartbeats
     // leave it: the work a round leaves behind (the org-topic announcement's flood, gossip,
-    // writes) does not slow the next. (Until the twelfth session a fixed 100 ms: oosnet's
-    // announcement then flooded during the raw round, raw's p99 84–94 ms in runs without it
-    // against 124–139 with it, bench/README.md.)
+    // writes) does not slow the next. (Until the twelfth session a fixed 100 ms, which could
+    // give raw's round oosnet's leftover work: bench/README.md, "Twelfth session".)
     const settle = async (): Promise<void> => {
       const q = await quietMachine(QUIET_SHARE, o.settleMaxS ?? 5, 250)
       settleS.push(q.waitedS)
